@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "etlworks-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "etlworks-exporter", targets: ["etlworks-exporter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // libsqlite3 from the system (Debian: libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        // Pure: API models and tolerant decoding, plus the URLSession client.
+        .target(name: "EtlworksAPI"),
+        // Pure: the Prometheus / OpenMetrics text encoder.
+        .target(name: "Exposition"),
+        // SQLite-backed run store.
+        .target(name: "Store", dependencies: ["CSQLite", "EtlworksAPI"]),
+        // The built-in Etlworks API simulator.
+        .target(name: "Simulator", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wiring: config, collectors, state, HTTP routes, services.
+        .target(name: "Exporter", dependencies: [
+            "EtlworksAPI", "Exposition", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .executableTarget(name: "etlworks-exporter", dependencies: [
+            "Exporter", "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "ExporterBenchmarks", dependencies: [
+            "Exporter", "Exposition", "Store", "EtlworksAPI",
+        ], path: "Benchmarks/ExporterBenchmarks"),
+        .testTarget(name: "EtlworksExporterTests", dependencies: [
+            "EtlworksAPI", "Exposition", "Store", "Simulator", "Exporter",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ]
+)

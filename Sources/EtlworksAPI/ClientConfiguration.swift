@@ -1,0 +1,42 @@
+import Foundation
+
+/// Settings of `HTTPEtlworksClient`.
+public struct ClientConfiguration: Sendable {
+    /// The instance URL, with or without the trailing `/rest`.
+    public var baseURL: URL
+    public var credentials: Credentials
+    /// Per-request timeout, seconds.
+    public var timeout: Double
+    /// Requests per second across all callers; 0 for no limit.
+    public var maxRequestsPerSecond: Double
+    /// How often a 429/503 is retried inside one call before it fails.
+    public var maxRateLimitRetries: Int
+    /// The longest Retry-After the client sleeps through inside one call; a longer one fails
+    /// the call at once (and still holds back later requests until it has passed).
+    public var maxRetryWait: Double
+    /// Page size for list endpoints (the API's maximum is 200).
+    public var pageSize: Int
+
+    public init(baseURL: URL, credentials: Credentials, timeout: Double = 10, maxRequestsPerSecond: Double = 5,
+                maxRateLimitRetries: Int = 3, maxRetryWait: Double = 30, pageSize: Int = 200) {
+        self.baseURL = baseURL
+        self.credentials = credentials
+        self.timeout = timeout
+        self.maxRequestsPerSecond = maxRequestsPerSecond
+        self.maxRateLimitRetries = maxRateLimitRetries
+        self.maxRetryWait = maxRetryWait
+        self.pageSize = pageSize
+    }
+
+    /// The base with `/rest` appended when missing and without a trailing slash.
+    public var restBaseURL: URL {
+        var text = baseURL.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        if !text.hasSuffix("/rest") { text += "/rest" }
+        return URL(string: text) ?? baseURL
+    }
+}
+
+/// Told about every HTTP request the client makes: endpoint template, status code (or
+/// `error`), seconds taken.
+public typealias RequestObserver = @Sendable (_ endpoint: String, _ code: String, _ seconds: Double) -> Void

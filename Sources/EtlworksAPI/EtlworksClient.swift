@@ -1,0 +1,31 @@
+import Foundation
+
+/// The Etlworks API as the exporter uses it. Every call pages through list endpoints itself
+/// and decodes tolerantly; a call throws `APIError` only when the answer as a whole is
+/// unusable.
+public protocol EtlworksClient: Sendable {
+    /// Every flow (`GET /v1/flows`, all pages).
+    func flows() async throws -> DecodedPage<Flow>
+    /// Every execution of every flow on `date` (YYYY-MM-DD in the tenant's time zone).
+    /// Throws `APIError.forbidden` when the credentials lack the Administrator role.
+    func dailyExecutions(date: String) async throws -> DailyExecutions
+    /// A flow's runs started or queued at or after `since` (epoch ms), newest first, at most
+    /// `limit` of them.
+    func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun>
+    /// One run by audit id.
+    func run(flowId: Int64, auditId: Int64) async throws -> FlowRun
+    /// Counts of a flow's runs by status in [from, to] (epoch ms).
+    func statuses(flowId: Int64, from: Int64?, to: Int64?) async throws -> [RunStatus: Int64]
+    /// Tenant-wide statistics for [from, to] (epoch ms).
+    func summary(from: Int64?, to: Int64?) async throws -> ExecutionsSummary
+    /// Every agent (all pages).
+    func agents() async throws -> DecodedPage<Agent>
+    /// The subscription and its usage.
+    func subscription() async throws -> Subscription
+    /// Every schedule (all pages).
+    func schedules() async throws -> DecodedPage<FlowSchedule>
+    /// Liveness of the instance (no authentication). A 503 with a body decodes as down.
+    func systemHealth() async throws -> SystemHealth
+    /// Version and deployment mode.
+    func systemInfo() async throws -> SystemInfo
+}

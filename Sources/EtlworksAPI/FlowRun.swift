@@ -1,0 +1,132 @@
+import Foundation
+
+/// One execution of a flow (the API's `FlowAuditRecord`), reduced to what the exporter keeps.
+public struct FlowRun: Sendable, Equatable {
+    /// The run's unique id.
+    public var auditId: Int64
+    /// The flow it belongs to.
+    public var flowId: Int64
+    /// The flow's name as the run record carries it (used until the flow list is known).
+    public var flowName: String?
+    /// Current status.
+    public var status: RunStatus
+    /// Set when this run is an automatic retry of another.
+    public var parentAuditId: Int64?
+    /// When it was queued, epoch ms.
+    public var created: Int64?
+    /// When it started, epoch ms; nil while queued.
+    public var started: Int64?
+    /// When it ended, epoch ms; nil while queued or running.
+    public var ended: Int64?
+    /// Records processed.
+    public var records: Int64?
+
+    public init(auditId: Int64, flowId: Int64, flowName: String? = nil, status: RunStatus,
+                parentAuditId: Int64? = nil, created: Int64? = nil, started: Int64? = nil,
+                ended: Int64? = nil, records: Int64? = nil) {
+        self.auditId = auditId
+        self.flowId = flowId
+        self.flowName = flowName
+        self.status = status
+        self.parentAuditId = parentAuditId
+        self.created = created
+        self.started = started
+        self.ended = ended
+        self.records = records
+    }
+
+    /// Whether the run has finished: a terminal status, or an unknown status with an end time.
+    public var isCompleted: Bool {
+        switch status {
+        case .queued, .running: return false
+        case .unknown: return ended != nil
+        default: return true
+        }
+    }
+
+    /// Run time in milliseconds, when both ends are known and ordered.
+    public var durationMilliseconds: Int64? {
+        guard let started, let ended, ended >= started else { return nil }
+        return ended - started
+    }
+
+    /// The time the run is filed under: start, else queue time, else end.
+    public var referenceTime: Int64? { started ?? created ?? ended }
+
+    /// Decodes one audit record; nil when `auditId` or the flow id is missing.
+    /// `defaultFlowId` and `defaultFlowName` come from an enclosing `FlowExecutions` group.
+    public init?(json: JSONValue, defaultFlowId: Int64? = nil, defaultFlowName: String? = nil) {
+        guard json.isObject,
+              let auditId = json["auditId"]?.int64 ?? json["id"]?.int64,
+              let flowId = json["flowId"]?.int64 ?? defaultFlowId
+        else { return nil }
+        let status = RunStatus(json: json["status"])
+        let ended = Timestamp.epochMilliseconds(json["ended"])
+        let records = json["records"]?.int64 ?? json["recordsProcessed"]?.int64
+        self.init(
+            auditId: auditId,
+            flowId: flowId,
+            flowName: json["flowName"]?.string ?? defaultFlowName,
+            status: status,
+            parentAuditId: json["parentAuditId"]?.int64,
+            created: Timestamp.epochMilliseconds(json["created"]),
+            started: Timestamp.epochMilliseconds(json["started"]),
+            ended: ended,
+            records: records.map { max(0, $0) })
+    }
+
+    /// Decodes `GET /v1/executions/{flowId}/history`.
+    public static func decodeHistory(_ data: Data, flowId: Int64) throws -> DecodedPage<FlowRun> {
+        try DecodedPage.decode(JSONValue.parse(data), expected: "a list of audit records") {
+            FlowRun(json: $0, defaultFlowId: flowId)
+        }
+    }
+
+    /// Decodes `GET /v1/executions/{flowId}?auditId=`.
+    public static func decodeRecord(_ data: Data, flowId: Int64) throws -> FlowRun {
+        let json = try JSONValue.parse(data)
+        guard let run = FlowRun(json: json, defaultFlowId: flowId) else {
+            throw APIDecodingError.unexpectedShape(expected: "an audit record with auditId")
+        }
+        return run
+    }
+
+    /// Decodes `GET /v1/metrics/executions`: executions grouped by flow.
+    /// Returns the runs and the flow names the groups carry.
+    public static func decodeDailyExecutions(_ data: Data) throws -> DailyExecutions {
+        let json = try JSONValue.parse(data)
+        guard let groups = json.array else {
+            throw APIDecodingError.unexpectedShape(expected: "a list of flow executions")
+        }
+        var result = DailyExecutions()
+        for group in groups {
+            guard group.isObject, let executions = group["executions"]?.array else {
+                result.skipped += 1
+                continue
+            }
+            let flowId = group["flowId"]?.int64
+            let name = group["name"]?.string ?? group["flowName"]?.string
+            if let flowId, let name { result.flowNames[flowId] = name }
+            for element in executions {
+                if let run = FlowRun(json: element, defaultFlowId: flowId, defaultFlowName: name) {
+                    result.runs.append(run)
+                } else {
+                    result.skipped += 1
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// The decoded answer of `GET /v1/metrics/executions` for one day.
+public struct DailyExecutions: Sendable {
+    /// Every run listed.
+    public var runs: [FlowRun] = []
+    /// Flow names by id, from the groups.
+    public var flowNames: [Int64: String] = [:]
+    /// Groups or records that could not be decoded.
+    public var skipped = 0
+
+    public init() {}
+}

@@ -1,0 +1,298 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `EtlworksClient` over HTTP with URLSession (libcurl on Linux).
+///
+/// Follows the contract's client rules: Bearer API key or JWT (refreshed before `exp`, minted
+/// again once on a 401), paging with `limit`/`offset` until a short page, Retry-After on 429
+/// and 503, a shared request-rate limit, and errors that never carry a secret.
+public final class HTTPEtlworksClient: EtlworksClient {
+    private let configuration: ClientConfiguration
+    private let session: URLSession
+    private let limiter: RateLimiter
+    private let tokens: TokenStore
+    private let observer: RequestObserver?
+    private let redactor: Redactor
+
+    public init(configuration: ClientConfiguration, observer: RequestObserver? = nil) {
+        self.configuration = configuration
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
+        sessionConfiguration.timeoutIntervalForResource = configuration.timeout * 3
+        sessionConfiguration.httpCookieStorage = nil
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        session = URLSession(configuration: sessionConfiguration)
+        limiter = RateLimiter(requestsPerSecond: configuration.maxRequestsPerSecond)
+        tokens = TokenStore(credentials: configuration.credentials)
+        self.observer = observer
+        redactor = Redactor(secrets: configuration.credentials.secrets)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    // MARK: Endpoints
+
+    public func flows() async throws -> DecodedPage<Flow> {
+        try await pages(endpoint: "/v1/flows", path: "/v1/flows", query: [], limit: .max) { data in
+            try Flow.decodePage(data)
+        }
+    }
+
+    public func dailyExecutions(date: String) async throws -> DailyExecutions {
+        let endpoint = "/v1/metrics/executions"
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [URLQueryItem(name: "date", value: date)])
+        return try decode(endpoint) { try FlowRun.decodeDailyExecutions(data) }
+    }
+
+    public func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun> {
+        var query: [URLQueryItem] = []
+        if let since { query.append(URLQueryItem(name: "since", value: String(since))) }
+        return try await pages(endpoint: "/v1/executions/{flowId}/history", path: "/v1/executions/\(flowId)/history",
+                               query: query, limit: limit) { data in
+            try FlowRun.decodeHistory(data, flowId: flowId)
+        }
+    }
+
+    public func run(flowId: Int64, auditId: Int64) async throws -> FlowRun {
+        let endpoint = "/v1/executions/{flowId}"
+        let (data, _) = try await send(endpoint: endpoint, path: "/v1/executions/\(flowId)",
+                                       query: [URLQueryItem(name: "auditId", value: String(auditId))])
+        return try decode(endpoint) { try FlowRun.decodeRecord(data, flowId: flowId) }
+    }
+
+    public func statuses(flowId: Int64, from: Int64?, to: Int64?) async throws -> [RunStatus: Int64] {
+        let endpoint = "/v1/executions/{flowId}/statuses"
+        let (data, _) = try await send(endpoint: endpoint, path: "/v1/executions/\(flowId)/statuses",
+                                       query: windowQuery(from: from, to: to))
+        return try decode(endpoint) {
+            let json = try JSONValue.parse(data)
+            guard case .object(let members) = json else {
+                throw APIDecodingError.unexpectedShape(expected: "counts keyed by status")
+            }
+            var counts: [RunStatus: Int64] = [:]
+            for (key, value) in members {
+                if let count = value.int64 { counts[RunStatus(text: key), default: 0] += max(0, count) }
+            }
+            return counts
+        }
+    }
+
+    public func summary(from: Int64?, to: Int64?) async throws -> ExecutionsSummary {
+        let endpoint = "/v1/metrics/executions/summary"
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: windowQuery(from: from, to: to))
+        return try decode(endpoint) { try ExecutionsSummary.decode(data) }
+    }
+
+    public func agents() async throws -> DecodedPage<Agent> {
+        try await pages(endpoint: "/v1/agents", path: "/v1/agents", query: [], limit: .max) { data in
+            try Agent.decodePage(data)
+        }
+    }
+
+    public func subscription() async throws -> Subscription {
+        let endpoint = "/v1/billing/subscription"
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [])
+        return try decode(endpoint) { try Subscription.decode(data) }
+    }
+
+    public func schedules() async throws -> DecodedPage<FlowSchedule> {
+        try await pages(endpoint: "/v1/schedules", path: "/v1/schedules", query: [], limit: .max) { data in
+            try FlowSchedule.decodePage(data)
+        }
+    }
+
+    public func systemHealth() async throws -> SystemHealth {
+        let endpoint = "/v1/system/health"
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [], authenticated: false,
+                                       acceptedStatuses: [503])
+        return try decode(endpoint) { try SystemHealth.decode(data) }
+    }
+
+    public func systemInfo() async throws -> SystemInfo {
+        let endpoint = "/v1/system/info"
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [])
+        return try decode(endpoint) { try SystemInfo.decode(data) }
+    }
+
+    // MARK: Paging
+
+    /// The most pages one call reads: a server that ignores `offset` must not loop forever.
+    private static let maxPages = 10_000
+
+    private func pages<Item>(endpoint: String, path: String, query: [URLQueryItem], limit: Int,
+                             decodePage: (Data) throws -> DecodedPage<Item>) async throws -> DecodedPage<Item> {
+        var result = DecodedPage<Item>(items: [], skipped: 0)
+        var offset = 0
+        for _ in 0..<Self.maxPages {
+            let pageSize = min(configuration.pageSize, max(1, limit - result.items.count))
+            let pageQuery = query + [URLQueryItem(name: "limit", value: String(pageSize)),
+                                     URLQueryItem(name: "offset", value: String(offset))]
+            let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery)
+            let page = try decode(endpoint) { try decodePage(data) }
+            result.items.append(contentsOf: page.items)
+            result.skipped += page.skipped
+            let received = page.items.count + page.skipped
+            offset += received
+            let total = (response.value(forHTTPHeaderField: "X-Total-Count")).flatMap { Int($0) }
+            // A short page ends the list; so does a page larger than asked for (the server
+            // ignored `limit` and sent everything) and reaching the announced total.
+            if received < pageSize || received > pageSize { break }
+            if let total, offset >= total { break }
+            if result.items.count >= limit { break }
+        }
+        return result
+    }
+
+    // MARK: Requests
+
+    private func windowQuery(from: Int64?, to: Int64?) -> [URLQueryItem] {
+        var query: [URLQueryItem] = []
+        if let from { query.append(URLQueryItem(name: "from", value: String(from))) }
+        if let to { query.append(URLQueryItem(name: "to", value: String(to))) }
+        return query
+    }
+
+    private func decode<T>(_ endpoint: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as APIDecodingError {
+            throw APIError.decoding(endpoint: endpoint, error)
+        }
+    }
+
+    /// Sends one request, renewing the JWT once on a 401 and waiting out 429/503.
+    private func send(endpoint: String, path: String, query: [URLQueryItem], method: String = "GET",
+                      body: Data? = nil, authenticated: Bool = true,
+                      acceptedStatuses: Set<Int> = []) async throws -> (Data, HTTPURLResponse) {
+        var renewedToken = false
+        var rateLimitRetries = 0
+        while true {
+            var bearer: String?
+            if authenticated {
+                bearer = try await tokens.bearer { [self] current in try await mintToken(refreshing: current) }
+            }
+            let (data, response) = try await transmit(endpoint: endpoint, path: path, query: query,
+                                                      method: method, body: body, bearer: bearer)
+            let status = response.statusCode
+            if (200..<300).contains(status) || acceptedStatuses.contains(status) { return (data, response) }
+            switch status {
+            case 401:
+                if authenticated, !renewedToken, let bearer, await tokens.canRenew {
+                    renewedToken = true
+                    await tokens.invalidate(bearer)
+                    continue
+                }
+                throw APIError.unauthorized(endpoint: endpoint)
+            case 403:
+                throw APIError.forbidden(endpoint: endpoint)
+            case 404:
+                throw APIError.notFound(endpoint: endpoint)
+            case 429, 503:
+                let asked = RetryAfter.seconds(response.value(forHTTPHeaderField: "Retry-After"))
+                let wait = asked ?? backoff(attempt: rateLimitRetries)
+                await limiter.pause(seconds: wait)
+                if rateLimitRetries < configuration.maxRateLimitRetries, wait <= configuration.maxRetryWait {
+                    rateLimitRetries += 1
+                    continue
+                }
+                throw APIError.rateLimited(endpoint: endpoint, status: status, retryAfter: asked)
+            default:
+                throw APIError.http(endpoint: endpoint, status: status, message: errorMessage(data))
+            }
+        }
+    }
+
+    /// Exponential backoff with full jitter, for a 429/503 without Retry-After.
+    private func backoff(attempt: Int) -> Double {
+        let ceiling = min(30, pow(2, Double(attempt)))
+        return Double.random(in: ceiling / 2...ceiling)
+    }
+
+    /// One HTTP exchange, through the rate limiter, reported to the observer.
+    private func transmit(endpoint: String, path: String, query: [URLQueryItem], method: String,
+                          body: Data?, bearer: String?) async throws -> (Data, HTTPURLResponse) {
+        guard var components = URLComponents(url: configuration.restBaseURL.appendingPathComponent(path),
+                                             resolvingAgainstBaseURL: false) else {
+            throw APIError.transport(endpoint: endpoint, message: "invalid URL")
+        }
+        if !query.isEmpty { components.queryItems = query }
+        guard let url = components.url else { throw APIError.transport(endpoint: endpoint, message: "invalid URL") }
+        var request = URLRequest(url: url, timeoutInterval: configuration.timeout)
+        request.httpMethod = method
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        try await limiter.acquire()
+        let started = ContinuousClock.now
+        do {
+            let (data, response) = try await session.data(for: request)
+            let seconds = Self.seconds(since: started)
+            guard let http = response as? HTTPURLResponse else {
+                observer?(endpoint, "error", seconds)
+                throw APIError.transport(endpoint: endpoint, message: "not an HTTP response")
+            }
+            observer?(endpoint, String(http.statusCode), seconds)
+            return (data, http)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            observer?(endpoint, "error", Self.seconds(since: started))
+            if error is CancellationError { throw error }
+            throw APIError.transport(endpoint: endpoint, message: redactor.scrub(Self.describe(error)))
+        }
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let urlError = error as? URLError {
+            switch urlError.code {
+            case .timedOut: return "timed out"
+            case .cannotConnectToHost: return "connection refused"
+            case .networkConnectionLost: return "connection lost"
+            case .cannotFindHost: return "host not found"
+            default: return "URL error \(urlError.code.rawValue)"
+            }
+        }
+        return String(describing: type(of: error))
+    }
+
+    /// The `message` of an error body, scrubbed and shortened; nil when there is none.
+    private func errorMessage(_ data: Data) -> String? {
+        guard let message = (try? JSONValue.parse(data))?["message"]?.string else { return nil }
+        return String(redactor.scrub(message).prefix(200))
+    }
+
+    /// Logs in (current nil) or refreshes the current JWT.
+    private func mintToken(refreshing current: String?) async throws -> String {
+        guard case .login(let user, let password) = configuration.credentials else {
+            throw APIError.unauthorized(endpoint: "/v1/token-auth")
+        }
+        let endpoint = current == nil ? "/v1/token-auth" : "/v1/token-auth/refresh"
+        let body = current == nil ? try JSONSerialization.data(withJSONObject: ["login": user, "password": password]) : Data()
+        let (data, response) = try await transmit(endpoint: endpoint, path: endpoint, query: [], method: "POST",
+                                                  body: body, bearer: current)
+        switch response.statusCode {
+        case 200..<300:
+            guard let token = (try? JSONValue.parse(data))?["token"]?.string, !token.isEmpty else {
+                throw APIError.decoding(endpoint: endpoint, .unexpectedShape(expected: "an object with token"))
+            }
+            return token
+        case 401, 403:
+            throw APIError.unauthorized(endpoint: endpoint)
+        case 429, 503:
+            let asked = RetryAfter.seconds(response.value(forHTTPHeaderField: "Retry-After"))
+            await limiter.pause(seconds: asked ?? 1)
+            throw APIError.rateLimited(endpoint: endpoint, status: response.statusCode, retryAfter: asked)
+        default:
+            throw APIError.http(endpoint: endpoint, status: response.statusCode, message: errorMessage(data))
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Holds the bearer token: the API key, or a JWT that is minted at login, refreshed before
+/// its `exp`, and minted anew when the API rejects it. Concurrent callers share one login.
+actor TokenStore {
+    typealias Mint = @Sendable (_ current: String?) async throws -> String
+
+    private let credentials: Credentials
+    private var token: String?
+    private var expiresAt: Double?
+    private var obtainedAt: Double = 0
+    private var pending: Task<String, Error>?
+
+    init(credentials: Credentials) {
+        self.credentials = credentials
+    }
+
+    /// The token to send now. `mint` logs in (current nil) or refreshes (current set).
+    func bearer(mint: @escaping Mint) async throws -> String {
+        if case .apiKey(let key) = credentials { return key }
+        if let token, !needsRenewal() { return token }
+        return try await renew(refreshing: token.flatMap { isExpired() ? nil : $0 }, mint: mint)
+    }
+
+    /// Drops a token the API refused, so that the next call logs in again.
+    func invalidate(_ rejected: String) {
+        if token == rejected {
+            token = nil
+            expiresAt = nil
+        }
+    }
+
+    /// Whether a rejected token can be replaced (only JWTs can).
+    var canRenew: Bool {
+        if case .login = credentials { return true }
+        return false
+    }
+
+    private func needsRenewal() -> Bool {
+        guard let expiresAt else { return false }
+        let lifetime = max(0, expiresAt - obtainedAt)
+        // Renew in the last minute, or in the second half of a token shorter than two minutes.
+        let margin = min(60, lifetime * 0.5)
+        return Date().timeIntervalSince1970 >= expiresAt - margin
+    }
+
+    private func isExpired() -> Bool {
+        guard let expiresAt else { return false }
+        return Date().timeIntervalSince1970 >= expiresAt
+    }
+
+    private func renew(refreshing current: String?, mint: @escaping Mint) async throws -> String {
+        if let pending { return try await pending.value }
+        let task = Task<String, Error> {
+            if let current, let refreshed = try? await mint(current) { return refreshed }
+            return try await mint(nil)
+        }
+        pending = task
+        defer { pending = nil }
+        let fresh = try await task.value
+        token = fresh
+        obtainedAt = Date().timeIntervalSince1970
+        expiresAt = JWT.expiry(of: fresh)
+        return fresh
+    }
+}

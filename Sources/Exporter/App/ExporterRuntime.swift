@@ -1,0 +1,55 @@
+import EtlworksAPI
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Store
+
+/// The daemon assembled from a configuration: store, API client, collectors, the polling
+/// service and the HTTP server, ready to run in one `ServiceGroup`.
+public struct ExporterRuntime: Sendable {
+    public let state: ExporterState
+    public let store: SQLiteRunStore
+    public let services: [any Service]
+    public let listenAddress: ListenAddress
+
+    /// Opens the store (refusing a corrupt or newer one, naming its path) and builds every
+    /// service. `onListening` receives the bound port once the server runs.
+    public static func make(config: ExporterConfig, logger: Logger,
+                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> ExporterRuntime {
+        guard let address = ListenAddress(config.web.listenAddress) else {
+            throw ConfigErrors([ConfigIssue(key: "web.listen_address", line: nil, message: "'\(config.web.listenAddress)' is not HOST:PORT")])
+        }
+        let store = try SQLiteRunStore(path: config.storage.path)
+        let requests = RequestCounter()
+        let intervals = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0, config.poll.interval(of: $0)) })
+        let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
+        let client = HTTPEtlworksClient(
+            configuration: ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials,
+                                               timeout: config.api.timeout,
+                                               maxRequestsPerSecond: config.api.maxRequestsPerSecond),
+            observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
+        let context = CollectorContext(client: client, store: store, state: state, config: config)
+        // Counters come from stored runs: export them before the first poll answers.
+        try await context.publishFlows()
+        let collectors: [any Collector] = [
+            ExecutionsCollector(context: context, logger: logger),
+            FlowsCollector(context: context, logger: logger),
+            SummaryCollector(context: context),
+            AgentsCollector(context: context),
+            BillingCollector(context: context),
+            HealthCollector(context: context),
+        ]
+        let redactor = Redactor(secrets: config.api.credentials.secrets)
+        let polling = PollingService(collectors: collectors, state: state, intervals: config.poll, logger: logger,
+                                     clock: ContinuousClock(), redactor: redactor)
+        let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
+        let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString))
+        let server = Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
+            logger: logger)
+        return ExporterRuntime(state: state, store: store, services: [polling, server], listenAddress: address)
+    }
+}

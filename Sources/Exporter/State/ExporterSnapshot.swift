@@ -1,0 +1,31 @@
+import EtlworksAPI
+import Foundation
+
+/// A consistent view of everything the exporter knows, taken at one moment. Scrapes and
+/// /health render from it and never wait on the API.
+public struct ExporterSnapshot: Sendable {
+    public var takenAt: Date
+    public var startedAt: Date
+    public var flows: [FlowSeries] = []
+    public var agents: [Agent]?
+    public var subscription: Subscription?
+    public var summary: ExecutionsSummary?
+    /// The window the summary covers, seconds.
+    public var summaryWindow: Double = 86400
+    public var instanceUp: Bool?
+    public var systemInfo: SystemInfo?
+    public var polls: [Resource: PollStatus] = [:]
+    public var intervals: [Resource: Double] = [:]
+    public var apiRequests: [RequestCounter.Key: Int64] = [:]
+    public var executionsSource: ExecutionsSource = .metricsEndpoint
+    public var storage: StorageStatus = .ok
+    public var storagePath: String = ""
+    public var storeSizeBytes: Int64 = 0
+    /// Whether the API answered the latest poll of any resource (nil before the first).
+    public var apiUp: Bool?
+
+    public init(takenAt: Date, startedAt: Date) {
+        self.takenAt = takenAt
+        self.startedAt = startedAt
+    }
+}

@@ -1,0 +1,87 @@
+import EtlworksAPI
+import Exposition
+import Foundation
+import Store
+
+/// The exporter's live state: what the collectors last saw and how their polls went.
+/// Collectors write into it; scrapes and /health read snapshots of it.
+public actor ExporterState {
+    private var snapshotValue: ExporterSnapshot
+    private var labelCache: [Int64: (name: String, labels: LabelSet)] = [:]
+    private let requests: RequestCounter
+
+    public init(startedAt: Date = Date(), storagePath: String, intervals: [Resource: Double], requests: RequestCounter) {
+        snapshotValue = ExporterSnapshot(takenAt: startedAt, startedAt: startedAt)
+        snapshotValue.storagePath = storagePath
+        snapshotValue.intervals = intervals
+        self.requests = requests
+    }
+
+    /// The current state; cheap (copy-on-write arrays).
+    public func snapshot() -> ExporterSnapshot {
+        var copy = snapshotValue
+        copy.takenAt = Date()
+        copy.apiRequests = requests.snapshot
+        return copy
+    }
+
+    // MARK: Updates from collectors
+
+    /// Replaces the flow metrics (after an ingestion or a flow-list poll).
+    public func setFlows(_ metrics: [FlowMetrics]) {
+        var seen = Set<Int64>()
+        snapshotValue.flows = metrics.map { flow in
+            seen.insert(flow.flow.id)
+            if let cached = labelCache[flow.flow.id], cached.name == flow.flow.name {
+                return FlowSeries(metrics: flow, labels: cached.labels)
+            }
+            let labels = LabelSet([("flow_id", String(flow.flow.id)), ("flow_name", flow.flow.name)])
+            labelCache[flow.flow.id] = (flow.flow.name, labels)
+            return FlowSeries(metrics: flow, labels: labels)
+        }
+        labelCache = labelCache.filter { seen.contains($0.key) }
+    }
+
+    public func setAgents(_ agents: [Agent]) { snapshotValue.agents = agents }
+
+    public func setSubscription(_ subscription: Subscription) { snapshotValue.subscription = subscription }
+
+    public func setSummary(_ summary: ExecutionsSummary, window: Double) {
+        snapshotValue.summary = summary
+        snapshotValue.summaryWindow = window
+    }
+
+    public func setInstance(up: Bool, info: SystemInfo?) {
+        snapshotValue.instanceUp = up
+        if let info { snapshotValue.systemInfo = info }
+    }
+
+    public func setExecutionsSource(_ source: ExecutionsSource) { snapshotValue.executionsSource = source }
+
+    public func setStorage(_ status: StorageStatus, sizeBytes: Int64? = nil) {
+        snapshotValue.storage = status
+        if let sizeBytes { snapshotValue.storeSizeBytes = sizeBytes }
+    }
+
+    /// Records the outcome of one poll. `apiAnswered` says whether the API gave an HTTP
+    /// answer the poll could use (false for transport errors, timeouts and 5xx).
+    public func recordPoll(_ resource: Resource, started: Date, duration: Double, error: String?,
+                           skipped: Int = 0, apiAnswered: Bool) {
+        var status = snapshotValue.polls[resource] ?? PollStatus()
+        status.lastAttempt = started
+        status.lastDuration = duration
+        status.skippedRecords += Int64(skipped)
+        if let error {
+            status.lastError = error
+            status.failures += 1
+            status.consecutiveFailures += 1
+        } else {
+            status.lastError = nil
+            status.lastSuccess = started.addingTimeInterval(duration)
+            status.successes += 1
+            status.consecutiveFailures = 0
+        }
+        snapshotValue.polls[resource] = status
+        snapshotValue.apiUp = apiAnswered
+    }
+}

@@ -1,0 +1,122 @@
+/// Writes metric families in the Prometheus text format 0.0.4 or OpenMetrics 1.0.
+///
+/// Callers announce a family, then write its samples; the writer applies the format's naming
+/// rules (`_total` on counter samples, `_info` on info samples, `# EOF` in OpenMetrics) and
+/// escaping. Output goes into one byte buffer: rendering thousands of flows is a matter of
+/// copying pre-rendered label bytes.
+public struct ExpositionWriter {
+    /// The format being written.
+    public let format: ExpositionFormat
+    private var buffer: [UInt8] = []
+    private var sampleName: [UInt8] = []
+    private var familyName: [UInt8] = []
+    private var familyType: MetricType = .gauge
+
+    public init(format: ExpositionFormat, reservingCapacity capacity: Int = 64 * 1024) {
+        self.format = format
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Starts a family. `name` is the base name: without `_total` for a counter and without
+    /// `_info` for an info metric (the writer adds them).
+    public mutating func family(_ name: String, type: MetricType, help: String) {
+        assert(Self.isValidMetricName(name), "invalid metric name \(name)")
+        familyType = type
+        familyName = Array(name.utf8)
+        switch type {
+        case .counter: sampleName = familyName + Array("_total".utf8)
+        case .info: sampleName = familyName + Array("_info".utf8)
+        case .gauge, .histogram: sampleName = familyName
+        }
+        let headerName: [UInt8]
+        let headerType: String
+        switch (format, type) {
+        case (.prometheusText, .counter), (.prometheusText, .info):
+            headerName = sampleName
+            headerType = type == .counter ? "counter" : "gauge"
+        default:
+            headerName = familyName
+            headerType = type.rawValue
+        }
+        buffer.append(contentsOf: "# HELP ".utf8)
+        buffer.append(contentsOf: headerName)
+        buffer.append(UInt8(ascii: " "))
+        appendHelp(help)
+        buffer.append(contentsOf: "\n# TYPE ".utf8)
+        buffer.append(contentsOf: headerName)
+        buffer.append(UInt8(ascii: " "))
+        buffer.append(contentsOf: headerType.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    /// One sample of a counter, gauge or info family.
+    public mutating func sample(_ labels: LabelSet, _ value: Double) {
+        writeSample(suffix: nil, labels: labels, extra: nil, value: value)
+    }
+
+    /// One sample with one more label pair after `labels` (e.g. `status="error"`).
+    public mutating func sample(_ labels: LabelSet, _ name: String, _ labelValue: String, _ value: Double) {
+        writeSample(suffix: nil, labels: labels, extra: LabelSet([(name, labelValue)]), value: value)
+    }
+
+    /// One sample with extra pairs rendered beforehand (saves escaping in loops).
+    public mutating func sample(_ labels: LabelSet, extra: LabelSet, _ value: Double) {
+        writeSample(suffix: nil, labels: labels, extra: extra, value: value)
+    }
+
+    /// A whole histogram series. `bucketLabels[i]` must be the pre-rendered `le` pair for
+    /// `upperBounds[i]` (see `HistogramLayout`), `cumulativeCounts` one per bound, the last
+    /// being `+Inf` and equal to `count`.
+    public mutating func histogram(_ labels: LabelSet, layout: HistogramLayout, cumulativeCounts: [UInt64], sum: Double) {
+        precondition(cumulativeCounts.count == layout.leLabels.count, "one count per bucket")
+        for (index, leLabel) in layout.leLabels.enumerated() {
+            writeSample(suffix: "_bucket", labels: labels, extra: leLabel, value: Double(cumulativeCounts[index]))
+        }
+        let count = cumulativeCounts.last ?? 0
+        writeSample(suffix: "_sum", labels: labels, extra: nil, value: sum)
+        writeSample(suffix: "_count", labels: labels, extra: nil, value: Double(count))
+    }
+
+    /// The finished document (with `# EOF` in OpenMetrics).
+    public consuming func finish() -> [UInt8] {
+        if format == .openMetrics { buffer.append(contentsOf: "# EOF\n".utf8) }
+        return buffer
+    }
+
+    // MARK: Private
+
+    private mutating func writeSample(suffix: String?, labels: LabelSet, extra: LabelSet?, value: Double) {
+        buffer.append(contentsOf: sampleName)
+        if let suffix { buffer.append(contentsOf: suffix.utf8) }
+        let hasExtra = !(extra?.bytes.isEmpty ?? true)
+        if !labels.bytes.isEmpty || hasExtra {
+            buffer.append(UInt8(ascii: "{"))
+            buffer.append(contentsOf: labels.bytes)
+            if let extra, hasExtra {
+                if !labels.bytes.isEmpty { buffer.append(UInt8(ascii: ",")) }
+                buffer.append(contentsOf: extra.bytes)
+            }
+            buffer.append(UInt8(ascii: "}"))
+        }
+        buffer.append(UInt8(ascii: " "))
+        NumberFormatting.append(value, to: &buffer)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func appendHelp(_ help: String) {
+        for byte in help.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\"") where format == .openMetrics:
+                buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    /// Whether `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    public static func isValidMetricName(_ name: String) -> Bool {
+        LabelSet.isValidName(String(name.map { $0 == ":" ? "_" : $0 }))
+    }
+}

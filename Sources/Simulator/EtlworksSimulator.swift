@@ -1,0 +1,349 @@
+import Foundation
+
+/// The built-in Etlworks API: serves every endpoint of the contract's openapi.yaml from a
+/// deterministic simulated tenant, with API-key and JWT auth, paging, and faults that tests
+/// switch on at runtime. Control endpoints live under `/_sim/`.
+public actor EtlworksSimulator {
+    private var tenant: SimulatedTenant
+    private var clock = SimulatedClock()
+    private var faults = FaultPlan()
+    private var tokens: [String: Int64] = [:]
+    private var tokenSerial = 0
+    private var denyAdmin = false
+    private var instanceDown = false
+    private var requestCounts: [String: Int] = [:]
+    private let options: SimulatorOptions
+
+    public init(options: SimulatorOptions) {
+        self.options = options
+        tenant = SimulatedTenant(options: options, origin: SimulatedClock.realNow())
+    }
+
+    /// The simulator's current time, epoch ms.
+    public func now() -> Int64 { clock.now() }
+
+    /// Answers one request.
+    public func handle(_ request: SimulatorRequest) -> SimulatorResponse {
+        if request.path.hasPrefix("/_sim/") { return control(request) }
+        guard request.path.hasPrefix("/rest/") else { return .error(404, "no such path", path: request.path) }
+        let path = String(request.path.dropFirst("/rest".count))
+        let segments = path.split(separator: "/").map(String.init)
+        requestCounts[Self.template(segments), default: 0] += 1
+        if let fault = faults.take(path: path) {
+            if let response = act(fault, path: request.path) { return response }
+            var response = api(request, path: path, segments: segments)
+            response.delay = fault.delaySeconds ?? 0
+            return response
+        }
+        return api(request, path: path, segments: segments)
+    }
+
+    // MARK: Faults
+
+    private func act(_ fault: Fault, path: String) -> SimulatorResponse? {
+        switch fault.kind {
+        case .slow:
+            return nil
+        case .status:
+            let status = fault.status ?? 500
+            let headers = fault.retryAfter.map { [("Retry-After", $0)] } ?? []
+            return .error(status, "injected fault", path: path, headers: headers)
+        case .malformed:
+            return SimulatorResponse(status: 200, headers: [("Content-Type", "application/json")],
+                                     body: Data("<html>upstream proxy error</html>".utf8))
+        case .truncated:
+            return SimulatorResponse(status: 200, headers: [("Content-Type", "application/json")],
+                                     body: Data(#"[{"id": 1, "name": "cut"#.utf8))
+        case .drop:
+            var response = SimulatorResponse(status: 200, headers: [("Content-Type", "application/json")],
+                                             body: Data(#"[{"id": 1"#.utf8))
+            response.dropConnection = true
+            return response
+        }
+    }
+
+    /// The endpoint template of a path, for request counting: ids become `{flowId}`.
+    static func template(_ segments: [String]) -> String {
+        guard segments.count >= 3, segments[1] == "executions", Int64(segments[2]) != nil else {
+            return "/" + segments.joined(separator: "/")
+        }
+        return "/" + (segments[0...1] + ["{flowId}"] + segments.dropFirst(3)).joined(separator: "/")
+    }
+
+    // MARK: API
+
+    private enum Access { case admin, limited }
+
+    private func authenticate(_ request: SimulatorRequest) -> Access? {
+        guard let header = request.authorization, header.lowercased().hasPrefix("bearer ") else { return nil }
+        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if options.apiKeys.contains(token) { return .admin }
+        if options.limitedApiKeys.contains(token) { return .limited }
+        if let expiry = tokens[token], expiry > SimulatedClock.realNow() { return .admin }
+        return nil
+    }
+
+    private func api(_ request: SimulatorRequest, path: String, segments: [String]) -> SimulatorResponse {
+        let now = clock.now()
+        let fullPath = request.path
+        switch (request.method, segments) {
+        case ("POST", ["v1", "token-auth"]), ("POST", ["v1", "token-auth", "issue"]):
+            guard let credentials = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
+                  credentials["login"] as? String == options.user, credentials["password"] as? String == options.password
+            else { return .error(401, "Invalid login or password", path: fullPath) }
+            return .json(["token": mintToken()])
+        case ("POST", ["v1", "token-auth", "refresh"]):
+            guard authenticate(request) != nil, request.authorization.map({ tokens[String($0.dropFirst(7))] != nil }) == true
+            else { return .error(401, "Token expired or invalid", path: fullPath) }
+            return .json(["token": mintToken()])
+        case ("GET", ["v1", "system", "health"]):
+            return .json(["status": instanceDown ? "DOWN" : "UP", "db": ["status": instanceDown ? "DOWN" : "UP"]],
+                         status: instanceDown ? 503 : 200)
+        default:
+            break
+        }
+        guard let access = authenticate(request) else {
+            return .error(401, "Full authentication is required to access this resource", path: fullPath)
+        }
+        guard request.method == "GET" else { return .error(405, "method not allowed", path: fullPath) }
+        switch segments {
+        case ["v1", "flows"]:
+            let flows = tenant.liveFlows.map(flowJSON)
+            return page(flows, request: request)
+        case let s where s.count == 3 && s[0] == "v1" && s[1] == "flows":
+            guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else { return .error(404, "Flow not found", path: fullPath) }
+            return .json(flowJSON(flow))
+        case ["v1", "metrics", "executions"]:
+            if access == .limited || denyAdmin {
+                return .error(403, "Access is denied: the Administrator role is required", path: fullPath)
+            }
+            return dailyExecutions(request, now: now)
+        case ["v1", "metrics", "executions", "summary"]:
+            return summary(request, now: now)
+        case let s where s.count >= 3 && s[0] == "v1" && s[1] == "executions":
+            guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else { return .error(404, "Flow not found", path: fullPath) }
+            switch s.count {
+            case 3: return record(flow, request: request, now: now)
+            case 4 where s[3] == "history":
+                let since = request.query["since"].flatMap { Int64($0) }
+                let runs = tenant.history(flow: flow, since: since, now: now)
+                return page(runs, request: request)
+            case 4 where s[3] == "statuses":
+                let from = request.query["from"].flatMap { Int64($0) } ?? now - 86_400_000
+                let to = request.query["to"].flatMap { Int64($0) } ?? now
+                var counts: [String: Int] = [:]
+                for run in tenant.runs(queuedFrom: from, to: to + 1, now: now, flows: [flow]) { counts[run.status, default: 0] += 1 }
+                return .json(counts)
+            default: return .error(404, "no such path", path: fullPath)
+            }
+        case ["v1", "agents"]:
+            return page(tenant.agents(now: now), request: request)
+        case ["v1", "billing", "subscription"]:
+            return .json(tenant.subscription(now: now))
+        case ["v1", "schedules"]:
+            return page(tenant.liveFlows.map { scheduleJSON($0) }, request: request)
+        case ["v1", "system", "info"]:
+            return .json(["version": "6.4.2", "build": "simulator", "deploymentMode": "cloud"])
+        default:
+            return .error(404, "no such path", path: fullPath)
+        }
+    }
+
+    private func mintToken() -> String {
+        tokenSerial += 1
+        let expiry = SimulatedClock.realNow() + Int64(options.jwtLifetime * 1000)
+        let header = Self.base64URL(#"{"alg":"HS256","typ":"JWT"}"#)
+        let payload = Self.base64URL(#"{"sub":"\#(options.user)","exp":\#(expiry / 1000),"jti":\#(tokenSerial)}"#)
+        let token = "\(header).\(payload).\(Self.base64URL("sim-signature-\(tokenSerial)"))"
+        tokens[token] = expiry
+        return token
+    }
+
+    private static func base64URL(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    private func flowJSON(_ flow: SimulatedFlow) -> [String: Any] {
+        ["id": flow.id, "name": flow.name, "description": NSNull(), "flowType": flow.flowType, "tags": flow.tags,
+         "updated": tenant.origin]
+    }
+
+    private func scheduleJSON(_ flow: SimulatedFlow) -> [String: Any] {
+        let seconds = flow.period / 1000
+        let schedule = flow.index % 3 == 0 && seconds % 60 == 0 && seconds >= 60 ? "0 */\(seconds / 60) * * * ?" : String(seconds)
+        return ["id": 9000 + flow.index, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
+                "schedule": schedule, "expectedTime": max(1, Int(flow.period / 60_000)), "retries": 0,
+                "delayBetweenRetries": 5, "tags": flow.tags]
+    }
+
+    /// Applies `limit` (default 50, 1...200) and `offset`, with `X-Total-Count`.
+    private func page<T: Encodable>(_ items: [T], request: SimulatorRequest) -> SimulatorResponse {
+        guard let (offset, limit) = paging(request) else {
+            return .error(400, "limit must be 1..200 and offset >= 0", path: request.path)
+        }
+        let slice = offset < items.count ? Array(items[offset..<min(items.count, offset + limit)]) : []
+        return .encoded(slice, headers: [("X-Total-Count", String(items.count))])
+    }
+
+    private func page(_ items: [[String: Any]], request: SimulatorRequest) -> SimulatorResponse {
+        guard let (offset, limit) = paging(request) else {
+            return .error(400, "limit must be 1..200 and offset >= 0", path: request.path)
+        }
+        let slice = offset < items.count ? Array(items[offset..<min(items.count, offset + limit)]) : []
+        return .json(slice, headers: [("X-Total-Count", String(items.count))])
+    }
+
+    private func paging(_ request: SimulatorRequest) -> (Int, Int)? {
+        let limit = request.query["limit"].map { Int($0) ?? -1 } ?? 50
+        let offset = request.query["offset"].map { Int($0) ?? -1 } ?? 0
+        guard (1...200).contains(limit), offset >= 0 else { return nil }
+        return (offset, limit)
+    }
+
+    private func dailyExecutions(_ request: SimulatorRequest, now: Int64) -> SimulatorResponse {
+        let dayStart: Int64
+        if let date = request.query["date"] {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd"
+            guard let day = formatter.date(from: date) else {
+                return .error(400, "date must be YYYY-MM-DD", path: request.path)
+            }
+            dayStart = Int64(day.timeIntervalSince1970 * 1000)
+        } else {
+            let offsetDays = request.query["offset"].flatMap { Int64($0) } ?? 0
+            dayStart = (now / 86_400_000 - offsetDays) * 86_400_000
+        }
+        let groups = tenant.executions(dayStart: dayStart, now: now).map { flow, runs in
+            FlowExecutionsJSON(flowId: flow.id, name: flow.name, executions: runs)
+        }
+        return .encoded(groups)
+    }
+
+    private struct FlowExecutionsJSON: Encodable {
+        let flowId: Int64
+        let name: String
+        let executions: [SimulatedRun]
+    }
+
+    private func record(_ flow: SimulatedFlow, request: SimulatorRequest, now: Int64) -> SimulatorResponse {
+        guard let auditId = request.query["auditId"].flatMap({ Int64($0) }), let sequence = flow.sequence(ofAuditId: auditId),
+              let run = flow.run(sequence, at: now)
+        else { return .error(404, "Execution not found", path: request.path) }
+        return .encoded(run)
+    }
+
+    private func summary(_ request: SimulatorRequest, now: Int64) -> SimulatorResponse {
+        let from = request.query["from"].flatMap { Int64($0) } ?? now - 86_400_000
+        let to = request.query["to"].flatMap { Int64($0) } ?? now
+        let runs = tenant.runs(queuedFrom: from, to: to + 1, now: now)
+        var counts: [String: Int] = ["success": 0, "warning": 0, "error": 0, "canceled": 0, "running": 0, "queued": 0]
+        var durationSum: Int64 = 0
+        var durationMax: Int64 = 0
+        var completedWithDuration = 0
+        var records: Int64 = 0
+        for run in runs {
+            counts[run.status, default: 0] += 1
+            if let started = run.started, let ended = run.ended {
+                durationSum += ended - started
+                durationMax = max(durationMax, ended - started)
+                completedWithDuration += 1
+            }
+            records += run.records ?? 0
+        }
+        let completed = (counts["success"] ?? 0) + (counts["warning"] ?? 0) + (counts["error"] ?? 0) + (counts["canceled"] ?? 0)
+        var body: [String: Any] = counts
+        body["from"] = from
+        body["to"] = to
+        body["count"] = runs.count
+        body["successRate"] = completed == 0 ? 1.0 : Double(counts["success"] ?? 0) / Double(completed)
+        body["avgDuration"] = completedWithDuration == 0 ? 0 : Double(durationSum) / Double(completedWithDuration)
+        body["maxDuration"] = durationMax
+        body["records"] = records
+        return .json(body)
+    }
+
+    // MARK: Control
+
+    private func control(_ request: SimulatorRequest) -> SimulatorResponse {
+        let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] ?? [:]
+        let segments = request.path.split(separator: "/").map(String.init)
+        switch (request.method, segments) {
+        case ("POST", ["_sim", "faults"]):
+            guard let fault = try? JSONDecoder().decode(Fault.self, from: request.body) else {
+                return .error(400, "body must be a fault: {kind, path?, status?, retryAfter?, delaySeconds?, count?}", path: request.path)
+            }
+            faults.add(fault)
+            return .json(["faults": faults.faults.count])
+        case ("DELETE", ["_sim", "faults"]):
+            faults.clear()
+            return .json(["faults": 0])
+        case ("POST", ["_sim", "clock"]):
+            if let paused = body["paused"] as? Bool { if paused { clock.pause() } else { clock.resume() } }
+            if let advance = body["advanceSeconds"] as? Double { clock.advance(milliseconds: Int64(advance * 1000)) }
+            return .json(["now": clock.now(), "paused": clock.isPaused])
+        case ("GET", ["_sim", "clock"]):
+            return .json(["now": clock.now(), "paused": clock.isPaused])
+        case ("POST", ["_sim", "admin"]):
+            denyAdmin = (body["deny"] as? Bool) ?? denyAdmin
+            return .json(["deny": denyAdmin])
+        case ("POST", ["_sim", "instance"]):
+            instanceDown = (body["down"] as? Bool) ?? instanceDown
+            return .json(["down": instanceDown])
+        case ("POST", let s) where s.count == 3 && s[1] == "agents":
+            guard let index = Int(s[2]) else { return .error(400, "agent index", path: request.path) }
+            tenant.agentOverrides[index] = body["online"] as? Bool
+            return .json(["ok": true])
+        case ("POST", ["_sim", "flows"]):
+            let flow = tenant.addFlow(name: body["name"] as? String, now: clock.now())
+            return .json(["id": flow.id, "name": flow.name])
+        case ("POST", let s) where s.count == 4 && s[1] == "flows" && s[3] == "rename":
+            guard let flowId = Int64(s[2]), let name = body["name"] as? String, tenant.rename(flowId: flowId, to: name) else {
+                return .error(404, "no such flow, or no name", path: request.path)
+            }
+            return .json(["id": flowId, "name": name])
+        case ("DELETE", let s) where s.count == 3 && s[1] == "flows":
+            guard let flowId = Int64(s[2]), tenant.delete(flowId: flowId) else { return .error(404, "no such flow", path: request.path) }
+            return .json(["deleted": flowId])
+        case ("POST", ["_sim", "tokens", "revoke"]):
+            let revoked = tokens.count
+            tokens.removeAll()
+            return .json(["revoked": revoked])
+        case ("GET", ["_sim", "stats"]):
+            return .json(["requests": requestCounts, "total": requestCounts.values.reduce(0, +)])
+        case ("POST", ["_sim", "stats", "reset"]):
+            requestCounts.removeAll()
+            return .json(["total": 0])
+        case ("GET", ["_sim", "truth"]):
+            return truth()
+        default:
+            return .error(404, "no such control path", path: request.path)
+        }
+    }
+
+    /// Ground truth for tests: every live flow's completed runs by status, records processed
+    /// and open runs, as of the simulator's now.
+    private func truth() -> SimulatorResponse {
+        let now = clock.now()
+        let flows: [[String: Any]] = tenant.liveFlows.map { flow in
+            var runs: [String: Int] = [:]
+            var records: Int64 = 0
+            var running = 0
+            var queued = 0
+            for run in tenant.history(flow: flow, since: nil, now: now) {
+                switch run.status {
+                case "running": running += 1
+                case "queued": queued += 1
+                default:
+                    runs[run.status, default: 0] += 1
+                    records += run.records ?? 0
+                }
+            }
+            return ["id": flow.id, "name": flow.name, "tags": flow.tags, "runs": runs, "records": records,
+                    "running": running, "queued": queued]
+        }
+        return .json(["now": now, "flows": flows])
+    }
+}

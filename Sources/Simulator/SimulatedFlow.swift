@@ -1,0 +1,119 @@
+/// One simulated flow and the runs it produces: a deterministic function of the seed and
+/// time, so that any instant of the tenant can be recomputed (and checked) exactly.
+struct SimulatedFlow: Sendable {
+    let index: Int
+    let id: Int64
+    var name: String
+    let flowType: String
+    let tags: [String]
+    /// Time between scheduled runs, ms.
+    let period: Int64
+    /// Offset of the first run from `firstRunFloor`, ms.
+    let phase: Int64
+    /// No run is queued before this instant, ms.
+    let firstRunFloor: Int64
+    /// Share of runs that end in error.
+    let errorRate: Double
+    var deleted = false
+    let seed: UInt64
+
+    /// Ids are sparse and not the index, so that code confusing the two is caught.
+    static func id(forIndex index: Int) -> Int64 { Int64(1000 + index * 7) }
+
+    static let auditStride: Int64 = 100_000
+
+    init(index: Int, seed: UInt64, runEvery: Int64, firstRunFloor: Int64, hostile: Bool) {
+        self.index = index
+        self.seed = seed
+        id = Self.id(forIndex: index)
+        var random = SplitMix64(seed: SplitMix64.hash(seed, UInt64(index)))
+        let types = ["connection.db.postgres", "connection.http.rest", "connection.file.s3", "etl.composer"]
+        flowType = types[Int(random.next() % UInt64(types.count))]
+        var tags: [String] = []
+        if index % 3 == 0 { tags.append("nightly") }
+        if index % 5 == 0 { tags.append("critical") }
+        if index % 4 == 1 { tags.append("orders") }
+        self.tags = tags
+        if hostile {
+            name = HostileNames.templates[(index / 3) % HostileNames.templates.count] + (index < 3 * HostileNames.templates.count ? "" : " #\(index)")
+        } else {
+            let prefixes = ["orders", "customers", "inventory", "billing", "events", "crm-sync", "warehouse"]
+            name = "\(prefixes[index % prefixes.count]) load \(index)"
+        }
+        period = runEvery * Int64(1 + random.next() % 4)
+        phase = Int64(random.next() % UInt64(max(1, period)))
+        self.firstRunFloor = firstRunFloor
+        errorRate = index % 11 == 4 ? 0.35 : 0.04
+    }
+
+    /// The run `sequence` as it looks at `now`, or nil when it has not been queued yet.
+    func run(_ sequence: Int64, at now: Int64) -> SimulatedRun? {
+        guard sequence >= 0 else { return nil }
+        let created = firstRunFloor + phase + sequence * period
+        guard created <= now else { return nil }
+        let s = UInt64(bitPattern: sequence)
+        let i = UInt64(index)
+        let queueDelay = Int64(Double(period) * 0.05 * SplitMix64.unit(seed, i, s, 1))
+        let long = SplitMix64.unit(seed, i, s, 2) < 0.02
+        let fraction = long ? 2.5 : 0.1 + 0.5 * SplitMix64.unit(seed, i, s, 3)
+        let duration = max(1, Int64(Double(period) * fraction))
+        let started = created + queueDelay
+        let ended = started + duration
+        let outcome = SplitMix64.unit(seed, i, s, 4)
+        let final: String
+        if outcome < errorRate { final = "error" }
+        else if outcome < errorRate + 0.05 { final = "warning" }
+        else if outcome < errorRate + 0.06 { final = "canceled" }
+        else { final = "success" }
+        let scale = SplitMix64.unit(seed, i, s, 5)
+        var records = Int64(100 + scale * 99_900)
+        if final == "error" || final == "canceled" { records /= 10 }
+        let auditId = sequence * Self.auditStride + Int64(index) + 1
+        if now < started {
+            return SimulatedRun(auditId: auditId, flowId: id, flowName: name, status: "queued", created: created,
+                                started: nil, ended: nil, records: nil)
+        }
+        if now < ended {
+            return SimulatedRun(auditId: auditId, flowId: id, flowName: name, status: "running", created: created,
+                                started: started, ended: nil, records: nil)
+        }
+        return SimulatedRun(auditId: auditId, flowId: id, flowName: name, status: final, created: created,
+                            started: started, ended: ended, records: records)
+    }
+
+    /// Sequences of runs queued in [from, to) and no later than `now`.
+    func sequences(queuedFrom from: Int64, to: Int64, now: Int64) -> ClosedRange<Int64>? {
+        let upper = min(to - 1, now)
+        let base = firstRunFloor + phase
+        guard upper >= base, upper >= from else { return nil }
+        let first = max(0, ceilDiv(from - base, period))
+        let last = floorDiv(upper - base, period)
+        return first <= last ? first...last : nil
+    }
+
+    /// The sequence number encoded in an audit id of this flow, if it is one.
+    func sequence(ofAuditId auditId: Int64) -> Int64? {
+        let zeroBased = auditId - 1 - Int64(index)
+        guard zeroBased >= 0, zeroBased % Self.auditStride == 0 else { return nil }
+        return zeroBased / Self.auditStride
+    }
+
+    private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    private func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }
+}
+
+/// A run as the simulator serves it.
+struct SimulatedRun: Sendable, Encodable {
+    let auditId: Int64
+    let flowId: Int64
+    let flowName: String
+    let status: String
+    let created: Int64
+    let started: Int64?
+    let ended: Int64?
+    let records: Int64?
+    var user = "scheduler"
+    var retries = 0
+
+    var isCompleted: Bool { ended != nil }
+}

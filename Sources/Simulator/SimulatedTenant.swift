@@ -1,0 +1,132 @@
+import Foundation
+
+/// The simulated tenant's data at any instant: flows, their runs, agents, billing. Pure:
+/// every answer is computed from the options, the flow list and the time asked about.
+struct SimulatedTenant: Sendable {
+    let options: SimulatorOptions
+    /// When the simulator started, epoch ms.
+    let origin: Int64
+    private(set) var flows: [SimulatedFlow]
+    var agentOverrides: [Int: Bool] = [:]
+
+    init(options: SimulatorOptions, origin: Int64) {
+        self.options = options
+        self.origin = origin
+        let floor = origin - Int64(options.history * 1000)
+        let runEvery = max(1, Int64(options.runEvery * 1000))
+        flows = (0..<options.flows).map { index in
+            SimulatedFlow(index: index, seed: options.seed, runEvery: runEvery, firstRunFloor: floor,
+                          hostile: options.hostileNames && index % 3 == 2)
+        }
+    }
+
+    var liveFlows: [SimulatedFlow] { flows.filter { !$0.deleted } }
+
+    func flow(id: Int64) -> SimulatedFlow? { flows.first { $0.id == id && !$0.deleted } }
+
+    // MARK: Changes driven by tests
+
+    mutating func rename(flowId: Int64, to name: String) -> Bool {
+        guard let index = flows.firstIndex(where: { $0.id == flowId && !$0.deleted }) else { return false }
+        flows[index].name = name
+        return true
+    }
+
+    mutating func delete(flowId: Int64) -> Bool {
+        guard let index = flows.firstIndex(where: { $0.id == flowId && !$0.deleted }) else { return false }
+        flows[index].deleted = true
+        return true
+    }
+
+    /// Adds a flow whose first run is queued after `now`.
+    mutating func addFlow(name: String?, now: Int64) -> SimulatedFlow {
+        var flow = SimulatedFlow(index: flows.count, seed: options.seed, runEvery: max(1, Int64(options.runEvery * 1000)),
+                                 firstRunFloor: now, hostile: false)
+        if let name { flow.name = name }
+        flows.append(flow)
+        return flow
+    }
+
+    // MARK: Runs
+
+    /// Every run queued on the UTC day starting at `dayStart`, grouped by flow.
+    func executions(dayStart: Int64, now: Int64) -> [(SimulatedFlow, [SimulatedRun])] {
+        liveFlows.map { flow in
+            guard let range = flow.sequences(queuedFrom: dayStart, to: dayStart + 86_400_000, now: now) else { return (flow, []) }
+            return (flow, range.compactMap { flow.run($0, at: now) })
+        }
+    }
+
+    /// A flow's runs queued at or after `since`, newest first.
+    func history(flow: SimulatedFlow, since: Int64?, now: Int64) -> [SimulatedRun] {
+        guard let range = flow.sequences(queuedFrom: since ?? Int64.min / 2, to: now + 1, now: now) else { return [] }
+        return range.reversed().compactMap { flow.run($0, at: now) }
+    }
+
+    /// Runs of all live flows queued in [from, to).
+    func runs(queuedFrom from: Int64, to: Int64, now: Int64, flows subset: [SimulatedFlow]? = nil) -> [SimulatedRun] {
+        var result: [SimulatedRun] = []
+        for flow in subset ?? liveFlows {
+            guard let range = flow.sequences(queuedFrom: from, to: to, now: now) else { continue }
+            for sequence in range { if let run = flow.run(sequence, at: now) { result.append(run) } }
+        }
+        return result
+    }
+
+    // MARK: Agents and billing
+
+    struct AgentState: Encodable {
+        let id: Int64
+        let name: String
+        let status: String
+        let updaterStatus: String
+        let version: String
+        let os: String
+        let ip: String
+        let lastSeen: Int64?
+    }
+
+    func agents(now: Int64) -> [AgentState] {
+        (0..<options.agents).map { index in
+            // Each agent is offline one tenth of a cycle of 10–40 minutes.
+            let cycle = Int64(600_000 * (1 + index % 4))
+            let naturallyOnline = (now / (cycle / 10)) % 10 != 3 || index == 0
+            let online = agentOverrides[index] ?? naturallyOnline
+            let name = index == 1 ? #"agent "eu-1" \ {west}"# : "agent-\(index)"
+            return AgentState(id: Int64(500 + index), name: name, status: online ? "online" : "offline",
+                              updaterStatus: index % 2 == 0 ? "running" : "stopped", version: "5.\(index).1",
+                              os: index % 2 == 0 ? "Linux" : "Windows Server 2022", ip: "10.0.0.\(index + 10)",
+                              lastSeen: online ? now - 5_000 : now - 900_000)
+        }
+    }
+
+    /// Subscription with usage summed from completed runs in the current UTC month and day.
+    func subscription(now: Int64) -> [String: Any] {
+        let calendar = Self.utcCalendar
+        let date = Date(timeIntervalSince1970: Double(now) / 1000)
+        let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+        let monthEnd = calendar.date(byAdding: .month, value: 1, to: monthStart) ?? date
+        let dayStart = calendar.startOfDay(for: date)
+        let monthStartMs = Int64(monthStart.timeIntervalSince1970 * 1000)
+        let dayStartMs = Int64(dayStart.timeIntervalSince1970 * 1000)
+        var month: Int64 = 0
+        var today: Int64 = 0
+        for run in runs(queuedFrom: monthStartMs, to: now + 1, now: now) where run.isCompleted {
+            month += run.records ?? 0
+            if run.created >= dayStartMs { today += run.records ?? 0 }
+        }
+        return [
+            "tier": "Business", "status": "active",
+            "seats": ["total": 10, "used": 7],
+            "period": ["start": monthStartMs, "end": Int64(monthEnd.timeIntervalSince1970 * 1000)],
+            "allowance": ["monthlyRecords": 500_000_000, "dailyRecords": 25_000_000],
+            "usage": ["monthRecords": month, "todayRecords": today],
+        ]
+    }
+
+    static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+}

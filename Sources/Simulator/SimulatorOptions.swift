@@ -1,0 +1,41 @@
+/// Settings of the built-in Etlworks API simulator.
+public struct SimulatorOptions: Sendable {
+    /// Number of flows.
+    public var flows: Int
+    /// Seed of every random choice: the same seed gives the same tenant.
+    public var seed: UInt64
+    /// Base time between a flow's runs, seconds; each flow runs every 1–4 times this.
+    public var runEvery: Double
+    /// How far back runs exist when the simulator starts, seconds.
+    public var history: Double
+    /// Number of on-premise agents.
+    public var agents: Int
+    /// Accepted API keys (full Administrator role).
+    public var apiKeys: [String]
+    /// Accepted API keys without the Administrator role (403 on /v1/metrics/executions).
+    public var limitedApiKeys: [String]
+    /// Login and password accepted by /v1/token-auth.
+    public var user: String
+    public var password: String
+    /// Lifetime of minted JWTs, seconds.
+    public var jwtLifetime: Double
+    /// Every third flow gets a hostile name when true.
+    public var hostileNames: Bool
+
+    public init(flows: Int = 20, seed: UInt64 = 1, runEvery: Double = 300, history: Double = 2 * 86400,
+                agents: Int = 3, apiKeys: [String] = ["sim-admin-key"], limitedApiKeys: [String] = ["sim-limited-key"],
+                user: String = "admin", password: String = "sim-password", jwtLifetime: Double = 600,
+                hostileNames: Bool = true) {
+        self.flows = flows
+        self.seed = seed
+        self.runEvery = runEvery
+        self.history = history
+        self.agents = agents
+        self.apiKeys = apiKeys
+        self.limitedApiKeys = limitedApiKeys
+        self.user = user
+        self.password = password
+        self.jwtLifetime = jwtLifetime
+        self.hostileNames = hostileNames
+    }
+}

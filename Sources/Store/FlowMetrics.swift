@@ -1,0 +1,73 @@
+import EtlworksAPI
+
+/// A flow as the store knows it: from the flow list, or from its runs until the list has it.
+public struct FlowRecord: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var flowType: String?
+    public var tags: [String]
+
+    public init(id: Int64, name: String, flowType: String? = nil, tags: [String] = []) {
+        self.id = id
+        self.name = name
+        self.flowType = flowType
+        self.tags = tags
+    }
+}
+
+/// Everything exported about one flow, derived from its stored runs.
+public struct FlowMetrics: Sendable, Equatable {
+    public var flow: FlowRecord
+    /// Completed runs by status.
+    public var completedRuns: [RunStatus: Int64] = [:]
+    /// Records processed by completed runs.
+    public var recordsProcessed: Int64 = 0
+    /// Completed runs with a known duration, per bucket of `DurationBuckets` (+Inf last);
+    /// not cumulative.
+    public var durationBucketCounts: [UInt64] = Array(repeating: 0, count: DurationBuckets.upperBoundsSeconds.count + 1)
+    /// Sum of those durations, seconds.
+    public var durationSumSeconds: Double = 0
+    /// The most recently ended run.
+    public var lastEnd: Int64?
+    public var lastDurationSeconds: Double?
+    public var lastStatus: RunStatus?
+    /// End of the most recent successful run.
+    public var lastSuccessEnd: Int64?
+    /// Open runs.
+    public var running: Int64 = 0
+    public var queued: Int64 = 0
+    /// Start of the oldest running run, epoch ms.
+    public var oldestRunningStart: Int64?
+
+    public init(flow: FlowRecord) { self.flow = flow }
+}
+
+/// What one ingestion changed.
+public struct IngestSummary: Sendable, Equatable {
+    /// Runs not seen before.
+    public var inserted = 0
+    /// Runs that completed with this batch (counted into the totals now).
+    public var completed = 0
+    /// Open runs whose status or times changed.
+    public var updated = 0
+    /// Runs already stored as they are.
+    public var unchanged = 0
+
+    public init() {}
+}
+
+/// An open run, for reconciling runs the poll no longer lists.
+public struct OpenRun: Sendable, Equatable {
+    public var auditId: Int64
+    public var flowId: Int64
+    /// Start, else queue time, epoch ms.
+    public var referenceTime: Int64?
+}
+
+/// Where a per-flow history poll should resume.
+public struct HistoryCursor: Sendable, Equatable {
+    /// Latest start (or queue time) stored for the flow.
+    public var latest: Int64?
+    /// Earliest start of a run still open.
+    public var oldestOpen: Int64?
+}

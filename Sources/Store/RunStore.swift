@@ -1,0 +1,26 @@
+import EtlworksAPI
+
+/// Durable storage of flows and runs. Counters are derived from stored runs, so they survive
+/// restarts unchanged; ingestion is idempotent by audit id.
+public protocol RunStore: Sendable {
+    /// Stores runs. A run seen again, or one moving from running to success, stays one row;
+    /// it is counted into the totals once, when first seen completed.
+    func ingest(_ runs: [FlowRun], observedAt: Int64) async throws -> IngestSummary
+    /// Records the flow list: listed flows are upserted (renames included). With
+    /// `removeMissing`, every other flow is marked deleted and drops out of `flowMetrics()`;
+    /// returns how many were.
+    func replaceFlows(_ flows: [Flow], removeMissing: Bool) async throws -> Int
+    /// Metrics of every flow not deleted.
+    func flowMetrics() async throws -> [FlowMetrics]
+    /// Open runs whose start (or queue time) is before `cutoff`, oldest first.
+    func openRuns(referencedBefore cutoff: Int64, limit: Int) async throws -> [OpenRun]
+    /// Marks an open run the API no longer knows as abandoned: no longer open, never counted.
+    func abandonRun(auditId: Int64) async throws
+    /// Per-flow resume points for the history fallback.
+    func historyCursors() async throws -> [Int64: HistoryCursor]
+    /// A stored setting (poll cursors and the like).
+    func meta(_ key: String) async throws -> String?
+    func setMeta(_ key: String, _ value: String) async throws
+    /// Bytes used by the database (file plus WAL).
+    func sizeBytes() async -> Int64
+}

@@ -1,0 +1,329 @@
+import EtlworksAPI
+import Foundation
+
+/// `RunStore` in one SQLite file (WAL mode).
+///
+/// Opening never recreates an existing file: a file that is not a database, fails the quick
+/// integrity check, or was written by a newer schema is refused with an error naming it.
+public actor SQLiteRunStore: RunStore {
+    private let connection: SQLiteConnection
+    /// The database file.
+    public nonisolated let path: String
+
+    /// Opens (or creates) the store at `path`, migrating the schema forward.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            throw StoreError(code: .cannotOpen, path: path, message: "directory \(directory) does not exist")
+        }
+        connection = try SQLiteConnection(path: path, create: true)
+        try Self.prepare(connection)
+    }
+
+    private static func prepare(_ connection: SQLiteConnection) throws {
+        do {
+            _ = try connection.scalar("PRAGMA schema_version")
+        } catch let error as StoreError where error.code == .notADatabase || error.code == .corrupt {
+            throw StoreError(code: error.code, path: connection.path,
+                             message: "not a valid SQLite database (\(error.message)); refusing to touch it")
+        }
+        if let verdict = try connection.text("PRAGMA quick_check(1)"), verdict != "ok" {
+            throw StoreError(code: .corrupt, path: connection.path, message: "integrity check failed: \(verdict)")
+        }
+        let version = try connection.scalar("PRAGMA user_version") ?? 0
+        if version > Schema.version {
+            throw StoreError(code: .tooNew, path: connection.path,
+                             message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
+        }
+        try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+        if version < Schema.version {
+            try connection.transaction {
+                for index in Int(version)..<Schema.migrations.count {
+                    try connection.execute(Schema.migrations[index])
+                }
+                try connection.execute("PRAGMA user_version = \(Schema.version)")
+            }
+        }
+        let signature = try readMeta(connection, "duration_buckets")
+        if signature != DurationBuckets.signature {
+            try connection.transaction {
+                try rebuildAggregates(connection)
+                try writeMeta(connection, "duration_buckets", DurationBuckets.signature)
+            }
+        }
+    }
+
+    /// Closes the database; later calls fail.
+    public func close() {
+        connection.close()
+    }
+
+    // MARK: Runs
+
+    public func ingest(_ runs: [FlowRun], observedAt: Int64) throws -> IngestSummary {
+        guard !runs.isEmpty else { return IngestSummary() }
+        return try connection.transaction {
+            var summary = IngestSummary()
+            let lookup = try connection.statement("SELECT state, status, started_ms, ended_ms, records FROM runs WHERE audit_id = ?1")
+            for run in runs {
+                try lookup.bind(.integer(run.auditId))
+                if try lookup.step() {
+                    let state = lookup.int(0)
+                    let stored = (status: lookup.text(1), started: lookup.optionalInt(2), ended: lookup.optionalInt(3), records: lookup.optionalInt(4))
+                    lookup.reset()
+                    if state == 1 {
+                        summary.unchanged += 1
+                    } else if run.isCompleted {
+                        try updateRun(run, state: 1, observedAt: observedAt)
+                        try count(run, observedAt: observedAt)
+                        summary.completed += 1
+                    } else if state == 0, stored.status != run.status.rawValue || stored.started != run.started
+                                || stored.ended != run.ended || stored.records != run.records {
+                        try updateRun(run, state: 0, observedAt: observedAt)
+                        summary.updated += 1
+                    } else {
+                        summary.unchanged += 1
+                    }
+                } else {
+                    lookup.reset()
+                    try insertRun(run, observedAt: observedAt)
+                    try ensureFlow(run)
+                    summary.inserted += 1
+                    if run.isCompleted {
+                        try count(run, observedAt: observedAt)
+                        summary.completed += 1
+                    }
+                }
+            }
+            return summary
+        }
+    }
+
+    private func insertRun(_ run: FlowRun, observedAt: Int64) throws {
+        try connection.statement("""
+            INSERT INTO runs (audit_id, flow_id, status, state, parent_audit_id, created_ms, started_ms, ended_ms,
+                              records, first_seen_ms, updated_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+            """).run(.integer(run.auditId), .integer(run.flowId), .text(run.status.rawValue),
+                     .integer(run.isCompleted ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
+                     .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+    }
+
+    private func updateRun(_ run: FlowRun, state: Int64, observedAt: Int64) throws {
+        try connection.statement("""
+            UPDATE runs SET status = ?2, state = ?3, created_ms = coalesce(?4, created_ms),
+                started_ms = coalesce(?5, started_ms), ended_ms = coalesce(?6, ended_ms),
+                records = coalesce(?7, records), updated_ms = ?8
+            WHERE audit_id = ?1
+            """).run(.integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
+                     .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+    }
+
+    /// A flow first seen in a run is stored with the run's name until the flow list names it.
+    private func ensureFlow(_ run: FlowRun) throws {
+        try connection.statement("INSERT OR IGNORE INTO flows (id, name) VALUES (?1, ?2)")
+            .run(.integer(run.flowId), .text(run.flowName ?? ""))
+        if let name = run.flowName, !name.isEmpty {
+            try connection.statement("UPDATE flows SET name = ?2 WHERE id = ?1 AND listed = 0 AND name = ''")
+                .run(.integer(run.flowId), .text(name))
+        }
+    }
+
+    /// Adds a completed run to its flow's totals, histogram and last-run state.
+    private func count(_ run: FlowRun, observedAt: Int64) throws {
+        try connection.statement("""
+            INSERT INTO flow_totals (flow_id, status, runs, records) VALUES (?1, ?2, 1, ?3)
+            ON CONFLICT (flow_id, status) DO UPDATE SET runs = runs + 1, records = records + excluded.records
+            """).run(.integer(run.flowId), .text(run.status.rawValue), .integer(run.records ?? 0))
+        let duration = run.durationMilliseconds
+        if let duration {
+            try connection.statement("""
+                INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, 1, ?3)
+                ON CONFLICT (flow_id, bucket) DO UPDATE SET runs = runs + 1, duration_ms = duration_ms + excluded.duration_ms
+                """).run(.integer(run.flowId), .integer(Int64(DurationBuckets.index(milliseconds: duration))), .integer(duration))
+        }
+        // A run that completed without an end time is filed at the moment it was seen completed.
+        let end = run.ended ?? observedAt
+        try connection.statement("""
+            INSERT INTO flow_last (flow_id, end_ms, duration_ms, status) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (flow_id) DO UPDATE SET end_ms = excluded.end_ms, duration_ms = excluded.duration_ms,
+                status = excluded.status
+            WHERE flow_last.end_ms IS NULL OR excluded.end_ms >= flow_last.end_ms
+            """).run(.integer(run.flowId), .integer(end), .optional(duration), .text(run.status.rawValue))
+        if run.status == .success {
+            try connection.statement("""
+                UPDATE flow_last SET success_end_ms = ?2
+                WHERE flow_id = ?1 AND (success_end_ms IS NULL OR success_end_ms < ?2)
+                """).run(.integer(run.flowId), .integer(end))
+        }
+    }
+
+    public func openRuns(referencedBefore cutoff: Int64, limit: Int) throws -> [OpenRun] {
+        let statement = try connection.statement("""
+            SELECT audit_id, flow_id, coalesce(started_ms, created_ms) AS reference FROM runs
+            WHERE state = 0 AND (reference IS NULL OR reference < ?1) ORDER BY reference LIMIT ?2
+            """)
+        try statement.bind(.integer(cutoff), .integer(Int64(limit)))
+        var result: [OpenRun] = []
+        while try statement.step() {
+            result.append(OpenRun(auditId: statement.int(0), flowId: statement.int(1), referenceTime: statement.optionalInt(2)))
+        }
+        return result
+    }
+
+    public func abandonRun(auditId: Int64) throws {
+        try connection.statement("UPDATE runs SET state = 2 WHERE audit_id = ?1 AND state = 0").run(.integer(auditId))
+    }
+
+    public func historyCursors() throws -> [Int64: HistoryCursor] {
+        let statement = try connection.statement("""
+            SELECT flow_id, max(coalesce(started_ms, created_ms)),
+                   min(CASE WHEN state = 0 THEN coalesce(started_ms, created_ms) END)
+            FROM runs GROUP BY flow_id
+            """)
+        var result: [Int64: HistoryCursor] = [:]
+        while try statement.step() {
+            result[statement.int(0)] = HistoryCursor(latest: statement.optionalInt(1), oldestOpen: statement.optionalInt(2))
+        }
+        return result
+    }
+
+    // MARK: Flows
+
+    public func replaceFlows(_ flows: [Flow], removeMissing: Bool) throws -> Int {
+        try connection.transaction {
+            let generation = (try Self.readMeta(connection, "flow_generation").flatMap { Int64($0) } ?? 0) + 1
+            let upsert = try connection.statement("""
+                INSERT INTO flows (id, name, flow_type, tags, listed, deleted, generation) VALUES (?1, ?2, ?3, ?4, 1, 0, ?5)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, flow_type = excluded.flow_type,
+                    tags = excluded.tags, listed = 1, deleted = 0, generation = excluded.generation
+                """)
+            for flow in flows {
+                let tags = (try? JSONSerialization.data(withJSONObject: flow.tags)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+                try upsert.run(.integer(flow.id), .text(flow.name), .optional(flow.flowType), .text(tags), .integer(generation))
+            }
+            var deleted: Int64 = 0
+            if removeMissing {
+                try connection.statement("UPDATE flows SET deleted = 1 WHERE generation != ?1 AND deleted = 0")
+                    .run(.integer(generation))
+                deleted = try connection.scalar("SELECT changes()") ?? 0
+            }
+            try Self.writeMeta(connection, "flow_generation", String(generation))
+            return Int(deleted)
+        }
+    }
+
+    public func flowMetrics() throws -> [FlowMetrics] {
+        var byId: [Int64: FlowMetrics] = [:]
+        let flows = try connection.statement("SELECT id, name, flow_type, tags FROM flows WHERE deleted = 0")
+        while try flows.step() {
+            let tags = flows.text(3).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+            let record = FlowRecord(id: flows.int(0), name: flows.text(1) ?? "", flowType: flows.text(2), tags: tags)
+            byId[record.id] = FlowMetrics(flow: record)
+        }
+        let totals = try connection.statement("SELECT flow_id, status, runs, records FROM flow_totals")
+        while try totals.step() {
+            let id = totals.int(0)
+            guard byId[id] != nil else { continue }
+            byId[id]!.completedRuns[RunStatus(rawValue: totals.text(1) ?? "") ?? .unknown, default: 0] += totals.int(2)
+            byId[id]!.recordsProcessed += totals.int(3)
+        }
+        let buckets = try connection.statement("SELECT flow_id, bucket, runs, duration_ms FROM flow_duration_buckets")
+        while try buckets.step() {
+            let id = buckets.int(0)
+            let bucket = Int(buckets.int(1))
+            guard byId[id] != nil, bucket >= 0, bucket <= DurationBuckets.upperBoundsSeconds.count else { continue }
+            byId[id]!.durationBucketCounts[bucket] += UInt64(max(0, buckets.int(2)))
+            byId[id]!.durationSumSeconds += Double(buckets.int(3)) / 1000
+        }
+        let last = try connection.statement("SELECT flow_id, end_ms, duration_ms, status, success_end_ms FROM flow_last")
+        while try last.step() {
+            let id = last.int(0)
+            guard byId[id] != nil else { continue }
+            byId[id]!.lastEnd = last.optionalInt(1)
+            byId[id]!.lastDurationSeconds = last.optionalInt(2).map { Double($0) / 1000 }
+            byId[id]!.lastStatus = last.text(3).map { RunStatus(rawValue: $0) ?? .unknown }
+            byId[id]!.lastSuccessEnd = last.optionalInt(4)
+        }
+        let open = try connection.statement("""
+            SELECT flow_id, status, count(*), min(started_ms) FROM runs WHERE state = 0 GROUP BY flow_id, status
+            """)
+        while try open.step() {
+            let id = open.int(0)
+            guard byId[id] != nil else { continue }
+            if open.text(1) == RunStatus.queued.rawValue {
+                byId[id]!.queued += open.int(2)
+            } else {
+                byId[id]!.running += open.int(2)
+                if let start = open.optionalInt(3) {
+                    byId[id]!.oldestRunningStart = min(byId[id]!.oldestRunningStart ?? start, start)
+                }
+            }
+        }
+        return byId.values.sorted { $0.flow.id < $1.flow.id }
+    }
+
+    // MARK: Meta
+
+    public func meta(_ key: String) throws -> String? {
+        try Self.readMeta(connection, key)
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try Self.writeMeta(connection, key, value)
+    }
+
+    private static func readMeta(_ connection: SQLiteConnection, _ key: String) throws -> String? {
+        let statement = try connection.statement("SELECT value FROM meta WHERE key = ?1")
+        try statement.bind(.text(key))
+        defer { statement.reset() }
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    private static func writeMeta(_ connection: SQLiteConnection, _ key: String, _ value: String) throws {
+        try connection.statement("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .run(.text(key), .text(value))
+    }
+
+    public func sizeBytes() -> Int64 {
+        [path, path + "-wal"].reduce(0) { total, file in
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
+            return total + size
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Recomputes every aggregate from the stored runs (after a change of histogram bounds).
+    static func rebuildAggregates(_ connection: SQLiteConnection) throws {
+        try connection.execute("DELETE FROM flow_totals; DELETE FROM flow_duration_buckets; DELETE FROM flow_last;")
+        try connection.execute("""
+            INSERT INTO flow_totals (flow_id, status, runs, records)
+                SELECT flow_id, status, count(*), coalesce(sum(records), 0) FROM runs WHERE state = 1 GROUP BY flow_id, status;
+            INSERT INTO flow_last (flow_id, end_ms, duration_ms, status)
+                SELECT flow_id, coalesce(ended_ms, updated_ms), ended_ms - started_ms, status FROM runs r
+                WHERE state = 1 AND audit_id = (SELECT audit_id FROM runs x WHERE x.flow_id = r.flow_id AND x.state = 1
+                                                ORDER BY coalesce(ended_ms, updated_ms) DESC LIMIT 1);
+            UPDATE flow_last SET success_end_ms = (SELECT max(coalesce(ended_ms, updated_ms)) FROM runs
+                WHERE runs.flow_id = flow_last.flow_id AND state = 1 AND status = 'success');
+            """)
+        let select = try connection.statement("""
+            SELECT flow_id, ended_ms - started_ms FROM runs
+            WHERE state = 1 AND started_ms IS NOT NULL AND ended_ms IS NOT NULL AND ended_ms >= started_ms
+            """)
+        var buckets: [Int64: [Int: (runs: Int64, duration: Int64)]] = [:]
+        while try select.step() {
+            let duration = select.int(1)
+            let index = DurationBuckets.index(milliseconds: duration)
+            let current = buckets[select.int(0), default: [:]][index] ?? (0, 0)
+            buckets[select.int(0), default: [:]][index] = (current.runs + 1, current.duration + duration)
+        }
+        let insert = try connection.statement("INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, ?3, ?4)")
+        for (flow, perBucket) in buckets {
+            for (index, value) in perBucket {
+                try insert.run(.integer(flow), .integer(Int64(index)), .integer(value.runs), .integer(value.duration))
+            }
+        }
+    }
+}

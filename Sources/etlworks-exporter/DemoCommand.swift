@@ -1,0 +1,73 @@
+import ArgumentParser
+import EtlworksAPI
+import Exporter
+import Foundation
+import Logging
+import Simulator
+
+/// `demo`: the simulator and the daemon in one process, with a local database file.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the exporter against a built-in simulated Etlworks tenant.")
+
+    @Option(name: .customLong("web.listen-address"), help: "Where the exporter listens.")
+    var listenAddress = "127.0.0.1:9720"
+
+    @Option(name: .customLong("storage.path"), help: "The demo's database file.")
+    var storagePath = "./etlworks-exporter-demo.db"
+
+    @Option(name: .customLong("flows"), help: "Number of simulated flows.")
+    var flows = 25
+
+    @Option(name: .customLong("log.level"), help: "Log level.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let options = SimulatorOptions(flows: flows, seed: 42, runEvery: 60, history: 86400)
+        let simulator = EtlworksSimulator(options: options)
+        var simulatorLogger = Logger(label: "etlworks-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
+        simulatorLogger.logLevel = .critical
+        let portBox = PortBox()
+        let simulatorApp = SimulatorServer.application(simulator: simulator, host: "127.0.0.1", port: 0,
+                                                       logger: simulatorLogger) { port in await portBox.set(port) }
+        let simulatorTask = Task { try await simulatorApp.runService() }
+        defer { simulatorTask.cancel() }
+        let simulatorPort = try await portBox.wait()
+
+        var api = ExporterConfig.API(url: URL(string: "http://127.0.0.1:\(simulatorPort)")!,
+                                     credentials: .apiKey(options.apiKeys[0]))
+        api.maxRequestsPerSecond = 50
+        var config = ExporterConfig(api: api)
+        config.poll.executions = 5
+        config.poll.flows = 30
+        config.poll.summary = 15
+        config.poll.agents = 15
+        config.poll.billing = 60
+        config.poll.health = 10
+        config.poll.backfill = 2 * 86400
+        config.storage.path = storagePath
+        config.web.listenAddress = listenAddress
+        config.log.level = logLevel
+        try await runExporter(config: config, extraServices: [], banner: """
+            demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows; database \(storagePath)
+            demo: open /metrics, /health or / on the address above; Ctrl-C stops it
+            """)
+    }
+}
+
+/// Hands the simulator's bound port to the demo once it listens.
+actor PortBox {
+    private var port: Int?
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(_ value: Int) {
+        port = value
+        for waiter in waiters { waiter.resume(returning: value) }
+        waiters.removeAll()
+    }
+
+    func wait() async throws -> Int {
+        if let port { return port }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Exporter
+import Foundation
+import Hummingbird
+import Logging
+import Simulator
+
+/// `simulate`: the built-in Etlworks API simulator.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve a simulated Etlworks API (for tests and demos).",
+        discussion: "Control endpoints under /_sim/ switch faults, the clock and flows at runtime; see README.md.")
+
+    @Option(name: .customLong("listen"), help: "HOST:PORT to listen on (port 0 picks a free one).")
+    var listen = "127.0.0.1:8080"
+
+    @Option(name: .customLong("flows"), help: "Number of flows.")
+    var flows = 20
+
+    @Option(name: .customLong("seed"), help: "Seed: the same seed gives the same tenant.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("run-every"), help: "Base time between a flow's runs (each flow runs every 1-4 times this).")
+    var runEvery = "5m"
+
+    @Option(name: .customLong("history"), help: "How far back runs exist at start.")
+    var history = "2d"
+
+    @Option(name: .customLong("agents"), help: "Number of agents.")
+    var agents = 3
+
+    @Option(name: .customLong("jwt-lifetime"), help: "Lifetime of JWTs minted at /v1/token-auth.")
+    var jwtLifetime = "10m"
+
+    @Option(name: .customLong("api-key"), help: "API key with the Administrator role.")
+    var apiKey = "sim-admin-key"
+
+    @Option(name: .customLong("limited-api-key"), help: "API key without the Administrator role.")
+    var limitedApiKey = "sim-limited-key"
+
+    @Option(name: .customLong("user"), help: "Login for /v1/token-auth.")
+    var user = "admin"
+
+    @Option(name: .customLong("password"), help: "Password for /v1/token-auth.")
+    var password = "sim-password"
+
+    @Flag(name: .customLong("plain-names"), help: "Give every flow an ordinary name (no hostile names).")
+    var plainNames = false
+
+    func options() throws -> SimulatorOptions {
+        guard let runEverySeconds = DurationText.seconds(runEvery), runEverySeconds >= 0.1 else {
+            throw ValidationError("--run-every '\(runEvery)' is not a duration of at least 100ms")
+        }
+        guard let historySeconds = DurationText.seconds(history), historySeconds <= 92 * 86400 else {
+            throw ValidationError("--history '\(history)' is not a duration of at most 92d")
+        }
+        guard let jwtSeconds = DurationText.seconds(jwtLifetime), jwtSeconds >= 1 else {
+            throw ValidationError("--jwt-lifetime '\(jwtLifetime)' is not a duration of at least 1s")
+        }
+        guard (0...100_000).contains(flows) else { throw ValidationError("--flows must be 0...100000") }
+        return SimulatorOptions(flows: flows, seed: seed, runEvery: runEverySeconds, history: historySeconds,
+                                agents: max(0, agents), apiKeys: [apiKey], limitedApiKeys: [limitedApiKey], user: user,
+                                password: password, jwtLifetime: jwtSeconds, hostileNames: !plainNames)
+    }
+
+    func run() async throws {
+        guard let address = ListenAddress(listen) else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
+        let simulator = EtlworksSimulator(options: try options())
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "etlworks-simulator")
+        logger.logLevel = .warning
+        let app = SimulatorServer.application(simulator: simulator, host: address.host, port: address.port, logger: logger) { port in
+            printLine("etlworks simulator listening on http://\(address.host):\(port)")
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+
+/// The built binary: `serve` polling `simulate`, both as child processes, checked against the
+/// simulator's ground truth.
+@Suite(.serialized) struct EndToEndTests {
+    let directory: URL
+    init() throws { directory = try Tools.temporaryDirectory() }
+
+    func startSimulator(flows: Int, extra: [String] = []) async throws -> (ChildProcess, URL) {
+        let simulator = try ChildProcess(arguments: ["simulate", "--listen", "127.0.0.1:0", "--flows", "\(flows)", "--seed", "7",
+                                                     "--run-every", "2s", "--history", "30m"] + extra,
+                                         directory: directory, name: "simulate")
+        return (simulator, try await simulator.listeningURL())
+    }
+
+    func writeConfig(simulator: URL, apiKey: String = "sim-admin-key", database: String = "exporter.db") throws -> String {
+        let path = directory.appendingPathComponent("config.yaml").path
+        try """
+            etlworks:
+              url: \(simulator.absoluteString)
+              api_key: ${TEST_API_KEY}
+              timeout: 5s
+              max_requests_per_second: 200
+            poll:
+              executions: 1s
+              flows: 2s
+              summary: 2s
+              agents: 2s
+              billing: 2s
+              health: 2s
+              backfill: 1d
+            storage:
+              path: \(directory.appendingPathComponent(database).path)
+            web:
+              listen_address: 127.0.0.1:0
+            log:
+              level: debug
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func startExporter(config: String, apiKey: String) async throws -> (ChildProcess, URL) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TEST_API_KEY"] = apiKey
+        let exporter = try ChildProcess(arguments: ["serve", "--config", config], directory: directory, name: "serve-\(UUID().uuidString.prefix(6))",
+                                        environment: environment)
+        return (exporter, try await exporter.listeningURL())
+    }
+
+    func metrics(_ exporter: URL) async throws -> (Data, [ParsedSample]) {
+        let (status, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
+        #expect(status == 200)
+        return (data, try Exposition.parse(data))
+    }
+
+    func successfulPolls(_ samples: [ParsedSample], _ resource: String) -> Double {
+        samples.first { $0.name == "etlworks_exporter_polls_total" && $0.labels["resource"] == resource && $0.labels["result"] == "success" }?.value ?? 0
+    }
+
+    /// Waits until `resource` has succeeded `count` more times than `after`.
+    func waitForPolls(_ exporter: URL, _ resource: String, moreThan after: Double, count: Double = 1, timeout: Double = 60) async throws -> [ParsedSample] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let (_, samples) = try await metrics(exporter)
+            if successfulPolls(samples, resource) >= after + count { return samples }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        throw HarnessError("\(resource) did not poll successfully within \(timeout)s")
+    }
+
+    /// Every flow's counters, running and queued gauges and name equal the simulator's truth.
+    func expectMatchesTruth(_ samples: [ParsedSample], simulator: URL) async throws {
+        let truth = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/truth"))
+        let flows = try #require(truth["flows"] as? [[String: Any]])
+        #expect(!flows.isEmpty)
+        var byFlow: [String: [ParsedSample]] = [:]
+        for sample in samples where sample.name.hasPrefix("etlworks_flow_") {
+            byFlow[sample.labels["flow_id"] ?? "", default: []].append(sample)
+        }
+        #expect(Set(byFlow.keys) == Set(flows.map { "\($0["id"]!)" }), "exactly the live flows are exported")
+        var checkedRuns = 0
+        for flow in flows {
+            let id = "\(flow["id"]!)"
+            let series = byFlow[id] ?? []
+            let runs = flow["runs"] as? [String: Int] ?? [:]
+            for status in ["success", "warning", "error", "canceled"] {
+                let exported = series.first { $0.name == "etlworks_flow_runs_total" && $0.labels["status"] == status }?.value
+                #expect(exported == Double(runs[status] ?? 0), "flow \(id) status \(status)")
+                checkedRuns += runs[status] ?? 0
+            }
+            #expect(series.first { $0.name == "etlworks_flow_records_processed_total" }?.value == Double(flow["records"] as? Int ?? -1),
+                    "flow \(id) records")
+            #expect(series.first { $0.name == "etlworks_flow_running_runs" }?.value == Double(flow["running"] as? Int ?? -1),
+                    "flow \(id) running")
+            #expect(series.first { $0.name == "etlworks_flow_queued_runs" }?.value == Double(flow["queued"] as? Int ?? -1),
+                    "flow \(id) queued")
+            #expect(series.allSatisfy { $0.labels["flow_name"] == flow["name"] as? String }, "flow \(id) name survives exposition")
+            let histogramCount = series.first { $0.name == "etlworks_flow_run_duration_seconds_count" }?.value ?? -1
+            #expect(histogramCount == Double(runs.values.reduce(0, +)), "every simulated completed run has a duration")
+        }
+        #expect(checkedRuns > 100, "the scenario has enough runs to mean something")
+    }
+
+    @Test func serveCountsEveryRunTheSimulatorServedAndSurvivesRestart() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 14)
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator)
+        var (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+
+        var samples = try await waitForPolls(exporter, "executions", moreThan: 0)
+        _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 2)
+        try await expectMatchesTruth(samples, simulator: simulator)
+
+        let (raw, _) = try await metrics(exporter)
+        #expect(try Tools.promtoolCheck(raw) == "")
+        let (_, openMetrics, headers) = try await HTTP.get(exporter.appendingPathComponent("metrics"),
+                                                           headers: ["Accept": "application/openmetrics-text; version=1.0.0"])
+        #expect(headers.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/openmetrics-text") == true)
+        #expect(try Tools.pythonParse(openMetrics, openMetrics: true) > 0)
+        #expect(samples.contains { $0.name == "etlworks_up" && $0.value == 1 })
+        #expect(samples.contains { $0.name == "etlworks_agent_up" })
+        #expect(samples.contains { $0.name == "etlworks_billing_records_allowance" && $0.labels["period"] == "month" })
+        #expect(samples.contains { $0.name == "etlworks_tenant_runs" })
+        #expect(samples.contains { $0.name == "etlworks_instance_up" && $0.value == 1 })
+
+        let (healthStatus, healthBody, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: healthBody) as? [String: Any])
+        #expect(healthStatus == 200)
+        #expect(health["status"] as? String == "pass", "\(health["reasons"] ?? "")")
+
+        // A flow deleted upstream drops its series at the next flow-list poll.
+        let victim = try #require(samples.first { $0.name == "etlworks_flow_runs_total" }?.labels["flow_id"])
+        _ = try await HTTP.json("DELETE", simulator.appendingPathComponent("/_sim/flows/\(victim)"))
+        samples = try await waitForPolls(exporter, "flows", moreThan: successfulPolls(samples, "flows"), count: 1)
+        samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 1)
+        #expect(!samples.contains { $0.labels["flow_id"] == victim })
+        try await expectMatchesTruth(samples, simulator: simulator)
+
+        // Restart: counters come back unchanged from the database.
+        func counters(_ samples: [ParsedSample]) -> [String] {
+            samples.filter { $0.name == "etlworks_flow_runs_total" }
+                .map { sample in sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + " \(sample.value)" }
+                .sorted()
+        }
+        let before = counters(samples)
+        let (code, seconds) = try await exporterProcess.terminate()
+        #expect(code == 0)
+        #expect(seconds < 10)
+        (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        let (_, afterRestart) = try await metrics(exporter)
+        #expect(counters(afterRestart) == before)
+        samples = try await waitForPolls(exporter, "executions", moreThan: 0, count: 2)
+        try await expectMatchesTruth(samples, simulator: simulator)
+
+        // The key never leaks into logs, metrics or health.
+        let everything = exporterProcess.stderr + String(decoding: raw, as: UTF8.self) + String(decoding: healthBody, as: UTF8.self)
+        #expect(!everything.contains("sim-admin-key"))
+    }
+
+    @Test func aKeyWithoutTheAdministratorRoleFallsBackToPerFlowHistory() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 5)
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "fallback.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-limited-key")
+        defer { exporterProcess.process.terminate() }
+        var samples = try await waitForPolls(exporter, "flows", moreThan: 0)
+        samples = try await waitForPolls(exporter, "executions", moreThan: 0)
+        _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 2)
+        try await expectMatchesTruth(samples, simulator: simulator)
+        #expect(samples.contains { $0.name == "etlworks_exporter_executions_source" && $0.labels["source"] == "history" && $0.value == 1 })
+        let (status, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(status == 200)
+        #expect(health["status"] as? String == "warn")
+        #expect((health["api"] as? [String: Any])?["executions_source"] as? String == "history")
+        #expect(exporterProcess.stderr.components(separatedBy: "lacks the Administrator role").count == 2, "said once in the log")
+    }
+
+    @Test func aCorruptDatabaseStopsServeAndIsNotTouched() async throws {
+        let database = directory.appendingPathComponent("corrupt.db")
+        let garbage = Data(String(repeating: "definitely not sqlite\n", count: 300).utf8)
+        try garbage.write(to: database)
+        let config = try writeConfig(simulator: URL(string: "http://127.0.0.1:9")!, database: "corrupt.db")
+        var environment = ProcessInfo.processInfo.environment
+        environment["TEST_API_KEY"] = "k"
+        let result = try Tools.run(Tools.exporterBinary.path, ["serve", "--config", config], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(database.path))
+        #expect(try Data(contentsOf: database) == garbage)
+    }
+
+    @Test func checkConfigNamesEveryBadKeyAndExitsOne() throws {
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try "etlworks:\n  url: http://x\n  api_key: k\npoll:\n  executions: soon\n  flowz: 1m\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", bad])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("poll.executions (line 5)"))
+        #expect(result.stderr.contains("poll.flowz (line 6)"))
+        let good = directory.appendingPathComponent("good.yaml").path
+        try "etlworks:\n  url: http://x\n  api_key: super-secret-key\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let ok = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", good])
+        #expect(ok.status == 0)
+        #expect(!(ok.stdout + ok.stderr).contains("super-secret-key"))
+    }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the build and the tests need (run as root or with sudo).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    libsqlite3-dev libcurl4-openssl-dev prometheus python3-prometheus-client sqlite3
