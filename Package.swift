@@ -47,7 +47,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "ExporterBenchmarks", dependencies: [
-            "Exporter", "Exposition", "Store", "EtlworksAPI",
+            "Exporter", "Exposition", "Store", "EtlworksAPI", "Simulator",
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/ExporterBenchmarks"),
         .testTarget(name: "EtlworksExporterTests", dependencies: [
             "EtlworksAPI", "Exposition", "Store", "Simulator", "Exporter",

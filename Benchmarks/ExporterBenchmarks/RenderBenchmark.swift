@@ -1,0 +1,100 @@
+import EtlworksAPI
+import Exporter
+import Exposition
+import Foundation
+import Store
+
+/// /metrics rendering for N flows, against a baseline renderer written the obvious way
+/// (string interpolation and `replacingOccurrences` escaping, as a quick script would).
+enum RenderBenchmark {
+    static func snapshot(flows count: Int) async -> ExporterSnapshot {
+        let state = ExporterState(storagePath: "bench.db", intervals: [:], requests: RequestCounter())
+        var metrics: [FlowMetrics] = []
+        for index in 0..<count {
+            let name = index % 3 == 2 ? "orders \"daily\" load \\ \(index)\n" + String(repeating: "é", count: index % 40)
+                : "warehouse load \(index)"
+            var flow = FlowMetrics(flow: FlowRecord(id: Int64(1000 + index * 7), name: name, flowType: "connection.db.postgres",
+                                                    tags: index % 3 == 0 ? ["nightly", "critical"] : []))
+            flow.completedRuns = [.success: Int64(1000 + index), .warning: 12, .error: Int64(index % 17), .canceled: 1]
+            flow.recordsProcessed = Int64(index) * 123_456
+            for bucket in 0..<flow.durationBucketCounts.count { flow.durationBucketCounts[bucket] = UInt64((index + bucket) % 50) }
+            flow.durationSumSeconds = Double(index) * 1234.567
+            flow.lastEnd = 1_764_000_000_000 + Int64(index) * 1000
+            flow.lastDurationSeconds = 61.25
+            flow.lastStatus = .success
+            flow.lastSuccessEnd = 1_764_000_000_000
+            flow.running = Int64(index % 2)
+            flow.oldestRunningStart = index % 2 == 1 ? 1_764_000_000_000 : nil
+            metrics.append(flow)
+        }
+        await state.setFlows(metrics)
+        await state.setAgents((0..<5).map { Agent(id: Int64($0), name: "agent-\($0)", online: true, version: "1", os: "Linux") })
+        return await state.snapshot()
+    }
+
+    static func run(flows: Int) throws {
+        let semaphore = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var built: ExporterSnapshot?
+        Task {
+            built = await snapshot(flows: flows)
+            semaphore.signal()
+        }
+        semaphore.wait()
+        guard let snapshot = built else { return }
+        var bytes = 0
+        let text = medianMilliseconds(runs: 41) { bytes = MetricsRenderer.render(snapshot, format: .prometheusText).count }
+        let openMetrics = medianMilliseconds(runs: 41) { _ = MetricsRenderer.render(snapshot, format: .openMetrics) }
+        let baseline = medianMilliseconds(runs: 11) { _ = NaiveRenderer.render(snapshot) }
+        let lines = MetricsRenderer.render(snapshot, format: .prometheusText).split(separator: UInt8(ascii: "\n")).count
+        print("render: \(flows) flows, \(lines) lines, \(bytes / 1024) KiB")
+        print(String(format: "render text 0.0.4: median %.2f ms; OpenMetrics: median %.2f ms", text, openMetrics))
+        print(String(format: "render baseline (string interpolation): median %.2f ms; ratio baseline/ours %.1fx", baseline, baseline / text))
+    }
+}
+
+/// The obvious renderer, for comparison only: same families, same label escaping.
+enum NaiveRenderer {
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func render(_ snapshot: ExporterSnapshot) -> String {
+        var out = ""
+        out += "# TYPE etlworks_flow_runs_total counter\n"
+        for flow in snapshot.flows {
+            let labels = "flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\""
+            for status in ["success", "warning", "error", "canceled"] {
+                out += "etlworks_flow_runs_total{\(labels),status=\"\(status)\"} \(flow.metrics.completedRuns[RunStatus(rawValue: status)!] ?? 0)\n"
+            }
+        }
+        out += "# TYPE etlworks_flow_run_duration_seconds histogram\n"
+        for flow in snapshot.flows {
+            let labels = "flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\""
+            var cumulative: UInt64 = 0
+            for (index, bound) in DurationBuckets.upperBoundsSeconds.enumerated() {
+                cumulative += flow.metrics.durationBucketCounts[index]
+                out += "etlworks_flow_run_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            cumulative += flow.metrics.durationBucketCounts.last ?? 0
+            out += "etlworks_flow_run_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(cumulative)\n"
+            out += "etlworks_flow_run_duration_seconds_sum{\(labels)} \(flow.metrics.durationSumSeconds)\n"
+            out += "etlworks_flow_run_duration_seconds_count{\(labels)} \(cumulative)\n"
+        }
+        let gauges: [(String, (FlowMetrics) -> Double)] = [
+            ("etlworks_flow_records_processed_total", { Double($0.recordsProcessed) }),
+            ("etlworks_flow_last_run_duration_seconds", { $0.lastDurationSeconds ?? 0 }),
+            ("etlworks_flow_last_run_end_timestamp_seconds", { Double($0.lastEnd ?? 0) / 1000 }),
+            ("etlworks_flow_last_success_timestamp_seconds", { Double($0.lastSuccessEnd ?? 0) / 1000 }),
+            ("etlworks_flow_running_runs", { Double($0.running) }),
+            ("etlworks_flow_queued_runs", { Double($0.queued) }),
+        ]
+        for (name, value) in gauges {
+            out += "# TYPE \(name) gauge\n"
+            for flow in snapshot.flows {
+                out += "\(name){flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\"} \(value(flow.metrics))\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import EtlworksAPI
+@testable import Exporter
+
+/// The HTTP routes in-process, on states built by hand.
+@Suite struct RouteTests {
+    func app(_ state: ExporterState) -> some ApplicationProtocol {
+        Application(router: ExporterRoutes.router(state: state, apiURL: "https://app.etlworks.com/rest"))
+    }
+
+    func state() -> ExporterState {
+        ExporterState(storagePath: "/tmp/x.db", intervals: [.executions: 30], requests: RequestCounter())
+    }
+
+    @Test func metricsNegotiatesTheFormat() async throws {
+        try await app(state()).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+                #expect(String(buffer: response.body).contains("# TYPE etlworks_up gauge"))
+            }
+            try await client.execute(uri: "/metrics", method: .get,
+                                     headers: [.accept: "application/openmetrics-text;version=1.0.0"]) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("application/openmetrics-text") == true)
+                #expect(String(buffer: response.body).hasSuffix("# EOF\n"))
+            }
+        }
+    }
+
+    @Test func healthIsWarnBeforeTheFirstPollsAndFailWhenTheAPIIsDown() async throws {
+        let state = state()
+        try await app(state).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "warn")
+            }
+            try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .serviceUnavailable) }
+            for resource in Resource.allCases {
+                await state.recordPoll(resource, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "pass")
+            }
+            try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .ok) }
+            await state.recordPoll(.agents, started: Date(), duration: 5, error: "/v1/agents: request failed: timed out", apiAnswered: false)
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "fail")
+                let agents = (body?["resources"] as? [String: Any])?["agents"] as? [String: Any]
+                #expect(agents?["error"] as? String == "/v1/agents: request failed: timed out")
+                #expect(agents?["result"] as? String == "error")
+            }
+            try await client.execute(uri: "/-/healthy", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func aStorageFailureFailsHealth() async throws {
+        let state = state()
+        for resource in Resource.allCases {
+            await state.recordPoll(resource, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
+        }
+        await state.setStorage(.failing("database /tmp/x.db: disk I/O error"))
+        try await app(state).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect((body?["storage"] as? [String: Any])?["status"] as? String == "failing")
+            }
+        }
+    }
+
+    @Test func theLandingPageLinksEverything() async throws {
+        try await app(state()).test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                let page = String(buffer: response.body)
+                for link in ["/metrics", "/health", "/-/healthy", "/-/ready"] { #expect(page.contains("href=\"\(link)\"")) }
+            }
+        }
+    }
+}
