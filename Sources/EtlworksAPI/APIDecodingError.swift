@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an API answer could not be decoded as a whole. Single bad records inside a page are
 /// skipped and counted instead (see `DecodedPage`).
 public enum APIDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -28,15 +30,13 @@ public struct DecodedPage<Item: Sendable>: Sendable {
 }
 
 extension DecodedPage {
-    /// Decodes a JSON array with `decodeItem`, skipping elements it rejects.
-    static func decode(_ value: JSONValue, expected: String, _ decodeItem: (JSONValue) -> Item?) throws -> DecodedPage {
-        guard let elements = value.array else { throw APIDecodingError.unexpectedShape(expected: expected) }
-        var items: [Item] = []
-        items.reserveCapacity(elements.count)
-        var skipped = 0
-        for element in elements {
-            if let item = decodeItem(element) { items.append(item) } else { skipped += 1 }
+    /// Decodes a JSON array element by element with `decodeItem`, skipping elements it
+    /// rejects; the document is never held as a tree.
+    static func decode(_ data: Data, expected: String, _ decodeItem: (JSONValue) -> Item?) throws -> DecodedPage {
+        var page = DecodedPage(items: [], skipped: 0)
+        try JSONParser.forEachElement(of: data, expected: expected) { element in
+            if let item = decodeItem(element) { page.items.append(item) } else { page.skipped += 1 }
         }
-        return DecodedPage(items: items, skipped: skipped)
+        return page
     }
 }

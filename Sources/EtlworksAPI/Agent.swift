@@ -42,6 +42,6 @@ public struct Agent: Sendable, Equatable {
 
     /// Decodes a page of `GET /v1/agents`.
     public static func decodePage(_ data: Data) throws -> DecodedPage<Agent> {
-        try DecodedPage.decode(JSONValue.parse(data), expected: "a list of agents", Agent.init(json:))
+        try DecodedPage.decode(data, expected: "a list of agents", Agent.init(json:))
     }
 }

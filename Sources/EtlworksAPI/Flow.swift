@@ -34,7 +34,7 @@ public struct Flow: Sendable, Equatable {
 
     /// Decodes a page of `GET /v1/flows`.
     public static func decodePage(_ data: Data) throws -> DecodedPage<Flow> {
-        try DecodedPage.decode(JSONValue.parse(data), expected: "a list of flows", Flow.init(json:))
+        try DecodedPage.decode(data, expected: "a list of flows", Flow.init(json:))
     }
 }
 

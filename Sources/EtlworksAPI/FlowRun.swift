@@ -77,7 +77,7 @@ public struct FlowRun: Sendable, Equatable {
 
     /// Decodes `GET /v1/executions/{flowId}/history`.
     public static func decodeHistory(_ data: Data, flowId: Int64) throws -> DecodedPage<FlowRun> {
-        try DecodedPage.decode(JSONValue.parse(data), expected: "a list of audit records") {
+        try DecodedPage.decode(data, expected: "a list of audit records") {
             FlowRun(json: $0, defaultFlowId: flowId)
         }
     }
@@ -94,15 +94,11 @@ public struct FlowRun: Sendable, Equatable {
     /// Decodes `GET /v1/metrics/executions`: executions grouped by flow.
     /// Returns the runs and the flow names the groups carry.
     public static func decodeDailyExecutions(_ data: Data) throws -> DailyExecutions {
-        let json = try JSONValue.parse(data)
-        guard let groups = json.array else {
-            throw APIDecodingError.unexpectedShape(expected: "a list of flow executions")
-        }
         var result = DailyExecutions()
-        for group in groups {
+        try JSONParser.forEachElement(of: data, expected: "a list of flow executions") { group in
             guard group.isObject, let executions = group["executions"]?.array else {
                 result.skipped += 1
-                continue
+                return
             }
             let flowId = group["flowId"]?.int64
             let name = group["name"]?.string ?? group["flowName"]?.string

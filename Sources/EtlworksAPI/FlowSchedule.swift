@@ -30,6 +30,6 @@ public struct FlowSchedule: Sendable, Equatable {
 
     /// Decodes a page of `GET /v1/schedules`.
     public static func decodePage(_ data: Data) throws -> DecodedPage<FlowSchedule> {
-        try DecodedPage.decode(JSONValue.parse(data), expected: "a list of schedules", FlowSchedule.init(json:))
+        try DecodedPage.decode(data, expected: "a list of schedules", FlowSchedule.init(json:))
     }
 }

@@ -14,11 +14,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses `data` as JSON. Throws `APIDecodingError.malformed` for anything that is not JSON.
     public static func parse(_ data: Data) throws -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw APIDecodingError.malformed(String(describing: error).prefix(200).description)
-        }
+        try JSONParser.parse(data)
     }
 
     /// The member `key` of an object, or nil.
@@ -85,26 +81,5 @@ public enum JSONValue: Sendable, Equatable {
     public var isObject: Bool {
         if case .object = self { return true }
         return false
-    }
-}
-
-extension JSONValue: Decodable {
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
     }
 }

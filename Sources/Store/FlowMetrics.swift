@@ -60,8 +60,12 @@ public struct IngestSummary: Sendable, Equatable {
 public struct OpenRun: Sendable, Equatable {
     public var auditId: Int64
     public var flowId: Int64
+    /// When it was queued and started, epoch ms.
+    public var created: Int64?
+    public var started: Int64?
+
     /// Start, else queue time, epoch ms.
-    public var referenceTime: Int64?
+    public var referenceTime: Int64? { started ?? created }
 }
 
 /// Where a per-flow history poll should resume.

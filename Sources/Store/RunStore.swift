@@ -12,7 +12,7 @@ public protocol RunStore: Sendable {
     func replaceFlows(_ flows: [Flow], removeMissing: Bool) async throws -> Int
     /// Metrics of every flow not deleted.
     func flowMetrics() async throws -> [FlowMetrics]
-    /// Open runs whose start (or queue time) is before `cutoff`, oldest first.
+    /// Open runs queued (or, without a queue time, started) before `cutoff`, oldest first.
     func openRuns(referencedBefore cutoff: Int64, limit: Int) async throws -> [OpenRun]
     /// Marks an open run the API no longer knows as abandoned: no longer open, never counted.
     func abandonRun(auditId: Int64) async throws

@@ -161,13 +161,14 @@ public actor SQLiteRunStore: RunStore {
 
     public func openRuns(referencedBefore cutoff: Int64, limit: Int) throws -> [OpenRun] {
         let statement = try connection.statement("""
-            SELECT audit_id, flow_id, coalesce(started_ms, created_ms) AS reference FROM runs
-            WHERE state = 0 AND (reference IS NULL OR reference < ?1) ORDER BY reference LIMIT ?2
+            SELECT audit_id, flow_id, created_ms, started_ms, coalesce(created_ms, started_ms) AS queued FROM runs
+            WHERE state = 0 AND (queued IS NULL OR queued < ?1) ORDER BY queued LIMIT ?2
             """)
         try statement.bind(.integer(cutoff), .integer(Int64(limit)))
         var result: [OpenRun] = []
         while try statement.step() {
-            result.append(OpenRun(auditId: statement.int(0), flowId: statement.int(1), referenceTime: statement.optionalInt(2)))
+            result.append(OpenRun(auditId: statement.int(0), flowId: statement.int(1), created: statement.optionalInt(2),
+                                  started: statement.optionalInt(3)))
         }
         return result
     }

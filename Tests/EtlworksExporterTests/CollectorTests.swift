@@ -57,6 +57,34 @@ import Testing
         #expect(statuses.values.reduce(0, +) > 0)
     }
 
+    @Test func openRunsFromYesterdayReListThatDayInsteadOfOneByOne() async throws {
+        let options = SimulatorOptions(flows: 3, runEvery: 600, history: 2 * 86400)
+        let harness = try await SimulatorHarness.start(options)
+        let context = try context(harness)
+        let now = await harness.simulator.now()
+        let todayStart = now / 86_400_000 * 86_400_000
+        let tenant = SimulatedTenant(options: options, origin: now)
+        let flow = tenant.flows[1]
+        let sequence = try #require(flow.sequences(queuedFrom: todayStart - 86_400_000, to: todayStart, now: now)?.first)
+        let yesterdays = try #require(flow.run(sequence, at: now))
+        _ = try await context.store.ingest([FlowRun(auditId: yesterdays.auditId, flowId: flow.id, status: .running,
+                                                    created: yesterdays.created, started: yesterdays.started)], observedAt: now)
+        try await context.store.setMeta("executions.last_polled_day", String(Double(now) / 1000))
+        try await harness.control("POST", "/_sim/stats/reset")
+        let collector = ExecutionsCollector(context: context, logger: Logger(label: "t"))
+        _ = try await collector.collect()
+        var counts = try await harness.requestCounts()
+        #expect(counts["/v1/metrics/executions"] == 2, "today and yesterday")
+        #expect(counts["/v1/executions/{flowId}"] == nil, "no lookups one by one")
+        #expect(try await context.store.openRuns(referencedBefore: todayStart, limit: 10).allSatisfy { $0.auditId != yesterdays.auditId })
+        // The next poll costs at most today and yesterday again (yesterday only while it
+        // still holds open runs, or in the hours after midnight).
+        try await harness.control("POST", "/_sim/stats/reset")
+        _ = try await collector.collect()
+        counts = try await harness.requestCounts()
+        #expect(counts.values.reduce(0, +) <= 2)
+    }
+
     @Test func aRunListedOnTwoDaysIsCountedOnce() async throws {
         let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 4, runEvery: 60, history: 86400))
         try await harness.control("POST", "/_sim/clock", ["paused": true])

@@ -4,8 +4,8 @@ import Logging
 import Store
 
 /// Reads flow runs: from `/v1/metrics/executions?date=` when the credentials may (one request
-/// per day polled, normally just today), otherwise per flow from `/history` with a `since`
-/// cursor. Runs still open from days no longer polled are looked up one by one.
+/// per day polled: today, and the day before while it still holds open runs), otherwise per
+/// flow from `/history` with a `since` cursor.
 public actor ExecutionsCollector: Collector {
     public nonisolated let resource = Resource.executions
     private let context: CollectorContext
@@ -13,11 +13,18 @@ public actor ExecutionsCollector: Collector {
     private let days: TenantDays
     private var useHistory = false
     private var lastAdminProbe: Date?
+    private var lastReconcile: Date?
 
     /// How often the admin endpoint is tried again while in the fallback.
     static let adminProbeInterval: Double = 3600
     /// Open runs looked up individually per poll, at most.
     static let reconcileLimit = 20
+    /// How often open runs that no day listing returns are looked up individually.
+    static let reconcileInterval: Double = 600
+    /// Earlier days re-listed per poll because they still hold open runs, at most.
+    static let maxOpenRunDays = 2
+    /// Open runs considered when choosing days, at most.
+    static let openRunScanLimit = 5000
     /// Overlap of history cursors, so that runs queued out of order are not missed.
     static let historyOverlap: Int64 = 3_600_000
 
@@ -30,10 +37,9 @@ public actor ExecutionsCollector: Collector {
     public func collect() async throws -> Int {
         let now = context.now()
         var skipped = 0
-        var polledFrom: Date?
         if !useHistory || lastAdminProbe.map({ now.timeIntervalSince($0) >= Self.adminProbeInterval }) == true {
             do {
-                (skipped, polledFrom) = try await pollDays(now: now)
+                skipped = try await pollDays(now: now)
                 if useHistory {
                     logger.info("The Administrator endpoint answers again; reading executions from /v1/metrics/executions")
                     useHistory = false
@@ -52,8 +58,6 @@ public actor ExecutionsCollector: Collector {
         }
         if useHistory {
             skipped += try await pollHistory(now: now)
-        } else if let polledFrom {
-            try await reconcile(openBefore: polledFrom, now: now)
         }
         try await context.publishFlows()
         return skipped
@@ -61,29 +65,52 @@ public actor ExecutionsCollector: Collector {
 
     // MARK: Admin endpoint
 
-    private func pollDays(now: Date) async throws -> (skipped: Int, from: Date) {
+    /// Polls the day listings: the days `TenantDays.daysToPoll` names, plus up to
+    /// `maxOpenRunDays` earlier days that still hold open runs (one request finishes all of a
+    /// day's runs). Open runs that none of those listings returned are looked up one by one,
+    /// at most every `reconcileInterval`.
+    private func pollDays(now: Date) async throws -> Int {
         let lastPolled = try await context.store.meta("executions.last_polled_day").flatMap { TimeInterval($0) }
             .map { Date(timeIntervalSince1970: $0) }
+        let backfill = context.config.poll.backfill
         let grace = max(2 * 3600, 4 * context.config.poll.executions)
-        let dates = days.daysToPoll(now: now, lastPolled: lastPolled, backfill: context.config.poll.backfill, grace: grace)
+        var dates = days.daysToPoll(now: now, lastPolled: lastPolled, backfill: backfill, grace: grace)
+        let today = days.start(of: now)
+        let open = try await context.store.openRuns(referencedBefore: Self.milliseconds(today), limit: Self.openRunScanLimit)
+        let earliest = days.start(of: now.addingTimeInterval(-backfill))
+        let openDays = Set(open.flatMap { run in runDays(run).filter { $0 >= earliest } })
+        dates += openDays.subtracting(dates).sorted(by: >).prefix(Self.maxOpenRunDays)
+        dates.sort()
         var skipped = 0
+        var seen = Set<Int64>()
         for date in dates {
             let answer = try await context.client.dailyExecutions(date: days.label(date))
             skipped += answer.skipped
+            for run in answer.runs { seen.insert(run.auditId) }
             _ = try await ingest(answer.runs, now: now)
-            // Remember progress day by day: a restart after an outage resumes from here.
-            try await context.store.setMeta("executions.last_polled_day", String(date.timeIntervalSince1970))
+            // Remember progress: after an outage, polling resumes from the last day read.
+            if date == today || date > (lastPolled ?? .distantPast) {
+                try await context.store.setMeta("executions.last_polled_day", String(date.timeIntervalSince1970))
+            }
         }
-        return (skipped, dates.first ?? days.start(of: now))
+        let stragglers = open.filter { !seen.contains($0.auditId) }
+        if !stragglers.isEmpty, lastReconcile.map({ now.timeIntervalSince($0) >= Self.reconcileInterval }) ?? true {
+            lastReconcile = now
+            try await reconcile(stragglers.prefix(Self.reconcileLimit), now: now)
+        }
+        return skipped
     }
 
-    /// Looks up runs still open whose day is no longer polled (long runs across midnight,
-    /// runs the listing dropped); a run the API no longer knows is abandoned, not counted.
-    private func reconcile(openBefore: Date, now: Date) async throws {
-        let cutoff = Int64(openBefore.timeIntervalSince1970 * 1000)
-        let stale = try await context.store.openRuns(referencedBefore: cutoff, limit: Self.reconcileLimit)
+    /// The days a run may be filed under: the day it was queued and the day it started.
+    private func runDays(_ run: OpenRun) -> [Date] {
+        Set([run.created, run.started].compactMap { $0 }.map { days.start(of: Date(timeIntervalSince1970: Double($0) / 1000)) })
+            .sorted()
+    }
+
+    /// Looks runs up one by one; a run the API no longer knows is abandoned, never counted.
+    private func reconcile(_ runs: ArraySlice<OpenRun>, now: Date) async throws {
         var found: [FlowRun] = []
-        for open in stale {
+        for open in runs {
             do {
                 found.append(try await context.client.run(flowId: open.flowId, auditId: open.auditId))
             } catch APIError.notFound {
@@ -92,6 +119,8 @@ public actor ExecutionsCollector: Collector {
         }
         _ = try await ingest(found, now: now)
     }
+
+    private static func milliseconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
     // MARK: History fallback
 

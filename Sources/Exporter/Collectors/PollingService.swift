@@ -75,6 +75,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                     logger.debug("Poll failed again", metadata: ["error": "\(scrubbed)", "poll.failures": "\(failures)"])
                 }
             }
+            if resource == .executions || resource == .flows { MemoryTuning.trim() }
             let delay = PollSchedule.delay(interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
                                            unit: Double.random(in: 0..<1))
             do {

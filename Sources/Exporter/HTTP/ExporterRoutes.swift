@@ -13,8 +13,14 @@ public enum ExporterRoutes {
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             let snapshot = await state.snapshot()
             let bytes = MetricsRenderer.render(snapshot, format: format)
+            // Sent in slices: copying megabytes of exposition whole would double the peak.
             return Response(status: .ok, headers: [.contentType: format.contentType],
-                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                            body: ResponseBody(contentLength: bytes.count) { writer in
+                                for start in stride(from: 0, to: bytes.count, by: sliceSize) {
+                                    try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + sliceSize)]))
+                                }
+                                try await writer.finish(nil)
+                            })
         }
         router.get("/health") { _, _ -> Response in
             let report = HealthReport(snapshot: await state.snapshot(), apiURL: apiURL)
@@ -35,6 +41,9 @@ public enum ExporterRoutes {
         }
         return router
     }
+
+    /// Bytes per write of a /metrics answer.
+    static let sliceSize = 1 << 20
 
     private static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
