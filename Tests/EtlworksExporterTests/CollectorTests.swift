@@ -138,3 +138,25 @@ import Testing
         #expect(!capture.all.contains("sim-admin-key"))
     }
 }
+
+@Suite struct FlowListTests {
+    @Test func anEmptyFlowListRemovesNothing() async throws {
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3))
+        let directory = try Tools.temporaryDirectory()
+        let store = try SQLiteRunStore(path: directory.appendingPathComponent("flows.db").path)
+        let api = ExporterConfig.API(url: harness.baseURL, credentials: .apiKey("sim-admin-key"))
+        let state = ExporterState(storagePath: "", intervals: [:], requests: RequestCounter())
+        let context = CollectorContext(client: HTTPEtlworksClient(configuration: ClientConfiguration(baseURL: harness.baseURL,
+                                                                                                     credentials: api.credentials)),
+                                       store: store, state: state, config: ExporterConfig(api: api))
+        let collector = FlowsCollector(context: context, logger: Logger(label: "t"))
+        _ = try await collector.collect()
+        #expect(try await store.flowMetrics().count == 3)
+        for id in [1000, 1007, 1014] { try await harness.control("DELETE", "/_sim/flows/\(id)") }
+        _ = try await collector.collect()
+        #expect(try await store.flowMetrics().count == 3, "an empty list is not taken as every flow deleted")
+        try await harness.control("POST", "/_sim/flows", ["name": "new"])
+        _ = try await collector.collect()
+        #expect(try await store.flowMetrics().map(\.flow.name) == ["new"])
+    }
+}

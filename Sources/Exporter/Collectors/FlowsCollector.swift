@@ -16,8 +16,13 @@ public struct FlowsCollector: Collector {
     public func collect() async throws -> Int {
         let page = try await context.client.flows()
         // With records skipped the list is incomplete: a flow missing from it may only have
-        // failed to decode, so nothing is marked deleted this time.
-        let removed = try await context.store.replaceFlows(page.items, removeMissing: page.skipped == 0)
+        // failed to decode, so nothing is marked deleted this time. An empty list is far more
+        // often an API glitch than a tenant that deleted every flow; it removes nothing either.
+        let complete = page.skipped == 0 && !page.items.isEmpty
+        if page.items.isEmpty {
+            logger.warning("The flow list came back empty; keeping the known flows until it lists some again")
+        }
+        let removed = try await context.store.replaceFlows(page.items, removeMissing: complete)
         if removed > 0 { logger.info("Flows deleted upstream; dropping their series", metadata: ["flows.removed": "\(removed)"]) }
         try await context.publishFlows()
         return page.skipped
