@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "EtlworksExporterTests", dependencies: [
             "EtlworksAPI", "Exposition", "Store", "Simulator", "Exporter",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )
