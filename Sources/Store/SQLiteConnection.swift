@@ -94,6 +94,21 @@ final class SQLiteConnection {
         return try statement.step() ? statement.text(0) : nil
     }
 
+    /// Copies this database into `target` with the online backup API, in steps of 256 pages,
+    /// retrying while the source is busy or locked.
+    func backup(into target: SQLiteConnection) throws {
+        guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
+            throw target.error(sqlite3_errcode(target.handle), target.lastMessage)
+        }
+        var result: Int32
+        repeat {
+            result = sqlite3_backup_step(backup, 256)
+            if result == SQLITE_BUSY || result == SQLITE_LOCKED { sqlite3_sleep(50) }
+        } while result == SQLITE_OK || result == SQLITE_BUSY || result == SQLITE_LOCKED
+        sqlite3_backup_finish(backup)
+        if result != SQLITE_DONE { throw target.error(result, target.lastMessage) }
+    }
+
     var lastMessage: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
 
     /// Maps an SQLite result code to a `StoreError` naming this file.

@@ -161,6 +161,25 @@ import Testing
         #expect(!everything.contains("sim-admin-key"))
     }
 
+    @Test func anOnlineBackupWhileServeWritesIsConsistent() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 10)
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "live.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 2)
+        let copy = directory.appendingPathComponent("live-copy.db").path
+        let backup = try Tools.run(Tools.exporterBinary.path, ["db", "backup", "--storage.path",
+                                                               directory.appendingPathComponent("live.db").path, copy])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let check = try Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", copy])
+        #expect(check.status == 0 && check.stdout.contains("ok"))
+        let stats = try Tools.run(Tools.exporterBinary.path, ["db", "stats", "--storage.path", copy])
+        let runs = stats.stdout.split(separator: "\n").first { $0.hasPrefix("runs ") }?.split(separator: " ").dropFirst().first
+        #expect((runs.flatMap { Int($0) } ?? 0) > 100)
+        #expect(exporterProcess.process.isRunning, "the daemon kept running")
+    }
+
     @Test func aKeyWithoutTheAdministratorRoleFallsBackToPerFlowHistory() async throws {
         let (simulatorProcess, simulator) = try await startSimulator(flows: 5)
         defer { simulatorProcess.process.terminate() }
