@@ -270,12 +270,21 @@ public final class HTTPEtlworksClient: EtlworksClient {
         return String(redactor.scrub(message).prefix(200))
     }
 
-    /// Logs in (current nil) or refreshes the current JWT.
+    /// Logs in (current nil) or refreshes the current JWT. A login that finds no
+    /// `/v1/token-auth` (404) is tried once at the older `/v1/token-auth/issue`.
     private func mintToken(refreshing current: String?) async throws -> String {
+        do {
+            return try await mintToken(refreshing: current, loginPath: "/v1/token-auth")
+        } catch APIError.notFound where current == nil {
+            return try await mintToken(refreshing: nil, loginPath: "/v1/token-auth/issue")
+        }
+    }
+
+    private func mintToken(refreshing current: String?, loginPath: String) async throws -> String {
         guard case .login(let user, let password) = configuration.credentials else {
             throw APIError.unauthorized(endpoint: "/v1/token-auth")
         }
-        let endpoint = current == nil ? "/v1/token-auth" : "/v1/token-auth/refresh"
+        let endpoint = current == nil ? loginPath : "/v1/token-auth/refresh"
         let body = current == nil ? try JSONSerialization.data(withJSONObject: ["login": user, "password": password]) : Data()
         let (data, response) = try await transmit(endpoint: endpoint, path: endpoint, query: [], method: "POST",
                                                   body: body, bearer: current)
@@ -287,6 +296,8 @@ public final class HTTPEtlworksClient: EtlworksClient {
             return token
         case 401, 403:
             throw APIError.unauthorized(endpoint: endpoint)
+        case 404:
+            throw APIError.notFound(endpoint: endpoint)
         case 429, 503:
             let asked = RetryAfter.seconds(response.value(forHTTPHeaderField: "Retry-After"))
             await limiter.pause(seconds: asked ?? 1)

@@ -64,6 +64,16 @@ import Testing
         #expect(counts["/v1/agents"] == 3, "the first call, the 401, and its retry")
     }
 
+    @Test func loginFallsBackToTheOlderIssuePath() async throws {
+        let harness = try await SimulatorHarness.start()
+        try await harness.injectFault(["kind": "status", "status": 404, "path": "/v1/token-auth", "count": 1])
+        let api = client(harness, credentials: .login(user: "admin", password: "sim-password"))
+        #expect(try await api.agents().items.count == 3)
+        let counts = try await harness.requestCounts()
+        #expect(counts["/v1/token-auth"] == 1)
+        #expect(counts["/v1/token-auth/issue"] == 1)
+    }
+
     @Test func aWrongPasswordFailsWithoutEchoingIt() async throws {
         let harness = try await SimulatorHarness.start()
         await #expect {
