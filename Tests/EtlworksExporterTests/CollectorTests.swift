@@ -15,6 +15,7 @@ import Testing
         throws -> CollectorContext {
         var api = ExporterConfig.API(url: harness.baseURL, credentials: .apiKey(key))
         api.maxRequestsPerSecond = 0
+        api.timeZone = TimeZone(identifier: "UTC")  // the simulator's; request counts below depend on it
         var config = ExporterConfig(api: api)
         config.poll.backfill = 86400
         config.poll.executions = 1

@@ -153,4 +153,22 @@ import Testing
         #expect(days.daysToPoll(now: midday, lastPolled: nil, backfill: 2 * 86400, grace: 7200).map(days.label)
             == ["2026-11-28", "2026-11-29", "2026-11-30"])
     }
+
+    @Test func withTheZoneUnknownEveryCurrentDateIsPolled() throws {
+        let days = TenantDays(timeZone: nil)
+        let formatter = ISO8601DateFormatter()
+        let evening = formatter.date(from: "2026-11-29T20:00:00Z")!  // already the 30th from UTC+4 on
+        #expect(days.daysToPoll(now: evening, lastPolled: evening, backfill: 86400, grace: 7200).map(days.label)
+            == ["2026-11-29", "2026-11-30"])
+        let morning = formatter.date(from: "2026-11-30T03:00:00Z")!  // still the 29th down to UTC-3
+        #expect(days.daysToPoll(now: morning, lastPolled: morning, backfill: 86400, grace: 7200).map(days.label)
+            == ["2026-11-29", "2026-11-30"])
+        let lateMorning = formatter.date(from: "2026-11-30T10:30:00Z")!  // the 30th from UTC-10 to UTC+13
+        #expect(days.daysToPoll(now: lateMorning, lastPolled: lateMorning, backfill: 86400, grace: 7200).map(days.label)
+            == ["2026-11-30"])
+        let noon = formatter.date(from: "2026-11-30T12:00:00Z")!  // already December 1st at UTC+12
+        #expect(days.daysToPoll(now: noon, lastPolled: noon, backfill: 86400, grace: 7200).map(days.label)
+            == ["2026-11-30", "2026-12-01"])
+        #expect(days.latestDay(now: evening) == days.start(of: formatter.date(from: "2026-11-30T00:00:00Z")!))
+    }
 }

@@ -75,8 +75,8 @@ public actor ExecutionsCollector: Collector {
         let backfill = context.config.poll.backfill
         let grace = max(2 * 3600, 4 * context.config.poll.executions)
         var dates = days.daysToPoll(now: now, lastPolled: lastPolled, backfill: backfill, grace: grace)
-        let today = days.start(of: now)
-        let open = try await context.store.openRuns(referencedBefore: Self.milliseconds(today), limit: Self.openRunScanLimit)
+        let latest = days.latestDay(now: now)
+        let open = try await context.store.openRuns(referencedBefore: Self.milliseconds(latest), limit: Self.openRunScanLimit)
         let earliest = days.start(of: now.addingTimeInterval(-backfill))
         let openDays = Set(open.flatMap { run in runDays(run).filter { $0 >= earliest } })
         dates += openDays.subtracting(dates).sorted(by: >).prefix(Self.maxOpenRunDays)
@@ -89,7 +89,7 @@ public actor ExecutionsCollector: Collector {
             for run in answer.runs { seen.insert(run.auditId) }
             _ = try await ingest(answer.runs, now: now)
             // Remember progress: after an outage, polling resumes from the last day read.
-            if date == today || date > (lastPolled ?? .distantPast) {
+            if date == latest || date > (lastPolled ?? .distantPast) {
                 try await context.store.setMeta("executions.last_polled_day", String(date.timeIntervalSince1970))
             }
         }

@@ -1,13 +1,23 @@
 import Foundation
 
 /// Calendar days in the tenant's time zone, as `/v1/metrics/executions?date=` takes them.
+///
+/// With the zone unknown, days are UTC dates and every date that is current somewhere from
+/// UTC-10 (Hawaii) to UTC+13 (New Zealand in summer) counts as today: a 23-hour window, so
+/// one or two dates, and runs are found whatever zone in that range the tenant's days are
+/// cut in. Tenants further out set `etlworks.timezone`.
 struct TenantDays: Sendable {
     let calendar: Calendar
+    /// How far "now" may lie behind and ahead of the calendar's own now.
+    let behind: Double
+    let ahead: Double
 
-    init(timeZone: TimeZone) {
+    init(timeZone: TimeZone?) {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        calendar.timeZone = timeZone ?? TimeZone(identifier: "UTC")!
         self.calendar = calendar
+        behind = timeZone == nil ? 10 * 3600 : 0
+        ahead = timeZone == nil ? 13 * 3600 : 0
     }
 
     /// `YYYY-MM-DD` of the day containing `date`.
@@ -15,6 +25,9 @@ struct TenantDays: Sendable {
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
+
+    /// The latest date that is current somewhere, as a day start.
+    func latestDay(now: Date) -> Date { start(of: now.addingTimeInterval(ahead)) }
 
     /// Start of the day containing `date`.
     func start(of date: Date) -> Date { calendar.startOfDay(for: date) }
@@ -24,19 +37,21 @@ struct TenantDays: Sendable {
         calendar.date(byAdding: .day, value: offset, to: start(of: date)) ?? date
     }
 
-    /// The days to poll at `now`, oldest first: today; yesterday while within `grace` of
-    /// midnight (runs queued late yesterday finish today); and, after a gap, every day since
-    /// `lastPolledDay` (or `backfill` back on first start).
+    /// The days to poll at `now`, oldest first: today (every current date when the zone is
+    /// unknown); yesterday while within `grace` of midnight (runs queued late yesterday
+    /// finish today); and, after a gap, every day since `lastPolled` (or `backfill` back on
+    /// first start).
     func daysToPoll(now: Date, lastPolled: Date?, backfill: Double, grace: Double) -> [Date] {
-        let today = start(of: now)
-        let earliestAllowed = start(of: now.addingTimeInterval(-backfill))
+        let today = start(of: now.addingTimeInterval(ahead))
+        let earliestAllowed = start(of: now.addingTimeInterval(-backfill - behind))
         var first: Date
         if let lastPolled {
             first = max(start(of: lastPolled), earliestAllowed)
         } else {
             first = earliestAllowed
         }
-        if now.timeIntervalSince(today) < grace { first = min(first, day(-1, from: now)) }
+        first = min(first, start(of: now.addingTimeInterval(-behind)))
+        if now.timeIntervalSince(start(of: now)) < grace { first = min(first, day(-1, from: now)) }
         var days: [Date] = []
         var cursor = min(first, today)
         while cursor <= today {

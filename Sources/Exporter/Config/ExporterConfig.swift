@@ -10,8 +10,9 @@ public struct ExporterConfig: Sendable {
         public var credentials: Credentials
         public var timeout: Double = 10
         public var maxRequestsPerSecond: Double = 5
-        /// The tenant's time zone: `/v1/metrics/executions?date=` takes days in it.
-        public var timeZone: TimeZone = TimeZone(identifier: "UTC")!
+        /// The tenant's time zone: `/v1/metrics/executions?date=` takes days in it. When
+        /// unknown (nil), every date that is "today" somewhere on Earth is polled.
+        public var timeZone: TimeZone?
         /// At most this many runs are read per flow and poll in the history fallback.
         public var maxHistoryPerFlow: Int = 5000
 
