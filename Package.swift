@@ -19,6 +19,8 @@ let package = Package(
         // libsqlite3 from the system (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        // zlib from the system (Debian: zlib1g-dev), for gzip-encoded scrapes.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // glibc allocator tuning (mallopt, malloc_trim), which Swift's Glibc module omits.
         .target(name: "CMalloc"),
         // Pure: API models and tolerant decoding, plus the URLSession client.
@@ -35,7 +37,7 @@ let package = Package(
         ]),
         // Wiring: config, collectors, state, HTTP routes, services.
         .target(name: "Exporter", dependencies: [
-            "EtlworksAPI", "Exposition", "Store", "CMalloc",
+            "EtlworksAPI", "Exposition", "Store", "CMalloc", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

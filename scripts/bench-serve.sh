@@ -52,10 +52,14 @@ REQUESTS="$(curl -s "$SIM_URL/_sim/stats" | python3 -c 'import sys,json; r=json.
 TIMES=()
 for _ in $(seq 1 21); do TIMES+=("$(curl -s -o "$WORK/metrics.txt" -w '%{time_total}' "$URL/metrics")"); done
 MEDIAN="$(printf '%s\n' "${TIMES[@]}" | sort -n | sed -n '11p')"
+GZ_TIMES=()
+for _ in $(seq 1 21); do GZ_TIMES+=("$(curl -s -H 'Accept-Encoding: gzip' -o "$WORK/metrics.gz" -w '%{time_total}' "$URL/metrics")"); done
+GZ_MEDIAN="$(printf '%s\n' "${GZ_TIMES[@]}" | sort -n | sed -n '11p')"
 RSS="$(awk '/VmRSS/ {print $2}' /proc/$SERVE/status)"
 HWM="$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)"
 echo "flows: $FLOWS; runs stored: $(sqlite3 "$WORK/exporter.db" 'SELECT count(*) FROM runs')"
 echo "executions poll: $REQUESTS requests over $((AFTER - START)) polls (admin endpoint)"
 echo "/metrics over HTTP: median $(python3 -c "print(round($MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.txt") bytes, $(wc -l <"$WORK/metrics.txt") lines"
 ANON="$(awk '/^Anonymous/ {print $2}' /proc/$SERVE/smaps_rollup)"
+echo "/metrics gzipped: median $(python3 -c "print(round($GZ_MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.gz") bytes"
 echo "serve resident memory: $((RSS / 1024)) MiB now ($((ANON / 1024)) MiB of it heap, the rest shared libraries), $((HWM / 1024)) MiB peak"

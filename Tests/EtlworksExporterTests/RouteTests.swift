@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 @testable import EtlworksAPI
 @testable import Exporter
+@testable import Store
 
 /// The HTTP routes in-process, on states built by hand.
 @Suite struct RouteTests {
@@ -28,6 +29,40 @@ import Testing
                 #expect(String(buffer: response.body).hasSuffix("# EOF\n"))
             }
         }
+    }
+
+    @Test func metricsAreGzippedWhenTheScraperAcceptsIt() async throws {
+        let state = state()
+        await state.setFlows((0..<50).map { FlowMetrics(flow: FlowRecord(id: Int64($0), name: "flow \($0)")) })
+        try await app(state).test(.router) { client in
+            let plain = try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+                return Data(buffer: response.body)
+            }
+            let gzipped = try await client.execute(uri: "/metrics", method: .get,
+                                                   headers: [.acceptEncoding: "gzip, deflate"]) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                #expect(response.headers[.vary] == "Accept-Encoding")
+                return Data(buffer: response.body)
+            }
+            #expect(gzipped.starts(with: [0x1F, 0x8B]))
+            #expect(gzipped.count * 5 < plain.count, "repetitive text compresses well")
+            let inflated = try Tools.run(try Tools.which("gzip"), ["-dc"], input: gzipped)
+            #expect(inflated.status == 0)
+            #expect(Data(inflated.stdout.utf8) == plain)
+            try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+            }
+        }
+    }
+
+    @Test func acceptEncodingParsing() {
+        #expect(Gzip.isAccepted("gzip"))
+        #expect(Gzip.isAccepted("deflate, GZIP;q=0.5"))
+        #expect(Gzip.isAccepted("*"))
+        #expect(!Gzip.isAccepted("gzip;q=0"))
+        #expect(!Gzip.isAccepted("identity"))
+        #expect(!Gzip.isAccepted(nil))
     }
 
     @Test func healthIsWarnBeforeTheFirstPollsAndFailWhenTheAPIIsDown() async throws {

@@ -12,9 +12,16 @@ public enum ExporterRoutes {
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             let snapshot = await state.snapshot()
-            let bytes = MetricsRenderer.render(snapshot, format: format)
+            let rendered = MetricsRenderer.render(snapshot, format: format)
+            var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept-Encoding"]
+            var compressed: [UInt8]?
+            if Gzip.isAccepted(request.headers[.acceptEncoding]) {
+                compressed = Gzip.compress(rendered)
+                if compressed != nil { headers[.contentEncoding] = "gzip" }
+            }
+            let bytes = compressed ?? rendered
             // Sent in slices: copying megabytes of exposition whole would double the peak.
-            return Response(status: .ok, headers: [.contentType: format.contentType],
+            return Response(status: .ok, headers: headers,
                             body: ResponseBody(contentLength: bytes.count) { writer in
                                 for start in stride(from: 0, to: bytes.count, by: sliceSize) {
                                     try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + sliceSize)]))
