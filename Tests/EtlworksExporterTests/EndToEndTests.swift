@@ -180,6 +180,66 @@ import Testing
         #expect(exporterProcess.process.isRunning, "the daemon kept running")
     }
 
+    /// A real Prometheus scrapes `serve` (it asks for OpenMetrics and gzip) and stores every
+    /// flow's series.
+    @Test func aRealPrometheusScrapesEverySeries() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 6)
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "prom.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 1)
+        _ = try await waitForPolls(exporter, "flows", moreThan: 0, count: 1)
+
+        let port = try Tools.freePort()
+        let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
+        try """
+            global: {scrape_interval: 1s, scrape_timeout: 1s}
+            scrape_configs:
+              - job_name: etlworks
+                static_configs: [{targets: ["\(exporter.host!):\(exporter.port!)"]}]
+            """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
+        let prometheus = Process()
+        prometheus.executableURL = URL(fileURLWithPath: try Tools.which("prometheus"))
+        prometheus.arguments = ["--config.file=\(prometheusConfig.path)", "--web.listen-address=127.0.0.1:\(port)",
+                                "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)"]
+        let log = directory.appendingPathComponent("prometheus.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        prometheus.standardOutput = try FileHandle(forWritingTo: log)
+        prometheus.standardError = try FileHandle(forWritingTo: log)
+        try prometheus.run()
+        defer { prometheus.terminate() }
+        let api = URL(string: "http://127.0.0.1:\(port)/api/v1/")!
+
+        func query(_ expression: String) async throws -> Double? {
+            var components = URLComponents(url: api.appendingPathComponent("query"), resolvingAgainstBaseURL: false)!
+            components.queryItems = [URLQueryItem(name: "query", value: expression)]
+            let (_, data, _) = try await HTTP.get(components.url!)
+            let body = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let result = ((body?["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first
+            return ((result?["value"] as? [Any])?.last as? String).flatMap(Double.init)
+        }
+        let deadline = Date().addingTimeInterval(60)
+        var health = ""
+        var lastError = ""
+        while Date() < deadline {
+            if let (_, data, _) = try? await HTTP.get(api.appendingPathComponent("targets")),
+               let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let target = ((body["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]])?.first {
+                health = target["health"] as? String ?? ""
+                lastError = target["lastError"] as? String ?? ""
+                if health == "up", (try? await query("count(etlworks_flow_runs_total)")) != nil { break }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(health == "up", "Prometheus could not scrape: \(lastError)")
+        #expect(lastError.isEmpty)
+        #expect(try await query("count(etlworks_flow_runs_total)").map { $0 >= 6 * 4 } == true)
+        #expect(try await query("count(etlworks_flow_run_duration_seconds_bucket)") == 6 * 16)
+        #expect(try await query("etlworks_up") == 1)
+        #expect(try await query("count(etlworks_exporter_build_info)") == 1)
+    }
+
     @Test func aKeyWithoutTheAdministratorRoleFallsBackToPerFlowHistory() async throws {
         let (simulatorProcess, simulator) = try await startSimulator(flows: 5)
         defer { simulatorProcess.process.terminate() }
