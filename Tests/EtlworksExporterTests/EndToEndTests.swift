@@ -48,6 +48,22 @@ import Testing
         return (exporter, try await exporter.listeningURL())
     }
 
+    /// `simulate` with `flows` flows and `serve` polling it. The processes stop when the
+    /// returned value is released.
+    struct Deployment {
+        let simulator: URL
+        let exporter: URL
+        let processes: [ChildProcess]
+        var serve: ChildProcess { processes[1] }
+    }
+
+    func deploy(flows: Int, database: String, apiKey: String = "sim-admin-key") async throws -> Deployment {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: flows)
+        let config = try writeConfig(simulator: simulator, database: database)
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: apiKey)
+        return Deployment(simulator: simulator, exporter: exporter, processes: [simulatorProcess, exporterProcess])
+    }
+
     func metrics(_ exporter: URL) async throws -> (Data, [ParsedSample]) {
         let (status, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
         #expect(status == 200)
@@ -148,6 +164,7 @@ import Testing
         }
         let before = counters(samples)
         let (code, seconds) = try await exporterProcess.terminate()
+        let firstRunLogs = exporterProcess.stderr
         #expect(code == 0)
         #expect(seconds < 10)
         (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
@@ -157,16 +174,15 @@ import Testing
         try await expectMatchesTruth(samples, simulator: simulator)
 
         // The key never leaks into logs, metrics or health.
-        let everything = exporterProcess.stderr + String(decoding: raw, as: UTF8.self) + String(decoding: healthBody, as: UTF8.self)
+        let everything = firstRunLogs + exporterProcess.stderr + String(decoding: raw, as: UTF8.self)
+            + String(decoding: healthBody, as: UTF8.self)
+        #expect(firstRunLogs.contains("level=debug"), "the logs checked include every level")
         #expect(!everything.contains("sim-admin-key"))
     }
 
     @Test func anOnlineBackupWhileServeWritesIsConsistent() async throws {
-        let (simulatorProcess, simulator) = try await startSimulator(flows: 10)
-        defer { simulatorProcess.process.terminate() }
-        let config = try writeConfig(simulator: simulator, database: "live.db")
-        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
-        defer { exporterProcess.process.terminate() }
+        let deployment = try await deploy(flows: 10, database: "live.db")
+        let exporter = deployment.exporter
         _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 2)
         let copy = directory.appendingPathComponent("live-copy.db").path
         let backup = try Tools.run(Tools.exporterBinary.path, ["db", "backup", "--storage.path",
@@ -177,17 +193,14 @@ import Testing
         let stats = try Tools.run(Tools.exporterBinary.path, ["db", "stats", "--storage.path", copy])
         let runs = stats.stdout.split(separator: "\n").first { $0.hasPrefix("runs ") }?.split(separator: " ").dropFirst().first
         #expect((runs.flatMap { Int($0) } ?? 0) > 100)
-        #expect(exporterProcess.process.isRunning, "the daemon kept running")
+        #expect(deployment.serve.process.isRunning, "the daemon kept running")
     }
 
     /// A real Prometheus scrapes `serve` (it asks for OpenMetrics and gzip) and stores every
     /// flow's series.
     @Test func aRealPrometheusScrapesEverySeries() async throws {
-        let (simulatorProcess, simulator) = try await startSimulator(flows: 6)
-        defer { simulatorProcess.process.terminate() }
-        let config = try writeConfig(simulator: simulator, database: "prom.db")
-        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
-        defer { exporterProcess.process.terminate() }
+        let deployment = try await deploy(flows: 6, database: "prom.db")
+        let exporter = deployment.exporter
         _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 1)
         _ = try await waitForPolls(exporter, "flows", moreThan: 0, count: 1)
 
@@ -241,11 +254,8 @@ import Testing
     }
 
     @Test func aKeyWithoutTheAdministratorRoleFallsBackToPerFlowHistory() async throws {
-        let (simulatorProcess, simulator) = try await startSimulator(flows: 5)
-        defer { simulatorProcess.process.terminate() }
-        let config = try writeConfig(simulator: simulator, database: "fallback.db")
-        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-limited-key")
-        defer { exporterProcess.process.terminate() }
+        let deployment = try await deploy(flows: 5, database: "fallback.db", apiKey: "sim-limited-key")
+        let (simulator, exporter, exporterProcess) = (deployment.simulator, deployment.exporter, deployment.serve)
         var samples = try await waitForPolls(exporter, "flows", moreThan: 0)
         samples = try await waitForPolls(exporter, "executions", moreThan: 0)
         _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
