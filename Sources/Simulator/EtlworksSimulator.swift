@@ -10,6 +10,7 @@ public actor EtlworksSimulator {
     private var tokens: [String: Int64] = [:]
     private var tokenSerial = 0
     private var denyAdmin = false
+    private var rejectFutureDates = false
     private var instanceDown = false
     private var requestCounts: [String: Int] = [:]
     private let options: SimulatorOptions
@@ -212,6 +213,9 @@ public actor EtlworksSimulator {
                 return .error(400, "date must be YYYY-MM-DD", path: request.path)
             }
             dayStart = Int64(day.timeIntervalSince1970 * 1000)
+            if rejectFutureDates, dayStart > now {
+                return .error(400, "date must not be in the future", path: request.path)
+            }
         } else {
             let offsetDays = request.query["offset"].flatMap { Int64($0) } ?? 0
             dayStart = (now / 86_400_000 - offsetDays) * 86_400_000
@@ -288,7 +292,8 @@ public actor EtlworksSimulator {
             return .json(["now": clock.now(), "paused": clock.isPaused])
         case ("POST", ["_sim", "admin"]):
             denyAdmin = (body["deny"] as? Bool) ?? denyAdmin
-            return .json(["deny": denyAdmin])
+            rejectFutureDates = (body["rejectFutureDates"] as? Bool) ?? rejectFutureDates
+            return .json(["deny": denyAdmin, "rejectFutureDates": rejectFutureDates])
         case ("POST", ["_sim", "instance"]):
             instanceDown = (body["down"] as? Bool) ?? instanceDown
             return .json(["down": instanceDown])

@@ -86,6 +86,21 @@ import Testing
         #expect(counts.values.reduce(0, +) <= 2)
     }
 
+    @Test func aDateTheAPIConsidersInTheFutureIsNotAFailure() async throws {
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 600, history: 86400))
+        try await harness.control("POST", "/_sim/admin", ["rejectFutureDates": true])
+        let simulatorNow = await harness.simulator.now()
+        // 20:00 UTC on the simulator's day: with the zone unknown, tomorrow is current east of UTC+4.
+        let evening = Date(timeIntervalSince1970: Double(simulatorNow / 86_400_000 * 86_400_000 + 20 * 3_600_000) / 1000)
+        var context = try context(harness, now: { evening })
+        context.config.api.timeZone = nil
+        try await context.store.setMeta("executions.last_polled_day", String(evening.timeIntervalSince1970))
+        try await harness.control("POST", "/_sim/stats/reset")
+        _ = try await ExecutionsCollector(context: context, logger: Logger(label: "t")).collect()
+        #expect(try await harness.requestCounts()["/v1/metrics/executions"] == 2, "today and tomorrow were asked for")
+        #expect(try await context.store.flowMetrics().reduce(Int64(0)) { $0 + $1.completedRuns.values.reduce(0, +) } > 0)
+    }
+
     @Test func aRunListedOnTwoDaysIsCountedOnce() async throws {
         let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 4, runEvery: 60, history: 86400))
         try await harness.control("POST", "/_sim/clock", ["paused": true])

@@ -83,8 +83,15 @@ public actor ExecutionsCollector: Collector {
         dates.sort()
         var skipped = 0
         var seen = Set<Int64>()
+        let utcToday = TenantDays(timeZone: TimeZone(identifier: "UTC")).start(of: now)
         for date in dates {
-            let answer = try await context.client.dailyExecutions(date: days.label(date))
+            let answer: DailyExecutions
+            do {
+                answer = try await context.client.dailyExecutions(date: days.label(date))
+            } catch let error as APIError where date > utcToday && Self.refusesDate(error) {
+                // A date only current east of UTC may be "in the future" to the API: no runs yet.
+                continue
+            }
             skipped += answer.skipped
             for run in answer.runs { seen.insert(run.auditId) }
             _ = try await ingest(answer.runs, now: now)
@@ -99,6 +106,16 @@ public actor ExecutionsCollector: Collector {
             try await reconcile(stragglers.prefix(Self.reconcileLimit), now: now)
         }
         return skipped
+    }
+
+    /// Whether the API rejected the date itself (400, 404, 422), as it may for a date it
+    /// considers in the future.
+    static func refusesDate(_ error: APIError) -> Bool {
+        switch error {
+        case .http(_, let status, _): return status == 400 || status == 422
+        case .notFound: return true
+        default: return false
+        }
     }
 
     /// The days a run may be filed under: the day it was queued and the day it started.
