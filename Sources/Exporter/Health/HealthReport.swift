@@ -36,8 +36,10 @@ public struct HealthReport: Sendable {
             }
             resources[resource.rawValue] = entry
         }
-        if snapshot.apiUp == false {
-            reasons.append((.fail, "the Etlworks API did not answer the latest poll"))
+        // Runs are what the exporter is for: the API failing them fails the report; other
+        // resources failing (a 503 on billing, say) only warn.
+        if snapshot.polls[.executions]?.lastAnswered == false {
+            reasons.append((.fail, "the Etlworks API did not answer the latest executions poll"))
         }
         var api: [String: Any] = ["url": apiURL]
         if let up = snapshot.apiUp { api["reachable"] = up }

@@ -71,6 +71,7 @@ public actor ExporterState {
         status.lastAttempt = started
         status.lastDuration = duration
         status.skippedRecords += Int64(skipped)
+        status.lastAnswered = apiAnswered
         if let error {
             status.lastError = error
             status.failures += 1

@@ -13,6 +13,9 @@ public struct PollStatus: Sendable, Equatable {
     public var lastDuration: Double?
     /// Records skipped by tolerant decoding, all time.
     public var skippedRecords: Int64 = 0
+    /// Whether the API gave a usable answer to the latest poll (false for transport errors,
+    /// timeouts, 5xx and rate limiting).
+    public var lastAnswered: Bool?
 
     public init() {}
 
