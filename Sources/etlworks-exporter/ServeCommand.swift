@@ -47,7 +47,6 @@ func loadConfig(_ path: String) throws -> ExporterConfig {
 
 /// Runs the daemon until SIGTERM or SIGINT.
 func runExporter(config: ExporterConfig, extraServices: [any Service], banner: String? = nil) async throws {
-    MemoryTuning.configure()
     if LogSettings.level(config.log.level) == nil || !["logfmt", "json"].contains(config.log.format) {
         printError("invalid --log.level or --log.format")
         throw ExitCode(1)

@@ -10,11 +10,6 @@ import CMalloc
 /// fixed threshold and one arena avoid both, and a trim after each large poll hands freed
 /// pages back. CMalloc applies the settings when it loads, before any thread exists.
 public enum MemoryTuning {
-    /// Sets the allocator options again (CMalloc already did at load; harmless to repeat).
-    public static func configure() {
-        cmalloc_configure()
-    }
-
     /// Returns freed heap pages to the system.
     public static func trim() {
         cmalloc_trim()

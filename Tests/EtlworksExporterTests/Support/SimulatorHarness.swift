@@ -34,8 +34,6 @@ final class SimulatorHarness: Sendable {
 
     deinit { task.cancel() }
 
-    func stop() { task.cancel() }
-
     /// Sends a control request to `/_sim/...` and returns the JSON answer.
     @discardableResult
     func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> [String: Any] {

@@ -5,11 +5,6 @@ import Glibc
 
 /// Runs external tools (the built binary, promtool, python) for tests.
 enum Tools {
-    /// The directory of the test bundle's build products (where `etlworks-exporter` is).
-    static var productsDirectory: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    }
-
     static var exporterBinary: URL {
         var url = URL(fileURLWithPath: CommandLine.arguments[0])
         // The test runner may be inside an .xctest bundle directory.
