@@ -8,10 +8,6 @@
 // Runs at load, before the Swift runtime starts any thread: an arena limit set later does
 // not remove the per-thread arenas already created.
 __attribute__((constructor)) static void cmalloc_load(void) {
-    cmalloc_configure();
-}
-
-void cmalloc_configure(void) {
     mallopt(M_ARENA_MAX, 1);
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 }
@@ -20,6 +16,5 @@ void cmalloc_trim(void) {
     malloc_trim(0);
 }
 #else
-void cmalloc_configure(void) {}
 void cmalloc_trim(void) {}
 #endif

@@ -63,9 +63,6 @@ public struct OpenRun: Sendable, Equatable {
     /// When it was queued and started, epoch ms.
     public var created: Int64?
     public var started: Int64?
-
-    /// Start, else queue time, epoch ms.
-    public var referenceTime: Int64? { started ?? created }
 }
 
 /// Where a per-flow history poll should resume.

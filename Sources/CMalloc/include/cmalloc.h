@@ -1,9 +1,8 @@
 #ifndef CMALLOC_H
 #define CMALLOC_H
 
-/// Fixes glibc's mmap threshold at 256 KiB and its arenas at one (no-op elsewhere). Also run
-/// automatically when the library loads.
-void cmalloc_configure(void);
+// When the library loads, glibc's arenas are fixed at one and its mmap threshold at 256 KiB
+// (see cmalloc.c); nothing needs to be called for that.
 
 /// Returns freed heap pages to the system (glibc's malloc_trim; no-op elsewhere).
 void cmalloc_trim(void);

@@ -77,18 +77,19 @@ public actor ExecutionsCollector: Collector {
         var dates = days.daysToPoll(now: now, lastPolled: lastPolled, backfill: backfill, grace: grace)
         let latest = days.latestDay(now: now)
         let open = try await context.store.openRuns(referencedBefore: Self.milliseconds(latest), limit: Self.openRunScanLimit)
-        let earliest = days.start(of: now.addingTimeInterval(-backfill))
+        let earliest = days.earliestDay(now: now, backfill: backfill)
         let openDays = Set(open.flatMap { run in runDays(run).filter { $0 >= earliest } })
         dates += openDays.subtracting(dates).sorted(by: >).prefix(Self.maxOpenRunDays)
         dates.sort()
         var skipped = 0
         var seen = Set<Int64>()
-        let utcToday = TenantDays(timeZone: TimeZone(identifier: "UTC")).start(of: now)
+        // Dates after the calendar's own today are polled only while the zone is unknown.
+        let calendarToday = days.start(of: now)
         for date in dates {
             let answer: DailyExecutions
             do {
                 answer = try await context.client.dailyExecutions(date: days.label(date))
-            } catch let error as APIError where date > utcToday && Self.refusesDate(error) {
+            } catch let error as APIError where date > calendarToday && Self.refusesDate(error) {
                 // A date only current east of UTC may be "in the future" to the API: no runs yet.
                 continue
             }

@@ -29,6 +29,9 @@ struct TenantDays: Sendable {
     /// The latest date that is current somewhere, as a day start.
     func latestDay(now: Date) -> Date { start(of: now.addingTimeInterval(ahead)) }
 
+    /// The earliest day `backfill` reaches back to from any current date.
+    func earliestDay(now: Date, backfill: Double) -> Date { start(of: now.addingTimeInterval(-backfill - behind)) }
+
     /// Start of the day containing `date`.
     func start(of date: Date) -> Date { calendar.startOfDay(for: date) }
 
@@ -42,8 +45,8 @@ struct TenantDays: Sendable {
     /// finish today); and, after a gap, every day since `lastPolled` (or `backfill` back on
     /// first start).
     func daysToPoll(now: Date, lastPolled: Date?, backfill: Double, grace: Double) -> [Date] {
-        let today = start(of: now.addingTimeInterval(ahead))
-        let earliestAllowed = start(of: now.addingTimeInterval(-backfill - behind))
+        let today = latestDay(now: now)
+        let earliestAllowed = earliestDay(now: now, backfill: backfill)
         var first: Date
         if let lastPolled {
             first = max(start(of: lastPolled), earliestAllowed)
