@@ -185,6 +185,10 @@ final class SQLiteStatement {
 
     func double(_ column: Int32) -> Double { sqlite3_column_double(raw, column) }
 
+    func optionalDouble(_ column: Int32) -> Double? {
+        sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
+    }
+
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(raw, column) else { return nil }
         // Read by length: a flow name may contain NUL characters.

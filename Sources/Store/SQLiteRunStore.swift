@@ -13,45 +13,15 @@ public actor SQLiteRunStore: RunStore {
     /// Opens (or creates) the store at `path`, migrating the schema forward.
     public init(path: String) throws {
         self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            throw StoreError(code: .cannotOpen, path: path, message: "directory \(directory) does not exist")
-        }
-        connection = try SQLiteConnection(path: path, create: true)
-        try Self.prepare(connection)
-    }
-
-    private static func prepare(_ connection: SQLiteConnection) throws {
-        do {
-            _ = try connection.scalar("PRAGMA schema_version")
-        } catch let error as StoreError where error.code == .notADatabase || error.code == .corrupt {
-            throw StoreError(code: error.code, path: connection.path,
-                             message: "not a valid SQLite database (\(error.message)); refusing to touch it")
-        }
-        if let verdict = try connection.text("PRAGMA quick_check(1)"), verdict != "ok" {
-            throw StoreError(code: .corrupt, path: connection.path, message: "integrity check failed: \(verdict)")
-        }
-        let version = try connection.scalar("PRAGMA user_version") ?? 0
-        if version > Schema.version {
-            throw StoreError(code: .tooNew, path: connection.path,
-                             message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
-        }
-        try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
-        if version < Schema.version {
-            try connection.transaction {
-                for index in Int(version)..<Schema.migrations.count {
-                    try connection.execute(Schema.migrations[index])
-                }
-                try connection.execute("PRAGMA user_version = \(Schema.version)")
-            }
-        }
-        let signature = try readMeta(connection, "duration_buckets")
+        let connection = try DatabaseFile.open(path: path)
+        let signature = try Self.readMeta(connection, "duration_buckets")
         if signature != DurationBuckets.signature {
             try connection.transaction {
-                try rebuildAggregates(connection)
-                try writeMeta(connection, "duration_buckets", DurationBuckets.signature)
+                try Self.rebuildAggregates(connection)
+                try Self.writeMeta(connection, "duration_buckets", DurationBuckets.signature)
             }
         }
+        self.connection = connection
     }
 
     /// Closes the database; later calls fail.
@@ -275,14 +245,14 @@ public actor SQLiteRunStore: RunStore {
         try Self.writeMeta(connection, key, value)
     }
 
-    private static func readMeta(_ connection: SQLiteConnection, _ key: String) throws -> String? {
+    static func readMeta(_ connection: SQLiteConnection, _ key: String) throws -> String? {
         let statement = try connection.statement("SELECT value FROM meta WHERE key = ?1")
         try statement.bind(.text(key))
         defer { statement.reset() }
         return try statement.step() ? statement.text(0) : nil
     }
 
-    private static func writeMeta(_ connection: SQLiteConnection, _ key: String, _ value: String) throws {
+    static func writeMeta(_ connection: SQLiteConnection, _ key: String, _ value: String) throws {
         try connection.statement("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .run(.text(key), .text(value))
     }

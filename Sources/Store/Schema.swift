@@ -53,5 +53,38 @@ enum Schema {
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """,
+        // 2: time series. A series is stored once; samples and rollups refer to it by id and
+        // are clustered by (series, time), so one series' range is one b-tree seek.
+        """
+        CREATE TABLE series (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            labels TEXT NOT NULL,            -- canonical JSON object, keys sorted
+            kind INTEGER NOT NULL,           -- 0 gauge, 1 counter
+            UNIQUE (name, labels)
+        );
+        CREATE TABLE samples (
+            series_id INTEGER NOT NULL,
+            ts INTEGER NOT NULL,             -- epoch seconds
+            value REAL NOT NULL,
+            repeats INTEGER NOT NULL DEFAULT 0,  -- later polls in the same 5m bucket that saw the same value
+            PRIMARY KEY (series_id, ts)
+        ) WITHOUT ROWID;
+        CREATE TABLE rollup_5m (
+            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
+            PRIMARY KEY (series_id, bucket)
+        ) WITHOUT ROWID;
+        CREATE TABLE rollup_1h (
+            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
+            PRIMARY KEY (series_id, bucket)
+        ) WITHOUT ROWID;
+        CREATE TABLE rollup_1d (
+            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
+            PRIMARY KEY (series_id, bucket)
+        ) WITHOUT ROWID;
+        """,
     ]
 }

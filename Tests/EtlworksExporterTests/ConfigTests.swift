@@ -63,6 +63,39 @@ import Testing
         #expect(errors.issues.count == 5)
     }
 
+    @Test func retentionPerTierAndQueryLimits() throws {
+        let config = try loader.load(yaml: """
+            etlworks: {url: "http://x", api_key: k}
+            storage:
+              retention: {raw: 2d, 5m: 30d, 1h: 1y}
+            query: {max_points: 500, max_series: 10}
+            """).get()
+        #expect(config.storage.retention.retention(of: .raw) == 2 * 86400)
+        #expect(config.storage.retention.retention(of: .fiveMinutes) == 30 * 86400)
+        #expect(config.storage.retention.retention(of: .hour) == 365 * 86400)
+        #expect(config.storage.retention.retention(of: .day) == 5 * 365 * 86400)   // the default
+        #expect(config.query.maxPoints == 500 && config.query.maxSeries == 10)
+        guard case .failure(let errors) = loader.load(yaml: """
+            etlworks: {url: "http://x", api_key: k}
+            storage:
+              retention:
+                raw: forever
+                2h: 1d
+                1d: 10m
+            query: {max_points: 0}
+            """) else { Issue.record("expected errors"); return }
+        let byKey = Dictionary(errors.issues.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(byKey["storage.retention.raw"]?.line == 4)
+        #expect(byKey["storage.retention.2h"]?.message.contains("unknown key") == true)
+        #expect(byKey["storage.retention.1d"]?.message.contains("between 1h and") == true)
+        #expect(byKey["query.max_points"] != nil)
+        #expect(errors.issues.count == 4)
+        guard case .failure(let scalar) = loader.load(yaml: "etlworks: {url: \"http://x\", api_key: k}\nstorage: {retention: 7d}\n") else {
+            Issue.record("expected errors"); return
+        }
+        #expect(scalar.issues.first?.key == "storage.retention")
+    }
+
     @Test func missingRequiredValuesAreNamed() {
         guard case .failure(let errors) = loader.load(yaml: "poll:\n  executions: 1s\n") else { Issue.record("expected errors"); return }
         #expect(Set(errors.issues.map(\.key)) == ["etlworks.url", "etlworks.api_key"])

@@ -10,6 +10,7 @@ import Store
 public struct ExporterRuntime: Sendable {
     public let state: ExporterState
     public let store: SQLiteRunStore
+    public let series: SeriesStore
     public let services: [any Service]
     public let listenAddress: ListenAddress
 
@@ -21,6 +22,8 @@ public struct ExporterRuntime: Sendable {
             throw ConfigErrors([ConfigIssue(key: "web.listen_address", line: nil, message: "'\(config.web.listenAddress)' is not HOST:PORT")])
         }
         let store = try SQLiteRunStore(path: config.storage.path)
+        let series = try SeriesStore(path: config.storage.path)
+        let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()
         let intervals = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
@@ -41,15 +44,20 @@ public struct ExporterRuntime: Sendable {
             HealthCollector(context: context),
         ]
         let redactor = Redactor(secrets: config.api.credentials.secrets)
+        let history = HistoryRecorder(sink: series, state: state, logger: logger)
         let polling = PollingService(collectors: collectors, state: state, intervals: config.poll, logger: logger,
-                                     clock: ContinuousClock(), redactor: redactor)
+                                     clock: ContinuousClock(), redactor: redactor, history: history)
+        let maintenance = HistoryMaintenance(store: series, recorder: history, retention: config.storage.retention,
+                                             logger: logger)
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
-        let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString))
+        let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
+                                           queryLimits: config.query)
         let server = Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
-        return ExporterRuntime(state: state, store: store, services: [polling, server], listenAddress: address)
+        return ExporterRuntime(state: state, store: store, series: series, services: [polling, maintenance, server],
+                               listenAddress: address)
     }
 }

@@ -13,9 +13,11 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
     let logger: Logger
     let clock: C
     let redactor: Redactor
+    let history: HistoryRecorder?
 
     public init(collectors: [any Collector], state: ExporterState, intervals: ExporterConfig.Poll, logger: Logger,
-                clock: C, redactor: Redactor) {
+                clock: C, redactor: Redactor, history: HistoryRecorder? = nil) {
+        self.history = history
         self.collectors = collectors
         self.state = state
         self.intervals = intervals
@@ -75,6 +77,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                     logger.debug("Poll failed again", metadata: ["error": "\(scrubbed)", "poll.failures": "\(failures)"])
                 }
             }
+            await history?.record(after: resource)
             if resource == .executions || resource == .flows { MemoryTuning.trim() }
             let delay = PollSchedule.delay(interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
                                            unit: Double.random(in: 0..<1))

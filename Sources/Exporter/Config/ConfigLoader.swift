@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import Store
 import Yams
 
 /// Reads the YAML configuration: expands `${VAR}` from the environment inside values,
@@ -28,9 +29,15 @@ public struct ConfigLoader: Sendable {
         "etlworks": ["url", "api_key", "api_key_file", "username", "password", "password_file", "timeout",
                      "max_requests_per_second", "timezone", "max_history_per_flow"],
         "poll": ["executions", "flows", "summary", "agents", "billing", "health", "backfill"],
-        "storage": ["path"],
+        "storage": ["path", "retention"],
+        "query": ["max_points", "max_series"],
         "web": ["listen_address"],
         "log": ["level", "format"],
+    ]
+
+    /// Keys whose value is a mapping of scalars, read as `section.key.name`.
+    private static let nested: [String: Set<String>] = [
+        "storage.retention": Set(RollupTier.allCases.map(\.rawValue)),
     ]
 
     /// A scalar value after `${VAR}` expansion, with its line.
@@ -49,6 +56,16 @@ public struct ConfigLoader: Sendable {
             return .failure(ConfigErrors([Self.syntaxIssue(error)]))
         }
         var values: [String: Value] = [:]
+        func read(_ node: Node, key: String, keyLine: Int?) {
+            guard case .scalar(let scalar) = node else {
+                issues.append(ConfigIssue(key: key, line: node.mark?.line, message: "must be a single value"))
+                return
+            }
+            switch expand(scalar.string) {
+            case .value(let text): values[key] = Value(text: text, line: node.mark?.line ?? keyLine)
+            case .problem(let message): issues.append(ConfigIssue(key: key, line: node.mark?.line, message: message))
+            }
+        }
         if let root {
             guard let mapping = root.mapping else {
                 return .failure(ConfigErrors([ConfigIssue(key: "(root)", line: root.mark?.line, message: "must be a mapping of sections")]))
@@ -73,14 +90,24 @@ public struct ConfigLoader: Sendable {
                                                   message: "unknown key (expected one of \(allowed.sorted().joined(separator: ", ")))"))
                         continue
                     }
-                    guard case .scalar(let scalar) = entryValue else {
-                        issues.append(ConfigIssue(key: key, line: entryValue.mark?.line, message: "must be a single value"))
+                    if let allowedNested = Self.nested[key] {
+                        guard let nestedEntries = entryValue.mapping else {
+                            issues.append(ConfigIssue(key: key, line: entryValue.mark?.line,
+                                                      message: "must be a mapping of \(allowedNested.sorted().joined(separator: ", "))"))
+                            continue
+                        }
+                        for (nestedKey, nestedValue) in nestedEntries {
+                            let nestedName = "\(key).\(nestedKey.string ?? "")"
+                            guard allowedNested.contains(nestedKey.string ?? "") else {
+                                issues.append(ConfigIssue(key: nestedName, line: nestedKey.mark?.line,
+                                                          message: "unknown key (expected one of \(allowedNested.sorted().joined(separator: ", ")))"))
+                                continue
+                            }
+                            read(nestedValue, key: nestedName, keyLine: nestedKey.mark?.line)
+                        }
                         continue
                     }
-                    switch expand(scalar.string) {
-                    case .value(let text): values[key] = Value(text: text, line: entryValue.mark?.line ?? entryKey.mark?.line)
-                    case .problem(let message): issues.append(ConfigIssue(key: key, line: entryValue.mark?.line, message: message))
-                    }
+                    read(entryValue, key: key, keyLine: entryKey.mark?.line)
                 }
             }
         }
@@ -244,6 +271,22 @@ public struct ConfigLoader: Sendable {
         if let path = values["storage.path"]?.text {
             if path.trimmingCharacters(in: .whitespaces).isEmpty { issue("storage.path", "is empty") } else { storage.path = path }
         }
+        for tier in RollupTier.allCases {
+            if let seconds = duration("storage.retention.\(tier.rawValue)", minimum: 3600, maximum: 100 * 365 * 86400) {
+                storage.retention.seconds[tier] = Int64(seconds)
+            }
+        }
+        var query = ExporterConfig.Query()
+        func count(_ key: String, maximum: Int) -> Int? {
+            guard let text = values[key]?.text else { return nil }
+            guard let number = Int(text), number >= 1, number <= maximum else {
+                issue(key, "'\(text)' must be a whole number from 1 to \(maximum)")
+                return nil
+            }
+            return number
+        }
+        if let points = count("query.max_points", maximum: 10_000_000) { query.maxPoints = points }
+        if let series = count("query.max_series", maximum: 1_000_000) { query.maxSeries = series }
         var web = ExporterConfig.Web()
         if let address = values["web.listen_address"] {
             if ListenAddress(address.text) == nil {
@@ -263,6 +306,7 @@ public struct ConfigLoader: Sendable {
         guard var config = api.map({ ExporterConfig(api: $0) }) else { return nil }
         config.poll = poll
         config.storage = storage
+        config.query = query
         config.web = web
         config.log = log
         return config

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import Store
 
 /// The validated configuration of the daemon. Every field has a default except the API URL
 /// and credentials; see README.md, "Configuration".
@@ -50,6 +51,17 @@ public struct ExporterConfig: Sendable {
 
     public struct Storage: Sendable {
         public var path = "./etlworks-exporter.db"
+        /// How long each tier of the time series keeps its rows.
+        public var retention = RetentionPolicy.standard
+        public init() {}
+    }
+
+    /// Limits of `GET /api/v1/series`, checked before anything is read.
+    public struct Query: Sendable {
+        /// Windows per series (Prometheus' limit).
+        public var maxPoints = 11_000
+        /// Series per query.
+        public var maxSeries = 5_000
         public init() {}
     }
 
@@ -67,6 +79,7 @@ public struct ExporterConfig: Sendable {
     public var api: API
     public var poll = Poll()
     public var storage = Storage()
+    public var query = Query()
     public var web = Web()
     public var log = Log()
 

@@ -3,12 +3,22 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Store
 
-/// The exporter's HTTP endpoints: /metrics, /health, /-/healthy, /-/ready and a landing page.
+/// The exporter's HTTP endpoints: /metrics, /health, /-/healthy, /-/ready, the history query
+/// API and a landing page.
 public enum ExporterRoutes {
-    /// A router serving `state`. `apiURL` is shown in /health (it carries no secret).
-    public static func router(state: ExporterState, apiURL: String) -> Router<BasicRequestContext> {
+    /// A router serving `state`, and history from `series` when given. `apiURL` is shown in
+    /// /health (it carries no secret).
+    public static func router(state: ExporterState, apiURL: String, series: SeriesReader? = nil,
+                              queryLimits: ExporterConfig.Query = .init(),
+                              now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router()
+        if let series {
+            router.get("/api/v1/series") { request, _ -> Response in
+                await seriesQuery(request, reader: series, limits: queryLimits, now: now())
+            }
+        }
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             let snapshot = await state.snapshot()
@@ -49,6 +59,25 @@ public enum ExporterRoutes {
         return router
     }
 
+    private static func seriesQuery(_ request: Request, reader: SeriesReader, limits: ExporterConfig.Query,
+                                    now: Date) async -> Response {
+        let parameters = QueryString.parse(request.uri.query)
+        do {
+            let query = try SeriesQueryRequest.parse(parameters, now: Int64(now.timeIntervalSince1970), limits: limits)
+            let results = try await reader.query(query.selector, tier: query.tier, from: query.from, to: query.to,
+                                                 step: query.step, maxSeries: limits.maxSeries)
+            return json(SeriesQueryResponse.success(query, results: results))
+        } catch let error as SeriesQueryError {
+            return json(SeriesQueryResponse.error(error.description, parameter: error.parameter), status: .badRequest)
+        } catch {
+            return json(SeriesQueryResponse.error(String(describing: error), parameter: nil), status: .serviceUnavailable)
+        }
+    }
+
+    private static func json(_ body: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+    }
+
     /// Bytes per write of a /metrics answer.
     static let sliceSize = 1 << 20
 
@@ -68,6 +97,7 @@ public enum ExporterRoutes {
         <li><a href="/health">/health</a>: JSON health report</li>
         <li><a href="/-/healthy">/-/healthy</a>: liveness probe</li>
         <li><a href="/-/ready">/-/ready</a>: readiness probe</li>
+        <li><a href="/api/v1/series?match=etlworks_flow_runs_total">/api/v1/series</a>: stored history (see README)</li>
         </ul></body></html>
         """
 }

@@ -9,6 +9,7 @@ public actor ExporterState {
     private var snapshotValue: ExporterSnapshot
     private var labelCache: [Int64: (name: String, labels: LabelSet)] = [:]
     private let requests: RequestCounter
+    private var storageByWriter: [StorageWriter: StorageStatus] = [:]
 
     public init(startedAt: Date = Date(), storagePath: String, intervals: [Resource: Double], requests: RequestCounter) {
         snapshotValue = ExporterSnapshot(takenAt: startedAt, startedAt: startedAt)
@@ -58,8 +59,12 @@ public actor ExporterState {
 
     public func setExecutionsSource(_ source: ExecutionsSource) { snapshotValue.executionsSource = source }
 
-    public func setStorage(_ status: StorageStatus, sizeBytes: Int64? = nil) {
-        snapshotValue.storage = status
+    /// Records whether the latest write of one writer (`runs` or `history`) succeeded; the
+    /// storage is failing while any writer's latest write failed.
+    public func setStorage(_ status: StorageStatus, writer: StorageWriter = .runs, sizeBytes: Int64? = nil) {
+        storageByWriter[writer] = status
+        snapshotValue.storage = StorageWriter.allCases.lazy.compactMap { self.storageByWriter[$0] }
+            .first { $0 != .ok } ?? .ok
         if let sizeBytes { snapshotValue.storeSizeBytes = sizeBytes }
     }
 

@@ -36,3 +36,11 @@ public enum StorageStatus: Sendable, Equatable {
     case ok
     case failing(String)
 }
+
+/// The parts of the exporter that write to the database.
+public enum StorageWriter: String, Sendable, CaseIterable {
+    /// Runs and flows, from the collectors.
+    case runs
+    /// Samples, rollups and retention.
+    case history
+}

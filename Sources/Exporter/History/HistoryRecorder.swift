@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import Store
+
+/// Where history samples go: the series store, behind a protocol so the polling loop can
+/// be tested without a database.
+public protocol HistorySink: Sendable {
+    func append(_ samples: [Sample], at timestamp: Int64) async throws -> Int
+}
+
+extension SeriesStore: HistorySink {}
+
+/// Stores the samples of each poll. A failed write marks the storage failing in /health and
+/// is logged once until writes succeed again; it never stops polling.
+public actor HistoryRecorder {
+    private let sink: any HistorySink
+    private let state: ExporterState
+    private let logger: Logger
+    private var failing = false
+
+    public init(sink: any HistorySink, state: ExporterState, logger: Logger) {
+        self.sink = sink
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Stores what the latest poll of `resource` produced.
+    public func record(after resource: Resource, at date: Date = Date()) async {
+        let samples = HistorySamples.after(resource, snapshot: await state.snapshot())
+        do {
+            _ = try await sink.append(samples, at: Int64(date.timeIntervalSince1970))
+            await reportSuccess()
+        } catch {
+            await reportFailure(error, during: "storing samples")
+        }
+    }
+
+    func reportSuccess() async {
+        guard failing else { return }
+        failing = false
+        await state.setStorage(.ok, writer: .history)
+        logger.info("History writes succeed again")
+    }
+
+    func reportFailure(_ error: Error, during activity: String) async {
+        let message = (error as? StoreError)?.description ?? String(describing: error)
+        await state.setStorage(.failing(message), writer: .history)
+        if !failing { logger.error("History write failed", metadata: ["activity": "\(activity)", "error": "\(message)"]) }
+        failing = true
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// A PromQL-style series selector: `name{label="value", label!="value", label=~"regex",
+/// label!~"regex"}`. Regexes are anchored at both ends, as in PromQL.
+public struct SeriesSelector: Sendable, Equatable {
+    public enum Operator: String, Sendable {
+        case equal = "="
+        case notEqual = "!="
+        case matches = "=~"
+        case notMatches = "!~"
+    }
+
+    public struct Matcher: Sendable, Equatable {
+        public var label: String
+        public var op: Operator
+        public var value: String
+    }
+
+    public var name: String
+    public var matchers: [Matcher]
+
+    /// What is wrong with a selector, and where.
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Parses `text`; the error names the offending position.
+    public static func parse(_ text: String) throws(ParseError) -> SeriesSelector {
+        var scanner = Scanner(Array(text.unicodeScalars))
+        scanner.skipSpaces()
+        let name = scanner.identifier(allowColon: true)
+        guard !name.isEmpty else { throw scanner.error("expected a metric name") }
+        var matchers: [Matcher] = []
+        scanner.skipSpaces()
+        if scanner.take("{") {
+            scanner.skipSpaces()
+            while !scanner.take("}") {
+                let label = scanner.identifier(allowColon: false)
+                guard !label.isEmpty else { throw scanner.error("expected a label name") }
+                scanner.skipSpaces()
+                let op: Operator
+                if scanner.take("=~") { op = .matches } else if scanner.take("!~") { op = .notMatches }
+                else if scanner.take("!=") { op = .notEqual } else if scanner.take("=") { op = .equal }
+                else { throw scanner.error("expected =, !=, =~ or !~ after label \(label)") }
+                scanner.skipSpaces()
+                guard let value = scanner.quoted() else { throw scanner.error("expected a quoted value for label \(label)") }
+                if op == .matches || op == .notMatches, (try? NSRegularExpression(pattern: value)) == nil {
+                    throw ParseError(message: "label \(label): invalid regular expression \"\(value)\"")
+                }
+                matchers.append(Matcher(label: label, op: op, value: value))
+                scanner.skipSpaces()
+                if scanner.take(",") { scanner.skipSpaces(); continue }
+                guard scanner.peek == "}" else { throw scanner.error("expected , or }") }
+            }
+        }
+        scanner.skipSpaces()
+        guard scanner.atEnd else { throw scanner.error("unexpected text") }
+        return SeriesSelector(name: name, matchers: matchers)
+    }
+
+    /// A matcher set ready to test labels; regexes compiled once.
+    public func compiled() -> (_ labels: [SeriesLabel]) -> Bool {
+        let tests: [(String, (String) -> Bool)] = matchers.map { matcher in
+            let value = matcher.value
+            switch matcher.op {
+            case .equal: return (matcher.label, { $0 == value })
+            case .notEqual: return (matcher.label, { $0 != value })
+            case .matches, .notMatches:
+                let regex = try? NSRegularExpression(pattern: "^(?:" + value + ")$")
+                let wanted = matcher.op == .matches
+                return (matcher.label, { text in
+                    let found = regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+                    return found == wanted
+                })
+            }
+        }
+        return { labels in
+            tests.allSatisfy { label, test in
+                // An absent label has the empty value, as in PromQL.
+                test(labels.first { $0.name == label }?.value ?? "")
+            }
+        }
+    }
+}
+
+/// A cursor over the selector text.
+private struct Scanner {
+    let scalars: [Unicode.Scalar]
+    var index = 0
+
+    init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
+
+    var atEnd: Bool { index >= scalars.count }
+    var peek: Unicode.Scalar? { atEnd ? nil : scalars[index] }
+
+    mutating func skipSpaces() {
+        while let scalar = peek, scalar == " " || scalar == "\t" || scalar == "\n" { index += 1 }
+    }
+
+    mutating func take(_ literal: String) -> Bool {
+        let expected = Array(literal.unicodeScalars)
+        guard index + expected.count <= scalars.count, Array(scalars[index..<index + expected.count]) == expected else {
+            return false
+        }
+        index += expected.count
+        return true
+    }
+
+    mutating func identifier(allowColon: Bool) -> String {
+        var text = ""
+        while let scalar = peek {
+            let isLetter = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || scalar == "_"
+                || (allowColon && scalar == ":")
+            let isDigit = scalar >= "0" && scalar <= "9"
+            guard isLetter || (isDigit && !text.isEmpty) else { break }
+            text.unicodeScalars.append(scalar)
+            index += 1
+        }
+        return text
+    }
+
+    /// A "double" or 'single' quoted string with \\, \", \', \n and \t escapes.
+    mutating func quoted() -> String? {
+        guard let quote = peek, quote == "\"" || quote == "'" else { return nil }
+        index += 1
+        var text = ""
+        while let scalar = peek {
+            index += 1
+            if scalar == quote { return text }
+            if scalar == "\\" {
+                guard let escaped = peek else { return nil }
+                index += 1
+                switch escaped {
+                case "n": text += "\n"
+                case "t": text += "\t"
+                case "\\", "\"", "'": text.unicodeScalars.append(escaped)
+                default: return nil
+                }
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        return nil
+    }
+
+    func error(_ message: String) -> SeriesSelector.ParseError {
+        SeriesSelector.ParseError(message: "\(message) at position \(index + 1)")
+    }
+}
