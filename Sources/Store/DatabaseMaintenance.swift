@@ -14,6 +14,18 @@ public final class DatabaseMaintenance {
         public var bytes: Int64?
     }
 
+    /// One tier of the time series: raw samples or a rollup.
+    public struct TierStatistics: Sendable, Equatable {
+        public var tier: RollupTier
+        public var rows: Int64
+        public var bytes: Int64?
+        /// Epoch seconds of the oldest and newest sample or bucket start.
+        public var oldest: Int64?
+        public var newest: Int64?
+        /// Rollups: every bucket before this is complete.
+        public var watermark: Int64?
+    }
+
     /// What `db stats` prints.
     public struct Statistics: Sendable {
         public var path: String
@@ -26,6 +38,8 @@ public final class DatabaseMaintenance {
         public var newestRun: Int64?
         public var openRuns: Int64
         public var flows: Int64
+        public var series: Int64
+        public var tiers: [TierStatistics]
     }
 
     /// Opens an existing database; `readOnly` for stats, check and backup.
@@ -55,7 +69,19 @@ public final class DatabaseMaintenance {
             oldestRun: hasRuns ? try connection.scalar("SELECT min(coalesce(created_ms, started_ms)) FROM runs") : nil,
             newestRun: hasRuns ? try connection.scalar("SELECT max(coalesce(started_ms, created_ms)) FROM runs") : nil,
             openRuns: hasRuns ? try connection.scalar("SELECT count(*) FROM runs WHERE state = 0") ?? 0 : 0,
-            flows: names.contains("flows") ? try connection.scalar("SELECT count(*) FROM flows WHERE deleted = 0") ?? 0 : 0)
+            flows: names.contains("flows") ? try connection.scalar("SELECT count(*) FROM flows WHERE deleted = 0") ?? 0 : 0,
+            series: names.contains("series") ? try connection.scalar("SELECT count(*) FROM series") ?? 0 : 0,
+            tiers: try RollupTier.allCases.filter { names.contains($0.table) }.map { tier in
+                let column = tier == .raw ? "ts" : "bucket"
+                let watermark = try connection.statement("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1")
+                try watermark.bind(.text(tier.watermarkKey))
+                defer { watermark.reset() }
+                return TierStatistics(
+                    tier: tier, rows: tables.first { $0.name == tier.table }?.rows ?? 0, bytes: bytesByName[tier.table],
+                    oldest: try connection.scalar("SELECT min(\(column)) FROM \(tier.table)"),
+                    newest: try connection.scalar("SELECT max(\(column)) FROM \(tier.table)"),
+                    watermark: try watermark.step() ? watermark.optionalInt(0) : nil)
+            })
     }
 
     /// Bytes per table (its indexes included), from the dbstat virtual table when SQLite

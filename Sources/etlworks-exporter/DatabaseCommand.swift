@@ -23,7 +23,8 @@ struct DatabaseCommand: ParsableCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rows and bytes per table, oldest and newest run.")
+        static let configuration = CommandConfiguration(
+            abstract: "Rows and bytes per table and history tier, oldest and newest run and sample.")
         @OptionGroup var location: Location
 
         func run() throws {
@@ -44,6 +45,16 @@ struct DatabaseCommand: ParsableCommand {
             printLine(row("table", "rows", "bytes"))
             for table in statistics.tables {
                 printLine(row(table.name, String(table.rows ?? 0), table.bytes.map(String.init) ?? "-"))
+            }
+            guard !statistics.tiers.isEmpty else { return }
+            func seconds(_ value: Int64?) -> String { time(value.map { $0 * 1000 }) }
+            printLine("\nhistory: \(statistics.series) series")
+            printLine(row("tier", "rows", "bytes") + "  oldest                newest                complete until")
+            for tier in statistics.tiers {
+                printLine(row(tier.tier.rawValue, String(tier.rows), tier.bytes.map(String.init) ?? "-")
+                          + "  \(seconds(tier.oldest).padding(toLength: 20, withPad: " ", startingAt: 0))"
+                          + "  \(seconds(tier.newest).padding(toLength: 20, withPad: " ", startingAt: 0))"
+                          + "  \(tier.tier == .raw ? "" : seconds(tier.watermark))")
             }
         }
     }

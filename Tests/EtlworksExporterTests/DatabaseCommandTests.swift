@@ -36,6 +36,27 @@ import Testing
         #expect(result.stdout.contains("flows: 5, open runs: 0"))
     }
 
+    @Test func statsShowEveryHistoryTier() async throws {
+        let path = try await database(runs: 10)
+        let series = try SeriesStore(path: path)
+        let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400
+        for minute in 0..<(26 * 60) {
+            try await series.append([Sample(SeriesKey("demo_total"), .counter, Double(minute))], at: start + Int64(minute) * 60)
+        }
+        while try await series.rollUp(now: start + 26 * 3600) {}
+        await series.close()
+        let result = try db(["stats", "--storage.path", path])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(result.stdout.contains("history: 1 series"))
+        #expect(lines.first { $0.first == "raw" }?[1] == "1560")
+        #expect(lines.first { $0.first == "5m" }?[1] == "\(26 * 12 - 1)")   // the last bucket is not over yet
+        #expect(lines.first { $0.first == "1h" }?[1] == "25")
+        #expect(lines.first { $0.first == "1d" }?[1] == "1")
+        #expect(lines.first { $0.first == "1d" }?.last == "2026-09-22T00:00:00Z")
+        #expect(lines.first { $0.first == "raw" }?[3] == "2026-09-21T00:00:00Z")
+    }
+
     @Test func checkPassesAGoodFileAndFailsADamagedOne() async throws {
         let path = try await database(runs: 3000)
         let good = try db(["check", "--storage.path", path])
