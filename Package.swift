@@ -54,6 +54,8 @@ let package = Package(
             "Exporter", "Exposition", "Store", "EtlworksAPI", "Simulator",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/ExporterBenchmarks"),
+        // Writes synthetic history until killed: the SIGKILL durability test drives it.
+        .executableTarget(name: "HistorySoak", dependencies: ["Store", "EtlworksAPI"], path: "Tests/HistorySoak"),
         .testTarget(name: "EtlworksExporterTests", dependencies: [
             "EtlworksAPI", "Exposition", "Store", "Simulator", "Exporter",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -8,12 +8,13 @@ final class ChildProcess: @unchecked Sendable {
     let stdoutFile: URL
     let stderrFile: URL
 
-    init(arguments: [String], directory: URL, name: String, environment: [String: String]? = nil) throws {
+    init(arguments: [String], directory: URL, name: String, environment: [String: String]? = nil,
+         executable: URL = Tools.exporterBinary) throws {
         stdoutFile = directory.appendingPathComponent("\(name).stdout")
         stderrFile = directory.appendingPathComponent("\(name).stderr")
         _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.executableURL = Tools.exporterBinary
+        process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: stdoutFile)

@@ -5,15 +5,18 @@ import Glibc
 
 /// Runs external tools (the built binary, promtool, python) for tests.
 enum Tools {
-    static var exporterBinary: URL {
+    static var exporterBinary: URL { binary("etlworks-exporter") }
+
+    /// An executable of this package, built beside the test runner.
+    static func binary(_ name: String) -> URL {
         var url = URL(fileURLWithPath: CommandLine.arguments[0])
         // The test runner may be inside an .xctest bundle directory.
         while url.path != "/" {
             url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("etlworks-exporter")
+            let candidate = url.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        return URL(fileURLWithPath: ".build/debug/etlworks-exporter")
+        return URL(fileURLWithPath: ".build/debug/\(name)")
     }
 
     /// Runs a command to completion, feeding `input` to stdin.
