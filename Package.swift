@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "ExporterBenchmarks", dependencies: [
-            "Exporter", "Exposition", "Store", "EtlworksAPI", "Simulator",
+            "Exporter", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/ExporterBenchmarks"),
         // Writes synthetic history until killed: the SIGKILL durability test drives it.

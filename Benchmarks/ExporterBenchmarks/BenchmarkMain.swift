@@ -7,15 +7,17 @@ import Simulator
 import Store
 
 /// Prints the figures recorded in docs/benchmarks.md. Run in release:
-/// `swift run -c release ExporterBenchmarks [--flows 2000]`.
+/// `swift run -c release ExporterBenchmarks [--flows 2000] [--only render|poll|history]`.
 @main
 struct BenchmarkMain {
     static func main() async throws {
         let arguments = CommandLine.arguments
         let flows = arguments.firstIndex(of: "--flows").flatMap { Int(arguments[$0 + 1]) } ?? 2000
         print("etlworks-exporter benchmarks, \(flows) flows, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        try RenderBenchmark.run(flows: flows)
-        try await PollBenchmark.run(flows: flows)
+        let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
+        if only == nil || only == "render" { try RenderBenchmark.run(flows: flows) }
+        if only == nil || only == "poll" { try await PollBenchmark.run(flows: flows) }
+        if only == nil || only == "history" { try await HistoryBenchmark.run(flows: flows) }
     }
 }
 

@@ -72,14 +72,15 @@ public final class DatabaseMaintenance {
             flows: names.contains("flows") ? try connection.scalar("SELECT count(*) FROM flows WHERE deleted = 0") ?? 0 : 0,
             series: names.contains("series") ? try connection.scalar("SELECT count(*) FROM series") ?? 0 : 0,
             tiers: try RollupTier.allCases.filter { names.contains($0.table) }.map { tier in
-                let column = tier == .raw ? "ts" : "bucket"
                 let watermark = try connection.statement("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1")
                 try watermark.bind(.text(tier.watermarkKey))
                 defer { watermark.reset() }
                 return TierStatistics(
                     tier: tier, rows: tables.first { $0.name == tier.table }?.rows ?? 0, bytes: bytesByName[tier.table],
-                    oldest: try connection.scalar("SELECT min(\(column)) FROM \(tier.table)"),
-                    newest: try connection.scalar("SELECT max(\(column)) FROM \(tier.table)"),
+                    oldest: try connection.scalar("SELECT min(bucket) FROM \(tier.table)"),
+                    newest: try connection.scalar(tier == .raw
+                        ? "SELECT max(bucket + offset) FROM samples WHERE bucket = (SELECT max(bucket) FROM samples)"
+                        : "SELECT max(bucket) FROM \(tier.table)"),
                     watermark: try watermark.step() ? watermark.optionalInt(0) : nil)
             })
     }

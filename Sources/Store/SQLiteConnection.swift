@@ -148,6 +148,9 @@ final class SQLiteStatement {
         for (offset, value) in values.enumerated() { try bindOne(Int32(offset + 1), value) }
     }
 
+    /// Binds one value to ?index.
+    func bind(at index: Int32, _ value: SQLiteValue) throws { try bindOne(index, value) }
+
     /// Advances; true when a row is available.
     @discardableResult
     func step() throws -> Bool {
@@ -164,6 +167,27 @@ final class SQLiteStatement {
         reset()
         for (offset, value) in values.enumerated() { try bindOne(Int32(offset + 1), value) }
         while try step() {}
+    }
+
+    /// Resets for another step with the same bindings (one of which may be re-bound).
+    func resetKeepingBindings() {
+        sqlite3_reset(raw)
+    }
+
+    /// Binds one number without boxing it, for loops that write many rows.
+    func bind(_ index: Int32, _ value: Int64) {
+        sqlite3_bind_int64(raw, index, value)
+    }
+
+    func bind(_ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(raw, index, value) } else { sqlite3_bind_null(raw, index) }
+    }
+
+    /// Steps a write bound with `bind(_:_:)` to completion and resets it for the next row.
+    func executeBound() throws {
+        let result = sqlite3_step(raw)
+        sqlite3_reset(raw)
+        if result != SQLITE_DONE && result != SQLITE_ROW { throw connection.error(result, connection.lastMessage) }
     }
 
     private func bindOne(_ index: Int32, _ value: SQLiteValue) throws {

@@ -53,8 +53,10 @@ enum Schema {
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """,
-        // 2: time series. A series is stored once; samples and rollups refer to it by id and
-        // are clustered by (series, time), so one series' range is one b-tree seek.
+        // 2: time series. A series is stored once; samples and rollups refer to it by id.
+        // Every table is clustered by time bucket first, so each poll and each rollup
+        // appends at the end of its table instead of touching one page per series; one
+        // series' range is read with one seek per bucket.
         """
         CREATE TABLE series (
             id INTEGER PRIMARY KEY,
@@ -64,27 +66,35 @@ enum Schema {
             UNIQUE (name, labels)
         );
         CREATE TABLE samples (
+            bucket INTEGER NOT NULL,         -- start of the 5-minute bucket, epoch seconds
             series_id INTEGER NOT NULL,
-            ts INTEGER NOT NULL,             -- epoch seconds
+            offset INTEGER NOT NULL,         -- seconds into the bucket
             value REAL NOT NULL,
-            repeats INTEGER NOT NULL DEFAULT 0,  -- later polls in the same 5m bucket that saw the same value
-            PRIMARY KEY (series_id, ts)
+            repeats INTEGER NOT NULL DEFAULT 0,  -- later polls in the bucket that saw the same value
+            PRIMARY KEY (bucket, series_id, offset)
         ) WITHOUT ROWID;
         CREATE TABLE rollup_5m (
-            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            bucket INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL,
             sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
-            PRIMARY KEY (series_id, bucket)
+            PRIMARY KEY (bucket, series_id)
         ) WITHOUT ROWID;
         CREATE TABLE rollup_1h (
-            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            bucket INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL,
             sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
-            PRIMARY KEY (series_id, bucket)
+            PRIMARY KEY (bucket, series_id)
         ) WITHOUT ROWID;
         CREATE TABLE rollup_1d (
-            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            bucket INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL,
             sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
-            PRIMARY KEY (series_id, bucket)
+            PRIMARY KEY (bucket, series_id)
         ) WITHOUT ROWID;
+        -- The last raw sample the 5-minute rollup consumed per series: a counter's baseline
+        -- for the next bucket, however long the gap, and when the series was last seen.
+        CREATE TABLE series_cursor (
+            series_id INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            value REAL NOT NULL
+        );
         """,
     ]
 }

@@ -47,7 +47,7 @@ import Testing
         let batches = try connection.scalar("SELECT count(*) FROM samples WHERE series_id = \(series[0].0)")!
         var checkedBuckets = 0
         for (id, kind) in series {
-            let rows = try connection.statement("SELECT ts, value, repeats FROM samples WHERE series_id = ?1 ORDER BY ts")
+            let rows = try connection.statement("SELECT bucket + offset, value, repeats FROM samples WHERE series_id = ?1 ORDER BY bucket, offset")
             try rows.bind(.integer(id))
             var samples: [(Int64, Double, Int64)] = []
             while try rows.step() { samples.append((rows.int(0), rows.double(1), rows.int(2))) }

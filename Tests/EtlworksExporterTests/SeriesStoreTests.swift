@@ -129,25 +129,27 @@ import Testing
         let policy = RetentionPolicy(seconds: [.raw: 3600, .fiveMinutes: 6 * 3600, .hour: 86400, .day: 86400 * 365])
         let now = Self.start + 30 * 3600
         // Before any rollup nothing may go.
-        var deleted = try await store.deleteExpired(now: now, policy: policy, afterSeries: 0)
-        #expect(deleted.deleted == 0)
+        #expect(try await store.deleteExpired(now: now, policy: policy) == 0)
         while try await store.rollUp(now: now) {}
-        deleted = try await store.deleteExpired(now: now, policy: policy, afterSeries: 0)
-        #expect(deleted.deleted > 0 && deleted.next == nil)
+        var deleted = 0
+        while case let batch = try await store.deleteExpired(now: now, policy: policy), batch > 0 { deleted += batch }
+        #expect(deleted > 0)
         let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
-        #expect(try connection.scalar("SELECT min(ts) FROM samples")! >= now - 3600 - 300)
+        #expect(try connection.scalar("SELECT min(bucket) FROM samples")! >= now - 3600 - 300)
         #expect(try connection.scalar("SELECT min(bucket) FROM rollup_5m")! >= now - 6 * 3600 - 3600)
-        #expect(try connection.scalar("SELECT min(bucket) FROM rollup_1h") == Self.start)
-        // The hourly tier still answers for the whole range (the last hour is not over yet).
-        #expect(Self.same(try Self.rows(path(), tier: .hour, series: Self.counter),
-                          Array(Self.expected(.counter, width: 3600).dropLast())))
-        // A series with nothing left is dropped, and comes back when it is seen again.
+        // Hours already rolled into the first day go after a day; the day stays.
+        #expect(try connection.scalar("SELECT min(bucket) FROM rollup_1h") == Self.start + 6 * 3600)
+        #expect(Self.same(try Self.rows(path(), tier: .day, series: Self.counter),
+                          Array(Self.expected(.counter, width: 86400).dropLast())))
+        // A series not seen for longer than every retention is dropped, and comes back when
+        // it is seen again.
         let gone = SeriesKey("demo_gone")
-        try await store.append([Sample(gone, .gauge, 1)], at: Self.start)
-        _ = try await store.deleteExpired(now: Self.start + 400 * 86400, policy: RetentionPolicy(seconds: [
-            .raw: 3600, .fiveMinutes: 3600, .hour: 3600, .day: 3600]), afterSeries: 0)
+        try await store.append([Sample(gone, .gauge, 1)], at: now + 10)
+        while try await store.rollUp(now: now + 86400) {}
+        let short = RetentionPolicy(seconds: [.raw: 3600, .fiveMinutes: 3600, .hour: 3600, .day: 3600])
+        while try await store.deleteExpired(now: now + 400 * 86400, policy: short) > 0 {}
         #expect(try connection.scalar("SELECT count(*) FROM series WHERE name = 'demo_gone'") == 0)
-        #expect(try await store.append([Sample(gone, .gauge, 1)], at: now) == 1)
+        #expect(try await store.append([Sample(gone, .gauge, 1)], at: now + 401 * 86400) == 1)
         #expect(try connection.scalar("SELECT count(*) FROM series WHERE name = 'demo_gone'") == 1)
     }
 

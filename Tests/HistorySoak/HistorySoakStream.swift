@@ -4,7 +4,7 @@ import Store
 /// The deterministic stream HistorySoak writes; the test recomputes it to check the file.
 enum HistorySoakStream {
     static let start: Int64 = 1_699_920_000   // a UTC midnight
-    /// A gauge holding the batch number: where a restarted soak resumes.
+    /// A gauge holding the batch number.
     static let clockSeries = "soak_batch"
 
     static func samples(batch: Int64) -> [Sample] {

@@ -18,9 +18,7 @@ let runs = try SQLiteRunStore(path: path)
 let series = try SeriesStore(path: path)
 let reader = try SeriesReader(path: path)
 let start = HistorySoakStream.start
-let last = try await reader.query(SeriesSelector.parse(HistorySoakStream.clockSeries), tier: .raw, from: start,
-                                  to: start + 400 * 86400, step: 400 * 86400, maxSeries: 1).first?.points.first?.values.last
-var batch = last.map { Int64($0) + 1 } ?? 0
+var batch = try await reader.newestSample().map { ($0 - start) / 60 + 1 } ?? 0
 print("resuming at batch \(batch)")
 while true {
     let time = start + batch * 60
