@@ -77,10 +77,10 @@ public final class DatabaseMaintenance {
                 defer { watermark.reset() }
                 return TierStatistics(
                     tier: tier, rows: tables.first { $0.name == tier.table }?.rows ?? 0, bytes: bytesByName[tier.table],
-                    oldest: try connection.scalar("SELECT min(bucket) FROM \(tier.table)"),
-                    newest: try connection.scalar(tier == .raw
-                        ? "SELECT max(bucket + offset) FROM samples WHERE bucket = (SELECT max(bucket) FROM samples)"
-                        : "SELECT max(bucket) FROM \(tier.table)"),
+                    oldest: try connection.scalar(tier == .raw ? "SELECT min(ts) FROM polls"
+                                                  : "SELECT min(bucket) FROM group_polls WHERE tier = '\(tier.rawValue)'"),
+                    newest: try connection.scalar(tier == .raw ? "SELECT max(ts) FROM polls"
+                                                  : "SELECT max(bucket) FROM group_polls WHERE tier = '\(tier.rawValue)'"),
                     watermark: try watermark.step() ? watermark.optionalInt(0) : nil)
             })
     }

@@ -53,48 +53,56 @@ enum Schema {
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """,
-        // 2: time series. A series is stored once; samples and rollups refer to it by id.
-        // Every table is clustered by time bucket first, so each poll and each rollup
-        // appends at the end of its table instead of touching one page per series; one
-        // series' range is read with one seek per bucket.
+        // 2: time series, stored as changes. A series is stored once; a sample row is written
+        // only when its value changes (a NULL value: the series ended), and `polls` records
+        // when each group of series was polled, so the value at every poll is known without
+        // a row per poll. Rollup rows exist only for buckets holding a change; a bucket
+        // without one repeats the held value at each of its group's polls (`group_polls`).
         """
         CREATE TABLE series (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL,
             labels TEXT NOT NULL,            -- canonical JSON object, keys sorted
             kind INTEGER NOT NULL,           -- 0 gauge, 1 counter
+            grp TEXT NOT NULL,               -- the poll that produces it
             UNIQUE (name, labels)
         );
         CREATE TABLE samples (
-            bucket INTEGER NOT NULL,         -- start of the 5-minute bucket, epoch seconds
             series_id INTEGER NOT NULL,
-            offset INTEGER NOT NULL,         -- seconds into the bucket
-            value REAL NOT NULL,
-            repeats INTEGER NOT NULL DEFAULT 0,  -- later polls in the bucket that saw the same value
-            PRIMARY KEY (bucket, series_id, offset)
+            ts INTEGER NOT NULL,             -- epoch seconds
+            value REAL,                      -- NULL: the series ended
+            PRIMARY KEY (series_id, ts)
+        ) WITHOUT ROWID;
+        CREATE TABLE polls (
+            ts INTEGER NOT NULL,
+            grp TEXT NOT NULL,
+            PRIMARY KEY (ts, grp)
+        ) WITHOUT ROWID;
+        CREATE TABLE group_polls (
+            tier TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
+            grp TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (tier, bucket, grp)
         ) WITHOUT ROWID;
         CREATE TABLE rollup_5m (
-            bucket INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL,
+            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
             sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
-            PRIMARY KEY (bucket, series_id)
+            live INTEGER NOT NULL,           -- 0 when the series ended within the bucket
+            PRIMARY KEY (series_id, bucket)
         ) WITHOUT ROWID;
         CREATE TABLE rollup_1h (
-            bucket INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL,
+            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
             sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
-            PRIMARY KEY (bucket, series_id)
+            live INTEGER NOT NULL,           -- 0 when the series ended within the bucket
+            PRIMARY KEY (series_id, bucket)
         ) WITHOUT ROWID;
         CREATE TABLE rollup_1d (
-            bucket INTEGER NOT NULL, series_id INTEGER NOT NULL, count INTEGER NOT NULL,
+            series_id INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
             sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, increase REAL,
-            PRIMARY KEY (bucket, series_id)
+            live INTEGER NOT NULL,           -- 0 when the series ended within the bucket
+            PRIMARY KEY (series_id, bucket)
         ) WITHOUT ROWID;
-        -- The last raw sample the 5-minute rollup consumed per series: a counter's baseline
-        -- for the next bucket, however long the gap, and when the series was last seen.
-        CREATE TABLE series_cursor (
-            series_id INTEGER PRIMARY KEY,
-            ts INTEGER NOT NULL,
-            value REAL NOT NULL
-        );
         """,
     ]
 }

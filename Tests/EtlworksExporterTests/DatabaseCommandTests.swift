@@ -41,7 +41,7 @@ import Testing
         let series = try SeriesStore(path: path)
         let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400
         for minute in 0..<(26 * 60) {
-            try await series.append([Sample(SeriesKey("demo_total"), .counter, Double(minute))], at: start + Int64(minute) * 60)
+            try await series.append([Sample(SeriesKey("demo_total"), .counter, Double(minute))], group: "demo", at: start + Int64(minute) * 60)
         }
         while try await series.rollUp(now: start + 26 * 3600) {}
         await series.close()

@@ -223,6 +223,32 @@ import Testing
         try await expectMatchesTruth(samples, simulator: simulator)
     }
 
+    /// `serve` stores what it polls: the history API's latest value of every flow's counters
+    /// equals /metrics, under the flow's (hostile) name.
+    @Test func historyHoldsWhatMetricsShow() async throws {
+        let deployment = try await deploy(flows: 6, database: "history.db")
+        _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        let before = successfulPolls(try await metrics(deployment.exporter).1, "executions")
+        let samples = try await waitForPolls(deployment.exporter, "executions", moreThan: before, count: 2)
+        var components = URLComponents(url: deployment.exporter.appendingPathComponent("api/v1/series"), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "match", value: "etlworks_flow_runs_total"),
+                                 URLQueryItem(name: "from", value: String(Int(Date().timeIntervalSince1970) - 600)),
+                                 URLQueryItem(name: "to", value: String(Int(Date().timeIntervalSince1970) + 60)),
+                                 URLQueryItem(name: "step", value: "1h")]
+        let (status, body, _) = try await HTTP.get(components.url!)
+        #expect(status == 200)
+        let data = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [String: Any])
+        let series = try #require(data["series"] as? [[String: Any]])
+        let exported = samples.filter { $0.name == "etlworks_flow_runs_total" && $0.value > 0 }
+        #expect(!exported.isEmpty)
+        for sample in exported {
+            let labels = ["flow_id": sample.labels["flow_id"]!, "flow_name": sample.labels["flow_name"]!, "status": sample.labels["status"]!]
+            let stored = series.first { ($0["labels"] as? [String: String]) == labels }
+            let last = ((stored?["points"] as? [[String: Any]])?.last?["last"] as? NSNumber)?.doubleValue
+            #expect(last == sample.value, "\(labels)")
+        }
+    }
+
     /// A real Prometheus scrapes `serve` (it asks for OpenMetrics and gzip) and stores every
     /// flow's series.
     @Test func aRealPrometheusScrapesEverySeries() async throws {

@@ -35,52 +35,43 @@ import Testing
             connection.close()
         }
         #expect(watermarks[.day] != nil, "the soak ran long enough to roll up whole days")
-        try verifyRollups(path)
+        try await verifyRollups(path)
     }
 
-    private func verifyRollups(_ path: String) throws {
+    /// Every tier, read through the query API, must answer what the stored polls and changes
+    /// give when consolidated the obvious way; the polls must be one a minute, none missing.
+    private func verifyRollups(_ path: String) async throws {
         let connection = try SQLiteConnection(path: path, create: false, readOnly: true)
-        let seriesList = try connection.statement("SELECT id, kind FROM series ORDER BY id")
-        var series: [(Int64, SeriesKind)] = []
-        while try seriesList.step() { series.append((seriesList.int(0), SeriesKind(rawValue: seriesList.int(1))!)) }
+        let pollRows = try connection.statement("SELECT ts FROM polls WHERE grp = 'soak' ORDER BY ts")
+        var polls: [Int64] = []
+        while try pollRows.step() { polls.append(pollRows.int(0)) }
+        #expect(!polls.isEmpty && polls.enumerated().allSatisfy { $1 == polls[0] + Int64($0) * 60 }, "a poll is missing or twice")
+        let seriesList = try connection.statement("SELECT id, name, labels, kind FROM series ORDER BY id")
+        var series: [(id: Int64, selector: String, kind: SeriesKind)] = []
+        while try seriesList.step() {
+            let labels = SeriesKey.labels(fromCanonical: seriesList.text(2)!)!.map { "\($0.name)=\"\($0.value)\"" }
+            series.append((seriesList.int(0), "\(seriesList.text(1)!){\(labels.joined(separator: ","))}",
+                           SeriesKind(rawValue: seriesList.int(3))!))
+        }
         #expect(series.count == 81)
-        let batches = try connection.scalar("SELECT count(*) FROM samples WHERE series_id = \(series[0].0)")!
-        var checkedBuckets = 0
-        for (id, kind) in series {
-            let rows = try connection.statement("SELECT bucket + offset, value, repeats FROM samples WHERE series_id = ?1 ORDER BY bucket, offset")
-            try rows.bind(.integer(id))
-            var samples: [(Int64, Double, Int64)] = []
-            while try rows.step() { samples.append((rows.int(0), rows.double(1), rows.int(2))) }
-            // One sample a minute from the start, none missing, none twice.
-            #expect(Int64(samples.count) == batches, "series \(id)")
-            #expect(samples.enumerated().allSatisfy { $1.0 == samples[0].0 + Int64($0) * 60 }, "series \(id) has a gap")
+        let reader = try SeriesReader(path: path)
+        var checkedPoints = 0
+        for entry in series {
+            let rows = try connection.statement("SELECT ts, value FROM samples WHERE series_id = ?1 ORDER BY ts")
+            try rows.bind(.integer(entry.id))
+            var changes: [(Int64, Double?)] = []
+            while try rows.step() { changes.append((rows.int(0), rows.optionalDouble(1))) }
             for tier in [RollupTier.fiveMinutes, .hour, .day] {
-                let watermark = try connection.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = '\(tier.watermarkKey)'") ?? .min
-                var consolidator = BucketConsolidator(width: tier.seconds, kind: kind)
-                for (time, value, repeats) in samples where time < watermark {
-                    consolidator.add(timestamp: time, value: value, weight: 1 + repeats)
-                }
-                let expected = consolidator.drain()
-                let stored = try connection.statement("""
-                    SELECT bucket, count, sum, min, max, last, increase FROM \(tier.table) WHERE series_id = ?1 ORDER BY bucket
-                    """)
-                try stored.bind(.integer(id))
-                var actual: [(Int64, RollupBucket)] = []
-                while try stored.step() {
-                    actual.append((stored.int(0), RollupBucket(count: stored.int(1), sum: stored.double(2), min: stored.double(3),
-                                                               max: stored.double(4), last: stored.double(5),
-                                                               increase: stored.optionalDouble(6))))
-                }
-                #expect(actual.map(\.0) == expected.map(\.start), "series \(id), \(tier): buckets lost or extra")
-                for ((_, lhs), (_, rhs)) in zip(actual, expected) {
-                    let same = lhs.count == rhs.count && lhs.min == rhs.min && lhs.max == rhs.max && lhs.last == rhs.last
-                        && abs(lhs.sum - rhs.sum) < 1e-6 && abs((lhs.increase ?? -1) - (rhs.increase ?? -1)) < 1e-6
-                    #expect(same, "series \(id), \(tier): \(lhs) != \(rhs)")
-                    if !same { return }
-                }
-                checkedBuckets += actual.count
+                guard let watermark = try connection.scalar(
+                    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = '\(tier.watermarkKey)'") else { continue }
+                let answer = try await reader.query(SeriesSelector.parse(entry.selector), tier: tier, from: polls[0],
+                                                    to: watermark, step: tier.seconds, maxSeries: 1)[0].points
+                let expected = EveryPollOracle.windows(polls: polls, changes: changes, kind: entry.kind, width: tier.seconds,
+                                                       from: polls[0], to: watermark)
+                #expect(EveryPollOracle.same(answer, expected), "\(entry.selector) at \(tier.rawValue)")
+                checkedPoints += answer.count
             }
         }
-        #expect(checkedBuckets > 1000)
+        #expect(checkedPoints > 1000)
     }
 }

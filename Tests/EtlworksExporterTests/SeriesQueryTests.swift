@@ -54,7 +54,7 @@ import Testing
         let key = SeriesKey("etlworks_flow_runs_total", [SeriesLabel("flow_id", "1"), SeriesLabel("status", "error")])
         let base = now - now % 3600 - 7200
         for minute in 0..<120 where minute < 30 || minute >= 60 {
-            try await store.append([Sample(key, .counter, Double(minute))], at: base + Int64(minute) * 60)
+            try await store.append([Sample(key, .counter, Double(minute))], group: "executions", at: base + Int64(minute) * 60)
         }
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
         let router = ExporterRoutes.router(state: state, apiURL: "http://x", series: try SeriesReader(path: path),

@@ -11,146 +11,137 @@ import Testing
     static let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400   // a UTC midnight
     static let counter = SeriesKey("demo_runs_total", [SeriesLabel("flow_id", "7"), SeriesLabel("status", "success")])
     static let gauge = SeriesKey("demo_running_runs", [SeriesLabel("flow_id", "7")])
+    static let intermittent = SeriesKey("demo_running_runs", [SeriesLabel("flow_id", "8")])
 
-    /// 30 hours of one-minute samples with two counter resets and a two-hour outage.
-    static func history() -> [(time: Int64, counter: Double, gauge: Double)] {
-        var rows: [(Int64, Double, Double)] = []
+    /// 30 hours of one-minute polls: a counter rising every seventh poll with two restarts
+    /// of its source, a gauge changing every thirteenth, a series that ends for two hours,
+    /// and a two-hour outage in which nothing was polled.
+    static func polls() -> [(time: Int64, samples: [Sample])] {
+        var result: [(Int64, [Sample])] = []
         var total = 100.0
         for minute in 0..<(30 * 60) {
-            if minute >= 600 && minute < 720 { continue }          // the exporter was down
-            if minute == 300 || minute == 1500 { total = 2 }        // the source restarted
-            total += Double(minute % 7)
-            rows.append((start + Int64(minute) * 60 + 13, total, Double((minute * 37) % 11)))
-        }
-        return rows
-    }
-
-    static func fill(_ store: SeriesStore) async throws {
-        for row in history() {
-            try await store.append([Sample(counter, .counter, row.counter), Sample(gauge, .gauge, row.gauge)], at: row.time)
-        }
-    }
-
-    static func expected(_ kind: SeriesKind, width: Int64) -> [(start: Int64, bucket: RollupBucket)] {
-        var consolidator = BucketConsolidator(width: width, kind: kind)
-        for row in history() { consolidator.add(timestamp: row.time, value: kind == .counter ? row.counter : row.gauge) }
-        return consolidator.drain()
-    }
-
-    static func rows(_ path: String, tier: RollupTier, series: SeriesKey) throws -> [(start: Int64, bucket: RollupBucket)] {
-        let connection = try SQLiteConnection(path: path, create: false, readOnly: true)
-        let statement = try connection.statement("""
-            SELECT r.bucket, r.count, r.sum, r.min, r.max, r.last, r.increase FROM \(tier.table) r
-            JOIN series s ON s.id = r.series_id WHERE s.name = ?1 AND s.labels = ?2 ORDER BY r.bucket
-            """)
-        try statement.bind(.text(series.name), .text(series.canonicalLabels))
-        var result: [(Int64, RollupBucket)] = []
-        while try statement.step() {
-            result.append((statement.int(0), RollupBucket(count: statement.int(1), sum: statement.double(2), min: statement.double(3),
-                                                          max: statement.double(4), last: statement.double(5),
-                                                          increase: statement.optionalDouble(6))))
+            if minute >= 600 && minute < 720 { continue }
+            if minute == 300 || minute == 1500 { total = 2 }
+            if minute % 7 == 0 { total += Double(minute % 5 + 1) }
+            var samples = [Sample(counter, .counter, total), Sample(gauge, .gauge, Double((minute / 13) % 4))]
+            if minute < 240 || minute >= 360 { samples.append(Sample(intermittent, .gauge, Double(minute / 600))) }
+            result.append((start + Int64(minute) * 60 + 13, samples))
         }
         return result
     }
 
-    static func same(_ lhs: [(start: Int64, bucket: RollupBucket)], _ rhs: [(start: Int64, bucket: RollupBucket)]) -> Bool {
-        lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { a, b in
-            a.start == b.start && a.bucket.count == b.bucket.count && a.bucket.min == b.bucket.min
-                && a.bucket.max == b.bucket.max && a.bucket.last == b.bucket.last && abs(a.bucket.sum - b.bucket.sum) < 1e-6
-                && abs((a.bucket.increase ?? -1) - (b.bucket.increase ?? -1)) < 1e-6
-        }
+    static func fill(_ store: SeriesStore) async throws {
+        for poll in polls() { try await store.append(poll.samples, group: "executions", at: poll.time) }
     }
 
-    @Test func everyTierEqualsConsolidatingTheRawSamples() async throws {
-        let store = try SeriesStore(path: path())
-        try await Self.fill(store)
-        let now = Self.start + 3 * 86400
-        while try await store.rollUp(now: now, maxChunks: 7) {}
-        for tier in [RollupTier.fiveMinutes, .hour, .day] {
-            #expect(Self.same(try Self.rows(path(), tier: tier, series: Self.counter), Self.expected(.counter, width: tier.seconds)),
-                    "counter at \(tier.rawValue)")
-            #expect(Self.same(try Self.rows(path(), tier: tier, series: Self.gauge), Self.expected(.gauge, width: tier.seconds)),
-                    "gauge at \(tier.rawValue)")
-        }
-        // The outage left no bucket behind, rather than zeros.
-        let fiveMinutes = try Self.rows(path(), tier: .fiveMinutes, series: Self.counter).map(\.start)
-        #expect(!fiveMinutes.contains { $0 >= Self.start + 600 * 60 && $0 < Self.start + 720 * 60 })
-        #expect(try await store.watermark(of: .fiveMinutes) == RollupTier.fiveMinutes.bucket(of: now - SeriesStore.rollupGrace))
-        #expect(try await store.watermark(of: .day) == Self.start + 2 * 86400)
-        // Rolling up again changes nothing.
-        let before = try Self.rows(path(), tier: .hour, series: Self.counter)
-        #expect(try await store.rollUp(now: now) == false)
-        #expect(Self.same(before, try Self.rows(path(), tier: .hour, series: Self.counter)))
+    /// The oracle's answer for `key` from the samples as polled.
+    static func expected(_ key: SeriesKey, kind: SeriesKind, step: Int64, from: Int64 = start, to: Int64) -> [SeriesPoint] {
+        let polls = polls()
+        let changes = polls.map { poll in (poll.time, poll.samples.first { $0.key == key }.map(\.value)) }
+        return EveryPollOracle.windows(polls: polls.map(\.time), changes: changes, kind: kind, width: step, from: from, to: to)
     }
 
-    @Test func queriesAgreeWhateverTierAnswersThemAndLeaveGapsEmpty() async throws {
+    func query(_ reader: SeriesReader, _ key: SeriesKey, tier: RollupTier, step: Int64, from: Int64 = start,
+               to: Int64) async throws -> [SeriesPoint] {
+        let matchers = key.labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
+        return try await reader.query(SeriesSelector.parse("\(key.name){\(matchers)}"), tier: tier, from: from, to: to,
+                                      step: step, maxSeries: 10).first?.points ?? []
+    }
+
+    @Test func everyTierAnswersAsIfEveryPollWereStored() async throws {
         let store = try SeriesStore(path: path())
         try await Self.fill(store)
         let reader = try SeriesReader(path: path())
-        let selector = try SeriesSelector.parse("demo_runs_total{flow_id=\"7\"}")
         let to = Self.start + 30 * 3600
-        func query(_ tier: RollupTier) async throws -> [SeriesPoint] {
-            try await reader.query(selector, tier: tier, from: Self.start, to: to, step: 3600, maxSeries: 10)[0].points
+        func check(_ stage: String) async throws {
+            for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.gauge, .gauge), (Self.intermittent, .gauge)] {
+                for (tier, step) in [(RollupTier.raw, Int64(60)), (.raw, 300), (.fiveMinutes, 300), (.fiveMinutes, 3600),
+                                     (.hour, 3600), (.hour, 7200), (.day, 86400)] {
+                    let answer = try await query(reader, key, tier: tier, step: step, to: to)
+                    #expect(EveryPollOracle.same(answer, Self.expected(key, kind: kind, step: step, to: to)),
+                            "\(stage): \(key.labels) from \(tier.rawValue) at step \(step)")
+                }
+            }
         }
-        let fromRaw = try await query(.raw)
-        // Nothing rolled up yet: the hourly tier is computed from raw samples.
-        #expect(try await query(.hour) == fromRaw)
-        // Partly rolled up, then fully: the same answer.
-        _ = try await store.rollUp(now: Self.start + 20 * 3600, maxChunks: 1000)
-        #expect(try await query(.hour) == fromRaw)
-        #expect(try await query(.fiveMinutes) == fromRaw)
-        while try await store.rollUp(now: Self.start + 3 * 86400) {}
-        #expect(try await query(.hour) == fromRaw)
-        #expect(fromRaw.count == 28)    // 30 hours minus the two-hour outage
-        #expect(!fromRaw.contains { $0.timestamp == Self.start + 10 * 3600 || $0.timestamp == Self.start + 11 * 3600 })
-        let expected = Self.expected(.counter, width: 3600)
-        #expect(fromRaw.map(\.values.increase) == expected.map(\.bucket.increase))
+        try await check("nothing rolled up")
+        _ = try await store.rollUp(now: Self.start + 20 * 3600 + 1234, maxChunks: 1000)
+        try await check("rolled up to hour 20")
+        while try await store.rollUp(now: Self.start + 3 * 86400, maxChunks: 7) {}
+        try await check("rolled up")
+        // Rolling up again changes nothing.
+        #expect(try await store.rollUp(now: Self.start + 3 * 86400) == false)
+        try await check("rolled up twice")
+        // The outage and the ended series are gaps, not zeros.
+        let hourly = try await query(reader, Self.intermittent, tier: .hour, step: 3600, to: to)
+        #expect(!hourly.contains { [4, 5, 10, 11].map { Self.start + $0 * 3600 }.contains($0.timestamp) })
+        #expect(hourly.count == 26)
     }
 
-    @Test func anUnchangedValueIsOneRowPerFiveMinuteBucketYetEveryPollCounts() async throws {
+    @Test func onlyChangesAreStored() async throws {
         let store = try SeriesStore(path: path())
-        let key = SeriesKey("demo_flat")
-        var written = 0
-        for second in stride(from: Int64(0), to: 900, by: 30) {
-            written += try await store.append([Sample(key, .gauge, 5), Sample(key, .gauge, .nan)], at: Self.start + second)
-        }
-        #expect(written == 3)
-        #expect(try await store.append([Sample(key, .gauge, 6)], at: Self.start + 905) == 1)
-        let reader = try SeriesReader(path: path())
-        let points = try await reader.query(SeriesSelector.parse("demo_flat"), tier: .raw, from: Self.start, to: Self.start + 1200,
-                                            step: 300, maxSeries: 1)[0].points
-        #expect(points.map(\.values.count) == [10, 10, 10, 1])
-        #expect(points.map(\.values.average) == [5, 5, 5, 6])
+        try await Self.fill(store)
+        while try await store.rollUp(now: Self.start + 3 * 86400) {}
+        let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
+        let polls = Int64(Self.polls().count)
+        #expect(try connection.scalar("SELECT count(*) FROM polls") == polls)
+        let gaugeRows = try connection.scalar("""
+            SELECT count(*) FROM samples x JOIN series s ON s.id = x.series_id WHERE s.labels = '{"flow_id":"7"}'
+            """)!
+        #expect(gaugeRows > 50 && gaugeRows < polls / 10)
+        // An hour bucket exists only where the series changed (or ended) in that hour.
+        let flatHours = try connection.scalar("""
+            SELECT count(*) FROM rollup_1h r JOIN series s ON s.id = r.series_id WHERE s.labels = '{"flow_id":"8"}'
+            """)!
+        #expect(flatHours == 5)   // first seen, ended, back, and two changes
     }
 
-    @Test func retentionDropsExpiredRowsButNeverWhatIsNotRolledUp() async throws {
+    @Test func aRestartedWriterEndsSeriesItNoLongerSees() async throws {
+        var store = try SeriesStore(path: path())
+        try await store.append([Sample(Self.gauge, .gauge, 1), Sample(Self.intermittent, .gauge, 2)], group: "executions",
+                               at: Self.start)
+        await store.close()
+        store = try SeriesStore(path: path())
+        // Unchanged: no row. Gone: an end marker.
+        #expect(try await store.append([Sample(Self.gauge, .gauge, 1)], group: "executions", at: Self.start + 60) == 1)
+        let reader = try SeriesReader(path: path())
+        let points = try await query(reader, Self.intermittent, tier: .raw, step: 60, to: Self.start + 120)
+        #expect(points.map(\.timestamp) == [Self.start])
+        #expect(try await query(reader, Self.gauge, tier: .raw, step: 60, to: Self.start + 120).count == 2)
+    }
+
+    @Test func retentionKeepsWhatSeriesStillHold() async throws {
         let store = try SeriesStore(path: path())
         try await Self.fill(store)
         let policy = RetentionPolicy(seconds: [.raw: 3600, .fiveMinutes: 6 * 3600, .hour: 86400, .day: 86400 * 365])
         let now = Self.start + 30 * 3600
+        func expire() async throws -> Int {
+            var after: Int64? = 0
+            var deleted = 0
+            while let cursor = after {
+                let batch = try await store.deleteExpired(now: now, policy: policy, afterSeries: cursor, batch: 2)
+                deleted += batch.deleted
+                after = batch.next
+            }
+            return deleted
+        }
         // Before any rollup nothing may go.
-        #expect(try await store.deleteExpired(now: now, policy: policy) == 0)
+        #expect(try await expire() == 0)
         while try await store.rollUp(now: now) {}
-        var deleted = 0
-        while case let batch = try await store.deleteExpired(now: now, policy: policy), batch > 0 { deleted += batch }
-        #expect(deleted > 0)
+        #expect(try await expire() > 0)
         let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
-        #expect(try connection.scalar("SELECT min(bucket) FROM samples")! >= now - 3600 - 300)
-        #expect(try connection.scalar("SELECT min(bucket) FROM rollup_5m")! >= now - 6 * 3600 - 3600)
-        // Hours already rolled into the first day go after a day; the day stays.
-        #expect(try connection.scalar("SELECT min(bucket) FROM rollup_1h") == Self.start + 6 * 3600)
-        #expect(Self.same(try Self.rows(path(), tier: .day, series: Self.counter),
-                          Array(Self.expected(.counter, width: 86400).dropLast())))
-        // A series not seen for longer than every retention is dropped, and comes back when
-        // it is seen again.
-        let gone = SeriesKey("demo_gone")
-        try await store.append([Sample(gone, .gauge, 1)], at: now + 10)
-        while try await store.rollUp(now: now + 86400) {}
-        let short = RetentionPolicy(seconds: [.raw: 3600, .fiveMinutes: 3600, .hour: 3600, .day: 3600])
-        while try await store.deleteExpired(now: now + 400 * 86400, policy: short) > 0 {}
-        #expect(try connection.scalar("SELECT count(*) FROM series WHERE name = 'demo_gone'") == 0)
-        #expect(try await store.append([Sample(gone, .gauge, 1)], at: now + 401 * 86400) == 1)
-        #expect(try connection.scalar("SELECT count(*) FROM series WHERE name = 'demo_gone'") == 1)
+        #expect(try connection.scalar("SELECT min(ts) FROM polls")! >= now - 3600 - 300)
+        // One row per series is kept before the cutoff: the value it still holds.
+        #expect(try connection.scalar("SELECT count(*) FROM samples WHERE ts < \(now - 3600 - 300)")! <= 3)
+        // The daily tier still answers for the whole range, and the hourly one after its cutoff.
+        let reader = try SeriesReader(path: path())
+        let to = Self.start + 30 * 3600
+        for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.gauge, .gauge), (Self.intermittent, .gauge)] {
+            #expect(EveryPollOracle.same(try await query(reader, key, tier: .day, step: 86400, to: to),
+                                         Self.expected(key, kind: kind, step: 86400, to: to)))
+            let from = Self.start + 6 * 3600
+            #expect(EveryPollOracle.same(try await query(reader, key, tier: .hour, step: 3600, from: from, to: to),
+                                         Self.expected(key, kind: kind, step: 3600, from: from, to: to)))
+        }
     }
 
     @Test func aFullDiskFailsTheWriteAndKeepsWhatWasStored() async throws {
@@ -160,9 +151,9 @@ import Testing
         let stored = try connection.scalar("SELECT count(*) FROM samples")
         try await store.limitPages(try connection.scalar("PRAGMA page_count")! + 1)
         let many = (0..<20_000).map { Sample(SeriesKey("demo_wide", [SeriesLabel("n", String($0))]), .gauge, 1) }
-        await #expect(throws: StoreError.self) { try await store.append(many, at: Self.start + 86400) }
         do {
-            _ = try await store.append(many, at: Self.start + 86400)
+            _ = try await store.append(many, group: "wide", at: Self.start + 86400)
+            Issue.record("the write should have failed")
         } catch let error as StoreError {
             #expect(error.code == .full)
             #expect(error.description.contains(path()))
@@ -170,7 +161,7 @@ import Testing
         #expect(try connection.scalar("SELECT count(*) FROM samples") == stored)
         #expect(try DatabaseMaintenance(path: path(), readOnly: true).integrityCheck() == ["ok"])
         // A small write that fits still works.
-        #expect(try await store.append([Sample(Self.gauge, .gauge, 99)], at: Self.start + 86400) == 1)
+        #expect(try await store.append([Sample(Self.gauge, .gauge, 99)], group: "executions", at: Self.start + 86400) == 3)
     }
 
     @Test func selectorsParseLikePromQLAndNameTheirMistakes() throws {
@@ -192,7 +183,7 @@ import Testing
         let runs = try SQLiteRunStore(path: path())
         _ = try await runs.replaceFlows([.init(id: 7, name: "orders \"nightly\"")], removeMissing: false)
         let store = try SeriesStore(path: path())
-        try await store.append([Sample(Self.gauge, .gauge, 1)], at: Self.start)
+        try await store.append([Sample(Self.gauge, .gauge, 1)], group: "executions", at: Self.start)
         let reader = try SeriesReader(path: path())
         let found = try await reader.matching(SeriesSelector.parse(#"demo_running_runs{flow_name="orders \"nightly\""}"#))
         #expect(found.map(\.labels) == [[SeriesLabel("flow_id", "7"), SeriesLabel("flow_name", "orders \"nightly\"")]])

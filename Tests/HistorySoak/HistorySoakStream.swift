@@ -10,12 +10,15 @@ enum HistorySoakStream {
     static func samples(batch: Int64) -> [Sample] {
         var samples = [Sample(SeriesKey(clockSeries), .gauge, Double(batch))]
         for index in 0..<40 {
-            // Counters restart every 700 batches, staggered, like a source that restarts.
+            // Every ninth series is missing for 50 polls now and then, like a deleted flow.
+            if (batch / 50 + Int64(index)) % 9 == 0 { continue }
+            // Counters rise every few polls and restart every 700, staggered, like a source
+            // that restarts; gauges change now and then.
             let sinceReset = (batch + Int64(index) * 37) % 700
             samples.append(Sample(SeriesKey("soak_total", [SeriesLabel("n", String(index))]), .counter,
-                                  Double(sinceReset * Int64(index + 1))))
+                                  Double(sinceReset / Int64(1 + index % 4) * Int64(index + 1))))
             samples.append(Sample(SeriesKey("soak_gauge", [SeriesLabel("n", String(index))]), .gauge,
-                                  Double((batch &* 2_654_435_761 &+ Int64(index)) % 1000)))
+                                  Double(((batch / Int64(1 + index % 13)) &* 2_654_435_761 &+ Int64(index)) % 7)))
         }
         return samples
     }

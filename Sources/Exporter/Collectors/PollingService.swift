@@ -47,6 +47,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
             let started = Date()
             let start = ContinuousClock.now
             var retryAfter: Double?
+            var succeeded = false
             do {
                 let skipped = try await collector.collect()
                 let duration = Self.seconds(ContinuousClock.now - start)
@@ -60,6 +61,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                 }
                 failures = 0
                 lastFailureKind = nil
+                succeeded = true
             } catch is CancellationError {
                 break
             } catch {
@@ -77,7 +79,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                     logger.debug("Poll failed again", metadata: ["error": "\(scrubbed)", "poll.failures": "\(failures)"])
                 }
             }
-            await history?.record(after: resource)
+            await history?.record(after: resource, succeeded: succeeded)
             if resource == .executions || resource == .flows { MemoryTuning.trim() }
             let delay = PollSchedule.delay(interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
                                            unit: Double.random(in: 0..<1))

@@ -47,12 +47,13 @@ public struct HistoryMaintenance: Service {
     }
 
     func deleteExpired() async {
+        var after: Int64? = 0
         var deleted = 0
         do {
-            while !Task.isCancelled {
-                let batch = try await store.deleteExpired(now: Self.now(), policy: retention)
-                deleted += batch
-                if batch == 0 { break }
+            while let cursor = after, !Task.isCancelled {
+                let batch = try await store.deleteExpired(now: Self.now(), policy: retention, afterSeries: cursor)
+                deleted += batch.deleted
+                after = batch.next
                 await Task.yield()
             }
             if deleted > 0 { logger.debug("Deleted expired history", metadata: ["rows": "\(deleted)"]) }

@@ -5,7 +5,7 @@ import Store
 /// Where history samples go: the series store, behind a protocol so the polling loop can
 /// be tested without a database.
 public protocol HistorySink: Sendable {
-    func append(_ samples: [Sample], at timestamp: Int64) async throws -> Int
+    func append(_ samples: [Sample], group: String, at timestamp: Int64) async throws -> Int
 }
 
 extension SeriesStore: HistorySink {}
@@ -24,11 +24,17 @@ public actor HistoryRecorder {
         self.logger = logger
     }
 
-    /// Stores what the latest poll of `resource` produced.
-    public func record(after resource: Resource, at date: Date = Date()) async {
-        let samples = HistorySamples.after(resource, snapshot: await state.snapshot())
+    /// Stores what the latest poll of `resource` produced: its values when it succeeded (a
+    /// failed poll leaves a gap), and its result either way.
+    public func record(after resource: Resource, succeeded: Bool, at date: Date = Date()) async {
+        let snapshot = await state.snapshot()
+        let time = Int64(date.timeIntervalSince1970)
         do {
-            _ = try await sink.append(samples, at: Int64(date.timeIntervalSince1970))
+            if succeeded {
+                _ = try await sink.append(HistorySamples.after(resource, snapshot: snapshot), group: resource.rawValue, at: time)
+            }
+            _ = try await sink.append(HistorySamples.pollResult(resource, snapshot: snapshot), group: "poll.\(resource.rawValue)",
+                                      at: time)
             await reportSuccess()
         } catch {
             await reportFailure(error, during: "storing samples")

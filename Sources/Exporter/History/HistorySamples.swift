@@ -2,12 +2,14 @@ import EtlworksAPI
 import Foundation
 import Store
 
-/// What is stored as history after a poll of each resource: the values the poll produced,
-/// under the names /metrics uses (counters with `_total`), plus the poll's own result.
+/// What is stored as history after a poll of each resource: the values a successful poll
+/// produced, under the names /metrics uses (counters with `_total`), and the result of
+/// every poll, successful or not.
 ///
 /// Flow series carry `flow_id` only; the flow's name is attached when read, so a renamed
 /// flow keeps one history.
 public enum HistorySamples {
+    /// The values of a successful poll of `resource`.
     public static func after(_ resource: Resource, snapshot: ExporterSnapshot) -> [Sample] {
         var samples: [Sample] = []
         switch resource {
@@ -20,6 +22,12 @@ public enum HistorySamples {
         case .flows:
             samples.append(gauge("etlworks_flows", [], Double(snapshot.flows.count)))
         }
+        return samples
+    }
+
+    /// How the latest poll of `resource` went.
+    public static func pollResult(_ resource: Resource, snapshot: ExporterSnapshot) -> [Sample] {
+        var samples: [Sample] = []
         if let poll = snapshot.polls[resource] {
             let labels = [SeriesLabel("resource", resource.rawValue)]
             samples.append(gauge("etlworks_exporter_poll_success", labels, poll.lastError == nil ? 1 : 0))

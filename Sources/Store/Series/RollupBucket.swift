@@ -72,7 +72,7 @@ public struct BucketConsolidator {
     }
 
     /// Sets the value before the first sample to come (a counter's baseline).
-    public mutating func setPrevious(_ value: Double) { previous = value }
+    public mutating func setPrevious(_ value: Double?) { previous = value }
 
     /// Adds the next raw sample (timestamps ascending), observed `weight` times.
     public mutating func add(timestamp: Int64, value: Double, weight: Int64 = 1) {

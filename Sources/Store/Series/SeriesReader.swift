@@ -9,6 +9,8 @@ public struct StoredSeries: Sendable, Equatable {
     /// change, so series are stored by flow id and the name is looked up when read.
     public var labels: [SeriesLabel]
     public var kind: SeriesKind
+    /// The poll that produces it.
+    public var group: String
 }
 
 /// One window of a query answer: the start of the window and the values consolidated in it.
@@ -49,9 +51,10 @@ public actor SeriesReader {
 
     /// Points of every series `selector` matches, windows of `step` seconds aligned to
     /// multiples of `step` from the window holding `from` up to `to` (exclusive), read from
-    /// `tier`. Buckets `tier` has not rolled up yet come from the finer tiers, down to raw
-    /// samples. A bucket counts in the window holding its start. Windows without data are
-    /// left out: a gap, never a zero.
+    /// `tier`. Buckets `tier` has not rolled up yet come from the finer tiers, down to the
+    /// stored changes. Every poll of a series' group counts, with the value the series held
+    /// then; a bucket counts in the window holding its start. Windows in which the group was
+    /// not polled, or the series did not exist, are left out: a gap, never a zero.
     public func query(_ selector: SeriesSelector, tier: RollupTier, from: Int64, to: Int64, step: Int64,
                       maxSeries: Int) throws -> [SeriesResult] {
         // One read transaction: the watermarks and the rows come from the same snapshot.
@@ -64,14 +67,31 @@ public actor SeriesReader {
         }
         let windowStart = BucketConsolidator.floor(from, step)
         let segments = try segments(tier: tier, from: windowStart, to: to)
+        var polls: [String: [Int64]] = [:]
+        var pollCounts: [String: [Int64: Int64]] = [:]
         return try series.map { series in
             var consolidator = BucketConsolidator(width: step, kind: series.kind)
+            var held: Double?
             for (index, segment) in segments.enumerated() {
+                let entries: [HeldValues.Entry]
                 if segment.tier == .raw {
-                    try readSamples(series.id, from: segment.from, to: segment.to, first: index == 0, into: &consolidator)
+                    if index == 0 { held = try heldBefore(series.id, at: segment.from) }
+                    let key = "\(series.group)\u{0}\(segment.from)"
+                    if polls[key] == nil { polls[key] = try pollTimes(series.group, from: segment.from, to: segment.to) }
+                    (entries, held) = HeldValues.fromPolls(polls[key]![...], changes: try changes(series.id, from: segment.from, to: segment.to),
+                                                           held: held, kind: series.kind, width: step)
                 } else {
-                    try readBuckets(series.id, segment.tier, from: segment.from, to: segment.to, into: &consolidator)
+                    let first = -BucketConsolidator.floor(-segment.from, segment.tier.seconds)
+                    if index == 0 { held = try heldBefore(series.id, in: segment.tier, at: first) }
+                    let key = "\(series.group)\u{0}\(segment.tier.rawValue)"
+                    if pollCounts[key] == nil {
+                        pollCounts[key] = try groupPolls(series.group, segment.tier, from: first, to: segment.to)
+                    }
+                    (entries, held) = HeldValues.fromBuckets(
+                        try rows(series.id, segment.tier, from: first, to: segment.to), pollCounts: pollCounts[key]!,
+                        fineWidth: segment.tier.seconds, from: first, to: segment.to, held: held, kind: series.kind, width: step)
                 }
+                for entry in entries { if let values = entry.values { consolidator.add(start: entry.start, bucket: values) } }
             }
             let points = consolidator.drain().map { SeriesPoint(timestamp: $0.start, values: $0.bucket) }
             return SeriesResult(series: series, points: points)
@@ -79,7 +99,7 @@ public actor SeriesReader {
     }
 
     /// Which tier answers which span: `tier` up to its watermark, then each finer tier up to
-    /// its own, raw samples for the rest.
+    /// its own, stored changes for the rest.
     private func segments(tier: RollupTier, from: Int64, to: Int64) throws -> [(tier: RollupTier, from: Int64, to: Int64)] {
         let watermarks = try watermarks()
         var segments: [(RollupTier, Int64, Int64)] = []
@@ -97,47 +117,65 @@ public actor SeriesReader {
         return segments
     }
 
-    /// Buckets of a rollup tier starting in [from, to): one seek per bucket.
-    private func readBuckets(_ series: Int64, _ tier: RollupTier, from: Int64, to: Int64,
-                             into consolidator: inout BucketConsolidator) throws {
-        let first = -BucketConsolidator.floor(-from, tier.seconds)   // the first bucket starting at or after `from`
-        guard first < to else { return }
-        let row = try connection.statement("""
-            SELECT count, sum, min, max, last, increase FROM \(tier.table) WHERE bucket = ?1 AND series_id = ?2
-            """)
-        row.bind(2, series)
-        for bucket in stride(from: first, to: to, by: Int(tier.seconds)) {
-            row.bind(1, bucket)
-            if try row.step() {
-                consolidator.add(start: bucket, bucket: RollupBucket(
-                    count: row.int(0), sum: row.double(1), min: row.double(2), max: row.double(3),
-                    last: row.double(4), increase: row.optionalDouble(5)))
-            }
-            row.resetKeepingBindings()
-        }
+    private func heldBefore(_ series: Int64, at time: Int64) throws -> Double? {
+        let statement = try connection.statement("SELECT value FROM samples WHERE series_id = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1")
+        statement.bind(1, series)
+        statement.bind(2, time)
+        defer { statement.reset() }
+        return try statement.step() ? statement.optionalDouble(0) : nil
     }
 
-    /// Raw samples in [from, to). When they open the answer, the 5-minute bucket before is
-    /// read too, for a counter's baseline.
-    private func readSamples(_ series: Int64, from: Int64, to: Int64, first: Bool,
-                             into consolidator: inout BucketConsolidator) throws {
-        let fiveMinutes = RollupTier.fiveMinutes.seconds
-        let start = BucketConsolidator.floor(from, fiveMinutes) - (first ? fiveMinutes : 0)
-        let rows = try connection.statement("""
-            WITH RECURSIVE b(x) AS (SELECT ?2 UNION ALL SELECT x + 300 FROM b WHERE x + 300 < ?3)
-            SELECT s.bucket + s.offset AS ts, s.value, s.repeats
-            FROM b CROSS JOIN samples s ON s.bucket = b.x AND s.series_id = ?1 ORDER BY ts
+    private func heldBefore(_ series: Int64, in tier: RollupTier, at time: Int64) throws -> Double? {
+        let statement = try connection.statement(
+            "SELECT last, live FROM \(tier.table) WHERE series_id = ?1 AND bucket < ?2 ORDER BY bucket DESC LIMIT 1")
+        statement.bind(1, series)
+        statement.bind(2, time)
+        defer { statement.reset() }
+        return try statement.step() && statement.int(1) != 0 ? statement.double(0) : nil
+    }
+
+    private func changes(_ series: Int64, from: Int64, to: Int64) throws -> [(timestamp: Int64, value: Double?)] {
+        let statement = try connection.statement("SELECT ts, value FROM samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts")
+        statement.bind(1, series)
+        statement.bind(2, from)
+        statement.bind(3, to)
+        defer { statement.reset() }
+        var result: [(Int64, Double?)] = []
+        while try statement.step() { result.append((statement.int(0), statement.optionalDouble(1))) }
+        return result
+    }
+
+    private func pollTimes(_ group: String, from: Int64, to: Int64) throws -> [Int64] {
+        let statement = try connection.statement("SELECT ts FROM polls WHERE ts >= ?1 AND ts < ?2 AND grp = ?3 ORDER BY ts")
+        try statement.bind(.integer(from), .integer(to), .text(group))
+        defer { statement.reset() }
+        var result: [Int64] = []
+        while try statement.step() { result.append(statement.int(0)) }
+        return result
+    }
+
+    private func groupPolls(_ group: String, _ tier: RollupTier, from: Int64, to: Int64) throws -> [Int64: Int64] {
+        let statement = try connection.statement(
+            "SELECT bucket, count FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3 AND grp = ?4")
+        try statement.bind(.text(tier.rawValue), .integer(from), .integer(to), .text(group))
+        defer { statement.reset() }
+        var result: [Int64: Int64] = [:]
+        while try statement.step() { result[statement.int(0)] = statement.int(1) }
+        return result
+    }
+
+    private func rows(_ series: Int64, _ tier: RollupTier, from: Int64, to: Int64) throws -> [HeldValues.Entry] {
+        let statement = try connection.statement("""
+            SELECT bucket, count, sum, min, max, last, increase, live FROM \(tier.table)
+            WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3 ORDER BY bucket
             """)
-        try rows.bind(.integer(series), .integer(start), .integer(to))
-        while try rows.step() {
-            let timestamp = rows.int(0)
-            if timestamp < from {
-                consolidator.setPrevious(rows.double(1))
-            } else if timestamp < to {
-                consolidator.add(timestamp: timestamp, value: rows.double(1), weight: 1 + rows.int(2))
-            }
-        }
-        rows.reset()
+        statement.bind(1, series)
+        statement.bind(2, from)
+        statement.bind(3, to)
+        defer { statement.reset() }
+        var result: [HeldValues.Entry] = []
+        while try statement.step() { result.append(SeriesRows.entry(statement, offset: 0)) }
+        return result
     }
 
     /// The series named by the selector whose labels (with `flow_name`) match it.
@@ -153,14 +191,14 @@ public actor SeriesReader {
             return pair
         }
         let filters = pairs.indices.map { " AND instr(labels, ?\($0 + 2)) > 0" }.joined()
-        let list = try connection.statement("SELECT id, labels, kind FROM series WHERE name = ?1\(filters) ORDER BY id")
+        let list = try connection.statement("SELECT id, labels, kind, grp FROM series WHERE name = ?1\(filters) ORDER BY id")
         try list.bind(.text(selector.name))
         for (index, pair) in pairs.enumerated() { try list.bind(at: Int32(index + 2), .text(pair)) }
         var candidates: [StoredSeries] = []
         while try list.step() {
             guard let labels = SeriesKey.labels(fromCanonical: list.text(1) ?? "") else { continue }
             candidates.append(StoredSeries(id: list.int(0), name: selector.name, labels: labels,
-                                           kind: SeriesKind(rawValue: list.int(2)) ?? .gauge))
+                                           kind: SeriesKind(rawValue: list.int(2)) ?? .gauge, group: list.text(3) ?? ""))
         }
         list.reset()
         let flowName = try connection.statement("SELECT name FROM flows WHERE id = ?1")
@@ -179,9 +217,9 @@ public actor SeriesReader {
         }
     }
 
-    /// The time of the newest raw sample, if any.
-    public func newestSample() throws -> Int64? {
-        try connection.scalar("SELECT max(bucket + offset) FROM samples WHERE bucket = (SELECT max(bucket) FROM samples)")
+    /// The time of the latest poll recorded, if any.
+    public func latestPoll() throws -> Int64? {
+        try connection.scalar("SELECT max(ts) FROM polls")
     }
 
     /// The watermark of each rollup tier (nil before its first rollup).

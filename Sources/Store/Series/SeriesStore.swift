@@ -1,7 +1,8 @@
 import Foundation
 
-/// Writes time series into the exporter's database: raw samples, the 5m/1h/1d rollups built
-/// from them in the background, and the deletion of rows past their retention.
+/// Writes time series into the exporter's database: the changes of each series' value and
+/// the times of each poll, the 5m/1h/1d rollups built from them in the background, and the
+/// deletion of rows past their retention.
 ///
 /// It holds its own connection to the file (the run store holds another); every write is
 /// one short transaction, so a crash leaves either all of a batch or none of it.
@@ -11,23 +12,36 @@ public actor SeriesStore {
     /// Series ids by key; loaded at open, so a sample costs no lookup.
     private var ids: [SeriesKey: Int64] = [:]
     private var kinds: [Int64: SeriesKind] = [:]
-    /// The value, 5-minute bucket and time of the row last written per series: an unchanged
-    /// value gets a new row only in a new bucket, so every bucket a series was seen in has one.
-    private var lastWritten: [Int64: (value: Double, bucket: Int64, offset: Int64)] = [:]
+    private var groups: [Int64: String] = [:]
+    /// The value each live series holds now (its latest change), and the live series of
+    /// each group: a series missing from its group's poll has ended.
+    private var held: [Int64: Double] = [:]
+    private var live: [String: Set<Int64>] = [:]
 
-    /// How long after a 5-minute bucket ends it is rolled up, for samples still in flight.
+    /// How long after a 5-minute bucket ends it is rolled up, for polls still in flight.
     public static let rollupGrace: Int64 = 60
 
     /// Opens (or creates) the database at `path`, migrating it like the run store does.
     public init(path: String) throws {
         self.path = path
         connection = try DatabaseFile.open(path: path)
-        let list = try connection.statement("SELECT id, name, labels, kind FROM series")
+        // Rollups touch one page per changed series: keep them cached (16 MiB at most).
+        try connection.execute("PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384")
+        let list = try connection.statement("SELECT id, name, labels, kind, grp FROM series")
+        let latest = try connection.statement("SELECT value FROM samples WHERE series_id = ?1 ORDER BY ts DESC LIMIT 1")
         while try list.step() {
             let id = list.int(0)
             guard let labels = SeriesKey.labels(fromCanonical: list.text(2) ?? "") else { continue }
             ids[SeriesKey(list.text(1) ?? "", labels)] = id
             kinds[id] = SeriesKind(rawValue: list.int(3)) ?? .gauge
+            let group = list.text(4) ?? ""
+            groups[id] = group
+            latest.bind(1, id)
+            if try latest.step(), let value = latest.optionalDouble(0) {
+                held[id] = value
+                live[group, default: []].insert(id)
+            }
+            latest.reset()
         }
     }
 
@@ -38,70 +52,59 @@ public actor SeriesStore {
         _ = try connection.scalar("PRAGMA max_page_count = \(pages)")
     }
 
-    /// Series known, for /metrics and stats.
+    /// Series known, for stats.
     public var seriesCount: Int { ids.count }
 
     // MARK: Samples
 
-    /// Stores `samples` observed at `timestamp` (epoch seconds) in one transaction. A value
-    /// equal to the one last written in the same 5-minute bucket adds to that row's repeat
-    /// count instead of a row, so a flat series costs one row per bucket while counts and
-    /// averages stay exact. NaN and infinities, which JSON cannot carry, are skipped.
-    /// Returns the number of rows written.
+    /// Records one poll of `group` at `timestamp` (epoch seconds) that saw `samples`, in one
+    /// transaction: the poll's time, a row for each value that changed, and an end marker
+    /// for each series of the group the poll no longer saw. NaN and infinities, which JSON
+    /// cannot carry, are skipped. Returns the number of rows written.
     @discardableResult
-    public func append(_ samples: [Sample], at timestamp: Int64) throws -> Int {
-        guard !samples.isEmpty else { return 0 }
-        let bucket = RollupTier.fiveMinutes.bucket(of: timestamp)
-        let offset = timestamp - bucket
-        var rows: [(id: Int64, value: Double)] = []
-        var repeats: [(id: Int64, offset: Int64)] = []
-        rows.reserveCapacity(samples.count)
+    public func append(_ samples: [Sample], group: String, at timestamp: Int64) throws -> Int {
+        var changes: [(id: Int64, value: Double?)] = []
+        var seen = Set<Int64>()
+        seen.reserveCapacity(samples.count)
         return try connection.transaction {
             for sample in samples where sample.value.isFinite {
-                let id = try seriesId(sample.key, kind: sample.kind)
-                if let last = lastWritten[id], last.value == sample.value, last.bucket == bucket, last.offset < offset {
-                    repeats.append((id, last.offset))
-                } else {
-                    rows.append((id, sample.value))
-                }
+                let id = try seriesId(sample.key, kind: sample.kind, group: group)
+                guard seen.insert(id).inserted else { continue }
+                if held[id] != sample.value { changes.append((id, sample.value)) }
             }
-            // In key order: the rows land side by side at the end of the table.
-            rows.sort { $0.id < $1.id }
-            let insert = try connection.statement(
-                "INSERT OR REPLACE INTO samples (bucket, series_id, offset, value) VALUES (?1, ?2, ?3, ?4)")
-            for row in rows {
-                insert.bind(1, bucket)
-                insert.bind(2, row.id)
-                insert.bind(3, offset)
-                insert.bind(4, row.value)
+            for id in live[group] ?? [] where !seen.contains(id) { changes.append((id, nil)) }
+            try connection.statement("INSERT OR IGNORE INTO polls (ts, grp) VALUES (?1, ?2)").run(.integer(timestamp), .text(group))
+            let insert = try connection.statement("INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)")
+            for change in changes {
+                insert.bind(1, change.id)
+                insert.bind(2, timestamp)
+                insert.bind(3, change.value)
                 try insert.executeBound()
             }
-            let update = try connection.statement(
-                "UPDATE samples SET repeats = repeats + 1 WHERE bucket = ?1 AND series_id = ?2 AND offset = ?3")
-            for row in repeats {
-                try update.run(.integer(bucket), .integer(row.id), .integer(row.offset))
+            // Remember only once the rows are in: after a failed batch the next poll writes them.
+            for change in changes {
+                held[change.id] = change.value
+                if change.value == nil { live[group]?.remove(change.id) } else { live[group, default: []].insert(change.id) }
             }
-            // Remember only once the rows are in: a failed batch is written again in full.
-            for row in rows { lastWritten[row.id] = (row.value, bucket, offset) }
-            return rows.count
+            return changes.count
         }
     }
 
-    private func seriesId(_ key: SeriesKey, kind: SeriesKind) throws -> Int64 {
+    private func seriesId(_ key: SeriesKey, kind: SeriesKind, group: String) throws -> Int64 {
         if let id = ids[key] { return id }
         let labels = key.canonicalLabels
-        try connection.statement("INSERT OR IGNORE INTO series (name, labels, kind) VALUES (?1, ?2, ?3)")
-            .run(.text(key.name), .text(labels), .integer(kind.rawValue))
-        let select = try connection.statement("SELECT id FROM series WHERE name = ?1 AND labels = ?2")
+        try connection.statement("INSERT OR IGNORE INTO series (name, labels, kind, grp) VALUES (?1, ?2, ?3, ?4)")
+            .run(.text(key.name), .text(labels), .integer(kind.rawValue), .text(group))
+        let select = try connection.statement("SELECT id, kind, grp FROM series WHERE name = ?1 AND labels = ?2")
         try select.bind(.text(key.name), .text(labels))
         defer { select.reset() }
         guard try select.step() else { throw connection.error(0, "series \(key.name) vanished while being created") }
         let id = select.int(0)
         ids[key] = id
-        kinds[id] = kind
+        kinds[id] = SeriesKind(rawValue: select.int(1)) ?? kind
+        groups[id] = select.text(2) ?? group
         return id
     }
-
 
     // MARK: Rollups
 
@@ -118,7 +121,11 @@ public actor SeriesStore {
                 if chunks == maxChunks { return true }
                 let end = min(ready, watermark + Self.chunkSpan(tier))
                 try connection.transaction {
-                    try rollUpChunk(tier, from: watermark, to: end)
+                    if tier == .fiveMinutes {
+                        try rollUpChanges(from: watermark, to: end)
+                    } else {
+                        try rollUpBuckets(tier, from: watermark, to: end)
+                    }
                     try SQLiteRunStore.writeMeta(connection, tier.watermarkKey, String(end))
                 }
                 watermark = end
@@ -133,14 +140,13 @@ public actor SeriesStore {
         try SQLiteRunStore.readMeta(connection, tier.watermarkKey).flatMap { Int64($0) }
     }
 
-    /// Where a tier starts: the bucket of the oldest row of the tier below it.
+    /// Where a tier starts: the bucket of the first poll.
     private func initialWatermark(of tier: RollupTier) throws -> Int64? {
-        guard let source = tier.source else { return nil }
-        return try connection.scalar("SELECT min(bucket) FROM \(source.table)").map { tier.bucket(of: $0) }
+        try connection.scalar("SELECT min(ts) FROM polls").map { tier.bucket(of: $0) }
     }
 
     /// How far `tier` may be rolled up: 5-minute buckets once they ended (plus a grace for
-    /// late samples), coarser ones once the tier below covers them.
+    /// polls in flight), coarser ones once the tier below covers them.
     private func readyUntil(_ tier: RollupTier, now: Int64) throws -> Int64 {
         guard let source = tier.source, source != .raw else {
             return tier.bucket(of: now - Self.rollupGrace)
@@ -149,108 +155,146 @@ public actor SeriesStore {
         return tier.bucket(of: below)
     }
 
-    /// The span rolled up per transaction: short enough to keep other writers waiting
-    /// briefly, long enough to amortise the per-series seeks.
+    /// The span rolled up per transaction, when catching up: each transaction rewrites the
+    /// last page of every series that changed, so longer spans write less. In steady state
+    /// a rollup covers the one bucket that just ended.
     static func chunkSpan(_ tier: RollupTier) -> Int64 {
         switch tier {
-        case .raw, .fiveMinutes: return 3600
+        case .raw, .fiveMinutes: return 6 * 3600
         case .hour: return 86400
         case .day: return 30 * 86400
         }
     }
 
-    private func rollUpChunk(_ tier: RollupTier, from: Int64, to: Int64) throws {
-        let insert = try connection.statement("""
-            INSERT OR REPLACE INTO \(tier.table) (bucket, series_id, count, sum, min, max, last, increase)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-            """)
-        func write(_ bucket: Int64, _ series: Int64, _ values: RollupBucket) throws {
-            insert.bind(1, bucket)
-            insert.bind(2, series)
-            insert.bind(3, values.count)
-            insert.bind(4, values.sum)
-            insert.bind(5, values.min)
-            insert.bind(6, values.max)
-            insert.bind(7, values.last)
-            insert.bind(8, values.increase)
-            try insert.executeBound()
+    /// Changes and polls into 5-minute buckets: a row for each bucket of each series that
+    /// holds a change, and the number of polls of each group per bucket.
+    private func rollUpChanges(from: Int64, to: Int64) throws {
+        let tier = RollupTier.fiveMinutes
+        var polls: [String: [Int64]] = [:]
+        let pollRows = try connection.statement("SELECT ts, grp FROM polls WHERE ts >= ?1 AND ts < ?2 ORDER BY ts")
+        try pollRows.bind(.integer(from), .integer(to))
+        while try pollRows.step() { polls[pollRows.text(1) ?? "", default: []].append(pollRows.int(0)) }
+        pollRows.reset()
+        var counts: [String: [Int64: Int64]] = [:]
+        for (group, times) in polls {
+            for time in times { counts[group, default: [:]][tier.bucket(of: time), default: 0] += 1 }
         }
-        if tier.source == .raw {
-            try rollUpSamples(from: from, to: to, write: write)
-        } else {
-            try rollUpBuckets(tier, from: from, to: to, write: write)
-        }
-    }
+        try writeGroupPolls(tier, counts)
 
-    /// Raw samples into 5-minute buckets. Rows come in key order (bucket, series, time), so
-    /// each bucket of each series is a run of rows, and the buckets are written in key order.
-    /// A counter's baseline is the series' last sample consumed before, kept in
-    /// `series_cursor` and moved in the same transaction.
-    private func rollUpSamples(from: Int64, to: Int64, write: (Int64, Int64, RollupBucket) throws -> Void) throws {
-        var cursors: [Int64: Double] = [:]
-        let load = try connection.statement("SELECT series_id, value FROM series_cursor")
-        while try load.step() { cursors[load.int(0)] = load.double(1) }
-        load.reset()
-        var consumed: [Int64: (timestamp: Int64, value: Double)] = [:]
-        var current: (bucket: Int64, series: Int64)?
-        var values: RollupBucket?
-        let rows = try connection.statement("""
-            SELECT bucket, series_id, offset, value, repeats FROM samples WHERE bucket >= ?1 AND bucket < ?2
-            ORDER BY bucket, series_id, offset
-            """)
-        try rows.bind(.integer(from), .integer(to))
-        while try rows.step() {
-            let bucket = rows.int(0)
-            let series = rows.int(1)
-            let value = rows.double(3)
-            let weight = 1 + rows.int(4)
-            if current?.bucket != bucket || current?.series != series {
-                if let current, let values { try write(current.bucket, current.series, values) }
-                current = (bucket, series)
-                values = RollupBucket(value: value, previous: cursors[series], kind: try kind(of: series), weight: weight)
-            } else {
-                values?.add(value, previous: cursors[series], weight: weight)
-            }
-            cursors[series] = value
-            consumed[series] = (bucket + rows.int(2), value)
-        }
-        rows.reset()
-        if let current, let values { try write(current.bucket, current.series, values) }
-        let save = try connection.statement("INSERT OR REPLACE INTO series_cursor (series_id, ts, value) VALUES (?1, ?2, ?3)")
-        for (series, last) in consumed.sorted(by: { $0.key < $1.key }) {
-            try save.run(.integer(series), .integer(last.timestamp), .real(last.value))
-        }
-    }
-
-    /// Finer buckets into coarser ones: the rows of one coarse bucket are gathered per series
-    /// and written together, in key order, when the scan passes its end.
-    private func rollUpBuckets(_ tier: RollupTier, from: Int64, to: Int64,
-                               write: (Int64, Int64, RollupBucket) throws -> Void) throws {
-        var target: Int64?
-        var pending: [Int64: RollupBucket] = [:]
+        let baseline = try connection.statement("SELECT value FROM samples WHERE series_id = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1")
+        var current: Int64?
+        var changes: [(timestamp: Int64, value: Double?)] = []
         func flush() throws {
-            guard let target else { return }
-            for (series, values) in pending.sorted(by: { $0.key < $1.key }) { try write(target, series, values) }
-            pending.removeAll(keepingCapacity: true)
+            guard let series = current else { return }
+            baseline.bind(1, series)
+            baseline.bind(2, from)
+            let held = try baseline.step() ? baseline.optionalDouble(0) : nil
+            baseline.reset()
+            let entries = HeldValues.changedBuckets(polls[groups[series] ?? ""] ?? [], changes: changes, held: held,
+                                                    kind: try kind(of: series), width: tier.seconds)
+            try write(tier, series, entries)
+            changes.removeAll(keepingCapacity: true)
         }
         let rows = try connection.statement("""
-            SELECT bucket, series_id, count, sum, min, max, last, increase FROM \(tier.source!.table)
-            WHERE bucket >= ?1 AND bucket < ?2 ORDER BY bucket, series_id
+            SELECT s.id, x.ts, x.value FROM series s JOIN samples x ON x.series_id = s.id AND x.ts >= ?1 AND x.ts < ?2
+            ORDER BY s.id, x.ts
             """)
         try rows.bind(.integer(from), .integer(to))
         while try rows.step() {
-            let bucket = tier.bucket(of: rows.int(0))
-            if bucket != target {
+            let series = rows.int(0)
+            if series != current {
                 try flush()
-                target = bucket
+                current = series
             }
-            let series = rows.int(1)
-            let values = RollupBucket(count: rows.int(2), sum: rows.double(3), min: rows.double(4), max: rows.double(5),
-                                      last: rows.double(6), increase: rows.optionalDouble(7))
-            if pending[series] == nil { pending[series] = values } else { pending[series]!.merge(values) }
+            changes.append((rows.int(1), rows.optionalDouble(2)))
         }
         rows.reset()
         try flush()
+    }
+
+    /// Finer buckets into coarser ones, for the series with a stored finer bucket in the
+    /// span; the others hold their value, which the coarser tier needs no row for.
+    private func rollUpBuckets(_ tier: RollupTier, from: Int64, to: Int64) throws {
+        let source = tier.source!
+        var fineCounts: [String: [Int64: Int64]] = [:]
+        let pollRows = try connection.statement("SELECT bucket, grp, count FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3")
+        try pollRows.bind(.text(source.rawValue), .integer(from), .integer(to))
+        while try pollRows.step() { fineCounts[pollRows.text(1) ?? "", default: [:]][pollRows.int(0)] = pollRows.int(2) }
+        pollRows.reset()
+        var counts: [String: [Int64: Int64]] = [:]
+        for (group, perBucket) in fineCounts {
+            for (bucket, count) in perBucket { counts[group, default: [:]][tier.bucket(of: bucket), default: 0] += count }
+        }
+        try writeGroupPolls(tier, counts)
+
+        let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to, width: source.seconds) }
+        let none = HeldValues.PollCounts([:], from: from, to: to, width: source.seconds)
+        var current: Int64?
+        var rowsOfSeries: [HeldValues.Entry] = []
+        func flush() throws {
+            guard let series = current else { return }
+            let held = try heldBefore(series, in: source, at: from)
+            let (entries, _) = HeldValues.fromBuckets(rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
+                                                      fineWidth: source.seconds, from: from, to: to, held: held,
+                                                      kind: try kind(of: series), width: tier.seconds)
+            try write(tier, series, entries.filter(\.stored))
+            rowsOfSeries.removeAll(keepingCapacity: true)
+        }
+        let rows = try connection.statement("""
+            SELECT s.id, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.increase, r.live
+            FROM series s JOIN \(source.table) r ON r.series_id = s.id AND r.bucket >= ?1 AND r.bucket < ?2
+            ORDER BY s.id, r.bucket
+            """)
+        try rows.bind(.integer(from), .integer(to))
+        while try rows.step() {
+            let series = rows.int(0)
+            if series != current {
+                try flush()
+                current = series
+            }
+            rowsOfSeries.append(SeriesRows.entry(rows, offset: 1))
+        }
+        rows.reset()
+        try flush()
+    }
+
+    /// The value `series` held at `time` according to `tier`: its latest row before.
+    private func heldBefore(_ series: Int64, in tier: RollupTier, at time: Int64) throws -> Double? {
+        let statement = try connection.statement(
+            "SELECT last, live FROM \(tier.table) WHERE series_id = ?1 AND bucket < ?2 ORDER BY bucket DESC LIMIT 1")
+        statement.bind(1, series)
+        statement.bind(2, time)
+        defer { statement.reset() }
+        return try statement.step() && statement.int(1) != 0 ? statement.double(0) : nil
+    }
+
+    private func write(_ tier: RollupTier, _ series: Int64, _ entries: [HeldValues.Entry]) throws {
+        let insert = try connection.statement("""
+            INSERT OR REPLACE INTO \(tier.table) (series_id, bucket, count, sum, min, max, last, increase, live)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            """)
+        for entry in entries {
+            let values = entry.values
+            insert.bind(1, series)
+            insert.bind(2, entry.start)
+            insert.bind(3, values?.count ?? 0)
+            insert.bind(4, values?.sum ?? 0)
+            insert.bind(5, values?.min ?? 0)
+            insert.bind(6, values?.max ?? 0)
+            insert.bind(7, entry.held ?? values?.last ?? 0)
+            insert.bind(8, values?.increase)
+            insert.bind(9, entry.held == nil ? 0 : 1)
+            try insert.executeBound()
+        }
+    }
+
+    private func writeGroupPolls(_ tier: RollupTier, _ counts: [String: [Int64: Int64]]) throws {
+        let insert = try connection.statement("INSERT OR REPLACE INTO group_polls (tier, bucket, grp, count) VALUES (?1, ?2, ?3, ?4)")
+        for (group, perBucket) in counts {
+            for (bucket, count) in perBucket {
+                try insert.run(.text(tier.rawValue), .integer(bucket), .text(group), .integer(count))
+            }
+        }
     }
 
     private func kind(of series: Int64) throws -> SeriesKind {
@@ -262,49 +306,52 @@ public actor SeriesStore {
 
     // MARK: Retention
 
-    /// Deletes the oldest bucket of every tier that is past its retention, in one short
-    /// transaction; returns the rows deleted, 0 once nothing is left to delete. Rows the next
-    /// tier has not rolled up yet stay, whatever the retention says. Series last seen before
-    /// the longest retention (no rows left anywhere) are dropped on the final call.
-    public func deleteExpired(now: Int64, policy: RetentionPolicy) throws -> Int {
-        try connection.transaction {
-            var deleted = 0
-            for tier in RollupTier.allCases {
-                var cutoff = now - policy.retention(of: tier)
-                if let next = RollupTier.allCases.first(where: { $0.source == tier }) {
-                    guard let rolled = try watermark(of: next) else { continue }
-                    cutoff = min(cutoff, rolled)
-                }
-                guard let oldest = try connection.scalar("SELECT min(bucket) FROM \(tier.table)"), oldest < cutoff else { continue }
-                let step = max(tier.seconds, RollupTier.fiveMinutes.seconds)
-                try connection.statement("DELETE FROM \(tier.table) WHERE bucket < ?1")
-                    .run(.integer(min(cutoff, oldest + step)))
-                deleted += Int(try connection.scalar("SELECT changes()") ?? 0)
+    /// Deletes rows past their tier's retention for up to `batch` series after
+    /// `afterSeries`, in one short transaction, keeping each series' latest row before the
+    /// cutoff: it holds the value the series still has. Rows the next tier has not rolled
+    /// up yet stay, whatever the retention says. Returns the rows deleted and the series to
+    /// continue after, nil when every series was visited.
+    public func deleteExpired(now: Int64, policy: RetentionPolicy, afterSeries: Int64,
+                              batch: Int = 500) throws -> (deleted: Int, next: Int64?) {
+        var cutoffs: [(RollupTier, Int64)] = []
+        for tier in RollupTier.allCases {
+            var cutoff = now - policy.retention(of: tier)
+            if let next = RollupTier.allCases.first(where: { $0.source == tier }) {
+                guard let rolled = try watermark(of: next) else { continue }
+                cutoff = min(cutoff, rolled)
             }
-            if deleted == 0, let rolled = try watermark(of: .fiveMinutes) {
-                let longest = RollupTier.allCases.map { policy.retention(of: $0) }.max() ?? 0
-                // Not one seen again lately, whose new samples are not rolled up yet.
-                let gone = try connection.statement("""
-                    SELECT series_id FROM series_cursor WHERE ts < ?1
-                    AND series_id NOT IN (SELECT series_id FROM samples WHERE bucket >= ?2)
-                    """)
-                try gone.bind(.integer(now - longest), .integer(rolled))
-                var ids: [Int64] = []
-                while try gone.step() { ids.append(gone.int(0)) }
-                gone.reset()
-                for id in ids {
-                    try connection.statement("DELETE FROM series WHERE id = ?1").run(.integer(id))
-                    try connection.statement("DELETE FROM series_cursor WHERE series_id = ?1").run(.integer(id))
-                    forget(series: id)
-                }
-            }
-            return deleted
+            cutoffs.append((tier, cutoff))
         }
-    }
-
-    private func forget(series id: Int64) {
-        if let key = ids.first(where: { $0.value == id })?.key { ids[key] = nil }
-        kinds[id] = nil
-        lastWritten[id] = nil
+        let list = try connection.statement("SELECT id FROM series WHERE id > ?1 ORDER BY id LIMIT ?2")
+        try list.bind(.integer(afterSeries), .integer(Int64(batch)))
+        var seriesIds: [Int64] = []
+        while try list.step() { seriesIds.append(list.int(0)) }
+        list.reset()
+        return try connection.transaction {
+            var deleted = 0
+            for (tier, cutoff) in cutoffs {
+                let column = tier == .raw ? "ts" : "bucket"
+                let delete = try connection.statement("""
+                    DELETE FROM \(tier.table) WHERE series_id = ?1
+                    AND \(column) < (SELECT max(\(column)) FROM \(tier.table) WHERE series_id = ?1 AND \(column) < ?2)
+                    """)
+                for id in seriesIds {
+                    delete.bind(1, id)
+                    delete.bind(2, cutoff)
+                    try delete.executeBound()
+                    deleted += Int(try connection.scalar("SELECT changes()") ?? 0)
+                }
+                if afterSeries == 0 {
+                    // Poll records go with the first batch; they are few.
+                    if tier == .raw {
+                        try connection.statement("DELETE FROM polls WHERE ts < ?1").run(.integer(cutoff))
+                    } else {
+                        try connection.statement("DELETE FROM group_polls WHERE tier = ?1 AND bucket < ?2")
+                            .run(.text(tier.rawValue), .integer(cutoff))
+                    }
+                }
+            }
+            return (deleted, seriesIds.count < batch ? nil : seriesIds.last)
+        }
     }
 }
