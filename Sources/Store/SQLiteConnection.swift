@@ -169,11 +169,6 @@ final class SQLiteStatement {
         while try step() {}
     }
 
-    /// Resets for another step with the same bindings (one of which may be re-bound).
-    func resetKeepingBindings() {
-        sqlite3_reset(raw)
-    }
-
     /// Binds one number without boxing it, for loops that write many rows.
     func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(raw, index, value)

@@ -20,16 +20,15 @@ public struct RollupBucket: Sendable, Equatable {
 
     /// A bucket holding one sample. `previous` is the value before it (any bucket), for
     /// counters; without one, the sample only sets the baseline.
-    public init(value: Double, previous: Double?, kind: SeriesKind, weight: Int64 = 1) {
-        self.init(count: weight, sum: value * Double(weight), min: value, max: value, last: value,
+    public init(value: Double, previous: Double?, kind: SeriesKind) {
+        self.init(count: 1, sum: value, min: value, max: value, last: value,
                   increase: kind == .counter ? Self.counterIncrease(from: previous, to: value) : nil)
     }
 
-    /// Adds the next sample in time order, observed `weight` times; `previous` is the sample
-    /// before it.
-    public mutating func add(_ value: Double, previous: Double?, weight: Int64 = 1) {
-        count += weight
-        sum += value * Double(weight)
+    /// Adds the next sample in time order; `previous` is the sample before it.
+    public mutating func add(_ value: Double, previous: Double?) {
+        count += 1
+        sum += value
         min = Swift.min(min, value)
         max = Swift.max(max, value)
         last = value
@@ -74,13 +73,13 @@ public struct BucketConsolidator {
     /// Sets the value before the first sample to come (a counter's baseline).
     public mutating func setPrevious(_ value: Double?) { previous = value }
 
-    /// Adds the next raw sample (timestamps ascending), observed `weight` times.
-    public mutating func add(timestamp: Int64, value: Double, weight: Int64 = 1) {
+    /// Adds the next sample (timestamps ascending).
+    public mutating func add(timestamp: Int64, value: Double) {
         let start = Self.floor(timestamp, width)
         if let index = buckets.indices.last, buckets[index].start == start {
-            buckets[index].bucket.add(value, previous: previous, weight: weight)
+            buckets[index].bucket.add(value, previous: previous)
         } else {
-            buckets.append((start, RollupBucket(value: value, previous: previous, kind: kind, weight: weight)))
+            buckets.append((start, RollupBucket(value: value, previous: previous, kind: kind)))
         }
         previous = value
     }

@@ -75,14 +75,14 @@ public actor SeriesReader {
             for (index, segment) in segments.enumerated() {
                 let entries: [HeldValues.Entry]
                 if segment.tier == .raw {
-                    if index == 0 { held = try heldBefore(series.id, at: segment.from) }
+                    if index == 0 { held = try SeriesRows.held(connection, series.id, in: .raw, before: segment.from) }
                     let key = "\(series.group)\u{0}\(segment.from)"
                     if polls[key] == nil { polls[key] = try pollTimes(series.group, from: segment.from, to: segment.to) }
                     (entries, held) = HeldValues.fromPolls(polls[key]![...], changes: try changes(series.id, from: segment.from, to: segment.to),
                                                            held: held, kind: series.kind, width: step)
                 } else {
                     let first = -BucketConsolidator.floor(-segment.from, segment.tier.seconds)
-                    if index == 0 { held = try heldBefore(series.id, in: segment.tier, at: first) }
+                    if index == 0 { held = try SeriesRows.held(connection, series.id, in: segment.tier, before: first) }
                     let key = "\(series.group)\u{0}\(segment.tier.rawValue)"
                     if pollCounts[key] == nil {
                         pollCounts[key] = try groupPolls(series.group, segment.tier, from: first, to: segment.to)
@@ -115,23 +115,6 @@ public actor SeriesReader {
             current = finer
         }
         return segments
-    }
-
-    private func heldBefore(_ series: Int64, at time: Int64) throws -> Double? {
-        let statement = try connection.statement("SELECT value FROM samples WHERE series_id = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1")
-        statement.bind(1, series)
-        statement.bind(2, time)
-        defer { statement.reset() }
-        return try statement.step() ? statement.optionalDouble(0) : nil
-    }
-
-    private func heldBefore(_ series: Int64, in tier: RollupTier, at time: Int64) throws -> Double? {
-        let statement = try connection.statement(
-            "SELECT last, live FROM \(tier.table) WHERE series_id = ?1 AND bucket < ?2 ORDER BY bucket DESC LIMIT 1")
-        statement.bind(1, series)
-        statement.bind(2, time)
-        defer { statement.reset() }
-        return try statement.step() && statement.int(1) != 0 ? statement.double(0) : nil
     }
 
     private func changes(_ series: Int64, from: Int64, to: Int64) throws -> [(timestamp: Int64, value: Double?)] {

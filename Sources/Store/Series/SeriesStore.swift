@@ -53,9 +53,6 @@ public actor SeriesStore {
         _ = try connection.scalar("PRAGMA max_page_count = \(pages)")
     }
 
-    /// Series known, for stats.
-    public var seriesCount: Int { ids.count }
-
     // MARK: Samples
 
     /// Records one poll of `group` at `timestamp` (epoch seconds) that saw `samples`, in one
@@ -182,15 +179,11 @@ public actor SeriesStore {
         }
         try writeGroupPolls(tier, counts)
 
-        let baseline = try connection.statement("SELECT value FROM samples WHERE series_id = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1")
         var current: Int64?
         var changes: [(timestamp: Int64, value: Double?)] = []
         func flush() throws {
             guard let series = current else { return }
-            baseline.bind(1, series)
-            baseline.bind(2, from)
-            let held = try baseline.step() ? baseline.optionalDouble(0) : nil
-            baseline.reset()
+            let held = try SeriesRows.held(connection, series, in: .raw, before: from)
             let entries = HeldValues.changedBuckets(polls[groups[series] ?? ""] ?? [], changes: changes, held: held,
                                                     kind: try kind(of: series), width: tier.seconds)
             try write(tier, series, entries)
@@ -234,7 +227,7 @@ public actor SeriesStore {
         var rowsOfSeries: [HeldValues.Entry] = []
         func flush() throws {
             guard let series = current else { return }
-            let held = try heldBefore(series, in: source, at: from)
+            let held = try SeriesRows.held(connection, series, in: source, before: from)
             let (entries, _) = HeldValues.fromBuckets(rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
                                                       fineWidth: source.seconds, from: from, to: to, held: held,
                                                       kind: try kind(of: series), width: tier.seconds)
@@ -257,16 +250,6 @@ public actor SeriesStore {
         }
         rows.reset()
         try flush()
-    }
-
-    /// The value `series` held at `time` according to `tier`: its latest row before.
-    private func heldBefore(_ series: Int64, in tier: RollupTier, at time: Int64) throws -> Double? {
-        let statement = try connection.statement(
-            "SELECT last, live FROM \(tier.table) WHERE series_id = ?1 AND bucket < ?2 ORDER BY bucket DESC LIMIT 1")
-        statement.bind(1, series)
-        statement.bind(2, time)
-        defer { statement.reset() }
-        return try statement.step() && statement.int(1) != 0 ? statement.double(0) : nil
     }
 
     private func write(_ tier: RollupTier, _ series: Int64, _ entries: [HeldValues.Entry]) throws {
