@@ -86,4 +86,25 @@ import Testing
             }
         }
     }
+
+    /// A history write that fails (here: the file may not grow, as on a full disk) marks the
+    /// storage failing in /health, and the next write that succeeds clears it.
+    @Test func aFailedHistoryWriteShowsInHealth() async throws {
+        let path = try Tools.temporaryDirectory().appendingPathComponent("full.db").path
+        let store = try SeriesStore(path: path)
+        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
+        await state.setFlows((0..<5000).map { FlowMetrics(flow: FlowRecord(id: Int64($0), name: "flow \($0)")) })
+        await state.recordPoll(.executions, started: Date(), duration: 1, error: nil, apiAnswered: true)
+        let recorder = HistoryRecorder(sink: store, state: state, logger: .init(label: "test"))
+        try await store.limitPages(8)
+        await recorder.record(after: .executions, succeeded: true)
+        var snapshot = await state.snapshot()
+        guard case .failing(let message) = snapshot.storage else { Issue.record("storage not failing"); return }
+        #expect(message.contains(path))
+        #expect(HealthReport(snapshot: snapshot, apiURL: "http://x").httpStatus == 503)
+        try await store.limitPages(1_000_000)
+        await recorder.record(after: .executions, succeeded: true)
+        snapshot = await state.snapshot()
+        #expect(snapshot.storage == .ok)
+    }
 }
