@@ -154,11 +154,12 @@ public actor SeriesStore {
     }
 
     /// The span rolled up per transaction, when catching up: each transaction rewrites the
-    /// last page of every series that changed, so longer spans write less. In steady state
+    /// last page of every series that changed, so longer spans write less (a day in one
+    /// transaction: 2.2 s for 2,000 flows, against 2.5 s in six-hour steps). In steady state
     /// a rollup covers the one bucket that just ended.
     static func chunkSpan(_ tier: RollupTier) -> Int64 {
         switch tier {
-        case .raw, .fiveMinutes: return 6 * 3600
+        case .raw, .fiveMinutes: return 86400
         case .hour: return 86400
         case .day: return 30 * 86400
         }
