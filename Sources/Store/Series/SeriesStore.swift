@@ -117,7 +117,10 @@ public actor SeriesStore {
             let ready = try readyUntil(tier, now: now)
             while watermark < ready {
                 if chunks == maxChunks { return true }
-                let end = min(ready, watermark + Self.chunkSpan(tier))
+                // Catching up, chunks end on a day boundary, so the next ones start on one.
+                let target = watermark + Self.chunkSpan(tier)
+                let day = RollupTier.day.bucket(of: target)
+                let end = min(ready, day > watermark ? day : target)
                 try connection.transaction {
                     if tier == .fiveMinutes {
                         try rollUpChanges(from: watermark, to: end)
@@ -167,8 +170,16 @@ public actor SeriesStore {
 
     /// Changes and polls into 5-minute buckets: a row for each bucket of each series that
     /// holds a change, and the number of polls of each group per bucket.
+    ///
+    /// When the hourly (and daily) tier stands where the chunk starts, the whole hours (and
+    /// days) of the chunk are rolled up from the 5-minute buckets while they are at hand,
+    /// instead of being read back by the next tier: a catch-up reads each row once.
     private func rollUpChanges(from: Int64, to: Int64) throws {
         let tier = RollupTier.fiveMinutes
+        let hourStart = try watermark(of: .hour) ?? initialWatermark(of: .hour)
+        let dayStart = try watermark(of: .day) ?? initialWatermark(of: .day)
+        let hourTo = hourStart == from ? RollupTier.hour.bucket(of: to) : from
+        let dayTo = hourTo > from && dayStart == from ? RollupTier.day.bucket(of: hourTo) : from
         var polls: [String: [Int64]] = [:]
         let pollRows = try connection.statement("SELECT ts, grp FROM polls WHERE ts >= ?1 AND ts < ?2 ORDER BY ts")
         try pollRows.bind(.integer(from), .integer(to))
@@ -179,16 +190,33 @@ public actor SeriesStore {
             for time in times { counts[group, default: [:]][tier.bucket(of: time), default: 0] += 1 }
         }
         try writeGroupPolls(tier, counts)
+        let hourCounts = hourTo > from ? try fold(counts, into: .hour, from: from, to: hourTo) : [:]
+        let dayCounts = dayTo > from ? try fold(counts, into: .day, from: from, to: dayTo) : [:]
+        let fineCounts = counts.mapValues { HeldValues.PollCounts($0, from: from, to: hourTo, width: tier.seconds) }
+        let hourArrays = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo, width: 3600) }
+        let noPolls = HeldValues.PollCounts([:], from: from, to: from, width: tier.seconds)
 
         var current: Int64?
         var changes: [(timestamp: Int64, value: Double?)] = []
         func flush() throws {
             guard let series = current else { return }
             let held = try SeriesRows.held(connection, series, in: .raw, before: from)
-            let entries = HeldValues.changedBuckets(polls[groups[series] ?? ""] ?? [], changes: changes, held: held,
-                                                    kind: try kind(of: series), width: tier.seconds)
+            let group = groups[series] ?? ""
+            let kind = try kind(of: series)
+            let entries = HeldValues.changedBuckets(polls[group] ?? [], changes: changes, held: held, kind: kind,
+                                                    width: tier.seconds)
             try write(tier, series, entries)
             changes.removeAll(keepingCapacity: true)
+            guard hourTo > from else { return }
+            let hours = HeldValues.fromBuckets(entries.filter { $0.start < hourTo }, pollCounts: fineCounts[group] ?? noPolls,
+                                               fineWidth: tier.seconds, from: from, to: hourTo, held: held, kind: kind,
+                                               width: 3600).entries.filter(\.stored)
+            try write(.hour, series, hours)
+            guard dayTo > from else { return }
+            let days = HeldValues.fromBuckets(hours.filter { $0.start < dayTo }, pollCounts: hourArrays[group] ?? noPolls,
+                                              fineWidth: 3600, from: from, to: dayTo, held: held, kind: kind,
+                                              width: 86400).entries.filter(\.stored)
+            try write(.day, series, days)
         }
         let rows = try connection.statement("""
             SELECT s.id, x.ts, x.value FROM series s JOIN samples x ON x.series_id = s.id AND x.ts >= ?1 AND x.ts < ?2
@@ -205,6 +233,21 @@ public actor SeriesStore {
         }
         rows.reset()
         try flush()
+        if hourTo > from { try SQLiteRunStore.writeMeta(connection, RollupTier.hour.watermarkKey, String(hourTo)) }
+        if dayTo > from { try SQLiteRunStore.writeMeta(connection, RollupTier.day.watermarkKey, String(dayTo)) }
+    }
+
+    /// Poll counts of finer buckets summed into `tier`'s buckets in [from, to), and stored.
+    private func fold(_ counts: [String: [Int64: Int64]], into tier: RollupTier, from: Int64,
+                      to: Int64) throws -> [String: [Int64: Int64]] {
+        var folded: [String: [Int64: Int64]] = [:]
+        for (group, perBucket) in counts {
+            for (bucket, count) in perBucket where bucket >= from && bucket < to {
+                folded[group, default: [:]][tier.bucket(of: bucket), default: 0] += count
+            }
+        }
+        try writeGroupPolls(tier, folded)
+        return folded
     }
 
     /// Finer buckets into coarser ones, for the series with a stored finer bucket in the
@@ -216,11 +259,7 @@ public actor SeriesStore {
         try pollRows.bind(.text(source.rawValue), .integer(from), .integer(to))
         while try pollRows.step() { fineCounts[pollRows.text(1) ?? "", default: [:]][pollRows.int(0)] = pollRows.int(2) }
         pollRows.reset()
-        var counts: [String: [Int64: Int64]] = [:]
-        for (group, perBucket) in fineCounts {
-            for (bucket, count) in perBucket { counts[group, default: [:]][tier.bucket(of: bucket), default: 0] += count }
-        }
-        try writeGroupPolls(tier, counts)
+        _ = try fold(fineCounts, into: tier, from: from, to: to)
 
         let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to, width: source.seconds) }
         let none = HeldValues.PollCounts([:], from: from, to: to, width: source.seconds)
