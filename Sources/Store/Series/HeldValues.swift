@@ -98,17 +98,6 @@ public enum HeldValues {
         return (entries, held)
     }
 
-    /// Coarser buckets from finer ones. `rows` are the stored finer buckets (ascending); a
-    /// finer bucket without a row repeats the held value at each of its polls, which
-    /// `pollCounts` gives per finer bucket start. Returns every coarse bucket with data or a
-    /// stored row, and the value held after `to`.
-    public static func fromBuckets(_ rows: [Entry], pollCounts: [Int64: Int64], fineWidth: Int64, from: Int64, to: Int64,
-                                   held: Double?, kind: SeriesKind, width: Int64) -> (entries: [Entry], held: Double?) {
-        let counts = PollCounts(pollCounts, from: from, to: to, width: fineWidth)
-        return fromBuckets(rows, pollCounts: counts, fineWidth: fineWidth, from: from, to: to, held: held, kind: kind,
-                           width: width)
-    }
-
     /// Polls per finer bucket of a span, indexed by position: looked up once per bucket
     /// walked, so an array rather than a hash.
     public struct PollCounts: Sendable {
@@ -130,6 +119,10 @@ public enum HeldValues {
         }
     }
 
+    /// Coarser buckets from finer ones. `rows` are the stored finer buckets (ascending); a
+    /// finer bucket without a row repeats the held value at each of its polls, which
+    /// `pollCounts` gives per finer bucket start. Returns every coarse bucket with data or a
+    /// stored row, and the value held after `to`.
     public static func fromBuckets(_ rows: [Entry], pollCounts: PollCounts, fineWidth: Int64, from: Int64, to: Int64,
                                    held: Double?, kind: SeriesKind, width: Int64) -> (entries: [Entry], held: Double?) {
         var entries: [Entry] = []

@@ -68,7 +68,7 @@ public actor SeriesReader {
         let windowStart = BucketConsolidator.floor(from, step)
         let segments = try segments(tier: tier, from: windowStart, to: to)
         var polls: [String: [Int64]] = [:]
-        var pollCounts: [String: [Int64: Int64]] = [:]
+        var pollCounts: [String: HeldValues.PollCounts] = [:]
         return try series.map { series in
             var consolidator = BucketConsolidator(width: step, kind: series.kind)
             var held: Double?
@@ -85,7 +85,8 @@ public actor SeriesReader {
                     if index == 0 { held = try SeriesRows.held(connection, series.id, in: segment.tier, before: first) }
                     let key = "\(series.group)\u{0}\(segment.tier.rawValue)"
                     if pollCounts[key] == nil {
-                        pollCounts[key] = try groupPolls(series.group, segment.tier, from: first, to: segment.to)
+                        pollCounts[key] = HeldValues.PollCounts(try groupPolls(series.group, segment.tier, from: first, to: segment.to),
+                                                                from: first, to: segment.to, width: segment.tier.seconds)
                     }
                     (entries, held) = HeldValues.fromBuckets(
                         try rows(series.id, segment.tier, from: first, to: segment.to), pollCounts: pollCounts[key]!,

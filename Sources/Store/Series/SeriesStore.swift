@@ -196,17 +196,18 @@ public actor SeriesStore {
         let hourArrays = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo, width: 3600) }
         let noPolls = HeldValues.PollCounts([:], from: from, to: from, width: tier.seconds)
 
-        var current: Int64?
-        var changes: [(timestamp: Int64, value: Double?)] = []
-        func flush() throws {
-            guard let series = current else { return }
+        let rows = try connection.statement("""
+            SELECT s.id, x.ts, x.value FROM series s JOIN samples x ON x.series_id = s.id AND x.ts >= ?1 AND x.ts < ?2
+            ORDER BY s.id, x.ts
+            """)
+        try rows.bind(.integer(from), .integer(to))
+        try forEachSeries(rows, { (timestamp: $0.int(1), value: $0.optionalDouble(2)) }) { series, changes in
             let held = try SeriesRows.held(connection, series, in: .raw, before: from)
             let group = groups[series] ?? ""
             let kind = try kind(of: series)
             let entries = HeldValues.changedBuckets(polls[group] ?? [], changes: changes, held: held, kind: kind,
                                                     width: tier.seconds)
             try write(tier, series, entries)
-            changes.removeAll(keepingCapacity: true)
             guard hourTo > from else { return }
             let hours = HeldValues.fromBuckets(entries.filter { $0.start < hourTo }, pollCounts: fineCounts[group] ?? noPolls,
                                                fineWidth: tier.seconds, from: from, to: hourTo, held: held, kind: kind,
@@ -218,21 +219,6 @@ public actor SeriesStore {
                                               width: 86400).entries.filter(\.stored)
             try write(.day, series, days)
         }
-        let rows = try connection.statement("""
-            SELECT s.id, x.ts, x.value FROM series s JOIN samples x ON x.series_id = s.id AND x.ts >= ?1 AND x.ts < ?2
-            ORDER BY s.id, x.ts
-            """)
-        try rows.bind(.integer(from), .integer(to))
-        while try rows.step() {
-            let series = rows.int(0)
-            if series != current {
-                try flush()
-                current = series
-            }
-            changes.append((rows.int(1), rows.optionalDouble(2)))
-        }
-        rows.reset()
-        try flush()
         if hourTo > from { try SQLiteRunStore.writeMeta(connection, RollupTier.hour.watermarkKey, String(hourTo)) }
         if dayTo > from { try SQLiteRunStore.writeMeta(connection, RollupTier.day.watermarkKey, String(dayTo)) }
     }
@@ -263,33 +249,38 @@ public actor SeriesStore {
 
         let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to, width: source.seconds) }
         let none = HeldValues.PollCounts([:], from: from, to: to, width: source.seconds)
-        var current: Int64?
-        var rowsOfSeries: [HeldValues.Entry] = []
-        func flush() throws {
-            guard let series = current else { return }
-            let held = try SeriesRows.held(connection, series, in: source, before: from)
-            let (entries, _) = HeldValues.fromBuckets(rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
-                                                      fineWidth: source.seconds, from: from, to: to, held: held,
-                                                      kind: try kind(of: series), width: tier.seconds)
-            try write(tier, series, entries.filter(\.stored))
-            rowsOfSeries.removeAll(keepingCapacity: true)
-        }
         let rows = try connection.statement("""
             SELECT s.id, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.increase, r.live
             FROM series s JOIN \(source.table) r ON r.series_id = s.id AND r.bucket >= ?1 AND r.bucket < ?2
             ORDER BY s.id, r.bucket
             """)
         try rows.bind(.integer(from), .integer(to))
+        try forEachSeries(rows, { SeriesRows.entry($0, offset: 1) }) { series, rowsOfSeries in
+            let held = try SeriesRows.held(connection, series, in: source, before: from)
+            let (entries, _) = HeldValues.fromBuckets(rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
+                                                      fineWidth: source.seconds, from: from, to: to, held: held,
+                                                      kind: try kind(of: series), width: tier.seconds)
+            try write(tier, series, entries.filter(\.stored))
+        }
+    }
+
+    /// Steps through `rows`, whose first column is a series id and which are ordered by it,
+    /// and hands each series' rows, decoded, to `body`.
+    private func forEachSeries<Row>(_ rows: SQLiteStatement, _ decode: (SQLiteStatement) -> Row,
+                                    _ body: (Int64, [Row]) throws -> Void) throws {
+        defer { rows.reset() }
+        var current: Int64?
+        var batch: [Row] = []
         while try rows.step() {
             let series = rows.int(0)
             if series != current {
-                try flush()
+                if let current { try body(current, batch) }
                 current = series
+                batch.removeAll(keepingCapacity: true)
             }
-            rowsOfSeries.append(SeriesRows.entry(rows, offset: 1))
+            batch.append(decode(rows))
         }
-        rows.reset()
-        try flush()
+        if let current { try body(current, batch) }
     }
 
     private func write(_ tier: RollupTier, _ series: Int64, _ entries: [HeldValues.Entry]) throws {
