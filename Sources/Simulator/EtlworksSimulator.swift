@@ -323,9 +323,27 @@ public actor EtlworksSimulator {
             return .json(["total": 0])
         case ("GET", ["_sim", "truth"]):
             return truth()
+        case ("GET", ["_sim", "runs"]):
+            return runsTruth()
         default:
             return .error(404, "no such control path", path: request.path)
         }
+    }
+
+    /// Every run of every live flow as of the simulator's now (for SLA oracles in tests):
+    /// status and the queue, start and end times in epoch ms.
+    private func runsTruth() -> SimulatorResponse {
+        let now = clock.now()
+        let flows: [[String: Any]] = tenant.liveFlows.map { flow in
+            let runs: [[String: Any]] = tenant.history(flow: flow, since: nil, now: now).map { run in
+                var item: [String: Any] = ["status": run.status, "created": run.created]
+                if let started = run.started { item["started"] = started }
+                if let ended = run.ended { item["ended"] = ended }
+                return item
+            }
+            return ["id": flow.id, "name": flow.name, "tags": flow.tags, "runs": runs]
+        }
+        return .json(["now": now, "flows": flows])
     }
 
     /// Ground truth for tests: every live flow's completed runs by status, records processed

@@ -38,6 +38,10 @@ public struct FlowMetrics: Sendable, Equatable {
     public var queued: Int64 = 0
     /// Start of the oldest running run, epoch ms.
     public var oldestRunningStart: Int64?
+    /// Queue time of the oldest queued run, epoch ms.
+    public var oldestQueuedCreated: Int64?
+    /// The latest time an open run was queued or started, epoch ms.
+    public var newestOpenStart: Int64?
 
     public init(flow: FlowRecord) { self.flow = flow }
 }
@@ -52,6 +56,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var updated = 0
     /// Runs already stored as they are.
     public var unchanged = 0
+    /// The runs counted by this ingestion (those in `completed`).
+    public var completedRuns: [CompletedRun] = []
 
     public init() {}
 }
@@ -71,4 +77,24 @@ public struct HistoryCursor: Sendable, Equatable {
     public var latest: Int64?
     /// Earliest start of a run still open.
     public var oldestOpen: Int64?
+}
+
+/// A completed run as SLA windows need it: when it ended, how long it ran, how it ended.
+public struct CompletedRun: Sendable, Equatable {
+    public var flowId: Int64
+    /// End time, epoch ms (the time it was seen completed when the API gave none).
+    public var endMs: Int64
+    /// When it was queued or started, epoch ms.
+    public var startMs: Int64?
+    /// Run time, ms, when both ends are known.
+    public var durationMs: Int64?
+    public var status: RunStatus
+
+    public init(flowId: Int64, endMs: Int64, startMs: Int64?, durationMs: Int64?, status: RunStatus) {
+        self.flowId = flowId
+        self.endMs = endMs
+        self.startMs = startMs
+        self.durationMs = durationMs
+        self.status = status
+    }
 }

@@ -48,6 +48,7 @@ public actor SQLiteRunStore: RunStore {
                         try updateRun(run, state: 1, observedAt: observedAt)
                         try count(run, observedAt: observedAt)
                         summary.completed += 1
+                        summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
                     } else if state == 0, stored.status != run.status.rawValue || stored.started != run.started
                                 || stored.ended != run.ended || stored.records != run.records {
                         try updateRun(run, state: 0, observedAt: observedAt)
@@ -63,6 +64,7 @@ public actor SQLiteRunStore: RunStore {
                     if run.isCompleted {
                         try count(run, observedAt: observedAt)
                         summary.completed += 1
+                        summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
                     }
                 }
             }
@@ -88,6 +90,42 @@ public actor SQLiteRunStore: RunStore {
             WHERE audit_id = ?1
             """).run(.integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
                      .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+    }
+
+    private static func completed(_ run: FlowRun, observedAt: Int64) -> CompletedRun {
+        CompletedRun(flowId: run.flowId, endMs: run.ended ?? observedAt, startMs: run.started ?? run.created,
+                     durationMs: run.durationMilliseconds, status: run.status)
+    }
+
+    /// Completed runs that ended at or after `since` (epoch ms), in no particular order.
+    public func completedRuns(endedSince since: Int64) throws -> [CompletedRun] {
+        let statement = try connection.statement("""
+            SELECT flow_id, coalesce(ended_ms, updated_ms), coalesce(started_ms, created_ms), ended_ms - started_ms, status
+            FROM runs WHERE state = 1 AND coalesce(ended_ms, updated_ms) >= ?1
+            """)
+        try statement.bind(.integer(since))
+        return try Self.completedRuns(statement)
+    }
+
+    /// A flow's latest `limit` completed runs, newest first.
+    public func latestCompletedRuns(flowId: Int64, limit: Int) throws -> [CompletedRun] {
+        let statement = try connection.statement("""
+            SELECT flow_id, coalesce(ended_ms, updated_ms) AS end_ms, coalesce(started_ms, created_ms), ended_ms - started_ms, status
+            FROM runs WHERE flow_id = ?1 AND state = 1 ORDER BY end_ms DESC LIMIT ?2
+            """)
+        try statement.bind(.integer(flowId), .integer(Int64(limit)))
+        return try Self.completedRuns(statement)
+    }
+
+    /// Reads rows of (flow, end, start, duration, status).
+    private static func completedRuns(_ statement: SQLiteStatement) throws -> [CompletedRun] {
+        var result: [CompletedRun] = []
+        while try statement.step() {
+            result.append(CompletedRun(flowId: statement.int(0), endMs: statement.int(1), startMs: statement.optionalInt(2),
+                                       durationMs: statement.optionalInt(3).map { max(0, $0) },
+                                       status: RunStatus(rawValue: statement.text(4) ?? "") ?? .unknown))
+        }
+        return result
     }
 
     /// A flow first seen in a run is stored with the run's name until the flow list names it.
@@ -218,13 +256,19 @@ public actor SQLiteRunStore: RunStore {
             byId[id]!.lastSuccessEnd = last.optionalInt(4)
         }
         let open = try connection.statement("""
-            SELECT flow_id, status, count(*), min(started_ms) FROM runs WHERE state = 0 GROUP BY flow_id, status
+            SELECT flow_id, status, count(*), min(started_ms), min(coalesce(created_ms, started_ms)),
+                   max(coalesce(started_ms, created_ms))
+            FROM runs WHERE state = 0 GROUP BY flow_id, status
             """)
         while try open.step() {
             let id = open.int(0)
             guard byId[id] != nil else { continue }
+            if let newest = open.optionalInt(5) { byId[id]!.newestOpenStart = max(byId[id]!.newestOpenStart ?? newest, newest) }
             if open.text(1) == RunStatus.queued.rawValue {
                 byId[id]!.queued += open.int(2)
+                if let created = open.optionalInt(4) {
+                    byId[id]!.oldestQueuedCreated = min(byId[id]!.oldestQueuedCreated ?? created, created)
+                }
             } else {
                 byId[id]!.running += open.int(2)
                 if let start = open.optionalInt(3) {

@@ -104,5 +104,31 @@ enum Schema {
             PRIMARY KEY (series_id, bucket)
         ) WITHOUT ROWID;
         """,
+        // 3: SLA state. A (rule, target) has a row while its condition holds (pending or
+        // breaching), so `for` timers survive restarts; each breach is an episode.
+        """
+        CREATE INDEX runs_completed_by_end ON runs(coalesce(ended_ms, updated_ms)) WHERE state = 1;
+        CREATE TABLE sla_state (
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL,            -- flow:<id>, agent:<id> or tenant
+            phase INTEGER NOT NULL,          -- 1 pending, 2 breaching
+            since_ms INTEGER NOT NULL,       -- when the condition started holding
+            episode_id INTEGER,
+            PRIMARY KEY (rule, target)
+        ) WITHOUT ROWID;
+        CREATE TABLE sla_episodes (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL,
+            target_name TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,                  -- NULL while breaching
+            peak REAL,
+            threshold REAL
+        );
+        CREATE INDEX sla_episodes_by_target ON sla_episodes(rule, target, start_ms);
+        CREATE INDEX sla_episodes_by_end ON sla_episodes(coalesce(end_ms, 9223372036854775807));
+        """,
     ]
 }

@@ -25,17 +25,27 @@ public struct ExporterRuntime: Sendable {
         let series = try SeriesStore(path: config.storage.path)
         let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()
-        let intervals = Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0, config.poll.interval(of: $0)) })
+        let polled = Resource.allCases.filter { $0 != .schedules || config.sla.contains(where: \.needsSchedules) }
+        let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
         let client = HTTPEtlworksClient(
             configuration: ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials,
                                                timeout: config.api.timeout,
                                                maxRequestsPerSecond: config.api.maxRequestsPerSecond),
             observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
-        let context = CollectorContext(client: client, store: store, state: state, config: config)
+        let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
+        let slaStore = try SLAStateStore(path: config.storage.path)
+        let dispatcher = NotificationDispatcher(config: config.notifications, state: state,
+                                                generatorURL: "http://\(address.host):\(address.port)/sla", logger: logger)
+        let engine = SLAEngine(rules: config.sla, store: slaStore, runStore: store, state: state,
+                               alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
+                               healthPolicy: config.slaHealth, logger: logger)
+        var context = CollectorContext(client: client, store: store, state: state, config: config)
+        context.completedRuns = engine
         // Counters come from stored runs: export them before the first poll answers.
         try await context.publishFlows()
-        let collectors: [any Collector] = [
+        try await engine.start()
+        var collectors: [any Collector] = [
             ExecutionsCollector(context: context, logger: logger),
             FlowsCollector(context: context, logger: logger),
             SummaryCollector(context: context),
@@ -43,21 +53,31 @@ public struct ExporterRuntime: Sendable {
             BillingCollector(context: context),
             HealthCollector(context: context),
         ]
-        let redactor = Redactor(secrets: config.api.credentials.secrets)
+        if config.sla.contains(where: \.needsSchedules) { collectors.append(SchedulesCollector(context: context)) }
+        let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
+            if resource != .health && resource != .summary { await engine.evaluate() }
+        }
         let history = HistoryRecorder(sink: series, state: state, logger: logger)
         let polling = PollingService(collectors: collectors, state: state, intervals: config.poll, logger: logger,
-                                     clock: ContinuousClock(), redactor: redactor, history: history)
+                                     clock: ContinuousClock(), redactor: redactor, history: history,
+                                     afterPoll: config.sla.isEmpty ? nil : evaluateAfterPoll)
         let maintenance = HistoryMaintenance(store: series, recorder: history, retention: config.storage.retention,
                                              logger: logger)
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
-                                           queryLimits: config.query)
+                                           queryLimits: config.query, sla: slaStore)
         let server = Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
-        return ExporterRuntime(state: state, store: store, series: series, services: [polling, maintenance, server],
+        var services: [any Service] = [polling, maintenance]
+        if !config.sla.isEmpty || dispatcher.isEnabled {
+            services.append(SLAService(engine: engine, dispatcher: dispatcher.isEnabled ? dispatcher : nil,
+                                       interval: min(30, config.poll.executions)))
+        }
+        services.append(server)
+        return ExporterRuntime(state: state, store: store, series: series, services: services,
                                listenAddress: address)
     }
 }

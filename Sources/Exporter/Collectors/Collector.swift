@@ -19,6 +19,8 @@ public struct CollectorContext: Sendable {
     public var config: ExporterConfig
     /// The current time; injected so tests can place polls around midnight.
     public var now: @Sendable () -> Date
+    /// Receives each run when it is first stored completed (the SLA engine's windows).
+    public var completedRuns: (any CompletedRunSink)?
 
     public init(client: any EtlworksClient, store: any RunStore, state: ExporterState, config: ExporterConfig,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -34,4 +36,9 @@ public struct CollectorContext: Sendable {
         await state.setFlows(try await store.flowMetrics())
         await state.setStorage(.ok, sizeBytes: await store.sizeBytes())
     }
+}
+
+/// Something that follows completed runs as they are stored.
+public protocol CompletedRunSink: Sendable {
+    func add(_ runs: [CompletedRun]) async
 }

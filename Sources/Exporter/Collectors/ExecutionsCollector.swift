@@ -168,7 +168,9 @@ public actor ExecutionsCollector: Collector {
 
     private func ingest(_ runs: [FlowRun], now: Date) async throws -> IngestSummary {
         do {
-            return try await context.store.ingest(runs, observedAt: Int64(now.timeIntervalSince1970 * 1000))
+            let summary = try await context.store.ingest(runs, observedAt: Int64(now.timeIntervalSince1970 * 1000))
+            if !summary.completedRuns.isEmpty { await context.completedRuns?.add(summary.completedRuns) }
+            return summary
         } catch let error as StoreError {
             await context.state.setStorage(.failing(error.description))
             throw error

@@ -14,10 +14,14 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
     let clock: C
     let redactor: Redactor
     let history: HistoryRecorder?
+    /// Runs after every poll, successful or not (the SLA evaluation).
+    let afterPoll: (@Sendable (Resource) async -> Void)?
 
     public init(collectors: [any Collector], state: ExporterState, intervals: ExporterConfig.Poll, logger: Logger,
-                clock: C, redactor: Redactor, history: HistoryRecorder? = nil) {
+                clock: C, redactor: Redactor, history: HistoryRecorder? = nil,
+                afterPoll: (@Sendable (Resource) async -> Void)? = nil) {
         self.history = history
+        self.afterPoll = afterPoll
         self.collectors = collectors
         self.state = state
         self.intervals = intervals
@@ -80,6 +84,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                 }
             }
             await history?.record(after: resource, succeeded: succeeded)
+            await afterPoll?(resource)
             if resource == .executions || resource == .flows { MemoryTuning.trim() }
             let delay = PollSchedule.delay(interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
                                            unit: Double.random(in: 0..<1))

@@ -28,7 +28,7 @@ public struct ConfigLoader: Sendable {
     private static let sections: [String: Set<String>] = [
         "etlworks": ["url", "api_key", "api_key_file", "username", "password", "password_file", "timeout",
                      "max_requests_per_second", "timezone", "max_history_per_flow"],
-        "poll": ["executions", "flows", "summary", "agents", "billing", "health", "backfill"],
+        "poll": ["executions", "flows", "summary", "agents", "billing", "health", "schedules", "backfill"],
         "storage": ["path", "retention"],
         "query": ["max_points", "max_series"],
         "web": ["listen_address"],
@@ -56,6 +56,10 @@ public struct ConfigLoader: Sendable {
             return .failure(ConfigErrors([Self.syntaxIssue(error)]))
         }
         var values: [String: Value] = [:]
+        var sla = SLAConfigReader(expand: expand)
+        var rules: [SLARule] = []
+        var notifications = NotificationConfig()
+        var slaHealth = SLAHealthPolicy()
         func read(_ node: Node, key: String, keyLine: Int?) {
             guard case .scalar(let scalar) = node else {
                 issues.append(ConfigIssue(key: key, line: node.mark?.line, message: "must be a single value"))
@@ -72,9 +76,15 @@ public struct ConfigLoader: Sendable {
             }
             for (keyNode, sectionNode) in mapping {
                 let section = keyNode.string ?? ""
+                switch section {
+                case "sla": rules = sla.rules(sectionNode); continue
+                case "notifications": notifications = sla.notifications(sectionNode); continue
+                case "health": slaHealth = sla.health(sectionNode); continue
+                default: break
+                }
                 guard let allowed = Self.sections[section] else {
                     issues.append(ConfigIssue(key: section, line: keyNode.mark?.line,
-                                              message: "unknown section (expected one of \(Self.sections.keys.sorted().joined(separator: ", ")))"))
+                                              message: "unknown section (expected one of \((Self.sections.keys + ["sla", "notifications", "health"]).sorted().joined(separator: ", ")))"))
                     continue
                 }
                 if case .scalar(let scalar) = sectionNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" { continue }
@@ -111,7 +121,12 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
-        let config = build(values, issues: &issues)
+        var config = build(values, issues: &issues)
+        sla.checkWindows(pollInterval: config?.poll.executions ?? ExporterConfig.Poll().executions)
+        issues += sla.issues
+        config?.sla = rules
+        config?.notifications = notifications
+        config?.slaHealth = slaHealth
         if let config, issues.isEmpty { return .success(config) }
         return .failure(ConfigErrors(issues))
     }
@@ -262,6 +277,7 @@ public struct ConfigLoader: Sendable {
                 case .agents: poll.agents = seconds
                 case .billing: poll.billing = seconds
                 case .health: poll.health = seconds
+                case .schedules: poll.schedules = seconds
                 }
             }
         }

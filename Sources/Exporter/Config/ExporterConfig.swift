@@ -31,6 +31,7 @@ public struct ExporterConfig: Sendable {
         public var agents: Double = 60
         public var billing: Double = 3600
         public var health: Double = 30
+        public var schedules: Double = 300
         /// How far back executions are read on first start (and after an outage).
         public var backfill: Double = 7 * 86400
 
@@ -45,6 +46,7 @@ public struct ExporterConfig: Sendable {
             case .agents: return agents
             case .billing: return billing
             case .health: return health
+            case .schedules: return schedules
             }
         }
     }
@@ -82,6 +84,11 @@ public struct ExporterConfig: Sendable {
     public var query = Query()
     public var web = Web()
     public var log = Log()
+    /// SLA rules (`sla:`), evaluated after every poll.
+    public var sla: [SLARule] = []
+    public var notifications = NotificationConfig()
+    /// How breaching rules set the /health status.
+    public var slaHealth = SLAHealthPolicy()
 
     public init(api: API) {
         self.api = api
@@ -90,7 +97,7 @@ public struct ExporterConfig: Sendable {
 
 /// The resources the exporter polls, each with its own collector and interval.
 public enum Resource: String, Sendable, CaseIterable, Comparable {
-    case executions, flows, summary, agents, billing, health
+    case executions, flows, summary, agents, billing, health, schedules
 
     public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
 }

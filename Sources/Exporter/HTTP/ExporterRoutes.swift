@@ -11,9 +11,25 @@ public enum ExporterRoutes {
     /// A router serving `state`, and history from `series` when given. `apiURL` is shown in
     /// /health (it carries no secret).
     public static func router(state: ExporterState, apiURL: String, series: SeriesReader? = nil,
-                              queryLimits: ExporterConfig.Query = .init(),
+                              queryLimits: ExporterConfig.Query = .init(), sla: SLAStateStore? = nil,
                               now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router()
+        router.get("/api/v1/sla") { request, _ -> Response in
+            let onlyBreaching = QueryString.parse(request.uri.query)["state"] == "breaching"
+            return json(SLADocuments.current(await state.snapshot().sla, onlyBreaching: onlyBreaching))
+        }
+        if let sla {
+            router.get("/api/v1/sla/history") { request, _ -> Response in
+                await slaHistory(request, store: sla, now: now())
+            }
+            router.get("/sla") { _, _ -> Response in
+                let time = now().timeIntervalSince1970
+                let episodes = (try? await sla.episodes(from: Int64((time - 7 * 86400) * 1000), to: Int64.max, limit: 5000)) ?? []
+                let page = SLAPage.render(await state.snapshot().sla, episodes: episodes, now: time)
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: page)))
+            }
+        }
         if let series {
             router.get("/api/v1/series") { request, _ -> Response in
                 await seriesQuery(request, reader: series, limits: queryLimits, now: now())
@@ -74,6 +90,26 @@ public enum ExporterRoutes {
         }
     }
 
+    /// Episodes overlapping `from`..`to` (RFC 3339 or epoch seconds; default the last 7 days).
+    private static func slaHistory(_ request: Request, store: SLAStateStore, now: Date) async -> Response {
+        let parameters = QueryString.parse(request.uri.query)
+        do throws(SeriesQueryError) {
+            let to = try parameters["to"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "to") }
+                ?? Int64(now.timeIntervalSince1970)
+            let from = try parameters["from"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "from") }
+                ?? to - 7 * 86400
+            guard from < to else { throw SeriesQueryError(parameter: "from", message: "must be before to") }
+            do {
+                let episodes = try await store.episodes(from: from * 1000, to: to * 1000)
+                return json(SLADocuments.history(episodes, from: Double(from), to: Double(to)))
+            } catch {
+                return json(SLADocuments.error(String(describing: error), parameter: nil), status: .serviceUnavailable)
+            }
+        } catch {
+            return json(SLADocuments.error(error.message, parameter: error.parameter), status: .badRequest)
+        }
+    }
+
     private static func json(_ body: Data, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
     }
@@ -98,6 +134,7 @@ public enum ExporterRoutes {
         <li><a href="/-/healthy">/-/healthy</a>: liveness probe</li>
         <li><a href="/-/ready">/-/ready</a>: readiness probe</li>
         <li><a href="/api/v1/series?match=etlworks_flow_runs_total">/api/v1/series</a>: stored history (see README)</li>
+        <li><a href="/sla">/sla</a>: SLA status (JSON: <a href="/api/v1/sla">/api/v1/sla</a>, <a href="/api/v1/sla/history">/api/v1/sla/history</a>)</li>
         </ul></body></html>
         """
 }

@@ -16,7 +16,7 @@ public struct HealthReport: Sendable {
     public init(snapshot: ExporterSnapshot, apiURL: String) {
         var reasons: [(Status, String)] = []
         var resources: [String: Any] = [:]
-        for resource in Resource.allCases.sorted() {
+        for resource in snapshot.polledResources {
             let poll = snapshot.polls[resource]
             let interval = snapshot.intervals[resource] ?? 60
             var entry: [String: Any] = [
@@ -69,6 +69,16 @@ public struct HealthReport: Sendable {
             instance["version"] = info.version ?? ""
             instance["deployment_mode"] = info.deploymentMode ?? ""
         }
+        var sla: [String: Any] = ["rules": snapshot.sla.rules.count]
+        if let time = snapshot.sla.evaluatedAt { sla["evaluated_at"] = Self.iso(Date(timeIntervalSince1970: time)) }
+        let breaching = snapshot.sla.breaching
+        sla["breaching"] = breaching.map { SLADocuments.entry($0) }
+        for result in breaching {
+            let effect = snapshot.sla.healthPolicy.status(for: result.severity)
+            if effect != .pass {
+                reasons.append((effect, "SLA \(result.rule) (\(result.severity.rawValue)) breached by \(result.target.kind.rawValue) \(result.target.name)"))
+            }
+        }
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
         self.status = status
         self.reasons = reasons.map(\.1)
@@ -83,6 +93,7 @@ public struct HealthReport: Sendable {
             "storage": storage,
             "resources": resources,
             "flows": snapshot.flows.count,
+            "sla": sla,
         ]
         body = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
     }

@@ -21,6 +21,8 @@ public enum HistorySamples {
             if let up = snapshot.instanceUp { samples.append(gauge("etlworks_instance_up", [], up ? 1 : 0)) }
         case .flows:
             samples.append(gauge("etlworks_flows", [], Double(snapshot.flows.count)))
+        case .schedules:
+            break
         }
         return samples
     }

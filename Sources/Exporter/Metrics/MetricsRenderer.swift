@@ -18,7 +18,9 @@ public enum MetricsRenderer {
         writeAgents(snapshot, into: &writer)
         writeBilling(snapshot, into: &writer)
         writeTenant(snapshot, into: &writer)
+        writeSLA(snapshot, into: &writer)
         writeExporter(snapshot, into: &writer)
+        writeNotifications(snapshot, into: &writer)
         return writer.finish()
     }
 
@@ -153,7 +155,7 @@ public enum MetricsRenderer {
     private static func writeExporter(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         writer.family("etlworks_up", type: .gauge, help: "1 when the Etlworks API answered the latest poll.")
         writer.sample(.empty, snapshot.apiUp == true ? 1 : 0)
-        let resources = Resource.allCases.sorted()
+        let resources = snapshot.polledResources
         let resourceLabels = Dictionary(uniqueKeysWithValues: resources.map { ($0, LabelSet([("resource", $0.rawValue)])) })
         writer.family("etlworks_exporter_polls", type: .counter, help: "Polls of each resource by result (success or error).")
         for resource in resources {

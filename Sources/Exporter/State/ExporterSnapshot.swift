@@ -8,6 +8,12 @@ public struct ExporterSnapshot: Sendable {
     public var startedAt: Date
     public var flows: [FlowSeries] = []
     public var agents: [Agent]?
+    /// Each flow's enabled schedule, when a rule needs schedules.
+    public var schedules: [Int64: FlowSchedule]?
+    /// The latest SLA evaluation.
+    public var sla = SLASnapshot()
+    /// Delivery counts per notification receiver (`alertmanager`, `webhook:<host>`).
+    public var notifications: [String: NotificationStats] = [:]
     public var subscription: Subscription?
     public var summary: ExecutionsSummary?
     /// The window the summary covers, seconds.
@@ -27,5 +33,10 @@ public struct ExporterSnapshot: Sendable {
     public init(takenAt: Date, startedAt: Date) {
         self.takenAt = takenAt
         self.startedAt = startedAt
+    }
+
+    /// The resources this exporter polls: schedules only when a rule needs them.
+    public var polledResources: [Resource] {
+        Resource.allCases.sorted().filter { $0 != .schedules || intervals[.schedules] != nil }
     }
 }

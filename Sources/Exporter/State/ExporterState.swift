@@ -45,6 +45,19 @@ public actor ExporterState {
 
     public func setAgents(_ agents: [Agent]) { snapshotValue.agents = agents }
 
+    /// Keeps the enabled schedule of each flow (the first listed, when a flow has several).
+    public func setSchedules(_ schedules: [FlowSchedule]) {
+        var byFlow: [Int64: FlowSchedule] = [:]
+        for schedule in schedules where schedule.enabled && byFlow[schedule.flowId] == nil { byFlow[schedule.flowId] = schedule }
+        snapshotValue.schedules = byFlow
+    }
+
+    public func setSLA(_ sla: SLASnapshot) { snapshotValue.sla = sla }
+
+    public func setNotificationStats(_ stats: NotificationStats, receiver: String) {
+        snapshotValue.notifications[receiver] = stats
+    }
+
     public func setSubscription(_ subscription: Subscription) { snapshotValue.subscription = subscription }
 
     public func setSummary(_ summary: ExecutionsSummary, window: Double) {

@@ -1,0 +1,24 @@
+/// A breach as notifications carry it: started (`endsAt` nil) or resolved.
+public struct SLAAlert: Sendable, Equatable {
+    public var rule: String
+    public var severity: SLASeverity
+    public var condition: String
+    public var target: SLATarget
+    public var value: Double?
+    public var threshold: Double?
+    public var detail: String?
+    /// Epoch seconds.
+    public var startsAt: Double
+    public var endsAt: Double?
+    public var labels: [String: String]
+    public var annotations: [String: String]
+
+    public var isResolved: Bool { endsAt != nil }
+}
+
+/// Where the engine hands breaches after each evaluation. Must return at once: delivery
+/// happens elsewhere, so a slow receiver never delays polling.
+public protocol SLAAlertSink: Sendable {
+    /// `changes`: breaches that began or ended in this evaluation; `active`: every breach now.
+    func deliver(changes: [SLAAlert], active: [SLAAlert]) async
+}

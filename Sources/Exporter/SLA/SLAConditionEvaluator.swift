@@ -1,0 +1,205 @@
+import EtlworksAPI
+import Foundation
+import Store
+
+/// Measures one condition for one target. Pure apart from two caches (parsed schedules and
+/// their next firing), which only save work: the same inputs give the same measurement.
+public struct SLAConditionEvaluator: Sendable {
+    private var cadences: [String: Result<FlowCadence, CronError>] = [:]
+    private var nextFirings: [Int64: (schedule: String, after: Double, next: Double?)] = [:]
+    private var scratch: [Float] = []
+
+    public init() {}
+
+    /// nil when the target cannot be measured (no schedule for `max_duration: schedule`, no
+    /// allowance in the subscription): it then neither breaches nor exports a value.
+    public mutating func measure(_ condition: SLACondition, flow: FlowMetrics, inputs: SLAInputs) -> SLAMeasurement? {
+        let now = inputs.now
+        let id = flow.flow.id
+        let runs = inputs.runs[id]
+        switch condition {
+        case .maxDuration(let seconds):
+            guard let limit = seconds ?? inputs.schedules[id]?.expectedSeconds, limit > 0 else { return nil }
+            let running = flow.oldestRunningStart.map { max(0, now - Double($0) / 1000) }
+            let completed = flow.lastDurationSeconds
+            if let running, running > limit {
+                return SLAMeasurement(holds: true, value: running, threshold: limit,
+                                      detail: "a run has been running for \(Self.format(running))")
+            }
+            let value = [running, completed].compactMap { $0 }.max()
+            let holds = (completed ?? 0) > limit
+            return SLAMeasurement(holds: holds, value: value, threshold: limit,
+                                  detail: holds ? "the last run took \(Self.format(completed ?? 0))" : nil)
+
+        case .durationPercentile(let p, let max, let window):
+            scratch.removeAll(keepingCapacity: true)
+            runs?.durations(endedAfter: Int64(now - window), upTo: Int64(now), into: &scratch)
+            guard !scratch.isEmpty else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
+            let value = Double(Self.nearestRank(&scratch, p: p))
+            return SLAMeasurement(holds: value > max, value: value, threshold: max,
+                                  detail: "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))")
+
+        case .errorRate(let max, let window, let minRuns):
+            let counts = runs?.counts(endedAfter: Int64(now - window), upTo: Int64(now)) ?? (runs: 0, errors: 0)
+            guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
+            let ratio = Double(counts.errors) / Double(counts.runs)
+            return SLAMeasurement(holds: counts.runs >= minRuns && ratio > max, value: ratio, threshold: max,
+                                  detail: "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))")
+
+        case .maxSinceSuccess(let limit):
+            let reference = flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.evaluatingSince
+            let value = max(0, now - reference)
+            return SLAMeasurement(holds: value > limit, value: value, threshold: limit,
+                                  detail: flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
+
+        case .maxQueued(let limit):
+            let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
+            return SLAMeasurement(holds: value > limit, value: value, threshold: limit,
+                                  detail: "a run has been queued for \(Self.format(value))")
+
+        case .consecutiveFailures(let count):
+            let streak = runs?.trailingErrors() ?? 0
+            return SLAMeasurement(holds: streak >= count, value: Double(streak), threshold: Double(count),
+                                  detail: "\(streak) failed runs in a row")
+
+        case .missedSchedule(let grace):
+            guard let schedule = inputs.schedules[id]?.schedule, let cadence = cadence(schedule) else { return nil }
+            let starts = [runs?.latestStart.map(Double.init), flow.newestOpenStart.map { Double($0) / 1000 }].compactMap { $0 }
+            let last = starts.max() ?? inputs.evaluatingSince
+            guard let next = nextFiring(flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.timeZone) else {
+                return nil
+            }
+            let allowed = next + grace - last
+            let value = max(0, now - last)
+            return SLAMeasurement(holds: value > allowed, value: value, threshold: allowed,
+                                  detail: "no run started since \(Self.iso(last)); one was due by \(Self.iso(next))")
+
+        case .objective(let target, let window):
+            return Self.objective(target: target, window: window, runs: runs, now: now)
+
+        case .agentOffline, .billingUsage:
+            return nil
+        }
+    }
+
+    /// An agent's state: holds while it is offline. The value (time offline) comes from the
+    /// state machine's `since`, so that `for` counts from the first poll that saw it offline.
+    public static func measure(agentOffline hold: Double, agent: Agent) -> SLAMeasurement {
+        SLAMeasurement(holds: !agent.online, value: nil, threshold: hold, detail: agent.online ? nil : "agent is offline")
+    }
+
+    /// The tenant's billing usage against its allowance, and the usage projected to the end of
+    /// the period at the pace so far (once a tenth of the period has passed).
+    public static func measure(billing maxRatio: Double, period: SLACondition.BillingPeriod, inputs: SLAInputs) -> SLAMeasurement? {
+        guard let subscription = inputs.subscription else { return nil }
+        let used: Int64?, allowance: Int64?
+        var start: Double, end: Double
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = inputs.timeZone
+        let date = Date(timeIntervalSince1970: inputs.now)
+        switch period {
+        case .month:
+            (used, allowance) = (subscription.monthUsed, subscription.monthlyAllowance)
+            let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+            start = subscription.periodStart.map { Double($0) / 1000 } ?? monthStart.timeIntervalSince1970
+            end = subscription.periodEnd.map { Double($0) / 1000 }
+                ?? (calendar.date(byAdding: .month, value: 1, to: monthStart) ?? date).timeIntervalSince1970
+        case .day:
+            (used, allowance) = (subscription.todayUsed, subscription.dailyAllowance)
+            start = calendar.startOfDay(for: date).timeIntervalSince1970
+            end = start + 86400
+        }
+        guard let used, let allowance, allowance > 0 else { return nil }
+        let ratio = Double(used) / Double(allowance)
+        let elapsed = end > start ? (inputs.now - start) / (end - start) : 1
+        var measurement = SLAMeasurement(holds: ratio > maxRatio, value: ratio, threshold: maxRatio,
+                                         detail: "\(used) of \(allowance) records used this \(period.rawValue)")
+        if elapsed >= 0.1, elapsed < 1 {
+            let projected = ratio / elapsed
+            measurement.projectedRatio = projected
+            if projected > 1, !measurement.holds {
+                measurement.holds = true
+                let runOut = start + (end - start) * elapsed / ratio
+                measurement.detail = "at the current pace the allowance runs out on \(iso(runOut)), before the \(period.rawValue) ends"
+            }
+        }
+        return measurement
+    }
+
+    static func objective(target: Double, window: Double, runs: RunWindows.Flow?, now: Double) -> SLAMeasurement {
+        let budget = 1 - target
+        func counts(_ seconds: Double) -> (runs: Int, errors: Int) {
+            runs?.counts(endedAfter: Int64(now - seconds), upTo: Int64(now)) ?? (runs: 0, errors: 0)
+        }
+        let total = counts(window)
+        var burn: [Double?] = []
+        var byWindow: [Double: Double] = [:]
+        for (_, seconds) in SLOBurnWindows.windows {
+            let c = counts(seconds)
+            let rate = c.runs > 0 ? Double(c.errors) / Double(c.runs) / budget : nil
+            burn.append(rate)
+            if let rate { byWindow[seconds] = rate }
+        }
+        let firing = SLOBurnWindows.pairs.first { pair in
+            (byWindow[pair.long] ?? 0) > pair.factor && (byWindow[pair.short] ?? 0) > pair.factor
+        }
+        guard total.runs > 0 else {
+            var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
+            empty.burnRates = burn
+            return empty
+        }
+        let good = 1 - Double(total.errors) / Double(total.runs)
+        var measurement = SLAMeasurement(holds: good < target || firing != nil, value: good, threshold: target)
+        measurement.errorBudgetRemaining = 1 - (1 - good) / budget
+        measurement.burnRates = burn
+        if let firing {
+            measurement.detail = "error budget burning over \(factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
+        } else if good < target {
+            measurement.detail = "\(total.errors) of \(total.runs) runs failed in \(DurationText.format(window)): error budget spent"
+        }
+        return measurement
+    }
+
+    /// The nearest-rank quantile: the smallest value with at least `p` of the values at or below it.
+    static func nearestRank(_ values: inout [Float], p: Double) -> Float {
+        let rank = max(1, Int((p * Double(values.count)).rounded(.up)))
+        let index = min(values.count, rank) - 1
+        // A partial selection would do; a sort of one window is already cheap.
+        values.sort()
+        return values[index]
+    }
+
+    private mutating func cadence(_ schedule: String) -> FlowCadence? {
+        if let cached = cadences[schedule] { return try? cached.get() }
+        let parsed: Result<FlowCadence, CronError>
+        do { parsed = .success(try FlowCadence(schedule: schedule)) } catch { parsed = .failure(error) }
+        cadences[schedule] = parsed
+        return try? parsed.get()
+    }
+
+    private mutating func nextFiring(flowId: Int64, schedule: String, cadence: FlowCadence, after: Double,
+                                     timeZone: TimeZone) -> Double? {
+        if let cached = nextFirings[flowId], cached.schedule == schedule, cached.after == after { return cached.next }
+        let next = cadence.next(after: after, in: timeZone)
+        nextFirings[flowId] = (schedule, after, next)
+        return next
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds >= 1 ? DurationText.format(seconds.rounded()) : String(format: "%.3fs", seconds)
+    }
+
+    private static func percent(_ p: Double) -> String {
+        let value = p * 100
+        return value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    private static func factor(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    static func iso(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}

@@ -1,0 +1,431 @@
+import Foundation
+import Yams
+
+/// Reads the `sla:`, `notifications:` and `health:` sections. Every problem names the rule
+/// (`sla[1] orders-error-rate`), the key and the line, and all are reported at once.
+struct SLAConfigReader {
+    /// `${VAR}` expansion, shared with the rest of the configuration.
+    let expand: (String) -> ConfigLoader.Expansion
+    var issues: [ConfigIssue] = []
+    /// Windows to check against the executions poll interval once it is known.
+    var windows: [(key: String, line: Int?, seconds: Double)] = []
+
+    init(expand: @escaping (String) -> ConfigLoader.Expansion) {
+        self.expand = expand
+    }
+
+    private static let conditionKeys = ["max_duration", "duration_percentile", "error_rate", "max_since_success",
+                                        "max_queued", "consecutive_failures", "missed_schedule", "agent_offline",
+                                        "billing_usage", "objective"]
+    private static let ruleKeys: Set<String> = Set(["name", "flows", "agents", "tenant", "severity", "for", "labels",
+                                                    "annotations"] + conditionKeys)
+    private static let flowConditions: Set<String> = ["max_duration", "duration_percentile", "error_rate",
+                                                      "max_since_success", "max_queued", "consecutive_failures",
+                                                      "missed_schedule", "objective"]
+
+    // MARK: sla
+
+    mutating func rules(_ node: Node) -> [SLARule] {
+        if isNull(node) { return [] }
+        guard case .sequence(let sequence) = node else {
+            issue("sla", node, "must be a list of rules")
+            return []
+        }
+        var rules: [SLARule] = []
+        var names: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            guard let mapping = item.mapping else {
+                issue("sla[\(index)]", item, "must be a mapping with name, a target and one condition")
+                continue
+            }
+            let name = mapping["name"].flatMap { scalar($0) } ?? ""
+            let prefix = name.isEmpty ? "sla[\(index)]" : "sla[\(index)] \(name)"
+            if name.isEmpty {
+                issue(prefix + ".name", item, "is required")
+            } else if !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) || name.count > 128 {
+                issue(prefix + ".name", mapping["name"], "'\(name)' may hold only letters, digits and - _ . : (at most 128)")
+            } else if !names.insert(name).inserted {
+                issue(prefix + ".name", mapping["name"], "'\(name)' is used by an earlier rule")
+            }
+            for (key, _) in mapping where !Self.ruleKeys.contains(key.string ?? "") {
+                issue("\(prefix).\(key.string ?? "")", key, "unknown key or condition (conditions: \(Self.conditionKeys.joined(separator: ", ")))")
+            }
+            let target = self.target(mapping, prefix: prefix, node: item)
+            let conditionNodes = Self.conditionKeys.compactMap { key in mapping[key].map { (key, $0) } }
+            guard conditionNodes.count == 1, let (conditionKey, conditionNode) = conditionNodes.first else {
+                issue(prefix, item, conditionNodes.isEmpty ? "has no condition (one of \(Self.conditionKeys.joined(separator: ", ")))"
+                      : "has \(conditionNodes.count) conditions (\(conditionNodes.map(\.0).joined(separator: ", "))); give one per rule")
+                continue
+            }
+            let condition = self.condition(conditionKey, conditionNode, prefix: "\(prefix).\(conditionKey)")
+            if let target, let condition {
+                let fits: Bool
+                switch target {
+                case .flows: fits = Self.flowConditions.contains(conditionKey)
+                case .agents: fits = conditionKey == "agent_offline"
+                case .tenant: fits = conditionKey == "billing_usage"
+                }
+                if !fits {
+                    issue("\(prefix).\(conditionKey)", conditionNode,
+                          "does not apply to \(target.kind.rawValue) targets (agents take agent_offline, the tenant billing_usage, flows the rest)")
+                }
+            }
+            var severity = SLASeverity.warning
+            if let node = mapping["severity"], let text = scalar(node) {
+                if let parsed = SLASeverity(rawValue: text) { severity = parsed } else {
+                    issue("\(prefix).severity", node, "'\(text)' must be critical, warning or info")
+                }
+            }
+            let holdFor = mapping["for"].flatMap { duration($0, key: "\(prefix).for", minimum: 0) } ?? 0
+            let labels = stringMap(mapping["labels"], key: "\(prefix).labels", labelNames: true)
+            let annotations = stringMap(mapping["annotations"], key: "\(prefix).annotations", labelNames: false)
+            if let target, let condition, !name.isEmpty {
+                rules.append(SLARule(name: name, target: target, condition: condition, severity: severity, holdFor: holdFor,
+                                     labels: labels, annotations: annotations))
+            }
+        }
+        return rules
+    }
+
+    private mutating func target(_ mapping: Node.Mapping, prefix: String, node: Node) -> SLATargetSelector? {
+        let given = ["flows", "agents", "tenant"].filter { mapping[$0] != nil }
+        guard given.count <= 1 else {
+            issue(prefix, node, "names \(given.joined(separator: " and ")); give one target")
+            return nil
+        }
+        if let agents = mapping["agents"] {
+            guard let entries = agents.mapping else {
+                issue("\(prefix).agents", agents, "must be a mapping such as {names: [\"*\"]}")
+                return nil
+            }
+            for (key, _) in entries where key.string != "names" { issue("\(prefix).agents.\(key.string ?? "")", key, "unknown key (expected names)") }
+            let patterns = entries["names"].map { globs($0, key: "\(prefix).agents.names") } ?? [try! Glob("*")]
+            return .agents(patterns)
+        }
+        if let tenant = mapping["tenant"] {
+            guard scalar(tenant) == "true" else {
+                issue("\(prefix).tenant", tenant, "must be true")
+                return nil
+            }
+            return .tenant
+        }
+        var selector = FlowSelector()
+        if let flows = mapping["flows"], !isNull(flows) {
+            guard let entries = flows.mapping else {
+                issue("\(prefix).flows", flows, "must be a mapping of ids, names and tags")
+                return nil
+            }
+            for (key, value) in entries {
+                let sub = "\(prefix).flows.\(key.string ?? "")"
+                switch key.string {
+                case "ids":
+                    for item in list(value, key: sub) {
+                        if let text = scalar(item), let id = Int64(text) { selector.ids.insert(id) } else {
+                            issue(sub, item, "'\(scalar(item) ?? "")' is not a flow id")
+                        }
+                    }
+                case "names": selector.names = globs(value, key: sub)
+                case "tags": selector.tags = Set(list(value, key: sub).compactMap { scalar($0) })
+                default: issue(sub, key, "unknown key (expected ids, names, tags)")
+                }
+            }
+        }
+        return .flows(selector)
+    }
+
+    private mutating func condition(_ key: String, _ node: Node, prefix: String) -> SLACondition? {
+        switch key {
+        case "max_duration":
+            if scalar(node) == "schedule" { return .maxDuration(seconds: nil) }
+            return duration(node, key: prefix, minimum: 1).map { .maxDuration(seconds: $0) }
+        case "max_since_success":
+            return duration(node, key: prefix, minimum: 1).map { .maxSinceSuccess(seconds: $0) }
+        case "max_queued":
+            return duration(node, key: prefix, minimum: 1).map { .maxQueued(seconds: $0) }
+        case "consecutive_failures":
+            guard let text = scalar(node), let count = Int(text), count >= 1, count <= 10_000 else {
+                issue(prefix, node, "must be a whole number from 1 to 10000")
+                return nil
+            }
+            return .consecutiveFailures(count)
+        default:
+            break
+        }
+        let allowed: [String: Set<String>] = [
+            "duration_percentile": ["p", "max", "window"], "error_rate": ["max", "window", "min_runs"],
+            "missed_schedule": ["grace"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
+            "objective": ["target", "window"],
+        ]
+        guard let fields = node.mapping else {
+            issue(prefix, node, "must be a mapping of \(allowed[key, default: []].sorted().joined(separator: ", "))")
+            return nil
+        }
+        for (field, _) in fields where !allowed[key, default: []].contains(field.string ?? "") {
+            issue("\(prefix).\(field.string ?? "")", field, "unknown key (expected \(allowed[key, default: []].sorted().joined(separator: ", ")))")
+        }
+        func required(_ name: String) -> Node? {
+            if let value = fields[name] { return value }
+            issue("\(prefix).\(name)", node, "is required")
+            return nil
+        }
+        func window(default seconds: Double) -> Double? {
+            guard let node = fields["window"] else {
+                windows.append(("\(prefix).window", node.mark?.line, seconds))
+                return seconds
+            }
+            guard let value = duration(node, key: "\(prefix).window", minimum: 1) else { return nil }
+            windows.append(("\(prefix).window", node.mark?.line, value))
+            return value
+        }
+        switch key {
+        case "duration_percentile":
+            let p = required("p").flatMap { number($0, key: "\(prefix).p", open: 0...1, inclusive: false) }
+            let max = required("max").flatMap { duration($0, key: "\(prefix).max", minimum: 0.001) }
+            let window = window(default: 86400)
+            guard let p, let max, let window else { return nil }
+            return .durationPercentile(p: p, max: max, window: window)
+        case "error_rate":
+            let max = required("max").flatMap { number($0, key: "\(prefix).max", open: 0...1, inclusive: true) }
+            let window = window(default: 86400)
+            var minRuns = 1
+            if let node = fields["min_runs"] {
+                if let text = scalar(node), let count = Int(text), count >= 1 { minRuns = count } else {
+                    issue("\(prefix).min_runs", node, "must be a whole number of at least 1")
+                }
+            }
+            guard let max, let window else { return nil }
+            return .errorRate(max: max, window: window, minRuns: minRuns)
+        case "missed_schedule":
+            let grace = fields["grace"].map { duration($0, key: "\(prefix).grace", minimum: 0) } ?? 300
+            return grace.map { .missedSchedule(grace: $0) }
+        case "agent_offline":
+            let hold = fields["for"].map { duration($0, key: "\(prefix).for", minimum: 0) } ?? 0
+            return hold.map { .agentOffline(for: $0) }
+        case "billing_usage":
+            let ratio = fields["max_ratio"].map { number($0, key: "\(prefix).max_ratio", open: 0...10, inclusive: true) } ?? 0.9
+            var period = SLACondition.BillingPeriod.month
+            if let node = fields["period"] {
+                if let parsed = scalar(node).flatMap(SLACondition.BillingPeriod.init(rawValue:)) { period = parsed } else {
+                    issue("\(prefix).period", node, "'\(scalar(node) ?? "")' must be month or day")
+                }
+            }
+            guard let ratio, ratio > 0 else {
+                if ratio == 0 { issue("\(prefix).max_ratio", fields["max_ratio"], "must be above 0") }
+                return nil
+            }
+            return .billingUsage(maxRatio: ratio, period: period)
+        case "objective":
+            let target = required("target").flatMap { number($0, key: "\(prefix).target", open: 0...1, inclusive: false) }
+            let window = window(default: 30 * 86400)
+            guard let target, let window else { return nil }
+            return .objective(target: target, window: window)
+        default:
+            return nil
+        }
+    }
+
+    /// Checks every rule window against the executions poll interval (a shorter window would
+    /// be judged on a single poll or none).
+    mutating func checkWindows(pollInterval: Double) {
+        for window in windows where window.seconds < pollInterval {
+            issues.append(ConfigIssue(key: window.key, line: window.line,
+                                      message: "window \(DurationText.format(window.seconds)) is shorter than poll.executions (\(DurationText.format(pollInterval)))"))
+        }
+    }
+
+    // MARK: notifications
+
+    mutating func notifications(_ node: Node) -> NotificationConfig {
+        var config = NotificationConfig()
+        if isNull(node) { return config }
+        guard let mapping = node.mapping else {
+            issue("notifications", node, "must be a mapping of alertmanager, webhooks, queue_capacity")
+            return config
+        }
+        for (key, value) in mapping {
+            switch key.string {
+            case "alertmanager":
+                guard let fields = value.mapping else {
+                    issue("notifications.alertmanager", value, "must be a mapping such as {url: http://127.0.0.1:9093}")
+                    continue
+                }
+                for (field, _) in fields where !["url", "resend_interval", "timeout"].contains(field.string ?? "") {
+                    issue("notifications.alertmanager.\(field.string ?? "")", field, "unknown key (expected url, resend_interval, timeout)")
+                }
+                guard let url = url(fields["url"], key: "notifications.alertmanager.url", parent: value) else { continue }
+                var alertmanager = NotificationConfig.Alertmanager(url: url)
+                if let node = fields["resend_interval"], let seconds = duration(node, key: "notifications.alertmanager.resend_interval", minimum: 1) {
+                    alertmanager.resendInterval = seconds
+                }
+                if let node = fields["timeout"], let seconds = duration(node, key: "notifications.alertmanager.timeout", minimum: 0.1) {
+                    alertmanager.timeout = seconds
+                }
+                config.alertmanager = alertmanager
+            case "webhooks":
+                for (index, item) in list(value, key: "notifications.webhooks").enumerated() {
+                    let prefix = "notifications.webhooks[\(index)]"
+                    guard let fields = item.mapping else {
+                        issue(prefix, item, "must be a mapping such as {url: https://…, secret: ${SECRET}}")
+                        continue
+                    }
+                    for (field, _) in fields where !["url", "secret", "timeout", "max_attempts"].contains(field.string ?? "") {
+                        issue("\(prefix).\(field.string ?? "")", field, "unknown key (expected url, secret, timeout, max_attempts)")
+                    }
+                    guard let url = url(fields["url"], key: "\(prefix).url", parent: item) else { continue }
+                    var webhook = NotificationConfig.Webhook(url: url)
+                    if let node = fields["secret"] {
+                        let secret = scalar(node) ?? ""
+                        if secret.isEmpty { issue("\(prefix).secret", node, "is empty (is the variable set?)") } else { webhook.secret = secret }
+                    }
+                    if let node = fields["timeout"], let seconds = duration(node, key: "\(prefix).timeout", minimum: 0.1) { webhook.timeout = seconds }
+                    if let node = fields["max_attempts"] {
+                        if let text = scalar(node), let count = Int(text), (1...100).contains(count) { webhook.maxAttempts = count } else {
+                            issue("\(prefix).max_attempts", node, "must be a whole number from 1 to 100")
+                        }
+                    }
+                    config.webhooks.append(webhook)
+                }
+            case "queue_capacity":
+                if let text = scalar(value), let count = Int(text), (1...1_000_000).contains(count) { config.queueCapacity = count } else {
+                    issue("notifications.queue_capacity", value, "must be a whole number from 1 to 1000000")
+                }
+            default:
+                issue("notifications.\(key.string ?? "")", key, "unknown key (expected alertmanager, webhooks, queue_capacity)")
+            }
+        }
+        return config
+    }
+
+    // MARK: health
+
+    mutating func health(_ node: Node) -> SLAHealthPolicy {
+        var policy = SLAHealthPolicy()
+        if isNull(node) { return policy }
+        guard let mapping = node.mapping else {
+            issue("health", node, "must be a mapping of sla_critical, sla_warning, sla_info")
+            return policy
+        }
+        for (key, value) in mapping {
+            let name = "health.\(key.string ?? "")"
+            guard ["sla_critical", "sla_warning", "sla_info"].contains(key.string ?? "") else {
+                issue(name, key, "unknown key (expected sla_critical, sla_warning, sla_info)")
+                continue
+            }
+            let text = scalar(value) ?? ""
+            let status: HealthReport.Status
+            switch text {
+            case "fail": status = .fail
+            case "warn": status = .warn
+            case "ok", "pass": status = .pass
+            default:
+                issue(name, value, "'\(text)' must be fail, warn or ok")
+                continue
+            }
+            switch key.string {
+            case "sla_critical": policy.critical = status
+            case "sla_warning": policy.warning = status
+            default: policy.info = status
+            }
+        }
+        return policy
+    }
+
+    // MARK: Values
+
+    private mutating func issue(_ key: String, _ node: Node?, _ message: String) {
+        issues.append(ConfigIssue(key: key, line: node?.mark?.line, message: message))
+    }
+
+    private func isNull(_ node: Node) -> Bool {
+        if case .scalar(let scalar) = node { return scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" }
+        return false
+    }
+
+    /// A scalar after `${VAR}` expansion; nil (with an issue) for anything else.
+    private mutating func scalar(_ node: Node) -> String? {
+        guard case .scalar(let scalar) = node else { return nil }
+        switch expand(scalar.string) {
+        case .value(let text): return text
+        case .problem(let message):
+            issue("(value)", node, message)
+            return nil
+        }
+    }
+
+    private mutating func list(_ node: Node, key: String) -> [Node] {
+        if case .sequence(let sequence) = node { return Array(sequence) }
+        if case .scalar = node, !isNull(node) { return [node] }
+        issue(key, node, "must be a list")
+        return []
+    }
+
+    private mutating func globs(_ node: Node, key: String) -> [Glob] {
+        list(node, key: key).compactMap { item -> Glob? in
+            guard let text = scalar(item) else {
+                issue(key, item, "must be a list of name patterns")
+                return nil
+            }
+            do { return try Glob(text) } catch {
+                issue(key, item, String(describing: error))
+                return nil
+            }
+        }
+    }
+
+    private mutating func duration(_ node: Node, key: String, minimum: Double) -> Double? {
+        guard let text = scalar(node), let seconds = DurationText.seconds(text) else {
+            issue(key, node, "'\(node.string ?? "")' is not a duration (use e.g. 30s, 5m, 1h, 7d)")
+            return nil
+        }
+        guard seconds >= minimum, seconds <= 10 * 365 * 86400 else {
+            issue(key, node, "\(text) must be at least \(DurationText.format(minimum)) and at most 10y")
+            return nil
+        }
+        return seconds
+    }
+
+    private mutating func number(_ node: Node, key: String, open range: ClosedRange<Double>, inclusive: Bool) -> Double? {
+        guard let text = scalar(node), let value = Double(text), value.isFinite else {
+            issue(key, node, "'\(node.string ?? "")' is not a number")
+            return nil
+        }
+        let inside = inclusive ? range.contains(value) : value > range.lowerBound && value < range.upperBound
+        guard inside else {
+            let bounds = inclusive ? "[\(range.lowerBound), \(range.upperBound)]" : "(\(range.lowerBound), \(range.upperBound))"
+            issue(key, node, "\(text) is outside \(bounds)")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func url(_ node: Node?, key: String, parent: Node) -> URL? {
+        guard let node else {
+            issue(key, parent, "is required")
+            return nil
+        }
+        guard let text = scalar(node), let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              ["http", "https"].contains(scheme), url.host?.isEmpty == false else {
+            issue(key, node, "is not an http(s) URL")
+            return nil
+        }
+        return url
+    }
+
+    private mutating func stringMap(_ node: Node?, key: String, labelNames: Bool) -> [String: String] {
+        guard let node, !isNull(node) else { return [:] }
+        guard let mapping = node.mapping else {
+            issue(key, node, "must be a mapping of names to values")
+            return [:]
+        }
+        var result: [String: String] = [:]
+        for (name, value) in mapping {
+            let text = name.string ?? ""
+            if labelNames, text.isEmpty || text.first!.isNumber || !text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+                issue("\(key).\(text)", name, "'\(text)' is not a valid label name")
+                continue
+            }
+            result[text] = scalar(value) ?? ""
+        }
+        return result
+    }
+}

@@ -1,0 +1,39 @@
+import Logging
+import ServiceLifecycle
+
+/// Evaluates the SLA rules on a timer (besides after every poll), so that time-based
+/// conditions (freshness, a missed schedule, a long run) breach even when nothing is polled,
+/// and delivers notifications.
+public struct SLAService: Service {
+    let engine: SLAEngine
+    let dispatcher: NotificationDispatcher?
+    /// Seconds between evaluations.
+    let interval: Double
+
+    public init(engine: SLAEngine, dispatcher: NotificationDispatcher?, interval: Double) {
+        self.engine = engine
+        self.dispatcher = dispatcher
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        await engine.evaluate()
+                        try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+                    }
+                }
+                if let dispatcher {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await dispatcher.tick()
+                            try? await Task.sleep(for: .milliseconds(500))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

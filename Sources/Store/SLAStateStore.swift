@@ -1,0 +1,152 @@
+import Foundation
+
+/// A stored (rule, target) whose condition holds: pending or breaching.
+public struct StoredSLAState: Sendable, Equatable {
+    public var rule: String
+    public var target: String
+    /// 1 pending, 2 breaching.
+    public var phase: Int
+    public var sinceMs: Int64
+    public var episodeId: Int64?
+
+    public init(rule: String, target: String, phase: Int, sinceMs: Int64, episodeId: Int64?) {
+        self.rule = rule
+        self.target = target
+        self.phase = phase
+        self.sinceMs = sinceMs
+        self.episodeId = episodeId
+    }
+}
+
+/// One breach of a rule by a target, from its start to its end (nil while it lasts).
+public struct SLAEpisode: Sendable, Equatable {
+    public var id: Int64
+    public var rule: String
+    public var target: String
+    public var targetName: String
+    public var severity: String
+    public var startMs: Int64
+    public var endMs: Int64?
+    public var peak: Double?
+    public var threshold: Double?
+
+    public init(id: Int64, rule: String, target: String, targetName: String, severity: String, startMs: Int64,
+                endMs: Int64?, peak: Double?, threshold: Double?) {
+        self.id = id
+        self.rule = rule
+        self.target = target
+        self.targetName = targetName
+        self.severity = severity
+        self.startMs = startMs
+        self.endMs = endMs
+        self.peak = peak
+        self.threshold = threshold
+    }
+}
+
+/// What one evaluation changed, written in one transaction.
+public struct SLAStateChanges: Sendable {
+    /// States to write (insert or replace).
+    public var upserts: [StoredSLAState] = []
+    /// (rule, target) pairs back to ok.
+    public var deletions: [(rule: String, target: String)] = []
+    /// Breaches that began: inserted, their ids filled into the matching upsert.
+    public var opened: [SLAEpisode] = []
+    /// Episodes that ended or reached a new peak.
+    public var updated: [(id: Int64, endMs: Int64?, peak: Double?)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { upserts.isEmpty && deletions.isEmpty && opened.isEmpty && updated.isEmpty }
+}
+
+/// SLA states and episodes in the exporter's database, on a connection of their own.
+public actor SLAStateStore {
+    private let connection: SQLiteConnection
+
+    public init(path: String) throws {
+        connection = try DatabaseFile.open(path: path)
+    }
+
+    public func close() { connection.close() }
+
+    public func states() throws -> [StoredSLAState] {
+        let statement = try connection.statement("SELECT rule, target, phase, since_ms, episode_id FROM sla_state")
+        var result: [StoredSLAState] = []
+        while try statement.step() {
+            result.append(StoredSLAState(rule: statement.text(0) ?? "", target: statement.text(1) ?? "",
+                                         phase: Int(statement.int(2)), sinceMs: statement.int(3),
+                                         episodeId: statement.optionalInt(4)))
+        }
+        return result
+    }
+
+    /// Episodes that were still breaching at or after `from` and began before `to`, oldest first.
+    public func episodes(from: Int64, to: Int64, limit: Int = 100_000) throws -> [SLAEpisode] {
+        let statement = try connection.statement("""
+            SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold FROM sla_episodes
+            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 ORDER BY start_ms, id LIMIT ?3
+            """)
+        try statement.bind(.integer(from), .integer(to), .integer(Int64(limit)))
+        var result: [SLAEpisode] = []
+        while try statement.step() {
+            result.append(SLAEpisode(id: statement.int(0), rule: statement.text(1) ?? "", target: statement.text(2) ?? "",
+                                     targetName: statement.text(3) ?? "", severity: statement.text(4) ?? "",
+                                     startMs: statement.int(5), endMs: statement.optionalInt(6),
+                                     peak: statement.optionalDouble(7), threshold: statement.optionalDouble(8)))
+        }
+        return result
+    }
+
+    /// Breaches ever recorded per rule and target.
+    public func episodeCounts() throws -> [String: [String: Int64]] {
+        let statement = try connection.statement("SELECT rule, target, count(*) FROM sla_episodes GROUP BY rule, target")
+        var result: [String: [String: Int64]] = [:]
+        while try statement.step() {
+            result[statement.text(0) ?? "", default: [:]][statement.text(1) ?? ""] = statement.int(2)
+        }
+        return result
+    }
+
+    /// Writes one evaluation's changes atomically; returns the ids of the opened episodes, in order.
+    public func apply(_ changes: SLAStateChanges) throws -> [Int64] {
+        guard !changes.isEmpty else { return [] }
+        return try connection.transaction {
+            var ids: [Int64] = []
+            let insertEpisode = try connection.statement("""
+                INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold)
+                VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7) RETURNING id
+                """)
+            for episode in changes.opened {
+                try insertEpisode.bind(.text(episode.rule), .text(episode.target), .text(episode.targetName),
+                                       .text(episode.severity), .integer(episode.startMs), Self.real(episode.peak),
+                                       Self.real(episode.threshold))
+                _ = try insertEpisode.step()
+                ids.append(insertEpisode.int(0))
+                insertEpisode.reset()
+            }
+            let update = try connection.statement("UPDATE sla_episodes SET end_ms = coalesce(?2, end_ms), peak = ?3 WHERE id = ?1")
+            for change in changes.updated {
+                try update.run(.integer(change.id), .optional(change.endMs), Self.real(change.peak))
+            }
+            let delete = try connection.statement("DELETE FROM sla_state WHERE rule = ?1 AND target = ?2")
+            for pair in changes.deletions { try delete.run(.text(pair.rule), .text(pair.target)) }
+            let upsert = try connection.statement("""
+                INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                """)
+            for state in changes.upserts {
+                // A state opened in this transaction takes its episode's new id.
+                let episode = state.episodeId ?? changes.opened.firstIndex { $0.rule == state.rule && $0.target == state.target }
+                    .map { ids[$0] }
+                try upsert.run(.text(state.rule), .text(state.target), .integer(Int64(state.phase)), .integer(state.sinceMs),
+                               .optional(episode))
+            }
+            return ids
+        }
+    }
+
+    private static func real(_ value: Double?) -> SQLiteValue {
+        guard let value, value.isFinite else { return .null }
+        return .real(value)
+    }
+}
