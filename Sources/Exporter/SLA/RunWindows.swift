@@ -2,26 +2,27 @@ import EtlworksAPI
 import Store
 
 /// Each flow's recent completed runs, ordered by end time, kept in memory so that 20 rules
-/// over 2,000 flows evaluate in milliseconds. Columns are compact (13 bytes a run plus a
-/// running error count); window queries binary-search the start and read prefix sums.
+/// over 2,000 flows evaluate in milliseconds. Columns are compact (17 bytes a run with the
+/// running error count); window queries binary-search the bounds and read prefix sums.
+/// A window (from, to] is compared in whole milliseconds.
 public struct RunWindows: Sendable {
     /// One flow's runs, sorted by `ends`.
     public struct Flow: Sendable {
-        /// End times, epoch seconds.
+        /// End times, epoch ms.
         var ends: [Int64] = []
         /// Run times in seconds; NaN when unknown.
         var durations: [Float] = []
         var statuses: [RunStatus] = []
         /// `errorsBefore[i]`: error runs among the first i (one longer than `ends`).
         var errorsBefore: [Int32] = [0]
-        /// The latest time a completed run was queued or started, epoch seconds.
-        public var latestStart: Int64?
+        /// The latest time a completed run was started (or queued, without a start), epoch ms.
+        public var latestStartMs: Int64?
 
         public var count: Int { ends.count }
 
         mutating func insert(_ run: CompletedRun) {
-            let end = run.endMs / 1000
-            if let start = run.startMs.map({ $0 / 1000 }) { latestStart = max(latestStart ?? start, start) }
+            let end = run.endMs
+            if let start = run.startMs { latestStartMs = max(latestStartMs ?? start, start) }
             let duration = run.durationMs.map { Float(Double($0) / 1000) } ?? .nan
             var index = ends.count
             if let last = ends.last, last > end { index = Self.firstIndex(ends, atOrAfter: end + 1) }
@@ -37,12 +38,11 @@ public struct RunWindows: Sendable {
 
         /// Whether a run ending at this instant (epoch ms) is held.
         func contains(endMs: Int64) -> Bool {
-            let end = endMs / 1000
-            let index = Self.firstIndex(ends, atOrAfter: end)
-            return index < ends.count && ends[index] == end
+            let index = Self.firstIndex(ends, atOrAfter: endMs)
+            return index < ends.count && ends[index] == endMs
         }
 
-        /// Drops runs that ended before `cutoff`, keeping at least the latest `keep`.
+        /// Drops runs that ended before `cutoff` (epoch ms), keeping at least the latest `keep`.
         mutating func prune(before cutoff: Int64, keep: Int) {
             let drop = min(Self.firstIndex(ends, atOrAfter: cutoff), max(0, ends.count - keep))
             guard drop > 0 else { return }
@@ -53,7 +53,7 @@ public struct RunWindows: Sendable {
             errorsBefore = errorsBefore[drop...].map { $0 - base }
         }
 
-        /// Runs that ended in (from, to]: how many, and how many failed.
+        /// Runs that ended in (from, to] (epoch ms): how many, and how many failed.
         public func counts(endedAfter from: Int64, upTo to: Int64) -> (runs: Int, errors: Int) {
             let lower = Self.firstIndex(ends, atOrAfter: from + 1)
             let upper = Self.firstIndex(ends, atOrAfter: to + 1)
@@ -82,13 +82,6 @@ public struct RunWindows: Sendable {
             return streak
         }
 
-        /// The latest completed run: its end and run time.
-        public var last: (end: Int64, duration: Double?)? {
-            guard let end = ends.last else { return nil }
-            let duration = durations[durations.count - 1]
-            return (end, duration.isNaN ? nil : Double(duration))
-        }
-
         static func firstIndex(_ values: [Int64], atOrAfter value: Int64) -> Int {
             var low = 0, high = values.count
             while low < high {
@@ -115,15 +108,15 @@ public struct RunWindows: Sendable {
     }
 
     public mutating func prune(now: Double) {
-        let cutoff = Int64(now - horizon)
+        let cutoff = Int64((now - horizon) * 1000)
         for id in Array(flows.keys) { flows[id]!.prune(before: cutoff, keep: keepLatest) }
     }
 
     public subscript(flowId: Int64) -> Flow? { flows[flowId] }
 
     /// Records that a run of the flow was queued or started at this time.
-    public mutating func noteStart(flowId: Int64, epochSeconds: Int64) {
-        flows[flowId, default: Flow()].latestStart = max(flows[flowId]?.latestStart ?? epochSeconds, epochSeconds)
+    public mutating func noteStart(flowId: Int64, epochMs: Int64) {
+        flows[flowId, default: Flow()].latestStartMs = max(flows[flowId]?.latestStartMs ?? epochMs, epochMs)
     }
 
     /// Runs held, for memory accounting.

@@ -33,14 +33,14 @@ public struct SLAConditionEvaluator: Sendable {
 
         case .durationPercentile(let p, let max, let window):
             scratch.removeAll(keepingCapacity: true)
-            runs?.durations(endedAfter: Int64(now - window), upTo: Int64(now), into: &scratch)
+            runs?.durations(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now), into: &scratch)
             guard !scratch.isEmpty else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
             let value = Double(Self.nearestRank(&scratch, p: p))
             return SLAMeasurement(holds: value > max, value: value, threshold: max,
                                   detail: "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))")
 
         case .errorRate(let max, let window, let minRuns):
-            let counts = runs?.counts(endedAfter: Int64(now - window), upTo: Int64(now)) ?? (runs: 0, errors: 0)
+            let counts = runs?.counts(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now)) ?? (runs: 0, errors: 0)
             guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
             let ratio = Double(counts.errors) / Double(counts.runs)
             return SLAMeasurement(holds: counts.runs >= minRuns && ratio > max, value: ratio, threshold: max,
@@ -64,7 +64,7 @@ public struct SLAConditionEvaluator: Sendable {
 
         case .missedSchedule(let grace):
             guard let schedule = inputs.schedules[id]?.schedule, let cadence = cadence(schedule) else { return nil }
-            let starts = [runs?.latestStart.map(Double.init), flow.newestOpenStart.map { Double($0) / 1000 }].compactMap { $0 }
+            let starts = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0.map { Double($0) / 1000 } }
             let last = starts.max() ?? inputs.evaluatingSince
             guard let next = nextFiring(flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.timeZone) else {
                 return nil
@@ -129,7 +129,7 @@ public struct SLAConditionEvaluator: Sendable {
     static func objective(target: Double, window: Double, runs: RunWindows.Flow?, now: Double) -> SLAMeasurement {
         let budget = 1 - target
         func counts(_ seconds: Double) -> (runs: Int, errors: Int) {
-            runs?.counts(endedAfter: Int64(now - seconds), upTo: Int64(now)) ?? (runs: 0, errors: 0)
+            runs?.counts(endedAfter: ms(now) - ms(seconds), upTo: ms(now)) ?? (runs: 0, errors: 0)
         }
         let total = counts(window)
         var burn: [Double?] = []
@@ -184,6 +184,10 @@ public struct SLAConditionEvaluator: Sendable {
         nextFirings[flowId] = (schedule, after, next)
         return next
     }
+
+    /// Seconds to whole milliseconds: windows are compared in integers, so that their bounds
+    /// do not depend on floating-point rounding.
+    static func ms(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
 
     static func format(_ seconds: Double) -> String {
         seconds >= 1 ? DurationText.format(seconds.rounded()) : String(format: "%.3fs", seconds)

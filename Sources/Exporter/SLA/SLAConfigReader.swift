@@ -271,12 +271,15 @@ struct SLAConfigReader {
                     for (field, _) in fields where !["url", "secret", "timeout", "max_attempts"].contains(field.string ?? "") {
                         issue("\(prefix).\(field.string ?? "")", field, "unknown key (expected url, secret, timeout, max_attempts)")
                     }
-                    guard let url = url(fields["url"], key: "\(prefix).url", parent: item) else { continue }
-                    var webhook = NotificationConfig.Webhook(url: url)
+                    let url = url(fields["url"], key: "\(prefix).url", parent: item)
+                    var secret: String?
                     if let node = fields["secret"] {
-                        let secret = scalar(node) ?? ""
-                        if secret.isEmpty { issue("\(prefix).secret", node, "is empty (is the variable set?)") } else { webhook.secret = secret }
+                        secret = scalar(node) ?? ""
+                        if secret?.isEmpty == true { issue("\(prefix).secret", node, "is empty (is the variable set?)") }
                     }
+                    guard let url else { continue }
+                    var webhook = NotificationConfig.Webhook(url: url)
+                    webhook.secret = secret?.isEmpty == false ? secret : nil
                     if let node = fields["timeout"], let seconds = duration(node, key: "\(prefix).timeout", minimum: 0.1) { webhook.timeout = seconds }
                     if let node = fields["max_attempts"] {
                         if let text = scalar(node), let count = Int(text), (1...100).contains(count) { webhook.maxAttempts = count } else {

@@ -40,7 +40,11 @@ public enum SLADocuments {
             "results": results.map(entry),
             "breaching": snapshot.breaching.count,
         ]
-        if let time = snapshot.evaluatedAt { object["evaluated_at"] = iso(time) }
+        if let time = snapshot.evaluatedAt {
+            object["evaluated_at"] = iso(time)
+            // Exact, so that a check can recompute the same windows.
+            object["evaluated_at_seconds"] = time
+        }
         return serialize(object)
     }
 

@@ -90,7 +90,7 @@ public actor SLAEngine: CompletedRunSink {
         }
         if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
             for (flowId, cursor) in try await runStore.historyCursors() {
-                if let latest = cursor.latest { windows.noteStart(flowId: flowId, epochSeconds: latest / 1000) }
+                if let latest = cursor.latest { windows.noteStart(flowId: flowId, epochMs: latest) }
             }
         }
         lastPrune = now
@@ -106,6 +106,8 @@ public actor SLAEngine: CompletedRunSink {
     public func evaluate(now: Double = Date().timeIntervalSince1970) async -> SLASnapshot {
         guard started else { return SLASnapshot() }
         let clockStart = ContinuousClock.now
+        // Whole milliseconds, as run times are: /api/v1/sla can then state the instant exactly.
+        let now = (now * 1000).rounded(.down) / 1000
         if now - lastPrune > 600 {
             windows.prune(now: now)
             lastPrune = now
