@@ -12,6 +12,9 @@ public protocol RunStore: Sendable {
     func replaceFlows(_ flows: [Flow], removeMissing: Bool) async throws -> Int
     /// Metrics of every flow not deleted.
     func flowMetrics() async throws -> [FlowMetrics]
+    /// The same, numbered in the order of reading: two collectors publishing concurrently
+    /// can then keep the newer read instead of whichever arrives last.
+    func numberedFlowMetrics() async throws -> (sequence: Int64, flows: [FlowMetrics])
     /// Open runs queued (or, without a queue time, started) before `cutoff`, oldest first.
     func openRuns(referencedBefore cutoff: Int64, limit: Int) async throws -> [OpenRun]
     /// Marks an open run the API no longer knows as abandoned: no longer open, never counted.

@@ -223,6 +223,14 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
+    private var metricsReads: Int64 = 0
+
+    public func numberedFlowMetrics() throws -> (sequence: Int64, flows: [FlowMetrics]) {
+        let flows = try flowMetrics()
+        metricsReads += 1
+        return (metricsReads, flows)
+    }
+
     public func flowMetrics() throws -> [FlowMetrics] {
         var byId: [Int64: FlowMetrics] = [:]
         let flows = try connection.statement("SELECT id, name, flow_type, tags FROM flows WHERE deleted = 0")

@@ -33,7 +33,8 @@ public struct CollectorContext: Sendable {
 
     /// Re-reads flow metrics from the store into the live state.
     func publishFlows() async throws {
-        await state.setFlows(try await store.flowMetrics())
+        let read = try await store.numberedFlowMetrics()
+        await state.setFlows(read.flows, sequence: read.sequence)
         await state.setStorage(.ok, sizeBytes: await store.sizeBytes())
     }
 }

@@ -10,6 +10,7 @@ public actor ExporterState {
     private var labelCache: [Int64: (name: String, labels: LabelSet)] = [:]
     private let requests: RequestCounter
     private var storageByWriter: [StorageWriter: StorageStatus] = [:]
+    private var flowsSequence: Int64 = 0
 
     public init(startedAt: Date = Date(), storagePath: String, intervals: [Resource: Double], requests: RequestCounter) {
         snapshotValue = ExporterSnapshot(takenAt: startedAt, startedAt: startedAt)
@@ -28,8 +29,13 @@ public actor ExporterState {
 
     // MARK: Updates from collectors
 
-    /// Replaces the flow metrics (after an ingestion or a flow-list poll).
-    public func setFlows(_ metrics: [FlowMetrics]) {
+    /// Replaces the flow metrics (after an ingestion or a flow-list poll). A read older than
+    /// the one already published (`sequence`) is dropped: it would bring back a deleted flow.
+    public func setFlows(_ metrics: [FlowMetrics], sequence: Int64? = nil) {
+        if let sequence {
+            guard sequence > flowsSequence else { return }
+            flowsSequence = sequence
+        }
         var seen = Set<Int64>()
         snapshotValue.flows = metrics.map { flow in
             seen.insert(flow.flow.id)
