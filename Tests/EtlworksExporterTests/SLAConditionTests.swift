@@ -71,6 +71,17 @@ import Testing
         #expect(measure(.maxDuration(seconds: 3600), metrics, windows([]))?.holds == true)
     }
 
+    @Test func maxDurationJudgesEveryRunCompletedSinceTheLastEvaluation() {
+        var metrics = flow()
+        metrics.lastDurationSeconds = 10
+        // A long run and then a short one completed between two evaluations.
+        var runs = windows([(300, .success, 5000), (5, .success, 10)])
+        #expect(measure(.maxDuration(seconds: 3600), metrics, runs)?.holds == true)
+        #expect(measure(.maxDuration(seconds: 3600), metrics, runs)?.value == 5000)
+        runs.clearRecentLongest()
+        #expect(measure(.maxDuration(seconds: 3600), metrics, runs)?.holds == false)
+    }
+
     @Test func maxDurationFromTheScheduleUsesExpectedTimeAndSkipsFlowsWithoutOne() {
         var metrics = flow()
         metrics.lastDurationSeconds = 700

@@ -103,9 +103,21 @@ public struct RunWindows: Sendable {
         self.keepLatest = keepLatest
     }
 
+    /// The longest run time per flow among runs added since `takeRecentLongest()`, so that
+    /// `max_duration` judges every completed run, not only the latest.
+    public private(set) var recentLongest: [Int64: Double] = [:]
+
     public mutating func add(_ runs: [CompletedRun]) {
-        for run in runs { flows[run.flowId, default: Flow()].insert(run) }
+        for run in runs {
+            flows[run.flowId, default: Flow()].insert(run)
+            if let duration = run.durationMs.map({ Double($0) / 1000 }) {
+                recentLongest[run.flowId] = max(recentLongest[run.flowId] ?? duration, duration)
+            }
+        }
     }
+
+    /// Starts a new period for `recentLongest`.
+    public mutating func clearRecentLongest() { recentLongest.removeAll(keepingCapacity: true) }
 
     public mutating func prune(now: Double) {
         let cutoff = Int64((now - horizon) * 1000)

@@ -26,10 +26,13 @@ public struct SLAConditionEvaluator: Sendable {
                 return SLAMeasurement(holds: true, value: running, threshold: limit,
                                       detail: "a run has been running for \(Self.format(running))")
             }
-            let value = [running, completed].compactMap { $0 }.max()
-            let holds = (completed ?? 0) > limit
+            // Every run completed since the previous evaluation is judged, not only the latest.
+            let recent = inputs.runs.recentLongest[id]
+            let longest = [completed, recent].compactMap { $0 }.max()
+            let value = [running, longest].compactMap { $0 }.max()
+            let holds = (longest ?? 0) > limit
             return SLAMeasurement(holds: holds, value: value, threshold: limit,
-                                  detail: holds ? "the last run took \(Self.format(completed ?? 0))" : nil)
+                                  detail: holds ? "a run took \(Self.format(longest ?? 0))" : nil)
 
         case .durationPercentile(let p, let max, let window):
             scratch.removeAll(keepingCapacity: true)

@@ -116,6 +116,7 @@ public actor SLAEngine: CompletedRunSink {
         let inputs = SLAInputs(now: now, flows: snapshot.flows.map(\.metrics), runs: windows, schedules: snapshot.schedules ?? [:],
                                agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
                                evaluatingSince: evaluatingSince)
+        windows.clearRecentLongest()
         var changes = SLAStateChanges()
         var results: [SLAResult] = []
         var alertChanges: [SLAAlert] = []
