@@ -185,6 +185,17 @@ public actor SQLiteRunStore: RunStore {
         try connection.statement("UPDATE runs SET state = 2 WHERE audit_id = ?1 AND state = 0").run(.integer(auditId))
     }
 
+    /// Each flow's latest time a run was started (or queued), epoch ms; read from the index
+    /// on start time alone, unlike `historyCursors`, which reads every run.
+    public func latestStarts() throws -> [Int64: Int64] {
+        let statement = try connection.statement("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
+        var result: [Int64: Int64] = [:]
+        while try statement.step() {
+            if let latest = statement.optionalInt(1) { result[statement.int(0)] = latest }
+        }
+        return result
+    }
+
     public func historyCursors() throws -> [Int64: HistoryCursor] {
         let statement = try connection.statement("""
             SELECT flow_id, max(coalesce(started_ms, created_ms)),

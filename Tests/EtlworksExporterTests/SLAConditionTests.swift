@@ -32,7 +32,8 @@ import Testing
     func measure(_ condition: SLACondition, _ flow: FlowMetrics, _ windows: RunWindows,
                  schedules: [Int64: FlowSchedule] = [:]) -> SLAMeasurement? {
         var evaluator = SLAConditionEvaluator()
-        return evaluator.measure(condition, flow: flow, inputs: inputs(flow, windows, schedules: schedules))
+        let inputs = inputs(flow, windows, schedules: schedules)
+        return evaluator.measure(condition, flow: inputs.flows[0], inputs: inputs)
     }
 
     @Test func errorRateCountsRunsByEndTimeInsideTheWindowOnly() throws {
@@ -102,6 +103,18 @@ import Testing
         #expect(measure(.durationPercentile(p: 1.0 - 1e-9, max: 100, window: 301), flow(), runs)?.value == 5)
     }
 
+    @Test func selectionFindsTheSameValueAsSorting() {
+        var generator = SystemRandomNumberGenerator()
+        for size in [1, 2, 3, 10, 101, 1000] {
+            for _ in 0..<20 {
+                let values = (0..<size).map { _ in Float(Int.random(in: 0..<(size / 2 + 1), using: &generator)) }
+                let k = Int.random(in: 0..<size, using: &generator)
+                var scratch = values
+                #expect(SLAConditionEvaluator.select(&scratch, k) == values.sorted()[k], "size \(size) k \(k)")
+            }
+        }
+    }
+
     @Test func consecutiveFailuresSkipCancelsAndEndOnAWarning() {
         let streak = windows([(10, .error, 1), (20, .canceled, 1), (30, .error, 1), (40, .warning, 1), (50, .error, 1)])
         #expect(measure(.consecutiveFailures(2), flow(), streak)?.value == 2)
@@ -117,7 +130,7 @@ import Testing
         #expect(measure(.maxSinceSuccess(seconds: 6 * 3600), metrics, windows([]))?.holds == false)
         var evaluator = SLAConditionEvaluator()
         let fresh = SLAInputs(now: now, flows: [flow()], runs: windows([]), evaluatingSince: now - 3600)
-        #expect(evaluator.measure(.maxSinceSuccess(seconds: 6 * 3600), flow: flow(), inputs: fresh)?.holds == false)
+        #expect(evaluator.measure(.maxSinceSuccess(seconds: 6 * 3600), flow: fresh.flows[0], inputs: fresh)?.holds == false)
     }
 
     @Test func maxQueuedMeasuresTheOldestQueuedRun() {

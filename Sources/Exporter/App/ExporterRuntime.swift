@@ -44,7 +44,6 @@ public struct ExporterRuntime: Sendable {
         context.completedRuns = engine
         // Counters come from stored runs: export them before the first poll answers.
         try await context.publishFlows()
-        try await engine.start()
         var collectors: [any Collector] = [
             ExecutionsCollector(context: context, logger: logger),
             FlowsCollector(context: context, logger: logger),
@@ -74,7 +73,7 @@ public struct ExporterRuntime: Sendable {
         var services: [any Service] = [polling, maintenance]
         if !config.sla.isEmpty || dispatcher.isEnabled {
             services.append(SLAService(engine: engine, dispatcher: dispatcher.isEnabled ? dispatcher : nil,
-                                       interval: min(30, config.poll.executions)))
+                                       interval: min(30, config.poll.executions), logger: logger))
         }
         services.append(server)
         return ExporterRuntime(state: state, store: store, series: series, services: services,

@@ -17,12 +17,16 @@ public struct RunWindows: Sendable {
         var errorsBefore: [Int32] = [0]
         /// The latest time a completed run was started (or queued, without a start), epoch ms.
         public var latestStartMs: Int64?
+        /// Changes with every insertion and pruning, so that results computed over an
+        /// unchanged range can be reused.
+        public private(set) var version = 0
 
         public var count: Int { ends.count }
 
         mutating func insert(_ run: CompletedRun) {
             let end = run.endMs
             if let start = run.startMs { latestStartMs = max(latestStartMs ?? start, start) }
+            version += 1
             let duration = run.durationMs.map { Float(Double($0) / 1000) } ?? .nan
             var index = ends.count
             if let last = ends.last, last > end { index = Self.firstIndex(ends, atOrAfter: end + 1) }
@@ -36,6 +40,13 @@ public struct RunWindows: Sendable {
             }
         }
 
+        mutating func compact() {
+            ends = Array(ends[...])
+            durations = Array(durations[...])
+            statuses = Array(statuses[...])
+            errorsBefore = Array(errorsBefore[...])
+        }
+
         /// Whether a run ending at this instant (epoch ms) is held.
         func contains(endMs: Int64) -> Bool {
             let index = Self.firstIndex(ends, atOrAfter: endMs)
@@ -46,6 +57,7 @@ public struct RunWindows: Sendable {
         mutating func prune(before cutoff: Int64, keep: Int) {
             let drop = min(Self.firstIndex(ends, atOrAfter: cutoff), max(0, ends.count - keep))
             guard drop > 0 else { return }
+            version += 1
             ends.removeFirst(drop)
             durations.removeFirst(drop)
             statuses.removeFirst(drop)
@@ -61,12 +73,15 @@ public struct RunWindows: Sendable {
             return (upper - lower, Int(errorsBefore[upper] - errorsBefore[lower]))
         }
 
-        /// Known run times of runs that ended in (from, to], appended to `buffer`.
-        public func durations(endedAfter from: Int64, upTo to: Int64, into buffer: inout [Float]) {
+        /// Positions of the runs that ended in (from, to].
+        public func range(endedAfter from: Int64, upTo to: Int64) -> Range<Int> {
             let lower = Self.firstIndex(ends, atOrAfter: from + 1)
-            let upper = Self.firstIndex(ends, atOrAfter: to + 1)
-            guard upper > lower else { return }
-            for index in lower..<upper where !durations[index].isNaN { buffer.append(durations[index]) }
+            return lower..<max(lower, Self.firstIndex(ends, atOrAfter: to + 1))
+        }
+
+        /// Known run times of the runs at `range`, appended to `buffer`.
+        public func durations(at range: Range<Int>, into buffer: inout [Float]) {
+            for index in range where !durations[index].isNaN { buffer.append(durations[index]) }
         }
 
         /// Error runs at the end of the sequence (cancels and unknown endings are skipped).
@@ -108,12 +123,20 @@ public struct RunWindows: Sendable {
     public private(set) var recentLongest: [Int64: Double] = [:]
 
     public mutating func add(_ runs: [CompletedRun]) {
-        for run in runs {
+        // In end order, nearly every run is an append (a run inserted mid-window shifts the
+        // prefix sums after it).
+        let ordered = runs.count > 1 ? runs.sorted { $0.endMs < $1.endMs } : runs
+        for run in ordered {
             flows[run.flowId, default: Flow()].insert(run)
             if let duration = run.durationMs.map({ Double($0) / 1000 }) {
                 recentLongest[run.flowId] = max(recentLongest[run.flowId] ?? duration, duration)
             }
         }
+    }
+
+    /// Releases the spare capacity the arrays grew while loading.
+    public mutating func compact() {
+        for id in Array(flows.keys) { flows[id]!.compact() }
     }
 
     /// Starts a new period for `recentLongest`.

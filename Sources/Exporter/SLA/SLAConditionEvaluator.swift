@@ -8,15 +8,22 @@ public struct SLAConditionEvaluator: Sendable {
     private var cadences: [String: Result<FlowCadence, CronError>] = [:]
     private var nextFirings: [Int64: (schedule: String, after: Double, next: Double?)] = [:]
     private var scratch: [Float] = []
+    private var percentiles: [PercentileKey: (version: Int, range: Range<Int>, value: Float?)] = [:]
+
+    private struct PercentileKey: Hashable {
+        var flowId: Int64
+        var p: Double
+        var window: Double
+    }
 
     public init() {}
 
     /// nil when the target cannot be measured (no schedule for `max_duration: schedule`, no
     /// allowance in the subscription): it then neither breaches nor exports a value.
-    public mutating func measure(_ condition: SLACondition, flow: FlowMetrics, inputs: SLAInputs) -> SLAMeasurement? {
+    public mutating func measure(_ condition: SLACondition, flow: SLAFlow, inputs: SLAInputs) -> SLAMeasurement? {
         let now = inputs.now
-        let id = flow.flow.id
-        let runs = inputs.runs[id]
+        let id = flow.id
+        let runs = flow.runs
         switch condition {
         case .maxDuration(let seconds):
             guard let limit = seconds ?? inputs.schedules[id]?.expectedSeconds, limit > 0 else { return nil }
@@ -27,7 +34,7 @@ public struct SLAConditionEvaluator: Sendable {
                                       detail: "a run has been running for \(Self.format(running))")
             }
             // Every run completed since the previous evaluation is judged, not only the latest.
-            let recent = inputs.runs.recentLongest[id]
+            let recent = flow.recentLongest
             let longest = [completed, recent].compactMap { $0 }.max()
             let value = [running, longest].compactMap { $0 }.max()
             let holds = (longest ?? 0) > limit
@@ -35,35 +42,37 @@ public struct SLAConditionEvaluator: Sendable {
                                   detail: holds ? "a run took \(Self.format(longest ?? 0))" : nil)
 
         case .durationPercentile(let p, let max, let window):
-            scratch.removeAll(keepingCapacity: true)
-            runs?.durations(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now), into: &scratch)
-            guard !scratch.isEmpty else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
-            let value = Double(Self.nearestRank(&scratch, p: p))
+            guard let runs, let quantile = percentile(p, of: runs, flowId: id, window: window, now: now) else {
+                return SLAMeasurement(holds: false, value: nil, threshold: max)
+            }
+            let value = Double(quantile)
             return SLAMeasurement(holds: value > max, value: value, threshold: max,
-                                  detail: "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))")
+                                  detail: value > max ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))" : nil)
 
         case .errorRate(let max, let window, let minRuns):
             let counts = runs?.counts(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now)) ?? (runs: 0, errors: 0)
             guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
             let ratio = Double(counts.errors) / Double(counts.runs)
-            return SLAMeasurement(holds: counts.runs >= minRuns && ratio > max, value: ratio, threshold: max,
-                                  detail: "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))")
+            let holds = counts.runs >= minRuns && ratio > max
+            return SLAMeasurement(holds: holds, value: ratio, threshold: max,
+                                  detail: holds ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
 
         case .maxSinceSuccess(let limit):
             let reference = flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.evaluatingSince
             let value = max(0, now - reference)
-            return SLAMeasurement(holds: value > limit, value: value, threshold: limit,
-                                  detail: flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
+            let holds = value > limit
+            return SLAMeasurement(holds: holds, value: value, threshold: limit,
+                                  detail: !holds ? nil : flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
 
         case .maxQueued(let limit):
             let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
             return SLAMeasurement(holds: value > limit, value: value, threshold: limit,
-                                  detail: "a run has been queued for \(Self.format(value))")
+                                  detail: value > limit ? "a run has been queued for \(Self.format(value))" : nil)
 
         case .consecutiveFailures(let count):
             let streak = runs?.trailingErrors() ?? 0
             return SLAMeasurement(holds: streak >= count, value: Double(streak), threshold: Double(count),
-                                  detail: "\(streak) failed runs in a row")
+                                  detail: streak >= count ? "\(streak) failed runs in a row" : nil)
 
         case .missedSchedule(let grace):
             guard let schedule = inputs.schedules[id]?.schedule, let cadence = cadence(schedule) else { return nil }
@@ -75,7 +84,7 @@ public struct SLAConditionEvaluator: Sendable {
             let allowed = next + grace - last
             let value = max(0, now - last)
             return SLAMeasurement(holds: value > allowed, value: value, threshold: allowed,
-                                  detail: "no run started since \(Self.iso(last)); one was due by \(Self.iso(next))")
+                                  detail: value > allowed ? "no run started since \(Self.iso(last)); one was due by \(Self.iso(next))" : nil)
 
         case .objective(let target, let window):
             return Self.objective(target: target, window: window, runs: runs, now: now)
@@ -116,7 +125,7 @@ public struct SLAConditionEvaluator: Sendable {
         let ratio = Double(used) / Double(allowance)
         let elapsed = end > start ? (inputs.now - start) / (end - start) : 1
         var measurement = SLAMeasurement(holds: ratio > maxRatio, value: ratio, threshold: maxRatio,
-                                         detail: "\(used) of \(allowance) records used this \(period.rawValue)")
+                                         detail: ratio > maxRatio ? "\(used) of \(allowance) records used this \(period.rawValue)" : nil)
         if elapsed >= 0.1, elapsed < 1 {
             let projected = ratio / elapsed
             measurement.projectedRatio = projected
@@ -163,13 +172,48 @@ public struct SLAConditionEvaluator: Sendable {
         return measurement
     }
 
+    /// The quantile of the run times in the window, reused while the window holds the same runs.
+    private mutating func percentile(_ p: Double, of runs: RunWindows.Flow, flowId: Int64, window: Double, now: Double) -> Float? {
+        let range = runs.range(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now))
+        let key = PercentileKey(flowId: flowId, p: p, window: window)
+        if let cached = percentiles[key], cached.version == runs.version, cached.range == range { return cached.value }
+        scratch.removeAll(keepingCapacity: true)
+        runs.durations(at: range, into: &scratch)
+        let value = scratch.isEmpty ? nil : Self.nearestRank(&scratch, p: p)
+        percentiles[key] = (runs.version, range, value)
+        return value
+    }
+
     /// The nearest-rank quantile: the smallest value with at least `p` of the values at or below it.
     static func nearestRank(_ values: inout [Float], p: Double) -> Float {
         let rank = max(1, Int((p * Double(values.count)).rounded(.up)))
-        let index = min(values.count, rank) - 1
-        // A partial selection would do; a sort of one window is already cheap.
-        values.sort()
-        return values[index]
+        return select(&values, min(values.count, rank) - 1)
+    }
+
+    /// The value that would be at `k` if `values` were sorted (quickselect, expected linear
+    /// time; `values` is reordered).
+    static func select(_ values: inout [Float], _ k: Int) -> Float {
+        var low = 0, high = values.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            // Median of three as the pivot keeps sorted windows (the usual case) linear.
+            if values[middle] < values[low] { values.swapAt(middle, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[middle] { values.swapAt(high, middle) }
+            let pivot = values[middle]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
+        }
+        return values[k]
     }
 
     private mutating func cadence(_ schedule: String) -> FlowCadence? {
@@ -205,8 +249,5 @@ public struct SLAConditionEvaluator: Sendable {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 
-    static func iso(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
-    }
+    static func iso(_ seconds: Double) -> String { UTCTime.format(seconds) }
 }

@@ -81,10 +81,7 @@ public enum SLADocuments {
         ["kind": target.kind.rawValue, "id": target.id, "name": target.name]
     }
 
-    static func iso(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
-    }
+    static func iso(_ seconds: Double) -> String { UTCTime.format(seconds) }
 
     private static func serialize(_ object: [String: Any]) -> Data {
         (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)

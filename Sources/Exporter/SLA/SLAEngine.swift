@@ -18,16 +18,20 @@ public actor SLAEngine: CompletedRunSink {
     let healthPolicy: SLAHealthPolicy
 
     private var windows: RunWindows
-    private var evaluator = SLAConditionEvaluator()
+    /// One per rule: each keeps its own caches, so rules can be measured in parallel.
+    private var evaluators: [SLAConditionEvaluator]
     /// Per rule name, the states of targets whose condition holds.
-    private var states: [String: [String: SLATargetState]] = [:]
-    private var breachCounts: [String: [String: Int64]] = [:]
+    private var states: [String: [SLATarget: SLATargetState]] = [:]
+    private var breachCounts: [String: [SLATarget: Int64]] = [:]
     /// Breach intervals of the last 31 days and the current month, per rule and target key.
-    private var intervals: [String: [String: [(start: Double, end: Double?)]]] = [:]
-    private var labelCache: [String: [String: (name: String, labels: LabelSet)]] = [:]
+    private var intervals: [String: [SLATarget: [(start: Double, end: Double?)]]] = [:]
+    private var labelCache: [String: [SLATarget: (name: String, labels: LabelSet)]] = [:]
     private var evaluatingSince: Double = 0
     private var lastPrune: Double = 0
+    private var unsavedPeaks: [Int64: Double?] = [:]
+    private var lastPeakSave: Double = 0
     private var started = false
+    private var pendingRuns: [CompletedRun] = []
 
     public init(rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, state: ExporterState,
                 alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(), logger: Logger) {
@@ -45,6 +49,7 @@ public actor SLAEngine: CompletedRunSink {
             return nil
         }.max() ?? 1
         windows = RunWindows(horizon: horizon, keepLatest: streak)
+        evaluators = Array(repeating: SLAConditionEvaluator(), count: rules.count)
     }
 
     /// Loads states, episodes and the runs the windows need. Rules no longer configured have
@@ -64,23 +69,31 @@ public actor SLAEngine: CompletedRunSink {
                 if let id = stored.episodeId { changes.updated.append((id, Int64(now * 1000), nil)) }
                 continue
             }
-            states[stored.rule, default: [:]][stored.target] = SLATargetState(
+            guard let target = SLATarget(key: stored.target) else { continue }
+            states[stored.rule, default: [:]][target] = SLATargetState(
                 phase: stored.phase == 2 ? .breaching : .pending, since: Double(stored.sinceMs) / 1000,
                 breachStart: nil, episodeId: stored.episodeId)
         }
         let from = min(now - 31 * 86400, monthStart(now))
         for episode in try await store.episodes(from: Int64(from * 1000), to: Int64.max) {
-            intervals[episode.rule, default: [:]][episode.target, default: []]
+            guard let target = SLATarget(key: episode.target) else { continue }
+            intervals[episode.rule, default: [:]][target, default: []]
                 .append((Double(episode.startMs) / 1000, episode.endMs.map { Double($0) / 1000 }))
-            if let id = states[episode.rule]?[episode.target]?.episodeId, id == episode.id {
-                states[episode.rule]![episode.target]!.breachStart = Double(episode.startMs) / 1000
-                states[episode.rule]![episode.target]!.peak = episode.peak
+            if let id = states[episode.rule]?[target]?.episodeId, id == episode.id {
+                states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
+                states[episode.rule]![target]!.peak = episode.peak
             }
         }
         _ = try await store.apply(changes)
-        breachCounts = try await store.episodeCounts()
+        for (rule, counts) in try await store.episodeCounts() {
+            for (key, count) in counts { if let target = SLATarget(key: key) { breachCounts[rule, default: [:]][target] = count } }
+        }
         if windows.horizon > 0 {
+            let loadStart = ContinuousClock.now
             windows.add(try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000)))
+            logger.info("Loaded the runs SLA windows need", metadata: [
+                "sla.runs": "\(windows.runCount)", "sla.horizon": "\(DurationText.format(windows.horizon))",
+                "sla.load_seconds": "\(Self.seconds(ContinuousClock.now - loadStart))"])
         }
         if rules.contains(where: { if case .consecutiveFailures = $0.condition { true } else { false } }) {
             for flow in try await runStore.flowMetrics() where (windows[flow.flow.id]?.count ?? 0) < windows.keepLatest {
@@ -89,16 +102,21 @@ public actor SLAEngine: CompletedRunSink {
             }
         }
         if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
-            for (flowId, cursor) in try await runStore.historyCursors() {
-                if let latest = cursor.latest { windows.noteStart(flowId: flowId, epochMs: latest) }
-            }
+            for (flowId, latest) in try await runStore.latestStarts() { windows.noteStart(flowId: flowId, epochMs: latest) }
         }
+        windows.add(pendingRuns.filter { run in !(windows[run.flowId]?.contains(endMs: run.endMs) ?? false) })
+        pendingRuns = []
+        windows.compact()
         lastPrune = now
         started = true
     }
 
+    /// Whether `start` has loaded what evaluation needs.
+    public var isStarted: Bool { started }
+
     public func add(_ runs: [CompletedRun]) {
-        windows.add(runs)
+        // While `start` reads the database, new runs wait: they may be in what it reads.
+        if started { windows.add(runs) } else { pendingRuns += runs }
     }
 
     /// Evaluates every rule now; returns what it published.
@@ -120,20 +138,25 @@ public actor SLAEngine: CompletedRunSink {
         var changes = SLAStateChanges()
         var results: [SLAResult] = []
         var alertChanges: [SLAAlert] = []
-        var openedIndex: [(rule: String, key: String)] = []
+        var openedIndex: [(rule: String, target: SLATarget)] = []
         let thirtyDays = now - 30 * 86400
         let month = monthStart(now)
-        for rule in rules {
-            let measured = measure(rule, inputs: inputs, snapshot: snapshot)
+        let measurements = await measureAll(inputs: inputs, agents: snapshot.agents)
+        for (ruleIndex, rule) in rules.enumerated() {
             // Targets not measured this time (agents before their first poll) keep their state.
-            guard let measured else { continue }
+            guard let measured = measurements[ruleIndex] else { continue }
             var ruleStates = states[rule.name] ?? [:]
-            var seen = Set<String>()
+            var ruleLabels = labelCache[rule.name] ?? [:]
+            labelCache[rule.name] = nil
+            // Held states whose target was measured again; fewer than held means some went away.
+            let heldBefore = ruleStates.count
+            var heldSeen = 0
+            let ruleCounts = breachCounts[rule.name] ?? [:]
+            let ruleIntervals = intervals[rule.name] ?? [:]
             for (target, measurementOrNil) in measured {
-                let key = target.key
-                seen.insert(key)
                 var measurement = measurementOrNil ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
-                let previous = ruleStates[key]
+                let previous = heldBefore == 0 ? nil : ruleStates[target]
+                if previous != nil { heldSeen += 1 }
                 let holdFor: Double
                 if case .agentOffline(let hold) = rule.condition { holdFor = rule.holdFor + hold } else { holdFor = rule.holdFor }
                 let (next, transition) = SLAStateMachine.step(previous, holds: measurement.holds, value: measurement.value,
@@ -141,35 +164,50 @@ public actor SLAEngine: CompletedRunSink {
                 if case .agentOffline = rule.condition {
                     measurement.value = next.map { now - $0.since } ?? 0
                 }
-                ruleStates[key] = next
+                if previous != nil || next != nil { ruleStates[target] = next }
                 record(rule: rule, target: target, previous: previous, next: next, transition: transition,
                        measurement: measurement, now: now, changes: &changes, opened: &openedIndex, alerts: &alertChanges)
-                let labels = labels(rule: rule, target: target)
-                let spans = intervals[rule.name]?[key] ?? []
+                let labels = Self.labels(rule: rule, target: target, cache: &ruleLabels)
+                // A transition changed the live tables; otherwise the rule's copies are current.
+                let spans = (transition == nil ? (ruleIntervals.isEmpty ? nil : ruleIntervals[target]) : intervals[rule.name]?[target]) ?? []
                 results.append(SLAResult(
                     rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
                     phase: next.map { $0.phase == .breaching ? .breaching : .pending } ?? .ok,
                     since: next?.since, breachStart: next?.breachStart, measurement: measurement,
-                    breachesTotal: breachCounts[rule.name]?[key] ?? 0,
+                    breachesTotal: (transition == nil ? (ruleCounts.isEmpty ? nil : ruleCounts[target]) : breachCounts[rule.name]?[target]) ?? 0,
                     compliance30d: compliance(spans, from: thirtyDays, now: now),
                     complianceMonth: compliance(spans, from: month, now: now), labels: labels))
             }
             // Targets gone (a deleted flow, a flow no longer matching): end their breach.
-            for (key, held) in ruleStates where !seen.contains(key) {
-                ruleStates[key] = nil
-                changes.deletions.append((rule.name, key))
+            let gone: [(SLATarget, SLATargetState)]
+            if heldSeen < heldBefore || ruleLabels.count > measured.count {
+                let seen = Set(measured.map(\.0))
+                gone = ruleStates.filter { !seen.contains($0.key) }.map { ($0.key, $0.value) }
+                if ruleLabels.count > seen.count { ruleLabels = ruleLabels.filter { seen.contains($0.key) } }
+            } else {
+                gone = []
+            }
+            for (target, held) in gone {
+                ruleStates[target] = nil
+                changes.deletions.append((rule.name, target.key))
                 if held.phase == .breaching, let id = held.episodeId {
                     changes.updated.append((id, Int64(now * 1000), held.peak))
-                    closeInterval(rule: rule.name, key: key, at: now)
+                    unsavedPeaks[id] = nil
+                    closeInterval(rule: rule.name, target: target, at: now)
                 }
-                labelCache[rule.name]?[key] = nil
             }
+            labelCache[rule.name] = ruleLabels
             states[rule.name] = ruleStates
+        }
+        if now - lastPeakSave >= 60 {
+            for (id, peak) in unsavedPeaks { changes.updated.append((id, nil, peak)) }
+            unsavedPeaks.removeAll(keepingCapacity: true)
+            lastPeakSave = now
         }
         do {
             let ids = try await store.apply(changes)
             for (index, pair) in openedIndex.enumerated() where index < ids.count {
-                states[pair.rule]?[pair.key]?.episodeId = ids[index]
+                states[pair.rule]?[pair.target]?.episodeId = ids[index]
             }
         } catch {
             logger.warning("Could not store SLA states", metadata: ["error": "\(error)"])
@@ -190,18 +228,51 @@ public actor SLAEngine: CompletedRunSink {
 
     // MARK: Measuring
 
+    /// Measures every rule, the rules spread over the cores (measuring is pure; only the
+    /// state transitions after it need the actor).
+    private func measureAll(inputs: SLAInputs, agents: [Agent]?) async -> [[(SLATarget, SLAMeasurement?)]?] {
+        typealias Measured = (index: Int, targets: [(SLATarget, SLAMeasurement?)]?, evaluator: SLAConditionEvaluator)
+        let rules = self.rules
+        let evaluators = self.evaluators
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rules.count))
+        var measured = [[(SLATarget, SLAMeasurement?)]?](repeating: nil, count: rules.count)
+        await withTaskGroup(of: [Measured].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var done: [Measured] = []
+                    for index in stride(from: worker, to: rules.count, by: workers) {
+                        var evaluator = evaluators[index]
+                        let targets = Self.measure(rules[index], inputs: inputs, agents: agents, evaluator: &evaluator)
+                        done.append((index, targets, evaluator))
+                    }
+                    return done
+                }
+            }
+            for await batch in group {
+                for item in batch {
+                    measured[item.index] = item.targets
+                    self.evaluators[item.index] = item.evaluator
+                }
+            }
+        }
+        return measured
+    }
+
     /// Each target of the rule with its measurement (nil: not measurable), or nil when the
     /// data the rule needs has not been polled yet.
-    private func measure(_ rule: SLARule, inputs: SLAInputs, snapshot: ExporterSnapshot) -> [(SLATarget, SLAMeasurement?)]? {
+    private static func measure(_ rule: SLARule, inputs: SLAInputs, agents: [Agent]?,
+                                evaluator: inout SLAConditionEvaluator) -> [(SLATarget, SLAMeasurement?)]? {
         switch rule.target {
         case .flows(let selector):
-            return inputs.flows.compactMap { flow in
-                guard selector.matches(flow.flow) else { return nil }
-                let target = SLATarget(kind: .flow, id: flow.flow.id, name: flow.flow.name)
-                return (target, evaluator.measure(rule.condition, flow: flow, inputs: inputs))
+            var measured: [(SLATarget, SLAMeasurement?)] = []
+            measured.reserveCapacity(inputs.flows.count)
+            for flow in inputs.flows where selector.matches(flow.record) {
+                measured.append((SLATarget(kind: .flow, id: flow.id, name: flow.record.name),
+                                 evaluator.measure(rule.condition, flow: flow, inputs: inputs)))
             }
+            return measured
         case .agents(let patterns):
-            guard let agents = snapshot.agents, case .agentOffline(let hold) = rule.condition else { return nil }
+            guard let agents, case .agentOffline(let hold) = rule.condition else { return nil }
             return agents.compactMap { agent in
                 guard patterns.contains(where: { $0.matches(agent.name) }) else { return nil }
                 return (SLATarget(kind: .agent, id: agent.id, name: agent.name),
@@ -215,23 +286,28 @@ public actor SLAEngine: CompletedRunSink {
 
     private func record(rule: SLARule, target: SLATarget, previous: SLATargetState?, next: SLATargetState?,
                         transition: SLATransition?, measurement: SLAMeasurement, now: Double,
-                        changes: inout SLAStateChanges, opened: inout [(rule: String, key: String)], alerts: inout [SLAAlert]) {
+                        changes: inout SLAStateChanges, opened: inout [(rule: String, target: SLATarget)], alerts: inout [SLAAlert]) {
+        // Fast path: nothing to record for a target that stays ok (most of them).
+        if transition == nil, previous == nil, next == nil { return }
         let key = target.key
         switch transition {
         case .breached(let at)?:
             changes.opened.append(SLAEpisode(id: 0, rule: rule.name, target: key, targetName: target.name,
                                              severity: rule.severity.rawValue, startMs: Int64(at * 1000), endMs: nil,
                                              peak: measurement.value, threshold: measurement.threshold))
-            opened.append((rule.name, key))
+            opened.append((rule.name, target))
             changes.upserts.append(StoredSLAState(rule: rule.name, target: key, phase: 2, sinceMs: Int64((next?.since ?? at) * 1000),
                                                   episodeId: nil))
-            breachCounts[rule.name, default: [:]][key, default: 0] += 1
-            intervals[rule.name, default: [:]][key, default: []].append((at, nil))
+            breachCounts[rule.name, default: [:]][target, default: 0] += 1
+            intervals[rule.name, default: [:]][target, default: []].append((at, nil))
             alerts.append(alert(rule: rule, target: target, measurement: measurement, startsAt: at, endsAt: nil))
         case .resolved(let at)?:
             changes.deletions.append((rule.name, key))
-            if let id = previous?.episodeId { changes.updated.append((id, Int64(at * 1000), previous?.peak)) }
-            closeInterval(rule: rule.name, key: key, at: at)
+            if let id = previous?.episodeId {
+                changes.updated.append((id, Int64(at * 1000), previous?.peak))
+                unsavedPeaks[id] = nil
+            }
+            closeInterval(rule: rule.name, target: target, at: at)
             alerts.append(alert(rule: rule, target: target, measurement: measurement,
                                 startsAt: previous?.breachStart ?? previous?.since ?? at, endsAt: at))
         case nil:
@@ -241,17 +317,19 @@ public actor SLAEngine: CompletedRunSink {
             } else if previous != nil, next == nil {
                 changes.deletions.append((rule.name, key))
             } else if let next, let id = next.episodeId, next.peak != previous?.peak {
-                changes.updated.append((id, nil, next.peak))
+                // Peaks move with every evaluation of a growing value; they are written once
+                // a minute (and when the episode ends), not on every evaluation.
+                unsavedPeaks[id] = next.peak
             }
         }
     }
 
     // MARK: Helpers
 
-    private func closeInterval(rule: String, key: String, at: Double) {
-        guard var spans = intervals[rule]?[key], let last = spans.indices.last, spans[last].end == nil else { return }
+    private func closeInterval(rule: String, target: SLATarget, at: Double) {
+        guard var spans = intervals[rule]?[target], let last = spans.indices.last, spans[last].end == nil else { return }
         spans[last].end = at
-        intervals[rule]![key] = spans
+        intervals[rule]![target] = spans
     }
 
     /// The share of [from, now] not breaching, counted from when evaluation began.
@@ -273,8 +351,8 @@ public actor SLAEngine: CompletedRunSink {
         return (calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date).timeIntervalSince1970
     }
 
-    private func labels(rule: SLARule, target: SLATarget) -> LabelSet {
-        if let cached = labelCache[rule.name]?[target.key], cached.name == target.name { return cached.labels }
+    private static func labels(rule: SLARule, target: SLATarget, cache: inout [SLATarget: (name: String, labels: LabelSet)]) -> LabelSet {
+        if let cached = cache[target], cached.name == target.name { return cached.labels }
         var pairs: [(String, String)] = [("sla", rule.name)]
         switch target.kind {
         case .flow: pairs += [("flow_id", String(target.id)), ("flow_name", target.name)]
@@ -283,7 +361,7 @@ public actor SLAEngine: CompletedRunSink {
         }
         pairs.append(("severity", rule.severity.rawValue))
         let labels = LabelSet(pairs)
-        labelCache[rule.name, default: [:]][target.key] = (target.name, labels)
+        cache[target] = (target.name, labels)
         return labels
     }
 

@@ -9,14 +9,23 @@ public struct SLAService: Service {
     let dispatcher: NotificationDispatcher?
     /// Seconds between evaluations.
     let interval: Double
+    let logger: Logger
 
-    public init(engine: SLAEngine, dispatcher: NotificationDispatcher?, interval: Double) {
+    public init(engine: SLAEngine, dispatcher: NotificationDispatcher?, interval: Double, logger: Logger) {
+        self.logger = logger
         self.engine = engine
         self.dispatcher = dispatcher
         self.interval = interval
     }
 
     public func run() async throws {
+        // Loading a month of runs takes seconds: it happens here, not before the server listens.
+        do {
+            try await engine.start()
+        } catch {
+            logger.error("SLA evaluation is off: could not load its state", metadata: ["error": "\(error)"])
+            return
+        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

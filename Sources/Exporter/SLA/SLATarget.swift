@@ -19,9 +19,21 @@ public struct SLATarget: Sendable, Hashable, Comparable {
     /// Stable identity, stored with states and episodes: `flow:1007`, `agent:501`, `tenant`.
     public var key: String { kind == .tenant ? "tenant" : "\(kind.rawValue):\(id)" }
 
+    /// Parses a stored key; the name is filled in by the next evaluation.
+    public init?(key: String) {
+        if key == "tenant" {
+            self = .tenant
+            return
+        }
+        let parts = key.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), kind != .tenant, let id = Int64(parts[1]) else { return nil }
+        self.init(kind: kind, id: id, name: "")
+    }
+
     public static func == (lhs: SLATarget, rhs: SLATarget) -> Bool { lhs.kind == rhs.kind && lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(kind)
+        // The kind as a small integer: a String-backed enum would hash its raw text.
+        hasher.combine(kind == .flow ? 0 : kind == .agent ? 1 : 2)
         hasher.combine(id)
     }
     public static func < (lhs: SLATarget, rhs: SLATarget) -> Bool {
