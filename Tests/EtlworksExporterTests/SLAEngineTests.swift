@@ -111,6 +111,20 @@ import Testing
         #expect(episodes.first { $0.target == "flow:7" }?.endMs == Int64((t0 + 20) * 1000))
     }
 
+    @Test func completedRunsArePagedByAuditIdWithoutGapsOrRepeats() async throws {
+        let store = try SQLiteRunStore(path: path)
+        _ = try await store.ingest((1...7).map { run($0, .success, endedAt: t0 - Double($0)) } + [run(8, .error, endedAt: t0 - 5000)],
+                                   observedAt: Int64(t0 * 1000))
+        var seen: [Int64] = []
+        var page = try await store.completedRuns(endedSince: Int64((t0 - 100) * 1000), limit: 3)
+        seen += page.runs.map(\.endMs)
+        while let next = page.next {
+            page = try await store.completedRuns(endedSince: Int64((t0 - 100) * 1000), after: next, limit: 3)
+            seen += page.runs.map(\.endMs)
+        }
+        #expect(seen.sorted() == (1...7).map { Int64((t0 - Double($0)) * 1000) }.sorted(), "the run outside the window is left out")
+    }
+
     @Test func theSLAFamiliesAreValidExpositionWithHostileNames() async throws {
         let rules = [
             errorRule,

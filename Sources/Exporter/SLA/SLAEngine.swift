@@ -90,7 +90,12 @@ public actor SLAEngine: CompletedRunSink {
         }
         if windows.horizon > 0 {
             let loadStart = ContinuousClock.now
-            windows.add(try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000)))
+            var page = try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000))
+            windows.add(page.runs)
+            while let next = page.next {
+                page = try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000), after: next)
+                windows.add(page.runs)
+            }
             logger.info("Loaded the runs SLA windows need", metadata: [
                 "sla.runs": "\(windows.runCount)", "sla.horizon": "\(DurationText.format(windows.horizon))",
                 "sla.load_seconds": "\(Self.seconds(ContinuousClock.now - loadStart))"])
