@@ -48,9 +48,21 @@ struct DemoCommand: AsyncParsableCommand {
         config.storage.path = storagePath
         config.web.listenAddress = listenAddress
         config.log.level = logLevel
+        // A few rules the simulated tenant breaks now and then, to show /sla and the metrics.
+        config.sla = [
+            SLARule(name: "error-rate", target: .flows(FlowSelector()), condition: .errorRate(max: 0.2, window: 3600, minRuns: 3)),
+            SLARule(name: "two-failures-in-a-row", target: .flows(FlowSelector()), condition: .consecutiveFailures(2),
+                    severity: .critical),
+            SLARule(name: "nightly-p95", target: .flows(FlowSelector(tags: ["nightly"])),
+                    condition: .durationPercentile(p: 0.95, max: 600, window: 86400)),
+            SLARule(name: "agents-online", target: .agents([try Glob("*")]), condition: .agentOffline(for: 60)),
+            SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.9, period: .month)),
+        ]
+        // A critical breach in a demo is information, not a failed exporter.
+        config.slaHealth.critical = .warn
         try await runExporter(config: config, extraServices: [], banner: """
             demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows; database \(storagePath)
-            demo: open /metrics, /health or / on the address above; Ctrl-C stops it
+            demo: open /metrics, /health, /sla or / on the address above; Ctrl-C stops it
             """)
     }
 }

@@ -107,6 +107,12 @@ import Testing
         #expect(issue("notifications.webhooks[0].secret")?.message.contains("empty") == true)
     }
 
+    @Test func theDeployExampleIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/etlworks-exporter.example.yaml").path
+        let config = try ConfigLoader(environment: ["ETLWORKS_API_KEY": "k"]).load(path: path).get()
+        #expect(config.sla.count == 5)
+    }
+
     @Test func checkConfigPrintsTheSameErrorsAndExitsOne() throws {
         let directory = try Tools.temporaryDirectory()
         let path = directory.appendingPathComponent("sla.yaml").path

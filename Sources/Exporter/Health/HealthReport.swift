@@ -76,7 +76,7 @@ public struct HealthReport: Sendable {
         for result in breaching {
             let effect = snapshot.sla.healthPolicy.status(for: result.severity)
             if effect != .pass {
-                reasons.append((effect, "SLA \(result.rule) (\(result.severity.rawValue)) breached by \(result.target.kind.rawValue) \(result.target.name)"))
+                reasons.append((effect, "SLA \(result.rule) (\(result.severity.rawValue)) breached by \(result.target.label)"))
             }
         }
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn

@@ -63,8 +63,7 @@ public enum AlertPayloads {
     }
 
     static func summary(_ alert: SLAAlert) -> String {
-        let who = alert.target.kind == .tenant ? "the tenant" : "\(alert.target.kind.rawValue) \(alert.target.name)"
-        return alert.isResolved ? "SLA \(alert.rule) no longer breached by \(who)" : "SLA \(alert.rule) breached by \(who)"
+        alert.isResolved ? "SLA \(alert.rule) no longer breached by \(alert.target.label)" : "SLA \(alert.rule) breached by \(alert.target.label)"
     }
 
     static func format(_ value: Double) -> String {

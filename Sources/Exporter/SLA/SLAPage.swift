@@ -66,7 +66,7 @@ public enum SLAPage {
         for result in results.prefix(1000) {
             let since = result.breachStart ?? result.since
             html += "<tr><td>\(escape(result.rule))</td><td class=\"\(result.severity.rawValue)\">\(result.severity.rawValue)</td>"
-            html += "<td>\(escape(result.target.kind.rawValue)) \(escape(result.target.name))</td>"
+            html += "<td>\(escape(result.target.label))</td>"
             html += "<td class=\"num\">\(result.measurement.value.map(number) ?? "")</td>"
             html += "<td class=\"num\">\(result.measurement.threshold.map(number) ?? "")</td>"
             html += "<td>\(since.map { "\(iso($0)) (\(SLAConditionEvaluator.format(now - $0)))" } ?? "")</td>"

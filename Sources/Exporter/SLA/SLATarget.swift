@@ -16,6 +16,9 @@ public struct SLATarget: Sendable, Hashable, Comparable {
 
     public static let tenant = SLATarget(kind: .tenant, id: 0, name: "tenant")
 
+    /// For people: `flow orders load`, `agent eu-1`, `the tenant`.
+    public var label: String { kind == .tenant ? "the tenant" : "\(kind.rawValue) \(name)" }
+
     /// Stable identity, stored with states and episodes: `flow:1007`, `agent:501`, `tenant`.
     public var key: String { kind == .tenant ? "tenant" : "\(kind.rawValue):\(id)" }
 
