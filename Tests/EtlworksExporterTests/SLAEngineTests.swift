@@ -111,6 +111,26 @@ import Testing
         #expect(episodes.first { $0.target == "flow:7" }?.endMs == Int64((t0 + 20) * 1000))
     }
 
+    @Test func aFailedWriteOfSLAStatesFailsHealthUntilAWriteSucceeds() async throws {
+        let streak = SLARule(name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(1))
+        let (store, engine, state) = try await open(rules: [streak], now: t0)
+        // Another process breaks the table the next breach is written to.
+        _ = try Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE sla_episodes RENAME TO broken"])
+        try await ingest([run(1, .error, endedAt: t0 - 5)], store: store, engine: engine, state: state, at: t0)
+        await engine.evaluate(now: t0)
+        let failing = await state.snapshot()
+        #expect(HealthReport(snapshot: failing, apiURL: "").httpStatus == 503)
+        #expect(HealthReport(snapshot: failing, apiURL: "").reasons.contains { $0.contains("SLA states") })
+        _ = try Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE broken RENAME TO sla_episodes"])
+        try await ingest([run(2, .success, endedAt: t0 + 5), run(3, .error, endedAt: t0 + 8)], store: store, engine: engine,
+                         state: state, at: t0 + 10)
+        await engine.evaluate(now: t0 + 10)
+        #expect(await state.snapshot().storage == .ok)
+        // The breach that could not be written is written now, as it would have been.
+        let episodes = try await SLAStateStore(path: path).episodes(from: 0, to: Int64.max)
+        #expect(episodes.count == 1 && episodes.first?.startMs == Int64((t0 + 10) * 1000) && episodes.first?.endMs == nil)
+    }
+
     @Test func completedRunsArePagedByAuditIdWithoutGapsOrRepeats() async throws {
         let store = try SQLiteRunStore(path: path)
         _ = try await store.ingest((1...7).map { run($0, .success, endedAt: t0 - Double($0)) } + [run(8, .error, endedAt: t0 - 5000)],

@@ -41,7 +41,7 @@ public struct ExporterRuntime: Sendable {
                                alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
                                healthPolicy: config.slaHealth, logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
-        context.completedRuns = engine
+        if !config.sla.isEmpty { context.completedRuns = engine }
         // Counters come from stored runs: export them before the first poll answers.
         try await context.publishFlows()
         var collectors: [any Collector] = [
@@ -71,10 +71,9 @@ public struct ExporterRuntime: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
         var services: [any Service] = [polling, maintenance]
-        if !config.sla.isEmpty || dispatcher.isEnabled {
-            services.append(SLAService(engine: engine, dispatcher: dispatcher.isEnabled ? dispatcher : nil,
-                                       interval: min(30, config.poll.executions), logger: logger))
-        }
+        // Always: with no rules it only closes the breaches of rules removed from the config.
+        services.append(SLAService(engine: engine, dispatcher: dispatcher.isEnabled ? dispatcher : nil,
+                                   interval: min(30, config.poll.executions), logger: logger))
         services.append(server)
         return ExporterRuntime(state: state, store: store, series: series, services: services,
                                listenAddress: address)

@@ -32,6 +32,10 @@ public actor SLAEngine: CompletedRunSink {
     private var lastPeakSave: Double = 0
     private var started = false
     private var pendingRuns: [CompletedRun] = []
+    private var evaluating = false
+    private var evaluateAgain = false
+    private var lastPublished = SLASnapshot()
+    private var storageFailing = false
 
     public init(rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, state: ExporterState,
                 alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(), logger: Logger) {
@@ -43,11 +47,14 @@ public actor SLAEngine: CompletedRunSink {
         self.alerts = alerts
         self.logger = logger
         self.timeZone = timeZone ?? TimeZone(identifier: "UTC")!
-        let horizon = rules.map(\.condition.runWindow).max() ?? 0
-        let streak = rules.compactMap { rule -> Int? in
+        let streaks = rules.compactMap { rule -> Int? in
             if case .consecutiveFailures(let count) = rule.condition { return count }
             return nil
-        }.max() ?? 1
+        }
+        let streak = streaks.max() ?? 1
+        // Streaks need the latest runs whatever their age; a day of runs covers them for most
+        // flows, so that only rare flows are read one by one at start.
+        let horizon = max(rules.map(\.condition.runWindow).max() ?? 0, streaks.isEmpty ? 0 : 86400)
         windows = RunWindows(horizon: horizon, keepLatest: streak)
         evaluators = Array(repeating: SLAConditionEvaluator(), count: rules.count)
     }
@@ -124,15 +131,40 @@ public actor SLAEngine: CompletedRunSink {
         if started { windows.add(runs) } else { pendingRuns += runs }
     }
 
-    /// Evaluates every rule now; returns what it published.
+    /// Evaluates every rule at `now` (default: the current time); returns what it published.
+    /// Evaluations never overlap: one asked for while another runs is run right after it (the
+    /// engine is an actor, and an evaluation awaits its database write).
     @discardableResult
-    public func evaluate(now: Double = Date().timeIntervalSince1970) async -> SLASnapshot {
+    public func evaluate(now: Double? = nil) async -> SLASnapshot {
         guard started else { return SLASnapshot() }
+        if evaluating {
+            evaluateAgain = true
+            return lastPublished
+        }
+        evaluating = true
+        defer { evaluating = false }
+        var published = await evaluateOnce(now: now ?? Date().timeIntervalSince1970)
+        while evaluateAgain {
+            evaluateAgain = false
+            published = await evaluateOnce(now: Date().timeIntervalSince1970)
+        }
+        return published
+    }
+
+    private func evaluateOnce(now: Double) async -> SLASnapshot {
         let clockStart = ContinuousClock.now
         // Whole milliseconds, as run times are: /api/v1/sla can then state the instant exactly.
         let now = (now * 1000).rounded(.down) / 1000
         if now - lastPrune > 600 {
             windows.prune(now: now)
+            // Breach intervals are kept for the compliance windows: 30 days and this month.
+            let keepFrom = min(now - 31 * 86400, monthStart(now))
+            for (rule, byTarget) in intervals {
+                intervals[rule] = byTarget.compactMapValues { spans in
+                    let kept = spans.filter { ($0.end ?? now) >= keepFrom }
+                    return kept.isEmpty ? nil : kept
+                }
+            }
             lastPrune = now
         }
         let snapshot = await state.snapshot()
@@ -140,6 +172,9 @@ public actor SLAEngine: CompletedRunSink {
                                agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
                                evaluatingSince: evaluatingSince)
         windows.clearRecentLongest()
+        // Restored if the changes cannot be written, so that the next evaluation makes (and
+        // writes, and notifies) the same transitions.
+        let saved = (states: states, counts: breachCounts, intervals: intervals, peaks: unsavedPeaks)
         var changes = SLAStateChanges()
         var results: [SLAResult] = []
         var alertChanges: [SLAAlert] = []
@@ -214,8 +249,17 @@ public actor SLAEngine: CompletedRunSink {
             for (index, pair) in openedIndex.enumerated() where index < ids.count {
                 states[pair.rule]?[pair.target]?.episodeId = ids[index]
             }
+            if storageFailing {
+                storageFailing = false
+                logger.info("SLA states are stored again")
+                await state.setStorage(.ok, writer: .sla)
+            }
         } catch {
-            logger.warning("Could not store SLA states", metadata: ["error": "\(error)"])
+            if !storageFailing { logger.warning("Could not store SLA states", metadata: ["error": "\(error)"]) }
+            storageFailing = true
+            await state.setStorage(.failing("SLA states: \(error)"), writer: .sla)
+            (states, breachCounts, intervals, unsavedPeaks) = saved
+            alertChanges = []
         }
         var published = SLASnapshot()
         published.evaluatedAt = now
@@ -224,6 +268,7 @@ public actor SLAEngine: CompletedRunSink {
         published.rules = rules
         published.healthPolicy = healthPolicy
         await state.setSLA(published)
+        lastPublished = published
         if let alerts {
             let active = results.filter { $0.phase == .breaching }.map { alert(for: $0, endsAt: nil) }
             await alerts.deliver(changes: alertChanges, active: active)

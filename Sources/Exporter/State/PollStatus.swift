@@ -43,4 +43,6 @@ public enum StorageWriter: String, Sendable, CaseIterable {
     case runs
     /// Samples, rollups and retention.
     case history
+    /// SLA states and breach episodes.
+    case sla
 }
