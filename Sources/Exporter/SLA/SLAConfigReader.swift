@@ -58,7 +58,7 @@ struct SLAConfigReader {
                 continue
             }
             let condition = self.condition(conditionKey, conditionNode, prefix: "\(prefix).\(conditionKey)")
-            if let target, let condition {
+            if let target, condition != nil {
                 let fits: Bool
                 switch target {
                 case .flows: fits = Self.flowConditions.contains(conditionKey)

@@ -1,0 +1,57 @@
+/// One thing a rule evaluates to a value (base units) and compares with its threshold.
+public enum SLACondition: Sendable, Equatable {
+    /// A run (completed, or still running) longer than this; `nil`: the schedule's expected time.
+    case maxDuration(seconds: Double?)
+    /// The `p` quantile (nearest rank) of run times of runs that ended within `window`.
+    case durationPercentile(p: Double, max: Double, window: Double)
+    /// Error runs over completed runs that ended within `window`, once there are `minRuns`.
+    case errorRate(max: Double, window: Double, minRuns: Int)
+    /// Time since the last successful run ended.
+    case maxSinceSuccess(seconds: Double)
+    /// A run queued longer than this.
+    case maxQueued(seconds: Double)
+    /// This many error runs in a row (warnings and successes end a streak; cancels are skipped).
+    case consecutiveFailures(Int)
+    /// No run started within the schedule's cadence plus `grace`.
+    case missedSchedule(grace: Double)
+    /// The agent offline for at least `for`.
+    case agentOffline(for: Double)
+    /// Records used over the allowance of the period, or projected to exceed it.
+    case billingUsage(maxRatio: Double, period: BillingPeriod)
+    /// Share of completed runs that did not fail, over `window`, against `target`; breaches on
+    /// multi-window burn rates (Google SRE workbook, chapter 5).
+    case objective(target: Double, window: Double)
+
+    public enum BillingPeriod: String, Sendable, Equatable { case month, day }
+
+    /// The config key naming the condition.
+    public var key: String {
+        switch self {
+        case .maxDuration: return "max_duration"
+        case .durationPercentile: return "duration_percentile"
+        case .errorRate: return "error_rate"
+        case .maxSinceSuccess: return "max_since_success"
+        case .maxQueued: return "max_queued"
+        case .consecutiveFailures: return "consecutive_failures"
+        case .missedSchedule: return "missed_schedule"
+        case .agentOffline: return "agent_offline"
+        case .billingUsage: return "billing_usage"
+        case .objective: return "objective"
+        }
+    }
+
+    /// Whether a value below the threshold is the bad side (a ratio of good runs).
+    public var lowerIsWorse: Bool {
+        if case .objective = self { return true }
+        return false
+    }
+
+    /// How far back the condition reads completed runs, seconds.
+    var runWindow: Double {
+        switch self {
+        case .durationPercentile(_, _, let window), .errorRate(_, let window, _): return window
+        case .objective(_, let window): return max(window, SLOBurnWindows.longest)
+        default: return 0
+        }
+    }
+}
