@@ -85,6 +85,23 @@ import Testing
         #expect(stats?.failed == 2 && stats?.dropped == 2 && stats?.queued == 1)
     }
 
+    @Test func aPasswordInAReceiverURLAppearsInNoLogOrError() async throws {
+        let capture = LogCapture()
+        var config = NotificationConfig()
+        let port = try Tools.freePort()
+        config.alertmanager = NotificationConfig.Alertmanager(url: URL(string: "http://ops:hunter2-am@127.0.0.1:\(port)")!)
+        config.webhooks = [NotificationConfig.Webhook(url: URL(string: "http://hook:hunter2-hook@127.0.0.1:\(port)/x")!,
+                                                      secret: nil, timeout: 2, maxAttempts: 1)]
+        let dispatcher = NotificationDispatcher(config: config, state: nil, generatorURL: nil, logger: capture.logger)
+        await dispatcher.deliver(changes: [alert()], active: [alert()])
+        await dispatcher.tick()
+        let stats = await dispatcher.statistics()
+        #expect(stats["alertmanager"]?.failed == 1 && stats["webhook[0]"]?.dropped == 1)
+        let text = capture.all + "\(stats)"
+        #expect(!text.contains("hunter2"), "\(text)")
+        #expect(text.contains("Alertmanager did not take"))
+    }
+
     @Test func aRealAlertmanagerReceivesTheBreachAndItsResolution() async throws {
         let directory = try Tools.temporaryDirectory()
         let port = try Tools.freePort()

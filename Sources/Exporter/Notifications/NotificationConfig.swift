@@ -25,5 +25,10 @@ public struct NotificationConfig: Sendable, Equatable {
 
     public init() {}
 
-    public var secrets: [String] { webhooks.compactMap(\.secret) }
+    /// Webhook secrets and passwords in receiver URLs (`https://user:password@host`), to
+    /// scrub from logs and errors.
+    public var secrets: [String] {
+        let urls = webhooks.map(\.url) + (alertmanager.map { [$0.url] } ?? [])
+        return webhooks.compactMap(\.secret) + urls.compactMap { $0.password }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import EtlworksAPI
 import Logging
 
 /// Sends an HTTP POST; returns the status code. The edge notifications cross.
@@ -42,6 +43,7 @@ public actor NotificationDispatcher: SLAAlertSink {
     let logger: Logger
     let generatorURL: String?
     private let clock: @Sendable () -> Double
+    private let redactor: Redactor
 
     private var active: [SLAAlert] = []
     private var resolved: [(alert: SLAAlert, until: Double)] = []
@@ -61,6 +63,7 @@ public actor NotificationDispatcher: SLAAlertSink {
         self.generatorURL = generatorURL
         self.logger = logger
         self.clock = clock
+        redactor = Redactor(secrets: config.secrets)
         queues = Array(repeating: [], count: config.webhooks.count)
     }
 
@@ -119,11 +122,12 @@ public actor NotificationDispatcher: SLAAlertSink {
         } catch {
             alertmanagerFailures += 1
             stats["alertmanager", default: NotificationStats()].failed += 1
-            stats["alertmanager", default: NotificationStats()].lastError = "\(error)"
+            stats["alertmanager", default: NotificationStats()].lastError = redactor.scrub("\(error)")
             alertmanagerNext = now + min(target.resendInterval, pow(2, Double(min(alertmanagerFailures, 6))))
             alertmanagerDue = true
             if alertmanagerFailures == 1 {
-                logger.warning("Alertmanager did not take the SLA alerts", metadata: ["error": "\(error)", "url": "\(url)"])
+                logger.warning("Alertmanager did not take the SLA alerts",
+                               metadata: ["error": "\(redactor.scrub("\(error)"))", "url": "\(redactor.scrub(url.absoluteString))"])
             }
         }
     }
@@ -143,12 +147,12 @@ public actor NotificationDispatcher: SLAAlertSink {
             } catch {
                 event.attempts += 1
                 stats[name, default: NotificationStats()].failed += 1
-                stats[name, default: NotificationStats()].lastError = "\(error)"
+                stats[name, default: NotificationStats()].lastError = redactor.scrub("\(error)")
                 if event.attempts >= webhook.maxAttempts {
                     queues[index].removeFirst()
                     stats[name, default: NotificationStats()].dropped += 1
                     logger.warning("Dropped an SLA webhook event after \(event.attempts) attempts",
-                                   metadata: ["error": "\(error)", "receiver": "\(name)"])
+                                   metadata: ["error": "\(redactor.scrub("\(error)"))", "receiver": "\(name)"])
                 } else if !queues[index].isEmpty {
                     event.notBefore = now + min(60, pow(2, Double(event.attempts - 1)))
                     queues[index][0] = event
