@@ -131,6 +131,16 @@ import Testing
         #expect(episodes.count == 1 && episodes.first?.startMs == Int64((t0 + 10) * 1000) && episodes.first?.endMs == nil)
     }
 
+    @Test func rulesThatCannotStartAreReportedInHealth() async throws {
+        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
+        let engine = SLAEngine(rules: [errorRule], store: try SLAStateStore(path: path), runStore: try SQLiteRunStore(path: path),
+                               state: state, alerts: nil, timeZone: nil, logger: Logger(label: "test"))
+        await engine.reportStartFailure(StoreError(code: .corrupt, path: path, message: "disk I/O error"))
+        let report = HealthReport(snapshot: await state.snapshot(), apiURL: "")
+        #expect(report.status == .fail, "a critical rule that cannot be evaluated fails /health")
+        #expect(report.reasons.contains { $0.contains("SLA rules are not evaluated") && $0.contains("disk I/O error") })
+    }
+
     @Test func completedRunsArePagedByAuditIdWithoutGapsOrRepeats() async throws {
         let store = try SQLiteRunStore(path: path)
         _ = try await store.ingest((1...7).map { run($0, .success, endedAt: t0 - Double($0)) } + [run(8, .error, endedAt: t0 - 5000)],

@@ -71,6 +71,13 @@ public struct HealthReport: Sendable {
         }
         var sla: [String: Any] = ["rules": snapshot.sla.rules.count]
         if let time = snapshot.sla.evaluatedAt { sla["evaluated_at"] = Self.iso(Date(timeIntervalSince1970: time)) }
+        if let problem = snapshot.sla.problem {
+            // As serious as the worst breach it can no longer report.
+            sla["error"] = problem
+            let worst = snapshot.sla.rules.map(\.severity).max() ?? .warning
+            let effect = snapshot.sla.healthPolicy.status(for: worst)
+            reasons.append((effect == .pass ? .warn : effect, problem))
+        }
         let breaching = snapshot.sla.breaching
         sla["breaching"] = breaching.map { SLADocuments.entry($0) }
         for result in breaching {

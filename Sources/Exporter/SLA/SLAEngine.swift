@@ -123,6 +123,15 @@ public actor SLAEngine: CompletedRunSink {
         started = true
     }
 
+    /// Publishes that rules cannot be evaluated (shown in /health).
+    public func reportStartFailure(_ error: Error) async {
+        var published = SLASnapshot()
+        published.rules = rules
+        published.healthPolicy = healthPolicy
+        published.problem = "SLA rules are not evaluated: their state could not be loaded: \(error)"
+        await state.setSLA(published)
+    }
+
     /// Whether `start` has loaded what evaluation needs.
     public var isStarted: Bool { started }
 

@@ -24,6 +24,7 @@ public struct SLAService: Service {
             try await engine.start()
         } catch {
             logger.error("SLA evaluation is off: could not load its state", metadata: ["error": "\(error)"])
+            await engine.reportStartFailure(error)
             return
         }
         await cancelWhenGracefulShutdown {

@@ -12,6 +12,8 @@ public struct SLASnapshot: Sendable {
     public var rules: [SLARule] = []
     /// How breaches set the /health status.
     public var healthPolicy = SLAHealthPolicy()
+    /// Why rules are not being evaluated (their state could not be loaded), if so.
+    public var problem: String?
 
     public init() {}
 
