@@ -141,6 +141,30 @@ import Testing
         #expect(report.reasons.contains { $0.contains("SLA rules are not evaluated") && $0.contains("disk I/O error") })
     }
 
+    @Test func maxDurationJudgesRunsThatEndAfterEvaluationBeganNotABackfill() async throws {
+        func long(_ id: Int64, endedAt: Double, seconds: Double) -> FlowRun {
+            let end = Int64(endedAt * 1000)
+            return FlowRun(auditId: id, flowId: 7, status: .success, created: end - Int64(seconds * 1000) - 1000,
+                           started: end - Int64(seconds * 1000), ended: end, records: 1)
+        }
+        let rule = SLARule(name: "hour", target: .flows(FlowSelector(ids: [7])), condition: .maxDuration(seconds: 3600))
+        let (store, engine, state) = try await open(rules: [rule], now: t0)
+        // The first backfill brings a long run from before evaluation began, then a short one.
+        try await ingest([long(1, endedAt: t0 - 7200, seconds: 5000), long(2, endedAt: t0 - 100, seconds: 60)], store: store,
+                         engine: engine, state: state, at: t0)
+        #expect(await engine.evaluate(now: t0).results.first?.phase == .ok)
+        // A long run and a short one complete between two evaluations: the long one breaches.
+        try await ingest([long(3, endedAt: t0 + 50, seconds: 4000), long(4, endedAt: t0 + 60, seconds: 30)], store: store,
+                         engine: engine, state: state, at: t0 + 60)
+        let breached = await engine.evaluate(now: t0 + 70)
+        #expect(breached.results.first?.phase == .breaching && breached.results.first?.measurement.value == 4000)
+        // Judged once: the next evaluation sees only the latest run.
+        #expect(await engine.evaluate(now: t0 + 80).results.first?.phase == .ok)
+        // After a restart, stored runs are not judged again.
+        let (_, restarted, _) = try await open(rules: [rule], now: t0 + 90)
+        #expect(await restarted.evaluate(now: t0 + 90).results.first?.phase == .ok)
+    }
+
     @Test func completedRunsArePagedByAuditIdWithoutGapsOrRepeats() async throws {
         let store = try SQLiteRunStore(path: path)
         _ = try await store.ingest((1...7).map { run($0, .success, endedAt: t0 - Double($0)) } + [run(8, .error, endedAt: t0 - 5000)],

@@ -121,6 +121,9 @@ public struct RunWindows: Sendable {
     /// The longest run time per flow among runs added since `takeRecentLongest()`, so that
     /// `max_duration` judges every completed run, not only the latest.
     public private(set) var recentLongest: [Int64: Double] = [:]
+    /// Runs that ended before this (epoch ms) are not judged by `recentLongest`: they ended
+    /// before SLA evaluation began (a first backfill), so no breach is raised for them now.
+    public var judgedFromMs: Int64 = .min
 
     public mutating func add(_ runs: [CompletedRun]) {
         // In end order, nearly every run is an append (a run inserted mid-window shifts the
@@ -128,7 +131,7 @@ public struct RunWindows: Sendable {
         let ordered = runs.count > 1 ? runs.sorted { $0.endMs < $1.endMs } : runs
         for run in ordered {
             flows[run.flowId, default: Flow()].insert(run)
-            if let duration = run.durationMs.map({ Double($0) / 1000 }) {
+            if run.endMs >= judgedFromMs, let duration = run.durationMs.map({ Double($0) / 1000 }) {
                 recentLongest[run.flowId] = max(recentLongest[run.flowId] ?? duration, duration)
             }
         }

@@ -116,6 +116,10 @@ public actor SLAEngine: CompletedRunSink {
         if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
             for (flowId, latest) in try await runStore.latestStarts() { windows.noteStart(flowId: flowId, epochMs: latest) }
         }
+        // Runs read back from the database were judged before the restart; those that arrive
+        // now, and the ones that arrived during the load, are judged at the next evaluation.
+        windows.clearRecentLongest()
+        windows.judgedFromMs = Int64(evaluatingSince * 1000)
         windows.add(pendingRuns.filter { run in !(windows[run.flowId]?.contains(endMs: run.endMs) ?? false) })
         pendingRuns = []
         windows.compact()
