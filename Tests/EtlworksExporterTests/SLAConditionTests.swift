@@ -261,6 +261,16 @@ import Testing
         }
     }
 
+    /// (Foundation switches to the Julian calendar before 1582; RFC 3339 does not, so the checks start at 1601.)
+    @Test func utcTimesMatchFoundationsFormatter() {
+        let formatter = ISO8601DateFormatter()
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [Double] = [0, -1, 951_782_400, 4_107_542_399, 1_796_000_000.999, -11_644_473_600]
+        for seconds in fixed + (0..<500).map({ _ in Double.random(in: -2_000_000_000...5_000_000_000, using: &generator) }) {
+            #expect(UTCTime.format(seconds) == formatter.string(from: Date(timeIntervalSince1970: seconds.rounded(.down))), "\(seconds)")
+        }
+    }
+
     @Test func sha256AndHMACMatchPublishedVectors() {
         #expect(SHA256.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

@@ -20,7 +20,7 @@ public enum AlertPayloads {
             if let threshold = alert.threshold { annotations["threshold"] = format(threshold) }
             var item: [String: Any] = [
                 "labels": labels, "annotations": annotations,
-                "startsAt": iso(alert.startsAt), "endsAt": iso(alert.endsAt ?? now + validFor),
+                "startsAt": UTCTime.format(alert.startsAt), "endsAt": UTCTime.format(alert.endsAt ?? now + validFor),
             ]
             if let generatorURL { item["generatorURL"] = generatorURL }
             return item
@@ -36,13 +36,13 @@ public enum AlertPayloads {
             "severity": alert.severity.rawValue,
             "condition": alert.condition,
             "target": ["kind": alert.target.kind.rawValue, "id": alert.target.id, "name": alert.target.name] as [String: Any],
-            "starts_at": iso(alert.startsAt),
-            "sent_at": iso(sentAt),
+            "starts_at": UTCTime.format(alert.startsAt),
+            "sent_at": UTCTime.format(sentAt),
             "labels": alert.labels,
             "annotations": alert.annotations,
             "summary": summary(alert),
         ]
-        if let endsAt = alert.endsAt { object["ends_at"] = iso(endsAt) }
+        if let endsAt = alert.endsAt { object["ends_at"] = UTCTime.format(endsAt) }
         if let value = alert.value, value.isFinite { object["value"] = value }
         if let threshold = alert.threshold, threshold.isFinite { object["threshold"] = threshold }
         if let detail = alert.detail { object["detail"] = detail }
@@ -68,11 +68,5 @@ public enum AlertPayloads {
 
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
-
-    static func iso(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 }

@@ -84,7 +84,7 @@ public struct SLAConditionEvaluator: Sendable {
             let allowed = next + grace - last
             let value = max(0, now - last)
             return SLAMeasurement(holds: value > allowed, value: value, threshold: allowed,
-                                  detail: value > allowed ? "no run started since \(Self.iso(last)); one was due by \(Self.iso(next))" : nil)
+                                  detail: value > allowed ? "no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))" : nil)
 
         case .objective(let target, let window):
             return Self.objective(target: target, window: window, runs: runs, now: now)
@@ -132,7 +132,7 @@ public struct SLAConditionEvaluator: Sendable {
             if projected > 1, !measurement.holds {
                 measurement.holds = true
                 let runOut = start + (end - start) * elapsed / ratio
-                measurement.detail = "at the current pace the allowance runs out on \(iso(runOut)), before the \(period.rawValue) ends"
+                measurement.detail = "at the current pace the allowance runs out on \(UTCTime.format(runOut)), before the \(period.rawValue) ends"
             }
         }
         return measurement
@@ -249,5 +249,4 @@ public struct SLAConditionEvaluator: Sendable {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 
-    static func iso(_ seconds: Double) -> String { UTCTime.format(seconds) }
 }

@@ -14,7 +14,7 @@ public enum SLADocuments {
         let measurement = result.measurement
         if let value = measurement.value, value.isFinite { entry["value"] = value }
         if let threshold = measurement.threshold, threshold.isFinite { entry["threshold"] = threshold }
-        if let since = result.breachStart ?? result.since { entry["since"] = iso(since) }
+        if let since = result.breachStart ?? result.since { entry["since"] = UTCTime.format(since) }
         if let detail = measurement.detail, result.phase != .ok { entry["detail"] = detail }
         if let value = result.compliance30d { entry["compliance_30d"] = value }
         if let value = result.complianceMonth { entry["compliance_month"] = value }
@@ -41,7 +41,7 @@ public enum SLADocuments {
             "breaching": snapshot.breaching.count,
         ]
         if let time = snapshot.evaluatedAt {
-            object["evaluated_at"] = iso(time)
+            object["evaluated_at"] = UTCTime.format(time)
             // Exact, so that a check can recompute the same windows.
             object["evaluated_at_seconds"] = time
         }
@@ -51,17 +51,17 @@ public enum SLADocuments {
     /// Episodes overlapping [from, to].
     public static func history(_ episodes: [SLAEpisode], from: Double, to: Double) -> Data {
         serialize([
-            "status": "success", "from": iso(from), "to": iso(to),
+            "status": "success", "from": UTCTime.format(from), "to": UTCTime.format(to),
             "episodes": episodes.map { episode -> [String: Any] in
                 let kind = episode.target.split(separator: ":").first.map(String.init) ?? episode.target
                 let id = episode.target.split(separator: ":").dropFirst().first.flatMap { Int64($0) }
                 var item: [String: Any] = [
                     "sla": episode.rule, "severity": episode.severity,
                     "target": ["kind": kind, "id": id ?? 0, "name": episode.targetName] as [String: Any],
-                    "start": iso(Double(episode.startMs) / 1000),
+                    "start": UTCTime.format(Double(episode.startMs) / 1000),
                 ]
                 if let end = episode.endMs {
-                    item["end"] = iso(Double(end) / 1000)
+                    item["end"] = UTCTime.format(Double(end) / 1000)
                     item["duration_seconds"] = Double(end - episode.startMs) / 1000
                 }
                 if let peak = episode.peak, peak.isFinite { item["peak"] = peak }
@@ -81,7 +81,6 @@ public enum SLADocuments {
         ["kind": target.kind.rawValue, "id": target.id, "name": target.name]
     }
 
-    static func iso(_ seconds: Double) -> String { UTCTime.format(seconds) }
 
     private static func serialize(_ object: [String: Any]) -> Data {
         (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)

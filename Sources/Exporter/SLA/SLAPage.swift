@@ -19,7 +19,7 @@ public enum SLAPage {
             <h1>SLA status</h1>
 
             """
-        let evaluated = snapshot.evaluatedAt.map(iso) ?? "not yet"
+        let evaluated = snapshot.evaluatedAt.map(UTCTime.format) ?? "not yet"
         let breaching = snapshot.breaching
         html += "<p>Evaluated \(escape(evaluated)). \(snapshot.rules.count) rules; "
         html += breaching.isEmpty ? "<span class=\"ok\">nothing breaches</span>.</p>\n" : "<strong>\(breaching.count) breaching</strong>.</p>\n"
@@ -50,8 +50,8 @@ public enum SLAPage {
             for episode in episodes.reversed().prefix(500) {
                 let end = episode.endMs.map { Double($0) / 1000 }
                 html += "<tr><td>\(escape(episode.rule))</td><td class=\"\(escape(episode.severity))\">\(escape(episode.severity))</td>"
-                html += "<td>\(escape(episode.targetName))</td><td>\(iso(Double(episode.startMs) / 1000))</td>"
-                html += "<td>\(end.map(iso) ?? "ongoing")</td>"
+                html += "<td>\(escape(episode.targetName))</td><td>\(UTCTime.format(Double(episode.startMs) / 1000))</td>"
+                html += "<td>\(end.map(UTCTime.format) ?? "ongoing")</td>"
                 html += "<td class=\"num\">\(SLAConditionEvaluator.format((end ?? now) - Double(episode.startMs) / 1000))</td>"
                 html += "<td class=\"num\">\(episode.peak.map(number) ?? "")</td><td class=\"num\">\(episode.threshold.map(number) ?? "")</td></tr>\n"
             }
@@ -69,7 +69,7 @@ public enum SLAPage {
             html += "<td>\(escape(result.target.label))</td>"
             html += "<td class=\"num\">\(result.measurement.value.map(number) ?? "")</td>"
             html += "<td class=\"num\">\(result.measurement.threshold.map(number) ?? "")</td>"
-            html += "<td>\(since.map { "\(iso($0)) (\(SLAConditionEvaluator.format(now - $0)))" } ?? "")</td>"
+            html += "<td>\(since.map { "\(UTCTime.format($0)) (\(SLAConditionEvaluator.format(now - $0)))" } ?? "")</td>"
             html += "<td>\(escape(result.measurement.detail ?? ""))</td></tr>\n"
         }
         if results.count > 1000 { html += "<tr><td colspan=\"7\">… and \(results.count - 1000) more (see /api/v1/sla)</td></tr>\n" }
@@ -100,5 +100,4 @@ public enum SLAPage {
 
     private static func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
 
-    private static func iso(_ seconds: Double) -> String { SLADocuments.iso(seconds) }
 }
