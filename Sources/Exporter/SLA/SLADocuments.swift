@@ -53,11 +53,10 @@ public enum SLADocuments {
         serialize([
             "status": "success", "from": UTCTime.format(from), "to": UTCTime.format(to),
             "episodes": episodes.map { episode -> [String: Any] in
-                let kind = episode.target.split(separator: ":").first.map(String.init) ?? episode.target
-                let id = episode.target.split(separator: ":").dropFirst().first.flatMap { Int64($0) }
                 var item: [String: Any] = [
                     "sla": episode.rule, "severity": episode.severity,
-                    "target": ["kind": kind, "id": id ?? 0, "name": episode.targetName] as [String: Any],
+                    "target": SLATarget(key: episode.target).map { target(SLATarget(kind: $0.kind, id: $0.id, name: episode.targetName)) }
+                        ?? ["kind": episode.target, "id": 0, "name": episode.targetName],
                     "start": UTCTime.format(Double(episode.startMs) / 1000),
                 ]
                 if let end = episode.endMs {

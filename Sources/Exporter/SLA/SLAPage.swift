@@ -93,7 +93,8 @@ public enum SLAPage {
         return out
     }
 
-    private static func number(_ value: Double) -> String {
+    /// A value for people: whole numbers as such, others to four significant digits.
+    static func number(_ value: Double) -> String {
         guard value.isFinite else { return "" }
         return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
     }

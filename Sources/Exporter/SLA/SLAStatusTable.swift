@@ -48,7 +48,7 @@ public enum SLAStatusTable {
 
     private static func number(_ value: Any?) -> String {
         guard let value = value as? Double ?? (value as? Int).map(Double.init) else { return "" }
-        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
+        return SLAPage.number(value)
     }
 
     /// Control characters in a hostile name must not move a terminal's cursor.
