@@ -150,8 +150,10 @@ import Testing
         // A flow deleted upstream drops its series at the next flow-list poll.
         let victim = try #require(samples.first { $0.name == "etlworks_flow_runs_total" }?.labels["flow_id"])
         _ = try await HTTP.json("DELETE", simulator.appendingPathComponent("/_sim/flows/\(victim)"))
-        // Two polls: one may have been in flight, with the old list, when the flow was deleted.
-        samples = try await waitForPolls(exporter, "flows", moreThan: successfulPolls(samples, "flows"), count: 2)
+        // Counted from after the deletion (an older count may already include polls that
+        // finished before it), two polls: one may have been in flight with the old list.
+        let (_, afterDelete) = try await metrics(exporter)
+        samples = try await waitForPolls(exporter, "flows", moreThan: successfulPolls(afterDelete, "flows"), count: 2)
         samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 1)
         #expect(!samples.contains { $0.labels["flow_id"] == victim })
         try await expectMatchesTruth(samples, simulator: simulator)
