@@ -7,7 +7,7 @@ import Simulator
 import Store
 
 /// Prints the figures recorded in docs/benchmarks.md. Run in release:
-/// `swift run -c release ExporterBenchmarks [--flows 2000] [--only render|poll|history|sla]`.
+/// `swift run -c release ExporterBenchmarks [--flows 2000] [--only render|poll|history|sla|report]`.
 @main
 struct BenchmarkMain {
     static func main() async throws {
@@ -19,6 +19,7 @@ struct BenchmarkMain {
         if only == nil || only == "poll" { try await PollBenchmark.run(flows: flows) }
         if only == nil || only == "history" { try await HistoryBenchmark.run(flows: flows) }
         if only == nil || only == "sla" { try await SLABenchmark.run(flows: flows) }
+        if only == nil || only == "report" { try await ReportBenchmark.run(flows: flows) }
     }
 }
 

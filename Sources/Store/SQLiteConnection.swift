@@ -208,6 +208,12 @@ final class SQLiteStatement {
         sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
     }
 
+    /// Calls `body` with the column's UTF-8 bytes, without making a String.
+    func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let pointer = sqlite3_column_text(raw, column)
+        return body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(sqlite3_column_bytes(raw, column))))
+    }
+
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(raw, column) else { return nil }
         // Read by length: a flow name may contain NUL characters.

@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// The command line: `serve`, `simulate`, `demo`, `check-config`.
+/// The command line: `serve`, `simulate`, `demo`, `check-config`, `db`, `sla`, `report`.
 @main
 struct EtlworksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etlworks-exporter",
         abstract: "Prometheus exporter for Etlworks: flow runs, SLAs, agents and billing.",
-        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self, SLACommand.self])
+        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self, SLACommand.self, ReportCommand.self])
 }

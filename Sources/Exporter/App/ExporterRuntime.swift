@@ -64,7 +64,8 @@ public struct ExporterRuntime: Sendable {
                                              logger: logger)
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
-                                           queryLimits: config.query, sla: slaStore)
+                                           queryLimits: config.query, sla: slaStore,
+                                           reports: UsageReportService(path: config.storage.path))
         let server = Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),

@@ -12,6 +12,7 @@ public enum ExporterRoutes {
     /// /health (it carries no secret).
     public static func router(state: ExporterState, apiURL: String, series: SeriesReader? = nil,
                               queryLimits: ExporterConfig.Query = .init(), sla: SLAStateStore? = nil,
+                              reports: UsageReportService? = nil,
                               now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/api/v1/sla") { request, _ -> Response in
@@ -33,6 +34,17 @@ public enum ExporterRoutes {
         if let series {
             router.get("/api/v1/series") { request, _ -> Response in
                 await seriesQuery(request, reader: series, limits: queryLimits, now: now())
+            }
+        }
+        if let reports {
+            router.get("/api/v1/reports/usage") { request, _ -> Response in
+                let answer = await reports.answer(QueryString.parse(request.uri.query), now: now())
+                var headers: HTTPFields = [.contentType: answer.contentType]
+                for (name, value) in answer.headers {
+                    if let field = HTTPField.Name(name) { headers[field] = value }
+                }
+                return Response(status: .init(code: answer.status), headers: headers,
+                                body: .init(byteBuffer: ByteBuffer(string: answer.body)))
             }
         }
         router.get("/metrics") { request, _ -> Response in
@@ -134,6 +146,7 @@ public enum ExporterRoutes {
         <li><a href="/-/healthy">/-/healthy</a>: liveness probe</li>
         <li><a href="/-/ready">/-/ready</a>: readiness probe</li>
         <li><a href="/api/v1/series?match=etlworks_flow_runs_total">/api/v1/series</a>: stored history (see README)</li>
+        <li><a href="/api/v1/reports/usage?format=html">/api/v1/reports/usage</a>: last month's usage report (<code>?month=YYYY-MM&amp;tz=&amp;format=json|csv|markdown|html</code>)</li>
         <li><a href="/sla">/sla</a>: SLA status (JSON: <a href="/api/v1/sla">/api/v1/sla</a>, <a href="/api/v1/sla/history">/api/v1/sla/history</a>)</li>
         </ul></body></html>
         """

@@ -77,6 +77,11 @@ public enum HistorySamples {
         if let value = subscription.dailyAllowance {
             samples.append(gauge("etlworks_billing_records_allowance", day, Double(value)))
         }
+        // The plan as a series of its own, so a report can name the tier of a past month.
+        if subscription.tier != nil || subscription.status != nil {
+            samples.append(gauge("etlworks_billing_subscription", [SeriesLabel("status", subscription.status ?? ""),
+                                                                   SeriesLabel("tier", subscription.tier ?? "")], 1))
+        }
     }
 
     private static func appendTenant(_ snapshot: ExporterSnapshot, to samples: inout [Sample]) {

@@ -1,0 +1,90 @@
+import Foundation
+import Store
+
+/// The completed runs of a period tallied for the tenant, each flow and each local day.
+/// Slices of the period are tallied in parallel, each over its own connection, and merged.
+struct RunTally {
+    var tenant = RunFigures()
+    private(set) var flowIndex: [Int64: Int] = [:]
+    private(set) var flows: [RunFigures] = []
+    private(set) var flowIds: [Int64] = []
+    var days: [(runs: Int64, errors: Int64, records: Int64)]
+
+    init(dayCount: Int) {
+        days = Array(repeating: (0, 0, 0), count: dayCount)
+    }
+
+    mutating func add(_ run: ReportRun, month: ReportMonth) {
+        let status = RunFigures.statusIndex(run.status)
+        tenant.add(statusIndex: status, durationMs: run.durationMs, records: run.records)
+        flows[index(of: run.flowId)].add(statusIndex: status, durationMs: run.durationMs, records: run.records)
+        if let day = month.day(of: run.endMs) {
+            days[day].runs += 1
+            if status == 2 { days[day].errors += 1 }
+            days[day].records += run.records ?? 0
+        }
+    }
+
+    mutating func merge(_ other: RunTally) {
+        tenant.merge(other.tenant)
+        for (position, id) in other.flowIds.enumerated() { flows[index(of: id)].merge(other.flows[position]) }
+        for day in days.indices {
+            days[day].runs += other.days[day].runs
+            days[day].errors += other.days[day].errors
+            days[day].records += other.days[day].records
+        }
+    }
+
+    /// The summary of one flow's runs, nil when it had none.
+    mutating func summary(of flowId: Int64) -> RunSummary? {
+        guard let index = flowIndex[flowId] else { return nil }
+        return flows[index].summary()
+    }
+
+    private mutating func index(of flowId: Int64) -> Int {
+        if let known = flowIndex[flowId] { return known }
+        flowIndex[flowId] = flows.count
+        flows.append(RunFigures())
+        flowIds.append(flowId)
+        return flows.count - 1
+    }
+
+    /// Tallies the runs that ended in [from, to) (epoch ms) in `slices` parallel slices.
+    /// Blocks: call it off the cooperative pool.
+    static func read(path: String, month: ReportMonth, from: Int64, to: Int64, slices: Int) throws -> RunTally {
+        let bounds = (0...slices).map { from + (to - from) * Int64($0) / Int64(slices) }
+        let results = Results(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            results.set(slice, Result {
+                let reader = try UsageReportReader(path: path)
+                defer { reader.close() }
+                var tally = RunTally(dayCount: month.dayCount)
+                try reader.forEachCompletedRun(endedFrom: bounds[slice], to: bounds[slice + 1]) { tally.add($0, month: month) }
+                return tally
+            })
+        }
+        var total = RunTally(dayCount: month.dayCount)
+        for result in results.all { total.merge(try result.get()) }
+        return total
+    }
+
+    /// The slices' results, written from several threads.
+    private final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Result<RunTally, Error>]
+
+        init(count: Int) { results = Array(repeating: .failure(CancellationError()), count: count) }
+
+        func set(_ index: Int, _ result: Result<RunTally, Error>) {
+            lock.lock()
+            results[index] = result
+            lock.unlock()
+        }
+
+        var all: [Result<RunTally, Error>] {
+            lock.lock()
+            defer { lock.unlock() }
+            return results
+        }
+    }
+}

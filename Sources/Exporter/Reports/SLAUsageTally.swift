@@ -1,0 +1,35 @@
+import Store
+
+/// Compliance per SLA rule and target over a period, from the stored breach episodes. Pure.
+enum SLAUsageTally {
+    /// One entry per (rule, target) with a breach overlapping [from, to) (epoch ms); an open
+    /// breach lasts until `to`. Sorted by compliance, worst first, then rule and target.
+    static func tally(_ episodes: [SLAEpisode], from: Int64, to: Int64) -> [UsageReport.SLAUsage] {
+        let period = Double(max(1, to - from)) / 1000
+        var byKey: [String: UsageReport.SLAUsage] = [:]
+        var order: [String] = []
+        for episode in episodes {
+            let start = max(episode.startMs, from), end = min(episode.endMs ?? to, to)
+            guard end > start || (episode.startMs >= from && episode.startMs < to) else { continue }
+            let seconds = Double(max(0, end - start)) / 1000
+            let key = episode.rule + "\u{0}" + episode.target
+            if byKey[key] == nil {
+                order.append(key)
+                byKey[key] = UsageReport.SLAUsage(rule: episode.rule, severity: episode.severity, targetKey: episode.target,
+                                                  targetName: episode.targetName, breaches: 0, breachSeconds: 0,
+                                                  longestBreachSeconds: 0, compliance: 1)
+            }
+            byKey[key]!.breaches += 1
+            byKey[key]!.breachSeconds += seconds
+            byKey[key]!.longestBreachSeconds = max(byKey[key]!.longestBreachSeconds, seconds)
+            // The latest episode names the target as it is now.
+            byKey[key]!.targetName = episode.targetName
+            byKey[key]!.severity = episode.severity
+        }
+        return order.compactMap { key in
+            guard var usage = byKey[key] else { return nil }
+            usage.compliance = max(0, 1 - usage.breachSeconds / period)
+            return usage
+        }.sorted { ($0.compliance, $0.rule, $0.targetKey) < ($1.compliance, $1.rule, $1.targetKey) }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Store
+
+/// Builds a `UsageReport` from the database: runs, flows and SLA episodes through a
+/// `UsageReportReader`, billing and agents from the stored series. The arithmetic lives in
+/// `RunFigures`, `ReportCoverage`, `BillingUsage` and `SLAUsageTally`.
+public enum UsageReportBuilder {
+    /// Reads the report for `month` at `now` from the database at `path` (read-only).
+    public static func build(path: String, month: ReportMonth, now: Date) async throws -> UsageReport {
+        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+        let periodEnd = max(month.start, min(month.end, nowMs))
+        let stored = try await offThePool { try readStored(path: path, month: month, periodEnd: periodEnd) }
+        var report = stored
+        report.generatedAt = now.timeIntervalSince1970
+        let series = try SeriesReader(path: path)
+        defer { Task { await series.close() } }
+        try await addSeries(from: series, to: &report)
+        return report
+    }
+
+    /// Runs (in parallel slices of the month), then flows, SLA episodes and coverage from
+    /// one read transaction.
+    static func readStored(path: String, month: ReportMonth, periodEnd: Int64) throws -> UsageReport {
+        let slices = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        var tally = try RunTally.read(path: path, month: month, from: month.start, to: periodEnd, slices: slices)
+        let reader = try UsageReportReader(path: path)
+        defer { reader.close() }
+        return try reader.read {
+            var days = (0..<month.dayCount).map { index in
+                UsageReport.Day(date: month.date(ofDay: index), start: month.dayStarts[index], runs: tally.days[index].runs,
+                                errors: tally.days[index].errors, records: tally.days[index].records)
+            }
+            var flows: [UsageReport.FlowUsage] = []
+            var seen = Set<Int64>()
+            for flow in try reader.flows() {
+                seen.insert(flow.id)
+                let summary = tally.summary(of: flow.id)
+                // A deleted flow stays in the report of a month it ran in.
+                if summary == nil && flow.deleted { continue }
+                flows.append(UsageReport.FlowUsage(id: flow.id, name: flow.name, tags: flow.tags, deleted: flow.deleted,
+                                                   summary: summary ?? RunSummary()))
+            }
+            // Runs of a flow the flow list never showed.
+            for id in tally.flowIds where !seen.contains(id) {
+                flows.append(UsageReport.FlowUsage(id: id, name: "", tags: [], deleted: true, summary: tally.summary(of: id) ?? RunSummary()))
+            }
+            flows.sort { ($1.summary.records, $1.summary.runs, $0.id) < ($0.summary.records, $0.summary.runs, $1.id) }
+
+            let from = month.start / 1000, to = (periodEnd + 999) / 1000
+            let coverage = ReportCoverage.compute(
+                polls: try reader.pollTimes(group: "executions", from: from, to: to),
+                fiveMinuteBuckets: try reader.polledBuckets(group: "executions", tier: .fiveMinutes, from: from, to: to),
+                hourBuckets: try reader.polledBuckets(group: "executions", tier: .hour, from: from, to: to),
+                dayStarts: month.dayStarts.map { $0 / 1000 }, to: periodEnd / 1000)
+            for index in days.indices { days[index].coverageRatio = coverage.dayRatios[index] }
+
+            var report = UsageReport(month: month, generatedAt: 0, periodEnd: periodEnd, coverage: coverage)
+            report.tenant = tally.tenant.summary()
+            report.days = days
+            report.flows = flows
+            report.sla = SLAUsageTally.tally(try reader.episodes(from: month.start, to: periodEnd), from: month.start, to: periodEnd)
+            return report
+        }
+    }
+
+    /// Billing and agent availability from the stored series. Hourly windows, or
+    /// quarter-hours in zones whose midnight is not on the hour, so days cut at local midnight.
+    static func addSeries(from series: SeriesReader, to report: inout UsageReport) async throws {
+        let month = report.month
+        let from = month.start / 1000, to = (report.periodEnd + 999) / 1000
+        guard to > from else { return }
+        let wholeHours = month.dayStarts.allSatisfy { $0 % 3_600_000 == 0 }
+        let (tier, step): (RollupTier, Int64) = wholeHours ? (.hour, 3600) : (.fiveMinutes, 900)
+        func points(_ selector: String) async throws -> [SeriesResult] {
+            try await series.query(try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
+        }
+        let usage = try await points(#"etlworks_billing_records_used{period="month"}"#).first?.points ?? []
+        let allowance = try await points(#"etlworks_billing_records_allowance{period="month"}"#).first?.points ?? []
+        // The subscription series whose last window is latest names the tier.
+        let subscription = try await points("etlworks_billing_subscription")
+            .filter { !$0.points.isEmpty }.max { $0.points.last!.timestamp < $1.points.last!.timestamp }?.series.labels
+        report.billing = BillingUsage.compute(usage: usage, allowance: allowance,
+                                              tier: subscription?.first { $0.name == "tier" }?.value,
+                                              status: subscription?.first { $0.name == "status" }?.value,
+                                              month: month, complete: report.complete)
+        if let daily = report.billing?.daily {
+            for index in report.days.indices where index < daily.count { report.days[index].billingRecords = daily[index] }
+        }
+        report.agents = try await points("etlworks_agent_up").compactMap { result in
+            let polls = result.points.reduce(Int64(0)) { $0 + $1.values.count }
+            guard polls > 0 else { return nil }
+            let online = result.points.reduce(0.0) { $0 + $1.values.sum }
+            let label = { (name: String) in result.series.labels.first { $0.name == name }?.value ?? "" }
+            return UsageReport.AgentAvailability(id: label("agent_id"), name: label("agent_name"),
+                                                 availability: online / Double(polls), polls: polls)
+        }.sorted { ($0.availability, $0.name, $0.id) < ($1.availability, $1.name, $1.id) }
+    }
+
+    /// Runs blocking SQLite reads on a thread of their own, not on the cooperative pool
+    /// that serves scrapes and polls.
+    private static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

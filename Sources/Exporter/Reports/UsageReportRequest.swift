@@ -1,0 +1,77 @@
+import Foundation
+
+/// The output formats of the usage report.
+public enum UsageReportFormat: String, Sendable, CaseIterable {
+    case json, csv, markdown, html
+
+    public var contentType: String {
+        switch self {
+        case .json: return "application/json"
+        case .csv: return "text/csv; charset=utf-8; header=present"
+        case .markdown: return "text/markdown; charset=utf-8"
+        case .html: return "text/html; charset=utf-8"
+        }
+    }
+}
+
+/// The tables a CSV report can hold, one per file.
+public enum UsageReportTable: String, Sendable, CaseIterable {
+    case tenant, flows, daily, sla, agents
+}
+
+/// What a report was asked for: the month, the zone its days are cut in, the format.
+public struct UsageReportRequest: Sendable, Equatable {
+    public var month: ReportMonth
+    public var format: UsageReportFormat
+    public var table: UsageReportTable
+
+    /// A parameter that cannot be used, named as the caller gave it.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var parameter: String
+        public var message: String
+        public var description: String { "\(parameter): \(message)" }
+    }
+
+    /// Validates the parameters; the month defaults to the previous calendar month in the
+    /// zone (default UTC) at `now`.
+    public static func parse(month: String?, timeZone: String?, format: String?, table: String?,
+                             now: Date) throws(Problem) -> UsageReportRequest {
+        var zone = TimeZone(identifier: "UTC")!
+        var zoneName = "UTC"
+        if let timeZone, !timeZone.isEmpty {
+            zoneName = timeZone
+            guard let parsed = TimeZone(identifier: timeZone) else {
+                throw Problem(parameter: "tz", message: "unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
+            }
+            zone = parsed
+        }
+        let chosenFormat: UsageReportFormat
+        if let format, !format.isEmpty {
+            guard let parsed = UsageReportFormat(rawValue: format.lowercased()) else {
+                throw Problem(parameter: "format", message: "unknown format '\(format)' (one of json, csv, markdown, html)")
+            }
+            chosenFormat = parsed
+        } else {
+            chosenFormat = .json
+        }
+        let chosenTable: UsageReportTable
+        if let table, !table.isEmpty {
+            guard let parsed = UsageReportTable(rawValue: table.lowercased()) else {
+                throw Problem(parameter: "table", message: "unknown table '\(table)' (one of tenant, flows, daily, sla, agents)")
+            }
+            chosenTable = parsed
+        } else {
+            chosenTable = .tenant
+        }
+        let chosenMonth: ReportMonth
+        if let month, !month.isEmpty {
+            guard let parsed = ReportMonth.parse(month, timeZone: zone, zoneName: zoneName) else {
+                throw Problem(parameter: "month", message: "'\(month)' is not a month: expected YYYY-MM, e.g. 2026-11")
+            }
+            chosenMonth = parsed
+        } else {
+            chosenMonth = ReportMonth.previous(to: now, in: zone, zoneName: zoneName)
+        }
+        return UsageReportRequest(month: chosenMonth, format: chosenFormat, table: chosenTable)
+    }
+}

@@ -1,0 +1,136 @@
+import EtlworksAPI
+import Foundation
+
+/// A completed run as a report reads it.
+public struct ReportRun: Sendable {
+    public var flowId: Int64
+    public var status: RunStatus
+    /// When it ended (or was last seen), epoch ms.
+    public var endMs: Int64
+    public var durationMs: Int64?
+    public var records: Int64?
+}
+
+/// A flow as stored, deleted ones included.
+public struct ReportFlow: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var tags: [String]
+    public var deleted: Bool
+}
+
+/// Reads what a usage report needs over its own read-only connection, all in one read
+/// transaction so every part comes from the same snapshot. Used by one caller at a time.
+public final class UsageReportReader {
+    private let connection: SQLiteConnection
+
+    /// Opens an existing database read-only; refuses a file whose schema is not this
+    /// binary's (older files are migrated by `serve`, newer ones need a newer binary).
+    public init(path: String) throws {
+        connection = try SQLiteConnection(path: path, create: false, readOnly: true)
+        let version: Int64
+        do {
+            version = try connection.scalar("PRAGMA user_version") ?? 0
+        } catch let error as StoreError {
+            throw StoreError(code: error.code, path: path, message: "not a readable exporter database (\(error.message))")
+        }
+        if version > Schema.version {
+            throw StoreError(code: .tooNew, path: path,
+                             message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
+        }
+        if version < Schema.version {
+            throw StoreError(code: .sqlite, path: path,
+                             message: "schema version \(version) is older than \(Schema.version); run `serve` once to migrate it")
+        }
+    }
+
+    public func close() { connection.close() }
+
+    /// Runs `body` inside one read transaction.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try connection.execute("BEGIN")
+        defer { try? connection.execute("COMMIT") }
+        return try body()
+    }
+
+    /// Every completed run that ended in [from, to), epoch ms, in no particular order.
+    public func forEachCompletedRun(endedFrom from: Int64, to: Int64, _ body: (ReportRun) -> Void) throws {
+        // The expression and the partial-index condition match `runs_completed_by_end`.
+        let statement = try connection.statement("""
+            SELECT flow_id, status, coalesce(ended_ms, updated_ms), ended_ms - started_ms, records FROM runs
+            WHERE state = 1 AND coalesce(ended_ms, updated_ms) >= ?1 AND coalesce(ended_ms, updated_ms) < ?2
+            """)
+        try statement.bind(.integer(from), .integer(to))
+        defer { statement.reset() }
+        while try statement.step() {
+            let duration = statement.optionalInt(3)
+            body(ReportRun(flowId: statement.int(0), status: statement.withBytes(1, Self.status), endMs: statement.int(2),
+                           durationMs: duration.flatMap { $0 >= 0 ? $0 : nil }, records: statement.optionalInt(4)))
+        }
+    }
+
+    /// A stored status from its bytes: a String per run would cost more than the rest of
+    /// the row.
+    static func status(_ bytes: UnsafeBufferPointer<UInt8>) -> RunStatus {
+        func equals(_ text: StaticString) -> Bool {
+            bytes.count == text.utf8CodeUnitCount && bytes.count > 0 && memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0
+        }
+        if equals("success") { return .success }
+        if equals("error") { return .error }
+        if equals("warning") { return .warning }
+        if equals("canceled") { return .canceled }
+        return .unknown
+    }
+
+    /// Every flow ever stored.
+    public func flows() throws -> [ReportFlow] {
+        let statement = try connection.statement("SELECT id, name, tags, deleted FROM flows ORDER BY id")
+        defer { statement.reset() }
+        var flows: [ReportFlow] = []
+        while try statement.step() {
+            let tags = statement.text(2).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+            flows.append(ReportFlow(id: statement.int(0), name: statement.text(1) ?? "", tags: tags, deleted: statement.int(3) != 0))
+        }
+        return flows
+    }
+
+    /// SLA episodes overlapping [from, to), epoch ms.
+    public func episodes(from: Int64, to: Int64) throws -> [SLAEpisode] {
+        let statement = try connection.statement("""
+            SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold FROM sla_episodes
+            WHERE coalesce(end_ms, 9223372036854775807) > ?1 AND start_ms < ?2 ORDER BY start_ms, id
+            """)
+        try statement.bind(.integer(from), .integer(to))
+        defer { statement.reset() }
+        var result: [SLAEpisode] = []
+        while try statement.step() {
+            result.append(SLAEpisode(id: statement.int(0), rule: statement.text(1) ?? "", target: statement.text(2) ?? "",
+                                     targetName: statement.text(3) ?? "", severity: statement.text(4) ?? "",
+                                     startMs: statement.int(5), endMs: statement.optionalInt(6),
+                                     peak: statement.optionalDouble(7), threshold: statement.optionalDouble(8)))
+        }
+        return result
+    }
+
+    /// When `group` was polled in [from, to), epoch seconds, ascending (raw polls only:
+    /// retention removes them after `storage.retention.raw`).
+    public func pollTimes(group: String, from: Int64, to: Int64) throws -> [Int64] {
+        let statement = try connection.statement("SELECT ts FROM polls WHERE ts >= ?1 AND ts < ?2 AND grp = ?3 ORDER BY ts")
+        try statement.bind(.integer(from), .integer(to), .text(group))
+        defer { statement.reset() }
+        var result: [Int64] = []
+        while try statement.step() { result.append(statement.int(0)) }
+        return result
+    }
+
+    /// Starts of the `tier` buckets in [from, to) in which `group` was polled.
+    public func polledBuckets(group: String, tier: RollupTier, from: Int64, to: Int64) throws -> [Int64] {
+        let statement = try connection.statement(
+            "SELECT bucket FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3 AND grp = ?4 AND count > 0 ORDER BY bucket")
+        try statement.bind(.text(tier.rawValue), .integer(from), .integer(to), .text(group))
+        defer { statement.reset() }
+        var result: [Int64] = []
+        while try statement.step() { result.append(statement.int(0)) }
+        return result
+    }
+}
