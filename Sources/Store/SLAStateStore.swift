@@ -44,6 +44,15 @@ public struct SLAEpisode: Sendable, Equatable {
     }
 }
 
+extension SLAEpisode {
+    /// A row of `SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold`.
+    init(_ row: SQLiteStatement) {
+        self.init(id: row.int(0), rule: row.text(1) ?? "", target: row.text(2) ?? "", targetName: row.text(3) ?? "",
+                  severity: row.text(4) ?? "", startMs: row.int(5), endMs: row.optionalInt(6),
+                  peak: row.optionalDouble(7), threshold: row.optionalDouble(8))
+    }
+}
+
 /// What one evaluation changed, written in one transaction.
 public struct SLAStateChanges: Sendable {
     /// States to write (insert or replace).
@@ -89,12 +98,7 @@ public actor SLAStateStore {
             """)
         try statement.bind(.integer(from), .integer(to), .integer(Int64(limit)))
         var result: [SLAEpisode] = []
-        while try statement.step() {
-            result.append(SLAEpisode(id: statement.int(0), rule: statement.text(1) ?? "", target: statement.text(2) ?? "",
-                                     targetName: statement.text(3) ?? "", severity: statement.text(4) ?? "",
-                                     startMs: statement.int(5), endMs: statement.optionalInt(6),
-                                     peak: statement.optionalDouble(7), threshold: statement.optionalDouble(8)))
-        }
+        while try statement.step() { result.append(SLAEpisode(statement)) }
         return result
     }
 

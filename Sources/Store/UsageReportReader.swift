@@ -103,24 +103,14 @@ public final class UsageReportReader {
         try statement.bind(.integer(from), .integer(to))
         defer { statement.reset() }
         var result: [SLAEpisode] = []
-        while try statement.step() {
-            result.append(SLAEpisode(id: statement.int(0), rule: statement.text(1) ?? "", target: statement.text(2) ?? "",
-                                     targetName: statement.text(3) ?? "", severity: statement.text(4) ?? "",
-                                     startMs: statement.int(5), endMs: statement.optionalInt(6),
-                                     peak: statement.optionalDouble(7), threshold: statement.optionalDouble(8)))
-        }
+        while try statement.step() { result.append(SLAEpisode(statement)) }
         return result
     }
 
     /// When `group` was polled in [from, to), epoch seconds, ascending (raw polls only:
     /// retention removes them after `storage.retention.raw`).
     public func pollTimes(group: String, from: Int64, to: Int64) throws -> [Int64] {
-        let statement = try connection.statement("SELECT ts FROM polls WHERE ts >= ?1 AND ts < ?2 AND grp = ?3 ORDER BY ts")
-        try statement.bind(.integer(from), .integer(to), .text(group))
-        defer { statement.reset() }
-        var result: [Int64] = []
-        while try statement.step() { result.append(statement.int(0)) }
-        return result
+        try SeriesRows.pollTimes(connection, group, from: from, to: to)
     }
 
     /// Starts of the `tier` buckets in [from, to) in which `group` was polled.

@@ -77,7 +77,7 @@ public actor SeriesReader {
                 if segment.tier == .raw {
                     if index == 0 { held = try SeriesRows.held(connection, series.id, in: .raw, before: segment.from) }
                     let key = "\(series.group)\u{0}\(segment.from)"
-                    if polls[key] == nil { polls[key] = try pollTimes(series.group, from: segment.from, to: segment.to) }
+                    if polls[key] == nil { polls[key] = try SeriesRows.pollTimes(connection, series.group, from: segment.from, to: segment.to) }
                     (entries, held) = HeldValues.fromPolls(polls[key]![...], changes: try changes(series.id, from: segment.from, to: segment.to),
                                                            held: held, kind: series.kind, width: step)
                 } else {
@@ -126,15 +126,6 @@ public actor SeriesReader {
         defer { statement.reset() }
         var result: [(Int64, Double?)] = []
         while try statement.step() { result.append((statement.int(0), statement.optionalDouble(1))) }
-        return result
-    }
-
-    private func pollTimes(_ group: String, from: Int64, to: Int64) throws -> [Int64] {
-        let statement = try connection.statement("SELECT ts FROM polls WHERE ts >= ?1 AND ts < ?2 AND grp = ?3 ORDER BY ts")
-        try statement.bind(.integer(from), .integer(to), .text(group))
-        defer { statement.reset() }
-        var result: [Int64] = []
-        while try statement.step() { result.append(statement.int(0)) }
         return result
     }
 

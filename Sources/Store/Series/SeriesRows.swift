@@ -13,6 +13,16 @@ enum SeriesRows {
         return try statement.step() && statement.int(1) != 0 ? statement.optionalDouble(0) : nil
     }
 
+    /// When `group` was polled in [from, to), epoch seconds, ascending.
+    static func pollTimes(_ connection: SQLiteConnection, _ group: String, from: Int64, to: Int64) throws -> [Int64] {
+        let statement = try connection.statement("SELECT ts FROM polls WHERE ts >= ?1 AND ts < ?2 AND grp = ?3 ORDER BY ts")
+        try statement.bind(.integer(from), .integer(to), .text(group))
+        defer { statement.reset() }
+        var result: [Int64] = []
+        while try statement.step() { result.append(statement.int(0)) }
+        return result
+    }
+
     /// The row at columns `offset…offset+7` of `statement` as an entry: no values when the
     /// series was live at none of the bucket's polls, nothing held after it once it ended.
     static func entry(_ statement: SQLiteStatement, offset: Int32) -> HeldValues.Entry {
