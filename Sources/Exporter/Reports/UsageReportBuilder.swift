@@ -63,14 +63,16 @@ public enum UsageReportBuilder {
         }
     }
 
-    /// Billing and agent availability from the stored series. Hourly windows, or
-    /// quarter-hours in zones whose midnight is not on the hour, so days cut at local midnight.
+    /// Billing and agent availability from the stored series, read from the hourly tier
+    /// (kept 400 days by default). Hourly windows; in zones whose midnight is not on the
+    /// hour, quarter-hour windows, so the part not yet rolled up is cut at local midnight and
+    /// the rest to the hour.
     static func addSeries(from series: SeriesReader, to report: inout UsageReport) async throws {
         let month = report.month
         let from = month.start / 1000, to = (report.periodEnd + 999) / 1000
         guard to > from else { return }
         let wholeHours = month.dayStarts.allSatisfy { $0 % 3_600_000 == 0 }
-        let (tier, step): (RollupTier, Int64) = wholeHours ? (.hour, 3600) : (.fiveMinutes, 900)
+        let tier = RollupTier.hour, step: Int64 = wholeHours ? 3600 : 900
         func points(_ selector: String) async throws -> [SeriesResult] {
             try await series.query(try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
         }
