@@ -57,6 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
                     condition: .durationPercentile(p: 0.95, max: 600, window: 86400)),
             SLARule(name: "agents-online", target: .agents([try Glob("*")]), condition: .agentOffline(for: 60)),
             SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.9, period: .month)),
+            SLARule(name: "orders-slo", target: .flows(FlowSelector(tags: ["orders"])), condition: .objective(target: 0.9, window: 7 * 86400)),
         ]
         // A critical breach in a demo is information, not a failed exporter.
         config.slaHealth.critical = .warn

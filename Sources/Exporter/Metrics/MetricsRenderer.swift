@@ -34,6 +34,11 @@ public enum MetricsRenderer {
             let tags = flow.metrics.flow.tags.isEmpty ? "" : "," + flow.metrics.flow.tags.joined(separator: ",") + ","
             writer.sample(flow.labels, extra: LabelSet([("flow_type", flow.metrics.flow.flowType ?? ""), ("tags", tags)]), 1)
         }
+        // One series per tag, so that dashboards can list tags with label_values().
+        writer.family("etlworks_flow_tag_info", type: .gauge, help: "One series per tag of the flow. Always 1.")
+        for flow in flows {
+            for tag in flow.metrics.flow.tags { writer.sample(flow.labels, extra: LabelSet([("tag", tag)]), 1) }
+        }
         writer.family("etlworks_flow_runs", type: .counter, help: "Completed runs of the flow by final status.")
         for flow in flows {
             for status in alwaysExported {

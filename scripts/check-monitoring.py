@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Proves the monitoring kit against the real thing (the tests run it; so can you):
+
+  scripts/check-monitoring.py [--binary .build/debug/etlworks-exporter]
+
+1. Starts `etlworks-exporter demo` and a real Prometheus (Debian package) scraping it every
+   2 s with the shipped alert rules loaded; waits for two scrapes.
+2. Sends every PromQL expression in dashboards/ and alerts/ to Prometheus's query API, with
+   Grafana's variables set to "All": each must parse and evaluate; every Overview panel
+   must return data; every rule must evaluate healthy; every etlworks_* metric they name
+   must be one the demo serves.
+3. Runs promtool check/test rules, amtool check-config, promtool check config, parses the
+   Kubernetes YAML, `systemd-analyze verify` on the unit (where installed), and checks the
+   generated dashboards and PrometheusRule are up to date.
+
+Exit status 0 when everything holds; otherwise every failure is listed."""
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+failures = []
+
+
+def fail(message):
+    failures.append(message)
+    print("FAIL:", message, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def wait_for(description, check, timeout=90):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if check():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.5)
+    fail(f"timed out waiting for {description}")
+    return False
+
+
+def query(prometheus, expr):
+    url = f"{prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    try:
+        _, body = get(url)
+        return json.loads(body)
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read() or b"{}") or {"status": "error", "error": str(error)}
+
+
+# Grafana's variables, as the dashboards use them, set to "All".
+SUBSTITUTIONS = [("${tag:regex}", ".*"), ("$__rate_interval", "1m"), ("$__interval", "30s"), ("$__range", "5m"),
+                 ("$job", ".*"), ("$instance", ".*"), ("$flow", ".*"), ("$tag", ".*"), ("$severity", ".*")]
+
+
+def substitute(expr):
+    for variable, value in SUBSTITUTIONS:
+        expr = expr.replace(variable, value)
+    return expr
+
+
+def dashboard_queries():
+    """(where, expr, must_return_data) for every panel target and variable query."""
+    queries = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.json"))):
+        name = os.path.basename(path)
+        with open(path, encoding="utf-8") as f:
+            board = json.load(f)
+        if not board.get("uid"):
+            fail(f"{name}: no uid")
+        variables = {v["name"]: v for v in board.get("templating", {}).get("list", [])}
+        if variables.get("datasource", {}).get("type") != "datasource":
+            fail(f"{name}: no datasource variable")
+        for variable in variables.values():
+            definition = variable.get("definition", "")
+            match = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", definition)
+            if variable.get("type") == "query":
+                if not match:
+                    fail(f"{name}: variable {variable['name']} does not use label_values(): {definition}")
+                else:
+                    queries.append((f"{name} variable {variable['name']}", match.group(1), False))
+        for panel in board.get("panels", []):
+            if panel.get("datasource", {}).get("uid") != "${datasource}":
+                fail(f"{name}: panel {panel.get('title')} does not use the datasource variable")
+            for target in panel.get("targets", []):
+                queries.append((f"{name} panel '{panel.get('title')}'", target["expr"], board["uid"] == "etlworks-overview"))
+    return queries
+
+
+def main():
+    binary = os.path.abspath(sys.argv[sys.argv.index("--binary") + 1]) if "--binary" in sys.argv \
+        else os.path.join(ROOT, ".build", "debug", "etlworks-exporter")
+    work = tempfile.mkdtemp(prefix="check-monitoring-")
+    processes = []
+    try:
+        demo_port, prometheus_port = free_port(), free_port()
+        demo = f"http://127.0.0.1:{demo_port}"
+        prometheus = f"http://127.0.0.1:{prometheus_port}"
+        log = open(os.path.join(work, "demo.log"), "w")
+        processes.append(subprocess.Popen([binary, "demo", "--web.listen-address", f"127.0.0.1:{demo_port}",
+                                           "--storage.path", os.path.join(work, "demo.db"), "--flows", "30"],
+                                          stdout=log, stderr=subprocess.STDOUT))
+        wait_for("the demo to be ready", lambda: get(f"{demo}/-/ready")[0] == 200)
+        config = os.path.join(work, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write(f"""global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+rule_files:
+  - {os.path.join(ROOT, "alerts", "etlworks-exporter.rules.yml")}
+scrape_configs:
+  - job_name: etlworks
+    static_configs:
+      - targets: ["127.0.0.1:{demo_port}"]
+""")
+        processes.append(subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
+                                           f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+                                          stdout=open(os.path.join(work, "prometheus.log"), "w"), stderr=subprocess.STDOUT))
+
+        def scraped_twice():
+            result = query(prometheus, 'count_over_time(up{job="etlworks"}[5m]) >= 2 and up{job="etlworks"} == 1')
+            return result.get("status") == "success" and len(result["data"]["result"]) == 1
+        if wait_for("two scrapes of the demo", scraped_twice):
+            # Rates need two samples of every series; the SLA series appear after an evaluation.
+            time.sleep(4)
+            check_queries(prometheus)
+            check_rules(prometheus)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if failures:
+            for name in ("demo.log", "prometheus.log"):
+                path = os.path.join(work, name)
+                if os.path.exists(path):
+                    print(f"--- last lines of {name}:\n" + "".join(open(path, errors="replace").readlines()[-15:]))
+        shutil.rmtree(work, ignore_errors=True)
+    check_tools()
+    if failures:
+        print(f"\n{len(failures)} failures")
+        sys.exit(1)
+    print("monitoring kit: all checks passed")
+
+
+def check_queries(prometheus):
+    names = set(json.loads(get(f"{prometheus}/api/v1/label/__name__/values")[1])["data"])
+    queries = dashboard_queries()
+    count = 0
+    for where, expr, must_have_data in queries:
+        result = query(prometheus, substitute(expr))
+        count += 1
+        if result.get("status") != "success":
+            fail(f"{where}: {result.get('error')}: {expr}")
+        elif must_have_data and not result["data"]["result"]:
+            fail(f"{where}: no data from the demo: {substitute(expr)}")
+    used = set()
+    for path in glob.glob(os.path.join(ROOT, "dashboards", "*.json")) + [os.path.join(ROOT, "alerts", "etlworks-exporter.rules.yml")]:
+        used |= set(re.findall(r"\betlworks_[a-z0-9_]+", open(path, encoding="utf-8").read()))
+    for metric in sorted(used):
+        if metric not in names:
+            fail(f"{metric} is used by the dashboards or alerts but the demo does not serve it")
+    print(f"{count} dashboard queries sent to Prometheus; {len(used)} metric names checked", flush=True)
+
+
+def check_rules(prometheus):
+    # Wait for an evaluation of every rule group, then read their health.
+    time.sleep(3)
+    groups = json.loads(get(f"{prometheus}/api/v1/rules")[1])["data"]["groups"]
+    rules = [rule for group in groups for rule in group["rules"]]
+    if len(rules) < 13:
+        fail(f"Prometheus loaded {len(rules)} rules, expected every shipped alert")
+    for rule in rules:
+        if rule.get("health") != "ok":
+            fail(f"alert {rule.get('name')}: health {rule.get('health')}: {rule.get('lastError')}")
+        result = query(prometheus, rule["query"])
+        if result.get("status") != "success":
+            fail(f"alert {rule.get('name')}: {result.get('error')}")
+        for field in ("summary", "description", "runbook_url"):
+            if not rule.get("annotations", {}).get(field):
+                fail(f"alert {rule.get('name')} has no {field} annotation")
+        if not rule.get("labels", {}).get("severity"):
+            fail(f"alert {rule.get('name')} has no severity label")
+    print(f"{len(rules)} alert rules evaluated by Prometheus", flush=True)
+
+
+def run(command, what):
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        fail(f"{what}: {(result.stdout + result.stderr).strip()[-800:]}")
+    else:
+        print(f"ok: {what}", flush=True)
+
+
+def check_tools():
+    run(["promtool", "check", "rules", "alerts/etlworks-exporter.rules.yml"], "promtool check rules")
+    run(["promtool", "test", "rules", "alerts/tests/etlworks-exporter.test.yml"], "promtool test rules")
+    run(["promtool", "check", "config", "--syntax-only", "deploy/prometheus.example.yml"], "promtool check config")
+    run(["amtool", "check-config", "deploy/alertmanager.example.yml"], "amtool check-config")
+    run([sys.executable, "scripts/dashboards.py", "--check"], "dashboards are generated from scripts/dashboards.py")
+    run([sys.executable, "scripts/prometheusrule.py", "--check"], "the PrometheusRule matches alerts/")
+    try:
+        import yaml
+        kinds = {}
+        for path in sorted(glob.glob(os.path.join(ROOT, "deploy", "kubernetes", "*.yaml"))):
+            for document in yaml.safe_load_all(open(path, encoding="utf-8")):
+                if not document.get("apiVersion") or not document.get("kind"):
+                    fail(f"{os.path.basename(path)}: a document without apiVersion or kind")
+                kinds[document["kind"]] = document
+        for kind in ("Deployment", "PersistentVolumeClaim", "Secret", "Service", "ServiceMonitor", "PrometheusRule"):
+            if kind not in kinds:
+                fail(f"deploy/kubernetes has no {kind}")
+        container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+        if container["livenessProbe"]["httpGet"]["path"] != "/-/healthy" or container["readinessProbe"]["httpGet"]["path"] != "/-/ready":
+            fail("the Deployment's probes are not /-/healthy and /-/ready")
+        print(f"ok: Kubernetes YAML parses ({', '.join(sorted(kinds))})", flush=True)
+    except ImportError:
+        fail("python3-yaml is not installed (see .ci/run)")
+    if shutil.which("systemd-analyze"):
+        unit = open(os.path.join(ROOT, "deploy", "systemd", "etlworks-exporter.service"), encoding="utf-8").read()
+        # verify insists the ExecStart binary exists: point it at the one just built.
+        binary = os.path.abspath(sys.argv[sys.argv.index("--binary") + 1]) if "--binary" in sys.argv \
+            else os.path.join(ROOT, ".build", "debug", "etlworks-exporter")
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "etlworks-exporter.service")
+            open(path, "w").write(unit.replace("/usr/local/bin/etlworks-exporter", binary))
+            result = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True)
+            output = (result.stdout + result.stderr).strip()
+            # Without a running systemd (containers) verify cannot load units it depends on; only
+            # problems in this unit count.
+            problems = [line for line in output.splitlines() if "etlworks-exporter.service" in line]
+            if result.returncode != 0 and problems:
+                fail("systemd-analyze verify: " + "\n".join(problems))
+            else:
+                print("ok: systemd-analyze verify" + (f" (notes: {output[:200]})" if output else ""), flush=True)
+    else:
+        print("skipped: systemd-analyze is not installed", flush=True)
+
+
+if __name__ == "__main__":
+    main()
