@@ -10,8 +10,9 @@
    must return data; every rule must evaluate healthy; every etlworks_* metric they name
    must be one the demo serves.
 3. Runs promtool check/test rules, amtool check-config, promtool check config, parses the
-   Kubernetes YAML, `systemd-analyze verify` on the unit (where installed), and checks the
-   generated dashboards and PrometheusRule are up to date.
+   Kubernetes YAML (and checks its ConfigMap's configuration with `check-config`), runs
+   `systemd-analyze verify` on the unit (where installed), and checks the generated
+   dashboards and PrometheusRule are up to date.
 
 Exit status 0 when everything holds; otherwise every failure is listed."""
 import glob
@@ -108,9 +109,13 @@ def dashboard_queries():
     return queries
 
 
-def main():
-    binary = os.path.abspath(sys.argv[sys.argv.index("--binary") + 1]) if "--binary" in sys.argv \
+def binary_path():
+    return os.path.abspath(sys.argv[sys.argv.index("--binary") + 1]) if "--binary" in sys.argv \
         else os.path.join(ROOT, ".build", "debug", "etlworks-exporter")
+
+
+def main():
+    binary = binary_path()
     work = tempfile.mkdtemp(prefix="check-monitoring-")
     processes = []
     try:
@@ -238,13 +243,22 @@ def check_tools():
         if container["livenessProbe"]["httpGet"]["path"] != "/-/healthy" or container["readinessProbe"]["httpGet"]["path"] != "/-/ready":
             fail("the Deployment's probes are not /-/healthy and /-/ready")
         print(f"ok: Kubernetes YAML parses ({', '.join(sorted(kinds))})", flush=True)
+        # The ConfigMap's configuration must pass the exporter's own check.
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "etlworks-exporter.yaml")
+            open(path, "w").write(kinds["ConfigMap"]["data"]["etlworks-exporter.yaml"])
+            result = subprocess.run([binary_path(), "check-config", "--config", path], capture_output=True, text=True,
+                                    env={**os.environ, "ETLWORKS_API_KEY": "check-only"})
+            if result.returncode != 0:
+                fail("the ConfigMap's configuration fails check-config: " + (result.stdout + result.stderr).strip())
+            else:
+                print("ok: the ConfigMap's configuration passes check-config", flush=True)
     except ImportError:
         fail("python3-yaml is not installed (see .ci/run)")
     if shutil.which("systemd-analyze"):
         unit = open(os.path.join(ROOT, "deploy", "systemd", "etlworks-exporter.service"), encoding="utf-8").read()
         # verify insists the ExecStart binary exists: point it at the one just built.
-        binary = os.path.abspath(sys.argv[sys.argv.index("--binary") + 1]) if "--binary" in sys.argv \
-            else os.path.join(ROOT, ".build", "debug", "etlworks-exporter")
+        binary = binary_path()
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, "etlworks-exporter.service")
             open(path, "w").write(unit.replace("/usr/local/bin/etlworks-exporter", binary))
