@@ -45,24 +45,8 @@ public struct UsageReportRequest: Sendable, Equatable {
             }
             zone = parsed
         }
-        let chosenFormat: UsageReportFormat
-        if let format, !format.isEmpty {
-            guard let parsed = UsageReportFormat(rawValue: format.lowercased()) else {
-                throw Problem(parameter: "format", message: "unknown format '\(format)' (one of json, csv, markdown, html)")
-            }
-            chosenFormat = parsed
-        } else {
-            chosenFormat = .json
-        }
-        let chosenTable: UsageReportTable
-        if let table, !table.isEmpty {
-            guard let parsed = UsageReportTable(rawValue: table.lowercased()) else {
-                throw Problem(parameter: "table", message: "unknown table '\(table)' (one of tenant, flows, daily, sla, agents)")
-            }
-            chosenTable = parsed
-        } else {
-            chosenTable = .tenant
-        }
+        let chosenFormat = try choice(format, parameter: "format", default: UsageReportFormat.json)
+        let chosenTable = try choice(table, parameter: "table", default: UsageReportTable.tenant)
         let chosenMonth: ReportMonth
         if let month, !month.isEmpty {
             guard let parsed = ReportMonth.parse(month, timeZone: zone, zoneName: zoneName) else {
@@ -73,5 +57,16 @@ public struct UsageReportRequest: Sendable, Equatable {
             chosenMonth = ReportMonth.previous(to: now, in: zone, zoneName: zoneName)
         }
         return UsageReportRequest(month: chosenMonth, format: chosenFormat, table: chosenTable)
+    }
+
+    /// One of `T`'s names (any case), `fallback` when absent.
+    private static func choice<T: CaseIterable & RawRepresentable>(_ text: String?, parameter: String,
+                                                                  default fallback: T) throws(Problem) -> T where T.RawValue == String {
+        guard let text, !text.isEmpty else { return fallback }
+        guard let parsed = T(rawValue: text.lowercased()) else {
+            let names = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Problem(parameter: parameter, message: "unknown \(parameter) '\(text)' (one of \(names))")
+        }
+        return parsed
     }
 }
