@@ -31,7 +31,7 @@ public actor EtlworksSimulator {
         let segments = path.split(separator: "/").map(String.init)
         requestCounts[Self.template(segments), default: 0] += 1
         if let fault = faults.take(path: path) {
-            if let response = act(fault, path: request.path) { return response }
+            if let response = act(fault, request: request) { return response }
             var response = api(request, path: path, segments: segments)
             response.delay = fault.delaySeconds ?? 0
             return response
@@ -41,7 +41,8 @@ public actor EtlworksSimulator {
 
     // MARK: Faults
 
-    private func act(_ fault: Fault, path: String) -> SimulatorResponse? {
+    private func act(_ fault: Fault, request: SimulatorRequest) -> SimulatorResponse? {
+        let path = request.path
         switch fault.kind {
         case .slow:
             return nil
@@ -60,6 +61,9 @@ public actor EtlworksSimulator {
                                              body: Data(#"[{"id": 1"#.utf8))
             response.dropConnection = true
             return response
+        case .echo:
+            let reflected = "rejected Authorization: \(request.authorization ?? "none"); body: \(String(decoding: request.body, as: UTF8.self))"
+            return .error(fault.status ?? 500, reflected, path: path)
         }
     }
 

@@ -12,6 +12,9 @@ public struct Fault: Sendable, Codable, Equatable {
         case truncated
         /// Send the head, then close the connection mid-body.
         case drop
+        /// Answer with `status` (default 500) and an error message that repeats the request's
+        /// credentials (its Authorization header and any login body): a hostile upstream.
+        case echo
     }
 
     public var kind: Kind
