@@ -49,6 +49,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "ExporterBenchmarks", dependencies: [
             "Exporter", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
