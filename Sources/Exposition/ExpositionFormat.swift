@@ -1,5 +1,5 @@
 /// The two text formats a scraper can ask for.
-public enum ExpositionFormat: Sendable, Equatable {
+public enum ExpositionFormat: Sendable, Hashable {
     /// Prometheus text format 0.0.4.
     case prometheusText
     /// OpenMetrics 1.0.0 text.

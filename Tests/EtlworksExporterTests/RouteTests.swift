@@ -31,6 +31,24 @@ import Testing
         }
     }
 
+    /// Renders are reused only while nothing changed: a state update or an API request
+    /// counted since is always in the next scrape.
+    @Test func aChangedStateIsNeverServedFromTheCache() async throws {
+        let requests = RequestCounter()
+        let state = ExporterState(storagePath: "/tmp/x.db", intervals: [.executions: 30], requests: requests)
+        try await app(state).test(.router) { client in
+            func scrape() async throws -> String {
+                try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+            let first = try await scrape()
+            #expect(try await scrape() == first)
+            await state.setAgents([Agent(id: 1, name: "eu-1", online: true)])
+            #expect(try await scrape().contains("etlworks_agent_up{agent_id=\"1\",agent_name=\"eu-1\"} 1"))
+            requests.record(endpoint: "/v1/flows", code: "200")
+            #expect(try await scrape().contains("etlworks_exporter_api_requests_total{endpoint=\"/v1/flows\",code=\"200\"} 1"))
+        }
+    }
+
     @Test func metricsAreGzippedWhenTheScraperAcceptsIt() async throws {
         let state = state()
         await state.setFlows((0..<50).map { FlowMetrics(flow: FlowRecord(id: Int64($0), name: "flow \($0)")) })

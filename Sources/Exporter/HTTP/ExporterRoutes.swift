@@ -15,6 +15,7 @@ public enum ExporterRoutes {
                               reports: UsageReportService? = nil,
                               now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router()
+        let expositions = ExpositionCache()
         router.get("/api/v1/sla") { request, _ -> Response in
             let onlyBreaching = QueryString.parse(request.uri.query)["state"] == "breaching"
             return json(SLADocuments.current(await state.snapshot().sla, onlyBreaching: onlyBreaching))
@@ -50,14 +51,14 @@ public enum ExporterRoutes {
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             let snapshot = await state.snapshot()
-            let rendered = MetricsRenderer.render(snapshot, format: format)
             var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept-Encoding"]
-            var compressed: [UInt8]?
-            if Gzip.isAccepted(request.headers[.acceptEncoding]) {
-                compressed = Gzip.compress(rendered)
-                if compressed != nil { headers[.contentEncoding] = "gzip" }
+            let gzip = Gzip.isAccepted(request.headers[.acceptEncoding])
+            let cached = await expositions.bytes(.init(version: snapshot.version, format: format, gzip: gzip)) {
+                let rendered = MetricsRenderer.render(snapshot, format: format)
+                return gzip ? Gzip.compress(rendered) : rendered
             }
-            let bytes = compressed ?? rendered
+            if gzip && cached != nil { headers[.contentEncoding] = "gzip" }
+            let bytes = cached ?? MetricsRenderer.render(snapshot, format: format)
             // Sent in slices: copying megabytes of exposition whole would double the peak.
             return Response(status: .ok, headers: headers,
                             body: ResponseBody(contentLength: bytes.count) { writer in

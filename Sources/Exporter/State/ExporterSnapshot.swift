@@ -4,6 +4,13 @@ import Foundation
 /// A consistent view of everything the exporter knows, taken at one moment. Scrapes and
 /// /health render from it and never wait on the API.
 public struct ExporterSnapshot: Sendable {
+    /// Identifies what the snapshot holds: equal versions render the same exposition.
+    public struct Version: Hashable, Sendable {
+        var state: UInt64
+        var requests: Int64
+    }
+
+    public var version = Version(state: 0, requests: 0)
     public var takenAt: Date
     public var startedAt: Date
     public var flows: [FlowSeries] = []

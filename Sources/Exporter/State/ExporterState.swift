@@ -6,7 +6,11 @@ import Store
 /// The exporter's live state: what the collectors last saw and how their polls went.
 /// Collectors write into it; scrapes and /health read snapshots of it.
 public actor ExporterState {
-    private var snapshotValue: ExporterSnapshot
+    private var snapshotValue: ExporterSnapshot {
+        didSet { version &+= 1 }
+    }
+    /// Changes with every update, so a rendered exposition can be reused until it does.
+    private var version: UInt64 = 0
     private var labelCache: [Int64: (name: String, labels: LabelSet)] = [:]
     private let requests: RequestCounter
     private var storageByWriter: [StorageWriter: StorageStatus] = [:]
@@ -24,6 +28,7 @@ public actor ExporterState {
         var copy = snapshotValue
         copy.takenAt = Date()
         copy.apiRequests = requests.snapshot
+        copy.version = ExporterSnapshot.Version(state: version, requests: requests.total)
         return copy
     }
 
