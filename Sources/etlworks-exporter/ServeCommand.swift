@@ -78,7 +78,8 @@ func runExporter(config: ExporterConfig, extraServices: [any Service], banner: S
                 bound.set(port)
                 let host = ListenAddress(current.web.listenAddress)?.host ?? "127.0.0.1"
                 let shown = host.contains(":") ? "[\(host)]" : host
-                printLine("etlworks-exporter listening on http://\(shown):\(port)" + (banner.map { "\n\($0)" } ?? ""))
+                let tls = current.web.configFile.flatMap { try? WebConfig.load(path: $0) }?.tls ?? false
+                printLine("etlworks-exporter listening on \(tls ? "https" : "http")://\(shown):\(port)" + (banner.map { "\n\($0)" } ?? ""))
             }
         } catch {
             printError("error: \(error)")

@@ -65,9 +65,12 @@ public struct ExporterRuntime: Sendable {
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
                                            queryLimits: config.query, sla: slaStore,
-                                           reports: UsageReportService(path: config.storage.path))
+                                           reports: UsageReportService(path: config.storage.path),
+                                           auth: try config.web.configFile.map { try WebAuthenticator(path: $0, logger: logger) },
+                                           healthRequiresAuth: config.web.healthRequiresAuth)
         let server = Application(
             router: router,
+            server: try WebServer.builder(config.web.configFile.map { try WebConfig.load(path: $0) }),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)

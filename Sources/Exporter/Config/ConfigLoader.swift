@@ -31,7 +31,7 @@ public struct ConfigLoader: Sendable {
         "poll": ["executions", "flows", "summary", "agents", "billing", "health", "schedules", "backfill"],
         "storage": ["path", "retention"],
         "query": ["max_points", "max_series"],
-        "web": ["listen_address"],
+        "web": ["listen_address", "config_file", "health_requires_auth"],
         "log": ["level", "format"],
     ]
 
@@ -309,6 +309,21 @@ public struct ConfigLoader: Sendable {
                 issue("web.listen_address", "'\(address.text)' must be HOST:PORT, e.g. 127.0.0.1:9720 or [::]:9720")
             } else {
                 web.listenAddress = address.text
+            }
+        }
+        if let file = values["web.config_file"]?.text {
+            do {
+                _ = try WebConfig.load(path: file)
+                web.configFile = file
+            } catch {
+                for problem in error.issues { issue(problem.key, problem.message) }
+            }
+        }
+        if let value = values["web.health_requires_auth"]?.text {
+            switch value.lowercased() {
+            case "true": web.healthRequiresAuth = true
+            case "false": web.healthRequiresAuth = false
+            default: issue("web.health_requires_auth", "'\(value)' must be true or false")
             }
         }
         var log = ExporterConfig.Log()

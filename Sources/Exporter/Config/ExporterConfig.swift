@@ -69,6 +69,10 @@ public struct ExporterConfig: Sendable {
 
     public struct Web: Sendable {
         public var listenAddress = "127.0.0.1:9720"
+        /// The exporter-toolkit web configuration (basic auth users, TLS); nil: open HTTP.
+        public var configFile: String?
+        /// Whether /health asks for the password too (/-/healthy and /-/ready never do).
+        public var healthRequiresAuth = true
         public init() {}
     }
 

@@ -12,9 +12,14 @@ public enum ExporterRoutes {
     /// /health (it carries no secret).
     public static func router(state: ExporterState, apiURL: String, series: SeriesReader? = nil,
                               queryLimits: ExporterConfig.Query = .init(), sla: SLAStateStore? = nil,
-                              reports: UsageReportService? = nil,
+                              reports: UsageReportService? = nil, auth: WebAuthenticator? = nil, healthRequiresAuth: Bool = true,
                               now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
         let router = Router()
+        if let auth {
+            // Probes never carry credentials; /health may be left open for load balancers.
+            let open: Set<String> = healthRequiresAuth ? ["/-/healthy", "/-/ready"] : ["/-/healthy", "/-/ready", "/health"]
+            router.add(middleware: BasicAuthMiddleware(authenticator: auth, open: open, state: state))
+        }
         let expositions = ExpositionCache()
         router.get("/api/v1/sla") { request, _ -> Response in
             let onlyBreaching = QueryString.parse(request.uri.query)["state"] == "breaching"

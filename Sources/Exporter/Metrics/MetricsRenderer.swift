@@ -197,6 +197,9 @@ public enum MetricsRenderer {
         writer.sample(.empty, Double(snapshot.storeSizeBytes))
         writer.family("etlworks_exporter_store_up", type: .gauge, help: "1 when the latest database write succeeded.")
         writer.sample(.empty, snapshot.storage == .ok ? 1 : 0)
+        writer.family("etlworks_exporter_http_auth_failures", type: .counter,
+                      help: "HTTP requests refused for missing or wrong basic-auth credentials (web.config_file).")
+        writer.sample(.empty, Double(snapshot.authFailures))
         writer.family("etlworks_exporter_start_timestamp_seconds", type: .gauge, help: "When the exporter started.")
         writer.sample(.empty, snapshot.startedAt.timeIntervalSince1970)
         writer.family("etlworks_exporter_build", type: .info, help: "Version and revision of the exporter.")

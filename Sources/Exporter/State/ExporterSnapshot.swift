@@ -11,6 +11,8 @@ public struct ExporterSnapshot: Sendable {
     }
 
     public var version = Version(state: 0, requests: 0)
+    /// HTTP requests refused for missing or wrong credentials.
+    public var authFailures: Int64 = 0
     public var takenAt: Date
     public var startedAt: Date
     public var flows: [FlowSeries] = []

@@ -92,6 +92,9 @@ public actor ExporterState {
         if let sizeBytes { snapshotValue.storeSizeBytes = sizeBytes }
     }
 
+    /// Counts a request refused for missing or wrong credentials.
+    public func recordAuthFailure() { snapshotValue.authFailures += 1 }
+
     /// Records the outcome of one poll. `apiAnswered` says whether the API gave an HTTP
     /// answer the poll could use (false for transport errors, timeouts and 5xx).
     public func recordPoll(_ resource: Resource, started: Date, duration: Double, error: String?,
