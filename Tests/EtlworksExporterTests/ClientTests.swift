@@ -158,14 +158,15 @@ import Testing
 
     @Test func faultsFailTheCallWithAClearErrorAndNoSecret() async throws {
         let harness = try await SimulatorHarness.start()
-        // Timeout 2 s against a 5 s delay: a loaded CI machine can take over a second to answer.
-        let api = client(harness, timeout: 2)
+        // Timeout 5 s against a 12 s delay: the suites run in parallel with the end-to-end ones,
+        // and a loaded 2-core CI machine once took over 2 s to answer an ordinary request.
+        let api = client(harness, timeout: 5)
         let cases: [([String: Any], (APIError) -> Bool)] = [
             (["kind": "status", "status": 500, "count": 1], { if case .http(_, 500, _) = $0 { return true }; return false }),
             (["kind": "malformed", "count": 1], { if case .decoding = $0 { return true }; return false }),
             (["kind": "truncated", "count": 1], { if case .decoding = $0 { return true }; return false }),
             (["kind": "drop", "count": 1], { if case .transport = $0 { return true }; return false }),
-            (["kind": "slow", "delaySeconds": 5, "count": 1], { if case .transport(_, let message) = $0 { return message.contains("timed out") }; return false }),
+            (["kind": "slow", "delaySeconds": 12, "count": 1], { if case .transport(_, let message) = $0 { return message.contains("timed out") }; return false }),
         ]
         for (fault, matches) in cases {
             try await harness.injectFault(fault)

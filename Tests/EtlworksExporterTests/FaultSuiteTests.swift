@@ -81,13 +81,11 @@ extension EndToEndTests {
         var samples = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)
         for fault in [["kind": "status", "status": 500], ["kind": "malformed"], ["kind": "truncated"], ["kind": "drop"],
                       ["kind": "slow", "delaySeconds": 6.5]] as [[String: Any]] {
-            // The executions and flow-list endpoints fail twice each, then answer again.
-            for path in ["/v1/metrics/executions", "/v1/flows"] {
-                var scoped = fault
-                scoped["path"] = path
-                scoped["count"] = 2
-                try await self.fault(deployment.simulator, scoped)
-            }
+            // The executions endpoint fails twice, then answers again.
+            var scoped = fault
+            scoped["path"] = "/v1/metrics/executions"
+            scoped["count"] = 2
+            try await self.fault(deployment.simulator, scoped)
             let (_, before) = try await metrics(deployment.exporter)
             // Each broken answer is a failed poll, then polling succeeds again.
             let deadline = Date().addingTimeInterval(90)
@@ -103,9 +101,52 @@ extension EndToEndTests {
                                              count: 1, timeout: 90)
             #expect(deployment.serve.process.isRunning, "\(fault)")
         }
+        try await clearFaults(deployment.simulator)
+        // Between polls, one flow is renamed and another deleted upstream.
+        let flows = try await HTTP.json("GET", deployment.simulator.appendingPathComponent("/_sim/truth"))["flows"] as? [[String: Any]] ?? []
+        let (renamed, deleted) = ("\(flows[0]["id"]!)", "\(flows[1]["id"]!)")
+        _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/flows/\(renamed)/rename"), body: ["name": "renamed \"flow\""])
+        _ = try await HTTP.json("DELETE", deployment.simulator.appendingPathComponent("/_sim/flows/\(deleted)"))
+        let (_, afterChange) = try await metrics(deployment.exporter)
+        _ = try await waitForPolls(deployment.exporter, "flows", moreThan: successfulPolls(afterChange, "flows"), count: 2)
+        samples = try await settle(deployment)
+        try await expectMatchesTruth(samples, simulator: deployment.simulator)
+        #expect(samples.contains { $0.labels["flow_id"] == renamed && $0.labels["flow_name"] == "renamed \"flow\"" })
+        #expect(!samples.contains { $0.labels["flow_id"] == deleted })
+        #expect(try await health(deployment.exporter).status == 200)
+        #expect(!deployment.serve.stderr.contains("Fatal error"))
+    }
+}
+
+extension EndToEndTests {
+    /// The database becomes unwritable under the running daemon (its WAL made immutable:
+    /// even root cannot write it): /health fails with a storage error naming the file, the
+    /// daemon stays up, nothing stored is lost, and once writable again it catches up.
+    @Test func anUnwritableDatabaseFailsHealthAndRecovers() async throws {
+        let deployment = try await deploy(flows: 6, database: "readonly.db")
+        var samples = try await waitForPolls(deployment.exporter, "executions", moreThan: 0, count: 2)
+        let wal = directory.appendingPathComponent("readonly.db-wal").path
+        let locked = try Tools.run("/usr/bin/chattr", ["+i", wal])
+        #expect(locked.status == 0, "chattr +i needs a file system with attributes: \(locked.stderr)")
+        defer { _ = try? Tools.run("/usr/bin/chattr", ["-i", wal]) }
+        let deadline = Date().addingTimeInterval(30)
+        var failing = false
+        var document: [String: Any] = [:]
+        while Date() < deadline && !failing {
+            try await Task.sleep(for: .milliseconds(500))
+            let (status, current) = try await health(deployment.exporter)
+            document = current
+            failing = status == 503 && "\(current["reasons"] ?? "")".lowercased().contains("database")
+        }
+        #expect(failing, "/health fails naming the database: \(document["reasons"] ?? "")")
+        #expect(deployment.serve.process.isRunning)
+        let (_, during) = try await metrics(deployment.exporter)
+        #expect(during.contains { $0.name == "etlworks_exporter_store_up" && $0.value == 0 })
+        _ = try Tools.run("/usr/bin/chattr", ["-i", wal])
         samples = try await settle(deployment)
         try await expectMatchesTruth(samples, simulator: deployment.simulator)
         #expect(try await health(deployment.exporter).status == 200)
-        #expect(!deployment.serve.stderr.contains("Fatal error"))
+        let check = try Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", directory.appendingPathComponent("readonly.db").path])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 }
