@@ -63,14 +63,15 @@ public struct ExporterRuntime: Sendable {
         let maintenance = HistoryMaintenance(store: series, recorder: history, retention: config.storage.retention,
                                              logger: logger)
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
+        let web = try config.web.configFile.map { path in (path, try WebConfig.load(path: path)) }
         let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
                                            queryLimits: config.query, sla: slaStore,
                                            reports: UsageReportService(path: config.storage.path),
-                                           auth: try config.web.configFile.map { try WebAuthenticator(path: $0, logger: logger) },
+                                           auth: web.map { WebAuthenticator(path: $0.0, config: $0.1, logger: logger) },
                                            healthRequiresAuth: config.web.healthRequiresAuth)
         let server = Application(
             router: router,
-            server: try WebServer.builder(config.web.configFile.map { try WebConfig.load(path: $0) }),
+            server: try WebServer.builder(web?.1),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)

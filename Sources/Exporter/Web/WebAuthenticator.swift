@@ -13,10 +13,12 @@ public actor WebAuthenticator {
     private var lastLook = Date.distantPast
     private var verified: Set<String> = []
 
-    public init(path: String, logger: Logger) throws(ConfigErrors) {
+    /// `config` is the file at `path` as already read, so that the server's TLS and the
+    /// users come from one reading of it.
+    public init(path: String, config: WebConfig, logger: Logger) {
         self.path = path
         self.logger = logger
-        config = try WebConfig.load(path: path)
+        self.config = config
         modified = Self.modificationDate(path)
     }
 
