@@ -36,33 +36,69 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Wiring: config, collectors, state, HTTP routes, services.
-        .target(name: "Exporter", dependencies: [
-            "EtlworksAPI", "Exposition", "Store", "CMalloc", "CZlib",
+        // Helpers every feature shares: config issues and YAML value reading, durations,
+        // RFC 3339, HTML escaping, nearest rank, SHA-256/HMAC, globs, health verdicts.
+        .target(name: "ExporterBase", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // SLA rules: configuration, conditions, state machine, engine, documents and page.
+        .target(name: "SLA", dependencies: [
+            "ExporterBase", "EtlworksAPI", "Exposition", "Store",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Delivery of SLA breaches to Alertmanager and webhooks.
+        .target(name: "Alerting", dependencies: [
+            "ExporterBase", "EtlworksAPI", "SLA",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The exporter-toolkit web configuration: basic auth (bcrypt) and TLS.
+        .target(name: "WebSecurity", dependencies: [
+            "ExporterBase",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Configuration model and loader, live state, collectors and polling, health,
+        // history recording, metrics rendering, series queries, logging.
+        .target(name: "ExporterCore", dependencies: [
+            "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
+        ]),
+        // The monthly usage report: pure figures, writers and the reader of the database.
+        .target(name: "Reports", dependencies: ["ExporterBase", "SLA", "EtlworksAPI", "Store"]),
+        // The composition root: runtime, daemon (signals, reload), HTTP routes.
+        .target(name: "ExporterApp", dependencies: [
+            "ExporterBase", "ExporterCore", "SLA", "Alerting", "WebSecurity", "Reports",
+            "EtlworksAPI", "Exposition", "Store", "CZlib",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "etlworks-exporter", dependencies: [
-            "Exporter", "Simulator",
+            "ExporterApp", "ExporterCore", "Reports", "SLA", "Store", "EtlworksAPI", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "ExporterBenchmarks", dependencies: [
-            "Exporter", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
+            "ExporterApp", "ExporterCore", "SLA", "Reports", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/ExporterBenchmarks"),
         // Writes synthetic history until killed: the SIGKILL durability test drives it.
         .executableTarget(name: "HistorySoak", dependencies: ["Store", "EtlworksAPI"], path: "Tests/HistorySoak"),
         .testTarget(name: "EtlworksExporterTests", dependencies: [
-            "EtlworksAPI", "Exposition", "Store", "Simulator", "Exporter",
+            "EtlworksAPI", "Exposition", "Store", "Simulator",
+            "ExporterBase", "SLA", "Alerting", "WebSecurity", "ExporterCore", "Reports", "ExporterApp",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["Fixtures"]),
     ]

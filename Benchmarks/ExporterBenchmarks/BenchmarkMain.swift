@@ -1,10 +1,6 @@
-import EtlworksAPI
-import Exporter
-import Exposition
 import Foundation
 import Logging
 import Simulator
-import Store
 
 /// Prints the figures recorded in docs/benchmarks.md. Run in release:
 /// `swift run -c release ExporterBenchmarks [--flows 2000] [--only render|poll|history|sla|report]`.

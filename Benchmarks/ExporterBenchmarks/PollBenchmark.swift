@@ -1,5 +1,5 @@
 import EtlworksAPI
-import Exporter
+import ExporterCore
 import Foundation
 import Logging
 import Simulator

@@ -1,6 +1,5 @@
 import EtlworksAPI
-import Exporter
-import Exposition
+import ExporterCore
 import Foundation
 import Store
 

@@ -1,7 +1,7 @@
 import CSQLite
 import EtlworksAPI
-import Exporter
 import Foundation
+import Reports
 import Store
 
 /// The monthly usage report at 2,000 flows: October 2026 (31 days, UTC) with every flow

@@ -1,8 +1,10 @@
 import CSQLite
 import EtlworksAPI
-import Exporter
+import ExporterBase
+import ExporterCore
 import Foundation
 import Logging
+import SLA
 import Store
 
 /// SLA evaluation: 20 rules over N flows with 30 days of hourly runs (1.44 million at 2,000
@@ -98,7 +100,7 @@ enum SLABenchmark {
         await state.setSubscription(Subscription(monthlyAllowance: 1_000_000_000, monthUsed: 400_000_000))
         let rules = try rules()
         let memoryBefore = residentMemory().current
-        let engine = SLAEngine(rules: rules, store: try SLAStateStore(path: path), runStore: store, state: state, alerts: nil,
+        let engine = SLAEngine(rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
                                timeZone: nil, logger: Logger(label: "bench"))
         let startClock = ContinuousClock.now
         try await engine.start(now: now)

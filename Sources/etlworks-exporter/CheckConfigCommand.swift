@@ -1,6 +1,5 @@
 import ArgumentParser
-import EtlworksAPI
-import Exporter
+import ExporterBase
 
 /// `check-config`: validates a configuration file and prints every problem.
 struct CheckConfigCommand: ParsableCommand {

@@ -1,8 +1,9 @@
 import ArgumentParser
-import EtlworksAPI
-import Exporter
+import ExporterBase
+import ExporterCore
 import Foundation
 import Logging
+import SLA
 import Simulator
 
 /// `demo`: the simulator and the daemon in one process, with a local database file.
@@ -61,7 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
         ]
         // A critical breach in a demo is information, not a failed exporter.
         config.slaHealth.critical = .warn
-        try await runExporter(config: config, extraServices: [], banner: """
+        try await runDaemon(config: config, extraServices: [], banner: """
             demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows; database \(storagePath)
             demo: open /metrics, /health, /sla or / on the address above; Ctrl-C stops it
             """)

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Exporter
+import ExporterCore
 import Foundation
+import Reports
 
 /// `report usage`: a month of runs, billing, agents and SLA from the database.
 struct ReportCommand: AsyncParsableCommand {

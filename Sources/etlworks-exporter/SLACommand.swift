@@ -1,8 +1,9 @@
 import ArgumentParser
-import Exporter
+import ExporterCore
 import Foundation
-#if canImport(FoundationNetworking)
 import FoundationNetworking
+import SLA
+#if canImport(FoundationNetworking)
 #endif
 
 /// `sla`: read SLA state from a running exporter.

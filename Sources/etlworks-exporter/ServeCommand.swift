@@ -1,10 +1,10 @@
 import ArgumentParser
-import EtlworksAPI
-import Exporter
+import ExporterApp
+import ExporterBase
+import ExporterCore
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
 
 /// `serve`: the daemon.
 struct ServeCommand: AsyncParsableCommand {
@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (path, command) = (configPath, self)
-        try await runExporter(config: withOverrides(try loadConfig(path)), extraServices: [], reload: {
+        try await runDaemon(config: withOverrides(try loadConfig(path)), reload: {
             ConfigLoader().load(path: path).map(command.withOverrides)
         })
     }
@@ -54,102 +54,15 @@ func loadConfig(_ path: String) throws -> ExporterConfig {
     }
 }
 
-/// Runs the daemon until SIGTERM or SIGINT. With `reload`, SIGHUP re-reads the
-/// configuration: a valid one replaces the running services (pollers, SLA engine, server)
-/// with new ones built from it. Everything that matters is in the database (runs, history,
-/// SLA states and breaches), so nothing is lost; the listener closes for a moment. An invalid
-/// one is logged, problem by problem, and the daemon carries on as it was.
-func runExporter(config: ExporterConfig, extraServices: [any Service], banner: String? = nil,
-                 reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil) async throws {
-    if LogSettings.level(config.log.level) == nil || !["logfmt", "json"].contains(config.log.format) {
-        printError("invalid --log.level or --log.format")
+/// Runs the daemon, turning a start failure into exit status 1 (its message printed).
+func runDaemon(config: ExporterConfig, extraServices: [any Service] = [], banner: String? = nil,
+               reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil) async throws {
+    do {
+        try await ExporterDaemon.run(config: config, extraServices: extraServices, banner: banner, reload: reload,
+                                     announce: printLine)
+    } catch let error as ExporterDaemon.StartError {
+        printError(error.description)
         throw ExitCode(1)
-    }
-    LogSettings.bootstrap(level: config.log.level, format: config.log.format,
-                          redactor: Redactor(secrets: config.api.credentials.secrets))
-    let logger = Logger(label: "etlworks-exporter")
-    var current = config
-    var previous: ExporterConfig?
-    let bound = Locked<Int>()
-    while true {
-        let runtime: ExporterRuntime
-        do {
-            runtime = try await ExporterRuntime.make(config: current, logger: logger) { [current] port in
-                bound.set(port)
-                let host = ListenAddress(current.web.listenAddress)?.host ?? "127.0.0.1"
-                let shown = host.contains(":") ? "[\(host)]" : host
-                let tls = current.web.configFile.flatMap { try? WebConfig.load(path: $0) }?.tls ?? false
-                printLine("etlworks-exporter listening on \(tls ? "https" : "http")://\(shown):\(port)" + (banner.map { "\n\($0)" } ?? ""))
-            }
-        } catch {
-            printError("error: \(error)")
-            // A reloaded configuration that cannot start (its database or address unusable)
-            // falls back to the one that ran.
-            if let fallback = previous {
-                logger.error("The reloaded configuration cannot start; going back to the previous one", metadata: ["error": "\(error)"])
-                current = fallback
-                previous = nil
-                continue
-            }
-            throw ExitCode(1)
-        }
-        logger.info("Starting", metadata: ["storage.path": "\(current.storage.path)", "web.listen_address": "\(current.web.listenAddress)"])
-        let group = ServiceGroup(configuration: .init(
-            services: (extraServices + runtime.services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        let next = Locked<ExporterConfig>()
-        let running = current
-        let watcher = Task {
-            guard let reload else { return }
-            for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                switch reload() {
-                case .success(let loaded):
-                    if loaded.log.level != running.log.level || loaded.log.format != running.log.format {
-                        logger.warning("log.level and log.format take effect at the next start")
-                    }
-                    logger.info("SIGHUP: configuration is valid; restarting the services with it")
-                    next.set(loaded)
-                    await group.triggerGracefulShutdown()
-                    return
-                case .failure(let errors):
-                    for issue in errors.issues {
-                        logger.error("SIGHUP: configuration not reloaded, keeping the running one", metadata: ["problem": "\(issue)"])
-                    }
-                }
-            }
-        }
-        try await group.run()
-        watcher.cancel()
-        await runtime.store.close()
-        guard var loaded = next.value else { break }
-        // Port 0 picked a port: keep it, so that scrapers find the daemon where it was.
-        if loaded.web.listenAddress == current.web.listenAddress, let port = bound.value,
-           let address = ListenAddress(current.web.listenAddress), address.port == 0 {
-            loaded.web.listenAddress = address.host.contains(":") ? "[\(address.host)]:\(port)" : "\(address.host):\(port)"
-        }
-        previous = current
-        current = loaded
-        logger.info("Reloaded the configuration")
-    }
-    logger.info("Stopped")
-}
-
-/// A value handed between tasks: the configuration a SIGHUP read, the port bound.
-private final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value?
-
-    func set(_ value: Value) {
-        lock.lock()
-        stored = value
-        lock.unlock()
-    }
-
-    var value: Value? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
     }
 }
 

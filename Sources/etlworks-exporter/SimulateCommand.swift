@@ -1,5 +1,6 @@
 import ArgumentParser
-import Exporter
+import ExporterBase
+import ExporterCore
 import Foundation
 import Hummingbird
 import Logging

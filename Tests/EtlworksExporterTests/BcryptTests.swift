@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Exporter
+@testable import WebSecurity
 
 /// bcrypt verification against hashes made by Python's `bcrypt` (the OpenBSD algorithm).
 @Suite struct BcryptTests {

@@ -1,10 +1,10 @@
+@testable import EtlworksAPI
+@testable import ExporterCore
 import Foundation
 import Logging
-import Testing
-@testable import EtlworksAPI
-@testable import Exporter
 @testable import Simulator
 @testable import Store
+import Testing
 
 /// Collectors and the polling service against the simulator over loopback and a real store.
 @Suite struct CollectorTests {

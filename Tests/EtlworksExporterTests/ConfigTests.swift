@@ -1,7 +1,8 @@
+@testable import EtlworksAPI
+@testable import ExporterBase
+@testable import ExporterCore
 import Foundation
 import Testing
-@testable import EtlworksAPI
-@testable import Exporter
 
 @Suite struct ConfigTests {
     let loader = ConfigLoader(environment: ["ETLWORKS_API_KEY": "key-from-env", "EMPTY": ""],

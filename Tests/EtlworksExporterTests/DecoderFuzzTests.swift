@@ -1,8 +1,8 @@
-import Foundation
-import Testing
 @testable import EtlworksAPI
-@testable import Exporter
+@testable import ExporterCore
+import Foundation
 @testable import Store
+import Testing
 
 /// Property tests: the tolerant decoders fed valid answers mutated at random (bytes flipped,
 /// cut short, values swapped for other JSON types, deep nesting, huge numbers) never crash

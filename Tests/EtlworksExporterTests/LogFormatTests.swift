@@ -1,6 +1,6 @@
+@testable import ExporterCore
 import Foundation
 import Testing
-@testable import Exporter
 
 @Suite struct LogFormatTests {
     @Test func logfmtQuotesAndEscapesValues() {

@@ -1,7 +1,8 @@
+@testable import Alerting
 import Foundation
 import Logging
+@testable import SLA
 import Testing
-@testable import Exporter
 
 /// Webhooks against a receiver over loopback, and a real Alertmanager.
 @Suite(.serialized) struct NotificationTests {
@@ -22,7 +23,7 @@ import Testing
     }
 
     func dispatcher(_ config: NotificationConfig, clock: ManualClock) -> NotificationDispatcher {
-        NotificationDispatcher(config: config, state: nil, generatorURL: "http://127.0.0.1:9720/sla",
+        NotificationDispatcher(config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
                                logger: Logger(label: "test"), clock: { clock.now })
     }
 
@@ -92,7 +93,7 @@ import Testing
         config.alertmanager = NotificationConfig.Alertmanager(url: URL(string: "http://ops:hunter2-am@127.0.0.1:\(port)")!)
         config.webhooks = [NotificationConfig.Webhook(url: URL(string: "http://hook:hunter2-hook@127.0.0.1:\(port)/x")!,
                                                       secret: nil, timeout: 2, maxAttempts: 1)]
-        let dispatcher = NotificationDispatcher(config: config, state: nil, generatorURL: nil, logger: capture.logger)
+        let dispatcher = NotificationDispatcher(config: config, onStats: nil, generatorURL: nil, logger: capture.logger)
         await dispatcher.deliver(changes: [alert()], active: [alert()])
         await dispatcher.tick()
         let stats = await dispatcher.statistics()
@@ -133,7 +134,7 @@ import Testing
         var config = NotificationConfig()
         config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 1)
         // Real time: Alertmanager judges startsAt and endsAt by its own clock.
-        let dispatcher = NotificationDispatcher(config: config, state: nil, generatorURL: "http://127.0.0.1:9720/sla",
+        let dispatcher = NotificationDispatcher(config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
                                                 logger: Logger(label: "test"))
         await dispatcher.deliver(changes: [alert()], active: [alert()])
         await dispatcher.tick()

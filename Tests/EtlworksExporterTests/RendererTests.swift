@@ -1,9 +1,9 @@
-import Foundation
-import Testing
 @testable import EtlworksAPI
-@testable import Exporter
-import Exposition
+@testable import ExporterCore
+@testable import Exposition
+import Foundation
 @testable import Store
+import Testing
 
 /// The whole exposition of a fixed snapshot against a reviewed fixture (node_exporter's
 /// end-to-end pattern). Set UPDATE_FIXTURES=1 to rewrite the fixture after a deliberate change.

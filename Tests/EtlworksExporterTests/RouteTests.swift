@@ -1,10 +1,11 @@
+@testable import EtlworksAPI
+@testable import ExporterApp
+@testable import ExporterCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import EtlworksAPI
-@testable import Exporter
 @testable import Store
+import Testing
 
 /// The HTTP routes in-process, on states built by hand.
 @Suite struct RouteTests {

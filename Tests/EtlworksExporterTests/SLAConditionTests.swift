@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 @testable import EtlworksAPI
-@testable import Exporter
+@testable import ExporterBase
+import Foundation
+@testable import SLA
 @testable import Store
+import Testing
 
 /// The pure parts of SLA evaluation: each condition on crafted runs, the state machine,
 /// globs and cron schedules.
@@ -110,7 +111,7 @@ import Testing
                 let values = (0..<size).map { _ in Float(Int.random(in: 0..<(size / 2 + 1), using: &generator)) }
                 let k = Int.random(in: 0..<size, using: &generator)
                 var scratch = values
-                #expect(SLAConditionEvaluator.select(&scratch, k) == values.sorted()[k], "size \(size) k \(k)")
+                #expect(NearestRank.select(&scratch, k) == values.sorted()[k], "size \(size) k \(k)")
             }
         }
     }

@@ -1,6 +1,8 @@
+@testable import ExporterBase
+@testable import ExporterCore
 import Foundation
+@testable import SLA
 import Testing
-@testable import Exporter
 
 @Suite struct SLAConfigTests {
     let loader = ConfigLoader(environment: ["WEBHOOK_SECRET": "s3cret", "EMPTY": ""])

@@ -1,9 +1,11 @@
+@testable import EtlworksAPI
+@testable import ExporterBase
+@testable import ExporterCore
 import Foundation
 import Logging
-import Testing
-@testable import EtlworksAPI
-@testable import Exporter
+@testable import SLA
 @testable import Store
+import Testing
 
 /// The engine on a real database: `for` timers and episodes survive restarts, targets that go
 /// away end their breach, and what it publishes is valid exposition.
@@ -29,7 +31,7 @@ import Testing
                                           Flow(id: 8, name: "other", tags: [])], removeMissing: true)
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
         await state.setFlows(try await store.flowMetrics())
-        let engine = SLAEngine(rules: rules, store: try SLAStateStore(path: path), runStore: store, state: state, alerts: nil,
+        let engine = SLAEngine(rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
                                timeZone: nil, logger: Logger(label: "test"))
         try await engine.start(now: now)
         return (store, engine, state)
@@ -134,7 +136,7 @@ import Testing
     @Test func rulesThatCannotStartAreReportedInHealth() async throws {
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
         let engine = SLAEngine(rules: [errorRule], store: try SLAStateStore(path: path), runStore: try SQLiteRunStore(path: path),
-                               state: state, alerts: nil, timeZone: nil, logger: Logger(label: "test"))
+                               host: state, alerts: nil, timeZone: nil, logger: Logger(label: "test"))
         await engine.reportStartFailure(StoreError(code: .corrupt, path: path, message: "disk I/O error"))
         let report = HealthReport(snapshot: await state.snapshot(), apiURL: "")
         #expect(report.status == .fail, "a critical rule that cannot be evaluated fails /health")

@@ -1,10 +1,11 @@
+@testable import ExporterApp
+@testable import ExporterCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import Exporter
 @testable import Store
+import Testing
 
 @Suite struct SeriesQueryTests {
     let now: Int64 = 1_795_000_000

@@ -1,10 +1,12 @@
+@testable import ExporterApp
+@testable import ExporterBase
+@testable import ExporterCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import EtlworksAPI
-@testable import Exporter
+@testable import Reports
 @testable import Store
+import Testing
 
 /// `report usage` and `GET /api/v1/reports/usage` on a seeded month, through the built
 /// binary and over loopback HTTP; the arithmetic pieces on their own.

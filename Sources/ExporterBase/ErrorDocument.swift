@@ -1,0 +1,21 @@
+import Foundation
+
+/// The JSON answer of every API endpoint that refuses a request:
+/// `{"status":"error","error":"…","parameter":"…"}`, the parameter naming what was wrong.
+public struct ErrorDocument: Codable, Sendable, Equatable {
+    public var status = "error"
+    public var error: String
+    public var parameter: String?
+
+    public init(_ error: String, parameter: String? = nil) {
+        self.error = error
+        self.parameter = parameter
+    }
+
+    /// The encoded document (sorted keys, so answers are byte-stable).
+    public var data: Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data(#"{"status":"error"}"#.utf8)
+    }
+}

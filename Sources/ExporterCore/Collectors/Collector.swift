@@ -1,0 +1,41 @@
+import EtlworksAPI
+import Foundation
+import SLA
+import Store
+
+/// Polls one resource of the API and stores what it sees. One collector per resource, each
+/// with its own interval, success and duration (node_exporter's collector pattern).
+public protocol Collector: Sendable {
+    var resource: Resource { get }
+    /// Polls once. Throws when the poll as a whole failed; returns the number of records
+    /// that were skipped as undecodable.
+    func collect() async throws -> Int
+}
+
+/// What every collector needs: the API, the store and the live state.
+public struct CollectorContext: Sendable {
+    public var client: any EtlworksClient
+    public var store: any RunStore
+    public var state: ExporterState
+    public var config: ExporterConfig
+    /// The current time; injected so tests can place polls around midnight.
+    public var now: @Sendable () -> Date
+    /// Receives each run when it is first stored completed (the SLA engine's windows).
+    public var completedRuns: (any CompletedRunSink)?
+
+    public init(client: any EtlworksClient, store: any RunStore, state: ExporterState, config: ExporterConfig,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.store = store
+        self.state = state
+        self.config = config
+        self.now = now
+    }
+
+    /// Re-reads flow metrics from the store into the live state.
+    package func publishFlows() async throws {
+        let read = try await store.numberedFlowMetrics()
+        await state.setFlows(read.flows, sequence: read.sequence)
+        await state.setStorage(.ok, sizeBytes: await store.sizeBytes())
+    }
+}

@@ -1,0 +1,346 @@
+import Alerting
+import EtlworksAPI
+import ExporterBase
+import Foundation
+import SLA
+import Store
+import WebSecurity
+import Yams
+
+/// Reads the YAML configuration: expands `${VAR}` from the environment inside values,
+/// rejects unknown keys, and validates every value, reporting all problems with key and line.
+public struct ConfigLoader: Sendable {
+    /// Variables for `${VAR}`.
+    public var environment: [String: String]
+    /// Reads `api_key_file` and `password_file`.
+    public var readFile: @Sendable (String) throws -> String
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                readFile: @escaping @Sendable (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }) {
+        self.environment = environment
+        self.readFile = readFile
+    }
+
+    /// Loads the file at `path`.
+    public func load(path: String) -> Result<ExporterConfig, ConfigErrors> {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            return .failure(ConfigErrors([ConfigIssue(key: "(file)", line: nil, message: "cannot read \(path)")]))
+        }
+        return load(yaml: text)
+    }
+
+    private static let sections: [String: Set<String>] = [
+        "etlworks": ["url", "api_key", "api_key_file", "username", "password", "password_file", "timeout",
+                     "max_requests_per_second", "timezone", "max_history_per_flow"],
+        "poll": ["executions", "flows", "summary", "agents", "billing", "health", "schedules", "backfill"],
+        "storage": ["path", "retention"],
+        "query": ["max_points", "max_series"],
+        "web": ["listen_address", "config_file", "health_requires_auth"],
+        "log": ["level", "format"],
+    ]
+
+    /// Keys whose value is a mapping of scalars, read as `section.key.name`.
+    private static let nested: [String: Set<String>] = [
+        "storage.retention": Set(RollupTier.allCases.map(\.rawValue)),
+    ]
+
+    /// A scalar value after `${VAR}` expansion, with its line.
+    private struct Value {
+        var text: String
+        var line: Int?
+    }
+
+    /// Loads configuration text.
+    public func load(yaml: String) -> Result<ExporterConfig, ConfigErrors> {
+        var issues: [ConfigIssue] = []
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            return .failure(ConfigErrors([Self.syntaxIssue(error)]))
+        }
+        var values: [String: Value] = [:]
+        var sla = ConfigNodeReader(expand: expand)
+        var rules: [SLARule] = []
+        var notifications = NotificationConfig()
+        var slaHealth = SLAHealthPolicy()
+        func read(_ node: Node, key: String, keyLine: Int?) {
+            guard case .scalar(let scalar) = node else {
+                issues.append(ConfigIssue(key: key, line: node.mark?.line, message: "must be a single value"))
+                return
+            }
+            switch expand(scalar.string) {
+            case .value(let text): values[key] = Value(text: text, line: node.mark?.line ?? keyLine)
+            case .problem(let message): issues.append(ConfigIssue(key: key, line: node.mark?.line, message: message))
+            }
+        }
+        if let root {
+            guard let mapping = root.mapping else {
+                return .failure(ConfigErrors([ConfigIssue(key: "(root)", line: root.mark?.line, message: "must be a mapping of sections")]))
+            }
+            for (keyNode, sectionNode) in mapping {
+                let section = keyNode.string ?? ""
+                switch section {
+                case "sla": rules = sla.slaRules(sectionNode); continue
+                case "notifications": notifications = sla.notifications(sectionNode); continue
+                case "health": slaHealth = sla.slaHealthPolicy(sectionNode); continue
+                default: break
+                }
+                guard let allowed = Self.sections[section] else {
+                    issues.append(ConfigIssue(key: section, line: keyNode.mark?.line,
+                                              message: "unknown section (expected one of \((Self.sections.keys + ["sla", "notifications", "health"]).sorted().joined(separator: ", ")))"))
+                    continue
+                }
+                if case .scalar(let scalar) = sectionNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" { continue }
+                guard let entries = sectionNode.mapping else {
+                    issues.append(ConfigIssue(key: section, line: sectionNode.mark?.line, message: "must be a mapping"))
+                    continue
+                }
+                for (entryKey, entryValue) in entries {
+                    let name = entryKey.string ?? ""
+                    let key = "\(section).\(name)"
+                    guard allowed.contains(name) else {
+                        issues.append(ConfigIssue(key: key, line: entryKey.mark?.line,
+                                                  message: "unknown key (expected one of \(allowed.sorted().joined(separator: ", ")))"))
+                        continue
+                    }
+                    if let allowedNested = Self.nested[key] {
+                        guard let nestedEntries = entryValue.mapping else {
+                            issues.append(ConfigIssue(key: key, line: entryValue.mark?.line,
+                                                      message: "must be a mapping of \(allowedNested.sorted().joined(separator: ", "))"))
+                            continue
+                        }
+                        for (nestedKey, nestedValue) in nestedEntries {
+                            let nestedName = "\(key).\(nestedKey.string ?? "")"
+                            guard allowedNested.contains(nestedKey.string ?? "") else {
+                                issues.append(ConfigIssue(key: nestedName, line: nestedKey.mark?.line,
+                                                          message: "unknown key (expected one of \(allowedNested.sorted().joined(separator: ", ")))"))
+                                continue
+                            }
+                            read(nestedValue, key: nestedName, keyLine: nestedKey.mark?.line)
+                        }
+                        continue
+                    }
+                    read(entryValue, key: key, keyLine: entryKey.mark?.line)
+                }
+            }
+        }
+        var config = build(values, issues: &issues)
+        sla.checkWindows(pollInterval: config?.poll.executions ?? ExporterConfig.Poll().executions)
+        issues += sla.issues
+        config?.sla = rules
+        config?.notifications = notifications
+        config?.slaHealth = slaHealth
+        if let config, issues.isEmpty { return .success(config) }
+        return .failure(ConfigErrors(issues))
+    }
+
+    private static func syntaxIssue(_ error: Error) -> ConfigIssue {
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+                return ConfigIssue(key: "(syntax)", line: mark.line, message: "invalid YAML: \(problem)")
+            default:
+                break
+            }
+        }
+        return ConfigIssue(key: "(syntax)", line: nil, message: "invalid YAML: \(error)")
+    }
+
+    /// Replaces `${VAR}` with the environment's value; `$$` is a literal `$`.
+    func expand(_ text: String) -> Expansion {
+        guard text.contains("$") else { return .value(text) }
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            if character == "$", next < text.endIndex, text[next] == "$" {
+                result.append("$")
+                index = text.index(after: next)
+            } else if character == "$", next < text.endIndex, text[next] == "{" {
+                guard let close = text[next...].firstIndex(of: "}") else { return .problem("unterminated ${ in value") }
+                let name = String(text[text.index(after: next)..<close])
+                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    return .problem("invalid variable name in ${\(name)}")
+                }
+                guard let value = environment[name] else { return .problem("environment variable \(name) is not set") }
+                result += value
+                index = text.index(after: close)
+            } else {
+                result.append(character)
+                index = next
+            }
+        }
+        return .value(result)
+    }
+
+    /// The outcome of expanding one value.
+    typealias Expansion = ConfigNodeReader.Expansion
+
+    // MARK: Validation
+
+    private func build(_ values: [String: Value], issues: inout [ConfigIssue]) -> ExporterConfig? {
+        func issue(_ key: String, _ message: String) {
+            issues.append(ConfigIssue(key: key, line: values[key]?.line, message: message))
+        }
+        func duration(_ key: String, minimum: Double, maximum: Double = .infinity) -> Double? {
+            guard let value = values[key] else { return nil }
+            guard let seconds = DurationText.seconds(value.text) else {
+                issue(key, "'\(value.text)' is not a duration (use e.g. 500ms, 2s, 5m, 1h, 7d)")
+                return nil
+            }
+            guard seconds >= minimum, seconds <= maximum else {
+                let range = maximum.isFinite ? "between \(DurationText.format(minimum)) and \(DurationText.format(maximum))"
+                    : "at least \(DurationText.format(minimum))"
+                issue(key, "\(value.text) is out of range: must be \(range)")
+                return nil
+            }
+            return seconds
+        }
+        func secret(_ key: String, fileKey: String) -> String? {
+            if values[key] != nil, values[fileKey] != nil { issue(fileKey, "give \(key) or \(fileKey), not both") }
+            if let value = values[key] {
+                let text = value.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if text.isEmpty { issue(key, "is empty") }
+                return text.isEmpty ? nil : text
+            }
+            if let path = values[fileKey] {
+                guard let contents = try? readFile(path.text) else {
+                    issue(fileKey, "cannot read file \(path.text)")
+                    return nil
+                }
+                let text = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+                if text.isEmpty { issue(fileKey, "file \(path.text) is empty") }
+                return text.isEmpty ? nil : text
+            }
+            return nil
+        }
+
+        var url: URL?
+        if let text = values["etlworks.url"]?.text {
+            if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+               parsed.host?.isEmpty == false {
+                url = parsed
+            } else {
+                issue("etlworks.url", "'\(text)' is not an http(s) URL")
+            }
+        } else {
+            issues.append(ConfigIssue(key: "etlworks.url", line: nil, message: "is required"))
+        }
+
+        let apiKey = secret("etlworks.api_key", fileKey: "etlworks.api_key_file")
+        let password = secret("etlworks.password", fileKey: "etlworks.password_file")
+        let username = values["etlworks.username"]?.text
+        var credentials: Credentials?
+        if let apiKey {
+            if username != nil || password != nil { issue("etlworks.username", "give api_key or username + password, not both") }
+            credentials = .apiKey(apiKey)
+        } else if let username, !username.isEmpty {
+            if let password { credentials = .login(user: username, password: password) } else if values["etlworks.password"] == nil && values["etlworks.password_file"] == nil {
+                issue("etlworks.password", "is required with etlworks.username")
+            }
+        } else if values["etlworks.api_key"] == nil && values["etlworks.api_key_file"] == nil {
+            if password != nil {
+                issue("etlworks.username", "is required with etlworks.password")
+            } else {
+                issues.append(ConfigIssue(key: "etlworks.api_key", line: nil,
+                                          message: "credentials are required: api_key, api_key_file, or username with password or password_file"))
+            }
+        }
+
+        var api = url.flatMap { url in credentials.map { ExporterConfig.API(url: url, credentials: $0) } }
+        if let timeout = duration("etlworks.timeout", minimum: 0.1, maximum: 600) { api?.timeout = timeout }
+        if let text = values["etlworks.max_requests_per_second"]?.text {
+            if let rate = Double(text), rate > 0, rate <= 1000 { api?.maxRequestsPerSecond = rate } else {
+                issue("etlworks.max_requests_per_second", "'\(text)' must be a number above 0 and at most 1000")
+            }
+        }
+        if let text = values["etlworks.timezone"]?.text {
+            if let zone = TimeZone(identifier: text) { api?.timeZone = zone } else {
+                issue("etlworks.timezone", "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
+            }
+        }
+        if let text = values["etlworks.max_history_per_flow"]?.text {
+            if let count = Int(text), count >= 1, count <= 1_000_000 { api?.maxHistoryPerFlow = count } else {
+                issue("etlworks.max_history_per_flow", "'\(text)' must be a whole number from 1 to 1000000")
+            }
+        }
+
+        var poll = ExporterConfig.Poll()
+        for resource in Resource.allCases {
+            let key = "poll.\(resource.rawValue)"
+            if let seconds = duration(key, minimum: 1, maximum: 7 * 86400) {
+                switch resource {
+                case .executions: poll.executions = seconds
+                case .flows: poll.flows = seconds
+                case .summary: poll.summary = seconds
+                case .agents: poll.agents = seconds
+                case .billing: poll.billing = seconds
+                case .health: poll.health = seconds
+                case .schedules: poll.schedules = seconds
+                }
+            }
+        }
+        if let backfill = duration("poll.backfill", minimum: 0, maximum: 92 * 86400) { poll.backfill = backfill }
+
+        var storage = ExporterConfig.Storage()
+        if let path = values["storage.path"]?.text {
+            if path.trimmingCharacters(in: .whitespaces).isEmpty { issue("storage.path", "is empty") } else { storage.path = path }
+        }
+        for tier in RollupTier.allCases {
+            if let seconds = duration("storage.retention.\(tier.rawValue)", minimum: 3600, maximum: 100 * 365 * 86400) {
+                storage.retention.seconds[tier] = Int64(seconds)
+            }
+        }
+        var query = ExporterConfig.Query()
+        func count(_ key: String, maximum: Int) -> Int? {
+            guard let text = values[key]?.text else { return nil }
+            guard let number = Int(text), number >= 1, number <= maximum else {
+                issue(key, "'\(text)' must be a whole number from 1 to \(maximum)")
+                return nil
+            }
+            return number
+        }
+        if let points = count("query.max_points", maximum: 10_000_000) { query.maxPoints = points }
+        if let series = count("query.max_series", maximum: 1_000_000) { query.maxSeries = series }
+        var web = ExporterConfig.Web()
+        if let address = values["web.listen_address"] {
+            if ListenAddress(address.text) == nil {
+                issue("web.listen_address", "'\(address.text)' must be HOST:PORT, e.g. 127.0.0.1:9720 or [::]:9720")
+            } else {
+                web.listenAddress = address.text
+            }
+        }
+        if let file = values["web.config_file"]?.text {
+            do {
+                _ = try WebConfig.load(path: file)
+                web.configFile = file
+            } catch {
+                for problem in error.issues { issue(problem.key, problem.message) }
+            }
+        }
+        if let value = values["web.health_requires_auth"]?.text {
+            switch value.lowercased() {
+            case "true": web.healthRequiresAuth = true
+            case "false": web.healthRequiresAuth = false
+            default: issue("web.health_requires_auth", "'\(value)' must be true or false")
+            }
+        }
+        var log = ExporterConfig.Log()
+        if let level = values["log.level"]?.text {
+            if LogSettings.level(level) == nil { issue("log.level", "'\(level)' must be one of trace, debug, info, warning, error") } else { log.level = level }
+        }
+        if let format = values["log.format"]?.text {
+            if ["logfmt", "json"].contains(format) { log.format = format } else { issue("log.format", "'\(format)' must be logfmt or json") }
+        }
+
+        guard var config = api.map({ ExporterConfig(api: $0) }) else { return nil }
+        config.poll = poll
+        config.storage = storage
+        config.query = query
+        config.web = web
+        config.log = log
+        return config
+    }
+}

@@ -1,0 +1,109 @@
+import Alerting
+import EtlworksAPI
+import Foundation
+import SLA
+import Store
+
+/// The validated configuration of the daemon. Every field has a default except the API URL
+/// and credentials; see README.md, "Configuration".
+public struct ExporterConfig: Sendable {
+    /// Where and how to reach the Etlworks API.
+    public struct API: Sendable {
+        public var url: URL
+        public var credentials: Credentials
+        public var timeout: Double = 10
+        public var maxRequestsPerSecond: Double = 5
+        /// The tenant's time zone: `/v1/metrics/executions?date=` takes days in it. When
+        /// unknown (nil), every date that is "today" somewhere on Earth is polled.
+        public var timeZone: TimeZone?
+        /// At most this many runs are read per flow and poll in the history fallback.
+        public var maxHistoryPerFlow: Int = 5000
+
+        public init(url: URL, credentials: Credentials) {
+            self.url = url
+            self.credentials = credentials
+        }
+    }
+
+    /// How often each resource is polled, seconds.
+    public struct Poll: Sendable {
+        public var executions: Double = 30
+        public var flows: Double = 300
+        public var summary: Double = 60
+        public var agents: Double = 60
+        public var billing: Double = 3600
+        public var health: Double = 30
+        public var schedules: Double = 300
+        /// How far back executions are read on first start (and after an outage).
+        public var backfill: Double = 7 * 86400
+
+        public init() {}
+
+        /// The interval of one resource.
+        public func interval(of resource: Resource) -> Double {
+            switch resource {
+            case .executions: return executions
+            case .flows: return flows
+            case .summary: return summary
+            case .agents: return agents
+            case .billing: return billing
+            case .health: return health
+            case .schedules: return schedules
+            }
+        }
+    }
+
+    public struct Storage: Sendable {
+        public var path = "./etlworks-exporter.db"
+        /// How long each tier of the time series keeps its rows.
+        public var retention = RetentionPolicy.standard
+        public init() {}
+    }
+
+    /// Limits of `GET /api/v1/series`, checked before anything is read.
+    public struct Query: Sendable {
+        /// Windows per series (Prometheus' limit).
+        public var maxPoints = 11_000
+        /// Series per query.
+        public var maxSeries = 5_000
+        public init() {}
+    }
+
+    public struct Web: Sendable {
+        public var listenAddress = "127.0.0.1:9720"
+        /// The exporter-toolkit web configuration (basic auth users, TLS); nil: open HTTP.
+        public var configFile: String?
+        /// Whether /health asks for the password too (/-/healthy and /-/ready never do).
+        public var healthRequiresAuth = true
+        public init() {}
+    }
+
+    public struct Log: Sendable {
+        public var level = "info"
+        public var format = "logfmt"
+        public init() {}
+    }
+
+    public var api: API
+    public var poll = Poll()
+    public var storage = Storage()
+    public var query = Query()
+    public var web = Web()
+    public var log = Log()
+    /// SLA rules (`sla:`), evaluated after every poll.
+    public var sla: [SLARule] = []
+    public var notifications = NotificationConfig()
+    /// How breaching rules set the /health status.
+    public var slaHealth = SLAHealthPolicy()
+
+    public init(api: API) {
+        self.api = api
+    }
+}
+
+/// The resources the exporter polls, each with its own collector and interval.
+public enum Resource: String, Sendable, CaseIterable, Comparable {
+    case executions, flows, summary, agents, billing, health, schedules
+
+    public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
+}

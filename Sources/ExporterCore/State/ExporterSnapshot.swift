@@ -1,0 +1,53 @@
+import Alerting
+import EtlworksAPI
+import Foundation
+import SLA
+
+/// A consistent view of everything the exporter knows, taken at one moment. Scrapes and
+/// /health render from it and never wait on the API.
+public struct ExporterSnapshot: Sendable {
+    /// Identifies what the snapshot holds: equal versions render the same exposition.
+    public struct Version: Hashable, Sendable {
+        var state: UInt64
+        var requests: Int64
+    }
+
+    public var version = Version(state: 0, requests: 0)
+    /// HTTP requests refused for missing or wrong credentials.
+    public var authFailures: Int64 = 0
+    public var takenAt: Date
+    public var startedAt: Date
+    public var flows: [FlowSeries] = []
+    public var agents: [Agent]?
+    /// Each flow's enabled schedule, when a rule needs schedules.
+    public var schedules: [Int64: FlowSchedule]?
+    /// The latest SLA evaluation.
+    public var sla = SLASnapshot()
+    /// Delivery counts per notification receiver (`alertmanager`, `webhook:<host>`).
+    public var notifications: [String: NotificationStats] = [:]
+    public var subscription: Subscription?
+    public var summary: ExecutionsSummary?
+    /// The window the summary covers, seconds.
+    public var summaryWindow: Double = 86400
+    public var instanceUp: Bool?
+    public var systemInfo: SystemInfo?
+    public var polls: [Resource: PollStatus] = [:]
+    public var intervals: [Resource: Double] = [:]
+    public var apiRequests: [RequestCounter.Key: Int64] = [:]
+    public var executionsSource: ExecutionsSource = .metricsEndpoint
+    public var storage: StorageStatus = .ok
+    public var storagePath: String = ""
+    public var storeSizeBytes: Int64 = 0
+    /// Whether the API answered the latest poll of any resource (nil before the first).
+    public var apiUp: Bool?
+
+    public init(takenAt: Date, startedAt: Date) {
+        self.takenAt = takenAt
+        self.startedAt = startedAt
+    }
+
+    /// The resources this exporter polls: schedules only when a rule needs them.
+    public var polledResources: [Resource] {
+        Resource.allCases.sorted().filter { $0 != .schedules || intervals[.schedules] != nil }
+    }
+}

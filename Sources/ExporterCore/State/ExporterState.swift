@@ -1,0 +1,122 @@
+import Alerting
+import EtlworksAPI
+import Exposition
+import Foundation
+import SLA
+import Store
+
+/// The exporter's live state: what the collectors last saw and how their polls went.
+/// Collectors write into it; scrapes and /health read snapshots of it.
+public actor ExporterState {
+    private var snapshotValue: ExporterSnapshot {
+        didSet { version &+= 1 }
+    }
+    /// Changes with every update, so a rendered exposition can be reused until it does.
+    private var version: UInt64 = 0
+    private var labelCache: [Int64: (name: String, labels: LabelSet)] = [:]
+    private let requests: RequestCounter
+    private var storageByWriter: [StorageWriter: StorageStatus] = [:]
+    private var flowsSequence: Int64 = 0
+
+    public init(startedAt: Date = Date(), storagePath: String, intervals: [Resource: Double], requests: RequestCounter) {
+        snapshotValue = ExporterSnapshot(takenAt: startedAt, startedAt: startedAt)
+        snapshotValue.storagePath = storagePath
+        snapshotValue.intervals = intervals
+        self.requests = requests
+    }
+
+    /// The current state; cheap (copy-on-write arrays).
+    public func snapshot() -> ExporterSnapshot {
+        var copy = snapshotValue
+        copy.takenAt = Date()
+        copy.apiRequests = requests.snapshot
+        copy.version = ExporterSnapshot.Version(state: version, requests: requests.total)
+        return copy
+    }
+
+    // MARK: Updates from collectors
+
+    /// Replaces the flow metrics (after an ingestion or a flow-list poll). A read older than
+    /// the one already published (`sequence`) is dropped: it would bring back a deleted flow.
+    public func setFlows(_ metrics: [FlowMetrics], sequence: Int64? = nil) {
+        if let sequence {
+            guard sequence > flowsSequence else { return }
+            flowsSequence = sequence
+        }
+        var seen = Set<Int64>()
+        snapshotValue.flows = metrics.map { flow in
+            seen.insert(flow.flow.id)
+            if let cached = labelCache[flow.flow.id], cached.name == flow.flow.name {
+                return FlowSeries(metrics: flow, labels: cached.labels)
+            }
+            let labels = LabelSet([("flow_id", String(flow.flow.id)), ("flow_name", flow.flow.name)])
+            labelCache[flow.flow.id] = (flow.flow.name, labels)
+            return FlowSeries(metrics: flow, labels: labels)
+        }
+        labelCache = labelCache.filter { seen.contains($0.key) }
+    }
+
+    public func setAgents(_ agents: [Agent]) { snapshotValue.agents = agents }
+
+    /// Keeps the enabled schedule of each flow (the first listed, when a flow has several).
+    public func setSchedules(_ schedules: [FlowSchedule]) {
+        var byFlow: [Int64: FlowSchedule] = [:]
+        for schedule in schedules where schedule.enabled && byFlow[schedule.flowId] == nil { byFlow[schedule.flowId] = schedule }
+        snapshotValue.schedules = byFlow
+    }
+
+    public func setSLA(_ sla: SLASnapshot) { snapshotValue.sla = sla }
+
+    public func setNotificationStats(_ stats: NotificationStats, receiver: String) {
+        snapshotValue.notifications[receiver] = stats
+    }
+
+    public func setSubscription(_ subscription: Subscription) { snapshotValue.subscription = subscription }
+
+    public func setSummary(_ summary: ExecutionsSummary, window: Double) {
+        snapshotValue.summary = summary
+        snapshotValue.summaryWindow = window
+    }
+
+    public func setInstance(up: Bool, info: SystemInfo?) {
+        snapshotValue.instanceUp = up
+        if let info { snapshotValue.systemInfo = info }
+    }
+
+    public func setExecutionsSource(_ source: ExecutionsSource) { snapshotValue.executionsSource = source }
+
+    /// Records whether the latest write of one writer (`runs` or `history`) succeeded; the
+    /// storage is failing while any writer's latest write failed.
+    public func setStorage(_ status: StorageStatus, writer: StorageWriter = .runs, sizeBytes: Int64? = nil) {
+        storageByWriter[writer] = status
+        snapshotValue.storage = StorageWriter.allCases.lazy.compactMap { self.storageByWriter[$0] }
+            .first { $0 != .ok } ?? .ok
+        if let sizeBytes { snapshotValue.storeSizeBytes = sizeBytes }
+    }
+
+    /// Counts a request refused for missing or wrong credentials.
+    public func recordAuthFailure() { snapshotValue.authFailures += 1 }
+
+    /// Records the outcome of one poll. `apiAnswered` says whether the API gave an HTTP
+    /// answer the poll could use (false for transport errors, timeouts and 5xx).
+    public func recordPoll(_ resource: Resource, started: Date, duration: Double, error: String?,
+                           skipped: Int = 0, apiAnswered: Bool) {
+        var status = snapshotValue.polls[resource] ?? PollStatus()
+        status.lastAttempt = started
+        status.lastDuration = duration
+        status.skippedRecords += Int64(skipped)
+        status.lastAnswered = apiAnswered
+        if let error {
+            status.lastError = error
+            status.failures += 1
+            status.consecutiveFailures += 1
+        } else {
+            status.lastError = nil
+            status.lastSuccess = started.addingTimeInterval(duration)
+            status.successes += 1
+            status.consecutiveFailures = 0
+        }
+        snapshotValue.polls[resource] = status
+        snapshotValue.apiUp = apiAnswered
+    }
+}

@@ -1,0 +1,93 @@
+import ExporterBase
+import Foundation
+
+/// A month of usage: runs, flows, billing, agents and SLA, with how much of the month the
+/// stored data covers. Built by `UsageReportBuilder`, written by the format writers.
+public struct UsageReport: Sendable {
+    public var month: ReportMonth
+    public var generatedAt: Double
+    /// The end of what the report covers: the month's end, or now for the current month.
+    public var periodEnd: Int64
+    public var coverage: ReportCoverage
+    public var tenant = RunSummary()
+    public var days: [Day] = []
+    public var flows: [FlowUsage] = []
+    public var billing: BillingUsage?
+    public var agents: [AgentAvailability] = []
+    public var sla: [SLAUsage] = []
+
+    /// Whether the month is over.
+    public var complete: Bool { periodEnd >= month.end }
+    /// Whether anything at all is stored for the month.
+    public var hasData: Bool { tenant.runs > 0 || coverage.firstSample != nil || billing != nil || !agents.isEmpty || !sla.isEmpty }
+
+    /// What a reader must know before trusting the figures, in every format.
+    public var notes: [String] {
+        var notes: [String] = []
+        if !hasData { notes.append("No data is stored for \(month.label): this report is empty.") }
+        if periodEnd <= month.start {
+            notes.append("\(month.label) has not started yet.")
+        } else if !complete {
+            notes.append("\(month.label) is not over: figures run to \(UTCTime.format(Double(periodEnd) / 1000)).")
+        }
+        if hasData && coverage.ratio < 1 {
+            var note = "Data covers \(ReportNumber.percent(coverage.ratio)) of the \(complete ? "month" : "month so far")"
+            if let first = coverage.firstSample, let last = coverage.lastSample {
+                note += " (first sample \(UTCTime.format(first)), last \(UTCTime.format(last)))"
+            }
+            notes.append(note + "; figures for the uncovered time are missing, not zero.")
+        }
+        return notes
+    }
+
+    public struct Day: Sendable, Equatable {
+        public var date: String
+        public var start: Int64
+        public var runs: Int64 = 0
+        public var errors: Int64 = 0
+        public var records: Int64 = 0
+        /// Growth of the billing usage counter that day; nil without billing samples.
+        public var billingRecords: Double?
+        public var coverageRatio: Double = 0
+    }
+
+    public struct FlowUsage: Sendable, Equatable {
+        public var id: Int64
+        public var name: String
+        public var tags: [String]
+        public var deleted: Bool
+        public var summary: RunSummary
+    }
+
+    public struct AgentAvailability: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        /// Polls that saw the agent online over polls that saw it at all.
+        public var availability: Double
+        public var polls: Int64
+    }
+
+    public struct SLAUsage: Sendable, Equatable {
+        public var rule: String
+        public var severity: String
+        public var targetKey: String
+        public var targetName: String
+        public var breaches: Int
+        public var breachSeconds: Double
+        public var longestBreachSeconds: Double
+        /// The share of the period not breaching.
+        public var compliance: Double
+    }
+}
+
+extension UsageReport {
+    /// The report in `format`; CSV holds one `table`.
+    public func rendered(as format: UsageReportFormat, table: UsageReportTable = .tenant) -> String {
+        switch format {
+        case .json: return UsageReportJSON.render(self)
+        case .csv: return UsageReportCSV.render(self, table: table)
+        case .markdown: return UsageReportMarkdown.render(self)
+        case .html: return UsageReportHTML.render(self)
+        }
+    }
+}

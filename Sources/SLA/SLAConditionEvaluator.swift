@@ -1,0 +1,220 @@
+import EtlworksAPI
+import ExporterBase
+import Foundation
+
+/// Measures one condition for one target. Pure apart from two caches (parsed schedules and
+/// their next firing), which only save work: the same inputs give the same measurement.
+public struct SLAConditionEvaluator: Sendable {
+    private var cadences: [String: Result<FlowCadence, CronError>] = [:]
+    private var nextFirings: [Int64: (schedule: String, after: Double, next: Double?)] = [:]
+    private var scratch: [Float] = []
+    private var percentiles: [PercentileKey: (version: Int, range: Range<Int>, value: Float?)] = [:]
+
+    private struct PercentileKey: Hashable {
+        var flowId: Int64
+        var p: Double
+        var window: Double
+    }
+
+    public init() {}
+
+    /// nil when the target cannot be measured (no schedule for `max_duration: schedule`, no
+    /// allowance in the subscription): it then neither breaches nor exports a value.
+    public mutating func measure(_ condition: SLACondition, flow: SLAFlow, inputs: SLAInputs) -> SLAMeasurement? {
+        let now = inputs.now
+        let id = flow.id
+        let runs = flow.runs
+        switch condition {
+        case .maxDuration(let seconds):
+            guard let limit = seconds ?? inputs.schedules[id]?.expectedSeconds, limit > 0 else { return nil }
+            let running = flow.oldestRunningStart.map { max(0, now - Double($0) / 1000) }
+            let completed = flow.lastDurationSeconds
+            if let running, running > limit {
+                return SLAMeasurement(holds: true, value: running, threshold: limit,
+                                      detail: "a run has been running for \(Self.format(running))")
+            }
+            // Every run completed since the previous evaluation is judged, not only the latest.
+            let recent = flow.recentLongest
+            let longest = [completed, recent].compactMap { $0 }.max()
+            let value = [running, longest].compactMap { $0 }.max()
+            let holds = (longest ?? 0) > limit
+            return SLAMeasurement(holds: holds, value: value, threshold: limit,
+                                  detail: holds ? "a run took \(Self.format(longest ?? 0))" : nil)
+
+        case .durationPercentile(let p, let max, let window):
+            guard let runs, let quantile = percentile(p, of: runs, flowId: id, window: window, now: now) else {
+                return SLAMeasurement(holds: false, value: nil, threshold: max)
+            }
+            let value = Double(quantile)
+            return SLAMeasurement(holds: value > max, value: value, threshold: max,
+                                  detail: value > max ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))" : nil)
+
+        case .errorRate(let max, let window, let minRuns):
+            let counts = runs?.counts(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now)) ?? (runs: 0, errors: 0)
+            guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
+            let ratio = Double(counts.errors) / Double(counts.runs)
+            let holds = counts.runs >= minRuns && ratio > max
+            return SLAMeasurement(holds: holds, value: ratio, threshold: max,
+                                  detail: holds ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
+
+        case .maxSinceSuccess(let limit):
+            let reference = flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.evaluatingSince
+            let value = max(0, now - reference)
+            let holds = value > limit
+            return SLAMeasurement(holds: holds, value: value, threshold: limit,
+                                  detail: !holds ? nil : flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
+
+        case .maxQueued(let limit):
+            let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
+            return SLAMeasurement(holds: value > limit, value: value, threshold: limit,
+                                  detail: value > limit ? "a run has been queued for \(Self.format(value))" : nil)
+
+        case .consecutiveFailures(let count):
+            let streak = runs?.trailingErrors() ?? 0
+            return SLAMeasurement(holds: streak >= count, value: Double(streak), threshold: Double(count),
+                                  detail: streak >= count ? "\(streak) failed runs in a row" : nil)
+
+        case .missedSchedule(let grace):
+            guard let schedule = inputs.schedules[id]?.schedule, let cadence = cadence(schedule) else { return nil }
+            let starts = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0.map { Double($0) / 1000 } }
+            let last = starts.max() ?? inputs.evaluatingSince
+            guard let next = nextFiring(flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.timeZone) else {
+                return nil
+            }
+            let allowed = next + grace - last
+            let value = max(0, now - last)
+            return SLAMeasurement(holds: value > allowed, value: value, threshold: allowed,
+                                  detail: value > allowed ? "no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))" : nil)
+
+        case .objective(let target, let window):
+            return Self.objective(target: target, window: window, runs: runs, now: now)
+
+        case .agentOffline, .billingUsage:
+            return nil
+        }
+    }
+
+    /// An agent's state: holds while it is offline. The value (time offline) comes from the
+    /// state machine's `since`, so that `for` counts from the first poll that saw it offline.
+    public static func measure(agentOffline hold: Double, agent: Agent) -> SLAMeasurement {
+        SLAMeasurement(holds: !agent.online, value: nil, threshold: hold, detail: agent.online ? nil : "agent is offline")
+    }
+
+    /// The tenant's billing usage against its allowance, and the usage projected to the end of
+    /// the period at the pace so far (once a tenth of the period has passed).
+    public static func measure(billing maxRatio: Double, period: SLACondition.BillingPeriod, inputs: SLAInputs) -> SLAMeasurement? {
+        guard let subscription = inputs.subscription else { return nil }
+        let used: Int64?, allowance: Int64?
+        var start: Double, end: Double
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = inputs.timeZone
+        let date = Date(timeIntervalSince1970: inputs.now)
+        switch period {
+        case .month:
+            (used, allowance) = (subscription.monthUsed, subscription.monthlyAllowance)
+            let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+            start = subscription.periodStart.map { Double($0) / 1000 } ?? monthStart.timeIntervalSince1970
+            end = subscription.periodEnd.map { Double($0) / 1000 }
+                ?? (calendar.date(byAdding: .month, value: 1, to: monthStart) ?? date).timeIntervalSince1970
+        case .day:
+            (used, allowance) = (subscription.todayUsed, subscription.dailyAllowance)
+            start = calendar.startOfDay(for: date).timeIntervalSince1970
+            end = start + 86400
+        }
+        guard let used, let allowance, allowance > 0 else { return nil }
+        let ratio = Double(used) / Double(allowance)
+        let elapsed = end > start ? (inputs.now - start) / (end - start) : 1
+        var measurement = SLAMeasurement(holds: ratio > maxRatio, value: ratio, threshold: maxRatio,
+                                         detail: ratio > maxRatio ? "\(used) of \(allowance) records used this \(period.rawValue)" : nil)
+        if elapsed >= 0.1, elapsed < 1 {
+            let projected = ratio / elapsed
+            measurement.projectedRatio = projected
+            if projected > 1, !measurement.holds {
+                measurement.holds = true
+                let runOut = start + (end - start) * elapsed / ratio
+                measurement.detail = "at the current pace the allowance runs out on \(UTCTime.format(runOut)), before the \(period.rawValue) ends"
+            }
+        }
+        return measurement
+    }
+
+    static func objective(target: Double, window: Double, runs: RunWindows.Flow?, now: Double) -> SLAMeasurement {
+        let budget = 1 - target
+        func counts(_ seconds: Double) -> (runs: Int, errors: Int) {
+            runs?.counts(endedAfter: ms(now) - ms(seconds), upTo: ms(now)) ?? (runs: 0, errors: 0)
+        }
+        let total = counts(window)
+        var burn: [Double?] = []
+        var byWindow: [Double: Double] = [:]
+        for (_, seconds) in SLOBurnWindows.windows {
+            let c = counts(seconds)
+            let rate = c.runs > 0 ? Double(c.errors) / Double(c.runs) / budget : nil
+            burn.append(rate)
+            if let rate { byWindow[seconds] = rate }
+        }
+        let firing = SLOBurnWindows.pairs.first { pair in
+            (byWindow[pair.long] ?? 0) > pair.factor && (byWindow[pair.short] ?? 0) > pair.factor
+        }
+        guard total.runs > 0 else {
+            var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
+            empty.burnRates = burn
+            return empty
+        }
+        let good = 1 - Double(total.errors) / Double(total.runs)
+        var measurement = SLAMeasurement(holds: good < target || firing != nil, value: good, threshold: target)
+        measurement.errorBudgetRemaining = 1 - (1 - good) / budget
+        measurement.burnRates = burn
+        if let firing {
+            measurement.detail = "error budget burning over \(factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
+        } else if good < target {
+            measurement.detail = "\(total.errors) of \(total.runs) runs failed in \(DurationText.format(window)): error budget spent"
+        }
+        return measurement
+    }
+
+    /// The quantile of the run times in the window, reused while the window holds the same runs.
+    private mutating func percentile(_ p: Double, of runs: RunWindows.Flow, flowId: Int64, window: Double, now: Double) -> Float? {
+        let range = runs.range(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now))
+        let key = PercentileKey(flowId: flowId, p: p, window: window)
+        if let cached = percentiles[key], cached.version == runs.version, cached.range == range { return cached.value }
+        scratch.removeAll(keepingCapacity: true)
+        runs.durations(at: range, into: &scratch)
+        let value = scratch.isEmpty ? nil : NearestRank.nearestRank(&scratch, p: p)
+        percentiles[key] = (runs.version, range, value)
+        return value
+    }
+
+    private mutating func cadence(_ schedule: String) -> FlowCadence? {
+        if let cached = cadences[schedule] { return try? cached.get() }
+        let parsed: Result<FlowCadence, CronError>
+        do { parsed = .success(try FlowCadence(schedule: schedule)) } catch { parsed = .failure(error) }
+        cadences[schedule] = parsed
+        return try? parsed.get()
+    }
+
+    private mutating func nextFiring(flowId: Int64, schedule: String, cadence: FlowCadence, after: Double,
+                                     timeZone: TimeZone) -> Double? {
+        if let cached = nextFirings[flowId], cached.schedule == schedule, cached.after == after { return cached.next }
+        let next = cadence.next(after: after, in: timeZone)
+        nextFirings[flowId] = (schedule, after, next)
+        return next
+    }
+
+    /// Seconds to whole milliseconds: windows are compared in integers, so that their bounds
+    /// do not depend on floating-point rounding.
+    static func ms(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+
+    static func format(_ seconds: Double) -> String {
+        seconds >= 1 ? DurationText.format(seconds.rounded()) : String(format: "%.3fs", seconds)
+    }
+
+    private static func percent(_ p: Double) -> String {
+        let value = p * 100
+        return value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    private static func factor(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+}

@@ -1,0 +1,29 @@
+import EtlworksAPI
+import Store
+
+/// What the SLA engine judges and where it publishes: in the daemon, the exporter's live
+/// state. A protocol, so the engine knows nothing of collectors, /health or metrics.
+public protocol SLAHost: Sendable {
+    /// What the collectors last saw.
+    func slaObservations() async -> SLAObservations
+    /// Publishes the latest evaluation (read by /metrics, /health and /api/v1/sla).
+    func publishSLA(_ snapshot: SLASnapshot) async
+    /// Whether SLA states could be written: nil when they could, else why not.
+    func reportSLAStorage(failure: String?) async
+}
+
+/// The observed world one evaluation judges.
+public struct SLAObservations: Sendable {
+    public var flows: [FlowMetrics]
+    public var schedules: [Int64: FlowSchedule]
+    /// nil before the first agents poll: agent rules keep their state until then.
+    public var agents: [Agent]?
+    public var subscription: Subscription?
+
+    public init(flows: [FlowMetrics], schedules: [Int64: FlowSchedule], agents: [Agent]?, subscription: Subscription?) {
+        self.flows = flows
+        self.schedules = schedules
+        self.agents = agents
+        self.subscription = subscription
+    }
+}

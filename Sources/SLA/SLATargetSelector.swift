@@ -1,0 +1,38 @@
+import ExporterBase
+import Store
+
+/// What a rule applies to.
+public enum SLATargetSelector: Sendable, Equatable {
+    case flows(FlowSelector)
+    /// Agents whose name matches any pattern.
+    case agents([Glob])
+    case tenant
+
+    public var kind: SLATarget.Kind {
+        switch self {
+        case .flows: return .flow
+        case .agents: return .agent
+        case .tenant: return .tenant
+        }
+    }
+}
+
+/// Flows by id, name pattern and tag. Each list given narrows the selection (a flow must
+/// match every list given, and any entry within a list); no list selects every flow.
+public struct FlowSelector: Sendable, Equatable {
+    public var ids: Set<Int64> = []
+    public var names: [Glob] = []
+    public var tags: Set<String> = []
+
+    public init(ids: Set<Int64> = [], names: [Glob] = [], tags: Set<String> = []) {
+        self.ids = ids
+        self.names = names
+        self.tags = tags
+    }
+
+    public func matches(_ flow: FlowRecord) -> Bool {
+        (ids.isEmpty || ids.contains(flow.id))
+            && (names.isEmpty || names.contains { $0.matches(flow.name) })
+            && (tags.isEmpty || flow.tags.contains { tags.contains($0) })
+    }
+}

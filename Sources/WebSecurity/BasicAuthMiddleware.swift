@@ -1,0 +1,28 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Asks for the web configuration's basic-auth users on every path but the ones left
+/// open (liveness and readiness probes; /health when so configured), and counts failures.
+package struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let authenticator: WebAuthenticator
+    let open: Set<String>
+    /// Counts a refused request (the live state's auth-failure counter, in the daemon).
+    let onFailure: @Sendable () async -> Void
+
+    package init(authenticator: WebAuthenticator, open: Set<String>, onFailure: @escaping @Sendable () async -> Void) {
+        self.authenticator = authenticator
+        self.open = open
+        self.onFailure = onFailure
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if open.contains(request.uri.path) { return try await next(request, context) }
+        if await authenticator.authenticate(request.headers[.authorization]) { return try await next(request, context) }
+        await onFailure()
+        return Response(status: .unauthorized,
+                        headers: [.wwwAuthenticate: "Basic realm=\"etlworks-exporter\", charset=\"UTF-8\"",
+                                  .contentType: "text/plain; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+    }
+}
