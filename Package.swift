@@ -5,7 +5,7 @@ let package = Package(
     name: "etlworks-exporter",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "etlworks-exporter", targets: ["etlworks-exporter"]),
+        .executable(name: "etlworks-exporter", targets: ["etlworks-exporter"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -14,12 +14,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6")
     ],
     targets: [
         // libsqlite3 from the system (Debian: libsqlite3-dev).
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
         // zlib from the system (Debian: zlib1g-dev), for gzip-encoded scrapes.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // glibc allocator tuning (mallopt, malloc_trim), which Swift's Glibc module omits.
@@ -31,75 +32,93 @@ let package = Package(
         // SQLite-backed run store.
         .target(name: "Store", dependencies: ["CSQLite", "EtlworksAPI"]),
         // The built-in Etlworks API simulator.
-        .target(name: "Simulator", dependencies: [
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Simulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log")
+            ]),
         // Helpers every feature shares: config issues and YAML value reading, durations,
         // RFC 3339, HTML escaping, nearest rank, SHA-256/HMAC, globs, health verdicts.
         .target(name: "ExporterBase", dependencies: [.product(name: "Yams", package: "Yams")]),
         // SLA rules: configuration, conditions, state machine, engine, documents and page.
-        .target(name: "SLA", dependencies: [
-            "ExporterBase", "EtlworksAPI", "Exposition", "Store",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "SLA",
+            dependencies: [
+                "ExporterBase", "EtlworksAPI", "Exposition", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams")
+            ]),
         // Delivery of SLA breaches to Alertmanager and webhooks.
-        .target(name: "Alerting", dependencies: [
-            "ExporterBase", "EtlworksAPI", "SLA",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "Alerting",
+            dependencies: [
+                "ExporterBase", "EtlworksAPI", "SLA",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams")
+            ]),
         // The exporter-toolkit web configuration: basic auth (bcrypt) and TLS.
-        .target(name: "WebSecurity", dependencies: [
-            "ExporterBase",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "HummingbirdTLS", package: "hummingbird"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "WebSecurity",
+            dependencies: [
+                "ExporterBase",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams")
+            ]),
         // Configuration model and loader, live state, collectors and polling, health,
         // history recording, metrics rendering, series queries, logging.
-        .target(name: "ExporterCore", dependencies: [
-            "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "CMalloc",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "ExporterCore",
+            dependencies: [
+                "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "CMalloc",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams")
+            ]),
         // The monthly usage report: pure figures, writers and the reader of the database.
         .target(name: "Reports", dependencies: ["ExporterBase", "SLA", "EtlworksAPI", "Store"]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
-        .target(name: "ExporterApp", dependencies: [
-            "ExporterBase", "ExporterCore", "SLA", "Alerting", "WebSecurity", "Reports",
-            "EtlworksAPI", "Exposition", "Store", "CZlib",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ]),
-        .executableTarget(name: "etlworks-exporter", dependencies: [
-            "ExporterApp", "ExporterCore", "Reports", "SLA", "Store", "EtlworksAPI", "Simulator",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ]),
-        .executableTarget(name: "ExporterBenchmarks", dependencies: [
-            "ExporterApp", "ExporterCore", "SLA", "Reports", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
-            .product(name: "Logging", package: "swift-log"),
-        ], path: "Benchmarks/ExporterBenchmarks"),
+        .target(
+            name: "ExporterApp",
+            dependencies: [
+                "ExporterBase", "ExporterCore", "SLA", "Alerting", "WebSecurity", "Reports",
+                "EtlworksAPI", "Exposition", "Store", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle")
+            ]),
+        .executableTarget(
+            name: "etlworks-exporter",
+            dependencies: [
+                "ExporterApp", "ExporterCore", "Reports", "SLA", "Store", "EtlworksAPI", "Simulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle")
+            ]),
+        .executableTarget(
+            name: "ExporterBenchmarks",
+            dependencies: [
+                "ExporterApp", "ExporterCore", "SLA", "Reports", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
+                .product(name: "Logging", package: "swift-log")
+            ], path: "Benchmarks/ExporterBenchmarks"),
         // Writes synthetic history until killed: the SIGKILL durability test drives it.
         .executableTarget(name: "HistorySoak", dependencies: ["Store", "EtlworksAPI"], path: "Tests/HistorySoak"),
-        .testTarget(name: "EtlworksExporterTests", dependencies: [
-            "EtlworksAPI", "Exposition", "Store", "Simulator",
-            "ExporterBase", "SLA", "Alerting", "WebSecurity", "ExporterCore", "Reports", "ExporterApp",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "EtlworksExporterTests",
+            dependencies: [
+                "EtlworksAPI", "Exposition", "Store", "Simulator",
+                "ExporterBase", "SLA", "Alerting", "WebSecurity", "ExporterCore", "Reports", "ExporterApp",
+                .product(name: "HummingbirdTesting", package: "hummingbird")
+            ], exclude: ["Fixtures"])
     ]
 )

@@ -32,7 +32,7 @@ enum HistoryBenchmark {
         }
     }
 
-    static let start: Int64 = 1_793_491_200   // 2026-11-01T00:00:00Z
+    static let start: Int64 = 1_793_491_200 // 2026-11-01T00:00:00Z
 
     static func run(flows: Int) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etlworks-history-\(UUID().uuidString)")
@@ -55,7 +55,7 @@ enum HistoryBenchmark {
         for round in 0..<3 {
             let path = directory.appendingPathComponent("ingest-\(round).db").path
             let store = try SeriesStore(path: path)
-            try await store.append(batch(keys, poll: 0), group: "executions", at: start)   // creates the series: not timed
+            try await store.append(batch(keys, poll: 0), group: "executions", at: start) // creates the series: not timed
             let begin = ContinuousClock.now
             for poll in 1...polls {
                 try await store.append(batch(keys, poll: poll), group: "executions", at: start + Int64(poll) * 30)
@@ -73,10 +73,16 @@ enum HistoryBenchmark {
         }
         let oursMedian = ours.sorted()[1]
         let plainMedian = plain.sorted()[1]
-        print(String(format: "history ingest, every value changed (each sample a row): %d series x %d polls; median %.0f samples/s, plain prepared INSERT %.0f samples/s (%.2fx)",
-                     keys.count, polls, oursMedian, plainMedian, oursMedian / plainMedian))
-        print(String(format: "history size, every sample a row: %.1f bytes per sample (file after checkpoint / samples, %d samples, series table included)",
-                     bytesPerSample, keys.count * (polls + 1)))
+        print(
+            String(
+                format:
+                    "history ingest, every value changed (each sample a row): %d series x %d polls; median %.0f samples/s, plain prepared INSERT %.0f samples/s (%.2fx)",
+                keys.count, polls, oursMedian, plainMedian, oursMedian / plainMedian))
+        print(
+            String(
+                format:
+                    "history size, every sample a row: %.1f bytes per sample (file after checkpoint / samples, %d samples, series table included)",
+                bytesPerSample, keys.count * (polls + 1)))
     }
 
     static func plainInsert(path: String, rows: Int, polls: Int) throws -> Double {
@@ -122,7 +128,7 @@ enum HistoryBenchmark {
         samples.reserveCapacity(keys.count)
         for flow in 0..<(keys.count / 7) {
             let offset = (flow * 37) % 60
-            let runsEnded = (minute + 60 - offset - 4) / 60           // runs that ended by now, one per hour
+            let runsEnded = (minute + 60 - offset - 4) / 60 // runs that ended by now, one per hour
             let running = (minute - offset) % 60 >= 0 && (minute - offset) % 60 < 4 && minute >= offset
             let errors = runsEnded / 12
             let base = flow * 7
@@ -166,12 +172,19 @@ enum HistoryBenchmark {
             rolledBytes = try checkpointedSize(copy)
         }
         appendTimes.sort()
-        print(String(format: "history poll: %d samples recorded per 30 s poll, median %.1f ms (mostly unchanged values)",
-                     keys.count, appendTimes[appendTimes.count / 2]))
-        print(String(format: "history day: %d samples observed, %d rows stored; %.2f bytes per sample (file after checkpoint / samples)",
-                     samples, rows, Double(rawBytes) / Double(samples)))
-        print(String(format: "history rollup: that day of %d series into 5m/1h/1d: median %.2f s (%@)", keys.count,
-                     elapsed.sorted()[1], elapsed.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
+        print(
+            String(
+                format: "history poll: %d samples recorded per 30 s poll, median %.1f ms (mostly unchanged values)",
+                keys.count, appendTimes[appendTimes.count / 2]))
+        print(
+            String(
+                format:
+                    "history day: %d samples observed, %d rows stored; %.2f bytes per sample (file after checkpoint / samples)",
+                samples, rows, Double(rawBytes) / Double(samples)))
+        print(
+            String(
+                format: "history rollup: that day of %d series into 5m/1h/1d: median %.2f s (%@)", keys.count,
+                elapsed.sorted()[1], elapsed.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
         print(String(format: "history day file with rollups: %.1f MiB", Double(rolledBytes) / 1_048_576))
     }
 
@@ -206,8 +219,9 @@ enum HistoryBenchmark {
             var samples: [Double] = []
             for _ in 0..<101 {
                 let begin = ContinuousClock.now
-                let result = try await reader.query(selector, tier: tier, from: start, to: start + 30 * 86400, step: 3600,
-                                                    maxSeries: 10)
+                let result = try await reader.query(
+                    selector, tier: tier, from: start, to: start + 30 * 86400, step: 3600,
+                    maxSeries: 10)
                 samples.append(seconds(ContinuousClock.now - begin) * 1000)
                 points = result.first?.points.count ?? 0
             }
@@ -216,8 +230,11 @@ enum HistoryBenchmark {
         let hourly = try await timed(.hour)
         let hourlyPoints = points
         let raw = try await timed(.raw)
-        print(String(format: "history query: 30 days at 1h step, one series of %d: median %.2f ms from the 1h tier (%d points); %.2f ms from raw samples (%.1fx)",
-                     keys.count, hourly, hourlyPoints, raw, raw / hourly))
+        print(
+            String(
+                format:
+                    "history query: 30 days at 1h step, one series of %d: median %.2f ms from the 1h tier (%d points); %.2f ms from raw samples (%.1fx)",
+                keys.count, hourly, hourlyPoints, raw, raw / hourly))
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -33,9 +33,11 @@ enum PollBenchmark {
             config.poll.backfill = 86400
             let store = try SQLiteRunStore(path: directory.appendingPathComponent("\(label.count).db").path)
             let requests = RequestCounter()
-            let client = HTTPEtlworksClient(configuration: ClientConfiguration(baseURL: url, credentials: api.credentials,
-                                                                               timeout: 60, maxRequestsPerSecond: 0),
-                                            observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
+            let client = HTTPEtlworksClient(
+                configuration: ClientConfiguration(
+                    baseURL: url, credentials: api.credentials,
+                    timeout: 60, maxRequestsPerSecond: 0),
+                observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
             let state = ExporterState(storagePath: "", intervals: [:], requests: requests)
             let context = CollectorContext(client: client, store: store, state: state, config: config)
             _ = try await FlowsCollector(context: context, logger: logger).collect()
@@ -56,11 +58,16 @@ enum PollBenchmark {
                 steadyRequests.append(requests.total - count)
             }
             let runs = try await store.flowMetrics().reduce(Int64(0)) { $0 + $1.completedRuns.values.reduce(0, +) }
-            print("executions poll, \(label): first poll (backfill 1d, \(runs) runs stored) \(first.components.seconds)s with \(firstRequests) requests; "
-                  + "steady-state polls: \(steadyRequests.map(String.init).joined(separator: ", ")) requests, median \(String(format: "%.0f", steadyTimes.sorted()[2])) ms")
+            print(
+                "executions poll, \(label): first poll (backfill 1d, \(runs) runs stored) \(first.components.seconds)s with \(firstRequests) requests; "
+                    + "steady-state polls: \(steadyRequests.map(String.init).joined(separator: ", ")) requests, median \(String(format: "%.0f", steadyTimes.sorted()[2])) ms"
+            )
             await store.close()
         }
         let memory = residentMemory()
-        print(String(format: "memory of this process (simulator included): resident %.1f MiB, peak %.1f MiB", memory.current, memory.peak))
+        print(
+            String(
+                format: "memory of this process (simulator included): resident %.1f MiB, peak %.1f MiB", memory.current,
+                memory.peak))
     }
 }

@@ -10,13 +10,19 @@ enum RenderBenchmark {
         let state = ExporterState(storagePath: "bench.db", intervals: [:], requests: RequestCounter())
         var metrics: [FlowMetrics] = []
         for index in 0..<count {
-            let name = index % 3 == 2 ? "orders \"daily\" load \\ \(index)\n" + String(repeating: "é", count: index % 40)
+            let name =
+                index % 3 == 2
+                ? "orders \"daily\" load \\ \(index)\n" + String(repeating: "é", count: index % 40)
                 : "warehouse load \(index)"
-            var flow = FlowMetrics(flow: FlowRecord(id: Int64(1000 + index * 7), name: name, flowType: "connection.db.postgres",
-                                                    tags: index % 3 == 0 ? ["nightly", "critical"] : []))
+            var flow = FlowMetrics(
+                flow: FlowRecord(
+                    id: Int64(1000 + index * 7), name: name, flowType: "connection.db.postgres",
+                    tags: index % 3 == 0 ? ["nightly", "critical"] : []))
             flow.completedRuns = [.success: Int64(1000 + index), .warning: 12, .error: Int64(index % 17), .canceled: 1]
             flow.recordsProcessed = Int64(index) * 123_456
-            for bucket in 0..<flow.durationBucketCounts.count { flow.durationBucketCounts[bucket] = UInt64((index + bucket) % 50) }
+            for bucket in 0..<flow.durationBucketCounts.count {
+                flow.durationBucketCounts[bucket] = UInt64((index + bucket) % 50)
+            }
             flow.durationSumSeconds = Double(index) * 1234.567
             flow.lastEnd = 1_764_000_000_000 + Int64(index) * 1000
             flow.lastDurationSeconds = 61.25
@@ -47,7 +53,10 @@ enum RenderBenchmark {
         let lines = MetricsRenderer.render(snapshot, format: .prometheusText).split(separator: UInt8(ascii: "\n")).count
         print("render: \(flows) flows, \(lines) lines, \(bytes / 1024) KiB")
         print(String(format: "render text 0.0.4: median %.2f ms; OpenMetrics: median %.2f ms", text, openMetrics))
-        print(String(format: "render baseline (string interpolation): median %.2f ms; ratio baseline/ours %.1fx", baseline, baseline / text))
+        print(
+            String(
+                format: "render baseline (string interpolation): median %.2f ms; ratio baseline/ours %.1fx", baseline,
+                baseline / text))
     }
 }
 
@@ -64,7 +73,8 @@ enum NaiveRenderer {
         for flow in snapshot.flows {
             let labels = "flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\""
             for status in ["success", "warning", "error", "canceled"] {
-                out += "etlworks_flow_runs_total{\(labels),status=\"\(status)\"} \(flow.metrics.completedRuns[RunStatus(rawValue: status)!] ?? 0)\n"
+                out +=
+                    "etlworks_flow_runs_total{\(labels),status=\"\(status)\"} \(flow.metrics.completedRuns[RunStatus(rawValue: status)!] ?? 0)\n"
             }
         }
         out += "# TYPE etlworks_flow_run_duration_seconds histogram\n"
@@ -86,12 +96,13 @@ enum NaiveRenderer {
             ("etlworks_flow_last_run_end_timestamp_seconds", { Double($0.lastEnd ?? 0) / 1000 }),
             ("etlworks_flow_last_success_timestamp_seconds", { Double($0.lastSuccessEnd ?? 0) / 1000 }),
             ("etlworks_flow_running_runs", { Double($0.running) }),
-            ("etlworks_flow_queued_runs", { Double($0.queued) }),
+            ("etlworks_flow_queued_runs", { Double($0.queued) })
         ]
         for (name, value) in gauges {
             out += "# TYPE \(name) gauge\n"
             for flow in snapshot.flows {
-                out += "\(name){flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\"} \(value(flow.metrics))\n"
+                out +=
+                    "\(name){flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\"} \(value(flow.metrics))\n"
             }
         }
         return out

@@ -23,10 +23,14 @@ enum ReportBenchmark {
         if !(kept.map { FileManager.default.fileExists(atPath: $0) } ?? false) {
             let start = ContinuousClock.now
             let runs = try await seed(path: path, month: month, flows: count)
-            print(String(format: "report: %d flows, %d runs in %@ stored in %.1f s", count, runs, month.label, seconds(ContinuousClock.now - start)))
+            print(
+                String(
+                    format: "report: %d flows, %d runs in %@ stored in %.1f s", count, runs, month.label,
+                    seconds(ContinuousClock.now - start)))
         }
         // The command as an operator runs it: wall time and peak resident memory of the process.
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("etlworks-exporter")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "etlworks-exporter")
         if !FileManager.default.isExecutableFile(atPath: binary.path) {
             print("report: \(binary.path) not built; skipping the command (swift build -c release --product etlworks-exporter)")
         }
@@ -38,8 +42,10 @@ enum ReportBenchmark {
                 process.executableURL = binary
                 // --stats prints the command's own peak: a child's rusage would include the
                 // memory of this process, which it shares until exec.
-                process.arguments = ["report", "usage", "--month", month.label, "--storage.path", path, "--format", format,
-                                     "--output", directory.appendingPathComponent("report.\(format)").path, "--stats"]
+                process.arguments = [
+                    "report", "usage", "--month", month.label, "--storage.path", path, "--format", format,
+                    "--output", directory.appendingPathComponent("report.\(format)").path, "--stats"
+                ]
                 let errors = Pipe()
                 process.standardError = errors
                 let start = ContinuousClock.now
@@ -52,8 +58,10 @@ enum ReportBenchmark {
                 peak = max(peak, line.flatMap { Double($0.split(separator: " ")[3]) } ?? .nan)
             }
             walls.sort()
-            print(String(format: "report: `report usage --format %@`: median %.2f s wall, peak resident %.1f MiB",
-                         format, walls[1], peak))
+            print(
+                String(
+                    format: "report: `report usage --format %@`: median %.2f s wall, peak resident %.1f MiB",
+                    format, walls[1], peak))
         }
 
         let now = Date(timeIntervalSince1970: Double(month.end) / 1000 + 86400)
@@ -69,8 +77,10 @@ enum ReportBenchmark {
         }
         timings.sort()
         let median = timings[timings.count / 2]
-        print(String(format: "report: %d runs, %d flows: build + JSON + HTML median %.2f s (min %.2f, max %.2f)",
-                     report?.tenant.runs ?? 0, report?.flows.count ?? 0, median, timings.first!, timings.last!))
+        print(
+            String(
+                format: "report: %d runs, %d flows: build + JSON + HTML median %.2f s (min %.2f, max %.2f)",
+                report?.tenant.runs ?? 0, report?.flows.count ?? 0, median, timings.first!, timings.last!))
 
         var baselines: [Double] = []
         for _ in 0..<3 {
@@ -81,8 +91,10 @@ enum ReportBenchmark {
         }
         baselines.sort()
         let baselineMedian = baselines[baselines.count / 2]
-        print(String(format: "report: baseline (rows as objects, sorted percentiles, Calendar per run) median %.2f s: %.1fx slower",
-                     baselineMedian, baselineMedian / median))
+        print(
+            String(
+                format: "report: baseline (rows as objects, sorted percentiles, Calendar per run) median %.2f s: %.1fx slower",
+                baselineMedian, baselineMedian / median))
 
     }
 
@@ -97,10 +109,14 @@ enum ReportBenchmark {
             var records: Int64?
         }
         var handle: OpaquePointer?
-        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw BenchmarkError("cannot open \(path)") }
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+            throw BenchmarkError("cannot open \(path)")
+        }
         defer { sqlite3_close(handle) }
         var statement: OpaquePointer?
-        sqlite3_prepare_v2(handle, """
+        sqlite3_prepare_v2(
+            handle,
+            """
             SELECT flow_id, status, coalesce(ended_ms, updated_ms), ended_ms - started_ms, records FROM runs
             WHERE state = 1 AND coalesce(ended_ms, updated_ms) >= ?1 AND coalesce(ended_ms, updated_ms) < ?2
             """, -1, &statement, nil)
@@ -112,8 +128,10 @@ enum ReportBenchmark {
         }
         var rows: [Row] = []
         while sqlite3_step(statement) == SQLITE_ROW {
-            rows.append(Row(flowId: sqlite3_column_int64(statement, 0), status: String(cString: sqlite3_column_text(statement, 1)),
-                            endMs: sqlite3_column_int64(statement, 2), durationMs: optional(3), records: optional(4)))
+            rows.append(
+                Row(
+                    flowId: sqlite3_column_int64(statement, 0), status: String(cString: sqlite3_column_text(statement, 1)),
+                    endMs: sqlite3_column_int64(statement, 2), durationMs: optional(3), records: optional(4)))
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = month.timeZone
@@ -122,8 +140,10 @@ enum ReportBenchmark {
             func rank(_ p: Double) -> Double? {
                 durations.isEmpty ? nil : Double(durations[max(1, Int((p * Double(durations.count)).rounded(.up))) - 1]) / 1000
             }
-            return (rows.count, Dictionary(grouping: rows, by: \.status).mapValues(\.count), rank(0.5), rank(0.95),
-                    rows.reduce(0) { $0 + ($1.records ?? 0) })
+            return (
+                rows.count, Dictionary(grouping: rows, by: \.status).mapValues(\.count), rank(0.5), rank(0.95),
+                rows.reduce(0) { $0 + ($1.records ?? 0) }
+            )
         }
         let tenant = figures(rows)
         let perFlow = Dictionary(grouping: rows, by: \.flowId).mapValues(figures)
@@ -157,8 +177,10 @@ enum ReportBenchmark {
                 let duration = Int64(60_000 + (seed >> 20) % 1_500_000)
                 let status: RunStatus = seed % 100 < 4 ? .error : seed % 100 < 6 ? .warning : .success
                 let started = hour + (flow.id % 60) * 1000
-                runs.append(FlowRun(auditId: audit, flowId: flow.id, status: status, created: started - 1000, started: started,
-                                    ended: started + duration, records: Int64((seed >> 40) % 10_000)))
+                runs.append(
+                    FlowRun(
+                        auditId: audit, flowId: flow.id, status: status, created: started - 1000, started: started,
+                        ended: started + duration, records: Int64((seed >> 40) % 10_000)))
                 audit += 1
             }
             if runs.count >= 40_000 {
@@ -186,7 +208,9 @@ enum ReportBenchmark {
         }
         sqlite3_finalize(insert)
         var episode: OpaquePointer?
-        sqlite3_prepare_v2(handle, """
+        sqlite3_prepare_v2(
+            handle,
+            """
             INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold)
             VALUES (?1, ?2, ?3, 'warning', ?4, ?5, 1, 0.5)
             """, -1, &episode, nil)
@@ -205,17 +229,25 @@ enum ReportBenchmark {
         sqlite3_exec(handle, "COMMIT", nil, nil, nil)
         let series = try SeriesStore(path: path)
         for time in stride(from: month.start / 1000, to: month.end / 1000, by: 300) {
-            try await series.append((0..<10).map { agent in
-                Sample(SeriesKey("etlworks_agent_up", [SeriesLabel("agent_id", String(agent)), SeriesLabel("agent_name", "agent-\(agent)")]),
-                       .gauge, (time / 300 + Int64(agent)) % 50 == 0 ? 0 : 1)
-            }, group: "agents", at: time)
+            try await series.append(
+                (0..<10).map { agent in
+                    Sample(
+                        SeriesKey(
+                            "etlworks_agent_up",
+                            [SeriesLabel("agent_id", String(agent)), SeriesLabel("agent_name", "agent-\(agent)")]),
+                        .gauge, (time / 300 + Int64(agent)) % 50 == 0 ? 0 : 1)
+                }, group: "agents", at: time)
             if time % 3600 == 0 {
                 let used = Double(time - month.start / 1000) * 300
-                try await series.append([
-                    Sample(SeriesKey("etlworks_billing_records_used", [SeriesLabel("period", "month")]), .counter, used),
-                    Sample(SeriesKey("etlworks_billing_records_allowance", [SeriesLabel("period", "month")]), .gauge, 1e9),
-                    Sample(SeriesKey("etlworks_billing_subscription", [SeriesLabel("status", "active"), SeriesLabel("tier", "Business")]), .gauge, 1),
-                ], group: "billing", at: time)
+                try await series.append(
+                    [
+                        Sample(SeriesKey("etlworks_billing_records_used", [SeriesLabel("period", "month")]), .counter, used),
+                        Sample(SeriesKey("etlworks_billing_records_allowance", [SeriesLabel("period", "month")]), .gauge, 1e9),
+                        Sample(
+                            SeriesKey(
+                                "etlworks_billing_subscription",
+                                [SeriesLabel("status", "active"), SeriesLabel("tier", "Business")]), .gauge, 1)
+                    ], group: "billing", at: time)
             }
         }
         while try await series.rollUp(now: month.end / 1000 + 86400) {}

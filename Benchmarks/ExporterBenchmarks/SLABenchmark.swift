@@ -22,22 +22,29 @@ enum SLABenchmark {
             SLARule(name: "max-duration-schedule", target: all, condition: .maxDuration(seconds: nil)),
             SLARule(name: "p95-24h", target: all, condition: .durationPercentile(p: 0.95, max: 2400, window: day)),
             SLARule(name: "p99-7d", target: all, condition: .durationPercentile(p: 0.99, max: 3000, window: 7 * day)),
-            SLARule(name: "p50-30d", target: try flows(["nightly"]), condition: .durationPercentile(p: 0.5, max: 1200, window: 30 * day)),
+            SLARule(
+                name: "p50-30d", target: try flows(["nightly"]),
+                condition: .durationPercentile(p: 0.5, max: 1200, window: 30 * day)),
             SLARule(name: "errors-1h", target: all, condition: .errorRate(max: 0.5, window: 3600, minRuns: 1), holdFor: 300),
             SLARule(name: "errors-24h", target: all, condition: .errorRate(max: 0.05, window: day, minRuns: 5)),
             SLARule(name: "errors-7d", target: all, condition: .errorRate(max: 0.05, window: 7 * day, minRuns: 5)),
             SLARule(name: "fresh-6h", target: all, condition: .maxSinceSuccess(seconds: 6 * 3600)),
-            SLARule(name: "fresh-2h", target: try flows(["critical"]), condition: .maxSinceSuccess(seconds: 7200), severity: .critical),
+            SLARule(
+                name: "fresh-2h", target: try flows(["critical"]), condition: .maxSinceSuccess(seconds: 7200), severity: .critical
+            ),
             SLARule(name: "queued", target: all, condition: .maxQueued(seconds: 600)),
             SLARule(name: "streak-3", target: all, condition: .consecutiveFailures(3)),
             SLARule(name: "streak-5", target: try flows(names: ["orders*"]), condition: .consecutiveFailures(5)),
             SLARule(name: "cadence", target: all, condition: .missedSchedule(grace: 600)),
             SLARule(name: "slo-30d", target: all, condition: .objective(target: 0.99, window: 30 * day)),
             SLARule(name: "slo-7d", target: try flows(["critical"]), condition: .objective(target: 0.95, window: 7 * day)),
-            SLARule(name: "slo-orders", target: try flows(names: ["orders*"]), condition: .objective(target: 0.999, window: 30 * day)),
-            SLARule(name: "errors-orders", target: try flows(names: ["orders*"]), condition: .errorRate(max: 0.01, window: day, minRuns: 1)),
+            SLARule(
+                name: "slo-orders", target: try flows(names: ["orders*"]), condition: .objective(target: 0.999, window: 30 * day)),
+            SLARule(
+                name: "errors-orders", target: try flows(names: ["orders*"]),
+                condition: .errorRate(max: 0.01, window: day, minRuns: 1)),
             SLARule(name: "agents", target: .agents([try Glob("*")]), condition: .agentOffline(for: 300)),
-            SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.9, period: .month)),
+            SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.9, period: .month))
         ]
     }
 
@@ -49,7 +56,8 @@ enum SLABenchmark {
         let kept = ProcessInfo.processInfo.environment["BENCH_SLA_DB"]
         let reuse = kept.map { FileManager.default.fileExists(atPath: $0) } ?? false
         let path = kept ?? directory.appendingPathComponent("sla.db").path
-        let generatedAt = reuse ? Double((try? String(contentsOfFile: path + ".now", encoding: .utf8)).flatMap { Double($0) } ?? 0) : 0
+        let generatedAt =
+            reuse ? Double((try? String(contentsOfFile: path + ".now", encoding: .utf8)).flatMap { Double($0) } ?? 0) : 0
         let now = reuse ? generatedAt : (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000
         let nowMs = Int64(now * 1000)
         if !reuse, kept != nil { try String(now).write(toFile: path + ".now", atomically: true, encoding: .utf8) }
@@ -66,42 +74,52 @@ enum SLABenchmark {
         _ = try await store.replaceFlows(flows, removeMissing: true)
         let loadStart = ContinuousClock.now
         if !reuse {
-        var audit: Int64 = 1
-        var runs: [FlowRun] = []
-        runs.reserveCapacity(50_000)
-        var total = 0
-        for hour in 0..<(30 * 24) {
-            let hourStart = nowMs - Int64(30 * 24 - hour) * 3_600_000
-            for flow in flows {
-                let seed = UInt64(bitPattern: audit) &* 0x9E3779B97F4A7C15
-                let duration = Int64(300_000 + (seed >> 20) % 2_400_000)
-                let status: RunStatus = seed % 100 < 4 ? .error : .success
-                let started = hourStart + (flow.id % 60) * 1000
-                runs.append(FlowRun(auditId: audit, flowId: flow.id, status: status, created: started - 1000, started: started,
-                                    ended: started + duration, records: 100))
-                audit += 1
+            var audit: Int64 = 1
+            var runs: [FlowRun] = []
+            runs.reserveCapacity(50_000)
+            var total = 0
+            for hour in 0..<(30 * 24) {
+                let hourStart = nowMs - Int64(30 * 24 - hour) * 3_600_000
+                for flow in flows {
+                    let seed = UInt64(bitPattern: audit) &* 0x9E3779B97F4A7C15
+                    let duration = Int64(300_000 + (seed >> 20) % 2_400_000)
+                    let status: RunStatus = seed % 100 < 4 ? .error : .success
+                    let started = hourStart + (flow.id % 60) * 1000
+                    runs.append(
+                        FlowRun(
+                            auditId: audit, flowId: flow.id, status: status, created: started - 1000, started: started,
+                            ended: started + duration, records: 100))
+                    audit += 1
+                }
+                if runs.count >= 40_000 {
+                    total += runs.count
+                    _ = try await store.ingest(runs, observedAt: nowMs)
+                    runs.removeAll(keepingCapacity: true)
+                }
             }
-            if runs.count >= 40_000 {
-                total += runs.count
-                _ = try await store.ingest(runs, observedAt: nowMs)
-                runs.removeAll(keepingCapacity: true)
-            }
-        }
-        total += runs.count
-        _ = try await store.ingest(runs, observedAt: nowMs)
-        print(String(format: "sla: %d flows, %d runs over 30 days stored in %.1f s", count, total, seconds(ContinuousClock.now - loadStart)))
+            total += runs.count
+            _ = try await store.ingest(runs, observedAt: nowMs)
+            print(
+                String(
+                    format: "sla: %d flows, %d runs over 30 days stored in %.1f s", count, total,
+                    seconds(ContinuousClock.now - loadStart)))
         }
 
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
         await state.setFlows(try await store.flowMetrics())
-        await state.setSchedules(flows.map { FlowSchedule(id: $0.id, flowId: $0.id, schedule: $0.id % 3 == 0 ? "0 0 * * * ?" : "3600",
-                                                         expectedSeconds: 2400) })
+        await state.setSchedules(
+            flows.map {
+                FlowSchedule(
+                    id: $0.id, flowId: $0.id, schedule: $0.id % 3 == 0 ? "0 0 * * * ?" : "3600",
+                    expectedSeconds: 2400)
+            })
         await state.setAgents((0..<10).map { Agent(id: Int64($0), name: "agent-\($0)", online: $0 != 3) })
         await state.setSubscription(Subscription(monthlyAllowance: 1_000_000_000, monthUsed: 400_000_000))
         let rules = try rules()
         let memoryBefore = residentMemory().current
-        let engine = SLAEngine(rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
-                               timeZone: nil, logger: Logger(label: "bench"))
+        let engine = SLAEngine(
+            rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
+            timeZone: nil, logger: Logger(label: "bench"))
         let startClock = ContinuousClock.now
         try await engine.start(now: now)
         let startSeconds = seconds(ContinuousClock.now - startClock)
@@ -121,17 +139,24 @@ enum SLABenchmark {
             print("sla: each evaluation, ms: " + timings.map { String(format: "%.0f", $0 * 1000) }.joined(separator: " "))
         }
         timings.sort()
-        print(String(format: "sla: start (load the windows from the database) %.2f s; resident memory %.0f -> %.0f MiB", startSeconds,
-                     memoryBefore, memoryAfter))
-        print(String(format: "sla: evaluate %d rules, %d (rule, target) results, %d breaching: median %.1f ms (min %.1f, max %.1f)",
-                     rules.count, results, breaching, timings[timings.count / 2] * 1000, timings.first! * 1000, timings.last! * 1000))
+        print(
+            String(
+                format: "sla: start (load the windows from the database) %.2f s; resident memory %.0f -> %.0f MiB", startSeconds,
+                memoryBefore, memoryAfter))
+        print(
+            String(
+                format: "sla: evaluate %d rules, %d (rule, target) results, %d breaching: median %.1f ms (min %.1f, max %.1f)",
+                rules.count, results, breaching, timings[timings.count / 2] * 1000, timings.first! * 1000, timings.last! * 1000))
 
         // Baseline: each window-based rule asked of SQLite, one GROUP BY per rule.
         if ProcessInfo.processInfo.environment["BENCH_SLA_SKIP_BASELINE"] != nil { return }
         let baseline = try windowQueriesBaseline(path: path, nowMs: nowMs, rules: rules)
         let ours = timings[timings.count / 2]
-        print(String(format: "sla baseline (one SQL GROUP BY per window rule, table scan; counts and averages only): median %.1f ms; ratio baseline/ours %.1fx",
-                     baseline * 1000, baseline / ours))
+        print(
+            String(
+                format:
+                    "sla baseline (one SQL GROUP BY per window rule, table scan; counts and averages only): median %.1f ms; ratio baseline/ours %.1fx",
+                baseline * 1000, baseline / ours))
     }
 
     /// The obvious way: a GROUP BY over the stored runs for every rule with a window (using
@@ -152,7 +177,8 @@ enum SLABenchmark {
         var windows: [Double] = []
         for rule in rules {
             switch rule.condition {
-            case .errorRate(_, let window, _), .durationPercentile(_, _, let window), .objective(_, let window): windows.append(window)
+            case .errorRate(_, let window, _), .durationPercentile(_, _, let window), .objective(_, let window):
+                windows.append(window)
             default: break
             }
         }

@@ -22,7 +22,7 @@ public enum AlertPayloads {
             if let threshold = alert.threshold { annotations["threshold"] = format(threshold) }
             var item: [String: Any] = [
                 "labels": labels, "annotations": annotations,
-                "startsAt": UTCTime.format(alert.startsAt), "endsAt": UTCTime.format(alert.endsAt ?? now + validFor),
+                "startsAt": UTCTime.format(alert.startsAt), "endsAt": UTCTime.format(alert.endsAt ?? now + validFor)
             ]
             if let generatorURL { item["generatorURL"] = generatorURL }
             return item
@@ -42,7 +42,7 @@ public enum AlertPayloads {
             "sent_at": UTCTime.format(sentAt),
             "labels": alert.labels,
             "annotations": alert.annotations,
-            "summary": summary(alert),
+            "summary": summary(alert)
         ]
         if let endsAt = alert.endsAt { object["ends_at"] = UTCTime.format(endsAt) }
         if let value = alert.value, value.isFinite { object["value"] = value }
@@ -65,7 +65,9 @@ public enum AlertPayloads {
     }
 
     static func summary(_ alert: SLAAlert) -> String {
-        alert.isResolved ? "SLA \(alert.rule) no longer breached by \(alert.target.label)" : "SLA \(alert.rule) breached by \(alert.target.label)"
+        alert.isResolved
+            ? "SLA \(alert.rule) no longer breached by \(alert.target.label)"
+            : "SLA \(alert.rule) breached by \(alert.target.label)"
     }
 
     static func format(_ value: Double) -> String {

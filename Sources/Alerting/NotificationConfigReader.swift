@@ -19,14 +19,20 @@ extension ConfigNodeReader {
                     continue
                 }
                 for (field, _) in fields where !["url", "resend_interval", "timeout"].contains(field.string ?? "") {
-                    issue("notifications.alertmanager.\(field.string ?? "")", field, "unknown key (expected url, resend_interval, timeout)")
+                    issue(
+                        "notifications.alertmanager.\(field.string ?? "")", field,
+                        "unknown key (expected url, resend_interval, timeout)")
                 }
                 guard let url = url(fields["url"], key: "notifications.alertmanager.url", parent: value) else { continue }
                 var alertmanager = NotificationConfig.Alertmanager(url: url)
-                if let node = fields["resend_interval"], let seconds = duration(node, key: "notifications.alertmanager.resend_interval", minimum: 1) {
+                if let node = fields["resend_interval"],
+                    let seconds = duration(node, key: "notifications.alertmanager.resend_interval", minimum: 1)
+                {
                     alertmanager.resendInterval = seconds
                 }
-                if let node = fields["timeout"], let seconds = duration(node, key: "notifications.alertmanager.timeout", minimum: 0.1) {
+                if let node = fields["timeout"],
+                    let seconds = duration(node, key: "notifications.alertmanager.timeout", minimum: 0.1)
+                {
                     alertmanager.timeout = seconds
                 }
                 config.alertmanager = alertmanager
@@ -38,7 +44,8 @@ extension ConfigNodeReader {
                         continue
                     }
                     for (field, _) in fields where !["url", "secret", "timeout", "max_attempts"].contains(field.string ?? "") {
-                        issue("\(prefix).\(field.string ?? "")", field, "unknown key (expected url, secret, timeout, max_attempts)")
+                        issue(
+                            "\(prefix).\(field.string ?? "")", field, "unknown key (expected url, secret, timeout, max_attempts)")
                     }
                     let url = url(fields["url"], key: "\(prefix).url", parent: item)
                     var secret: String?
@@ -49,16 +56,22 @@ extension ConfigNodeReader {
                     guard let url else { continue }
                     var webhook = NotificationConfig.Webhook(url: url)
                     webhook.secret = secret?.isEmpty == false ? secret : nil
-                    if let node = fields["timeout"], let seconds = duration(node, key: "\(prefix).timeout", minimum: 0.1) { webhook.timeout = seconds }
+                    if let node = fields["timeout"], let seconds = duration(node, key: "\(prefix).timeout", minimum: 0.1) {
+                        webhook.timeout = seconds
+                    }
                     if let node = fields["max_attempts"] {
-                        if let text = scalar(node), let count = Int(text), (1...100).contains(count) { webhook.maxAttempts = count } else {
+                        if let text = scalar(node), let count = Int(text), (1...100).contains(count) {
+                            webhook.maxAttempts = count
+                        } else {
                             issue("\(prefix).max_attempts", node, "must be a whole number from 1 to 100")
                         }
                     }
                     config.webhooks.append(webhook)
                 }
             case "queue_capacity":
-                if let text = scalar(value), let count = Int(text), (1...1_000_000).contains(count) { config.queueCapacity = count } else {
+                if let text = scalar(value), let count = Int(text), (1...1_000_000).contains(count) {
+                    config.queueCapacity = count
+                } else {
                     issue("notifications.queue_capacity", value, "must be a whole number from 1 to 1000000")
                 }
             default:

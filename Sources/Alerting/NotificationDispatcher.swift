@@ -1,9 +1,10 @@
-import ExporterBase
 import EtlworksAPI
+import ExporterBase
 import Foundation
 import FoundationNetworking
 import Logging
 import SLA
+
 #if canImport(FoundationNetworking)
 #endif
 
@@ -57,9 +58,12 @@ public actor NotificationDispatcher: SLAAlertSink {
     private var stats: [String: NotificationStats] = [:]
     private var sending = false
 
-    public init(config: NotificationConfig, transport: any NotificationTransport = URLSessionNotificationTransport(),
-                onStats: (@Sendable (_ stats: NotificationStats, _ receiver: String) async -> Void)?, generatorURL: String?, logger: Logger,
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        config: NotificationConfig, transport: any NotificationTransport = URLSessionNotificationTransport(),
+        onStats: (@Sendable (_ stats: NotificationStats, _ receiver: String) async -> Void)?, generatorURL: String?,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.config = config
         self.transport = transport
         self.onStats = onStats
@@ -100,7 +104,8 @@ public actor NotificationDispatcher: SLAAlertSink {
         defer { sending = false }
         let now = clock()
         if let alertmanager = config.alertmanager,
-           alertmanagerDue || now >= alertmanagerNext, now >= alertmanagerNext || alertmanagerFailures == 0 {
+            alertmanagerDue || now >= alertmanagerNext, now >= alertmanagerNext || alertmanagerFailures == 0
+        {
             await sendAlertmanager(alertmanager, now: now)
         }
         for index in queues.indices { await sendWebhook(index, now: clock()) }
@@ -129,8 +134,9 @@ public actor NotificationDispatcher: SLAAlertSink {
             alertmanagerNext = now + min(target.resendInterval, pow(2, Double(min(alertmanagerFailures, 6))))
             alertmanagerDue = true
             if alertmanagerFailures == 1 {
-                logger.warning("Alertmanager did not take the SLA alerts",
-                               metadata: ["error": "\(redactor.scrub("\(error)"))", "url": "\(redactor.scrub(url.absoluteString))"])
+                logger.warning(
+                    "Alertmanager did not take the SLA alerts",
+                    metadata: ["error": "\(redactor.scrub("\(error)"))", "url": "\(redactor.scrub(url.absoluteString))"])
             }
         }
     }
@@ -154,8 +160,9 @@ public actor NotificationDispatcher: SLAAlertSink {
                 if event.attempts >= webhook.maxAttempts {
                     queues[index].removeFirst()
                     stats[name, default: NotificationStats()].dropped += 1
-                    logger.warning("Dropped an SLA webhook event after \(event.attempts) attempts",
-                                   metadata: ["error": "\(redactor.scrub("\(error)"))", "receiver": "\(name)"])
+                    logger.warning(
+                        "Dropped an SLA webhook event after \(event.attempts) attempts",
+                        metadata: ["error": "\(redactor.scrub("\(error)"))", "receiver": "\(name)"])
                 } else if !queues[index].isEmpty {
                     event.notBefore = now + min(60, pow(2, Double(event.attempts - 1)))
                     queues[index][0] = event

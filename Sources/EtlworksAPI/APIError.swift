@@ -21,8 +21,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     public var endpoint: String {
         switch self {
         case .transport(let endpoint, _), .unauthorized(let endpoint), .forbidden(let endpoint),
-             .notFound(let endpoint), .rateLimited(let endpoint, _, _), .http(let endpoint, _, _),
-             .decoding(let endpoint, _):
+            .notFound(let endpoint), .rateLimited(let endpoint, _, _), .http(let endpoint, _, _),
+            .decoding(let endpoint, _):
             return endpoint
         }
     }

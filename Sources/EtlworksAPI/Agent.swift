@@ -13,8 +13,10 @@ public struct Agent: Sendable, Equatable {
     /// Last heartbeat, epoch ms.
     public var lastSeen: Int64?
 
-    public init(id: Int64, name: String, online: Bool, updaterRunning: Bool? = nil,
-                version: String? = nil, os: String? = nil, lastSeen: Int64? = nil) {
+    public init(
+        id: Int64, name: String, online: Bool, updaterRunning: Bool? = nil,
+        version: String? = nil, os: String? = nil, lastSeen: Int64? = nil
+    ) {
         self.id = id
         self.name = name
         self.online = online

@@ -17,8 +17,10 @@ public struct ClientConfiguration: Sendable {
     /// Page size for list endpoints (the API's maximum is 200).
     public var pageSize: Int
 
-    public init(baseURL: URL, credentials: Credentials, timeout: Double = 10, maxRequestsPerSecond: Double = 5,
-                maxRateLimitRetries: Int = 3, maxRetryWait: Double = 30, pageSize: Int = 200) {
+    public init(
+        baseURL: URL, credentials: Credentials, timeout: Double = 10, maxRequestsPerSecond: Double = 5,
+        maxRateLimitRetries: Int = 3, maxRetryWait: Double = 30, pageSize: Int = 200
+    ) {
         self.baseURL = baseURL
         self.credentials = credentials
         self.timeout = timeout

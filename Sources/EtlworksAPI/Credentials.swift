@@ -39,7 +39,8 @@ public struct Redactor: Sendable {
     static func scrubTokens(_ text: String) -> String {
         let characters = Array(text.unicodeScalars)
         func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.+/=~".unicodeScalars.contains(scalar))
+            scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.+/=~".unicodeScalars.contains(scalar))
         }
         var output = String.UnicodeScalarView()
         var index = 0
@@ -50,7 +51,8 @@ public struct Redactor: Sendable {
                 output.append(contentsOf: bearer)
                 tokenStart = index + bearer.count
             } else if characters[index...].starts(with: "eyJ".unicodeScalars),
-                      index == 0 || !isTokenCharacter(characters[index - 1]) {
+                index == 0 || !isTokenCharacter(characters[index - 1])
+            {
                 tokenStart = index
             }
             guard let start = tokenStart else {

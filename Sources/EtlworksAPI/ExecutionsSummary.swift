@@ -16,9 +16,11 @@ public struct ExecutionsSummary: Sendable, Equatable {
     public var maxDurationSeconds: Double?
     public var records: Int64?
 
-    public init(from: Int64? = nil, to: Int64? = nil, runs: [RunStatus: Int64] = [:], count: Int64? = nil,
-                successRatio: Double? = nil, averageDurationSeconds: Double? = nil,
-                maxDurationSeconds: Double? = nil, records: Int64? = nil) {
+    public init(
+        from: Int64? = nil, to: Int64? = nil, runs: [RunStatus: Int64] = [:], count: Int64? = nil,
+        successRatio: Double? = nil, averageDurationSeconds: Double? = nil,
+        maxDurationSeconds: Double? = nil, records: Int64? = nil
+    ) {
         self.from = from
         self.to = to
         self.runs = runs

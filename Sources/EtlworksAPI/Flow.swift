@@ -37,4 +37,3 @@ public struct Flow: Sendable, Equatable {
         try DecodedPage.decode(data, expected: "a list of flows", Flow.init(json:))
     }
 }
-

@@ -21,9 +21,11 @@ public struct FlowRun: Sendable, Equatable {
     /// Records processed.
     public var records: Int64?
 
-    public init(auditId: Int64, flowId: Int64, flowName: String? = nil, status: RunStatus,
-                parentAuditId: Int64? = nil, created: Int64? = nil, started: Int64? = nil,
-                ended: Int64? = nil, records: Int64? = nil) {
+    public init(
+        auditId: Int64, flowId: Int64, flowName: String? = nil, status: RunStatus,
+        parentAuditId: Int64? = nil, created: Int64? = nil, started: Int64? = nil,
+        ended: Int64? = nil, records: Int64? = nil
+    ) {
         self.auditId = auditId
         self.flowId = flowId
         self.flowName = flowName
@@ -57,8 +59,8 @@ public struct FlowRun: Sendable, Equatable {
     /// `defaultFlowId` and `defaultFlowName` come from an enclosing `FlowExecutions` group.
     public init?(json: JSONValue, defaultFlowId: Int64? = nil, defaultFlowName: String? = nil) {
         guard json.isObject,
-              let auditId = json["auditId"]?.int64 ?? json["id"]?.int64,
-              let flowId = json["flowId"]?.int64 ?? defaultFlowId
+            let auditId = json["auditId"]?.int64 ?? json["id"]?.int64,
+            let flowId = json["flowId"]?.int64 ?? defaultFlowId
         else { return nil }
         let status = RunStatus(json: json["status"])
         let ended = Timestamp.epochMilliseconds(json["ended"])

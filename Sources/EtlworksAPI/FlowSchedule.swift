@@ -11,8 +11,10 @@ public struct FlowSchedule: Sendable, Equatable {
     /// How long a run is expected to take, in seconds (the API gives minutes).
     public var expectedSeconds: Double?
 
-    public init(id: Int64, flowId: Int64, name: String? = nil, enabled: Bool = true,
-                schedule: String? = nil, expectedSeconds: Double? = nil) {
+    public init(
+        id: Int64, flowId: Int64, name: String? = nil, enabled: Bool = true,
+        schedule: String? = nil, expectedSeconds: Double? = nil
+    ) {
         self.id = id
         self.flowId = flowId
         self.name = name
@@ -24,8 +26,9 @@ public struct FlowSchedule: Sendable, Equatable {
     /// Decodes one schedule; nil when `id` or `flowId` is missing.
     public init?(json: JSONValue) {
         guard json.isObject, let id = json["id"]?.int64, let flowId = json["flowId"]?.int64 else { return nil }
-        self.init(id: id, flowId: flowId, name: json["name"]?.string, enabled: json["enabled"]?.bool ?? true,
-                  schedule: json["schedule"]?.string, expectedSeconds: json["expectedTime"]?.double.map { $0 * 60 })
+        self.init(
+            id: id, flowId: flowId, name: json["name"]?.string, enabled: json["enabled"]?.bool ?? true,
+            schedule: json["schedule"]?.string, expectedSeconds: json["expectedTime"]?.double.map { $0 * 60 })
     }
 
     /// Decodes a page of `GET /v1/schedules`.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `EtlworksClient` over HTTP with URLSession (libcurl on Linux).
@@ -50,23 +51,27 @@ public final class HTTPEtlworksClient: EtlworksClient {
     public func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun> {
         var query: [URLQueryItem] = []
         if let since { query.append(URLQueryItem(name: "since", value: String(since))) }
-        return try await pages(endpoint: "/v1/executions/{flowId}/history", path: "/v1/executions/\(flowId)/history",
-                               query: query, limit: limit) { data in
+        return try await pages(
+            endpoint: "/v1/executions/{flowId}/history", path: "/v1/executions/\(flowId)/history",
+            query: query, limit: limit
+        ) { data in
             try FlowRun.decodeHistory(data, flowId: flowId)
         }
     }
 
     public func run(flowId: Int64, auditId: Int64) async throws -> FlowRun {
         let endpoint = "/v1/executions/{flowId}"
-        let (data, _) = try await send(endpoint: endpoint, path: "/v1/executions/\(flowId)",
-                                       query: [URLQueryItem(name: "auditId", value: String(auditId))])
+        let (data, _) = try await send(
+            endpoint: endpoint, path: "/v1/executions/\(flowId)",
+            query: [URLQueryItem(name: "auditId", value: String(auditId))])
         return try decode(endpoint) { try FlowRun.decodeRecord(data, flowId: flowId) }
     }
 
     public func statuses(flowId: Int64, from: Int64?, to: Int64?) async throws -> [RunStatus: Int64] {
         let endpoint = "/v1/executions/{flowId}/statuses"
-        let (data, _) = try await send(endpoint: endpoint, path: "/v1/executions/\(flowId)/statuses",
-                                       query: windowQuery(from: from, to: to))
+        let (data, _) = try await send(
+            endpoint: endpoint, path: "/v1/executions/\(flowId)/statuses",
+            query: windowQuery(from: from, to: to))
         return try decode(endpoint) {
             let json = try JSONValue.parse(data)
             guard case .object(let members) = json else {
@@ -106,8 +111,9 @@ public final class HTTPEtlworksClient: EtlworksClient {
 
     public func systemHealth() async throws -> SystemHealth {
         let endpoint = "/v1/system/health"
-        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [], authenticated: false,
-                                       acceptedStatuses: [503])
+        let (data, _) = try await send(
+            endpoint: endpoint, path: endpoint, query: [], authenticated: false,
+            acceptedStatuses: [503])
         return try decode(endpoint) { try SystemHealth.decode(data) }
     }
 
@@ -122,14 +128,19 @@ public final class HTTPEtlworksClient: EtlworksClient {
     /// The most pages one call reads: a server that ignores `offset` must not loop forever.
     private static let maxPages = 10_000
 
-    private func pages<Item>(endpoint: String, path: String, query: [URLQueryItem], limit: Int,
-                             decodePage: (Data) throws -> DecodedPage<Item>) async throws -> DecodedPage<Item> {
+    private func pages<Item>(
+        endpoint: String, path: String, query: [URLQueryItem], limit: Int,
+        decodePage: (Data) throws -> DecodedPage<Item>
+    ) async throws -> DecodedPage<Item> {
         var result = DecodedPage<Item>(items: [], skipped: 0)
         var offset = 0
         for _ in 0..<Self.maxPages {
             let pageSize = min(configuration.pageSize, max(1, limit - result.items.count))
-            let pageQuery = query + [URLQueryItem(name: "limit", value: String(pageSize)),
-                                     URLQueryItem(name: "offset", value: String(offset))]
+            let pageQuery =
+                query + [
+                    URLQueryItem(name: "limit", value: String(pageSize)),
+                    URLQueryItem(name: "offset", value: String(offset))
+                ]
             let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery)
             let page = try decode(endpoint) { try decodePage(data) }
             result.items.append(contentsOf: page.items)
@@ -164,9 +175,11 @@ public final class HTTPEtlworksClient: EtlworksClient {
     }
 
     /// Sends one request, renewing the JWT once on a 401 and waiting out 429/503.
-    private func send(endpoint: String, path: String, query: [URLQueryItem], method: String = "GET",
-                      body: Data? = nil, authenticated: Bool = true,
-                      acceptedStatuses: Set<Int> = []) async throws -> (Data, HTTPURLResponse) {
+    private func send(
+        endpoint: String, path: String, query: [URLQueryItem], method: String = "GET",
+        body: Data? = nil, authenticated: Bool = true,
+        acceptedStatuses: Set<Int> = []
+    ) async throws -> (Data, HTTPURLResponse) {
         var renewedToken = false
         var rateLimitRetries = 0
         while true {
@@ -174,8 +187,9 @@ public final class HTTPEtlworksClient: EtlworksClient {
             if authenticated {
                 bearer = try await tokens.bearer { [self] current in try await mintToken(refreshing: current) }
             }
-            let (data, response) = try await transmit(endpoint: endpoint, path: path, query: query,
-                                                      method: method, body: body, bearer: bearer)
+            let (data, response) = try await transmit(
+                endpoint: endpoint, path: path, query: query,
+                method: method, body: body, bearer: bearer)
             let status = response.statusCode
             if (200..<300).contains(status) || acceptedStatuses.contains(status) { return (data, response) }
             switch status {
@@ -212,10 +226,15 @@ public final class HTTPEtlworksClient: EtlworksClient {
     }
 
     /// One HTTP exchange, through the rate limiter, reported to the observer.
-    private func transmit(endpoint: String, path: String, query: [URLQueryItem], method: String,
-                          body: Data?, bearer: String?) async throws -> (Data, HTTPURLResponse) {
-        guard var components = URLComponents(url: configuration.restBaseURL.appendingPathComponent(path),
-                                             resolvingAgainstBaseURL: false) else {
+    private func transmit(
+        endpoint: String, path: String, query: [URLQueryItem], method: String,
+        body: Data?, bearer: String?
+    ) async throws -> (Data, HTTPURLResponse) {
+        guard
+            var components = URLComponents(
+                url: configuration.restBaseURL.appendingPathComponent(path),
+                resolvingAgainstBaseURL: false)
+        else {
             throw APIError.transport(endpoint: endpoint, message: "invalid URL")
         }
         if !query.isEmpty { components.queryItems = query }
@@ -286,8 +305,9 @@ public final class HTTPEtlworksClient: EtlworksClient {
         }
         let endpoint = current == nil ? loginPath : "/v1/token-auth/refresh"
         let body = current == nil ? try JSONSerialization.data(withJSONObject: ["login": user, "password": password]) : Data()
-        let (data, response) = try await transmit(endpoint: endpoint, path: endpoint, query: [], method: "POST",
-                                                  body: body, bearer: current)
+        let (data, response) = try await transmit(
+            endpoint: endpoint, path: endpoint, query: [], method: "POST",
+            body: body, bearer: current)
         switch response.statusCode {
         case 200..<300:
             guard let token = (try? JSONValue.parse(data))?["token"]?.string, !token.isEmpty else {

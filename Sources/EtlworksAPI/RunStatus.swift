@@ -53,4 +53,3 @@ public enum RunStatus: String, Sendable, CaseIterable, Comparable {
         lhs.rawValue < rhs.rawValue
     }
 }
-

@@ -17,9 +17,11 @@ public struct Subscription: Sendable, Equatable {
     public var monthUsed: Int64?
     public var todayUsed: Int64?
 
-    public init(tier: String? = nil, status: String? = nil, seatsTotal: Int64? = nil, seatsUsed: Int64? = nil,
-                periodStart: Int64? = nil, periodEnd: Int64? = nil, monthlyAllowance: Int64? = nil,
-                dailyAllowance: Int64? = nil, monthUsed: Int64? = nil, todayUsed: Int64? = nil) {
+    public init(
+        tier: String? = nil, status: String? = nil, seatsTotal: Int64? = nil, seatsUsed: Int64? = nil,
+        periodStart: Int64? = nil, periodEnd: Int64? = nil, monthlyAllowance: Int64? = nil,
+        dailyAllowance: Int64? = nil, monthUsed: Int64? = nil, todayUsed: Int64? = nil
+    ) {
         self.tier = tier
         self.status = status
         self.seatsTotal = seatsTotal

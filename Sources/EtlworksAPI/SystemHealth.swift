@@ -31,7 +31,8 @@ public struct SystemInfo: Sendable, Equatable {
     public static func decode(_ data: Data) throws -> SystemInfo {
         let json = try JSONValue.parse(data)
         guard json.isObject else { throw APIDecodingError.unexpectedShape(expected: "an info object") }
-        return SystemInfo(version: json["version"]?.string, build: json["build"]?.string,
-                          deploymentMode: json["deploymentMode"]?.string)
+        return SystemInfo(
+            version: json["version"]?.string, build: json["build"]?.string,
+            deploymentMode: json["deploymentMode"]?.string)
     }
 }

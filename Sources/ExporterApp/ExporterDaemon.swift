@@ -20,14 +20,17 @@ public enum ExporterDaemon {
     /// with new ones built from it. Everything that matters is in the database (runs, history,
     /// SLA states and breaches), so nothing is lost; the listener closes for a moment. An invalid
     /// one is logged, problem by problem, and the daemon carries on as it was.
-    public static func run(config: ExporterConfig, extraServices: [any Service], banner: String? = nil,
-                           reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil,
-                           announce: @escaping @Sendable (String) -> Void) async throws {
+    public static func run(
+        config: ExporterConfig, extraServices: [any Service], banner: String? = nil,
+        reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil,
+        announce: @escaping @Sendable (String) -> Void
+    ) async throws {
         if LogSettings.level(config.log.level) == nil || !["logfmt", "json"].contains(config.log.format) {
             throw StartError(description: "invalid --log.level or --log.format")
         }
-        LogSettings.bootstrap(level: config.log.level, format: config.log.format,
-                              redactor: Redactor(secrets: config.api.credentials.secrets))
+        LogSettings.bootstrap(
+            level: config.log.level, format: config.log.format,
+            redactor: Redactor(secrets: config.api.credentials.secrets))
         let logger = Logger(label: "etlworks-exporter")
         var current = config
         var previous: ExporterConfig?
@@ -40,24 +43,33 @@ public enum ExporterDaemon {
                     let host = ListenAddress(current.web.listenAddress)?.host ?? "127.0.0.1"
                     let shown = host.contains(":") ? "[\(host)]" : host
                     let tls = current.web.configFile.flatMap { try? WebConfig.load(path: $0) }?.tls ?? false
-                    announce("etlworks-exporter listening on \(tls ? "https" : "http")://\(shown):\(port)" + (banner.map { "\n\($0)" } ?? ""))
+                    announce(
+                        "etlworks-exporter listening on \(tls ? "https" : "http")://\(shown):\(port)"
+                            + (banner.map { "\n\($0)" } ?? ""))
                 }
             } catch {
                 // A reloaded configuration that cannot start (its database or address unusable)
                 // falls back to the one that ran.
                 if let fallback = previous {
-                    logger.error("The reloaded configuration cannot start; going back to the previous one", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "The reloaded configuration cannot start; going back to the previous one", metadata: ["error": "\(error)"]
+                    )
                     current = fallback
                     previous = nil
                     continue
                 }
                 throw StartError(description: "error: \(error)")
             }
-            logger.info("Starting", metadata: ["storage.path": "\(current.storage.path)", "web.listen_address": "\(current.web.listenAddress)"])
-            let group = ServiceGroup(configuration: .init(
-                services: (extraServices + runtime.services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            logger.info(
+                "Starting",
+                metadata: ["storage.path": "\(current.storage.path)", "web.listen_address": "\(current.web.listenAddress)"])
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: (extraServices + runtime.services).map {
+                        ServiceGroupConfiguration.ServiceConfiguration(service: $0)
+                    },
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             let next = Locked<ExporterConfig>()
             let running = current
             let watcher = Task {
@@ -74,7 +86,8 @@ public enum ExporterDaemon {
                         return
                     case .failure(let errors):
                         for issue in errors.issues {
-                            logger.error("SIGHUP: configuration not reloaded, keeping the running one", metadata: ["problem": "\(issue)"])
+                            logger.error(
+                                "SIGHUP: configuration not reloaded, keeping the running one", metadata: ["problem": "\(issue)"])
                         }
                     }
                 }
@@ -85,7 +98,8 @@ public enum ExporterDaemon {
             guard var loaded = next.value else { break }
             // Port 0 picked a port: keep it, so that scrapers find the daemon where it was.
             if loaded.web.listenAddress == current.web.listenAddress, let port = bound.value,
-               let address = ListenAddress(current.web.listenAddress), address.port == 0 {
+                let address = ListenAddress(current.web.listenAddress), address.port == 0
+            {
                 loaded.web.listenAddress = address.host.contains(":") ? "[\(address.host)]:\(port)" : "\(address.host):\(port)"
             }
             previous = current

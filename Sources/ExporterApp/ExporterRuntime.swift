@@ -22,10 +22,14 @@ public struct ExporterRuntime: Sendable {
 
     /// Opens the store (refusing a corrupt or newer one, naming its path) and builds every
     /// service. `onListening` receives the bound port once the server runs.
-    public static func make(config: ExporterConfig, logger: Logger,
-                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> ExporterRuntime {
+    public static func make(
+        config: ExporterConfig, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> ExporterRuntime {
         guard let address = ListenAddress(config.web.listenAddress) else {
-            throw ConfigErrors([ConfigIssue(key: "web.listen_address", line: nil, message: "'\(config.web.listenAddress)' is not HOST:PORT")])
+            throw ConfigErrors([
+                ConfigIssue(key: "web.listen_address", line: nil, message: "'\(config.web.listenAddress)' is not HOST:PORT")
+            ])
         }
         let store = try SQLiteRunStore(path: config.storage.path)
         let series = try SeriesStore(path: config.storage.path)
@@ -35,17 +39,20 @@ public struct ExporterRuntime: Sendable {
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
         let client = HTTPEtlworksClient(
-            configuration: ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials,
-                                               timeout: config.api.timeout,
-                                               maxRequestsPerSecond: config.api.maxRequestsPerSecond),
+            configuration: ClientConfiguration(
+                baseURL: config.api.url, credentials: config.api.credentials,
+                timeout: config.api.timeout,
+                maxRequestsPerSecond: config.api.maxRequestsPerSecond),
             observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
         let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
         let slaStore = try SLAStateStore(path: config.storage.path)
-        let dispatcher = NotificationDispatcher(config: config.notifications, onStats: { await state.setNotificationStats($0, receiver: $1) },
-                                                generatorURL: "http://\(address.host):\(address.port)/sla", logger: logger)
-        let engine = SLAEngine(rules: config.sla, store: slaStore, runStore: store, host: state,
-                               alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
-                               healthPolicy: config.slaHealth, logger: logger)
+        let dispatcher = NotificationDispatcher(
+            config: config.notifications, onStats: { await state.setNotificationStats($0, receiver: $1) },
+            generatorURL: "http://\(address.host):\(address.port)/sla", logger: logger)
+        let engine = SLAEngine(
+            rules: config.sla, store: slaStore, runStore: store, host: state,
+            alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
+            healthPolicy: config.slaHealth, logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }
         // Counters come from stored runs: export them before the first poll answers.
@@ -56,25 +63,28 @@ public struct ExporterRuntime: Sendable {
             SummaryCollector(context: context),
             AgentsCollector(context: context),
             BillingCollector(context: context),
-            HealthCollector(context: context),
+            HealthCollector(context: context)
         ]
         if config.sla.contains(where: \.needsSchedules) { collectors.append(SchedulesCollector(context: context)) }
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
             if resource != .health && resource != .summary { await engine.evaluate() }
         }
         let history = HistoryRecorder(sink: series, state: state, logger: logger)
-        let polling = PollingService(collectors: collectors, state: state, intervals: config.poll, logger: logger,
-                                     clock: ContinuousClock(), redactor: redactor, history: history,
-                                     afterPoll: config.sla.isEmpty ? nil : evaluateAfterPoll)
-        let maintenance = HistoryMaintenance(store: series, recorder: history, retention: config.storage.retention,
-                                             logger: logger)
+        let polling = PollingService(
+            collectors: collectors, state: state, intervals: config.poll, logger: logger,
+            clock: ContinuousClock(), redactor: redactor, history: history,
+            afterPoll: config.sla.isEmpty ? nil : evaluateAfterPoll)
+        let maintenance = HistoryMaintenance(
+            store: series, recorder: history, retention: config.storage.retention,
+            logger: logger)
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let web = try config.web.configFile.map { path in (path, try WebConfig.load(path: path)) }
-        let router = ExporterRoutes.router(state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
-                                           queryLimits: config.query, sla: slaStore,
-                                           reports: UsageReportService(path: config.storage.path),
-                                           auth: web.map { WebAuthenticator(path: $0.0, config: $0.1, logger: logger) },
-                                           healthRequiresAuth: config.web.healthRequiresAuth)
+        let router = ExporterRoutes.router(
+            state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
+            queryLimits: config.query, sla: slaStore,
+            reports: UsageReportService(path: config.storage.path),
+            auth: web.map { WebAuthenticator(path: $0.0, config: $0.1, logger: logger) },
+            healthRequiresAuth: config.web.healthRequiresAuth)
         let server = Application(
             router: router,
             server: try WebServer.builder(web?.1),
@@ -83,10 +93,13 @@ public struct ExporterRuntime: Sendable {
             logger: logger)
         var services: [any Service] = [polling, maintenance]
         // Always: with no rules it only closes the breaches of rules removed from the config.
-        services.append(SLAService(engine: engine, dispatcher: dispatcher.isEnabled ? dispatcher : nil,
-                                   interval: min(30, config.poll.executions), logger: logger))
+        services.append(
+            SLAService(
+                engine: engine, dispatcher: dispatcher.isEnabled ? dispatcher : nil,
+                interval: min(30, config.poll.executions), logger: logger))
         services.append(server)
-        return ExporterRuntime(state: state, store: store, series: series, services: services,
-                               listenAddress: address)
+        return ExporterRuntime(
+            state: state, store: store, series: series, services: services,
+            listenAddress: address)
     }
 }

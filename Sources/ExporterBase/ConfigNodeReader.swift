@@ -94,7 +94,8 @@ public struct ConfigNodeReader {
             return nil
         }
         guard let text = scalar(node), let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), url.host?.isEmpty == false else {
+            ["http", "https"].contains(scheme), url.host?.isEmpty == false
+        else {
             issue(key, node, "is not an http(s) URL")
             return nil
         }
@@ -110,7 +111,10 @@ public struct ConfigNodeReader {
         var result: [String: String] = [:]
         for (name, value) in mapping {
             let text = name.string ?? ""
-            if labelNames, text.isEmpty || text.first!.isNumber || !text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            if labelNames,
+                text.isEmpty || text.first!.isNumber
+                    || !text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            {
                 issue("\(key).\(text)", name, "'\(text)' is not a valid label name")
                 continue
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses the durations config files use: `500ms`, `2s`, `5m`, `1h`, `7d`, `1w`, `5y` (365 days a year, as Prometheus), and sums
 /// such as `1h30m`. A bare number is seconds.
 public enum DurationText {
@@ -41,8 +43,6 @@ public enum DurationText {
     }
 
     private static let units: [String: Double] = [
-        "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800, "y": 31_536_000,
+        "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800, "y": 31_536_000
     ]
 }
-
-import Foundation

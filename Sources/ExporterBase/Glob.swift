@@ -24,7 +24,9 @@ public struct Glob: Sendable, Equatable, CustomStringConvertible {
             case "?":
                 tokens.append(.any)
             case "\\":
-                guard let escaped = characters.popFirst() else { throw GlobError(pattern: pattern, problem: "ends with a lone \\") }
+                guard let escaped = characters.popFirst() else {
+                    throw GlobError(pattern: pattern, problem: "ends with a lone \\")
+                }
                 tokens.append(.literal(escaped))
             case "[":
                 var negated = false

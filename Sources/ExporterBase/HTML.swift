@@ -11,7 +11,11 @@ public enum HTML {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                if character.value < 0x20 && character != "\n" && character != "\t" { out += "&#\(character.value);" } else { out.unicodeScalars.append(character) }
+                if character.value < 0x20 && character != "\n" && character != "\t" {
+                    out += "&#\(character.value);"
+                } else {
+                    out.unicodeScalars.append(character)
+                }
             }
         }
         return out

@@ -27,8 +27,10 @@ public struct BillingUsage: Sendable, Equatable {
 
     /// nil when no usage was stored for the month. `usage` and `allowance` are windows of
     /// the month-period series in time order; `complete` says whether the month is over.
-    static func compute(usage: [SeriesPoint], allowance: [SeriesPoint], tier: String?, status: String?,
-                        month: ReportMonth, complete: Bool) -> BillingUsage? {
+    static func compute(
+        usage: [SeriesPoint], allowance: [SeriesPoint], tier: String?, status: String?,
+        month: ReportMonth, complete: Bool
+    ) -> BillingUsage? {
         guard let last = usage.last else { return nil }
         var daily = [Double?](repeating: nil, count: month.dayCount)
         var endOfDay = daily
@@ -37,13 +39,15 @@ public struct BillingUsage: Sendable, Equatable {
             daily[day] = (daily[day] ?? 0) + (point.values.increase ?? 0)
             endOfDay[day] = point.values.last
         }
-        var billing = BillingUsage(tier: tier, status: status, allowance: allowance.last?.values.last,
-                                   recordsUsed: last.values.last, asOf: Double(last.timestamp), daily: daily,
-                                   endOfDay: endOfDay)
+        var billing = BillingUsage(
+            tier: tier, status: status, allowance: allowance.last?.values.last,
+            recordsUsed: last.values.last, asOf: Double(last.timestamp), daily: daily,
+            endOfDay: endOfDay)
         // Known only when a window below the allowance came first: usage already over it
         // at the first sample ran out at some unknown earlier time.
         if let limit = billing.allowance, limit > 0,
-           let crossing = usage.firstIndex(where: { $0.values.max >= limit }), crossing > 0 || usage[0].values.min < limit {
+            let crossing = usage.firstIndex(where: { $0.values.max >= limit }), crossing > 0 || usage[0].values.min < limit
+        {
             billing.exhaustedAt = Double(usage[crossing].timestamp)
         }
         let monthStart = Double(month.start) / 1000, monthEnd = Double(month.end) / 1000

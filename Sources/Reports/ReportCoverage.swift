@@ -14,8 +14,10 @@ public struct ReportCoverage: Sendable, Equatable {
     /// Coverage of [from, to) (epoch seconds; `dayStarts` as in `ReportMonth`, in seconds)
     /// from the raw poll times and, where retention removed those, the 5-minute and hourly
     /// buckets that recorded polls. A slot counts only once it is over.
-    public static func compute(polls: [Int64], fiveMinuteBuckets: [Int64], hourBuckets: [Int64],
-                               dayStarts: [Int64], to: Int64) -> ReportCoverage {
+    public static func compute(
+        polls: [Int64], fiveMinuteBuckets: [Int64], hourBuckets: [Int64],
+        dayStarts: [Int64], to: Int64
+    ) -> ReportCoverage {
         let slot = slotWidth(polls)
         let fine = Set(polls.map { floor($0, slot) } + fiveMinuteBuckets.map { floor($0, slot) })
         let hours = Set(hourBuckets)
@@ -46,9 +48,10 @@ public struct ReportCoverage: Sendable, Equatable {
         let fiveMinute = fiveMinuteBuckets.filter { !fineBuckets.contains($0) }
         let hourly = Set((polls + fiveMinute).map { floor($0, 3600) })
         let samples = polls + fiveMinute + hourBuckets.filter { !hourly.contains($0) }
-        return ReportCoverage(ratio: total > 0 ? Double(covered) / Double(total) : 0,
-                              firstSample: samples.min().map(Double.init), lastSample: samples.max().map(Double.init),
-                              slotSeconds: slot, dayRatios: dayRatios)
+        return ReportCoverage(
+            ratio: total > 0 ? Double(covered) / Double(total) : 0,
+            firstSample: samples.min().map(Double.init), lastSample: samples.max().map(Double.init),
+            slotSeconds: slot, dayRatios: dayRatios)
     }
 
     /// 5 minutes, widened to whole 5 minutes when the median time between polls is longer.

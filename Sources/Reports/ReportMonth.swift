@@ -57,17 +57,19 @@ public struct ReportMonth: Sendable, Equatable {
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month], from: now)
         let (year, month) = (parts.year ?? 1970, parts.month ?? 1)
-        return month == 1 ? ReportMonth(year: year - 1, month: 12, timeZone: timeZone, zoneName: zoneName)
-                          : ReportMonth(year: year, month: month - 1, timeZone: timeZone, zoneName: zoneName)
+        return month == 1
+            ? ReportMonth(year: year - 1, month: 12, timeZone: timeZone, zoneName: zoneName)
+            : ReportMonth(year: year, month: month - 1, timeZone: timeZone, zoneName: zoneName)
     }
 
     /// Parses `YYYY-MM` (years 1970–9999); nil for anything else.
     public static func parse(_ text: String, timeZone: TimeZone, zoneName: String? = nil) -> ReportMonth? {
         let bytes = Array(text.utf8)
         guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"),
-              bytes.enumerated().allSatisfy({ $0.offset == 4 || ($0.element >= 48 && $0.element <= 57) }),
-              let year = Int(text.prefix(4)), let month = Int(text.suffix(2)),
-              (1970...9999).contains(year), (1...12).contains(month) else { return nil }
+            bytes.enumerated().allSatisfy({ $0.offset == 4 || ($0.element >= 48 && $0.element <= 57) }),
+            let year = Int(text.prefix(4)), let month = Int(text.suffix(2)),
+            (1970...9999).contains(year), (1...12).contains(month)
+        else { return nil }
         return ReportMonth(year: year, month: month, timeZone: timeZone, zoneName: zoneName)
     }
 

@@ -55,13 +55,17 @@ struct RunTally {
         let bounds = (0...slices).map { from + (to - from) * Int64($0) / Int64(slices) }
         let results = Results(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            results.set(slice, Result {
-                let reader = try UsageReportReader(path: path)
-                defer { reader.close() }
-                var tally = RunTally(dayCount: month.dayCount)
-                try reader.forEachCompletedRun(endedFrom: bounds[slice], to: bounds[slice + 1]) { tally.add($0, month: month) }
-                return tally
-            })
+            results.set(
+                slice,
+                Result {
+                    let reader = try UsageReportReader(path: path)
+                    defer { reader.close() }
+                    var tally = RunTally(dayCount: month.dayCount)
+                    try reader.forEachCompletedRun(endedFrom: bounds[slice], to: bounds[slice + 1]) {
+                        tally.add($0, month: month)
+                    }
+                    return tally
+                })
         }
         var total = RunTally(dayCount: month.dayCount)
         for result in results.all { total.merge(try result.get()) }

@@ -15,9 +15,10 @@ enum SLAUsageTally {
             let key = episode.rule + "\u{0}" + episode.target
             if byKey[key] == nil {
                 order.append(key)
-                byKey[key] = UsageReport.SLAUsage(rule: episode.rule, severity: episode.severity, targetKey: episode.target,
-                                                  targetName: episode.targetName, breaches: 0, breachSeconds: 0,
-                                                  longestBreachSeconds: 0, compliance: 1)
+                byKey[key] = UsageReport.SLAUsage(
+                    rule: episode.rule, severity: episode.severity, targetKey: episode.target,
+                    targetName: episode.targetName, breaches: 0, breachSeconds: 0,
+                    longestBreachSeconds: 0, compliance: 1)
             }
             byKey[key]!.breaches += 1
             byKey[key]!.breachSeconds += seconds

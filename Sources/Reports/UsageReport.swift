@@ -19,7 +19,9 @@ public struct UsageReport: Sendable {
     /// Whether the month is over.
     public var complete: Bool { periodEnd >= month.end }
     /// Whether anything at all is stored for the month.
-    public var hasData: Bool { tenant.runs > 0 || coverage.firstSample != nil || billing != nil || !agents.isEmpty || !sla.isEmpty }
+    public var hasData: Bool {
+        tenant.runs > 0 || coverage.firstSample != nil || billing != nil || !agents.isEmpty || !sla.isEmpty
+    }
 
     /// What a reader must know before trusting the figures, in every format.
     public var notes: [String] {

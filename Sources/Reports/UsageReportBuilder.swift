@@ -27,8 +27,9 @@ public enum UsageReportBuilder {
         defer { reader.close() }
         return try reader.read {
             var days = (0..<month.dayCount).map { index in
-                UsageReport.Day(date: month.date(ofDay: index), start: month.dayStarts[index], runs: tally.days[index].runs,
-                                errors: tally.days[index].errors, records: tally.days[index].records)
+                UsageReport.Day(
+                    date: month.date(ofDay: index), start: month.dayStarts[index], runs: tally.days[index].runs,
+                    errors: tally.days[index].errors, records: tally.days[index].records)
             }
             var flows: [UsageReport.FlowUsage] = []
             var seen = Set<Int64>()
@@ -37,12 +38,16 @@ public enum UsageReportBuilder {
                 let summary = tally.summary(of: flow.id)
                 // A deleted flow stays in the report of a month it ran in.
                 if summary == nil && flow.deleted { continue }
-                flows.append(UsageReport.FlowUsage(id: flow.id, name: flow.name, tags: flow.tags, deleted: flow.deleted,
-                                                   summary: summary ?? RunSummary()))
+                flows.append(
+                    UsageReport.FlowUsage(
+                        id: flow.id, name: flow.name, tags: flow.tags, deleted: flow.deleted,
+                        summary: summary ?? RunSummary()))
             }
             // Runs of a flow the flow list never showed.
             for id in tally.flowIds where !seen.contains(id) {
-                flows.append(UsageReport.FlowUsage(id: id, name: "", tags: [], deleted: true, summary: tally.summary(of: id) ?? RunSummary()))
+                flows.append(
+                    UsageReport.FlowUsage(
+                        id: id, name: "", tags: [], deleted: true, summary: tally.summary(of: id) ?? RunSummary()))
             }
             flows.sort { ($1.summary.records, $1.summary.runs, $0.id) < ($0.summary.records, $0.summary.runs, $1.id) }
 
@@ -58,7 +63,8 @@ public enum UsageReportBuilder {
             report.tenant = tally.tenant.summary()
             report.days = days
             report.flows = flows
-            report.sla = SLAUsageTally.tally(try reader.episodes(from: month.start, to: periodEnd), from: month.start, to: periodEnd)
+            report.sla = SLAUsageTally.tally(
+                try reader.episodes(from: month.start, to: periodEnd), from: month.start, to: periodEnd)
             return report
         }
     }
@@ -74,17 +80,19 @@ public enum UsageReportBuilder {
         let wholeHours = month.dayStarts.allSatisfy { $0 % 3_600_000 == 0 }
         let tier = RollupTier.hour, step: Int64 = wholeHours ? 3600 : 900
         func points(_ selector: String) async throws -> [SeriesResult] {
-            try await series.query(try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
+            try await series.query(
+                try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
         }
         let usage = try await points(#"etlworks_billing_records_used{period="month"}"#).first?.points ?? []
         let allowance = try await points(#"etlworks_billing_records_allowance{period="month"}"#).first?.points ?? []
         // The subscription series whose last window is latest names the tier.
         let subscription = try await points("etlworks_billing_subscription")
             .filter { !$0.points.isEmpty }.max { $0.points.last!.timestamp < $1.points.last!.timestamp }?.series.labels
-        report.billing = BillingUsage.compute(usage: usage, allowance: allowance,
-                                              tier: subscription?.first { $0.name == "tier" }?.value,
-                                              status: subscription?.first { $0.name == "status" }?.value,
-                                              month: month, complete: report.complete)
+        report.billing = BillingUsage.compute(
+            usage: usage, allowance: allowance,
+            tier: subscription?.first { $0.name == "tier" }?.value,
+            status: subscription?.first { $0.name == "status" }?.value,
+            month: month, complete: report.complete)
         if let daily = report.billing?.daily {
             for index in report.days.indices where index < daily.count { report.days[index].billingRecords = daily[index] }
         }
@@ -93,8 +101,9 @@ public enum UsageReportBuilder {
             guard polls > 0 else { return nil }
             let online = result.points.reduce(0.0) { $0 + $1.values.sum }
             let label = { (name: String) in result.series.labels.first { $0.name == name }?.value ?? "" }
-            return UsageReport.AgentAvailability(id: label("agent_id"), name: label("agent_name"),
-                                                 availability: online / Double(polls), polls: polls)
+            return UsageReport.AgentAvailability(
+                id: label("agent_id"), name: label("agent_name"),
+                availability: online / Double(polls), polls: polls)
         }.sorted { ($0.availability, $0.name, $0.id) < ($1.availability, $1.name, $1.id) }
     }
 

@@ -9,51 +9,72 @@ enum UsageReportCSV {
     static func render(_ report: UsageReport, table: UsageReportTable) -> String {
         let coverage = ReportNumber.plain(report.coverage.ratio)
         let statuses = RunStatus.completedStatuses.map(\.rawValue)
-        let summaryHeader = ["runs"] + statuses + ["success_ratio", "duration_total_seconds", "duration_p50_seconds",
-                                                  "duration_p95_seconds", "duration_max_seconds", "records"]
+        let summaryHeader =
+            ["runs"] + statuses + [
+                "success_ratio", "duration_total_seconds", "duration_p50_seconds",
+                "duration_p95_seconds", "duration_max_seconds", "records"
+            ]
         func summary(_ summary: RunSummary) -> [String] {
             [String(summary.runs)] + statuses.map { String(summary.byStatus[$0] ?? 0) } + [
                 ReportNumber.plain(summary.successRatio), ReportNumber.plain(summary.durationTotalSeconds),
                 ReportNumber.plain(summary.durationP50Seconds), ReportNumber.plain(summary.durationP95Seconds),
-                ReportNumber.plain(summary.durationMaxSeconds), String(summary.records),
+                ReportNumber.plain(summary.durationMaxSeconds), String(summary.records)
             ]
         }
         var rows: [[String]]
         switch table {
         case .tenant:
             let billing = report.billing
-            rows = [["month", "time_zone", "complete", "period_end", "coverage_ratio", "first_sample", "last_sample"] + summaryHeader
-                + ["billing_tier", "billing_allowance", "billing_records_used", "billing_used_ratio", "billing_overage",
-                   "billing_projected_usage", "billing_exhausted_at", "notes"]]
-            rows.append([report.month.label, report.month.zoneName, String(report.complete),
-                         UTCTime.format(Double(report.periodEnd) / 1000), coverage,
-                         report.coverage.firstSample.map(UTCTime.format) ?? "", report.coverage.lastSample.map(UTCTime.format) ?? ""]
-                + summary(report.tenant)
-                + [billing?.tier ?? "", ReportNumber.plain(billing?.allowance), ReportNumber.plain(billing?.recordsUsed),
-                   ReportNumber.plain(billing?.usedRatio), ReportNumber.plain(billing?.overage),
-                   ReportNumber.plain(billing?.projectedUsage), billing?.exhaustedAt.map(UTCTime.format) ?? "",
-                   report.notes.joined(separator: " ")])
+            rows = [
+                ["month", "time_zone", "complete", "period_end", "coverage_ratio", "first_sample", "last_sample"] + summaryHeader
+                    + [
+                        "billing_tier", "billing_allowance", "billing_records_used", "billing_used_ratio", "billing_overage",
+                        "billing_projected_usage", "billing_exhausted_at", "notes"
+                    ]
+            ]
+            rows.append(
+                [
+                    report.month.label, report.month.zoneName, String(report.complete),
+                    UTCTime.format(Double(report.periodEnd) / 1000), coverage,
+                    report.coverage.firstSample.map(UTCTime.format) ?? "", report.coverage.lastSample.map(UTCTime.format) ?? ""
+                ]
+                    + summary(report.tenant)
+                    + [
+                        billing?.tier ?? "", ReportNumber.plain(billing?.allowance), ReportNumber.plain(billing?.recordsUsed),
+                        ReportNumber.plain(billing?.usedRatio), ReportNumber.plain(billing?.overage),
+                        ReportNumber.plain(billing?.projectedUsage), billing?.exhaustedAt.map(UTCTime.format) ?? "",
+                        report.notes.joined(separator: " ")
+                    ])
         case .flows:
             rows = [["flow_id", "flow_name", "tags", "deleted"] + summaryHeader + ["coverage_ratio"]]
             for flow in report.flows {
-                rows.append([String(flow.id), flow.name, flow.tags.joined(separator: ";"), String(flow.deleted)]
-                    + summary(flow.summary) + [coverage])
+                rows.append(
+                    [String(flow.id), flow.name, flow.tags.joined(separator: ";"), String(flow.deleted)]
+                        + summary(flow.summary) + [coverage])
             }
         case .daily:
             rows = [["date", "start", "runs", "errors", "records", "billing_records", "coverage_ratio"]]
             for day in report.days {
-                rows.append([day.date, UTCTime.format(Double(day.start) / 1000), String(day.runs), String(day.errors),
-                             String(day.records), ReportNumber.plain(day.billingRecords), ReportNumber.plain(day.coverageRatio)])
+                rows.append([
+                    day.date, UTCTime.format(Double(day.start) / 1000), String(day.runs), String(day.errors),
+                    String(day.records), ReportNumber.plain(day.billingRecords), ReportNumber.plain(day.coverageRatio)
+                ])
             }
         case .sla:
-            rows = [["sla", "severity", "target_kind", "target_id", "target_name", "breaches", "breach_seconds",
-                     "longest_breach_seconds", "compliance", "coverage_ratio"]]
+            rows = [
+                [
+                    "sla", "severity", "target_kind", "target_id", "target_name", "breaches", "breach_seconds",
+                    "longest_breach_seconds", "compliance", "coverage_ratio"
+                ]
+            ]
             for usage in report.sla {
                 let target = SLATarget(key: usage.targetKey)
-                rows.append([usage.rule, usage.severity, target?.kind.rawValue ?? usage.targetKey,
-                             target.map { $0.kind == .tenant ? "" : String($0.id) } ?? "", usage.targetName, String(usage.breaches),
-                             ReportNumber.plain(usage.breachSeconds), ReportNumber.plain(usage.longestBreachSeconds),
-                             ReportNumber.plain(usage.compliance), coverage])
+                rows.append([
+                    usage.rule, usage.severity, target?.kind.rawValue ?? usage.targetKey,
+                    target.map { $0.kind == .tenant ? "" : String($0.id) } ?? "", usage.targetName, String(usage.breaches),
+                    ReportNumber.plain(usage.breachSeconds), ReportNumber.plain(usage.longestBreachSeconds),
+                    ReportNumber.plain(usage.compliance), coverage
+                ])
             }
         case .agents:
             rows = [["agent_id", "agent_name", "availability", "polls", "coverage_ratio"]]

@@ -1,5 +1,6 @@
 import ExporterBase
 import SLA
+
 /// The usage report as one self-contained HTML file: inline CSS and two inline SVG charts
 /// (daily runs and errors; records against the allowance), no scripts, no external
 /// resources, laid out to print on A4. Every name is escaped. Pure.
@@ -34,8 +35,10 @@ enum UsageReportHTML {
 
             """
         html += "<h1>\(HTML.escape(title))</h1>\n"
-        html += "<p class=\"meta\">Time zone \(HTML.escape(report.month.zoneName)) · generated \(HTML.escape(ReportNumber.time(report.generatedAt))) by etlworks-exporter · "
-        html += "data covers <b>\(ReportNumber.percent(report.coverage.ratio))</b> of the \(report.complete ? "month" : "month so far")</p>\n"
+        html +=
+            "<p class=\"meta\">Time zone \(HTML.escape(report.month.zoneName)) · generated \(HTML.escape(ReportNumber.time(report.generatedAt))) by etlworks-exporter · "
+        html +=
+            "data covers <b>\(ReportNumber.percent(report.coverage.ratio))</b> of the \(report.complete ? "month" : "month so far")</p>\n"
         for note in report.notes { html += "<p class=\"note\"><b>Note:</b> \(HTML.escape(note))</p>\n" }
 
         let tenant = report.tenant
@@ -61,7 +64,9 @@ enum UsageReportHTML {
             if let overage = billing.overage, overage > 0 { html += kpi(ReportNumber.count(overage), "overage") }
             if let projected = billing.projectedUsage { html += kpi(ReportNumber.count(projected), "projected at month end") }
             if let exhausted = billing.exhaustedAt {
-                html += kpi(HTML.escape(ReportNumber.time(exhausted)), billing.exhausted ? "allowance used up" : "allowance runs out at this pace")
+                html += kpi(
+                    HTML.escape(ReportNumber.time(exhausted)),
+                    billing.exhausted ? "allowance used up" : "allowance runs out at this pace")
             }
             html += "</div>\n"
         } else {
@@ -73,35 +78,56 @@ enum UsageReportHTML {
         if report.sla.isEmpty {
             html += "<p>No SLA breach in this month\(report.hasData ? "" : " (no data)").</p>\n"
         } else {
-            html += table(["SLA", "Severity", "Target", "#Breaches", "#Breach time", "#Longest", "#Compliance"], report.sla.map { usage in
-                [HTML.escape(usage.rule), HTML.escape(usage.severity),
-                 HTML.escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
-                 String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
-                 ReportNumber.duration(usage.longestBreachSeconds), ReportNumber.percent(usage.compliance)]
-            })
+            html += table(
+                ["SLA", "Severity", "Target", "#Breaches", "#Breach time", "#Longest", "#Compliance"],
+                report.sla.map { usage in
+                    [
+                        HTML.escape(usage.rule), HTML.escape(usage.severity),
+                        HTML.escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
+                        String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
+                        ReportNumber.duration(usage.longestBreachSeconds), ReportNumber.percent(usage.compliance)
+                    ]
+                })
             html += "<p class=\"legend\">Targets not listed did not breach.</p>\n"
         }
         html += "</section>\n<section><h2>Agents</h2>\n"
-        html += report.agents.isEmpty ? "<p>No agent data is stored for this month.</p>\n"
-            : table(["Agent", "#Availability", "#Polls"], report.agents.map {
-                [HTML.escape($0.name), ReportNumber.percent($0.availability), ReportNumber.count($0.polls)]
-            })
+        html +=
+            report.agents.isEmpty
+            ? "<p>No agent data is stored for this month.</p>\n"
+            : table(
+                ["Agent", "#Availability", "#Polls"],
+                report.agents.map {
+                    [HTML.escape($0.name), ReportNumber.percent($0.availability), ReportNumber.count($0.polls)]
+                })
         html += "</section>\n<section><h2>Flows</h2>\n"
         if report.flows.count > flowLimit {
-            html += "<p>The \(flowLimit) of \(report.flows.count) flows that processed the most records (all are in the JSON and CSV forms).</p>\n"
+            html +=
+                "<p>The \(flowLimit) of \(report.flows.count) flows that processed the most records (all are in the JSON and CSV forms).</p>\n"
         }
-        html += report.flows.isEmpty ? "<p>No flows.</p>\n" : table(
-            ["ID", "Flow", "Tags", "#Runs", "#Errors", "#Success", "#p95", "#Records"], report.flows.prefix(flowLimit).map { flow in
-                [String(flow.id), HTML.escape(flow.name) + (flow.deleted ? " <i>(deleted)</i>" : ""), HTML.escape(flow.tags.joined(separator: ", ")),
-                 ReportNumber.count(flow.summary.runs), ReportNumber.count(flow.summary.byStatus["error"] ?? 0),
-                 flow.summary.successRatio.map(ReportNumber.percent) ?? "–", ReportNumber.duration(flow.summary.durationP95Seconds),
-                 ReportNumber.count(flow.summary.records)]
-            })
+        html +=
+            report.flows.isEmpty
+            ? "<p>No flows.</p>\n"
+            : table(
+                ["ID", "Flow", "Tags", "#Runs", "#Errors", "#Success", "#p95", "#Records"],
+                report.flows.prefix(flowLimit).map { flow in
+                    [
+                        String(flow.id), HTML.escape(flow.name) + (flow.deleted ? " <i>(deleted)</i>" : ""),
+                        HTML.escape(flow.tags.joined(separator: ", ")),
+                        ReportNumber.count(flow.summary.runs), ReportNumber.count(flow.summary.byStatus["error"] ?? 0),
+                        flow.summary.successRatio.map(ReportNumber.percent) ?? "–",
+                        ReportNumber.duration(flow.summary.durationP95Seconds),
+                        ReportNumber.count(flow.summary.records)
+                    ]
+                })
         html += "</section>\n<section><h2>Days</h2>\n"
-        html += table(["Date", "#Runs", "#Errors", "#Records", "#Billed records", "#Coverage"], report.days.map { day in
-            [day.date, ReportNumber.count(day.runs), ReportNumber.count(day.errors), ReportNumber.count(day.records),
-             day.billingRecords.map(ReportNumber.count) ?? "–", ReportNumber.percent(day.coverageRatio)]
-        })
+        html += table(
+            ["Date", "#Runs", "#Errors", "#Records", "#Billed records", "#Coverage"],
+            report.days.map { day in
+                [
+                    day.date, ReportNumber.count(day.runs), ReportNumber.count(day.errors), ReportNumber.count(day.records),
+                    day.billingRecords.map(ReportNumber.count) ?? "–", ReportNumber.percent(day.coverageRatio)
+                ]
+            })
         html += "</section>\n</body></html>\n"
         return html
     }
@@ -120,7 +146,9 @@ enum UsageReportHTML {
         out += "</tr></thead><tbody>\n"
         for row in rows {
             out += "<tr>"
-            for (index, cell) in row.enumerated() { out += index < numeric.count && numeric[index] ? "<td class=\"num\">\(cell)</td>" : "<td>\(cell)</td>" }
+            for (index, cell) in row.enumerated() {
+                out += index < numeric.count && numeric[index] ? "<td class=\"num\">\(cell)</td>" : "<td>\(cell)</td>"
+            }
             out += "</tr>\n"
         }
         return out + "</tbody></table>\n"
@@ -135,21 +163,26 @@ enum UsageReportHTML {
     static func runsChart(_ report: UsageReport) -> String {
         let days = report.days
         let maximum = niceCeiling(Double(days.map(\.runs).max() ?? 0))
-        var svg = chartOpen(id: "chart-runs", label: "Runs and errors per day, \(report.month.label)", maximum: maximum, days: days)
+        var svg = chartOpen(
+            id: "chart-runs", label: "Runs and errors per day, \(report.month.label)", maximum: maximum, days: days)
         let slot = plotWidth / Double(max(1, days.count))
         for (index, day) in days.enumerated() {
             let x = left + Double(index) * slot + slot * 0.15
             let runHeight = plotHeight * Double(day.runs) / maximum
             let errorHeight = plotHeight * Double(day.errors) / maximum
-            svg += "<rect class=\"runs\" x=\"\(f(x))\" y=\"\(f(top + plotHeight - runHeight))\" width=\"\(f(slot * 0.7))\" height=\"\(f(runHeight))\" fill=\"#4e79a7\">"
-            svg += "<title>\(day.date): \(ReportNumber.count(day.runs)) runs, \(ReportNumber.count(day.errors)) errors</title></rect>"
+            svg +=
+                "<rect class=\"runs\" x=\"\(f(x))\" y=\"\(f(top + plotHeight - runHeight))\" width=\"\(f(slot * 0.7))\" height=\"\(f(runHeight))\" fill=\"#4e79a7\">"
+            svg +=
+                "<title>\(day.date): \(ReportNumber.count(day.runs)) runs, \(ReportNumber.count(day.errors)) errors</title></rect>"
             if day.errors > 0 {
-                svg += "<rect class=\"errors\" x=\"\(f(x))\" y=\"\(f(top + plotHeight - errorHeight))\" width=\"\(f(slot * 0.7))\" height=\"\(f(errorHeight))\" fill=\"#e15759\"/>"
+                svg +=
+                    "<rect class=\"errors\" x=\"\(f(x))\" y=\"\(f(top + plotHeight - errorHeight))\" width=\"\(f(slot * 0.7))\" height=\"\(f(errorHeight))\" fill=\"#e15759\"/>"
             }
             svg += "\n"
         }
         svg += "</svg>\n"
-        return svg + "<p class=\"legend\"><span class=\"swatch\" style=\"background:#4e79a7\"></span>runs<span class=\"swatch\" style=\"background:#e15759\"></span>errors</p>\n"
+        return svg
+            + "<p class=\"legend\"><span class=\"swatch\" style=\"background:#4e79a7\"></span>runs<span class=\"swatch\" style=\"background:#e15759\"></span>errors</p>\n"
     }
 
     /// Cumulative records through the month (billed records when billing is stored, else
@@ -174,7 +207,8 @@ enum UsageReportHTML {
         let allowance = report.billing?.allowance
         let projected = report.billing?.projectedUsage
         let maximum = niceCeiling(max(total, allowance ?? 0, projected ?? 0, report.billing?.recordsUsed ?? 0))
-        var svg = chartOpen(id: "chart-records", label: "Records against the allowance, \(report.month.label)", maximum: maximum, days: days)
+        var svg = chartOpen(
+            id: "chart-records", label: "Records against the allowance, \(report.month.label)", maximum: maximum, days: days)
         let slot = plotWidth / Double(max(1, days.count))
         func y(_ value: Double) -> Double { top + plotHeight - plotHeight * value / maximum }
         var points: [String] = []
@@ -188,17 +222,22 @@ enum UsageReportHTML {
                 svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2.5\" fill=\"#4e79a7\"/>"
             }
             let origin = billed ? "" : "\(f(left)),\(f(y(0))) "
-            svg += "<polyline class=\"usage\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2.5\" points=\"\(origin)\(points.joined(separator: " "))\"/>\n"
+            svg +=
+                "<polyline class=\"usage\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2.5\" points=\"\(origin)\(points.joined(separator: " "))\"/>\n"
         }
         if let allowance {
-            svg += "<line class=\"allowance\" x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(y(allowance)))\" y2=\"\(f(y(allowance)))\" stroke=\"#e15759\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"
-            svg += "<text x=\"\(f(left + plotWidth - 4))\" y=\"\(f(y(allowance) - 4))\" text-anchor=\"end\">allowance \(ReportNumber.compact(allowance))</text>\n"
+            svg +=
+                "<line class=\"allowance\" x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(y(allowance)))\" y2=\"\(f(y(allowance)))\" stroke=\"#e15759\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"
+            svg +=
+                "<text x=\"\(f(left + plotWidth - 4))\" y=\"\(f(y(allowance) - 4))\" text-anchor=\"end\">allowance \(ReportNumber.compact(allowance))</text>\n"
         }
         if let projected, let last = cumulative.lastIndex(where: { $0 != nil }), let value = cumulative[last] {
-            svg += "<line class=\"projection\" x1=\"\(f(left + Double(last + 1) * slot))\" y1=\"\(f(y(value)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(projected)))\" stroke=\"#4e79a7\" stroke-width=\"1.5\" stroke-dasharray=\"3 3\"/>\n"
+            svg +=
+                "<line class=\"projection\" x1=\"\(f(left + Double(last + 1) * slot))\" y1=\"\(f(y(value)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(projected)))\" stroke=\"#4e79a7\" stroke-width=\"1.5\" stroke-dasharray=\"3 3\"/>\n"
         }
         svg += "</svg>\n"
-        var legend = "<p class=\"legend\"><span class=\"swatch\" style=\"background:#4e79a7\"></span>\(billed ? "billed records, cumulative" : "records processed, cumulative")"
+        var legend =
+            "<p class=\"legend\"><span class=\"swatch\" style=\"background:#4e79a7\"></span>\(billed ? "billed records, cumulative" : "records processed, cumulative")"
         if allowance != nil { legend += "<span class=\"swatch\" style=\"background:#e15759\"></span>monthly allowance" }
         if projected != nil { legend += " · dotted: projection at the pace so far" }
         return svg + legend + "</p>\n"
@@ -209,16 +248,19 @@ enum UsageReportHTML {
 
     /// The frame, gridlines at 0, ½ and the maximum, and a day label every few days.
     private static func chartOpen(id: String, label: String, maximum: Double, days: [UsageReport.Day]) -> String {
-        var svg = "<svg class=\"chart\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(HTML.escape(label))\">"
+        var svg =
+            "<svg class=\"chart\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(HTML.escape(label))\">"
         svg += "<title>\(HTML.escape(label))</title>\n"
         for fraction in [0.0, 0.5, 1.0] {
             let y = top + plotHeight * (1 - fraction)
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"#ddd\"/>"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 3))\" text-anchor=\"end\">\(ReportNumber.compact(maximum * fraction))</text>\n"
+            svg +=
+                "<text x=\"\(f(left - 6))\" y=\"\(f(y + 3))\" text-anchor=\"end\">\(ReportNumber.compact(maximum * fraction))</text>\n"
         }
         let slot = plotWidth / Double(max(1, days.count))
         for index in days.indices where index % 5 == 0 || index == days.count - 1 {
-            svg += "<text x=\"\(f(left + (Double(index) + 0.5) * slot))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(index + 1)</text>"
+            svg +=
+                "<text x=\"\(f(left + (Double(index) + 0.5) * slot))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(index + 1)</text>"
         }
         return svg + "\n"
     }

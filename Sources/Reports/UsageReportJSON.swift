@@ -62,9 +62,11 @@ enum UsageReportJSON {
                     json.field("exhausted", billing.exhausted)
                     json.field("exhausted_at", billing.exhaustedAt.map(time))
                     json.field("projected_usage", billing.projectedUsage)
-                    json.field("projected_ratio", billing.projectedUsage.flatMap { used in
-                        billing.allowance.flatMap { $0 > 0 ? used / $0 : nil }
-                    })
+                    json.field(
+                        "projected_ratio",
+                        billing.projectedUsage.flatMap { used in
+                            billing.allowance.flatMap { $0 > 0 ? used / $0 : nil }
+                        })
                 }
             } else {
                 json.field("billing", nil as String?)
@@ -104,7 +106,9 @@ enum UsageReportJSON {
     private static func summary(_ summary: RunSummary, to json: inout ReportJSONWriter) {
         json.field("runs", summary.runs)
         json.object("runs_by_status") { json in
-            for status in ["success", "warning", "error", "canceled", "unknown"] { json.field(status, summary.byStatus[status] ?? 0) }
+            for status in ["success", "warning", "error", "canceled", "unknown"] {
+                json.field(status, summary.byStatus[status] ?? 0)
+            }
         }
         json.field("success_ratio", summary.successRatio)
         json.object("duration_seconds") { json in

@@ -1,4 +1,5 @@
 import SLA
+
 /// The usage report as Markdown for tickets: notes first, then the tenant, billing, SLA,
 /// agents, the busiest flows and the days. Every name is escaped. Pure.
 enum UsageReportMarkdown {
@@ -8,31 +9,44 @@ enum UsageReportMarkdown {
     static func render(_ report: UsageReport) -> String {
         var md = "# Etlworks usage — \(report.month.label) (\(escape(report.month.zoneName)))\n\n"
         md += "Generated \(ReportNumber.time(report.generatedAt)) by etlworks-exporter. "
-        md += "Data covers **\(ReportNumber.percent(report.coverage.ratio))** of the \(report.complete ? "month" : "month so far").\n\n"
+        md +=
+            "Data covers **\(ReportNumber.percent(report.coverage.ratio))** of the \(report.complete ? "month" : "month so far").\n\n"
         // Notes are the exporter's own text, not names: not escaped.
         for note in report.notes { md += "> **Note:** \(note)\n>\n" }
         if !report.notes.isEmpty { md.removeLast(2); md += "\n" }
 
         let tenant = report.tenant
         md += "## Tenant\n\n"
-        md += table(["Runs", "Success", "Warning", "Error", "Canceled", "Success ratio", "Run time total", "p50", "p95", "Max", "Records"],
-                    [[ReportNumber.count(tenant.runs), ReportNumber.count(tenant.byStatus["success"] ?? 0),
-                      ReportNumber.count(tenant.byStatus["warning"] ?? 0), ReportNumber.count(tenant.byStatus["error"] ?? 0),
-                      ReportNumber.count(tenant.byStatus["canceled"] ?? 0), tenant.successRatio.map(ReportNumber.percent) ?? "–",
-                      ReportNumber.duration(tenant.durationTotalSeconds), ReportNumber.duration(tenant.durationP50Seconds),
-                      ReportNumber.duration(tenant.durationP95Seconds), ReportNumber.duration(tenant.durationMaxSeconds),
-                      ReportNumber.count(tenant.records)]])
+        md += table(
+            [
+                "Runs", "Success", "Warning", "Error", "Canceled", "Success ratio", "Run time total", "p50", "p95", "Max",
+                "Records"
+            ],
+            [
+                [
+                    ReportNumber.count(tenant.runs), ReportNumber.count(tenant.byStatus["success"] ?? 0),
+                    ReportNumber.count(tenant.byStatus["warning"] ?? 0), ReportNumber.count(tenant.byStatus["error"] ?? 0),
+                    ReportNumber.count(tenant.byStatus["canceled"] ?? 0), tenant.successRatio.map(ReportNumber.percent) ?? "–",
+                    ReportNumber.duration(tenant.durationTotalSeconds), ReportNumber.duration(tenant.durationP50Seconds),
+                    ReportNumber.duration(tenant.durationP95Seconds), ReportNumber.duration(tenant.durationMaxSeconds),
+                    ReportNumber.count(tenant.records)
+                ]
+            ])
 
         md += "## Billing\n\n"
         if let billing = report.billing {
-            var rows: [[String]] = [["Tier", escape(billing.tier ?? "unknown")],
-                                    ["Allowance (records)", billing.allowance.map(ReportNumber.count) ?? "unknown"],
-                                    ["Records used", "\(ReportNumber.count(billing.recordsUsed)) (as of \(ReportNumber.time(billing.asOf)))"]]
+            var rows: [[String]] = [
+                ["Tier", escape(billing.tier ?? "unknown")],
+                ["Allowance (records)", billing.allowance.map(ReportNumber.count) ?? "unknown"],
+                ["Records used", "\(ReportNumber.count(billing.recordsUsed)) (as of \(ReportNumber.time(billing.asOf)))"]
+            ]
             if let ratio = billing.usedRatio { rows.append(["Share of allowance", ReportNumber.percent(ratio)]) }
             if let overage = billing.overage, overage > 0 { rows.append(["Overage", ReportNumber.count(overage)]) }
             if let projected = billing.projectedUsage { rows.append(["Projected at month end", ReportNumber.count(projected)]) }
             if let exhausted = billing.exhaustedAt {
-                rows.append([billing.exhausted ? "Allowance used up" : "Allowance runs out at this pace", ReportNumber.time(exhausted)])
+                rows.append([
+                    billing.exhausted ? "Allowance used up" : "Allowance runs out at this pace", ReportNumber.time(exhausted)
+                ])
             }
             md += table(["", ""], rows)
         } else {
@@ -43,35 +57,60 @@ enum UsageReportMarkdown {
         if report.sla.isEmpty {
             md += "No SLA breach in this month\(report.hasData ? "" : " (no data)").\n\n"
         } else {
-            md += table(["SLA", "Severity", "Target", "Breaches", "Breach time", "Longest", "Compliance"], report.sla.map { usage in
-                [escape(usage.rule), escape(usage.severity), escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
-                 String(usage.breaches), ReportNumber.duration(usage.breachSeconds), ReportNumber.duration(usage.longestBreachSeconds),
-                 ReportNumber.percent(usage.compliance)]
-            })
+            md += table(
+                ["SLA", "Severity", "Target", "Breaches", "Breach time", "Longest", "Compliance"],
+                report.sla.map { usage in
+                    [
+                        escape(usage.rule), escape(usage.severity),
+                        escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
+                        String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
+                        ReportNumber.duration(usage.longestBreachSeconds),
+                        ReportNumber.percent(usage.compliance)
+                    ]
+                })
             md += "Targets not listed did not breach.\n\n"
         }
 
         md += "## Agents\n\n"
-        md += report.agents.isEmpty ? "No agent data is stored for this month.\n\n"
-            : table(["Agent", "Availability", "Polls"], report.agents.map {
-                [escape($0.name), ReportNumber.percent($0.availability), ReportNumber.count($0.polls)]
-            })
+        md +=
+            report.agents.isEmpty
+            ? "No agent data is stored for this month.\n\n"
+            : table(
+                ["Agent", "Availability", "Polls"],
+                report.agents.map {
+                    [escape($0.name), ReportNumber.percent($0.availability), ReportNumber.count($0.polls)]
+                })
 
         let flows = report.flows.prefix(flowLimit)
         md += "## Flows\n\n"
-        if report.flows.count > flowLimit { md += "The \(flowLimit) of \(report.flows.count) flows that processed the most records.\n\n" }
-        md += flows.isEmpty ? "No flows.\n\n" : table(["ID", "Flow", "Tags", "Runs", "Errors", "Success ratio", "p95", "Records"], flows.map { flow in
-            [String(flow.id), escape(flow.name) + (flow.deleted ? " (deleted)" : ""), escape(flow.tags.joined(separator: ", ")),
-             ReportNumber.count(flow.summary.runs), ReportNumber.count(flow.summary.byStatus["error"] ?? 0),
-             flow.summary.successRatio.map(ReportNumber.percent) ?? "–", ReportNumber.duration(flow.summary.durationP95Seconds),
-             ReportNumber.count(flow.summary.records)]
-        })
+        if report.flows.count > flowLimit {
+            md += "The \(flowLimit) of \(report.flows.count) flows that processed the most records.\n\n"
+        }
+        md +=
+            flows.isEmpty
+            ? "No flows.\n\n"
+            : table(
+                ["ID", "Flow", "Tags", "Runs", "Errors", "Success ratio", "p95", "Records"],
+                flows.map { flow in
+                    [
+                        String(flow.id), escape(flow.name) + (flow.deleted ? " (deleted)" : ""),
+                        escape(flow.tags.joined(separator: ", ")),
+                        ReportNumber.count(flow.summary.runs), ReportNumber.count(flow.summary.byStatus["error"] ?? 0),
+                        flow.summary.successRatio.map(ReportNumber.percent) ?? "–",
+                        ReportNumber.duration(flow.summary.durationP95Seconds),
+                        ReportNumber.count(flow.summary.records)
+                    ]
+                })
 
         md += "## Days\n\n"
-        md += table(["Date", "Runs", "Errors", "Records", "Billed records", "Coverage"], report.days.map { day in
-            [day.date, ReportNumber.count(day.runs), ReportNumber.count(day.errors), ReportNumber.count(day.records),
-             day.billingRecords.map(ReportNumber.count) ?? "–", ReportNumber.percent(day.coverageRatio)]
-        })
+        md += table(
+            ["Date", "Runs", "Errors", "Records", "Billed records", "Coverage"],
+            report.days.map { day in
+                [
+                    day.date, ReportNumber.count(day.runs), ReportNumber.count(day.errors), ReportNumber.count(day.records),
+                    day.billingRecords.map(ReportNumber.count) ?? "–", ReportNumber.percent(day.coverageRatio)
+                ]
+            })
         return md
     }
 
@@ -92,7 +131,11 @@ enum UsageReportMarkdown {
                 out.append(character)
             case "\n", "\r", "\r\n", "\t": out.append(" ")
             default:
-                if character.unicodeScalars.allSatisfy({ $0.value < 0x20 || $0.value == 0x7f }) { out.append(" ") } else { out.append(character) }
+                if character.unicodeScalars.allSatisfy({ $0.value < 0x20 || $0.value == 0x7f }) {
+                    out.append(" ")
+                } else {
+                    out.append(character)
+                }
             }
         }
         return out

@@ -34,14 +34,17 @@ public struct UsageReportRequest: Sendable, Equatable {
 
     /// Validates the parameters; the month defaults to the previous calendar month in the
     /// zone (default UTC) at `now`.
-    public static func parse(month: String?, timeZone: String?, format: String?, table: String?,
-                             now: Date) throws(Problem) -> UsageReportRequest {
+    public static func parse(
+        month: String?, timeZone: String?, format: String?, table: String?,
+        now: Date
+    ) throws(Problem) -> UsageReportRequest {
         var zone = TimeZone(identifier: "UTC")!
         var zoneName = "UTC"
         if let timeZone, !timeZone.isEmpty {
             zoneName = timeZone
             guard let parsed = TimeZone(identifier: timeZone) else {
-                throw Problem(parameter: "tz", message: "unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
+                throw Problem(
+                    parameter: "tz", message: "unknown time zone '\(timeZone)' (use an IANA name such as Europe/Berlin)")
             }
             zone = parsed
         }
@@ -60,8 +63,10 @@ public struct UsageReportRequest: Sendable, Equatable {
     }
 
     /// One of `T`'s names (any case), `fallback` when absent.
-    private static func choice<T: CaseIterable & RawRepresentable>(_ text: String?, parameter: String,
-                                                                  default fallback: T) throws(Problem) -> T where T.RawValue == String {
+    private static func choice<T: CaseIterable & RawRepresentable>(
+        _ text: String?, parameter: String,
+        default fallback: T
+    ) throws(Problem) -> T where T.RawValue == String {
         guard let text, !text.isEmpty else { return fallback }
         guard let parsed = T(rawValue: text.lowercased()) else {
             let names = T.allCases.map(\.rawValue).joined(separator: ", ")

@@ -22,30 +22,37 @@ public actor UsageReportService {
     public func answer(_ parameters: [String: String], now: Date) async -> Answer {
         let request: UsageReportRequest
         do {
-            request = try UsageReportRequest.parse(month: parameters["month"], timeZone: parameters["tz"],
-                                                   format: parameters["format"], table: parameters["table"], now: now)
+            request = try UsageReportRequest.parse(
+                month: parameters["month"], timeZone: parameters["tz"],
+                format: parameters["format"], table: parameters["table"], now: now)
         } catch {
-            return Answer(status: 400, contentType: "application/json",
-                          body: String(decoding: ErrorDocument(error.message, parameter: error.parameter).data, as: UTF8.self))
+            return Answer(
+                status: 400, contentType: "application/json",
+                body: String(decoding: ErrorDocument(error.message, parameter: error.parameter).data, as: UTF8.self))
         }
         guard !building else {
-            return Answer(status: 429, contentType: "application/json",
-                          body: String(decoding: ErrorDocument("a report is being built; retry shortly", parameter: nil).data, as: UTF8.self),
-                          headers: ["Retry-After": "2"])
+            return Answer(
+                status: 429, contentType: "application/json",
+                body: String(
+                    decoding: ErrorDocument("a report is being built; retry shortly", parameter: nil).data, as: UTF8.self),
+                headers: ["Retry-After": "2"])
         }
         building = true
         defer { building = false }
         do {
             let report = try await UsageReportBuilder.build(path: path, month: request.month, now: now)
-            var answer = Answer(status: 200, contentType: request.format.contentType,
-                                body: report.rendered(as: request.format, table: request.table))
+            var answer = Answer(
+                status: 200, contentType: request.format.contentType,
+                body: report.rendered(as: request.format, table: request.table))
             if request.format == .csv {
-                answer.headers["Content-Disposition"] = "attachment; filename=\"etlworks-usage-\(request.month.label)-\(request.table.rawValue).csv\""
+                answer.headers["Content-Disposition"] =
+                    "attachment; filename=\"etlworks-usage-\(request.month.label)-\(request.table.rawValue).csv\""
             }
             return answer
         } catch {
-            return Answer(status: 503, contentType: "application/json",
-                          body: String(decoding: ErrorDocument("cannot build the report: \(error)", parameter: nil).data, as: UTF8.self))
+            return Answer(
+                status: 503, contentType: "application/json",
+                body: String(decoding: ErrorDocument("cannot build the report: \(error)", parameter: nil).data, as: UTF8.self))
         }
     }
 }

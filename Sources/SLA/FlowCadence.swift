@@ -58,7 +58,9 @@ public struct CronExpression: Sendable, Equatable {
         default: throw CronError("'\(text)' has \(fields.count) fields; expected 5 (Unix) or 6-7 (Quartz, seconds first)")
         }
         let offset = quartz ? 1 : 0
-        func field(_ index: Int, _ name: String, _ range: ClosedRange<Int>, names: [String] = [], nameBase: Int = 0) throws(CronError) -> Set<Int>? {
+        func field(_ index: Int, _ name: String, _ range: ClosedRange<Int>, names: [String] = [], nameBase: Int = 0)
+            throws(CronError) -> Set<Int>?
+        {
             try Self.parse(fields[index], name: name, range: range, names: names, nameBase: nameBase, expression: text)
         }
         seconds = quartz ? try field(0, "seconds", 0...59) ?? Set(0...59) : [0]
@@ -78,14 +80,17 @@ public struct CronExpression: Sendable, Equatable {
         domRestricted = dom != nil
         dowRestricted = dow != nil
         years = fields.count == 7 ? try field(6, "year", 1970...2199) : nil
-        guard !seconds.isEmpty, !minutes.isEmpty, !hours.isEmpty, !daysOfMonth.isEmpty, !months.isEmpty, !daysOfWeek.isEmpty else {
+        guard !seconds.isEmpty, !minutes.isEmpty, !hours.isEmpty, !daysOfMonth.isEmpty, !months.isEmpty, !daysOfWeek.isEmpty
+        else {
             throw CronError("'\(text)' never fires")
         }
     }
 
     /// A field's values, or nil for `*` and `?` (unrestricted).
-    private static func parse(_ field: String, name: String, range: ClosedRange<Int>, names: [String], nameBase: Int,
-                              expression: String) throws(CronError) -> Set<Int>? {
+    private static func parse(
+        _ field: String, name: String, range: ClosedRange<Int>, names: [String], nameBase: Int,
+        expression: String
+    ) throws(CronError) -> Set<Int>? {
         if field == "?" || field == "*" { return nil }
         func value(_ text: String) throws(CronError) -> Int {
             if let number = Int(text), range.contains(number) { return number }
@@ -94,7 +99,8 @@ public struct CronExpression: Sendable, Equatable {
         }
         var result = Set<Int>()
         for part in field.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-            if part.contains(where: { "LW#".contains($0) }) && Int(part) == nil && names.firstIndex(of: part.uppercased()) == nil {
+            if part.contains(where: { "LW#".contains($0) }) && Int(part) == nil && names.firstIndex(of: part.uppercased()) == nil
+            {
                 throw CronError("'\(expression)': \(name) '\(part)' uses L, W or #, which are not supported")
             }
             let pieces = part.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -137,14 +143,18 @@ public struct CronExpression: Sendable, Equatable {
             let first = dayIndex == 0
             let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
             if let year = parts.year, let month = parts.month, let dom = parts.day, let weekday = parts.weekday,
-               years?.contains(year) ?? true, months.contains(month), dayMatches(dom: dom, dow: weekday - 1) {
+                years?.contains(year) ?? true, months.contains(month), dayMatches(dom: dom, dow: weekday - 1)
+            {
                 for hour in sortedHours where !(first && hour < nowHour) {
                     for minute in sortedMinutes where !(first && hour == nowHour && minute < nowMinute) {
-                        for second in sortedSeconds where !(first && hour == nowHour && minute == nowMinute && second < nowSecond) {
-                            var components = DateComponents(year: year, month: month, day: dom, hour: hour, minute: minute, second: second)
+                        for second in sortedSeconds where !(first && hour == nowHour && minute == nowMinute && second < nowSecond)
+                        {
+                            var components = DateComponents(
+                                year: year, month: month, day: dom, hour: hour, minute: minute, second: second)
                             components.timeZone = timeZone
                             guard let date = calendar.date(from: components),
-                                  calendar.component(.hour, from: date) == hour else { continue }
+                                calendar.component(.hour, from: date) == hour
+                            else { continue }
                             if date.timeIntervalSince1970 > time { return date.timeIntervalSince1970 }
                         }
                     }

@@ -30,61 +30,73 @@ public struct SLAConditionEvaluator: Sendable {
             let running = flow.oldestRunningStart.map { max(0, now - Double($0) / 1000) }
             let completed = flow.lastDurationSeconds
             if let running, running > limit {
-                return SLAMeasurement(holds: true, value: running, threshold: limit,
-                                      detail: "a run has been running for \(Self.format(running))")
+                return SLAMeasurement(
+                    holds: true, value: running, threshold: limit,
+                    detail: "a run has been running for \(Self.format(running))")
             }
             // Every run completed since the previous evaluation is judged, not only the latest.
             let recent = flow.recentLongest
             let longest = [completed, recent].compactMap { $0 }.max()
             let value = [running, longest].compactMap { $0 }.max()
             let holds = (longest ?? 0) > limit
-            return SLAMeasurement(holds: holds, value: value, threshold: limit,
-                                  detail: holds ? "a run took \(Self.format(longest ?? 0))" : nil)
+            return SLAMeasurement(
+                holds: holds, value: value, threshold: limit,
+                detail: holds ? "a run took \(Self.format(longest ?? 0))" : nil)
 
         case .durationPercentile(let p, let max, let window):
             guard let runs, let quantile = percentile(p, of: runs, flowId: id, window: window, now: now) else {
                 return SLAMeasurement(holds: false, value: nil, threshold: max)
             }
             let value = Double(quantile)
-            return SLAMeasurement(holds: value > max, value: value, threshold: max,
-                                  detail: value > max ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))" : nil)
+            return SLAMeasurement(
+                holds: value > max, value: value, threshold: max,
+                detail: value > max
+                    ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))" : nil)
 
         case .errorRate(let max, let window, let minRuns):
             let counts = runs?.counts(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now)) ?? (runs: 0, errors: 0)
             guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
             let ratio = Double(counts.errors) / Double(counts.runs)
             let holds = counts.runs >= minRuns && ratio > max
-            return SLAMeasurement(holds: holds, value: ratio, threshold: max,
-                                  detail: holds ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
+            return SLAMeasurement(
+                holds: holds, value: ratio, threshold: max,
+                detail: holds ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
 
         case .maxSinceSuccess(let limit):
             let reference = flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.evaluatingSince
             let value = max(0, now - reference)
             let holds = value > limit
-            return SLAMeasurement(holds: holds, value: value, threshold: limit,
-                                  detail: !holds ? nil : flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
+            return SLAMeasurement(
+                holds: holds, value: value, threshold: limit,
+                detail: !holds
+                    ? nil : flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
 
         case .maxQueued(let limit):
             let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
-            return SLAMeasurement(holds: value > limit, value: value, threshold: limit,
-                                  detail: value > limit ? "a run has been queued for \(Self.format(value))" : nil)
+            return SLAMeasurement(
+                holds: value > limit, value: value, threshold: limit,
+                detail: value > limit ? "a run has been queued for \(Self.format(value))" : nil)
 
         case .consecutiveFailures(let count):
             let streak = runs?.trailingErrors() ?? 0
-            return SLAMeasurement(holds: streak >= count, value: Double(streak), threshold: Double(count),
-                                  detail: streak >= count ? "\(streak) failed runs in a row" : nil)
+            return SLAMeasurement(
+                holds: streak >= count, value: Double(streak), threshold: Double(count),
+                detail: streak >= count ? "\(streak) failed runs in a row" : nil)
 
         case .missedSchedule(let grace):
             guard let schedule = inputs.schedules[id]?.schedule, let cadence = cadence(schedule) else { return nil }
             let starts = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0.map { Double($0) / 1000 } }
             let last = starts.max() ?? inputs.evaluatingSince
-            guard let next = nextFiring(flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.timeZone) else {
+            guard let next = nextFiring(flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.timeZone)
+            else {
                 return nil
             }
             let allowed = next + grace - last
             let value = max(0, now - last)
-            return SLAMeasurement(holds: value > allowed, value: value, threshold: allowed,
-                                  detail: value > allowed ? "no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))" : nil)
+            return SLAMeasurement(
+                holds: value > allowed, value: value, threshold: allowed,
+                detail: value > allowed
+                    ? "no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))" : nil)
 
         case .objective(let target, let window):
             return Self.objective(target: target, window: window, runs: runs, now: now)
@@ -102,7 +114,8 @@ public struct SLAConditionEvaluator: Sendable {
 
     /// The tenant's billing usage against its allowance, and the usage projected to the end of
     /// the period at the pace so far (once a tenth of the period has passed).
-    public static func measure(billing maxRatio: Double, period: SLACondition.BillingPeriod, inputs: SLAInputs) -> SLAMeasurement? {
+    public static func measure(billing maxRatio: Double, period: SLACondition.BillingPeriod, inputs: SLAInputs) -> SLAMeasurement?
+    {
         guard let subscription = inputs.subscription else { return nil }
         let used: Int64?, allowance: Int64?
         var start: Double, end: Double
@@ -114,7 +127,8 @@ public struct SLAConditionEvaluator: Sendable {
             (used, allowance) = (subscription.monthUsed, subscription.monthlyAllowance)
             let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
             start = subscription.periodStart.map { Double($0) / 1000 } ?? monthStart.timeIntervalSince1970
-            end = subscription.periodEnd.map { Double($0) / 1000 }
+            end =
+                subscription.periodEnd.map { Double($0) / 1000 }
                 ?? (calendar.date(byAdding: .month, value: 1, to: monthStart) ?? date).timeIntervalSince1970
         case .day:
             (used, allowance) = (subscription.todayUsed, subscription.dailyAllowance)
@@ -124,15 +138,17 @@ public struct SLAConditionEvaluator: Sendable {
         guard let used, let allowance, allowance > 0 else { return nil }
         let ratio = Double(used) / Double(allowance)
         let elapsed = end > start ? (inputs.now - start) / (end - start) : 1
-        var measurement = SLAMeasurement(holds: ratio > maxRatio, value: ratio, threshold: maxRatio,
-                                         detail: ratio > maxRatio ? "\(used) of \(allowance) records used this \(period.rawValue)" : nil)
+        var measurement = SLAMeasurement(
+            holds: ratio > maxRatio, value: ratio, threshold: maxRatio,
+            detail: ratio > maxRatio ? "\(used) of \(allowance) records used this \(period.rawValue)" : nil)
         if elapsed >= 0.1, elapsed < 1 {
             let projected = ratio / elapsed
             measurement.projectedRatio = projected
             if projected > 1, !measurement.holds {
                 measurement.holds = true
                 let runOut = start + (end - start) * elapsed / ratio
-                measurement.detail = "at the current pace the allowance runs out on \(UTCTime.format(runOut)), before the \(period.rawValue) ends"
+                measurement.detail =
+                    "at the current pace the allowance runs out on \(UTCTime.format(runOut)), before the \(period.rawValue) ends"
             }
         }
         return measurement
@@ -165,15 +181,18 @@ public struct SLAConditionEvaluator: Sendable {
         measurement.errorBudgetRemaining = 1 - (1 - good) / budget
         measurement.burnRates = burn
         if let firing {
-            measurement.detail = "error budget burning over \(factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
+            measurement.detail =
+                "error budget burning over \(factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
         } else if good < target {
-            measurement.detail = "\(total.errors) of \(total.runs) runs failed in \(DurationText.format(window)): error budget spent"
+            measurement.detail =
+                "\(total.errors) of \(total.runs) runs failed in \(DurationText.format(window)): error budget spent"
         }
         return measurement
     }
 
     /// The quantile of the run times in the window, reused while the window holds the same runs.
-    private mutating func percentile(_ p: Double, of runs: RunWindows.Flow, flowId: Int64, window: Double, now: Double) -> Float? {
+    private mutating func percentile(_ p: Double, of runs: RunWindows.Flow, flowId: Int64, window: Double, now: Double) -> Float?
+    {
         let range = runs.range(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now))
         let key = PercentileKey(flowId: flowId, p: p, window: window)
         if let cached = percentiles[key], cached.version == runs.version, cached.range == range { return cached.value }
@@ -192,8 +211,10 @@ public struct SLAConditionEvaluator: Sendable {
         return try? parsed.get()
     }
 
-    private mutating func nextFiring(flowId: Int64, schedule: String, cadence: FlowCadence, after: Double,
-                                     timeZone: TimeZone) -> Double? {
+    private mutating func nextFiring(
+        flowId: Int64, schedule: String, cadence: FlowCadence, after: Double,
+        timeZone: TimeZone
+    ) -> Double? {
         if let cached = nextFirings[flowId], cached.schedule == schedule, cached.after == after { return cached.next }
         let next = cadence.next(after: after, in: timeZone)
         nextFirings[flowId] = (schedule, after, next)

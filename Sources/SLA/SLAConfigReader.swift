@@ -5,14 +5,21 @@ import Yams
 /// Reads the `sla:` and `health:` sections. Every problem names the rule
 /// (`sla[1] orders-error-rate`), the key and the line, and all are reported at once.
 extension ConfigNodeReader {
-    private static let conditionKeys = ["max_duration", "duration_percentile", "error_rate", "max_since_success",
-                                        "max_queued", "consecutive_failures", "missed_schedule", "agent_offline",
-                                        "billing_usage", "objective"]
-    private static let ruleKeys: Set<String> = Set(["name", "flows", "agents", "tenant", "severity", "for", "labels",
-                                                    "annotations"] + conditionKeys)
-    private static let flowConditions: Set<String> = ["max_duration", "duration_percentile", "error_rate",
-                                                      "max_since_success", "max_queued", "consecutive_failures",
-                                                      "missed_schedule", "objective"]
+    private static let conditionKeys = [
+        "max_duration", "duration_percentile", "error_rate", "max_since_success",
+        "max_queued", "consecutive_failures", "missed_schedule", "agent_offline",
+        "billing_usage", "objective"
+    ]
+    private static let ruleKeys: Set<String> = Set(
+        [
+            "name", "flows", "agents", "tenant", "severity", "for", "labels",
+            "annotations"
+        ] + conditionKeys)
+    private static let flowConditions: Set<String> = [
+        "max_duration", "duration_percentile", "error_rate",
+        "max_since_success", "max_queued", "consecutive_failures",
+        "missed_schedule", "objective"
+    ]
 
     // MARK: sla
 
@@ -39,13 +46,19 @@ extension ConfigNodeReader {
                 issue(prefix + ".name", mapping["name"], "'\(name)' is used by an earlier rule")
             }
             for (key, _) in mapping where !Self.ruleKeys.contains(key.string ?? "") {
-                issue("\(prefix).\(key.string ?? "")", key, "unknown key or condition (conditions: \(Self.conditionKeys.joined(separator: ", ")))")
+                issue(
+                    "\(prefix).\(key.string ?? "")", key,
+                    "unknown key or condition (conditions: \(Self.conditionKeys.joined(separator: ", ")))")
             }
             let target = self.target(mapping, prefix: prefix, node: item)
             let conditionNodes = Self.conditionKeys.compactMap { key in mapping[key].map { (key, $0) } }
             guard conditionNodes.count == 1, let (conditionKey, conditionNode) = conditionNodes.first else {
-                issue(prefix, item, conditionNodes.isEmpty ? "has no condition (one of \(Self.conditionKeys.joined(separator: ", ")))"
-                      : "has \(conditionNodes.count) conditions (\(conditionNodes.map(\.0).joined(separator: ", "))); give one per rule")
+                issue(
+                    prefix, item,
+                    conditionNodes.isEmpty
+                        ? "has no condition (one of \(Self.conditionKeys.joined(separator: ", ")))"
+                        : "has \(conditionNodes.count) conditions (\(conditionNodes.map(\.0).joined(separator: ", "))); give one per rule"
+                )
                 continue
             }
             let condition = self.condition(conditionKey, conditionNode, prefix: "\(prefix).\(conditionKey)")
@@ -57,13 +70,17 @@ extension ConfigNodeReader {
                 case .tenant: fits = conditionKey == "billing_usage"
                 }
                 if !fits {
-                    issue("\(prefix).\(conditionKey)", conditionNode,
-                          "does not apply to \(target.kind.rawValue) targets (agents take agent_offline, the tenant billing_usage, flows the rest)")
+                    issue(
+                        "\(prefix).\(conditionKey)", conditionNode,
+                        "does not apply to \(target.kind.rawValue) targets (agents take agent_offline, the tenant billing_usage, flows the rest)"
+                    )
                 }
             }
             var severity = SLASeverity.warning
             if let node = mapping["severity"], let text = scalar(node) {
-                if let parsed = SLASeverity(rawValue: text) { severity = parsed } else {
+                if let parsed = SLASeverity(rawValue: text) {
+                    severity = parsed
+                } else {
                     issue("\(prefix).severity", node, "'\(text)' must be critical, warning or info")
                 }
             }
@@ -71,8 +88,10 @@ extension ConfigNodeReader {
             let labels = stringMap(mapping["labels"], key: "\(prefix).labels", labelNames: true)
             let annotations = stringMap(mapping["annotations"], key: "\(prefix).annotations", labelNames: false)
             if let target, let condition, !name.isEmpty {
-                rules.append(SLARule(name: name, target: target, condition: condition, severity: severity, holdFor: holdFor,
-                                     labels: labels, annotations: annotations))
+                rules.append(
+                    SLARule(
+                        name: name, target: target, condition: condition, severity: severity, holdFor: holdFor,
+                        labels: labels, annotations: annotations))
             }
         }
         return rules
@@ -89,7 +108,9 @@ extension ConfigNodeReader {
                 issue("\(prefix).agents", agents, "must be a mapping such as {names: [\"*\"]}")
                 return nil
             }
-            for (key, _) in entries where key.string != "names" { issue("\(prefix).agents.\(key.string ?? "")", key, "unknown key (expected names)") }
+            for (key, _) in entries where key.string != "names" {
+                issue("\(prefix).agents.\(key.string ?? "")", key, "unknown key (expected names)")
+            }
             let patterns = entries["names"].map { globs($0, key: "\(prefix).agents.names") } ?? [try! Glob("*")]
             return .agents(patterns)
         }
@@ -111,7 +132,9 @@ extension ConfigNodeReader {
                 switch key.string {
                 case "ids":
                     for item in list(value, key: sub) {
-                        if let text = scalar(item), let id = Int64(text) { selector.ids.insert(id) } else {
+                        if let text = scalar(item), let id = Int64(text) {
+                            selector.ids.insert(id)
+                        } else {
                             issue(sub, item, "'\(scalar(item) ?? "")' is not a flow id")
                         }
                     }
@@ -145,14 +168,16 @@ extension ConfigNodeReader {
         let allowed: [String: Set<String>] = [
             "duration_percentile": ["p", "max", "window"], "error_rate": ["max", "window", "min_runs"],
             "missed_schedule": ["grace"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
-            "objective": ["target", "window"],
+            "objective": ["target", "window"]
         ]
         guard let fields = node.mapping else {
             issue(prefix, node, "must be a mapping of \(allowed[key, default: []].sorted().joined(separator: ", "))")
             return nil
         }
         for (field, _) in fields where !allowed[key, default: []].contains(field.string ?? "") {
-            issue("\(prefix).\(field.string ?? "")", field, "unknown key (expected \(allowed[key, default: []].sorted().joined(separator: ", ")))")
+            issue(
+                "\(prefix).\(field.string ?? "")", field,
+                "unknown key (expected \(allowed[key, default: []].sorted().joined(separator: ", ")))")
         }
         func required(_ name: String) -> Node? {
             if let value = fields[name] { return value }
@@ -180,7 +205,9 @@ extension ConfigNodeReader {
             let window = window(default: 86400)
             var minRuns = 1
             if let node = fields["min_runs"] {
-                if let text = scalar(node), let count = Int(text), count >= 1 { minRuns = count } else {
+                if let text = scalar(node), let count = Int(text), count >= 1 {
+                    minRuns = count
+                } else {
                     issue("\(prefix).min_runs", node, "must be a whole number of at least 1")
                 }
             }
@@ -196,7 +223,9 @@ extension ConfigNodeReader {
             let ratio = fields["max_ratio"].map { number($0, key: "\(prefix).max_ratio", open: 0...10, inclusive: true) } ?? 0.9
             var period = SLACondition.BillingPeriod.month
             if let node = fields["period"] {
-                if let parsed = scalar(node).flatMap(SLACondition.BillingPeriod.init(rawValue:)) { period = parsed } else {
+                if let parsed = scalar(node).flatMap(SLACondition.BillingPeriod.init(rawValue:)) {
+                    period = parsed
+                } else {
                     issue("\(prefix).period", node, "'\(scalar(node) ?? "")' must be month or day")
                 }
             }
@@ -219,8 +248,12 @@ extension ConfigNodeReader {
     /// be judged on a single poll or none).
     package mutating func checkWindows(pollInterval: Double) {
         for window in windows where window.seconds < pollInterval {
-            issues.append(ConfigIssue(key: window.key, line: window.line,
-                                      message: "window \(DurationText.format(window.seconds)) is shorter than poll.executions (\(DurationText.format(pollInterval)))"))
+            issues.append(
+                ConfigIssue(
+                    key: window.key, line: window.line,
+                    message:
+                        "window \(DurationText.format(window.seconds)) is shorter than poll.executions (\(DurationText.format(pollInterval)))"
+                ))
         }
     }
 

@@ -10,7 +10,7 @@ public enum SLADocuments {
         var entry: [String: Any] = [
             "sla": result.rule, "severity": result.severity.rawValue, "condition": result.condition,
             "target": target(result.target), "state": result.phase.rawValue,
-            "breaches_total": result.breachesTotal,
+            "breaches_total": result.breachesTotal
         ]
         let measurement = result.measurement
         if let value = measurement.value, value.isFinite { entry["value"] = value }
@@ -36,10 +36,14 @@ public enum SLADocuments {
         let results = onlyBreaching ? snapshot.breaching : snapshot.results
         var object: [String: Any] = [
             "status": "success",
-            "rules": snapshot.rules.map { ["name": $0.name, "severity": $0.severity.rawValue, "condition": $0.condition.key,
-                                           "target": $0.target.kind.rawValue, "for_seconds": $0.holdFor] as [String: Any] },
+            "rules": snapshot.rules.map {
+                [
+                    "name": $0.name, "severity": $0.severity.rawValue, "condition": $0.condition.key,
+                    "target": $0.target.kind.rawValue, "for_seconds": $0.holdFor
+                ] as [String: Any]
+            },
             "results": results.map(entry),
-            "breaching": snapshot.breaching.count,
+            "breaching": snapshot.breaching.count
         ]
         if let time = snapshot.evaluatedAt {
             object["evaluated_at"] = UTCTime.format(time)
@@ -56,9 +60,11 @@ public enum SLADocuments {
             "episodes": episodes.map { episode -> [String: Any] in
                 var item: [String: Any] = [
                     "sla": episode.rule, "severity": episode.severity,
-                    "target": SLATarget(key: episode.target).map { target(SLATarget(kind: $0.kind, id: $0.id, name: episode.targetName)) }
+                    "target": SLATarget(key: episode.target).map {
+                        target(SLATarget(kind: $0.kind, id: $0.id, name: episode.targetName))
+                    }
                         ?? ["kind": episode.target, "id": 0, "name": episode.targetName],
-                    "start": UTCTime.format(Double(episode.startMs) / 1000),
+                    "start": UTCTime.format(Double(episode.startMs) / 1000)
                 ]
                 if let end = episode.endMs {
                     item["end"] = UTCTime.format(Double(end) / 1000)
@@ -67,14 +73,13 @@ public enum SLADocuments {
                 if let peak = episode.peak, peak.isFinite { item["peak"] = peak }
                 if let threshold = episode.threshold, threshold.isFinite { item["threshold"] = threshold }
                 return item
-            },
+            }
         ])
     }
 
     static func target(_ target: SLATarget) -> [String: Any] {
         ["kind": target.kind.rawValue, "id": target.id, "name": target.name]
     }
-
 
     private static func serialize(_ object: [String: Any]) -> Data {
         (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)

@@ -1,5 +1,5 @@
-import ExporterBase
 import EtlworksAPI
+import ExporterBase
 import Exposition
 import Foundation
 import Logging
@@ -38,8 +38,10 @@ public actor SLAEngine: CompletedRunSink {
     private var lastPublished = SLASnapshot()
     private var storageFailing = false
 
-    public init(rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
-                alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(), logger: Logger) {
+    public init(
+        rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
+        alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(), logger: Logger
+    ) {
         self.healthPolicy = healthPolicy
         self.rules = rules
         self.store = store
@@ -94,7 +96,9 @@ public actor SLAEngine: CompletedRunSink {
         }
         _ = try await store.apply(changes)
         for (rule, counts) in try await store.episodeCounts() {
-            for (key, count) in counts { if let target = SLATarget(key: key) { breachCounts[rule, default: [:]][target] = count } }
+            for (key, count) in counts {
+                if let target = SLATarget(key: key) { breachCounts[rule, default: [:]][target] = count }
+            }
         }
         if windows.horizon > 0 {
             let loadStart = ContinuousClock.now
@@ -104,14 +108,18 @@ public actor SLAEngine: CompletedRunSink {
                 page = try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000), after: next)
                 windows.add(page.runs)
             }
-            logger.info("Loaded the runs SLA windows need", metadata: [
-                "sla.runs": "\(windows.runCount)", "sla.horizon": "\(DurationText.format(windows.horizon))",
-                "sla.load_seconds": "\(Self.seconds(ContinuousClock.now - loadStart))"])
+            logger.info(
+                "Loaded the runs SLA windows need",
+                metadata: [
+                    "sla.runs": "\(windows.runCount)", "sla.horizon": "\(DurationText.format(windows.horizon))",
+                    "sla.load_seconds": "\(Self.seconds(ContinuousClock.now - loadStart))"
+                ])
         }
         if rules.contains(where: { if case .consecutiveFailures = $0.condition { true } else { false } }) {
             for flow in try await runStore.flowMetrics() where (windows[flow.flow.id]?.count ?? 0) < windows.keepLatest {
-                windows.add(try await runStore.latestCompletedRuns(flowId: flow.flow.id, limit: windows.keepLatest)
-                    .filter { run in !(windows[flow.flow.id]?.contains(endMs: run.endMs) ?? false) })
+                windows.add(
+                    try await runStore.latestCompletedRuns(flowId: flow.flow.id, limit: windows.keepLatest)
+                        .filter { run in !(windows[flow.flow.id]?.contains(endMs: run.endMs) ?? false) })
             }
         }
         if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
@@ -182,9 +190,10 @@ public actor SLAEngine: CompletedRunSink {
             lastPrune = now
         }
         let snapshot = await host.slaObservations()
-        let inputs = SLAInputs(now: now, flows: snapshot.flows, runs: windows, schedules: snapshot.schedules,
-                               agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
-                               evaluatingSince: evaluatingSince)
+        let inputs = SLAInputs(
+            now: now, flows: snapshot.flows, runs: windows, schedules: snapshot.schedules,
+            agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
+            evaluatingSince: evaluatingSince)
         windows.clearRecentLongest()
         // Restored if the changes cannot be written, so that the next evaluation makes (and
         // writes, and notifies) the same transitions.
@@ -213,24 +222,30 @@ public actor SLAEngine: CompletedRunSink {
                 if previous != nil { heldSeen += 1 }
                 let holdFor: Double
                 if case .agentOffline(let hold) = rule.condition { holdFor = rule.holdFor + hold } else { holdFor = rule.holdFor }
-                let (next, transition) = SLAStateMachine.step(previous, holds: measurement.holds, value: measurement.value,
-                                                              now: now, holdFor: holdFor, lowerIsWorse: rule.condition.lowerIsWorse)
+                let (next, transition) = SLAStateMachine.step(
+                    previous, holds: measurement.holds, value: measurement.value,
+                    now: now, holdFor: holdFor, lowerIsWorse: rule.condition.lowerIsWorse)
                 if case .agentOffline = rule.condition {
                     measurement.value = next.map { now - $0.since } ?? 0
                 }
                 if previous != nil || next != nil { ruleStates[target] = next }
-                record(rule: rule, target: target, previous: previous, next: next, transition: transition,
-                       measurement: measurement, now: now, changes: &changes, opened: &openedIndex, alerts: &alertChanges)
+                record(
+                    rule: rule, target: target, previous: previous, next: next, transition: transition,
+                    measurement: measurement, now: now, changes: &changes, opened: &openedIndex, alerts: &alertChanges)
                 let labels = Self.labels(rule: rule, target: target, cache: &ruleLabels)
                 // A transition changed the live tables; otherwise the rule's copies are current.
-                let spans = (transition == nil ? (ruleIntervals.isEmpty ? nil : ruleIntervals[target]) : intervals[rule.name]?[target]) ?? []
-                results.append(SLAResult(
-                    rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
-                    phase: next.map { $0.phase == .breaching ? .breaching : .pending } ?? .ok,
-                    since: next?.since, breachStart: next?.breachStart, measurement: measurement,
-                    breachesTotal: (transition == nil ? (ruleCounts.isEmpty ? nil : ruleCounts[target]) : breachCounts[rule.name]?[target]) ?? 0,
-                    compliance30d: compliance(spans, from: thirtyDays, now: now),
-                    complianceMonth: compliance(spans, from: month, now: now), labels: labels))
+                let spans =
+                    (transition == nil ? (ruleIntervals.isEmpty ? nil : ruleIntervals[target]) : intervals[rule.name]?[target])
+                    ?? []
+                results.append(
+                    SLAResult(
+                        rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
+                        phase: next.map { $0.phase == .breaching ? .breaching : .pending } ?? .ok,
+                        since: next?.since, breachStart: next?.breachStart, measurement: measurement,
+                        breachesTotal: (transition == nil
+                            ? (ruleCounts.isEmpty ? nil : ruleCounts[target]) : breachCounts[rule.name]?[target]) ?? 0,
+                        compliance30d: compliance(spans, from: thirtyDays, now: now),
+                        complianceMonth: compliance(spans, from: month, now: now), labels: labels))
             }
             // Targets gone (a deleted flow, a flow no longer matching): end their breach.
             let gone: [(SLATarget, SLATargetState)]
@@ -324,23 +339,30 @@ public actor SLAEngine: CompletedRunSink {
 
     /// Each target of the rule with its measurement (nil: not measurable), or nil when the
     /// data the rule needs has not been polled yet.
-    private static func measure(_ rule: SLARule, inputs: SLAInputs, agents: [Agent]?,
-                                evaluator: inout SLAConditionEvaluator) -> [(SLATarget, SLAMeasurement?)]? {
+    private static func measure(
+        _ rule: SLARule, inputs: SLAInputs, agents: [Agent]?,
+        evaluator: inout SLAConditionEvaluator
+    ) -> [(SLATarget, SLAMeasurement?)]? {
         switch rule.target {
         case .flows(let selector):
             var measured: [(SLATarget, SLAMeasurement?)] = []
             measured.reserveCapacity(inputs.flows.count)
             for flow in inputs.flows where selector.matches(flow.record) {
-                measured.append((SLATarget(kind: .flow, id: flow.id, name: flow.record.name),
-                                 evaluator.measure(rule.condition, flow: flow, inputs: inputs)))
+                measured.append(
+                    (
+                        SLATarget(kind: .flow, id: flow.id, name: flow.record.name),
+                        evaluator.measure(rule.condition, flow: flow, inputs: inputs)
+                    ))
             }
             return measured
         case .agents(let patterns):
             guard let agents, case .agentOffline(let hold) = rule.condition else { return nil }
             return agents.compactMap { agent in
                 guard patterns.contains(where: { $0.matches(agent.name) }) else { return nil }
-                return (SLATarget(kind: .agent, id: agent.id, name: agent.name),
-                        SLAConditionEvaluator.measure(agentOffline: hold, agent: agent))
+                return (
+                    SLATarget(kind: .agent, id: agent.id, name: agent.name),
+                    SLAConditionEvaluator.measure(agentOffline: hold, agent: agent)
+                )
             }
         case .tenant:
             guard inputs.subscription != nil, case .billingUsage(let ratio, let period) = rule.condition else { return nil }
@@ -348,20 +370,26 @@ public actor SLAEngine: CompletedRunSink {
         }
     }
 
-    private func record(rule: SLARule, target: SLATarget, previous: SLATargetState?, next: SLATargetState?,
-                        transition: SLATransition?, measurement: SLAMeasurement, now: Double,
-                        changes: inout SLAStateChanges, opened: inout [(rule: String, target: SLATarget)], alerts: inout [SLAAlert]) {
+    private func record(
+        rule: SLARule, target: SLATarget, previous: SLATargetState?, next: SLATargetState?,
+        transition: SLATransition?, measurement: SLAMeasurement, now: Double,
+        changes: inout SLAStateChanges, opened: inout [(rule: String, target: SLATarget)], alerts: inout [SLAAlert]
+    ) {
         // Fast path: nothing to record for a target that stays ok (most of them).
         if transition == nil, previous == nil, next == nil { return }
         let key = target.key
         switch transition {
         case .breached(let at)?:
-            changes.opened.append(SLAEpisode(id: 0, rule: rule.name, target: key, targetName: target.name,
-                                             severity: rule.severity.rawValue, startMs: Int64(at * 1000), endMs: nil,
-                                             peak: measurement.value, threshold: measurement.threshold))
+            changes.opened.append(
+                SLAEpisode(
+                    id: 0, rule: rule.name, target: key, targetName: target.name,
+                    severity: rule.severity.rawValue, startMs: Int64(at * 1000), endMs: nil,
+                    peak: measurement.value, threshold: measurement.threshold))
             opened.append((rule.name, target))
-            changes.upserts.append(StoredSLAState(rule: rule.name, target: key, phase: 2, sinceMs: Int64((next?.since ?? at) * 1000),
-                                                  episodeId: nil))
+            changes.upserts.append(
+                StoredSLAState(
+                    rule: rule.name, target: key, phase: 2, sinceMs: Int64((next?.since ?? at) * 1000),
+                    episodeId: nil))
             breachCounts[rule.name, default: [:]][target, default: 0] += 1
             intervals[rule.name, default: [:]][target, default: []].append((at, nil))
             alerts.append(alert(rule: rule, target: target, measurement: measurement, startsAt: at, endsAt: nil))
@@ -372,12 +400,16 @@ public actor SLAEngine: CompletedRunSink {
                 unsavedPeaks[id] = nil
             }
             closeInterval(rule: rule.name, target: target, at: at)
-            alerts.append(alert(rule: rule, target: target, measurement: measurement,
-                                startsAt: previous?.breachStart ?? previous?.since ?? at, endsAt: at))
+            alerts.append(
+                alert(
+                    rule: rule, target: target, measurement: measurement,
+                    startsAt: previous?.breachStart ?? previous?.since ?? at, endsAt: at))
         case nil:
             if let next, previous == nil {
-                changes.upserts.append(StoredSLAState(rule: rule.name, target: key, phase: 1, sinceMs: Int64(next.since * 1000),
-                                                      episodeId: nil))
+                changes.upserts.append(
+                    StoredSLAState(
+                        rule: rule.name, target: key, phase: 1, sinceMs: Int64(next.since * 1000),
+                        episodeId: nil))
             } else if previous != nil, next == nil {
                 changes.deletions.append((rule.name, key))
             } else if let next, let id = next.episodeId, next.peak != previous?.peak {
@@ -415,7 +447,9 @@ public actor SLAEngine: CompletedRunSink {
         return (calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date).timeIntervalSince1970
     }
 
-    private static func labels(rule: SLARule, target: SLATarget, cache: inout [SLATarget: (name: String, labels: LabelSet)]) -> LabelSet {
+    private static func labels(rule: SLARule, target: SLATarget, cache: inout [SLATarget: (name: String, labels: LabelSet)])
+        -> LabelSet
+    {
         if let cached = cache[target], cached.name == target.name { return cached.labels }
         var pairs: [(String, String)] = [("sla", rule.name)]
         switch target.kind {
@@ -429,18 +463,22 @@ public actor SLAEngine: CompletedRunSink {
         return labels
     }
 
-    private func alert(rule: SLARule, target: SLATarget, measurement: SLAMeasurement, startsAt: Double, endsAt: Double?) -> SLAAlert {
-        SLAAlert(rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
-                 value: measurement.value, threshold: measurement.threshold, detail: measurement.detail,
-                 startsAt: startsAt, endsAt: endsAt, labels: rule.labels, annotations: rule.annotations)
+    private func alert(rule: SLARule, target: SLATarget, measurement: SLAMeasurement, startsAt: Double, endsAt: Double?)
+        -> SLAAlert
+    {
+        SLAAlert(
+            rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
+            value: measurement.value, threshold: measurement.threshold, detail: measurement.detail,
+            startsAt: startsAt, endsAt: endsAt, labels: rule.labels, annotations: rule.annotations)
     }
 
     private func alert(for result: SLAResult, endsAt: Double?) -> SLAAlert {
         let rule = rules.first { $0.name == result.rule }
-        return SLAAlert(rule: result.rule, severity: result.severity, condition: result.condition, target: result.target,
-                        value: result.measurement.value, threshold: result.measurement.threshold,
-                        detail: result.measurement.detail, startsAt: result.breachStart ?? result.since ?? 0,
-                        endsAt: endsAt, labels: rule?.labels ?? [:], annotations: rule?.annotations ?? [:])
+        return SLAAlert(
+            rule: result.rule, severity: result.severity, condition: result.condition, target: result.target,
+            value: result.measurement.value, threshold: result.measurement.threshold,
+            detail: result.measurement.detail, startsAt: result.breachStart ?? result.since ?? 0,
+            endsAt: endsAt, labels: rule?.labels ?? [:], annotations: rule?.annotations ?? [:])
     }
 
     private static func seconds(_ duration: Duration) -> Double {

@@ -1,4 +1,5 @@
 import ExporterBase
+
 /// How SLA breaches set the /health status, per severity.
 public struct SLAHealthPolicy: Sendable, Equatable {
     public var critical: HealthStatus = .fail

@@ -19,9 +19,11 @@ public struct SLAInputs: Sendable {
     /// never run (its freshness and schedule are counted from here).
     public var evaluatingSince: Double
 
-    public init(now: Double, flows: [FlowMetrics], runs: RunWindows, schedules: [Int64: FlowSchedule] = [:],
-                agents: [Agent] = [], subscription: Subscription? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
-                evaluatingSince: Double) {
+    public init(
+        now: Double, flows: [FlowMetrics], runs: RunWindows, schedules: [Int64: FlowSchedule] = [:],
+        agents: [Agent] = [], subscription: Subscription? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+        evaluatingSince: Double
+    ) {
         self.now = now
         self.flows = flows.map { SLAFlow(metrics: $0, runs: runs[$0.flow.id], recentLongest: runs.recentLongest[$0.flow.id]) }
         self.runs = runs

@@ -23,15 +23,20 @@ public enum SLAPage {
         let evaluated = snapshot.evaluatedAt.map(UTCTime.format) ?? "not yet"
         let breaching = snapshot.breaching
         html += "<p>Evaluated \(HTML.escape(evaluated)). \(snapshot.rules.count) rules; "
-        html += breaching.isEmpty ? "<span class=\"ok\">nothing breaches</span>.</p>\n" : "<strong>\(breaching.count) breaching</strong>.</p>\n"
+        html +=
+            breaching.isEmpty
+            ? "<span class=\"ok\">nothing breaches</span>.</p>\n" : "<strong>\(breaching.count) breaching</strong>.</p>\n"
         if !breaching.isEmpty {
             html += "<h2>Breaching now</h2>\n" + table(breaching, sinceLabel: "Breaching since", now: now)
         }
         let pending = snapshot.results.filter { $0.phase == .pending }
         if !pending.isEmpty {
-            html += "<h2>Pending (condition holds, <code>for</code> not over)</h2>\n" + table(pending, sinceLabel: "Holding since", now: now)
+            html +=
+                "<h2>Pending (condition holds, <code>for</code> not over)</h2>\n"
+                + table(pending, sinceLabel: "Holding since", now: now)
         }
-        html += "<h2>Rules</h2>\n<table><tr><th>Rule</th><th>Severity</th><th>Condition</th><th>Targets</th><th>Breaching</th><th>Pending</th><th>Lowest 30-day compliance</th></tr>\n"
+        html +=
+            "<h2>Rules</h2>\n<table><tr><th>Rule</th><th>Severity</th><th>Condition</th><th>Targets</th><th>Breaching</th><th>Pending</th><th>Lowest 30-day compliance</th></tr>\n"
         var byRule: [String: [SLAResult]] = [:]
         for result in snapshot.results { byRule[result.rule, default: []].append(result) }
         for rule in snapshot.rules {
@@ -47,33 +52,41 @@ public enum SLAPage {
         if episodes.isEmpty {
             html += "<p class=\"ok\">None.</p>\n"
         } else {
-            html += "<table><tr><th>Rule</th><th>Severity</th><th>Target</th><th>Start</th><th>End</th><th>Duration</th><th>Peak</th><th>Threshold</th></tr>\n"
+            html +=
+                "<table><tr><th>Rule</th><th>Severity</th><th>Target</th><th>Start</th><th>End</th><th>Duration</th><th>Peak</th><th>Threshold</th></tr>\n"
             for episode in episodes.reversed().prefix(500) {
                 let end = episode.endMs.map { Double($0) / 1000 }
-                html += "<tr><td>\(HTML.escape(episode.rule))</td><td class=\"\(HTML.escape(episode.severity))\">\(HTML.escape(episode.severity))</td>"
+                html +=
+                    "<tr><td>\(HTML.escape(episode.rule))</td><td class=\"\(HTML.escape(episode.severity))\">\(HTML.escape(episode.severity))</td>"
                 html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(Double(episode.startMs) / 1000))</td>"
                 html += "<td>\(end.map(UTCTime.format) ?? "ongoing")</td>"
                 html += "<td class=\"num\">\(SLAConditionEvaluator.format((end ?? now) - Double(episode.startMs) / 1000))</td>"
-                html += "<td class=\"num\">\(episode.peak.map(number) ?? "")</td><td class=\"num\">\(episode.threshold.map(number) ?? "")</td></tr>\n"
+                html +=
+                    "<td class=\"num\">\(episode.peak.map(number) ?? "")</td><td class=\"num\">\(episode.threshold.map(number) ?? "")</td></tr>\n"
             }
             html += "</table>\n"
         }
-        html += "<p><a href=\"/api/v1/sla\">JSON</a> · <a href=\"/api/v1/sla/history\">history JSON</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n"
+        html +=
+            "<p><a href=\"/api/v1/sla\">JSON</a> · <a href=\"/api/v1/sla/history\">history JSON</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n"
         return html
     }
 
     private static func table(_ results: [SLAResult], sinceLabel: String, now: Double) -> String {
-        var html = "<table><tr><th>Rule</th><th>Severity</th><th>Target</th><th>Value</th><th>Threshold</th><th>\(sinceLabel)</th><th>Why</th></tr>\n"
+        var html =
+            "<table><tr><th>Rule</th><th>Severity</th><th>Target</th><th>Value</th><th>Threshold</th><th>\(sinceLabel)</th><th>Why</th></tr>\n"
         for result in results.prefix(1000) {
             let since = result.breachStart ?? result.since
-            html += "<tr><td>\(HTML.escape(result.rule))</td><td class=\"\(result.severity.rawValue)\">\(result.severity.rawValue)</td>"
+            html +=
+                "<tr><td>\(HTML.escape(result.rule))</td><td class=\"\(result.severity.rawValue)\">\(result.severity.rawValue)</td>"
             html += "<td>\(HTML.escape(result.target.label))</td>"
             html += "<td class=\"num\">\(result.measurement.value.map(number) ?? "")</td>"
             html += "<td class=\"num\">\(result.measurement.threshold.map(number) ?? "")</td>"
             html += "<td>\(since.map { "\(UTCTime.format($0)) (\(SLAConditionEvaluator.format(now - $0)))" } ?? "")</td>"
             html += "<td>\(HTML.escape(result.measurement.detail ?? ""))</td></tr>\n"
         }
-        if results.count > 1000 { html += "<tr><td colspan=\"7\">… and \(results.count - 1000) more (see /api/v1/sla)</td></tr>\n" }
+        if results.count > 1000 {
+            html += "<tr><td colspan=\"7\">… and \(results.count - 1000) more (see /api/v1/sla)</td></tr>\n"
+        }
         return html + "</table>\n"
     }
 

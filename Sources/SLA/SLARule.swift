@@ -13,8 +13,10 @@ public struct SLARule: Sendable, Equatable {
     public var labels: [String: String]
     public var annotations: [String: String]
 
-    public init(name: String, target: SLATargetSelector, condition: SLACondition, severity: SLASeverity = .warning,
-                holdFor: Double = 0, labels: [String: String] = [:], annotations: [String: String] = [:]) {
+    public init(
+        name: String, target: SLATargetSelector, condition: SLACondition, severity: SLASeverity = .warning,
+        holdFor: Double = 0, labels: [String: String] = [:], annotations: [String: String] = [:]
+    ) {
         self.name = name
         self.target = target
         self.condition = condition

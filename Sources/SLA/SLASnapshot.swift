@@ -19,7 +19,9 @@ public struct SLASnapshot: Sendable {
 
     /// Results breaching now, critical first.
     public var breaching: [SLAResult] {
-        results.filter { $0.phase == .breaching }.sorted { ($0.severity, $1.breachStart ?? 0) > ($1.severity, $0.breachStart ?? 0) }
+        results.filter { $0.phase == .breaching }.sorted {
+            ($0.severity, $1.breachStart ?? 0) > ($1.severity, $0.breachStart ?? 0)
+        }
     }
 }
 

@@ -32,8 +32,10 @@ public enum SLATransition: Sendable, Equatable {
 
 public enum SLAStateMachine {
     /// The next state (nil: ok) and the transition this step makes, if any.
-    public static func step(_ state: SLATargetState?, holds: Bool, value: Double?, now: Double, holdFor: Double,
-                            lowerIsWorse: Bool) -> (state: SLATargetState?, transition: SLATransition?) {
+    public static func step(
+        _ state: SLATargetState?, holds: Bool, value: Double?, now: Double, holdFor: Double,
+        lowerIsWorse: Bool
+    ) -> (state: SLATargetState?, transition: SLATransition?) {
         guard holds else {
             if let state, state.phase == .breaching { return (nil, .resolved(at: now)) }
             return (nil, nil)

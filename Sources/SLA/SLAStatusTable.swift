@@ -11,7 +11,8 @@ public enum SLAStatusTable {
     /// per rule with its counts.
     public static func render(_ document: Data, all: Bool = false) throws -> String {
         guard let object = try? JSONSerialization.jsonObject(with: document) as? [String: Any],
-              let results = object["results"] as? [[String: Any]] else {
+            let results = object["results"] as? [[String: Any]]
+        else {
             throw Malformed(description: "the answer is not an SLA document (no results)")
         }
         func rank(_ entry: [String: Any]) -> (Int, Int) {
@@ -25,20 +26,24 @@ public enum SLAStatusTable {
             let target = entry["target"] as? [String: Any] ?? [:]
             let kind = target["kind"] as? String ?? ""
             let name = kind == "tenant" ? "tenant" : "\(kind) \(target["name"] as? String ?? "")"
-            rows.append([entry["state"] as? String ?? "", entry["severity"] as? String ?? "", entry["sla"] as? String ?? "",
-                         printable(name), number(entry["value"]), number(entry["threshold"]), entry["since"] as? String ?? ""])
+            rows.append([
+                entry["state"] as? String ?? "", entry["severity"] as? String ?? "", entry["sla"] as? String ?? "",
+                printable(name), number(entry["value"]), number(entry["threshold"]), entry["since"] as? String ?? ""
+            ])
         }
         var out = ""
         if let time = object["evaluated_at"] as? String { out += "evaluated at \(time)\n" } else { out += "not evaluated yet\n" }
         let breaching = results.filter { ($0["state"] as? String) == "breaching" }.count
         let pending = results.filter { ($0["state"] as? String) == "pending" }.count
-        out += "\(results.count) targets: \(breaching) breaching, \(pending) pending, \(results.count - breaching - pending) ok\n\n"
+        out +=
+            "\(results.count) targets: \(breaching) breaching, \(pending) pending, \(results.count - breaching - pending) ok\n\n"
         if rows.count > 1 {
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                out += row.enumerated().map { index, cell in
-                    index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ") + "\n"
+                out +=
+                    row.enumerated().map { index, cell in
+                        index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                    }.joined(separator: "  ") + "\n"
             }
         } else {
             out += "nothing breaches or is pending\n"

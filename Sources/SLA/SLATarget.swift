@@ -29,7 +29,9 @@ public struct SLATarget: Sendable, Hashable, Comparable {
             return
         }
         let parts = key.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), kind != .tenant, let id = Int64(parts[1]) else { return nil }
+        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])), kind != .tenant, let id = Int64(parts[1]) else {
+            return nil
+        }
         self.init(kind: kind, id: id, name: "")
     }
 

@@ -11,12 +11,12 @@ public enum SLOBurnWindows {
         Pair(long: 3600, short: 300, factor: 14.4),
         Pair(long: 6 * 3600, short: 1800, factor: 6),
         Pair(long: 86400, short: 2 * 3600, factor: 3),
-        Pair(long: 3 * 86400, short: 6 * 3600, factor: 1),
+        Pair(long: 3 * 86400, short: 6 * 3600, factor: 1)
     ]
 
     /// Every window exported as `etlworks_sla_burn_rate{window}`, shortest first.
     public static let windows: [(label: String, seconds: Double)] = [
-        ("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("6h", 21600), ("1d", 86400), ("3d", 259_200),
+        ("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("6h", 21600), ("1d", 86400), ("3d", 259_200)
     ]
 
     static let longest: Double = 3 * 86400

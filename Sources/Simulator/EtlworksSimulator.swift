@@ -51,18 +51,22 @@ public actor EtlworksSimulator {
             let headers = fault.retryAfter.map { [("Retry-After", $0)] } ?? []
             return .error(status, "injected fault", path: path, headers: headers)
         case .malformed:
-            return SimulatorResponse(status: 200, headers: [("Content-Type", "application/json")],
-                                     body: Data("<html>upstream proxy error</html>".utf8))
+            return SimulatorResponse(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: Data("<html>upstream proxy error</html>".utf8))
         case .truncated:
-            return SimulatorResponse(status: 200, headers: [("Content-Type", "application/json")],
-                                     body: Data(#"[{"id": 1, "name": "cut"#.utf8))
+            return SimulatorResponse(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: Data(#"[{"id": 1, "name": "cut"#.utf8))
         case .drop:
-            var response = SimulatorResponse(status: 200, headers: [("Content-Type", "application/json")],
-                                             body: Data(#"[{"id": 1"#.utf8))
+            var response = SimulatorResponse(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: Data(#"[{"id": 1"#.utf8))
             response.dropConnection = true
             return response
         case .echo:
-            let reflected = "rejected Authorization: \(request.authorization ?? "none"); body: \(String(decoding: request.body, as: UTF8.self))"
+            let reflected =
+                "rejected Authorization: \(request.authorization ?? "none"); body: \(String(decoding: request.body, as: UTF8.self))"
             return .error(fault.status ?? 500, reflected, path: path)
         }
     }
@@ -94,7 +98,7 @@ public actor EtlworksSimulator {
         switch (request.method, segments) {
         case ("POST", ["v1", "token-auth"]), ("POST", ["v1", "token-auth", "issue"]):
             guard let credentials = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
-                  credentials["login"] as? String == options.user, credentials["password"] as? String == options.password
+                credentials["login"] as? String == options.user, credentials["password"] as? String == options.password
             else { return .error(401, "Invalid login or password", path: fullPath) }
             return .json(["token": mintToken()])
         case ("POST", ["v1", "token-auth", "refresh"]):
@@ -102,8 +106,9 @@ public actor EtlworksSimulator {
             else { return .error(401, "Token expired or invalid", path: fullPath) }
             return .json(["token": mintToken()])
         case ("GET", ["v1", "system", "health"]):
-            return .json(["status": instanceDown ? "DOWN" : "UP", "db": ["status": instanceDown ? "DOWN" : "UP"]],
-                         status: instanceDown ? 503 : 200)
+            return .json(
+                ["status": instanceDown ? "DOWN" : "UP", "db": ["status": instanceDown ? "DOWN" : "UP"]],
+                status: instanceDown ? 503 : 200)
         default:
             break
         }
@@ -116,7 +121,9 @@ public actor EtlworksSimulator {
             let flows = tenant.liveFlows.map(flowJSON)
             return page(flows, request: request)
         case let s where s.count == 3 && s[0] == "v1" && s[1] == "flows":
-            guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else { return .error(404, "Flow not found", path: fullPath) }
+            guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else {
+                return .error(404, "Flow not found", path: fullPath)
+            }
             return .json(flowJSON(flow))
         case ["v1", "metrics", "executions"]:
             if access == .limited || denyAdmin {
@@ -126,7 +133,9 @@ public actor EtlworksSimulator {
         case ["v1", "metrics", "executions", "summary"]:
             return summary(request, now: now)
         case let s where s.count >= 3 && s[0] == "v1" && s[1] == "executions":
-            guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else { return .error(404, "Flow not found", path: fullPath) }
+            guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else {
+                return .error(404, "Flow not found", path: fullPath)
+            }
             switch s.count {
             case 3: return record(flow, request: request, now: now)
             case 4 where s[3] == "history":
@@ -137,7 +146,9 @@ public actor EtlworksSimulator {
                 let from = request.query["from"].flatMap { Int64($0) } ?? now - 86_400_000
                 let to = request.query["to"].flatMap { Int64($0) } ?? now
                 var counts: [String: Int] = [:]
-                for run in tenant.runs(queuedFrom: from, to: to + 1, now: now, flows: [flow]) { counts[run.status, default: 0] += 1 }
+                for run in tenant.runs(queuedFrom: from, to: to + 1, now: now, flows: [flow]) {
+                    counts[run.status, default: 0] += 1
+                }
                 return .json(counts)
             default: return .error(404, "no such path", path: fullPath)
             }
@@ -170,16 +181,20 @@ public actor EtlworksSimulator {
     }
 
     private func flowJSON(_ flow: SimulatedFlow) -> [String: Any] {
-        ["id": flow.id, "name": flow.name, "description": NSNull(), "flowType": flow.flowType, "tags": flow.tags,
-         "updated": tenant.origin]
+        [
+            "id": flow.id, "name": flow.name, "description": NSNull(), "flowType": flow.flowType, "tags": flow.tags,
+            "updated": tenant.origin
+        ]
     }
 
     private func scheduleJSON(_ flow: SimulatedFlow) -> [String: Any] {
         let seconds = flow.period / 1000
         let schedule = flow.index % 3 == 0 && seconds % 60 == 0 && seconds >= 60 ? "0 */\(seconds / 60) * * * ?" : String(seconds)
-        return ["id": 9000 + flow.index, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
-                "schedule": schedule, "expectedTime": max(1, Int(flow.period / 60_000)), "retries": 0,
-                "delayBetweenRetries": 5, "tags": flow.tags]
+        return [
+            "id": 9000 + flow.index, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
+            "schedule": schedule, "expectedTime": max(1, Int(flow.period / 60_000)), "retries": 0,
+            "delayBetweenRetries": 5, "tags": flow.tags
+        ]
     }
 
     /// Applies `limit` (default 50, 1...200) and `offset`, with `X-Total-Count`.
@@ -238,7 +253,7 @@ public actor EtlworksSimulator {
 
     private func record(_ flow: SimulatedFlow, request: SimulatorRequest, now: Int64) -> SimulatorResponse {
         guard let auditId = request.query["auditId"].flatMap({ Int64($0) }), let sequence = flow.sequence(ofAuditId: auditId),
-              let run = flow.run(sequence, at: now)
+            let run = flow.run(sequence, at: now)
         else { return .error(404, "Execution not found", path: request.path) }
         return .encoded(run)
     }
@@ -281,7 +296,8 @@ public actor EtlworksSimulator {
         switch (request.method, segments) {
         case ("POST", ["_sim", "faults"]):
             guard let fault = try? JSONDecoder().decode(Fault.self, from: request.body) else {
-                return .error(400, "body must be a fault: {kind, path?, status?, retryAfter?, delaySeconds?, count?}", path: request.path)
+                return .error(
+                    400, "body must be a fault: {kind, path?, status?, retryAfter?, delaySeconds?, count?}", path: request.path)
             }
             faults.add(fault)
             return .json(["faults": faults.faults.count])
@@ -314,7 +330,9 @@ public actor EtlworksSimulator {
             }
             return .json(["id": flowId, "name": name])
         case ("DELETE", let s) where s.count == 3 && s[1] == "flows":
-            guard let flowId = Int64(s[2]), tenant.delete(flowId: flowId) else { return .error(404, "no such flow", path: request.path) }
+            guard let flowId = Int64(s[2]), tenant.delete(flowId: flowId) else {
+                return .error(404, "no such flow", path: request.path)
+            }
             return .json(["deleted": flowId])
         case ("POST", ["_sim", "tokens", "revoke"]):
             let revoked = tokens.count
@@ -368,8 +386,10 @@ public actor EtlworksSimulator {
                     records += run.records ?? 0
                 }
             }
-            return ["id": flow.id, "name": flow.name, "tags": flow.tags, "runs": runs, "records": records,
-                    "running": running, "queued": queued]
+            return [
+                "id": flow.id, "name": flow.name, "tags": flow.tags, "runs": runs, "records": records,
+                "running": running, "queued": queued
+            ]
         }
         return .json(["now": now, "flows": flows])
     }

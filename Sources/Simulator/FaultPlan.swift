@@ -26,8 +26,10 @@ public struct Fault: Sendable, Codable, Equatable {
     /// How many requests it applies to; nil for all until cleared.
     public var count: Int?
 
-    public init(kind: Kind, path: String? = nil, status: Int? = nil, retryAfter: String? = nil,
-                delaySeconds: Double? = nil, count: Int? = nil) {
+    public init(
+        kind: Kind, path: String? = nil, status: Int? = nil, retryAfter: String? = nil,
+        delaySeconds: Double? = nil, count: Int? = nil
+    ) {
         self.kind = kind
         self.path = path
         self.status = status

@@ -15,6 +15,6 @@ enum HostileNames {
         "   ",
         "emoji 👩‍👩‍👧‍👦 family",
         "null\u{0}byte",
-        "line\u{2028}separator",
+        "line\u{2028}separator"
     ]
 }

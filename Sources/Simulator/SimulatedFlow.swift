@@ -35,7 +35,9 @@ struct SimulatedFlow: Sendable {
         if index % 4 == 1 { tags.append("orders") }
         self.tags = tags
         if hostile {
-            name = HostileNames.templates[(index / 3) % HostileNames.templates.count] + (index < 3 * HostileNames.templates.count ? "" : " #\(index)")
+            name =
+                HostileNames.templates[(index / 3) % HostileNames.templates.count]
+                + (index < 3 * HostileNames.templates.count ? "" : " #\(index)")
         } else {
             let prefixes = ["orders", "customers", "inventory", "billing", "events", "crm-sync", "warehouse"]
             name = "\(prefixes[index % prefixes.count]) load \(index)"
@@ -61,24 +63,32 @@ struct SimulatedFlow: Sendable {
         let ended = started + duration
         let outcome = SplitMix64.unit(seed, i, s, 4)
         let final: String
-        if outcome < errorRate { final = "error" }
-        else if outcome < errorRate + 0.05 { final = "warning" }
-        else if outcome < errorRate + 0.06 { final = "canceled" }
-        else { final = "success" }
+        if outcome < errorRate {
+            final = "error"
+        } else if outcome < errorRate + 0.05 {
+            final = "warning"
+        } else if outcome < errorRate + 0.06 {
+            final = "canceled"
+        } else {
+            final = "success"
+        }
         let scale = SplitMix64.unit(seed, i, s, 5)
         var records = Int64(100 + scale * 99_900)
         if final == "error" || final == "canceled" { records /= 10 }
         let auditId = sequence * Self.auditStride + Int64(index) + 1
         if now < started {
-            return SimulatedRun(auditId: auditId, flowId: id, flowName: name, status: "queued", created: created,
-                                started: nil, ended: nil, records: nil)
+            return SimulatedRun(
+                auditId: auditId, flowId: id, flowName: name, status: "queued", created: created,
+                started: nil, ended: nil, records: nil)
         }
         if now < ended {
-            return SimulatedRun(auditId: auditId, flowId: id, flowName: name, status: "running", created: created,
-                                started: started, ended: nil, records: nil)
+            return SimulatedRun(
+                auditId: auditId, flowId: id, flowName: name, status: "running", created: created,
+                started: started, ended: nil, records: nil)
         }
-        return SimulatedRun(auditId: auditId, flowId: id, flowName: name, status: final, created: created,
-                            started: started, ended: ended, records: records)
+        return SimulatedRun(
+            auditId: auditId, flowId: id, flowName: name, status: final, created: created,
+            started: started, ended: ended, records: records)
     }
 
     /// Sequences of runs queued in [from, to) and no later than `now`.

@@ -15,8 +15,9 @@ struct SimulatedTenant: Sendable {
         let floor = origin - Int64(options.history * 1000)
         let runEvery = max(1, Int64(options.runEvery * 1000))
         flows = (0..<options.flows).map { index in
-            SimulatedFlow(index: index, seed: options.seed, runEvery: runEvery, firstRunFloor: floor,
-                          hostile: options.hostileNames && index % 3 == 2)
+            SimulatedFlow(
+                index: index, seed: options.seed, runEvery: runEvery, firstRunFloor: floor,
+                hostile: options.hostileNames && index % 3 == 2)
         }
     }
 
@@ -40,8 +41,9 @@ struct SimulatedTenant: Sendable {
 
     /// Adds a flow whose first run is queued after `now`.
     mutating func addFlow(name: String?, now: Int64) -> SimulatedFlow {
-        var flow = SimulatedFlow(index: flows.count, seed: options.seed, runEvery: max(1, Int64(options.runEvery * 1000)),
-                                 firstRunFloor: now, hostile: false)
+        var flow = SimulatedFlow(
+            index: flows.count, seed: options.seed, runEvery: max(1, Int64(options.runEvery * 1000)),
+            firstRunFloor: now, hostile: false)
         if let name { flow.name = name }
         flows.append(flow)
         return flow
@@ -93,10 +95,11 @@ struct SimulatedTenant: Sendable {
             let naturallyOnline = (now / (cycle / 10)) % 10 != 3 || index == 0
             let online = agentOverrides[index] ?? naturallyOnline
             let name = index == 1 ? #"agent "eu-1" \ {west}"# : "agent-\(index)"
-            return AgentState(id: Int64(500 + index), name: name, status: online ? "online" : "offline",
-                              updaterStatus: index % 2 == 0 ? "running" : "stopped", version: "5.\(index).1",
-                              os: index % 2 == 0 ? "Linux" : "Windows Server 2022", ip: "10.0.0.\(index + 10)",
-                              lastSeen: online ? now - 5_000 : now - 900_000)
+            return AgentState(
+                id: Int64(500 + index), name: name, status: online ? "online" : "offline",
+                updaterStatus: index % 2 == 0 ? "running" : "stopped", version: "5.\(index).1",
+                os: index % 2 == 0 ? "Linux" : "Windows Server 2022", ip: "10.0.0.\(index + 10)",
+                lastSeen: online ? now - 5_000 : now - 900_000)
         }
     }
 
@@ -120,7 +123,7 @@ struct SimulatedTenant: Sendable {
             "seats": ["total": 10, "used": 7],
             "period": ["start": monthStartMs, "end": Int64(monthEnd.timeIntervalSince1970 * 1000)],
             "allowance": ["monthlyRecords": 500_000_000, "dailyRecords": 25_000_000],
-            "usage": ["monthRecords": month, "todayRecords": today],
+            "usage": ["monthRecords": month, "todayRecords": today]
         ]
     }
 

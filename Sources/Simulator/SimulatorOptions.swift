@@ -22,10 +22,12 @@ public struct SimulatorOptions: Sendable {
     /// Every third flow gets a hostile name when true.
     public var hostileNames: Bool
 
-    public init(flows: Int = 20, seed: UInt64 = 1, runEvery: Double = 300, history: Double = 2 * 86400,
-                agents: Int = 3, apiKeys: [String] = ["sim-admin-key"], limitedApiKeys: [String] = ["sim-limited-key"],
-                user: String = "admin", password: String = "sim-password", jwtLifetime: Double = 600,
-                hostileNames: Bool = true) {
+    public init(
+        flows: Int = 20, seed: UInt64 = 1, runEvery: Double = 300, history: Double = 2 * 86400,
+        agents: Int = 3, apiKeys: [String] = ["sim-admin-key"], limitedApiKeys: [String] = ["sim-limited-key"],
+        user: String = "admin", password: String = "sim-password", jwtLifetime: Double = 600,
+        hostileNames: Bool = true
+    ) {
         self.flows = flows
         self.seed = seed
         self.runEvery = runEvery

@@ -21,9 +21,10 @@ public enum SimulatorServer {
             let body = try await request.collectBody(upTo: 1 << 20)
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-            let answer = await simulator.handle(SimulatorRequest(
-                method: request.method.rawValue, path: request.uri.path, query: query,
-                authorization: request.headers[.authorization], body: Data(buffer: body)))
+            let answer = await simulator.handle(
+                SimulatorRequest(
+                    method: request.method.rawValue, path: request.uri.path, query: query,
+                    authorization: request.headers[.authorization], body: Data(buffer: body)))
             if answer.delay > 0 { try await Task.sleep(for: .seconds(answer.delay)) }
             var headers = HTTPFields()
             for (name, value) in answer.headers {
@@ -32,10 +33,12 @@ public enum SimulatorServer {
             let bytes = ByteBuffer(data: answer.body)
             if answer.dropConnection {
                 headers[.contentLength] = String(bytes.readableBytes * 4)
-                return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody { writer in
-                    try await writer.write(bytes)
-                    throw DroppedConnection()
-                })
+                return Response(
+                    status: .init(code: answer.status), headers: headers,
+                    body: ResponseBody { writer in
+                        try await writer.write(bytes)
+                        throw DroppedConnection()
+                    })
             }
             return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: bytes))
         }

@@ -16,16 +16,18 @@ enum DatabaseFile {
         do {
             _ = try connection.scalar("PRAGMA schema_version")
         } catch let error as StoreError where error.code == .notADatabase || error.code == .corrupt {
-            throw StoreError(code: error.code, path: path,
-                             message: "not a valid SQLite database (\(error.message)); refusing to touch it")
+            throw StoreError(
+                code: error.code, path: path,
+                message: "not a valid SQLite database (\(error.message)); refusing to touch it")
         }
         if let verdict = try connection.text("PRAGMA quick_check(1)"), verdict != "ok" {
             throw StoreError(code: .corrupt, path: path, message: "integrity check failed: \(verdict)")
         }
         let version = try connection.scalar("PRAGMA user_version") ?? 0
         if version > Schema.version {
-            throw StoreError(code: .tooNew, path: path,
-                             message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
+            throw StoreError(
+                code: .tooNew, path: path,
+                message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
         }
         try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
         if version < Schema.version {

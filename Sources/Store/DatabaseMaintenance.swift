@@ -53,7 +53,8 @@ public final class DatabaseMaintenance {
             (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
         }
         var names: [String] = []
-        let list = try connection.statement("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        let list = try connection.statement(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         while try list.step() { if let name = list.text(0) { names.append(name) } }
         let bytesByName = (try? bytesPerObject()) ?? [:]
         var tables: [TableStatistics] = []
@@ -77,10 +78,14 @@ public final class DatabaseMaintenance {
                 defer { watermark.reset() }
                 return TierStatistics(
                     tier: tier, rows: tables.first { $0.name == tier.table }?.rows ?? 0, bytes: bytesByName[tier.table],
-                    oldest: try connection.scalar(tier == .raw ? "SELECT min(ts) FROM polls"
-                                                  : "SELECT min(bucket) FROM group_polls WHERE tier = '\(tier.rawValue)'"),
-                    newest: try connection.scalar(tier == .raw ? "SELECT max(ts) FROM polls"
-                                                  : "SELECT max(bucket) FROM group_polls WHERE tier = '\(tier.rawValue)'"),
+                    oldest: try connection.scalar(
+                        tier == .raw
+                            ? "SELECT min(ts) FROM polls"
+                            : "SELECT min(bucket) FROM group_polls WHERE tier = '\(tier.rawValue)'"),
+                    newest: try connection.scalar(
+                        tier == .raw
+                            ? "SELECT max(ts) FROM polls"
+                            : "SELECT max(bucket) FROM group_polls WHERE tier = '\(tier.rawValue)'"),
                     watermark: try watermark.step() ? watermark.optionalInt(0) : nil)
             })
     }
@@ -88,7 +93,8 @@ public final class DatabaseMaintenance {
     /// Bytes per table (its indexes included), from the dbstat virtual table when SQLite
     /// has it; empty otherwise.
     private func bytesPerObject() throws -> [String: Int64] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT coalesce(m.tbl_name, s.name), sum(s.pgsize) FROM dbstat s
             LEFT JOIN sqlite_master m ON m.name = s.name GROUP BY 1
             """)

@@ -3,7 +3,7 @@
 /// needs `SQLiteRunStore.rebuildAggregates()` (done automatically on open).
 public enum DurationBuckets {
     public static let upperBoundsSeconds: [Double] = [
-        1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400,
+        1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400
     ]
 
     /// The bucket of a duration in milliseconds: index of the first bound ≥ it, or

@@ -30,8 +30,10 @@ public struct SLAEpisode: Sendable, Equatable {
     public var peak: Double?
     public var threshold: Double?
 
-    public init(id: Int64, rule: String, target: String, targetName: String, severity: String, startMs: Int64,
-                endMs: Int64?, peak: Double?, threshold: Double?) {
+    public init(
+        id: Int64, rule: String, target: String, targetName: String, severity: String, startMs: Int64,
+        endMs: Int64?, peak: Double?, threshold: Double?
+    ) {
         self.id = id
         self.rule = rule
         self.target = target
@@ -47,9 +49,10 @@ public struct SLAEpisode: Sendable, Equatable {
 extension SLAEpisode {
     /// A row of `SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold`.
     init(_ row: SQLiteStatement) {
-        self.init(id: row.int(0), rule: row.text(1) ?? "", target: row.text(2) ?? "", targetName: row.text(3) ?? "",
-                  severity: row.text(4) ?? "", startMs: row.int(5), endMs: row.optionalInt(6),
-                  peak: row.optionalDouble(7), threshold: row.optionalDouble(8))
+        self.init(
+            id: row.int(0), rule: row.text(1) ?? "", target: row.text(2) ?? "", targetName: row.text(3) ?? "",
+            severity: row.text(4) ?? "", startMs: row.int(5), endMs: row.optionalInt(6),
+            peak: row.optionalDouble(7), threshold: row.optionalDouble(8))
     }
 }
 
@@ -83,16 +86,19 @@ public actor SLAStateStore {
         let statement = try connection.statement("SELECT rule, target, phase, since_ms, episode_id FROM sla_state")
         var result: [StoredSLAState] = []
         while try statement.step() {
-            result.append(StoredSLAState(rule: statement.text(0) ?? "", target: statement.text(1) ?? "",
-                                         phase: Int(statement.int(2)), sinceMs: statement.int(3),
-                                         episodeId: statement.optionalInt(4)))
+            result.append(
+                StoredSLAState(
+                    rule: statement.text(0) ?? "", target: statement.text(1) ?? "",
+                    phase: Int(statement.int(2)), sinceMs: statement.int(3),
+                    episodeId: statement.optionalInt(4)))
         }
         return result
     }
 
     /// Episodes that were still breaching at or after `from` and began before `to`, oldest first.
     public func episodes(from: Int64, to: Int64, limit: Int = 100_000) throws -> [SLAEpisode] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold FROM sla_episodes
             WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 ORDER BY start_ms, id LIMIT ?3
             """)
@@ -117,33 +123,40 @@ public actor SLAStateStore {
         guard !changes.isEmpty else { return [] }
         return try connection.transaction {
             var ids: [Int64] = []
-            let insertEpisode = try connection.statement("""
+            let insertEpisode = try connection.statement(
+                """
                 INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold)
                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7) RETURNING id
                 """)
             for episode in changes.opened {
-                try insertEpisode.bind(.text(episode.rule), .text(episode.target), .text(episode.targetName),
-                                       .text(episode.severity), .integer(episode.startMs), Self.real(episode.peak),
-                                       Self.real(episode.threshold))
+                try insertEpisode.bind(
+                    .text(episode.rule), .text(episode.target), .text(episode.targetName),
+                    .text(episode.severity), .integer(episode.startMs), Self.real(episode.peak),
+                    Self.real(episode.threshold))
                 _ = try insertEpisode.step()
                 ids.append(insertEpisode.int(0))
                 insertEpisode.reset()
             }
-            let update = try connection.statement("UPDATE sla_episodes SET end_ms = coalesce(?2, end_ms), peak = ?3 WHERE id = ?1")
+            let update = try connection.statement(
+                "UPDATE sla_episodes SET end_ms = coalesce(?2, end_ms), peak = ?3 WHERE id = ?1")
             for change in changes.updated {
                 try update.run(.integer(change.id), .optional(change.endMs), Self.real(change.peak))
             }
             let delete = try connection.statement("DELETE FROM sla_state WHERE rule = ?1 AND target = ?2")
             for pair in changes.deletions { try delete.run(.text(pair.rule), .text(pair.target)) }
-            let upsert = try connection.statement("""
+            let upsert = try connection.statement(
+                """
                 INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)
                 """)
             for state in changes.upserts {
                 // A state opened in this transaction takes its episode's new id.
-                let episode = state.episodeId ?? changes.opened.firstIndex { $0.rule == state.rule && $0.target == state.target }
+                let episode =
+                    state.episodeId
+                    ?? changes.opened.firstIndex { $0.rule == state.rule && $0.target == state.target }
                     .map { ids[$0] }
-                try upsert.run(.text(state.rule), .text(state.target), .integer(Int64(state.phase)), .integer(state.sinceMs),
-                               .optional(episode))
+                try upsert.run(
+                    .text(state.rule), .text(state.target), .integer(Int64(state.phase)), .integer(state.sinceMs),
+                    .optional(episode))
             }
             return ids
         }

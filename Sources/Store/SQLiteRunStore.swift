@@ -35,12 +35,16 @@ public actor SQLiteRunStore: RunStore {
         guard !runs.isEmpty else { return IngestSummary() }
         return try connection.transaction {
             var summary = IngestSummary()
-            let lookup = try connection.statement("SELECT state, status, started_ms, ended_ms, records FROM runs WHERE audit_id = ?1")
+            let lookup = try connection.statement(
+                "SELECT state, status, started_ms, ended_ms, records FROM runs WHERE audit_id = ?1")
             for run in runs {
                 try lookup.bind(.integer(run.auditId))
                 if try lookup.step() {
                     let state = lookup.int(0)
-                    let stored = (status: lookup.text(1), started: lookup.optionalInt(2), ended: lookup.optionalInt(3), records: lookup.optionalInt(4))
+                    let stored = (
+                        status: lookup.text(1), started: lookup.optionalInt(2), ended: lookup.optionalInt(3),
+                        records: lookup.optionalInt(4)
+                    )
                     lookup.reset()
                     if state == 1 {
                         summary.unchanged += 1
@@ -49,8 +53,10 @@ public actor SQLiteRunStore: RunStore {
                         try count(run, observedAt: observedAt)
                         summary.completed += 1
                         summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
-                    } else if state == 0, stored.status != run.status.rawValue || stored.started != run.started
-                                || stored.ended != run.ended || stored.records != run.records {
+                    } else if state == 0,
+                        stored.status != run.status.rawValue || stored.started != run.started
+                            || stored.ended != run.ended || stored.records != run.records
+                    {
                         try updateRun(run, state: 0, observedAt: observedAt)
                         summary.updated += 1
                     } else {
@@ -73,37 +79,47 @@ public actor SQLiteRunStore: RunStore {
     }
 
     private func insertRun(_ run: FlowRun, observedAt: Int64) throws {
-        try connection.statement("""
+        try connection.statement(
+            """
             INSERT INTO runs (audit_id, flow_id, status, state, parent_audit_id, created_ms, started_ms, ended_ms,
                               records, first_seen_ms, updated_ms)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
-            """).run(.integer(run.auditId), .integer(run.flowId), .text(run.status.rawValue),
-                     .integer(run.isCompleted ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
-                     .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+            """
+        ).run(
+            .integer(run.auditId), .integer(run.flowId), .text(run.status.rawValue),
+            .integer(run.isCompleted ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
+            .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
     }
 
     private func updateRun(_ run: FlowRun, state: Int64, observedAt: Int64) throws {
-        try connection.statement("""
+        try connection.statement(
+            """
             UPDATE runs SET status = ?2, state = ?3, created_ms = coalesce(?4, created_ms),
                 started_ms = coalesce(?5, started_ms), ended_ms = coalesce(?6, ended_ms),
                 records = coalesce(?7, records), updated_ms = ?8
             WHERE audit_id = ?1
-            """).run(.integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
-                     .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+            """
+        ).run(
+            .integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
+            .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
     }
 
     private static func completed(_ run: FlowRun, observedAt: Int64) -> CompletedRun {
-        CompletedRun(flowId: run.flowId, endMs: run.ended ?? observedAt, startMs: run.started ?? run.created,
-                     durationMs: run.durationMilliseconds, status: run.status)
+        CompletedRun(
+            flowId: run.flowId, endMs: run.ended ?? observedAt, startMs: run.started ?? run.created,
+            durationMs: run.durationMilliseconds, status: run.status)
     }
 
     /// Completed runs that ended at or after `since` (epoch ms), a page at a time in audit id
     /// order: pass the last page's `next` to continue; nil when there is no more. The table is
     /// read in storage order, which is much faster than seeking each row from an index when
     /// the window covers most runs, and a page bounds the memory a month of runs needs.
-    public func completedRuns(endedSince since: Int64, after auditId: Int64 = .min,
-                              limit: Int = 100_000) throws -> (runs: [CompletedRun], next: Int64?) {
-        let statement = try connection.statement("""
+    public func completedRuns(
+        endedSince since: Int64, after auditId: Int64 = .min,
+        limit: Int = 100_000
+    ) throws -> (runs: [CompletedRun], next: Int64?) {
+        let statement = try connection.statement(
+            """
             SELECT flow_id, coalesce(ended_ms, updated_ms), coalesce(started_ms, created_ms), ended_ms - started_ms, status, audit_id
             FROM runs NOT INDEXED WHERE audit_id > ?1 AND state = 1 AND coalesce(ended_ms, updated_ms) >= ?2
             ORDER BY audit_id LIMIT ?3
@@ -120,7 +136,8 @@ public actor SQLiteRunStore: RunStore {
 
     /// A flow's latest `limit` completed runs, newest first.
     public func latestCompletedRuns(flowId: Int64, limit: Int) throws -> [CompletedRun] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT flow_id, coalesce(ended_ms, updated_ms) AS end_ms, coalesce(started_ms, created_ms), ended_ms - started_ms, status
             FROM runs WHERE flow_id = ?1 AND state = 1 ORDER BY end_ms DESC LIMIT ?2
             """)
@@ -136,9 +153,10 @@ public actor SQLiteRunStore: RunStore {
     }
 
     private static func completedRun(_ statement: SQLiteStatement) -> CompletedRun {
-        CompletedRun(flowId: statement.int(0), endMs: statement.int(1), startMs: statement.optionalInt(2),
-                     durationMs: statement.optionalInt(3).map { max(0, $0) },
-                     status: RunStatus(rawValue: statement.text(4) ?? "") ?? .unknown)
+        CompletedRun(
+            flowId: statement.int(0), endMs: statement.int(1), startMs: statement.optionalInt(2),
+            durationMs: statement.optionalInt(3).map { max(0, $0) },
+            status: RunStatus(rawValue: statement.text(4) ?? "") ?? .unknown)
     }
 
     /// A flow first seen in a run is stored with the run's name until the flow list names it.
@@ -153,43 +171,54 @@ public actor SQLiteRunStore: RunStore {
 
     /// Adds a completed run to its flow's totals, histogram and last-run state.
     private func count(_ run: FlowRun, observedAt: Int64) throws {
-        try connection.statement("""
+        try connection.statement(
+            """
             INSERT INTO flow_totals (flow_id, status, runs, records) VALUES (?1, ?2, 1, ?3)
             ON CONFLICT (flow_id, status) DO UPDATE SET runs = runs + 1, records = records + excluded.records
-            """).run(.integer(run.flowId), .text(run.status.rawValue), .integer(run.records ?? 0))
+            """
+        ).run(.integer(run.flowId), .text(run.status.rawValue), .integer(run.records ?? 0))
         let duration = run.durationMilliseconds
         if let duration {
-            try connection.statement("""
+            try connection.statement(
+                """
                 INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, 1, ?3)
                 ON CONFLICT (flow_id, bucket) DO UPDATE SET runs = runs + 1, duration_ms = duration_ms + excluded.duration_ms
-                """).run(.integer(run.flowId), .integer(Int64(DurationBuckets.index(milliseconds: duration))), .integer(duration))
+                """
+            ).run(.integer(run.flowId), .integer(Int64(DurationBuckets.index(milliseconds: duration))), .integer(duration))
         }
         // A run that completed without an end time is filed at the moment it was seen completed.
         let end = run.ended ?? observedAt
-        try connection.statement("""
+        try connection.statement(
+            """
             INSERT INTO flow_last (flow_id, end_ms, duration_ms, status) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (flow_id) DO UPDATE SET end_ms = excluded.end_ms, duration_ms = excluded.duration_ms,
                 status = excluded.status
             WHERE flow_last.end_ms IS NULL OR excluded.end_ms >= flow_last.end_ms
-            """).run(.integer(run.flowId), .integer(end), .optional(duration), .text(run.status.rawValue))
+            """
+        ).run(.integer(run.flowId), .integer(end), .optional(duration), .text(run.status.rawValue))
         if run.status == .success {
-            try connection.statement("""
+            try connection.statement(
+                """
                 UPDATE flow_last SET success_end_ms = ?2
                 WHERE flow_id = ?1 AND (success_end_ms IS NULL OR success_end_ms < ?2)
-                """).run(.integer(run.flowId), .integer(end))
+                """
+            ).run(.integer(run.flowId), .integer(end))
         }
     }
 
     public func openRuns(referencedBefore cutoff: Int64, limit: Int) throws -> [OpenRun] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT audit_id, flow_id, created_ms, started_ms, coalesce(created_ms, started_ms) AS queued FROM runs
             WHERE state = 0 AND (queued IS NULL OR queued < ?1) ORDER BY queued LIMIT ?2
             """)
         try statement.bind(.integer(cutoff), .integer(Int64(limit)))
         var result: [OpenRun] = []
         while try statement.step() {
-            result.append(OpenRun(auditId: statement.int(0), flowId: statement.int(1), created: statement.optionalInt(2),
-                                  started: statement.optionalInt(3)))
+            result.append(
+                OpenRun(
+                    auditId: statement.int(0), flowId: statement.int(1), created: statement.optionalInt(2),
+                    started: statement.optionalInt(3)))
         }
         return result
     }
@@ -201,7 +230,8 @@ public actor SQLiteRunStore: RunStore {
     /// Each flow's latest time a run was started (or queued), epoch ms; read from the index
     /// on start time alone, unlike `historyCursors`, which reads every run.
     public func latestStarts() throws -> [Int64: Int64] {
-        let statement = try connection.statement("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
+        let statement = try connection.statement(
+            "SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
         var result: [Int64: Int64] = [:]
         while try statement.step() {
             if let latest = statement.optionalInt(1) { result[statement.int(0)] = latest }
@@ -210,7 +240,8 @@ public actor SQLiteRunStore: RunStore {
     }
 
     public func historyCursors() throws -> [Int64: HistoryCursor] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT flow_id, max(coalesce(started_ms, created_ms)),
                    min(CASE WHEN state = 0 THEN coalesce(started_ms, created_ms) END)
             FROM runs GROUP BY flow_id
@@ -227,13 +258,15 @@ public actor SQLiteRunStore: RunStore {
     public func replaceFlows(_ flows: [Flow], removeMissing: Bool) throws -> Int {
         try connection.transaction {
             let generation = (try Self.readMeta(connection, "flow_generation").flatMap { Int64($0) } ?? 0) + 1
-            let upsert = try connection.statement("""
+            let upsert = try connection.statement(
+                """
                 INSERT INTO flows (id, name, flow_type, tags, listed, deleted, generation) VALUES (?1, ?2, ?3, ?4, 1, 0, ?5)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, flow_type = excluded.flow_type,
                     tags = excluded.tags, listed = 1, deleted = 0, generation = excluded.generation
                 """)
             for flow in flows {
-                let tags = (try? JSONSerialization.data(withJSONObject: flow.tags)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+                let tags =
+                    (try? JSONSerialization.data(withJSONObject: flow.tags)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
                 try upsert.run(.integer(flow.id), .text(flow.name), .optional(flow.flowType), .text(tags), .integer(generation))
             }
             var deleted: Int64 = 0
@@ -287,7 +320,8 @@ public actor SQLiteRunStore: RunStore {
             byId[id]!.lastStatus = last.text(3).map { RunStatus(rawValue: $0) ?? .unknown }
             byId[id]!.lastSuccessEnd = last.optionalInt(4)
         }
-        let open = try connection.statement("""
+        let open = try connection.statement(
+            """
             SELECT flow_id, status, count(*), min(started_ms), min(coalesce(created_ms, started_ms)),
                    max(coalesce(started_ms, created_ms))
             FROM runs WHERE state = 0 GROUP BY flow_id, status
@@ -329,8 +363,10 @@ public actor SQLiteRunStore: RunStore {
     }
 
     static func writeMeta(_ connection: SQLiteConnection, _ key: String, _ value: String) throws {
-        try connection.statement("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .run(.text(key), .text(value))
+        try connection.statement(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+        .run(.text(key), .text(value))
     }
 
     public func sizeBytes() -> Int64 {
@@ -345,7 +381,8 @@ public actor SQLiteRunStore: RunStore {
     /// Recomputes every aggregate from the stored runs (after a change of histogram bounds).
     static func rebuildAggregates(_ connection: SQLiteConnection) throws {
         try connection.execute("DELETE FROM flow_totals; DELETE FROM flow_duration_buckets; DELETE FROM flow_last;")
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO flow_totals (flow_id, status, runs, records)
                 SELECT flow_id, status, count(*), coalesce(sum(records), 0) FROM runs WHERE state = 1 GROUP BY flow_id, status;
             INSERT INTO flow_last (flow_id, end_ms, duration_ms, status)
@@ -355,7 +392,8 @@ public actor SQLiteRunStore: RunStore {
             UPDATE flow_last SET success_end_ms = (SELECT max(coalesce(ended_ms, updated_ms)) FROM runs
                 WHERE runs.flow_id = flow_last.flow_id AND state = 1 AND status = 'success');
             """)
-        let select = try connection.statement("""
+        let select = try connection.statement(
+            """
             SELECT flow_id, ended_ms - started_ms FROM runs
             WHERE state = 1 AND started_ms IS NOT NULL AND ended_ms IS NOT NULL AND ended_ms >= started_ms
             """)
@@ -366,7 +404,8 @@ public actor SQLiteRunStore: RunStore {
             let current = buckets[select.int(0), default: [:]][index] ?? (0, 0)
             buckets[select.int(0), default: [:]][index] = (current.runs + 1, current.duration + duration)
         }
-        let insert = try connection.statement("INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, ?3, ?4)")
+        let insert = try connection.statement(
+            "INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, ?3, ?4)")
         for (flow, perBucket) in buckets {
             for (index, value) in perBucket {
                 try insert.run(.integer(flow), .integer(Int64(index)), .integer(value.runs), .integer(value.duration))

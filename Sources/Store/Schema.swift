@@ -129,6 +129,6 @@ enum Schema {
         );
         CREATE INDEX sla_episodes_by_target ON sla_episodes(rule, target, start_ms);
         CREATE INDEX sla_episodes_by_end ON sla_episodes(coalesce(end_ms, 9223372036854775807));
-        """,
+        """
     ]
 }

@@ -35,12 +35,14 @@ public final class UsageReportReader {
             throw StoreError(code: error.code, path: path, message: "not a readable exporter database (\(error.message))")
         }
         if version > Schema.version {
-            throw StoreError(code: .tooNew, path: path,
-                             message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
+            throw StoreError(
+                code: .tooNew, path: path,
+                message: "schema version \(version) is newer than this binary supports (\(Schema.version)); upgrade the exporter")
         }
         if version < Schema.version {
-            throw StoreError(code: .sqlite, path: path,
-                             message: "schema version \(version) is older than \(Schema.version); run `serve` once to migrate it")
+            throw StoreError(
+                code: .sqlite, path: path,
+                message: "schema version \(version) is older than \(Schema.version); run `serve` once to migrate it")
         }
     }
 
@@ -56,7 +58,8 @@ public final class UsageReportReader {
     /// Every completed run that ended in [from, to), epoch ms, in no particular order.
     public func forEachCompletedRun(endedFrom from: Int64, to: Int64, _ body: (ReportRun) -> Void) throws {
         // The expression and the partial-index condition match `runs_completed_by_end`.
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT flow_id, status, coalesce(ended_ms, updated_ms), ended_ms - started_ms, records FROM runs
             WHERE state = 1 AND coalesce(ended_ms, updated_ms) >= ?1 AND coalesce(ended_ms, updated_ms) < ?2
             """)
@@ -64,8 +67,10 @@ public final class UsageReportReader {
         defer { statement.reset() }
         while try statement.step() {
             let duration = statement.optionalInt(3)
-            body(ReportRun(flowId: statement.int(0), status: statement.withBytes(1, Self.status), endMs: statement.int(2),
-                           durationMs: duration.flatMap { $0 >= 0 ? $0 : nil }, records: statement.optionalInt(4)))
+            body(
+                ReportRun(
+                    flowId: statement.int(0), status: statement.withBytes(1, Self.status), endMs: statement.int(2),
+                    durationMs: duration.flatMap { $0 >= 0 ? $0 : nil }, records: statement.optionalInt(4)))
         }
     }
 
@@ -73,7 +78,8 @@ public final class UsageReportReader {
     /// the row.
     static func status(_ bytes: UnsafeBufferPointer<UInt8>) -> RunStatus {
         func equals(_ text: StaticString) -> Bool {
-            bytes.count == text.utf8CodeUnitCount && bytes.count > 0 && memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0
+            bytes.count == text.utf8CodeUnitCount && bytes.count > 0
+                && memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0
         }
         if equals("success") { return .success }
         if equals("error") { return .error }
@@ -89,14 +95,16 @@ public final class UsageReportReader {
         var flows: [ReportFlow] = []
         while try statement.step() {
             let tags = statement.text(2).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
-            flows.append(ReportFlow(id: statement.int(0), name: statement.text(1) ?? "", tags: tags, deleted: statement.int(3) != 0))
+            flows.append(
+                ReportFlow(id: statement.int(0), name: statement.text(1) ?? "", tags: tags, deleted: statement.int(3) != 0))
         }
         return flows
     }
 
     /// SLA episodes overlapping [from, to), epoch ms.
     public func episodes(from: Int64, to: Int64) throws -> [SLAEpisode] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold FROM sla_episodes
             WHERE coalesce(end_ms, 9223372036854775807) > ?1 AND start_ms < ?2 ORDER BY start_ms, id
             """)
@@ -116,7 +124,8 @@ public final class UsageReportReader {
     /// Starts of the `tier` buckets in [from, to) in which `group` was polled.
     public func polledBuckets(group: String, tier: RollupTier, from: Int64, to: Int64) throws -> [Int64] {
         let statement = try connection.statement(
-            "SELECT bucket FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3 AND grp = ?4 AND count > 0 ORDER BY bucket")
+            "SELECT bucket FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3 AND grp = ?4 AND count > 0 ORDER BY bucket"
+        )
         try statement.bind(.text(tier.rawValue), .integer(from), .integer(to), .text(group))
         defer { statement.reset() }
         var result: [Int64] = []

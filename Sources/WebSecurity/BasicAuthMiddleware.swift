@@ -16,13 +16,18 @@ package struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         self.onFailure = onFailure
     }
 
-    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         if open.contains(request.uri.path) { return try await next(request, context) }
         if await authenticator.authenticate(request.headers[.authorization]) { return try await next(request, context) }
         await onFailure()
-        return Response(status: .unauthorized,
-                        headers: [.wwwAuthenticate: "Basic realm=\"etlworks-exporter\", charset=\"UTF-8\"",
-                                  .contentType: "text/plain; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+        return Response(
+            status: .unauthorized,
+            headers: [
+                .wwwAuthenticate: "Basic realm=\"etlworks-exporter\", charset=\"UTF-8\"",
+                .contentType: "text/plain; charset=utf-8"
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
     }
 }

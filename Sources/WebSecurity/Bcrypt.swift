@@ -4,7 +4,9 @@ enum Bcrypt {
     /// Whether `password` matches `hash`. A malformed hash matches nothing. The final
     /// comparison takes the same time wherever the hashes differ.
     static func verify(_ password: String, hash: String) -> Bool {
-        guard let parsed = Parsed(hash), let computed = digest(password: Array(password.utf8), cost: parsed.cost, salt: parsed.salt) else {
+        guard let parsed = Parsed(hash),
+            let computed = digest(password: Array(password.utf8), cost: parsed.cost, salt: parsed.salt)
+        else {
             return false
         }
         var difference: UInt8 = 0
@@ -21,11 +23,12 @@ enum Bcrypt {
         init?(_ text: String) {
             let bytes = Array(text.utf8)
             guard bytes.count == 60, bytes[0] == UInt8(ascii: "$"), bytes[1] == UInt8(ascii: "2"),
-                  [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "y")].contains(bytes[2]), bytes[3] == UInt8(ascii: "$"),
-                  bytes[6] == UInt8(ascii: "$"),
-                  let tens = Self.digit(bytes[4]), let ones = Self.digit(bytes[5]),
-                  let salt = Bcrypt.decode(bytes[7..<29], count: 16),
-                  let digest = Bcrypt.decode(bytes[29..<60], count: 23) else { return nil }
+                [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "y")].contains(bytes[2]), bytes[3] == UInt8(ascii: "$"),
+                bytes[6] == UInt8(ascii: "$"),
+                let tens = Self.digit(bytes[4]), let ones = Self.digit(bytes[5]),
+                let salt = Bcrypt.decode(bytes[7..<29], count: 16),
+                let digest = Bcrypt.decode(bytes[29..<60], count: 23)
+            else { return nil }
             cost = tens * 10 + ones
             guard (4...31).contains(cost) else { return nil }
             self.salt = salt
@@ -57,7 +60,12 @@ enum Bcrypt {
             }
         }
         var output: [UInt8] = []
-        for word in words { output += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)] }
+        for word in words {
+            output += [
+                UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8),
+                UInt8(truncatingIfNeeded: word)
+            ]
+        }
         return Array(output.prefix(23))
     }
 
@@ -123,7 +131,8 @@ struct BlowfishState {
         p.withUnsafeBufferPointer { p in
             s.withUnsafeBufferPointer { s in
                 @inline(__always) func f(_ x: UInt32) -> UInt32 {
-                    ((s[Int(x >> 24)] &+ s[256 + Int((x >> 16) & 0xff)]) ^ s[512 + Int((x >> 8) & 0xff)]) &+ s[768 + Int(x & 0xff)]
+                    ((s[Int(x >> 24)] &+ s[256 + Int((x >> 16) & 0xff)]) ^ s[512 + Int((x >> 8) & 0xff)])
+                        &+ s[768 + Int(x & 0xff)]
                 }
                 l ^= p[0]
                 for round in stride(from: 1, through: 16, by: 2) {

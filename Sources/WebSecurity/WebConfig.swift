@@ -24,7 +24,9 @@ public struct WebConfig: Sendable, Equatable {
 
     static func parse(_ text: String, directory: String) throws(ConfigErrors) -> WebConfig {
         var issues: [ConfigIssue] = []
-        func issue(_ key: String, _ message: String) { issues.append(ConfigIssue(key: "web.config_file: \(key)", line: nil, message: message)) }
+        func issue(_ key: String, _ message: String) {
+            issues.append(ConfigIssue(key: "web.config_file: \(key)", line: nil, message: message))
+        }
         let root: Any?
         do { root = try Yams.load(yaml: text) } catch {
             throw ConfigErrors([ConfigIssue(key: "web.config_file", line: nil, message: "not valid YAML: \(error)")])
@@ -50,7 +52,9 @@ public struct WebConfig: Sendable, Equatable {
                 for (name, setting) in tls {
                     switch name {
                     case "cert_file", "key_file":
-                        guard let file = setting as? String, !file.isEmpty else { issue("\(key).\(name)", "must be a file path"); continue }
+                        guard let file = setting as? String, !file.isEmpty else {
+                            issue("\(key).\(name)", "must be a file path"); continue
+                        }
                         let full = file.hasPrefix("/") || directory.isEmpty ? file : directory + "/" + file
                         if !FileManager.default.isReadableFile(atPath: full) { issue("\(key).\(name)", "cannot read \(full)") }
                         if name == "cert_file" { config.certFile = full } else { config.keyFile = full }

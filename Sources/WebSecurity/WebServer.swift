@@ -25,8 +25,11 @@ package enum WebServer {
             tls.minimumTLSVersion = .tlsv12
             return try .tls(http, tlsConfiguration: tls)
         } catch {
-            throw ConfigErrors([ConfigIssue(key: "web.config_file: tls_server_config", line: nil,
-                                            message: "cannot use \(certFile) and \(keyFile): \(error)")])
+            throw ConfigErrors([
+                ConfigIssue(
+                    key: "web.config_file: tls_server_config", line: nil,
+                    message: "cannot use \(certFile) and \(keyFile): \(error)")
+            ])
         }
     }
 }

@@ -3,8 +3,9 @@ import ExporterBase
 
 /// `check-config`: validates a configuration file and prints every problem.
 struct CheckConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config",
-                                                    abstract: "Validate a configuration file; exit 1 on error.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file; exit 1 on error.")
 
     @Option(name: .customLong("config"), help: "YAML configuration file.")
     var configPath: String
@@ -16,7 +17,8 @@ struct CheckConfigCommand: ParsableCommand {
         case .apiKey: auth = "API key"
         case .login(let user, _): auth = "login \(user) with password"
         }
-        printLine("""
+        printLine(
+            """
             \(configPath): OK
               etlworks.url: \(config.api.url.absoluteString) (\(auth))
               poll: executions \(DurationText.format(config.poll.executions)), flows \(DurationText.format(config.poll.flows)), \

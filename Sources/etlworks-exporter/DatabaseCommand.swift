@@ -32,7 +32,8 @@ struct DatabaseCommand: ParsableCommand {
             func time(_ milliseconds: Int64?) -> String {
                 milliseconds.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "-"
             }
-            printLine("""
+            printLine(
+                """
                 database: \(statistics.path)
                 file: \(statistics.fileBytes) bytes, WAL: \(statistics.walBytes) bytes, schema version \(statistics.schemaVersion)
                 flows: \(statistics.flows), open runs: \(statistics.openRuns)
@@ -51,10 +52,11 @@ struct DatabaseCommand: ParsableCommand {
             printLine("\nhistory: \(statistics.series) series")
             printLine(row("tier", "rows", "bytes") + "  oldest                newest                complete until")
             for tier in statistics.tiers {
-                printLine(row(tier.tier.rawValue, String(tier.rows), tier.bytes.map(String.init) ?? "-")
-                          + "  \(seconds(tier.oldest).padding(toLength: 20, withPad: " ", startingAt: 0))"
-                          + "  \(seconds(tier.newest).padding(toLength: 20, withPad: " ", startingAt: 0))"
-                          + "  \(tier.tier == .raw ? "" : seconds(tier.watermark))")
+                printLine(
+                    row(tier.tier.rawValue, String(tier.rows), tier.bytes.map(String.init) ?? "-")
+                        + "  \(seconds(tier.oldest).padding(toLength: 20, withPad: " ", startingAt: 0))"
+                        + "  \(seconds(tier.newest).padding(toLength: 20, withPad: " ", startingAt: 0))"
+                        + "  \(tier.tier == .raw ? "" : seconds(tier.watermark))")
             }
         }
     }
@@ -88,7 +90,8 @@ struct DatabaseCommand: ParsableCommand {
     }
 
     struct Vacuum: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Checkpoint the WAL and rebuild the file to release free pages.")
+        static let configuration = CommandConfiguration(
+            abstract: "Checkpoint the WAL and rebuild the file to release free pages.")
         @OptionGroup var location: Location
 
         func run() throws {

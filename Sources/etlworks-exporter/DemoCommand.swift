@@ -29,14 +29,17 @@ struct DemoCommand: AsyncParsableCommand {
         var simulatorLogger = Logger(label: "etlworks-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         simulatorLogger.logLevel = .critical
         let portBox = PortBox()
-        let simulatorApp = SimulatorServer.application(simulator: simulator, host: "127.0.0.1", port: 0,
-                                                       logger: simulatorLogger) { port in await portBox.set(port) }
+        let simulatorApp = SimulatorServer.application(
+            simulator: simulator, host: "127.0.0.1", port: 0,
+            logger: simulatorLogger
+        ) { port in await portBox.set(port) }
         let simulatorTask = Task { try await simulatorApp.runService() }
         defer { simulatorTask.cancel() }
         let simulatorPort = try await portBox.wait()
 
-        var api = ExporterConfig.API(url: URL(string: "http://127.0.0.1:\(simulatorPort)")!,
-                                     credentials: .apiKey(options.apiKeys[0]))
+        var api = ExporterConfig.API(
+            url: URL(string: "http://127.0.0.1:\(simulatorPort)")!,
+            credentials: .apiKey(options.apiKeys[0]))
         api.maxRequestsPerSecond = 50
         var config = ExporterConfig(api: api)
         config.poll.executions = 5
@@ -51,21 +54,28 @@ struct DemoCommand: AsyncParsableCommand {
         config.log.level = logLevel
         // A few rules the simulated tenant breaks now and then, to show /sla and the metrics.
         config.sla = [
-            SLARule(name: "error-rate", target: .flows(FlowSelector()), condition: .errorRate(max: 0.2, window: 3600, minRuns: 3)),
-            SLARule(name: "two-failures-in-a-row", target: .flows(FlowSelector()), condition: .consecutiveFailures(2),
-                    severity: .critical),
-            SLARule(name: "nightly-p95", target: .flows(FlowSelector(tags: ["nightly"])),
-                    condition: .durationPercentile(p: 0.95, max: 600, window: 86400)),
+            SLARule(
+                name: "error-rate", target: .flows(FlowSelector()), condition: .errorRate(max: 0.2, window: 3600, minRuns: 3)),
+            SLARule(
+                name: "two-failures-in-a-row", target: .flows(FlowSelector()), condition: .consecutiveFailures(2),
+                severity: .critical),
+            SLARule(
+                name: "nightly-p95", target: .flows(FlowSelector(tags: ["nightly"])),
+                condition: .durationPercentile(p: 0.95, max: 600, window: 86400)),
             SLARule(name: "agents-online", target: .agents([try Glob("*")]), condition: .agentOffline(for: 60)),
             SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.9, period: .month)),
-            SLARule(name: "orders-slo", target: .flows(FlowSelector(tags: ["orders"])), condition: .objective(target: 0.9, window: 7 * 86400)),
+            SLARule(
+                name: "orders-slo", target: .flows(FlowSelector(tags: ["orders"])),
+                condition: .objective(target: 0.9, window: 7 * 86400))
         ]
         // A critical breach in a demo is information, not a failed exporter.
         config.slaHealth.critical = .warn
-        try await runDaemon(config: config, extraServices: [], banner: """
-            demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows; database \(storagePath)
-            demo: open /metrics, /health, /sla or / on the address above; Ctrl-C stops it
-            """)
+        try await runDaemon(
+            config: config, extraServices: [],
+            banner: """
+                demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows; database \(storagePath)
+                demo: open /metrics, /health, /sla or / on the address above; Ctrl-C stops it
+                """)
     }
 }
 

@@ -6,5 +6,8 @@ struct EtlworksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etlworks-exporter",
         abstract: "Prometheus exporter for Etlworks: flow runs, SLAs, agents and billing.",
-        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self, SLACommand.self, ReportCommand.self])
+        subcommands: [
+            ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self,
+            SLACommand.self, ReportCommand.self
+        ])
 }

@@ -11,7 +11,8 @@ struct ReportCommand: AsyncParsableCommand {
     struct Usage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A month's usage: runs, flows, billing, agents, SLA compliance and data coverage.",
-            discussion: "Exit status: 0 with a report (also an empty one), 1 when the database cannot be read, 2 for a bad parameter.")
+            discussion:
+                "Exit status: 0 with a report (also an empty one), 1 when the database cannot be read, 2 for a bad parameter.")
 
         @Option(name: .customLong("month"), help: "YYYY-MM (default: the previous calendar month in --tz).")
         var month: String?
@@ -28,7 +29,9 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(name: .customLong("output"), help: "Write to FILE instead of standard output.")
         var output: String?
 
-        @Option(name: .customLong("storage.path"), help: "The database file (default: --config's storage.path, else ./etlworks-exporter.db).")
+        @Option(
+            name: .customLong("storage.path"),
+            help: "The database file (default: --config's storage.path, else ./etlworks-exporter.db).")
         var storagePath: String?
 
         @Option(name: .customLong("config"), help: "Configuration file to take storage.path from.")
@@ -43,14 +46,17 @@ struct ReportCommand: AsyncParsableCommand {
             defer {
                 if stats {
                     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-                    let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
+                    let peak =
+                        status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
                         .split(separator: " ").compactMap { Double($0) }.first ?? 0
-                    printError(String(format: "stats: peak resident %.1f MiB, %.2f s", peak / 1024, Date().timeIntervalSince(started)))
+                    printError(
+                        String(format: "stats: peak resident %.1f MiB, %.2f s", peak / 1024, Date().timeIntervalSince(started)))
                 }
             }
             let request: UsageReportRequest
             do {
-                request = try UsageReportRequest.parse(month: month, timeZone: timeZone, format: format, table: table, now: Date())
+                request = try UsageReportRequest.parse(
+                    month: month, timeZone: timeZone, format: format, table: table, now: Date())
             } catch {
                 printError("error: --\(error.parameter): \(error.message)")
                 throw ExitCode(2)

@@ -3,6 +3,7 @@ import ExporterCore
 import Foundation
 import FoundationNetworking
 import SLA
+
 #if canImport(FoundationNetworking)
 #endif
 
@@ -15,7 +16,9 @@ struct SLACommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print what breaches and what is pending, as a table (from GET /api/v1/sla).")
 
-        @Option(name: .customLong("url"), help: "The exporter's base URL (default: from --config's web.listen_address, else http://127.0.0.1:9720).")
+        @Option(
+            name: .customLong("url"),
+            help: "The exporter's base URL (default: from --config's web.listen_address, else http://127.0.0.1:9720).")
         var url: String?
 
         @Option(name: .customLong("config"), help: "Configuration file to take the listen address from.")

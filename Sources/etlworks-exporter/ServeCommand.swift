@@ -27,9 +27,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (path, command) = (configPath, self)
-        try await runDaemon(config: withOverrides(try loadConfig(path)), reload: {
-            ConfigLoader().load(path: path).map(command.withOverrides)
-        })
+        try await runDaemon(
+            config: withOverrides(try loadConfig(path)),
+            reload: {
+                ConfigLoader().load(path: path).map(command.withOverrides)
+            })
     }
 
     /// The command-line flags win over the file, also after a reload.
@@ -55,11 +57,14 @@ func loadConfig(_ path: String) throws -> ExporterConfig {
 }
 
 /// Runs the daemon, turning a start failure into exit status 1 (its message printed).
-func runDaemon(config: ExporterConfig, extraServices: [any Service] = [], banner: String? = nil,
-               reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil) async throws {
+func runDaemon(
+    config: ExporterConfig, extraServices: [any Service] = [], banner: String? = nil,
+    reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil
+) async throws {
     do {
-        try await ExporterDaemon.run(config: config, extraServices: extraServices, banner: banner, reload: reload,
-                                     announce: printLine)
+        try await ExporterDaemon.run(
+            config: config, extraServices: extraServices, banner: banner, reload: reload,
+            announce: printLine)
     } catch let error as ExporterDaemon.StartError {
         printError(error.description)
         throw ExitCode(1)

@@ -60,9 +60,10 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--jwt-lifetime '\(jwtLifetime)' is not a duration of at least 1s")
         }
         guard (0...100_000).contains(flows) else { throw ValidationError("--flows must be 0...100000") }
-        return SimulatorOptions(flows: flows, seed: seed, runEvery: runEverySeconds, history: historySeconds,
-                                agents: max(0, agents), apiKeys: [apiKey], limitedApiKeys: [limitedApiKey], user: user,
-                                password: password, jwtLifetime: jwtSeconds, hostileNames: !plainNames)
+        return SimulatorOptions(
+            flows: flows, seed: seed, runEvery: runEverySeconds, history: historySeconds,
+            agents: max(0, agents), apiKeys: [apiKey], limitedApiKeys: [limitedApiKey], user: user,
+            password: password, jwtLifetime: jwtSeconds, hostileNames: !plainNames)
     }
 
     func run() async throws {
@@ -71,7 +72,8 @@ struct SimulateCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "etlworks-simulator")
         logger.logLevel = .warning
-        let app = SimulatorServer.application(simulator: simulator, host: address.host, port: address.port, logger: logger) { port in
+        let app = SimulatorServer.application(simulator: simulator, host: address.host, port: address.port, logger: logger) {
+            port in
             printLine("etlworks simulator listening on http://\(address.host):\(port)")
         }
         try await app.runService()

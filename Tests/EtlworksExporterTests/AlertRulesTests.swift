@@ -9,20 +9,24 @@ import Testing
 
     @Test func rulesPassPromtoolCheckAndUnitTests() throws {
         let promtool = try Tools.which("promtool")
-        let check = try Tools.run(promtool, ["check", "rules", Self.alerts.appendingPathComponent("etlworks-exporter.rules.yml").path])
+        let check = try Tools.run(
+            promtool, ["check", "rules", Self.alerts.appendingPathComponent("etlworks-exporter.rules.yml").path])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        let test = try Tools.run(promtool, ["test", "rules", Self.alerts.appendingPathComponent("tests/etlworks-exporter.test.yml").path])
+        let test = try Tools.run(
+            promtool, ["test", "rules", Self.alerts.appendingPathComponent("tests/etlworks-exporter.test.yml").path])
         #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
     }
 
     @Test func everyAlertHasATestAndEveryMetricExists() throws {
         let rules = try String(contentsOf: Self.alerts.appendingPathComponent("etlworks-exporter.rules.yml"), encoding: .utf8)
-        let tests = try String(contentsOf: Self.alerts.appendingPathComponent("tests/etlworks-exporter.test.yml"), encoding: .utf8)
+        let tests = try String(
+            contentsOf: Self.alerts.appendingPathComponent("tests/etlworks-exporter.test.yml"), encoding: .utf8)
         let alertNames = matches(#"alert: (\w+)"#, in: rules)
         #expect(alertNames.count == 13)
         for name in alertNames { #expect(tests.contains("alertname: \(name)"), "\(name) has no promtool test") }
-        let fixture = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/metrics.prom"), encoding: .utf8)
+        let fixture = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/metrics.prom"), encoding: .utf8)
         let served = Set(matches(#"(?m)^(etlworks_\w+)"#, in: fixture))
         // SLA series exist only with SLA rules, which the fixture has none of: MonitoringKitTests
         // checks them against the demo's.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WebSecurity
 
 /// bcrypt verification against hashes made by Python's `bcrypt` (the OpenBSD algorithm).
@@ -8,7 +9,10 @@ import Testing
         ("", "$2b$04$d2KMbxVZIXJgMj1PHvN5B.Q7vRqR2RDjmg9ZlTyFIP9lLlZrwodYG"),
         ("secret", "$2b$04$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH6"),
         ("correct horse battery staple", "$2b$05$jlqoNbUmt44XWm3je.wbVuZPLMSMXYtfnX3H82wW8SrnpXVeyHU9i"),
-        (String(decoding: Array(1...79) as [UInt8], as: UTF8.self), "$2b$04$HwdffGwmeYlx99aaElx7TePLb6aUMShhH4wtmXSSyI3jBZ2C/Q9Vy"),
+        (
+            String(decoding: Array(1...79) as [UInt8], as: UTF8.self),
+            "$2b$04$HwdffGwmeYlx99aaElx7TePLb6aUMShhH4wtmXSSyI3jBZ2C/Q9Vy"
+        )
     ]
 
     @Test func verifiesPythonsHashesAndRejectsEverythingElse() {
@@ -23,9 +27,11 @@ import Testing
         let long = String(repeating: "a", count: 72)
         let hash = "$2b$04$" + "g3f/Iznm5MwfucHfnNdEUO" + "zkpEJ8OftCnIL73b2fIbuxEUMgfnYH6"
         #expect(Bcrypt.verify(long, hash: hash) == Bcrypt.verify(long + "tail", hash: hash))
-        for malformed in ["", "secret", "$2b$04$short", "$2x$04$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH6",
-                          "$2b$99$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH6",
-                          "$2b$04$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH!"] {
+        for malformed in [
+            "", "secret", "$2b$04$short", "$2x$04$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH6",
+            "$2b$99$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH6",
+            "$2b$04$g3f/Iznm5MwfucHfnNdEUOzkpEJ8OftCnIL73b2fIbuxEUMgfnYH!"
+        ] {
             #expect(!Bcrypt.verify("secret", hash: malformed), "\(malformed)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EtlworksAPI
 @testable import Simulator
 
@@ -7,10 +8,14 @@ import Testing
 @Suite struct ClientTests {
     static let adminKey = "sim-admin-key"
 
-    func client(_ harness: SimulatorHarness, credentials: Credentials = .apiKey(adminKey), timeout: Double = 5,
-                rate: Double = 0, pageSize: Int = 200) -> HTTPEtlworksClient {
-        HTTPEtlworksClient(configuration: ClientConfiguration(baseURL: harness.baseURL, credentials: credentials, timeout: timeout,
-                                                              maxRequestsPerSecond: rate, pageSize: pageSize))
+    func client(
+        _ harness: SimulatorHarness, credentials: Credentials = .apiKey(adminKey), timeout: Double = 5,
+        rate: Double = 0, pageSize: Int = 200
+    ) -> HTTPEtlworksClient {
+        HTTPEtlworksClient(
+            configuration: ClientConfiguration(
+                baseURL: harness.baseURL, credentials: credentials, timeout: timeout,
+                maxRequestsPerSecond: rate, pageSize: pageSize))
     }
 
     @Test func pagesThroughEveryFlowWithAnAPIKey() async throws {
@@ -136,8 +141,9 @@ import Testing
     @Test func aLongRetryAfterFailsThePollAtOnceAndHoldsLaterRequests() async throws {
         let harness = try await SimulatorHarness.start()
         try await harness.injectFault(["kind": "status", "status": 429, "retryAfter": "2", "count": 1, "path": "/v1/agents"])
-        let api = HTTPEtlworksClient(configuration: ClientConfiguration(
-            baseURL: harness.baseURL, credentials: .apiKey(Self.adminKey), maxRequestsPerSecond: 0, maxRetryWait: 1))
+        let api = HTTPEtlworksClient(
+            configuration: ClientConfiguration(
+                baseURL: harness.baseURL, credentials: .apiKey(Self.adminKey), maxRequestsPerSecond: 0, maxRetryWait: 1))
         let started = Date()
         await #expect {
             _ = try await api.agents()
@@ -162,11 +168,36 @@ import Testing
         // and a loaded 2-core CI machine once took over 2 s to answer an ordinary request.
         let api = client(harness, timeout: 5)
         let cases: [([String: Any], (APIError) -> Bool)] = [
-            (["kind": "status", "status": 500, "count": 1], { if case .http(_, 500, _) = $0 { return true }; return false }),
-            (["kind": "malformed", "count": 1], { if case .decoding = $0 { return true }; return false }),
-            (["kind": "truncated", "count": 1], { if case .decoding = $0 { return true }; return false }),
-            (["kind": "drop", "count": 1], { if case .transport = $0 { return true }; return false }),
-            (["kind": "slow", "delaySeconds": 12, "count": 1], { if case .transport(_, let message) = $0 { return message.contains("timed out") }; return false }),
+            (
+                ["kind": "status", "status": 500, "count": 1],
+                {
+                    if case .http(_, 500, _) = $0 { return true }; return false
+                }
+            ),
+            (
+                ["kind": "malformed", "count": 1],
+                {
+                    if case .decoding = $0 { return true }; return false
+                }
+            ),
+            (
+                ["kind": "truncated", "count": 1],
+                {
+                    if case .decoding = $0 { return true }; return false
+                }
+            ),
+            (
+                ["kind": "drop", "count": 1],
+                {
+                    if case .transport = $0 { return true }; return false
+                }
+            ),
+            (
+                ["kind": "slow", "delaySeconds": 12, "count": 1],
+                {
+                    if case .transport(_, let message) = $0 { return message.contains("timed out") }; return false
+                }
+            )
         ]
         for (fault, matches) in cases {
             try await harness.injectFault(fault)

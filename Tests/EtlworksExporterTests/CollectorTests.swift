@@ -1,10 +1,11 @@
-@testable import EtlworksAPI
-@testable import ExporterCore
 import Foundation
 import Logging
+import Testing
+
+@testable import EtlworksAPI
+@testable import ExporterCore
 @testable import Simulator
 @testable import Store
-import Testing
 
 /// Collectors and the polling service against the simulator over loopback and a real store.
 @Suite struct CollectorTests {
@@ -12,10 +13,11 @@ import Testing
     init() throws { directory = try Tools.temporaryDirectory() }
 
     func context(_ harness: SimulatorHarness, key: String = "sim-admin-key", now: @escaping @Sendable () -> Date = { Date() })
-        throws -> CollectorContext {
+        throws -> CollectorContext
+    {
         var api = ExporterConfig.API(url: harness.baseURL, credentials: .apiKey(key))
         api.maxRequestsPerSecond = 0
-        api.timeZone = TimeZone(identifier: "UTC")  // the simulator's; request counts below depend on it
+        api.timeZone = TimeZone(identifier: "UTC") // the simulator's; request counts below depend on it
         var config = ExporterConfig(api: api)
         config.poll.backfill = 86400
         config.poll.executions = 1
@@ -25,9 +27,11 @@ import Testing
         config.poll.billing = 1
         config.poll.health = 1
         let requests = RequestCounter()
-        let client = HTTPEtlworksClient(configuration: ClientConfiguration(baseURL: harness.baseURL, credentials: api.credentials,
-                                                                           timeout: 5, maxRequestsPerSecond: 0),
-                                        observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
+        let client = HTTPEtlworksClient(
+            configuration: ClientConfiguration(
+                baseURL: harness.baseURL, credentials: api.credentials,
+                timeout: 5, maxRequestsPerSecond: 0),
+            observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
         let store = try SQLiteRunStore(path: directory.appendingPathComponent("\(UUID().uuidString).db").path)
         let state = ExporterState(storagePath: "", intervals: [:], requests: requests)
         return CollectorContext(client: client, store: store, state: state, config: config, now: now)
@@ -44,7 +48,7 @@ import Testing
         #expect(known.isCompleted)
         let stale = [
             FlowRun(auditId: known.auditId, flowId: flow, status: .running, started: now - 2 * 86_400_000),
-            FlowRun(auditId: 4_242_424_242, flowId: flow, status: .running, started: now - 2 * 86_400_000),
+            FlowRun(auditId: 4_242_424_242, flowId: flow, status: .running, started: now - 2 * 86_400_000)
         ]
         _ = try await context.store.ingest(stale, observedAt: now)
         try await context.store.setMeta("executions.last_polled_day", String(Double(now) / 1000))
@@ -68,8 +72,12 @@ import Testing
         let flow = tenant.flows[1]
         let sequence = try #require(flow.sequences(queuedFrom: todayStart - 86_400_000, to: todayStart, now: now)?.first)
         let yesterdays = try #require(flow.run(sequence, at: now))
-        _ = try await context.store.ingest([FlowRun(auditId: yesterdays.auditId, flowId: flow.id, status: .running,
-                                                    created: yesterdays.created, started: yesterdays.started)], observedAt: now)
+        _ = try await context.store.ingest(
+            [
+                FlowRun(
+                    auditId: yesterdays.auditId, flowId: flow.id, status: .running,
+                    created: yesterdays.created, started: yesterdays.started)
+            ], observedAt: now)
         try await context.store.setMeta("executions.last_polled_day", String(Double(now) / 1000))
         try await harness.control("POST", "/_sim/stats/reset")
         let collector = ExecutionsCollector(context: context, logger: Logger(label: "t"))
@@ -77,7 +85,10 @@ import Testing
         var counts = try await harness.requestCounts()
         #expect(counts["/v1/metrics/executions"] == 2, "today and yesterday")
         #expect(counts["/v1/executions/{flowId}"] == nil, "no lookups one by one")
-        #expect(try await context.store.openRuns(referencedBefore: todayStart, limit: 10).allSatisfy { $0.auditId != yesterdays.auditId })
+        #expect(
+            try await context.store.openRuns(referencedBefore: todayStart, limit: 10).allSatisfy {
+                $0.auditId != yesterdays.auditId
+            })
         // The next poll costs at most today and yesterday again (yesterday only while it
         // still holds open runs, or in the hours after midnight).
         try await harness.control("POST", "/_sim/stats/reset")
@@ -124,8 +135,9 @@ import Testing
         let context = try context(harness)
         let capture = LogCapture()
         let collectors: [any Collector] = [AgentsCollector(context: context), BillingCollector(context: context)]
-        let service = PollingService(collectors: collectors, state: context.state, intervals: context.config.poll,
-                                     logger: capture.logger, clock: ContinuousClock(), redactor: Redactor(secrets: ["sim-admin-key"]))
+        let service = PollingService(
+            collectors: collectors, state: context.state, intervals: context.config.poll,
+            logger: capture.logger, clock: ContinuousClock(), redactor: Redactor(secrets: ["sim-admin-key"]))
         try await harness.injectFault(["kind": "malformed", "path": "/v1/agents", "count": 2])
         let task = Task { try await service.run() }
         defer { task.cancel() }
@@ -162,9 +174,12 @@ import Testing
         let store = try SQLiteRunStore(path: directory.appendingPathComponent("flows.db").path)
         let api = ExporterConfig.API(url: harness.baseURL, credentials: .apiKey("sim-admin-key"))
         let state = ExporterState(storagePath: "", intervals: [:], requests: RequestCounter())
-        let context = CollectorContext(client: HTTPEtlworksClient(configuration: ClientConfiguration(baseURL: harness.baseURL,
-                                                                                                     credentials: api.credentials)),
-                                       store: store, state: state, config: ExporterConfig(api: api))
+        let context = CollectorContext(
+            client: HTTPEtlworksClient(
+                configuration: ClientConfiguration(
+                    baseURL: harness.baseURL,
+                    credentials: api.credentials)),
+            store: store, state: state, config: ExporterConfig(api: api))
         let collector = FlowsCollector(context: context, logger: Logger(label: "t"))
         _ = try await collector.collect()
         #expect(try await store.flowMetrics().count == 3)

@@ -1,57 +1,63 @@
-@testable import EtlworksAPI
-@testable import ExporterBase
-@testable import ExporterCore
 import Foundation
 import Testing
 
+@testable import EtlworksAPI
+@testable import ExporterBase
+@testable import ExporterCore
+
 @Suite struct ConfigTests {
-    let loader = ConfigLoader(environment: ["ETLWORKS_API_KEY": "key-from-env", "EMPTY": ""],
-                              readFile: { path in
-                                  guard path == "/secrets/password" else { throw CocoaError(.fileNoSuchFile) }
-                                  return "pw-from-file\n"
-                              })
+    let loader = ConfigLoader(
+        environment: ["ETLWORKS_API_KEY": "key-from-env", "EMPTY": ""],
+        readFile: { path in
+            guard path == "/secrets/password" else { throw CocoaError(.fileNoSuchFile) }
+            return "pw-from-file\n"
+        })
 
     @Test func theIssueExampleLoads() throws {
-        let config = try loader.load(yaml: """
-            etlworks:
-              url: https://app.etlworks.com          # "/rest" added when missing
-              api_key: ${ETLWORKS_API_KEY}
-              timeout: 10s
-              max_requests_per_second: 5
-            poll:
-              executions: 30s
-              flows: 5m
-              summary: 1m
-              agents: 1m
-              billing: 1h
-              health: 30s
-              backfill: 7d
-            storage:
-              path: ./etlworks-exporter.db
-            web:
-              listen_address: 127.0.0.1:9720
-            """).get()
+        let config = try loader.load(
+            yaml: """
+                etlworks:
+                  url: https://app.etlworks.com          # "/rest" added when missing
+                  api_key: ${ETLWORKS_API_KEY}
+                  timeout: 10s
+                  max_requests_per_second: 5
+                poll:
+                  executions: 30s
+                  flows: 5m
+                  summary: 1m
+                  agents: 1m
+                  billing: 1h
+                  health: 30s
+                  backfill: 7d
+                storage:
+                  path: ./etlworks-exporter.db
+                web:
+                  listen_address: 127.0.0.1:9720
+                """
+        ).get()
         guard case .apiKey(let key) = config.api.credentials else { Issue.record("expected an API key"); return }
         #expect(key == "key-from-env")
         #expect(config.poll.flows == 300)
         #expect(config.poll.backfill == 7 * 86400)
         #expect(config.api.timeout == 10)
-        #expect(ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL.absoluteString
+        #expect(
+            ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL.absoluteString
                 == "https://app.etlworks.com/rest")
     }
 
     @Test func everyProblemIsReportedWithKeyAndLine() {
-        let result = loader.load(yaml: """
-            etlworks:
-              url: ftp://nope
-              api_key: k
-              timeot: 10s
-            poll:
-              executions: 30 seconds
-              flows: 500ms
-            webb:
-              listen_address: x
-            """)
+        let result = loader.load(
+            yaml: """
+                etlworks:
+                  url: ftp://nope
+                  api_key: k
+                  timeot: 10s
+                poll:
+                  executions: 30 seconds
+                  flows: 500ms
+                webb:
+                  listen_address: x
+                """)
         guard case .failure(let errors) = result else { Issue.record("expected errors"); return }
         let byKey = Dictionary(errors.issues.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(byKey["etlworks.url"]?.line == 2)
@@ -65,40 +71,49 @@ import Testing
     }
 
     @Test func retentionPerTierAndQueryLimits() throws {
-        let config = try loader.load(yaml: """
-            etlworks: {url: "http://x", api_key: k}
-            storage:
-              retention: {raw: 2d, 5m: 30d, 1h: 1y}
-            query: {max_points: 500, max_series: 10}
-            """).get()
+        let config = try loader.load(
+            yaml: """
+                etlworks: {url: "http://x", api_key: k}
+                storage:
+                  retention: {raw: 2d, 5m: 30d, 1h: 1y}
+                query: {max_points: 500, max_series: 10}
+                """
+        ).get()
         #expect(config.storage.retention.retention(of: .raw) == 2 * 86400)
         #expect(config.storage.retention.retention(of: .fiveMinutes) == 30 * 86400)
         #expect(config.storage.retention.retention(of: .hour) == 365 * 86400)
-        #expect(config.storage.retention.retention(of: .day) == 5 * 365 * 86400)   // the default
+        #expect(config.storage.retention.retention(of: .day) == 5 * 365 * 86400) // the default
         #expect(config.query.maxPoints == 500 && config.query.maxSeries == 10)
-        guard case .failure(let errors) = loader.load(yaml: """
-            etlworks: {url: "http://x", api_key: k}
-            storage:
-              retention:
-                raw: forever
-                2h: 1d
-                1d: 10m
-            query: {max_points: 0}
-            """) else { Issue.record("expected errors"); return }
+        guard
+            case .failure(let errors) = loader.load(
+                yaml: """
+                    etlworks: {url: "http://x", api_key: k}
+                    storage:
+                      retention:
+                        raw: forever
+                        2h: 1d
+                        1d: 10m
+                    query: {max_points: 0}
+                    """)
+        else { Issue.record("expected errors"); return }
         let byKey = Dictionary(errors.issues.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(byKey["storage.retention.raw"]?.line == 4)
         #expect(byKey["storage.retention.2h"]?.message.contains("unknown key") == true)
         #expect(byKey["storage.retention.1d"]?.message.contains("between 1h and") == true)
         #expect(byKey["query.max_points"] != nil)
         #expect(errors.issues.count == 4)
-        guard case .failure(let scalar) = loader.load(yaml: "etlworks: {url: \"http://x\", api_key: k}\nstorage: {retention: 7d}\n") else {
+        guard
+            case .failure(let scalar) = loader.load(yaml: "etlworks: {url: \"http://x\", api_key: k}\nstorage: {retention: 7d}\n")
+        else {
             Issue.record("expected errors"); return
         }
         #expect(scalar.issues.first?.key == "storage.retention")
     }
 
     @Test func missingRequiredValuesAreNamed() {
-        guard case .failure(let errors) = loader.load(yaml: "poll:\n  executions: 1s\n") else { Issue.record("expected errors"); return }
+        guard case .failure(let errors) = loader.load(yaml: "poll:\n  executions: 1s\n") else {
+            Issue.record("expected errors"); return
+        }
         #expect(Set(errors.issues.map(\.key)) == ["etlworks.url", "etlworks.api_key"])
     }
 
@@ -115,9 +130,11 @@ import Testing
     }
 
     @Test func loginWithPasswordFile() throws {
-        let config = try loader.load(yaml: """
-            etlworks: {url: "http://h:8080/rest", username: ops, password_file: /secrets/password}
-            """).get()
+        let config = try loader.load(
+            yaml: """
+                etlworks: {url: "http://h:8080/rest", username: ops, password_file: /secrets/password}
+                """
+        ).get()
         guard case .login(let user, let password) = config.api.credentials else { Issue.record("expected a login"); return }
         #expect(user == "ops" && password == "pw-from-file")
     }
@@ -128,14 +145,16 @@ import Testing
             "etlworks: {url: http://h, username: u}",
             "etlworks: {url: http://h, password: p}",
             "etlworks: {url: http://h, api_key: k, username: u, password: p}",
-            "etlworks: {url: http://h, password_file: /missing, username: u}",
+            "etlworks: {url: http://h, password_file: /missing, username: u}"
         ] {
             guard case .failure = loader.load(yaml: yaml) else { Issue.record("accepted: \(yaml)"); continue }
         }
     }
 
     @Test func syntaxErrorsCarryALine() {
-        guard case .failure(let errors) = loader.load(yaml: "etlworks:\n  url: [unclosed\n") else { Issue.record("expected errors"); return }
+        guard case .failure(let errors) = loader.load(yaml: "etlworks:\n  url: [unclosed\n") else {
+            Issue.record("expected errors"); return
+        }
         #expect(errors.issues.first?.key == "(syntax)")
         #expect(errors.issues.first?.line != nil)
     }
@@ -177,32 +196,39 @@ import Testing
     @Test func tenantDaysCoverYesterdayNearMidnightAndGaps() throws {
         let days = TenantDays(timeZone: TimeZone(identifier: "Europe/Berlin")!)
         let formatter = ISO8601DateFormatter()
-        let justAfterMidnight = formatter.date(from: "2026-11-29T23:30:00Z")!  // 00:30 in Berlin on the 30th
-        #expect(days.daysToPoll(now: justAfterMidnight, lastPolled: justAfterMidnight, backfill: 7 * 86400, grace: 7200)
-            .map(days.label) == ["2026-11-29", "2026-11-30"])
+        let justAfterMidnight = formatter.date(from: "2026-11-29T23:30:00Z")! // 00:30 in Berlin on the 30th
+        #expect(
+            days.daysToPoll(now: justAfterMidnight, lastPolled: justAfterMidnight, backfill: 7 * 86400, grace: 7200)
+                .map(days.label) == ["2026-11-29", "2026-11-30"])
         let midday = formatter.date(from: "2026-11-30T11:00:00Z")!
-        #expect(days.daysToPoll(now: midday, lastPolled: midday, backfill: 7 * 86400, grace: 7200).map(days.label) == ["2026-11-30"])
+        #expect(
+            days.daysToPoll(now: midday, lastPolled: midday, backfill: 7 * 86400, grace: 7200).map(days.label) == ["2026-11-30"])
         let threeDaysAgo = formatter.date(from: "2026-11-27T11:00:00Z")!
         #expect(days.daysToPoll(now: midday, lastPolled: threeDaysAgo, backfill: 7 * 86400, grace: 7200).count == 4)
-        #expect(days.daysToPoll(now: midday, lastPolled: nil, backfill: 2 * 86400, grace: 7200).map(days.label)
-            == ["2026-11-28", "2026-11-29", "2026-11-30"])
+        #expect(
+            days.daysToPoll(now: midday, lastPolled: nil, backfill: 2 * 86400, grace: 7200).map(days.label)
+                == ["2026-11-28", "2026-11-29", "2026-11-30"])
     }
 
     @Test func withTheZoneUnknownEveryCurrentDateIsPolled() throws {
         let days = TenantDays(timeZone: nil)
         let formatter = ISO8601DateFormatter()
-        let evening = formatter.date(from: "2026-11-29T20:00:00Z")!  // already the 30th from UTC+4 on
-        #expect(days.daysToPoll(now: evening, lastPolled: evening, backfill: 86400, grace: 7200).map(days.label)
-            == ["2026-11-29", "2026-11-30"])
-        let morning = formatter.date(from: "2026-11-30T03:00:00Z")!  // still the 29th down to UTC-3
-        #expect(days.daysToPoll(now: morning, lastPolled: morning, backfill: 86400, grace: 7200).map(days.label)
-            == ["2026-11-29", "2026-11-30"])
-        let lateMorning = formatter.date(from: "2026-11-30T10:30:00Z")!  // the 30th from UTC-10 to UTC+13
-        #expect(days.daysToPoll(now: lateMorning, lastPolled: lateMorning, backfill: 86400, grace: 7200).map(days.label)
-            == ["2026-11-30"])
-        let noon = formatter.date(from: "2026-11-30T12:00:00Z")!  // already December 1st at UTC+12
-        #expect(days.daysToPoll(now: noon, lastPolled: noon, backfill: 86400, grace: 7200).map(days.label)
-            == ["2026-11-30", "2026-12-01"])
+        let evening = formatter.date(from: "2026-11-29T20:00:00Z")! // already the 30th from UTC+4 on
+        #expect(
+            days.daysToPoll(now: evening, lastPolled: evening, backfill: 86400, grace: 7200).map(days.label)
+                == ["2026-11-29", "2026-11-30"])
+        let morning = formatter.date(from: "2026-11-30T03:00:00Z")! // still the 29th down to UTC-3
+        #expect(
+            days.daysToPoll(now: morning, lastPolled: morning, backfill: 86400, grace: 7200).map(days.label)
+                == ["2026-11-29", "2026-11-30"])
+        let lateMorning = formatter.date(from: "2026-11-30T10:30:00Z")! // the 30th from UTC-10 to UTC+13
+        #expect(
+            days.daysToPoll(now: lateMorning, lastPolled: lateMorning, backfill: 86400, grace: 7200).map(days.label)
+                == ["2026-11-30"])
+        let noon = formatter.date(from: "2026-11-30T12:00:00Z")! // already December 1st at UTC+12
+        #expect(
+            days.daysToPoll(now: noon, lastPolled: noon, backfill: 86400, grace: 7200).map(days.label)
+                == ["2026-11-30", "2026-12-01"])
         #expect(days.latestDay(now: evening) == days.start(of: formatter.date(from: "2026-11-30T00:00:00Z")!))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EtlworksAPI
 @testable import Store
 
@@ -14,8 +15,10 @@ import Testing
         var batch: [FlowRun] = []
         for index in 1...runs {
             let start: Int64 = 1_764_000_000_000 + Int64(index) * 1000
-            batch.append(FlowRun(auditId: Int64(index), flowId: Int64(index % 5), status: .success, created: start,
-                                 started: start, ended: start + 500, records: 1))
+            batch.append(
+                FlowRun(
+                    auditId: Int64(index), flowId: Int64(index % 5), status: .success, created: start,
+                    started: start, ended: start + 500, records: 1))
         }
         _ = try await store.ingest(batch, observedAt: 1)
         await store.close()
@@ -41,7 +44,8 @@ import Testing
         let series = try SeriesStore(path: path)
         let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400
         for minute in 0..<(26 * 60) {
-            try await series.append([Sample(SeriesKey("demo_total"), .counter, Double(minute))], group: "demo", at: start + Int64(minute) * 60)
+            try await series.append(
+                [Sample(SeriesKey("demo_total"), .counter, Double(minute))], group: "demo", at: start + Int64(minute) * 60)
         }
         while try await series.rollUp(now: start + 26 * 3600) {}
         await series.close()
@@ -50,7 +54,7 @@ import Testing
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(result.stdout.contains("history: 1 series"))
         #expect(lines.first { $0.first == "raw" }?[1] == "1560")
-        #expect(lines.first { $0.first == "5m" }?[1] == "\(26 * 12 - 1)")   // the last bucket is not over yet
+        #expect(lines.first { $0.first == "5m" }?[1] == "\(26 * 12 - 1)") // the last bucket is not over yet
         #expect(lines.first { $0.first == "1h" }?[1] == "25")
         #expect(lines.first { $0.first == "1d" }?[1] == "1")
         #expect(lines.first { $0.first == "1d" }?.last == "2026-09-22T00:00:00Z")

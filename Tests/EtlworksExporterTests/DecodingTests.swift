@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import EtlworksAPI
 
 @Suite struct DecodingTests {
     @Test func runStatusIsMatchedCaseInsensitivelyAndUnknownIsKept() throws {
-        let data = Data("""
+        let data = Data(
+            """
             [{"auditId": 1, "flowId": 7, "status": "SUCCESS", "started": 1764000000000, "ended": 1764000060000},
              {"auditId": 2, "flowId": 7, "status": "Error"},
              {"auditId": 3, "flowId": 7, "status": "exploded", "ended": 1764000000000},
@@ -20,7 +22,8 @@ import Testing
     }
 
     @Test func recordsWithoutAuditIdAreSkippedNotFatal() throws {
-        let data = Data(#"[{"flowId": 7, "status": "success"}, "junk", 42, {"auditId": "9", "status": "queued", "extra": {"x": [1]}}]"#.utf8)
+        let data = Data(
+            #"[{"flowId": 7, "status": "success"}, "junk", 42, {"auditId": "9", "status": "queued", "extra": {"x": [1]}}]"#.utf8)
         let page = try FlowRun.decodeHistory(data, flowId: 7)
         #expect(page.items.count == 1)
         #expect(page.items[0].auditId == 9)
@@ -42,7 +45,8 @@ import Testing
     }
 
     @Test func dailyExecutionsTakeFlowIdAndNameFromTheGroup() throws {
-        let data = Data("""
+        let data = Data(
+            """
             [{"flowId": 5, "name": "orders \\"x\\"", "executions": [{"auditId": 10, "status": "running", "started": 1764000000000}]},
              {"flowId": 6, "executions": "not a list"},
              {"flowId": 8, "name": "b", "executions": [{"auditId": 11, "flowId": 8, "status": "warning", "ended": "2025-11-24T16:00:00Z", "records": "12"}]}]
@@ -62,12 +66,14 @@ import Testing
     }
 
     @Test func largeAuditIdsKeepTheirPrecision() throws {
-        let page = try FlowRun.decodeHistory(Data(#"[{"auditId": 9007199254740993, "flowId": 1, "status": "success"}]"#.utf8), flowId: 1)
+        let page = try FlowRun.decodeHistory(
+            Data(#"[{"auditId": 9007199254740993, "flowId": 1, "status": "success"}]"#.utf8), flowId: 1)
         #expect(page.items.first?.auditId == 9_007_199_254_740_993)
     }
 
     @Test func subscriptionFieldsAreAllOptional() throws {
-        let partial = try Subscription.decode(Data(#"{"tier": "Business", "usage": {"monthRecords": 1200}, "seats": "n/a"}"#.utf8))
+        let partial = try Subscription.decode(
+            Data(#"{"tier": "Business", "usage": {"monthRecords": 1200}, "seats": "n/a"}"#.utf8))
         #expect(partial.tier == "Business")
         #expect(partial.monthUsed == 1200)
         #expect(partial.seatsTotal == nil)
@@ -75,7 +81,8 @@ import Testing
     }
 
     @Test func summaryConvertsToBaseUnits() throws {
-        let summary = try ExecutionsSummary.decode(Data(#"{"count": 10, "success": 9, "error": 1, "successRate": 90, "avgDuration": 1500, "maxDuration": 60000}"#.utf8))
+        let summary = try ExecutionsSummary.decode(
+            Data(#"{"count": 10, "success": 9, "error": 1, "successRate": 90, "avgDuration": 1500, "maxDuration": 60000}"#.utf8))
         #expect(summary.successRatio == 0.9, "a percentage is read as a ratio")
         #expect(summary.averageDurationSeconds == 1.5)
         #expect(summary.maxDurationSeconds == 60)
@@ -83,17 +90,22 @@ import Testing
     }
 
     @Test func agentsAndSchedulesDecodeTolerantly() throws {
-        let agents = try Agent.decodePage(Data(#"[{"id": 1, "name": "a", "status": "ONLINE", "lastSeen": 1764000000000}, {"id": 2, "name": "b", "status": "Offline"}, {"name": "no id"}]"#.utf8))
+        let agents = try Agent.decodePage(
+            Data(
+                #"[{"id": 1, "name": "a", "status": "ONLINE", "lastSeen": 1764000000000}, {"id": 2, "name": "b", "status": "Offline"}, {"name": "no id"}]"#
+                    .utf8))
         #expect(agents.items.map(\.online) == [true, false])
         #expect(agents.skipped == 1)
-        let schedules = try FlowSchedule.decodePage(Data(#"[{"id": 1, "flowId": 2, "schedule": "0 * * * *", "expectedTime": 5, "enabled": "false"}]"#.utf8))
+        let schedules = try FlowSchedule.decodePage(
+            Data(#"[{"id": 1, "flowId": 2, "schedule": "0 * * * *", "expectedTime": 5, "enabled": "false"}]"#.utf8))
         #expect(schedules.items.first?.expectedSeconds == 300)
         #expect(schedules.items.first?.enabled == false)
     }
 
     @Test func jwtExpiryIsReadFromThePayload() {
         let payload = Data(#"{"sub":"u","exp":1764000000}"#.utf8).base64EncodedString()
-            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+                of: "/", with: "_")
         #expect(JWT.expiry(of: "eyJhbGciOiJIUzI1NiJ9.\(payload).sig") == 1_764_000_000)
         #expect(JWT.expiry(of: "opaque-token") == nil)
     }

@@ -8,43 +8,47 @@ import Testing
     init() throws { directory = try Tools.temporaryDirectory() }
 
     func startSimulator(flows: Int, extra: [String] = []) async throws -> (ChildProcess, URL) {
-        let simulator = try ChildProcess(arguments: ["simulate", "--listen", "127.0.0.1:0", "--flows", "\(flows)", "--seed", "7",
-                                                     "--run-every", "2s", "--history", "30m"] + extra,
-                                         directory: directory, name: "simulate")
+        let simulator = try ChildProcess(
+            arguments: [
+                "simulate", "--listen", "127.0.0.1:0", "--flows", "\(flows)", "--seed", "7",
+                "--run-every", "2s", "--history", "30m"
+            ] + extra,
+            directory: directory, name: "simulate")
         return (simulator, try await simulator.listeningURL())
     }
 
     func writeConfig(simulator: URL, apiKey: String = "sim-admin-key", database: String = "exporter.db") throws -> String {
         let path = directory.appendingPathComponent("config.yaml").path
         try """
-            etlworks:
-              url: \(simulator.absoluteString)
-              api_key: ${TEST_API_KEY}
-              timeout: 5s
-              max_requests_per_second: 200
-            poll:
-              executions: 1s
-              flows: 2s
-              summary: 2s
-              agents: 2s
-              billing: 2s
-              health: 2s
-              backfill: 1d
-            storage:
-              path: \(directory.appendingPathComponent(database).path)
-            web:
-              listen_address: 127.0.0.1:0
-            log:
-              level: debug
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        etlworks:
+          url: \(simulator.absoluteString)
+          api_key: ${TEST_API_KEY}
+          timeout: 5s
+          max_requests_per_second: 200
+        poll:
+          executions: 1s
+          flows: 2s
+          summary: 2s
+          agents: 2s
+          billing: 2s
+          health: 2s
+          backfill: 1d
+        storage:
+          path: \(directory.appendingPathComponent(database).path)
+        web:
+          listen_address: 127.0.0.1:0
+        log:
+          level: debug
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     func startExporter(config: String, apiKey: String) async throws -> (ChildProcess, URL) {
         var environment = ProcessInfo.processInfo.environment
         environment["TEST_API_KEY"] = apiKey
-        let exporter = try ChildProcess(arguments: ["serve", "--config", config], directory: directory, name: "serve-\(UUID().uuidString.prefix(6))",
-                                        environment: environment)
+        let exporter = try ChildProcess(
+            arguments: ["serve", "--config", config], directory: directory, name: "serve-\(UUID().uuidString.prefix(6))",
+            environment: environment)
         return (exporter, try await exporter.listeningURL())
     }
 
@@ -71,11 +75,15 @@ import Testing
     }
 
     func successfulPolls(_ samples: [ParsedSample], _ resource: String) -> Double {
-        samples.first { $0.name == "etlworks_exporter_polls_total" && $0.labels["resource"] == resource && $0.labels["result"] == "success" }?.value ?? 0
+        samples.first {
+            $0.name == "etlworks_exporter_polls_total" && $0.labels["resource"] == resource && $0.labels["result"] == "success"
+        }?.value ?? 0
     }
 
     /// Waits until `resource` has succeeded `count` more times than `after`.
-    func waitForPolls(_ exporter: URL, _ resource: String, moreThan after: Double, count: Double = 1, timeout: Double = 60) async throws -> [ParsedSample] {
+    func waitForPolls(_ exporter: URL, _ resource: String, moreThan after: Double, count: Double = 1, timeout: Double = 60)
+        async throws -> [ParsedSample]
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let (_, samples) = try await metrics(exporter)
@@ -105,13 +113,18 @@ import Testing
                 #expect(exported == Double(runs[status] ?? 0), "flow \(id) status \(status)")
                 checkedRuns += runs[status] ?? 0
             }
-            #expect(series.first { $0.name == "etlworks_flow_records_processed_total" }?.value == Double(flow["records"] as? Int ?? -1),
-                    "flow \(id) records")
-            #expect(series.first { $0.name == "etlworks_flow_running_runs" }?.value == Double(flow["running"] as? Int ?? -1),
-                    "flow \(id) running")
-            #expect(series.first { $0.name == "etlworks_flow_queued_runs" }?.value == Double(flow["queued"] as? Int ?? -1),
-                    "flow \(id) queued")
-            #expect(series.allSatisfy { $0.labels["flow_name"] == flow["name"] as? String }, "flow \(id) name survives exposition")
+            #expect(
+                series.first { $0.name == "etlworks_flow_records_processed_total" }?.value
+                    == Double(flow["records"] as? Int ?? -1),
+                "flow \(id) records")
+            #expect(
+                series.first { $0.name == "etlworks_flow_running_runs" }?.value == Double(flow["running"] as? Int ?? -1),
+                "flow \(id) running")
+            #expect(
+                series.first { $0.name == "etlworks_flow_queued_runs" }?.value == Double(flow["queued"] as? Int ?? -1),
+                "flow \(id) queued")
+            #expect(
+                series.allSatisfy { $0.labels["flow_name"] == flow["name"] as? String }, "flow \(id) name survives exposition")
             let histogramCount = series.first { $0.name == "etlworks_flow_run_duration_seconds_count" }?.value ?? -1
             #expect(histogramCount == Double(runs.values.reduce(0, +)), "every simulated completed run has a duration")
         }
@@ -132,8 +145,9 @@ import Testing
 
         let (raw, _) = try await metrics(exporter)
         #expect(try Tools.promtoolCheck(raw) == "")
-        let (_, openMetrics, headers) = try await HTTP.get(exporter.appendingPathComponent("metrics"),
-                                                           headers: ["Accept": "application/openmetrics-text; version=1.0.0"])
+        let (_, openMetrics, headers) = try await HTTP.get(
+            exporter.appendingPathComponent("metrics"),
+            headers: ["Accept": "application/openmetrics-text; version=1.0.0"])
         #expect(headers.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/openmetrics-text") == true)
         #expect(try Tools.pythonParse(openMetrics, openMetrics: true) > 0)
         #expect(samples.contains { $0.name == "etlworks_up" && $0.value == 1 })
@@ -161,7 +175,10 @@ import Testing
         // Restart: counters come back unchanged from the database.
         func counters(_ samples: [ParsedSample]) -> [String] {
             samples.filter { $0.name == "etlworks_flow_runs_total" }
-                .map { sample in sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + " \(sample.value)" }
+                .map { sample in
+                    sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                        + " \(sample.value)"
+                }
                 .sorted()
         }
         let before = counters(samples)
@@ -176,7 +193,8 @@ import Testing
         try await expectMatchesTruth(samples, simulator: simulator)
 
         // The key never leaks into logs, metrics or health.
-        let everything = firstRunLogs + exporterProcess.stderr + String(decoding: raw, as: UTF8.self)
+        let everything =
+            firstRunLogs + exporterProcess.stderr + String(decoding: raw, as: UTF8.self)
             + String(decoding: healthBody, as: UTF8.self)
         #expect(firstRunLogs.contains("level=debug"), "the logs checked include every level")
         #expect(!everything.contains("sim-admin-key"))
@@ -187,8 +205,12 @@ import Testing
         let exporter = deployment.exporter
         _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 2)
         let copy = directory.appendingPathComponent("live-copy.db").path
-        let backup = try Tools.run(Tools.exporterBinary.path, ["db", "backup", "--storage.path",
-                                                               directory.appendingPathComponent("live.db").path, copy])
+        let backup = try Tools.run(
+            Tools.exporterBinary.path,
+            [
+                "db", "backup", "--storage.path",
+                directory.appendingPathComponent("live.db").path, copy
+            ])
         #expect(backup.status == 0, "\(backup.stderr)")
         let check = try Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", copy])
         #expect(check.status == 0 && check.stdout.contains("ok"))
@@ -209,8 +231,9 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["TEST_API_KEY"] = "sim-admin-key"
         for round in 0..<20 {
-            let exporter = try ChildProcess(arguments: ["serve", "--config", config], directory: directory,
-                                            name: "killed-\(round)", environment: environment)
+            let exporter = try ChildProcess(
+                arguments: ["serve", "--config", config], directory: directory,
+                name: "killed-\(round)", environment: environment)
             _ = try await exporter.listeningURL()
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500)))
             kill(exporter.process.processIdentifier, SIGKILL)
@@ -232,11 +255,14 @@ import Testing
         _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
         let before = successfulPolls(try await metrics(deployment.exporter).1, "executions")
         let samples = try await waitForPolls(deployment.exporter, "executions", moreThan: before, count: 2)
-        var components = URLComponents(url: deployment.exporter.appendingPathComponent("api/v1/series"), resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "match", value: "etlworks_flow_runs_total"),
-                                 URLQueryItem(name: "from", value: String(Int(Date().timeIntervalSince1970) - 600)),
-                                 URLQueryItem(name: "to", value: String(Int(Date().timeIntervalSince1970) + 60)),
-                                 URLQueryItem(name: "step", value: "1h")]
+        var components = URLComponents(
+            url: deployment.exporter.appendingPathComponent("api/v1/series"), resolvingAgainstBaseURL: false)!
+        components.queryItems = [
+            URLQueryItem(name: "match", value: "etlworks_flow_runs_total"),
+            URLQueryItem(name: "from", value: String(Int(Date().timeIntervalSince1970) - 600)),
+            URLQueryItem(name: "to", value: String(Int(Date().timeIntervalSince1970) + 60)),
+            URLQueryItem(name: "step", value: "1h")
+        ]
         let (status, body, _) = try await HTTP.get(components.url!)
         #expect(status == 200)
         let data = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [String: Any])
@@ -244,7 +270,9 @@ import Testing
         let exported = samples.filter { $0.name == "etlworks_flow_runs_total" && $0.value > 0 }
         #expect(!exported.isEmpty)
         for sample in exported {
-            let labels = ["flow_id": sample.labels["flow_id"]!, "flow_name": sample.labels["flow_name"]!, "status": sample.labels["status"]!]
+            let labels = [
+                "flow_id": sample.labels["flow_id"]!, "flow_name": sample.labels["flow_name"]!, "status": sample.labels["status"]!
+            ]
             let stored = series.first { ($0["labels"] as? [String: String]) == labels }
             let last = ((stored?["points"] as? [[String: Any]])?.last?["last"] as? NSNumber)?.doubleValue
             #expect(last == sample.value, "\(labels)")
@@ -262,15 +290,17 @@ import Testing
         let port = try Tools.freePort()
         let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
         try """
-            global: {scrape_interval: 1s, scrape_timeout: 1s}
-            scrape_configs:
-              - job_name: etlworks
-                static_configs: [{targets: ["\(exporter.host!):\(exporter.port!)"]}]
-            """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
+        global: {scrape_interval: 1s, scrape_timeout: 1s}
+        scrape_configs:
+          - job_name: etlworks
+            static_configs: [{targets: ["\(exporter.host!):\(exporter.port!)"]}]
+        """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
         let prometheus = Process()
         prometheus.executableURL = URL(fileURLWithPath: try Tools.which("prometheus"))
-        prometheus.arguments = ["--config.file=\(prometheusConfig.path)", "--web.listen-address=127.0.0.1:\(port)",
-                                "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)"]
+        prometheus.arguments = [
+            "--config.file=\(prometheusConfig.path)", "--web.listen-address=127.0.0.1:\(port)",
+            "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)"
+        ]
         let log = directory.appendingPathComponent("prometheus.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         prometheus.standardOutput = try FileHandle(forWritingTo: log)
@@ -292,8 +322,9 @@ import Testing
         var lastError = ""
         while Date() < deadline {
             if let (_, data, _) = try? await HTTP.get(api.appendingPathComponent("targets")),
-               let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let target = ((body["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]])?.first {
+                let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let target = ((body["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]])?.first
+            {
                 health = target["health"] as? String ?? ""
                 lastError = target["lastError"] as? String ?? ""
                 if health == "up", (try? await query("count(etlworks_flow_runs_total)")) != nil { break }
@@ -316,7 +347,10 @@ import Testing
         _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
         samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 2)
         try await expectMatchesTruth(samples, simulator: simulator)
-        #expect(samples.contains { $0.name == "etlworks_exporter_executions_source" && $0.labels["source"] == "history" && $0.value == 1 })
+        #expect(
+            samples.contains {
+                $0.name == "etlworks_exporter_executions_source" && $0.labels["source"] == "history" && $0.value == 1
+            })
         let (status, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
         let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(status == 200)
@@ -340,7 +374,8 @@ import Testing
 
     @Test func checkConfigNamesEveryBadKeyAndExitsOne() throws {
         let bad = directory.appendingPathComponent("bad.yaml").path
-        try "etlworks:\n  url: http://x\n  api_key: k\npoll:\n  executions: soon\n  flowz: 1m\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "etlworks:\n  url: http://x\n  api_key: k\npoll:\n  executions: soon\n  flowz: 1m\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
         let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", bad])
         #expect(result.status == 1)
         #expect(result.stderr.contains("poll.executions (line 5)"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Exposition
 
 @Suite struct ExpositionTests {
@@ -14,30 +15,32 @@ import Testing
         text.sample(LabelSet([("a", "1")]), 3)
         text.family("x_build", type: .info, help: "Build.")
         text.sample(LabelSet([("version", "1")]), 1)
-        #expect(String(decoding: text.finish(), as: UTF8.self) == """
-            # HELP x_runs_total Runs.
-            # TYPE x_runs_total counter
-            x_runs_total{a="1"} 3
-            # HELP x_build_info Build.
-            # TYPE x_build_info gauge
-            x_build_info{version="1"} 1
+        #expect(
+            String(decoding: text.finish(), as: UTF8.self) == """
+                # HELP x_runs_total Runs.
+                # TYPE x_runs_total counter
+                x_runs_total{a="1"} 3
+                # HELP x_build_info Build.
+                # TYPE x_build_info gauge
+                x_build_info{version="1"} 1
 
-            """)
+                """)
         var openMetrics = ExpositionWriter(format: .openMetrics)
         openMetrics.family("x_runs", type: .counter, help: "Runs.")
         openMetrics.sample(.empty, 3)
         openMetrics.family("x_build", type: .info, help: "Build.")
         openMetrics.sample(LabelSet([("version", "1")]), 1)
-        #expect(String(decoding: openMetrics.finish(), as: UTF8.self) == """
-            # HELP x_runs Runs.
-            # TYPE x_runs counter
-            x_runs_total 3
-            # HELP x_build Build.
-            # TYPE x_build info
-            x_build_info{version="1"} 1
-            # EOF
+        #expect(
+            String(decoding: openMetrics.finish(), as: UTF8.self) == """
+                # HELP x_runs Runs.
+                # TYPE x_runs counter
+                x_runs_total 3
+                # HELP x_build Build.
+                # TYPE x_build info
+                x_build_info{version="1"} 1
+                # EOF
 
-            """)
+                """)
     }
 
     @Test func histogramsAreCumulativeWithCanonicalBounds() {
@@ -77,7 +80,11 @@ import Testing
         #expect(ExpositionFormat.negotiate(accept: "text/plain;version=0.0.4") == .prometheusText)
         #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text;version=1.0.0;charset=utf-8") == .openMetrics)
         // What Prometheus 2.x sends by default.
-        #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1") == .openMetrics)
+        #expect(
+            ExpositionFormat.negotiate(
+                accept:
+                    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+            ) == .openMetrics)
         #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text;version=2.0.0") == .prometheusText)
         #expect(ExpositionFormat.negotiate(accept: "text/plain;q=1,application/openmetrics-text;q=0.5") == .prometheusText)
     }
@@ -86,7 +93,9 @@ import Testing
     /// always yield text that promtool and prometheus_client accept, in both formats.
     @Test func randomLabelValuesAlwaysParse() throws {
         var random = SystemRandomNumberGenerator()
-        let alphabet: [Character] = ["a", "\"", "\\", "\n", "{", "}", "=", ",", " ", "#", "é", "数", "🚀", "\t", "\r", "\u{0}", "\u{2028}", "n", "\u{FEFF}"]
+        let alphabet: [Character] = [
+            "a", "\"", "\\", "\n", "{", "}", "=", ",", " ", "#", "é", "数", "🚀", "\t", "\r", "\u{0}", "\u{2028}", "n", "\u{FEFF}"
+        ]
         var values: [String] = ["", " ", "\\", "\"", "\n", String(repeating: "x", count: 400)]
         for _ in 0..<200 {
             let length = Int.random(in: 1...40, using: &random)

@@ -10,7 +10,9 @@ extension EndToEndTests {
     }
 
     func failedPolls(_ samples: [ParsedSample], _ resource: String) -> Double {
-        samples.first { $0.name == "etlworks_exporter_polls_total" && $0.labels["resource"] == resource && $0.labels["result"] == "error" }?.value ?? 0
+        samples.first {
+            $0.name == "etlworks_exporter_polls_total" && $0.labels["resource"] == resource && $0.labels["result"] == "error"
+        }?.value ?? 0
     }
 
     func clearFaults(_ simulator: URL) async throws {
@@ -26,7 +28,8 @@ extension EndToEndTests {
     func settle(_ deployment: Deployment) async throws -> [ParsedSample] {
         _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
         let (_, samples) = try await metrics(deployment.exporter)
-        return try await waitForPolls(deployment.exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 2)
+        return try await waitForPolls(
+            deployment.exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 2)
     }
 
     @Test func anOutageShowsWhileItLastsAndNoRunIsMissingAfterIt() async throws {
@@ -40,11 +43,12 @@ extension EndToEndTests {
             try await Task.sleep(for: .milliseconds(500))
             let (_, current) = try await metrics(deployment.exporter)
             let (status, document) = try await health(deployment.exporter)
-            down = current.contains { $0.name == "etlworks_up" && $0.value == 0 } && status == 503
+            down =
+                current.contains { $0.name == "etlworks_up" && $0.value == 0 } && status == 503
                 && document["status"] as? String == "fail"
         }
         #expect(down, "etlworks_up 0 and /health fail during the outage")
-        try await Task.sleep(for: .seconds(6))   // runs finish during the outage
+        try await Task.sleep(for: .seconds(6)) // runs finish during the outage
         #expect(deployment.serve.process.isRunning)
         try await clearFaults(deployment.simulator)
         samples = try await settle(deployment)
@@ -79,8 +83,10 @@ extension EndToEndTests {
     @Test func brokenAnswersOfEveryKindAreSurvivedAndRecoveredFrom() async throws {
         let deployment = try await deploy(flows: 8, database: "broken.db")
         var samples = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)
-        for fault in [["kind": "status", "status": 500], ["kind": "malformed"], ["kind": "truncated"], ["kind": "drop"],
-                      ["kind": "slow", "delaySeconds": 6.5]] as [[String: Any]] {
+        for fault in [
+            ["kind": "status", "status": 500], ["kind": "malformed"], ["kind": "truncated"], ["kind": "drop"],
+            ["kind": "slow", "delaySeconds": 6.5]
+        ] as [[String: Any]] {
             // The executions endpoint fails twice, then answers again.
             var scoped = fault
             scoped["path"] = "/v1/metrics/executions"
@@ -97,15 +103,20 @@ extension EndToEndTests {
             }
             #expect(failedMore, "the \(fault["kind"]!) answers were counted as failed polls")
             let (_, after) = try await metrics(deployment.exporter)
-            samples = try await waitForPolls(deployment.exporter, "executions", moreThan: successfulPolls(after, "executions"),
-                                             count: 1, timeout: 90)
+            samples = try await waitForPolls(
+                deployment.exporter, "executions", moreThan: successfulPolls(after, "executions"),
+                count: 1, timeout: 90)
             #expect(deployment.serve.process.isRunning, "\(fault)")
         }
         try await clearFaults(deployment.simulator)
         // Between polls, one flow is renamed and another deleted upstream.
-        let flows = try await HTTP.json("GET", deployment.simulator.appendingPathComponent("/_sim/truth"))["flows"] as? [[String: Any]] ?? []
+        let flows =
+            try await HTTP.json("GET", deployment.simulator.appendingPathComponent("/_sim/truth"))["flows"] as? [[String: Any]]
+            ?? []
         let (renamed, deleted) = ("\(flows[0]["id"]!)", "\(flows[1]["id"]!)")
-        _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/flows/\(renamed)/rename"), body: ["name": "renamed \"flow\""])
+        _ = try await HTTP.json(
+            "POST", deployment.simulator.appendingPathComponent("/_sim/flows/\(renamed)/rename"),
+            body: ["name": "renamed \"flow\""])
         _ = try await HTTP.json("DELETE", deployment.simulator.appendingPathComponent("/_sim/flows/\(deleted)"))
         let (_, afterChange) = try await metrics(deployment.exporter)
         _ = try await waitForPolls(deployment.exporter, "flows", moreThan: successfulPolls(afterChange, "flows"), count: 2)
@@ -146,7 +157,8 @@ extension EndToEndTests {
         samples = try await settle(deployment)
         try await expectMatchesTruth(samples, simulator: deployment.simulator)
         #expect(try await health(deployment.exporter).status == 200)
-        let check = try Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", directory.appendingPathComponent("readonly.db").path])
+        let check = try Tools.run(
+            Tools.exporterBinary.path, ["db", "check", "--storage.path", directory.appendingPathComponent("readonly.db").path])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 }

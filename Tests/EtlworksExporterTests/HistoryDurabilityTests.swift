@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 /// A process writing history and rolling it up, killed with SIGKILL at random points 20
@@ -12,8 +13,9 @@ import Testing
         let path = directory.appendingPathComponent("soak.db").path
         var watermarks: [RollupTier: Int64] = [:]
         for round in 0..<20 {
-            let soak = try ChildProcess(arguments: [path], directory: directory, name: "soak-\(round)",
-                                        executable: Tools.binary("HistorySoak"))
+            let soak = try ChildProcess(
+                arguments: [path], directory: directory, name: "soak-\(round)",
+                executable: Tools.binary("HistorySoak"))
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
             #expect(soak.process.isRunning, "round \(round): \(soak.stderr)")
             kill(soak.process.processIdentifier, SIGKILL)
@@ -21,7 +23,8 @@ import Testing
             #expect(try DatabaseMaintenance(path: path, readOnly: true).integrityCheck() == ["ok"], "round \(round)")
             let connection = try SQLiteConnection(path: path, create: false, readOnly: true)
             // Totals are maintained by ingestion; they must equal a count of the runs stored.
-            let mismatched = try connection.scalar("""
+            let mismatched = try connection.scalar(
+                """
                 SELECT count(*) FROM (
                     SELECT flow_id, status, runs FROM flow_totals
                     EXCEPT SELECT flow_id, status, count(*) FROM runs WHERE state = 1 GROUP BY flow_id, status)
@@ -29,7 +32,9 @@ import Testing
             #expect(mismatched == 0, "round \(round): run totals differ from the runs stored")
             for tier in [RollupTier.fiveMinutes, .hour, .day] {
                 let now = try connection.scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = '\(tier.watermarkKey)'")
-                if let before = watermarks[tier] { #expect((now ?? .min) >= before, "round \(round): \(tier) watermark moved back") }
+                if let before = watermarks[tier] {
+                    #expect((now ?? .min) >= before, "round \(round): \(tier) watermark moved back")
+                }
                 watermarks[tier] = now
             }
             connection.close()
@@ -50,8 +55,11 @@ import Testing
         var series: [(id: Int64, selector: String, kind: SeriesKind)] = []
         while try seriesList.step() {
             let labels = SeriesKey.labels(fromCanonical: seriesList.text(2)!)!.map { "\($0.name)=\"\($0.value)\"" }
-            series.append((seriesList.int(0), "\(seriesList.text(1)!){\(labels.joined(separator: ","))}",
-                           SeriesKind(rawValue: seriesList.int(3))!))
+            series.append(
+                (
+                    seriesList.int(0), "\(seriesList.text(1)!){\(labels.joined(separator: ","))}",
+                    SeriesKind(rawValue: seriesList.int(3))!
+                ))
         }
         #expect(series.count == 81)
         let reader = try SeriesReader(path: path)
@@ -62,12 +70,16 @@ import Testing
             var changes: [(Int64, Double?)] = []
             while try rows.step() { changes.append((rows.int(0), rows.optionalDouble(1))) }
             for tier in [RollupTier.fiveMinutes, .hour, .day] {
-                guard let watermark = try connection.scalar(
-                    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = '\(tier.watermarkKey)'") else { continue }
-                let answer = try await reader.query(SeriesSelector.parse(entry.selector), tier: tier, from: polls[0],
-                                                    to: watermark, step: tier.seconds, maxSeries: 1)[0].points
-                let expected = EveryPollOracle.windows(polls: polls, changes: changes, kind: entry.kind, width: tier.seconds,
-                                                       from: polls[0], to: watermark)
+                guard
+                    let watermark = try connection.scalar(
+                        "SELECT CAST(value AS INTEGER) FROM meta WHERE key = '\(tier.watermarkKey)'")
+                else { continue }
+                let answer = try await reader.query(
+                    SeriesSelector.parse(entry.selector), tier: tier, from: polls[0],
+                    to: watermark, step: tier.seconds, maxSeries: 1)[0].points
+                let expected = EveryPollOracle.windows(
+                    polls: polls, changes: changes, kind: entry.kind, width: tier.seconds,
+                    from: polls[0], to: watermark)
                 #expect(EveryPollOracle.same(answer, expected), "\(entry.selector) at \(tier.rawValue)")
                 checkedPoints += answer.count
             }

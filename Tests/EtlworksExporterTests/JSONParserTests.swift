@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EtlworksAPI
 
 @Suite struct JSONParserTests {
@@ -43,10 +44,12 @@ import Testing
         let documents = [
             #"{"a": [1, -2, 3.5, 1e3, true, false, null], "b": {"c": "d\"e\\f\n\u00e9\ud83d\ude80"}, "": ""}"#,
             #"[]"#, #"{}"#, #" [ {"x" : [ [ ] , { } ] } ] "#, #""just a string""#, "0", "-0.25",
-            #"{"name": "tab\there", "slash": "a\/b", "ctl": "\u0000\u001f"}"#,
+            #"{"name": "tab\there", "slash": "a\/b", "ctl": "\u0000\u001f"}"#
         ]
         for document in documents {
-            #expect(Self.normalized(try JSONParser.parse(Data(document.utf8))) == (try Self.oracle(Data(document.utf8))), "\(document)")
+            #expect(
+                Self.normalized(try JSONParser.parse(Data(document.utf8))) == (try Self.oracle(Data(document.utf8))),
+                "\(document)")
         }
     }
 
@@ -57,8 +60,11 @@ import Testing
             case 0: return NSNull()
             case 1: return Int64.random(in: -1_000_000_000_000...1_000_000_000_000, using: &random)
             case 2: return Bool.random(using: &random)
-            case 3: return String((0..<Int.random(in: 0...12, using: &random)).map { _ in
-                ["a", "\"", "\\", "\n", "é", "数", "🚀", "\u{1}", "/", " "].randomElement(using: &random)! })
+            case 3:
+                return String(
+                    (0..<Int.random(in: 0...12, using: &random)).map { _ in
+                        ["a", "\"", "\\", "\n", "é", "数", "🚀", "\u{1}", "/", " "].randomElement(using: &random)!
+                    })
             case 4: return (0..<Int.random(in: 0...4, using: &random)).map { _ in value(depth + 1) }
             default:
                 var object: [String: Any] = [:]
@@ -74,8 +80,10 @@ import Testing
     }
 
     @Test func rejectsWhatIsNotJSON() {
-        for text in ["", "[", "[1,]", "{\"a\" 1}", "{'a': 1}", "[01]", "[1.]", "[.5]", "tru", "[\"\\x\"]", "[\"a\nb\"]",
-                     "[1] [2]", "{\"a\":1,}", "[\"\\ud800\"", "<html>", String(repeating: "[", count: 10_000)] {
+        for text in [
+            "", "[", "[1,]", "{\"a\" 1}", "{'a': 1}", "[01]", "[1.]", "[.5]", "tru", "[\"\\x\"]", "[\"a\nb\"]",
+            "[1] [2]", "{\"a\":1,}", "[\"\\ud800\"", "<html>", String(repeating: "[", count: 10_000)
+        ] {
             #expect(throws: APIDecodingError.self, "\(text.prefix(20))") { try JSONParser.parse(Data(text.utf8)) }
         }
         #expect(throws: APIDecodingError.self) { try JSONParser.parse(Data([0x5B, 0x22, 0xFF, 0xFE, 0x22, 0x5D])) }

@@ -7,8 +7,12 @@ import Testing
 extension EndToEndTests {
     @Test func fiftyConcurrentClientsGetNoErrorsWhilePollingRuns() throws {
         let script = Self.root.appendingPathComponent("scripts/load-test.py").path
-        let result = try Tools.run("/usr/bin/python3", [script, "--binary", Tools.exporterBinary.path,
-                                                        "--flows", "200", "--clients", "50", "--seconds", "5"])
+        let result = try Tools.run(
+            "/usr/bin/python3",
+            [
+                script, "--binary", Tools.exporterBinary.path,
+                "--flows", "200", "--clients", "50", "--seconds", "5"
+            ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr.suffix(2000))")
         #expect(result.stdout.contains("load: errors: 0"))
         #expect(result.stdout.contains("0 failed polls"))

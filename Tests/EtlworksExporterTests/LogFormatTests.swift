@@ -1,6 +1,7 @@
-@testable import ExporterCore
 import Foundation
 import Testing
+
+@testable import ExporterCore
 
 @Suite struct LogFormatTests {
     @Test func logfmtQuotesAndEscapesValues() {

@@ -6,7 +6,8 @@ import Testing
 /// amtool, the Kubernetes YAML and systemd-analyze (see scripts/check-monitoring.py). Part
 /// of the serialized end-to-end suite: it runs the demo and a Prometheus.
 extension EndToEndTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func theMonitoringKitWorksAgainstARealPrometheus() throws {
         let script = Self.root.appendingPathComponent("scripts/check-monitoring.py").path
@@ -25,14 +26,21 @@ extension EndToEndTests {
         }
         let overview = copy.appendingPathComponent("dashboards/etlworks-overview.json")
         var text = try String(contentsOf: overview, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"expr\": \"sum(etlworks_sla_breach{", with: "\"expr\": \"sum(etlworks_sla_breach{{")
+        text = text.replacingOccurrences(
+            of: "\"expr\": \"sum(etlworks_sla_breach{", with: "\"expr\": \"sum(etlworks_sla_breach{{")
         text = text.replacingOccurrences(of: "etlworks_flow_queued_runs", with: "etlworks_flow_waiting_runs")
         try text.write(to: overview, atomically: true, encoding: .utf8)
-        let result = try Tools.run("/usr/bin/python3", [copy.appendingPathComponent("scripts/check-monitoring.py").path,
-                                                        "--binary", Tools.exporterBinary.path])
+        let result = try Tools.run(
+            "/usr/bin/python3",
+            [
+                copy.appendingPathComponent("scripts/check-monitoring.py").path,
+                "--binary", Tools.exporterBinary.path
+            ])
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL: etlworks-overview.json panel 'SLA breaches now'"), "\(result.stdout.suffix(3000))")
-        #expect(result.stdout.contains("FAIL: etlworks_flow_waiting_runs is used by the dashboards or alerts but the demo does not serve it"))
+        #expect(
+            result.stdout.contains(
+                "FAIL: etlworks_flow_waiting_runs is used by the dashboards or alerts but the demo does not serve it"))
         #expect(result.stdout.contains("FAIL: etlworks-overview.json panel 'Running and queued runs': no data from the demo"))
         #expect(result.stdout.contains("dashboards out of date"))
     }

@@ -1,8 +1,9 @@
-@testable import Alerting
 import Foundation
 import Logging
-@testable import SLA
 import Testing
+
+@testable import Alerting
+@testable import SLA
 
 /// Webhooks against a receiver over loopback, and a real Alertmanager.
 @Suite(.serialized) struct NotificationTests {
@@ -17,20 +18,25 @@ import Testing
     static let flowName = "orders \"load\" \\ {1}"
 
     func alert(_ rule: String = "orders-error-rate", endsAt: Double? = nil, flowId: Int64 = 1007) -> SLAAlert {
-        SLAAlert(rule: rule, severity: .critical, condition: "error_rate", target: SLATarget(kind: .flow, id: flowId, name: Self.flowName),
-                 value: 0.4, threshold: 0.05, detail: "4 of 10 runs failed in 1h", startsAt: 1_790_000_000 - 60, endsAt: endsAt,
-                 labels: ["team": "data"], annotations: ["runbook_url": "https://wiki/etl"])
+        SLAAlert(
+            rule: rule, severity: .critical, condition: "error_rate",
+            target: SLATarget(kind: .flow, id: flowId, name: Self.flowName),
+            value: 0.4, threshold: 0.05, detail: "4 of 10 runs failed in 1h", startsAt: 1_790_000_000 - 60, endsAt: endsAt,
+            labels: ["team": "data"], annotations: ["runbook_url": "https://wiki/etl"])
     }
 
     func dispatcher(_ config: NotificationConfig, clock: ManualClock) -> NotificationDispatcher {
-        NotificationDispatcher(config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
-                               logger: Logger(label: "test"), clock: { clock.now })
+        NotificationDispatcher(
+            config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
+            logger: Logger(label: "test"), clock: { clock.now })
     }
 
     /// HMAC computed by Python's hmac module, independently of the exporter's SHA-256.
     func pythonSignature(_ body: Data, secret: String) throws -> String {
-        let script = "import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
-        return try Tools.run("/usr/bin/python3", ["-c", script, secret], input: body).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let script =
+            "import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
+        return try Tools.run("/usr/bin/python3", ["-c", script, secret], input: body).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     @Test func webhookEventsAreSignedRetriedWithBackoffAndDeliveredInOrder() async throws {
@@ -41,19 +47,19 @@ import Testing
         let dispatcher = dispatcher(config, clock: clock)
         await dispatcher.deliver(changes: [alert()], active: [alert()])
         await dispatcher.deliver(changes: [alert(endsAt: clock.now + 30)], active: [])
-        await dispatcher.tick()                 // attempt 1: 500, next in 1 s
+        await dispatcher.tick() // attempt 1: 500, next in 1 s
         #expect(await receiver.received.count == 1)
         clock.advance(0.5)
-        await dispatcher.tick()                 // not due yet
+        await dispatcher.tick() // not due yet
         #expect(await receiver.received.count == 1)
         clock.advance(0.5)
-        await dispatcher.tick()                 // attempt 2: 503, next in 2 s
+        await dispatcher.tick() // attempt 2: 503, next in 2 s
         #expect(await receiver.received.count == 2)
         clock.advance(1.9)
         await dispatcher.tick()
         #expect(await receiver.received.count == 2)
         clock.advance(0.1)
-        await dispatcher.tick()                 // attempt 3 succeeds, and the resolution follows
+        await dispatcher.tick() // attempt 3 succeeds, and the resolution follows
         let received = await receiver.received
         #expect(received.count == 4)
         let events = try received.map { try JSONSerialization.jsonObject(with: $0.body) as? [String: Any] ?? [:] }
@@ -81,7 +87,7 @@ import Testing
         #expect(stats?.dropped == 1 && stats?.queued == 2, "the oldest event makes room")
         await dispatcher.tick()
         clock.advance(1)
-        await dispatcher.tick()                 // second and last attempt for "b"
+        await dispatcher.tick() // second and last attempt for "b"
         stats = await dispatcher.statistics()["webhook[0]"]
         #expect(stats?.failed == 2 && stats?.dropped == 2 && stats?.queued == 1)
     }
@@ -91,8 +97,11 @@ import Testing
         var config = NotificationConfig()
         let port = try Tools.freePort()
         config.alertmanager = NotificationConfig.Alertmanager(url: URL(string: "http://ops:hunter2-am@127.0.0.1:\(port)")!)
-        config.webhooks = [NotificationConfig.Webhook(url: URL(string: "http://hook:hunter2-hook@127.0.0.1:\(port)/x")!,
-                                                      secret: nil, timeout: 2, maxAttempts: 1)]
+        config.webhooks = [
+            NotificationConfig.Webhook(
+                url: URL(string: "http://hook:hunter2-hook@127.0.0.1:\(port)/x")!,
+                secret: nil, timeout: 2, maxAttempts: 1)
+        ]
         let dispatcher = NotificationDispatcher(config: config, onStats: nil, generatorURL: nil, logger: capture.logger)
         await dispatcher.deliver(changes: [alert()], active: [alert()])
         await dispatcher.tick()
@@ -108,16 +117,18 @@ import Testing
         let port = try Tools.freePort()
         let configFile = directory.appendingPathComponent("alertmanager.yml")
         try """
-            route:
-              receiver: blackhole
-              group_wait: 1s
-            receivers:
-              - name: blackhole
-            """.write(to: configFile, atomically: true, encoding: .utf8)
+        route:
+          receiver: blackhole
+          group_wait: 1s
+        receivers:
+          - name: blackhole
+        """.write(to: configFile, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Tools.which("prometheus-alertmanager"))
-        process.arguments = ["--config.file=\(configFile.path)", "--storage.path=\(directory.path)",
-                             "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="]
+        process.arguments = [
+            "--config.file=\(configFile.path)", "--storage.path=\(directory.path)",
+            "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="
+        ]
         let log = directory.appendingPathComponent("alertmanager.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)
@@ -127,15 +138,18 @@ import Testing
         let base = URL(string: "http://127.0.0.1:\(port)")!
         let deadline = Date().addingTimeInterval(30)
         while (try? await HTTP.get(base.appendingPathComponent("-/ready")).0) != 200 {
-            guard Date() < deadline else { throw HarnessError("alertmanager did not start: \(try String(contentsOf: log, encoding: .utf8))") }
+            guard Date() < deadline else {
+                throw HarnessError("alertmanager did not start: \(try String(contentsOf: log, encoding: .utf8))")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
 
         var config = NotificationConfig()
         config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 1)
         // Real time: Alertmanager judges startsAt and endsAt by its own clock.
-        let dispatcher = NotificationDispatcher(config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
-                                                logger: Logger(label: "test"))
+        let dispatcher = NotificationDispatcher(
+            config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
+            logger: Logger(label: "test"))
         await dispatcher.deliver(changes: [alert()], active: [alert()])
         await dispatcher.tick()
         let stats = await dispatcher.statistics()

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGHUP on the built binary: a valid configuration replaces the rules and intervals while
@@ -10,17 +11,17 @@ import Glibc
 extension EndToEndTests {
     func writeReloadConfig(_ path: String, simulator: URL, agentsInterval: String, rules: String) throws {
         try """
-            etlworks:
-              url: \(simulator.absoluteString)
-              api_key: sim-admin-key
-              max_requests_per_second: 200
-            poll: {executions: 1s, flows: 2s, summary: 2s, agents: \(agentsInterval), billing: 2s, health: 2s, backfill: 1d}
-            storage:
-              path: \(directory.appendingPathComponent("reload.db").path)
-            web:
-              listen_address: 127.0.0.1:0
-            \(rules)
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        etlworks:
+          url: \(simulator.absoluteString)
+          api_key: sim-admin-key
+          max_requests_per_second: 200
+        poll: {executions: 1s, flows: 2s, summary: 2s, agents: \(agentsInterval), billing: 2s, health: 2s, backfill: 1d}
+        storage:
+          path: \(directory.appendingPathComponent("reload.db").path)
+        web:
+          listen_address: 127.0.0.1:0
+        \(rules)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     func document(_ url: URL) async throws -> [String: Any] {
@@ -32,11 +33,13 @@ extension EndToEndTests {
         let (simulatorProcess, simulator) = try await startSimulator(flows: 8)
         defer { simulatorProcess.process.terminate() }
         let path = directory.appendingPathComponent("reload.yaml").path
-        try writeReloadConfig(path, simulator: simulator, agentsInterval: "2s", rules: """
-            sla:
-              - name: before
-                consecutive_failures: 100
-            """)
+        try writeReloadConfig(
+            path, simulator: simulator, agentsInterval: "2s",
+            rules: """
+                sla:
+                  - name: before
+                    consecutive_failures: 100
+                """)
         let exporter = try ChildProcess(arguments: ["serve", "--config", path], directory: directory, name: "serve-reload")
         defer { exporter.process.terminate() }
         let url = try await exporter.listeningURL()
@@ -48,13 +51,15 @@ extension EndToEndTests {
         #expect(runsBefore > 0)
 
         // A valid change: a rule replaced, another added, the agents interval changed.
-        try writeReloadConfig(path, simulator: simulator, agentsInterval: "7s", rules: """
-            sla:
-              - name: after
-                consecutive_failures: 100
-              - name: streak
-                consecutive_failures: 1
-            """)
+        try writeReloadConfig(
+            path, simulator: simulator, agentsInterval: "7s",
+            rules: """
+                sla:
+                  - name: after
+                    consecutive_failures: 100
+                  - name: streak
+                    consecutive_failures: 1
+                """)
         kill(exporter.process.processIdentifier, SIGHUP)
         let deadline = Date().addingTimeInterval(30)
         var rules: [String] = []
@@ -75,7 +80,8 @@ extension EndToEndTests {
         _ = try await document(url.appendingPathComponent("api/v1/sla/history"))
 
         // An invalid change is refused and the running configuration stays.
-        try "etlworks:\n  url: \(simulator.absoluteString)\n  bogus_key: 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "etlworks:\n  url: \(simulator.absoluteString)\n  bogus_key: 1\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         kill(exporter.process.processIdentifier, SIGHUP)
         try await Task.sleep(for: .seconds(2))
         #expect(exporter.process.isRunning)

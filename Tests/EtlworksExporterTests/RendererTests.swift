@@ -1,9 +1,10 @@
+import Foundation
+import Testing
+
 @testable import EtlworksAPI
 @testable import ExporterCore
 @testable import Exposition
-import Foundation
 @testable import Store
-import Testing
 
 /// The whole exposition of a fixed snapshot against a reviewed fixture (node_exporter's
 /// end-to-end pattern). Set UPDATE_FIXTURES=1 to rewrite the fixture after a deliberate change.
@@ -13,10 +14,13 @@ import Testing
         requests.record(endpoint: "/v1/metrics/executions", code: "200")
         requests.record(endpoint: "/v1/metrics/executions", code: "429")
         requests.record(endpoint: "/v1/flows", code: "error")
-        let state = ExporterState(startedAt: Date(timeIntervalSince1970: 1_764_000_000), storagePath: "/var/lib/x.db",
-                                  intervals: [:], requests: requests)
-        var first = FlowMetrics(flow: FlowRecord(id: 7, name: "orders \"daily\"\nload \\ 数据", flowType: "connection.db.postgres",
-                                                 tags: ["nightly", "critical"]))
+        let state = ExporterState(
+            startedAt: Date(timeIntervalSince1970: 1_764_000_000), storagePath: "/var/lib/x.db",
+            intervals: [:], requests: requests)
+        var first = FlowMetrics(
+            flow: FlowRecord(
+                id: 7, name: "orders \"daily\"\nload \\ 数据", flowType: "connection.db.postgres",
+                tags: ["nightly", "critical"]))
         first.completedRuns = [.success: 10, .error: 2, .unknown: 1]
         first.recordsProcessed = 12345
         first.durationBucketCounts[0] = 1
@@ -32,20 +36,29 @@ import Testing
         first.oldestRunningStart = 1_764_000_200_000
         let second = FlowMetrics(flow: FlowRecord(id: 9, name: "idle"))
         await state.setFlows([first, second])
-        await state.setAgents([Agent(id: 1, name: "agent \"eu\"", online: true, updaterRunning: false, version: "5.1", os: "Linux",
-                                     lastSeen: 1_764_000_000_000)])
-        await state.setSubscription(Subscription(tier: "Business", status: "active", seatsTotal: 10, seatsUsed: 7,
-                                                 periodStart: 1_761_955_200_000, periodEnd: 1_764_547_200_000,
-                                                 monthlyAllowance: 500_000_000, dailyAllowance: 25_000_000, monthUsed: 1_234_567,
-                                                 todayUsed: 8910))
-        await state.setSummary(ExecutionsSummary(runs: [.success: 90, .error: 10, .running: 3], count: 103, successRatio: 0.9,
-                                                 averageDurationSeconds: 61.5, maxDurationSeconds: 3600, records: 999),
-                               window: 86400)
+        await state.setAgents([
+            Agent(
+                id: 1, name: "agent \"eu\"", online: true, updaterRunning: false, version: "5.1", os: "Linux",
+                lastSeen: 1_764_000_000_000)
+        ])
+        await state.setSubscription(
+            Subscription(
+                tier: "Business", status: "active", seatsTotal: 10, seatsUsed: 7,
+                periodStart: 1_761_955_200_000, periodEnd: 1_764_547_200_000,
+                monthlyAllowance: 500_000_000, dailyAllowance: 25_000_000, monthUsed: 1_234_567,
+                todayUsed: 8910))
+        await state.setSummary(
+            ExecutionsSummary(
+                runs: [.success: 90, .error: 10, .running: 3], count: 103, successRatio: 0.9,
+                averageDurationSeconds: 61.5, maxDurationSeconds: 3600, records: 999),
+            window: 86400)
         await state.setInstance(up: true, info: SystemInfo(version: "6.4.2", build: "b1", deploymentMode: "cloud"))
-        await state.recordPoll(.executions, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 0.25, error: nil,
-                               skipped: 2, apiAnswered: true)
-        await state.recordPoll(.flows, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 1.5,
-                               error: "/v1/flows: request failed: timed out", apiAnswered: false)
+        await state.recordPoll(
+            .executions, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 0.25, error: nil,
+            skipped: 2, apiAnswered: true)
+        await state.recordPoll(
+            .flows, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 1.5,
+            error: "/v1/flows: request failed: timed out", apiAnswered: false)
         await state.setStorage(.ok, sizeBytes: 4096)
         return await state.snapshot()
     }

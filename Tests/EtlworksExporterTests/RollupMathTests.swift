@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Simulator
 @testable import Store
 
@@ -64,7 +65,8 @@ import Testing
             #expect(expected.map(\.start) == staged.map(\.start))
             for (lhs, rhs) in zip(expected, staged) {
                 #expect(lhs.bucket.count == rhs.bucket.count)
-                #expect(lhs.bucket.min == rhs.bucket.min && lhs.bucket.max == rhs.bucket.max && lhs.bucket.last == rhs.bucket.last)
+                #expect(
+                    lhs.bucket.min == rhs.bucket.min && lhs.bucket.max == rhs.bucket.max && lhs.bucket.last == rhs.bucket.last)
                 #expect(abs(lhs.bucket.sum - rhs.bucket.sum) < 1e-6)
                 #expect(abs((lhs.bucket.increase ?? -1) - (rhs.bucket.increase ?? -1)) < 1e-6)
             }

@@ -1,11 +1,12 @@
-@testable import EtlworksAPI
-@testable import ExporterApp
-@testable import ExporterCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import Store
 import Testing
+
+@testable import EtlworksAPI
+@testable import ExporterApp
+@testable import ExporterCore
+@testable import Store
 
 /// The HTTP routes in-process, on states built by hand.
 @Suite struct RouteTests {
@@ -24,8 +25,10 @@ import Testing
                 #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
                 #expect(String(buffer: response.body).contains("# TYPE etlworks_up gauge"))
             }
-            try await client.execute(uri: "/metrics", method: .get,
-                                     headers: [.accept: "application/openmetrics-text;version=1.0.0"]) { response in
+            try await client.execute(
+                uri: "/metrics", method: .get,
+                headers: [.accept: "application/openmetrics-text;version=1.0.0"]
+            ) { response in
                 #expect(response.headers[.contentType]?.hasPrefix("application/openmetrics-text") == true)
                 #expect(String(buffer: response.body).hasSuffix("# EOF\n"))
             }
@@ -58,8 +61,10 @@ import Testing
                 #expect(response.headers[.contentEncoding] == nil)
                 return Data(buffer: response.body)
             }
-            let gzipped = try await client.execute(uri: "/metrics", method: .get,
-                                                   headers: [.acceptEncoding: "gzip, deflate"]) { response in
+            let gzipped = try await client.execute(
+                uri: "/metrics", method: .get,
+                headers: [.acceptEncoding: "gzip, deflate"]
+            ) { response in
                 #expect(response.headers[.contentEncoding] == "gzip")
                 #expect(response.headers[.vary] == "Accept-Encoding")
                 return Data(buffer: response.body)
@@ -69,7 +74,8 @@ import Testing
             let inflated = try Tools.run(try Tools.which("gzip"), ["-dc"], input: gzipped)
             #expect(inflated.status == 0)
             #expect(Data(inflated.stdout.utf8) == plain)
-            try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) {
+                response in
                 #expect(response.headers[.contentEncoding] == nil)
             }
         }
@@ -101,7 +107,8 @@ import Testing
                 #expect(body?["status"] as? String == "pass")
             }
             try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .ok) }
-            await state.recordPoll(.agents, started: Date(), duration: 5, error: "/v1/agents: request failed: timed out", apiAnswered: false)
+            await state.recordPoll(
+                .agents, started: Date(), duration: 5, error: "/v1/agents: request failed: timed out", apiAnswered: false)
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok, "another resource failing only warns")
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
@@ -110,8 +117,9 @@ import Testing
                 #expect(agents?["error"] as? String == "/v1/agents: request failed: timed out")
                 #expect(agents?["result"] as? String == "error")
             }
-            await state.recordPoll(.executions, started: Date(), duration: 5,
-                                   error: "/v1/metrics/executions: HTTP 502", apiAnswered: false)
+            await state.recordPoll(
+                .executions, started: Date(), duration: 5,
+                error: "/v1/metrics/executions: HTTP 502", apiAnswered: false)
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]

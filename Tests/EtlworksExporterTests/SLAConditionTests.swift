@@ -1,9 +1,10 @@
+import Foundation
+import Testing
+
 @testable import EtlworksAPI
 @testable import ExporterBase
-import Foundation
 @testable import SLA
 @testable import Store
-import Testing
 
 /// The pure parts of SLA evaluation: each condition on crafted runs, the state machine,
 /// globs and cron schedules.
@@ -18,11 +19,13 @@ import Testing
     func windows(_ runs: [(ago: Double, status: RunStatus, duration: Double)], flowId: Int64 = 1) -> RunWindows {
         var windows = RunWindows(horizon: 40 * 86400, keepLatest: 10)
         // Added out of order on purpose: late runs must land in order.
-        windows.add(runs.reversed().map { run in
-            let end = Int64((now - run.ago) * 1000)
-            return CompletedRun(flowId: flowId, endMs: end, startMs: end - Int64(run.duration * 1000),
-                                durationMs: Int64(run.duration * 1000), status: run.status)
-        })
+        windows.add(
+            runs.reversed().map { run in
+                let end = Int64((now - run.ago) * 1000)
+                return CompletedRun(
+                    flowId: flowId, endMs: end, startMs: end - Int64(run.duration * 1000),
+                    durationMs: Int64(run.duration * 1000), status: run.status)
+            })
         return windows
     }
 
@@ -30,8 +33,10 @@ import Testing
         SLAInputs(now: now, flows: [flow], runs: windows, schedules: schedules, evaluatingSince: now - 100 * 86400)
     }
 
-    func measure(_ condition: SLACondition, _ flow: FlowMetrics, _ windows: RunWindows,
-                 schedules: [Int64: FlowSchedule] = [:]) -> SLAMeasurement? {
+    func measure(
+        _ condition: SLACondition, _ flow: FlowMetrics, _ windows: RunWindows,
+        schedules: [Int64: FlowSchedule] = [:]
+    ) -> SLAMeasurement? {
         var evaluator = SLAConditionEvaluator()
         let inputs = inputs(flow, windows, schedules: schedules)
         return evaluator.measure(condition, flow: inputs.flows[0], inputs: inputs)
@@ -158,7 +163,8 @@ import Testing
         let calendar = Calendar(identifier: .gregorian)
         var utc = calendar
         utc.timeZone = TimeZone(identifier: "UTC")!
-        let today2am = utc.date(bySettingHour: 2, minute: 0, second: 0, of: Date(timeIntervalSince1970: now))!.timeIntervalSince1970
+        let today2am = utc.date(bySettingHour: 2, minute: 0, second: 0, of: Date(timeIntervalSince1970: now))!
+            .timeIntervalSince1970
         let cron = FlowSchedule(id: 2, flowId: 1, schedule: "0 0 2 * * ?")
         let yesterday = windows([(now - (today2am - 86400) - 60, .success, 60)])
         let expectedHolds = now > today2am + 600
@@ -169,8 +175,9 @@ import Testing
     @Test func billingBreachesOnTheRatioAndOnAProjectedOverrun() throws {
         let start = now - 15 * 86400, end = now + 15 * 86400
         func billing(_ used: Int64) -> SLAMeasurement? {
-            let subscription = Subscription(periodStart: Int64(start * 1000), periodEnd: Int64(end * 1000), monthlyAllowance: 1000,
-                                            monthUsed: used)
+            let subscription = Subscription(
+                periodStart: Int64(start * 1000), periodEnd: Int64(end * 1000), monthlyAllowance: 1000,
+                monthUsed: used)
             let inputs = SLAInputs(now: now, flows: [], runs: windows([]), subscription: subscription, evaluatingSince: 0)
             return SLAConditionEvaluator.measure(billing: 0.9, period: .month, inputs: inputs)
         }
@@ -216,7 +223,8 @@ import Testing
         #expect(state == nil && transition == .resolved(at: 390))
         // A pending condition that clears never breached: no transition.
         let pending = SLAStateMachine.step(nil, holds: true, value: 1, now: 0, holdFor: 60, lowerIsWorse: false).state
-        #expect(SLAStateMachine.step(pending, holds: false, value: 0, now: 30, holdFor: 60, lowerIsWorse: false).transition == nil)
+        #expect(
+            SLAStateMachine.step(pending, holds: false, value: 0, now: 30, holdFor: 60, lowerIsWorse: false).transition == nil)
         // For a ratio of good runs the worst is the lowest.
         var objective = SLAStateMachine.step(nil, holds: true, value: 0.98, now: 0, holdFor: 0, lowerIsWorse: true).state
         objective = SLAStateMachine.step(objective, holds: true, value: 0.95, now: 1, holdFor: 0, lowerIsWorse: true).state
@@ -268,24 +276,33 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let fixed: [Double] = [0, -1, 951_782_400, 4_107_542_399, 1_796_000_000.999, -11_644_473_600]
         for seconds in fixed + (0..<500).map({ _ in Double.random(in: -2_000_000_000...5_000_000_000, using: &generator) }) {
-            #expect(UTCTime.format(seconds) == formatter.string(from: Date(timeIntervalSince1970: seconds.rounded(.down))), "\(seconds)")
+            #expect(
+                UTCTime.format(seconds) == formatter.string(from: Date(timeIntervalSince1970: seconds.rounded(.down))),
+                "\(seconds)")
         }
     }
 
     @Test func sha256AndHMACMatchPublishedVectors() {
         #expect(SHA256.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+        #expect(
+            SHA256.hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000)))
+        #expect(
+            SHA256.hex(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000)))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
         // RFC 4231 test cases 1, 2 and 6 (a key longer than the block).
-        #expect(SHA256.hex(SHA256.hmac(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)))
+        #expect(
+            SHA256.hex(SHA256.hmac(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)))
                 == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-        #expect(SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+        #expect(
+            SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        #expect(SHA256.hex(SHA256.hmac(key: [UInt8](repeating: 0xaa, count: 131),
-                                       message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+        #expect(
+            SHA256.hex(
+                SHA256.hmac(
+                    key: [UInt8](repeating: 0xaa, count: 131),
+                    message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 }

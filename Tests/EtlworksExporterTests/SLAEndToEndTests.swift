@@ -60,12 +60,13 @@ extension EndToEndTests {
             "agents": oracle.agentsOffline(),
             "allowance-tiny": oracle.billing(maxRatio: 0.0000001),
             "allowance": oracle.billing(maxRatio: 0.9),
-            "slo": oracle.objective(flows.filter { [1000, 1007, 1014, 1021, 1028].contains($0.id) }, target: 0.9, window: 600),
+            "slo": oracle.objective(flows.filter { [1000, 1007, 1014, 1021, 1028].contains($0.id) }, target: 0.9, window: 600)
         ]
     }
 
     func get(_ url: URL, _ path: String, bearer: String? = nil) async throws -> Any {
-        let (status, data, _) = try await HTTP.get(url.appendingPathComponent(path), headers: bearer.map { ["Authorization": "Bearer \($0)"] } ?? [:])
+        let (status, data, _) = try await HTTP.get(
+            url.appendingPathComponent(path), headers: bearer.map { ["Authorization": "Bearer \($0)"] } ?? [:])
         guard status == 200 else { throw HarnessError("GET \(path): HTTP \(status)") }
         return try JSONSerialization.jsonObject(with: data)
     }
@@ -73,7 +74,8 @@ extension EndToEndTests {
     func pollCounts(_ exporter: URL) async throws -> [String: Double] {
         let (_, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
         var counts: [String: Double] = [:]
-        for sample in try Exposition.parse(data) where sample.name == "etlworks_exporter_polls_total" && sample.labels["result"] == "success" {
+        for sample in try Exposition.parse(data)
+        where sample.name == "etlworks_exporter_polls_total" && sample.labels["result"] == "success" {
             counts[sample.labels["resource"] ?? ""] = sample.value
         }
         return counts
@@ -87,7 +89,9 @@ extension EndToEndTests {
         let deadline = Date().addingTimeInterval(90)
         while true {
             let now = try await pollCounts(exporter)
-            if ["executions", "flows", "agents", "billing", "schedules"].allSatisfy({ (now[$0] ?? 0) >= (before[$0] ?? 0) + 2 }) { break }
+            if ["executions", "flows", "agents", "billing", "schedules"].allSatisfy({ (now[$0] ?? 0) >= (before[$0] ?? 0) + 2 }) {
+                break
+            }
             guard Date() < deadline else { throw HarnessError("polls did not catch up: \(before) → \(now)") }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -103,12 +107,17 @@ extension EndToEndTests {
         let runs = try await get(simulator, "/_sim/runs") as? [String: Any] ?? [:]
         let schedules = try await get(simulator, "/rest/v1/schedules", bearer: "sim-admin-key") as? [[String: Any]] ?? []
         let agents = try await get(simulator, "/rest/v1/agents", bearer: "sim-admin-key") as? [[String: Any]] ?? []
-        let subscription = try await get(simulator, "/rest/v1/billing/subscription", bearer: "sim-admin-key") as? [String: Any] ?? [:]
+        let subscription =
+            try await get(simulator, "/rest/v1/billing/subscription", bearer: "sim-admin-key") as? [String: Any] ?? [:]
         let oracle = SLAOracle(
             now: now, flows: SLAOracle.flows(runs),
-            schedules: Dictionary(schedules.map { (($0["flowId"] as? NSNumber)?.int64Value ?? 0, $0["schedule"] as? String ?? "") },
-                                  uniquingKeysWith: { first, _ in first }),
-            agents: Dictionary(uniqueKeysWithValues: agents.map { (($0["id"] as? NSNumber)?.int64Value ?? 0, $0["status"] as? String == "online") }),
+            schedules: Dictionary(
+                schedules.map { (($0["flowId"] as? NSNumber)?.int64Value ?? 0, $0["schedule"] as? String ?? "") },
+                uniquingKeysWith: { first, _ in first }),
+            agents: Dictionary(
+                uniqueKeysWithValues: agents.map {
+                    (($0["id"] as? NSNumber)?.int64Value ?? 0, $0["status"] as? String == "online")
+                }),
             subscription: subscription)
 
         let results = document["results"] as? [[String: Any]] ?? []
@@ -124,7 +133,8 @@ extension EndToEndTests {
             let pending = Set(ofRule.filter { $0["state"] as? String == "pending" }.map(key))
             if rule == "slow" {
                 #expect(breaching.isEmpty, "\(round): a rule with for: 1h cannot breach yet")
-                #expect(pending.subtracting(verdict.undecidable) == verdict.holds.subtracting(verdict.undecidable), "\(round) slow")
+                #expect(
+                    pending.subtracting(verdict.undecidable) == verdict.holds.subtracting(verdict.undecidable), "\(round) slow")
                 continue
             }
             expectedTotal += verdict.holds.count
@@ -139,31 +149,34 @@ extension EndToEndTests {
     }
 
     @Test func everyBreachIsReportedAndNothingCompliantIs() async throws {
-        let simulator = try ChildProcess(arguments: ["simulate", "--listen", "127.0.0.1:0", "--flows", "30", "--seed", "11",
-                                                     "--run-every", "2s", "--history", "20m", "--agents", "4"],
-                                         directory: directory, name: "simulate")
+        let simulator = try ChildProcess(
+            arguments: [
+                "simulate", "--listen", "127.0.0.1:0", "--flows", "30", "--seed", "11",
+                "--run-every", "2s", "--history", "20m", "--agents", "4"
+            ],
+            directory: directory, name: "simulate")
         let simulatorURL = try await simulator.listeningURL()
         let config = directory.appendingPathComponent("config.yaml").path
         try """
-            etlworks:
-              url: \(simulatorURL.absoluteString)
-              api_key: sim-admin-key
-              max_requests_per_second: 500
-            poll:
-              executions: 1s
-              flows: 1s
-              summary: 2s
-              agents: 1s
-              billing: 1s
-              schedules: 1s
-              health: 2s
-              backfill: 1d
-            storage:
-              path: \(directory.appendingPathComponent("sla.db").path)
-            web:
-              listen_address: 127.0.0.1:0
+        etlworks:
+          url: \(simulatorURL.absoluteString)
+          api_key: sim-admin-key
+          max_requests_per_second: 500
+        poll:
+          executions: 1s
+          flows: 1s
+          summary: 2s
+          agents: 1s
+          billing: 1s
+          schedules: 1s
+          health: 2s
+          backfill: 1d
+        storage:
+          path: \(directory.appendingPathComponent("sla.db").path)
+        web:
+          listen_address: 127.0.0.1:0
 
-            """.appending(Self.slaConfig).write(toFile: config, atomically: true, encoding: .utf8)
+        """.appending(Self.slaConfig).write(toFile: config, atomically: true, encoding: .utf8)
         let serve = try ChildProcess(arguments: ["serve", "--config", config], directory: directory, name: "serve")
         let exporter = try await serve.listeningURL()
 
@@ -183,14 +196,20 @@ extension EndToEndTests {
         let second = try await checkFrozenTenant(simulator: simulatorURL, exporter: exporter, round: "round 2")
         if let breachingFlow {
             let results = second["results"] as? [[String: Any]] ?? []
-            #expect(!results.contains { (($0["target"] as? [String: Any])?["id"] as? NSNumber)?.int64Value == breachingFlow
-                                        && ($0["target"] as? [String: Any])?["kind"] as? String == "flow" },
-                    "a deleted flow is no longer a target")
+            #expect(
+                !results.contains {
+                    (($0["target"] as? [String: Any])?["id"] as? NSNumber)?.int64Value == breachingFlow
+                        && ($0["target"] as? [String: Any])?["kind"] as? String == "flow"
+                },
+                "a deleted flow is no longer a target")
             let history = try await get(exporter, "api/v1/sla/history") as? [String: Any] ?? [:]
             let episodes = history["episodes"] as? [[String: Any]] ?? []
-            #expect(episodes.contains { (($0["target"] as? [String: Any])?["id"] as? NSNumber)?.int64Value == breachingFlow
-                                        && $0["sla"] as? String == "streak" && $0["end"] != nil },
-                    "its breach ended when it was deleted")
+            #expect(
+                episodes.contains {
+                    (($0["target"] as? [String: Any])?["id"] as? NSNumber)?.int64Value == breachingFlow
+                        && $0["sla"] as? String == "streak" && $0["end"] != nil
+                },
+                "its breach ended when it was deleted")
         }
 
         // The other ways to read it agree: /health, /sla, `sla status`, /metrics. Time moves on
@@ -205,29 +224,32 @@ extension EndToEndTests {
             let after = try await breachingNow()
             #expect((min(before, after)...max(before, after)).contains(value), "\(what): \(value), API \(before)…\(after)")
         }
-        try await agrees({
-            let (status, data, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
-            let health = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            let breaching = (health["sla"] as? [String: Any])?["breaching"] as? [[String: Any]] ?? []
-            // A critical breach fails /health; a warning (the `errors` rule, say) only warns.
-            let critical = breaching.contains { $0["severity"] as? String == "critical" }
-            let warning = breaching.contains { $0["severity"] as? String == "warning" }
-            #expect((status == 503) == critical && (health["status"] as? String == "fail") == critical)
-            if !critical && warning { #expect(health["status"] as? String == "warn") }
-            #expect(((health["reasons"] as? [String]) ?? []).contains { $0.hasPrefix("SLA ") } == (critical || warning))
-            return breaching.count
-        }, "/health")
-        try await agrees({
-            let table = try Tools.run(Tools.exporterBinary.path, ["sla", "status", "--url", exporter.absoluteString])
-            #expect(table.status == 0)
-            let summary = table.stdout.split(separator: "\n").first { $0.contains(" breaching,") } ?? ""
-            return Int(summary.split(separator: ":").last?.split(separator: " ").first ?? "") ?? -1
-        }, "sla status")
-        try await agrees({
-            let (_, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
-            #expect(try Tools.promtoolCheck(data) == "")
-            return try Exposition.parse(data).filter { $0.name == "etlworks_sla_breach" && $0.value == 1 }.count
-        }, "/metrics")
+        try await agrees(
+            {
+                let (status, data, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+                let health = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+                let breaching = (health["sla"] as? [String: Any])?["breaching"] as? [[String: Any]] ?? []
+                // A critical breach fails /health; a warning (the `errors` rule, say) only warns.
+                let critical = breaching.contains { $0["severity"] as? String == "critical" }
+                let warning = breaching.contains { $0["severity"] as? String == "warning" }
+                #expect((status == 503) == critical && (health["status"] as? String == "fail") == critical)
+                if !critical && warning { #expect(health["status"] as? String == "warn") }
+                #expect(((health["reasons"] as? [String]) ?? []).contains { $0.hasPrefix("SLA ") } == (critical || warning))
+                return breaching.count
+            }, "/health")
+        try await agrees(
+            {
+                let table = try Tools.run(Tools.exporterBinary.path, ["sla", "status", "--url", exporter.absoluteString])
+                #expect(table.status == 0)
+                let summary = table.stdout.split(separator: "\n").first { $0.contains(" breaching,") } ?? ""
+                return Int(summary.split(separator: ":").last?.split(separator: " ").first ?? "") ?? -1
+            }, "sla status")
+        try await agrees(
+            {
+                let (_, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
+                #expect(try Tools.promtoolCheck(data) == "")
+                return try Exposition.parse(data).filter { $0.name == "etlworks_sla_breach" && $0.value == 1 }.count
+            }, "/metrics")
         let (pageStatus, page, _) = try await HTTP.get(exporter.appendingPathComponent("sla"))
         #expect(pageStatus == 200)
         let html = String(decoding: page, as: UTF8.self)

@@ -1,11 +1,12 @@
+import Foundation
+import Logging
+import Testing
+
 @testable import EtlworksAPI
 @testable import ExporterBase
 @testable import ExporterCore
-import Foundation
-import Logging
 @testable import SLA
 @testable import Store
-import Testing
 
 /// The engine on a real database: `for` timers and episodes survive restarts, targets that go
 /// away end their breach, and what it publishes is valid exposition.
@@ -20,19 +21,24 @@ import Testing
 
     func run(_ id: Int64, flow: Int64 = 7, _ status: RunStatus, endedAt: Double) -> FlowRun {
         let end = Int64(endedAt * 1000)
-        return FlowRun(auditId: id, flowId: flow, flowName: Self.flowName, status: status, created: end - 20_000,
-                       started: end - 10_000, ended: end, records: 10)
+        return FlowRun(
+            auditId: id, flowId: flow, flowName: Self.flowName, status: status, created: end - 20_000,
+            started: end - 10_000, ended: end, records: 10)
     }
 
     /// A store, state and engine on `path`, as the runtime wires them.
     func open(rules: [SLARule], now: Double) async throws -> (SQLiteRunStore, SLAEngine, ExporterState) {
         let store = try SQLiteRunStore(path: path)
-        _ = try await store.replaceFlows([Flow(id: 7, name: Self.flowName, tags: ["orders"]),
-                                          Flow(id: 8, name: "other", tags: [])], removeMissing: true)
+        _ = try await store.replaceFlows(
+            [
+                Flow(id: 7, name: Self.flowName, tags: ["orders"]),
+                Flow(id: 8, name: "other", tags: [])
+            ], removeMissing: true)
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
         await state.setFlows(try await store.flowMetrics())
-        let engine = SLAEngine(rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
-                               timeZone: nil, logger: Logger(label: "test"))
+        let engine = SLAEngine(
+            rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
+            timeZone: nil, logger: Logger(label: "test"))
         try await engine.start(now: now)
         return (store, engine, state)
     }
@@ -43,14 +49,16 @@ import Testing
         await state.setFlows(try await store.flowMetrics())
     }
 
-    let errorRule = SLARule(name: "orders-error-rate", target: .flows(FlowSelector(tags: ["orders"])),
-                            condition: .errorRate(max: 0.3, window: 3600, minRuns: 2), severity: .critical, holdFor: 300)
+    let errorRule = SLARule(
+        name: "orders-error-rate", target: .flows(FlowSelector(tags: ["orders"])),
+        condition: .errorRate(max: 0.3, window: 3600, minRuns: 2), severity: .critical, holdFor: 300)
 
     @Test func aForTimerAndItsEpisodeSurviveRestarts() async throws {
         do {
             let (store, engine, state) = try await open(rules: [errorRule], now: t0)
-            try await ingest([run(1, .error, endedAt: t0 - 100), run(2, .error, endedAt: t0 - 50), run(3, .success, endedAt: t0 - 10)],
-                             store: store, engine: engine, state: state, at: t0)
+            try await ingest(
+                [run(1, .error, endedAt: t0 - 100), run(2, .error, endedAt: t0 - 50), run(3, .success, endedAt: t0 - 10)],
+                store: store, engine: engine, state: state, at: t0)
             let first = await engine.evaluate(now: t0)
             #expect(first.results.map(\.target.id) == [7], "only the tagged flow is a target")
             #expect(first.results.first?.phase == .pending)
@@ -74,8 +82,9 @@ import Testing
             #expect(still.results.first?.phase == .breaching)
             #expect(still.results.first?.breachStart == t0 + 300)
             #expect(still.results.first?.breachesTotal == 1)
-            try await ingest((10..<20).map { run($0, .success, endedAt: t0 + 400 + Double($0)) }, store: store, engine: engine,
-                             state: state, at: t0 + 430)
+            try await ingest(
+                (10..<20).map { run($0, .success, endedAt: t0 + 400 + Double($0)) }, store: store, engine: engine,
+                state: state, at: t0 + 430)
             let resolved = await engine.evaluate(now: t0 + 430)
             #expect(resolved.results.first?.phase == .ok)
             #expect(resolved.results.first?.breachesTotal == 1)
@@ -95,8 +104,9 @@ import Testing
         let streak = SLARule(name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(1))
         do {
             let (store, engine, state) = try await open(rules: [streak], now: t0)
-            try await ingest([run(1, flow: 8, .error, endedAt: t0 - 5), run(2, .error, endedAt: t0 - 5)], store: store, engine: engine,
-                             state: state, at: t0)
+            try await ingest(
+                [run(1, flow: 8, .error, endedAt: t0 - 5), run(2, .error, endedAt: t0 - 5)], store: store, engine: engine,
+                state: state, at: t0)
             #expect(await engine.evaluate(now: t0).breaching.map(\.target.id).sorted() == [7, 8])
             _ = try await store.replaceFlows([Flow(id: 7, name: Self.flowName)], removeMissing: true)
             await state.setFlows(try await store.flowMetrics())
@@ -124,8 +134,9 @@ import Testing
         #expect(HealthReport(snapshot: failing, apiURL: "").httpStatus == 503)
         #expect(HealthReport(snapshot: failing, apiURL: "").reasons.contains { $0.contains("SLA states") })
         _ = try Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE broken RENAME TO sla_episodes"])
-        try await ingest([run(2, .success, endedAt: t0 + 5), run(3, .error, endedAt: t0 + 8)], store: store, engine: engine,
-                         state: state, at: t0 + 10)
+        try await ingest(
+            [run(2, .success, endedAt: t0 + 5), run(3, .error, endedAt: t0 + 8)], store: store, engine: engine,
+            state: state, at: t0 + 10)
         await engine.evaluate(now: t0 + 10)
         #expect(await state.snapshot().storage == .ok)
         // The breach that could not be written is written now, as it would have been.
@@ -135,8 +146,9 @@ import Testing
 
     @Test func rulesThatCannotStartAreReportedInHealth() async throws {
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
-        let engine = SLAEngine(rules: [errorRule], store: try SLAStateStore(path: path), runStore: try SQLiteRunStore(path: path),
-                               host: state, alerts: nil, timeZone: nil, logger: Logger(label: "test"))
+        let engine = SLAEngine(
+            rules: [errorRule], store: try SLAStateStore(path: path), runStore: try SQLiteRunStore(path: path),
+            host: state, alerts: nil, timeZone: nil, logger: Logger(label: "test"))
         await engine.reportStartFailure(StoreError(code: .corrupt, path: path, message: "disk I/O error"))
         let report = HealthReport(snapshot: await state.snapshot(), apiURL: "")
         #expect(report.status == .fail, "a critical rule that cannot be evaluated fails /health")
@@ -146,18 +158,21 @@ import Testing
     @Test func maxDurationJudgesRunsThatEndAfterEvaluationBeganNotABackfill() async throws {
         func long(_ id: Int64, endedAt: Double, seconds: Double) -> FlowRun {
             let end = Int64(endedAt * 1000)
-            return FlowRun(auditId: id, flowId: 7, status: .success, created: end - Int64(seconds * 1000) - 1000,
-                           started: end - Int64(seconds * 1000), ended: end, records: 1)
+            return FlowRun(
+                auditId: id, flowId: 7, status: .success, created: end - Int64(seconds * 1000) - 1000,
+                started: end - Int64(seconds * 1000), ended: end, records: 1)
         }
         let rule = SLARule(name: "hour", target: .flows(FlowSelector(ids: [7])), condition: .maxDuration(seconds: 3600))
         let (store, engine, state) = try await open(rules: [rule], now: t0)
         // The first backfill brings a long run from before evaluation began, then a short one.
-        try await ingest([long(1, endedAt: t0 - 7200, seconds: 5000), long(2, endedAt: t0 - 100, seconds: 60)], store: store,
-                         engine: engine, state: state, at: t0)
+        try await ingest(
+            [long(1, endedAt: t0 - 7200, seconds: 5000), long(2, endedAt: t0 - 100, seconds: 60)], store: store,
+            engine: engine, state: state, at: t0)
         #expect(await engine.evaluate(now: t0).results.first?.phase == .ok)
         // A long run and a short one complete between two evaluations: the long one breaches.
-        try await ingest([long(3, endedAt: t0 + 50, seconds: 4000), long(4, endedAt: t0 + 60, seconds: 30)], store: store,
-                         engine: engine, state: state, at: t0 + 60)
+        try await ingest(
+            [long(3, endedAt: t0 + 50, seconds: 4000), long(4, endedAt: t0 + 60, seconds: 30)], store: store,
+            engine: engine, state: state, at: t0 + 60)
         let breached = await engine.evaluate(now: t0 + 70)
         #expect(breached.results.first?.phase == .breaching && breached.results.first?.measurement.value == 4000)
         // Judged once: the next evaluation sees only the latest run.
@@ -169,8 +184,9 @@ import Testing
 
     @Test func completedRunsArePagedByAuditIdWithoutGapsOrRepeats() async throws {
         let store = try SQLiteRunStore(path: path)
-        _ = try await store.ingest((1...7).map { run($0, .success, endedAt: t0 - Double($0)) } + [run(8, .error, endedAt: t0 - 5000)],
-                                   observedAt: Int64(t0 * 1000))
+        _ = try await store.ingest(
+            (1...7).map { run($0, .success, endedAt: t0 - Double($0)) } + [run(8, .error, endedAt: t0 - 5000)],
+            observedAt: Int64(t0 * 1000))
         var seen: [Int64] = []
         var page = try await store.completedRuns(endedSince: Int64((t0 - 100) * 1000), limit: 3)
         seen += page.runs.map(\.endMs)
@@ -178,7 +194,8 @@ import Testing
             page = try await store.completedRuns(endedSince: Int64((t0 - 100) * 1000), after: next, limit: 3)
             seen += page.runs.map(\.endMs)
         }
-        #expect(seen.sorted() == (1...7).map { Int64((t0 - Double($0)) * 1000) }.sorted(), "the run outside the window is left out")
+        #expect(
+            seen.sorted() == (1...7).map { Int64((t0 - Double($0)) * 1000) }.sorted(), "the run outside the window is left out")
     }
 
     @Test func theSLAFamiliesAreValidExpositionWithHostileNames() async throws {
@@ -186,14 +203,17 @@ import Testing
             errorRule,
             SLARule(name: "objective", target: .flows(FlowSelector()), condition: .objective(target: 0.99, window: 86400)),
             SLARule(name: "agents", target: .agents([try Glob("*")]), condition: .agentOffline(for: 0)),
-            SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.5, period: .month), severity: .info),
+            SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.5, period: .month), severity: .info)
         ]
         let (store, engine, state) = try await open(rules: rules, now: t0)
-        try await ingest([run(1, .error, endedAt: t0 - 100), run(2, .success, endedAt: t0 - 50)], store: store, engine: engine,
-                         state: state, at: t0)
+        try await ingest(
+            [run(1, .error, endedAt: t0 - 100), run(2, .success, endedAt: t0 - 50)], store: store, engine: engine,
+            state: state, at: t0)
         await state.setAgents([Agent(id: 3, name: "agent \"eu\" \\ {west}", online: false)])
-        await state.setSubscription(Subscription(periodStart: Int64((t0 - 86400) * 1000), periodEnd: Int64((t0 + 86400) * 1000),
-                                                 monthlyAllowance: 100, monthUsed: 60))
+        await state.setSubscription(
+            Subscription(
+                periodStart: Int64((t0 - 86400) * 1000), periodEnd: Int64((t0 + 86400) * 1000),
+                monthlyAllowance: 100, monthUsed: 60))
         await engine.evaluate(now: t0)
         // Compliance needs time since evaluation began.
         let snapshot = await engine.evaluate(now: t0 + 60)

@@ -1,11 +1,12 @@
-@testable import ExporterApp
-@testable import ExporterCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Store
 import Testing
+
+@testable import ExporterApp
+@testable import ExporterCore
+@testable import Store
 
 @Suite struct SeriesQueryTests {
     let now: Int64 = 1_795_000_000
@@ -27,7 +28,9 @@ import Testing
     @Test func timesAreRFC3339OrEpochSecondsAndTheTierFollowsTheStep() throws {
         let request = try parse(["match": "up", "from": "2026-11-01T00:00:00Z", "to": "1795000000.5", "step": "1h"])
         #expect(request.from == 1_793_491_200 && request.to == 1_795_000_000 && request.step == 3600 && request.tier == .hour)
-        #expect(try parse(["match": "up", "from": "2026-11-01T01:00:00.250+01:00", "to": "2026-11-02T00:00:00Z"]).from == 1_793_491_200)
+        #expect(
+            try parse(["match": "up", "from": "2026-11-01T01:00:00.250+01:00", "to": "2026-11-02T00:00:00Z"]).from
+                == 1_793_491_200)
         let defaults = try parse(["match": "up"])
         #expect(defaults.to == now && defaults.from == now - 3600 && defaults.tier == .raw)
         #expect(try parse(["match": "up", "step": "300", "tier": "1d"]).tier == .day)
@@ -58,12 +61,14 @@ import Testing
             try await store.append([Sample(key, .counter, Double(minute))], group: "executions", at: base + Int64(minute) * 60)
         }
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
-        let router = ExporterRoutes.router(state: state, apiURL: "http://x", series: try SeriesReader(path: path),
-                                           queryLimits: limits, now: { Date(timeIntervalSince1970: Double(self.now)) })
+        let router = ExporterRoutes.router(
+            state: state, apiURL: "http://x", series: try SeriesReader(path: path),
+            queryLimits: limits, now: { Date(timeIntervalSince1970: Double(self.now)) })
         let app = Application(router: router)
         try await app.test(.router) { client in
             let match = "etlworks_flow_runs_total%7Bstatus%3D%22error%22%7D"
-            try await client.execute(uri: "/api/v1/series?match=\(match)&from=\(base)&to=\(base + 7200)&step=600", method: .get) { response in
+            try await client.execute(uri: "/api/v1/series?match=\(match)&from=\(base)&to=\(base + 7200)&step=600", method: .get) {
+                response in
                 #expect(response.status == .ok)
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
                 let data = body["data"] as! [String: Any]
@@ -76,8 +81,10 @@ import Testing
                 #expect(points.map { $0["t"] as! Int } == [0, 1, 2, 6, 7, 8, 9, 10, 11].map { Int(base) + $0 * 600 })
                 #expect(points[3]["increase"] as? Int == (60 - 29) + 9)
             }
-            for (query, parameter) in [("match=up%7B", "match"), ("match=up&step=0", "step"), ("match=up&from=5&to=1", "from"),
-                                       ("match=up&from=0&step=1", "step")] {
+            for (query, parameter) in [
+                ("match=up%7B", "match"), ("match=up&step=0", "step"), ("match=up&from=5&to=1", "from"),
+                ("match=up&from=0&step=1", "step")
+            ] {
                 try await client.execute(uri: "/api/v1/series?\(query)", method: .get) { response in
                     #expect(response.status == .badRequest, "\(query)")
                     let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]

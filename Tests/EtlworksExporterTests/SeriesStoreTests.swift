@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 @Suite struct SeriesStoreTests {
@@ -8,7 +9,7 @@ import Testing
 
     func path(_ name: String = "series.db") -> String { directory.appendingPathComponent(name).path }
 
-    static let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400   // a UTC midnight
+    static let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400 // a UTC midnight
     static let counter = SeriesKey("demo_runs_total", [SeriesLabel("flow_id", "7"), SeriesLabel("status", "success")])
     static let gauge = SeriesKey("demo_running_runs", [SeriesLabel("flow_id", "7")])
     static let intermittent = SeriesKey("demo_running_runs", [SeriesLabel("flow_id", "8")])
@@ -41,11 +42,15 @@ import Testing
         return EveryPollOracle.windows(polls: polls.map(\.time), changes: changes, kind: kind, width: step, from: from, to: to)
     }
 
-    func query(_ reader: SeriesReader, _ key: SeriesKey, tier: RollupTier, step: Int64, from: Int64 = start,
-               to: Int64) async throws -> [SeriesPoint] {
+    func query(
+        _ reader: SeriesReader, _ key: SeriesKey, tier: RollupTier, step: Int64, from: Int64 = start,
+        to: Int64
+    ) async throws -> [SeriesPoint] {
         let matchers = key.labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
-        return try await reader.query(SeriesSelector.parse("\(key.name){\(matchers)}"), tier: tier, from: from, to: to,
-                                      step: step, maxSeries: 10).first?.points ?? []
+        return try await reader.query(
+            SeriesSelector.parse("\(key.name){\(matchers)}"), tier: tier, from: from, to: to,
+            step: step, maxSeries: 10
+        ).first?.points ?? []
     }
 
     @Test func everyTierAnswersAsIfEveryPollWereStored() async throws {
@@ -55,11 +60,14 @@ import Testing
         let to = Self.start + 30 * 3600
         func check(_ stage: String) async throws {
             for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.gauge, .gauge), (Self.intermittent, .gauge)] {
-                for (tier, step) in [(RollupTier.raw, Int64(60)), (.raw, 300), (.fiveMinutes, 300), (.fiveMinutes, 3600),
-                                     (.hour, 3600), (.hour, 7200), (.day, 86400)] {
+                for (tier, step) in [
+                    (RollupTier.raw, Int64(60)), (.raw, 300), (.fiveMinutes, 300), (.fiveMinutes, 3600),
+                    (.hour, 3600), (.hour, 7200), (.day, 86400)
+                ] {
                     let answer = try await query(reader, key, tier: tier, step: step, to: to)
-                    #expect(EveryPollOracle.same(answer, Self.expected(key, kind: kind, step: step, to: to)),
-                            "\(stage): \(key.labels) from \(tier.rawValue) at step \(step)")
+                    #expect(
+                        EveryPollOracle.same(answer, Self.expected(key, kind: kind, step: step, to: to)),
+                        "\(stage): \(key.labels) from \(tier.rawValue) at step \(step)")
                 }
             }
         }
@@ -84,21 +92,24 @@ import Testing
         let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
         let polls = Int64(Self.polls().count)
         #expect(try connection.scalar("SELECT count(*) FROM polls") == polls)
-        let gaugeRows = try connection.scalar("""
+        let gaugeRows = try connection.scalar(
+            """
             SELECT count(*) FROM samples x JOIN series s ON s.id = x.series_id WHERE s.labels = '{"flow_id":"7"}'
             """)!
         #expect(gaugeRows > 50 && gaugeRows < polls / 10)
         // An hour bucket exists only where the series changed (or ended) in that hour.
-        let flatHours = try connection.scalar("""
+        let flatHours = try connection.scalar(
+            """
             SELECT count(*) FROM rollup_1h r JOIN series s ON s.id = r.series_id WHERE s.labels = '{"flow_id":"8"}'
             """)!
-        #expect(flatHours == 5)   // first seen, ended, back, and two changes
+        #expect(flatHours == 5) // first seen, ended, back, and two changes
     }
 
     @Test func aRestartedWriterEndsSeriesItNoLongerSees() async throws {
         var store = try SeriesStore(path: path())
-        try await store.append([Sample(Self.gauge, .gauge, 1), Sample(Self.intermittent, .gauge, 2)], group: "executions",
-                               at: Self.start)
+        try await store.append(
+            [Sample(Self.gauge, .gauge, 1), Sample(Self.intermittent, .gauge, 2)], group: "executions",
+            at: Self.start)
         await store.close()
         store = try SeriesStore(path: path())
         // Unchanged: no row. Gone: an end marker.
@@ -136,11 +147,15 @@ import Testing
         let reader = try SeriesReader(path: path())
         let to = Self.start + 30 * 3600
         for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.gauge, .gauge), (Self.intermittent, .gauge)] {
-            #expect(EveryPollOracle.same(try await query(reader, key, tier: .day, step: 86400, to: to),
-                                         Self.expected(key, kind: kind, step: 86400, to: to)))
+            #expect(
+                EveryPollOracle.same(
+                    try await query(reader, key, tier: .day, step: 86400, to: to),
+                    Self.expected(key, kind: kind, step: 86400, to: to)))
             let from = Self.start + 6 * 3600
-            #expect(EveryPollOracle.same(try await query(reader, key, tier: .hour, step: 3600, from: from, to: to),
-                                         Self.expected(key, kind: kind, step: 3600, from: from, to: to)))
+            #expect(
+                EveryPollOracle.same(
+                    try await query(reader, key, tier: .hour, step: 3600, from: from, to: to),
+                    Self.expected(key, kind: kind, step: 3600, from: from, to: to)))
         }
     }
 
@@ -165,13 +180,14 @@ import Testing
     }
 
     @Test func selectorsParseLikePromQLAndNameTheirMistakes() throws {
-        let selector = try SeriesSelector.parse(#" etlworks_flow_runs_total { status = "error", flow_name=~"ord.*" , x!="a\"b", y!~'z' } "#)
+        let selector = try SeriesSelector.parse(
+            #" etlworks_flow_runs_total { status = "error", flow_name=~"ord.*" , x!="a\"b", y!~'z' } "#)
         #expect(selector.name == "etlworks_flow_runs_total")
         #expect(selector.matchers.map(\.op) == [.equal, .matches, .notEqual, .notMatches])
         #expect(selector.matchers[2].value == "a\"b")
         let matches = selector.compiled()
         #expect(matches([SeriesLabel("status", "error"), SeriesLabel("flow_name", "orders"), SeriesLabel("y", "q")]))
-        #expect(!matches([SeriesLabel("status", "error"), SeriesLabel("flow_name", "my orders")]))  // anchored
+        #expect(!matches([SeriesLabel("status", "error"), SeriesLabel("flow_name", "my orders")])) // anchored
         #expect(!matches([SeriesLabel("status", "success"), SeriesLabel("flow_name", "orders")]))
         #expect(try SeriesSelector.parse("up").matchers.isEmpty)
         for bad in ["", "{a=\"b\"}", "up{", "up{a}", "up{a=b}", "up{a=\"b\"", "up{a=~\"(\"}", "up} x", "9up", "up{a=\"\\q\"}"] {

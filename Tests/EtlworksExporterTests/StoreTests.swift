@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EtlworksAPI
 @testable import Store
 
@@ -9,10 +10,13 @@ import Testing
 
     func path(_ name: String = "store.db") -> String { directory.appendingPathComponent(name).path }
 
-    static func run(_ auditId: Int64, flow: Int64 = 1, _ status: RunStatus, started: Int64? = 1_000_000, ended: Int64? = nil,
-                    records: Int64? = nil, name: String? = "flow one") -> FlowRun {
-        FlowRun(auditId: auditId, flowId: flow, flowName: name, status: status, created: started, started: started,
-                ended: ended, records: records)
+    static func run(
+        _ auditId: Int64, flow: Int64 = 1, _ status: RunStatus, started: Int64? = 1_000_000, ended: Int64? = nil,
+        records: Int64? = nil, name: String? = "flow one"
+    ) -> FlowRun {
+        FlowRun(
+            auditId: auditId, flowId: flow, flowName: name, status: status, created: started, started: started,
+            ended: ended, records: records)
     }
 
     @Test func aRunSeenTwiceOrMovingFromRunningToSuccessIsOneRun() async throws {
@@ -51,8 +55,11 @@ import Testing
             var runs: [FlowRun] = []
             for id in 1...300 {
                 let status: RunStatus = id % 10 == 0 ? .error : .success
-                runs.append(Self.run(Int64(id), flow: Int64(id % 7), status, started: Int64(id) * 1000, ended: Int64(id) * 1000 + Int64(id) * 37,
-                                     records: Int64(id)))
+                runs.append(
+                    Self.run(
+                        Int64(id), flow: Int64(id % 7), status, started: Int64(id) * 1000,
+                        ended: Int64(id) * 1000 + Int64(id) * 37,
+                        records: Int64(id)))
             }
             runs.append(Self.run(999, flow: 3, .running, started: 5000))
             _ = try await store.ingest(runs, observedAt: 1)
@@ -68,7 +75,8 @@ import Testing
 
     @Test func flowsMissingFromTheListAreDroppedAndRenamesApply() async throws {
         let store = try SQLiteRunStore(path: path())
-        _ = try await store.ingest([Self.run(1, flow: 1, .success, ended: 2_000_000), Self.run(2, flow: 2, .success, ended: 2_000_000)], observedAt: 1)
+        _ = try await store.ingest(
+            [Self.run(1, flow: 1, .success, ended: 2_000_000), Self.run(2, flow: 2, .success, ended: 2_000_000)], observedAt: 1)
         #expect(try await store.flowMetrics().count == 2)
         let removed = try await store.replaceFlows([Flow(id: 1, name: "renamed \"one\"", tags: ["nightly"])], removeMissing: true)
         #expect(removed == 1)
@@ -94,7 +102,9 @@ import Testing
 
     @Test func openRunsCanBeReconciledOrAbandoned() async throws {
         let store = try SQLiteRunStore(path: path())
-        _ = try await store.ingest([Self.run(1, .running, started: 100), Self.run(2, .queued, started: nil), Self.run(3, .running, started: 10_000)], observedAt: 1)
+        _ = try await store.ingest(
+            [Self.run(1, .running, started: 100), Self.run(2, .queued, started: nil), Self.run(3, .running, started: 10_000)],
+            observedAt: 1)
         let stale = try await store.openRuns(referencedBefore: 5000, limit: 10)
         #expect(Set(stale.map(\.auditId)) == [1, 2])
         try await store.abandonRun(auditId: 1)
@@ -119,7 +129,8 @@ import Testing
         let file = path("corrupt.db")
         do {
             let store = try SQLiteRunStore(path: file)
-            _ = try await store.ingest((1...2000).map { Self.run(Int64($0), .success, ended: 2_000_000, records: 1) }, observedAt: 1)
+            _ = try await store.ingest(
+                (1...2000).map { Self.run(Int64($0), .success, ended: 2_000_000, records: 1) }, observedAt: 1)
             await store.close()
         }
         // Overwrite pages past the header with noise.

@@ -1,12 +1,13 @@
-@testable import ExporterApp
-@testable import ExporterBase
-@testable import ExporterCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Testing
+
+@testable import ExporterApp
+@testable import ExporterBase
+@testable import ExporterCore
 @testable import Reports
 @testable import Store
-import Testing
 
 /// `report usage` and `GET /api/v1/reports/usage` on a seeded month, through the built
 /// binary and over loopback HTTP; the arithmetic pieces on their own.
@@ -65,8 +66,11 @@ import Testing
             #expect(Self.number(durations["p50"]) == figures.percentile(0.5), "\(what) p50")
             #expect(Self.number(durations["p95"]) == figures.percentile(0.95), "\(what) p95")
             #expect(Self.number(durations["max"]) == figures.durations.max().map { Double($0) / 1000 }, "\(what) max")
-            #expect(Self.close(summary?["success_ratio"], figures.runs > 0 ? Double(figures.byStatus["success"] ?? 0) / Double(figures.runs) : nil),
-                    "\(what) success ratio")
+            #expect(
+                Self.close(
+                    summary?["success_ratio"],
+                    figures.runs > 0 ? Double(figures.byStatus["success"] ?? 0) / Double(figures.runs) : nil),
+                "\(what) success ratio")
         }
         check(document["tenant"] as? [String: Any], expected.tenant, "tenant")
         // The month's edges: the first millisecond counts, the next month's first does not.
@@ -102,7 +106,8 @@ import Testing
 
     @Test func coverageBillingAgentsAndSLAComeFromTheStoredSeries() async throws {
         let seeded = try await Fixture.shared.month()
-        let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "json"])
+        let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "json"]
+        )
         #expect(result.status == 0, "\(result.stderr)")
         let document = try json(result.stdout)
         let (start, end) = (SeededMonth.monthStart, SeededMonth.monthEnd)
@@ -128,7 +133,8 @@ import Testing
         #expect(Self.number(billing["records_used"]) == polls.last!.used)
         #expect(Self.number(billing["overage"]) == polls.last!.used - SeededMonth.allowance)
         #expect(Self.close(billing["used_ratio"], polls.last!.used / SeededMonth.allowance))
-        #expect(billing["exhausted_at"] as? String == UTCTime.format(Double(polls.first { $0.used >= SeededMonth.allowance }!.time)))
+        #expect(
+            billing["exhausted_at"] as? String == UTCTime.format(Double(polls.first { $0.used >= SeededMonth.allowance }!.time)))
         #expect(billing["projected_usage"] is NSNull, "no projection for a past month")
         let formatter = DateFormatter()
         formatter.timeZone = TimeZone(identifier: "Europe/Berlin")
@@ -136,7 +142,8 @@ import Testing
         var daily: [String: Double] = [:]
         var previous = seeded.billingPolls.last { $0.time < start }!.used
         for poll in polls {
-            daily[formatter.string(from: Date(timeIntervalSince1970: Double(poll.time))), default: 0] += poll.used >= previous ? poll.used - previous : poll.used
+            daily[formatter.string(from: Date(timeIntervalSince1970: Double(poll.time))), default: 0] +=
+                poll.used >= previous ? poll.used - previous : poll.used
             previous = poll.used
         }
         for day in document["daily"] as? [[String: Any]] ?? [] {
@@ -144,7 +151,8 @@ import Testing
         }
 
         // Agents: the share of polls online.
-        let agents = Dictionary(uniqueKeysWithValues: (document["agents"] as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0) })
+        let agents = Dictionary(
+            uniqueKeysWithValues: (document["agents"] as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0) })
         let agentPolls = seeded.agentPolls.filter { $0.time >= start && $0.time < end }
         #expect(Self.close(agents["a1"]?["availability"], Double(agentPolls.filter(\.a1).count) / Double(agentPolls.count)))
         #expect(Self.close(agents["a2"]?["availability"], Double(agentPolls.filter(\.a2).count) / Double(agentPolls.count)))
@@ -173,8 +181,10 @@ import Testing
         let expected = seeded.expected()
         for table in UsageReportTable.allCases {
             let file = directory.appendingPathComponent("\(table.rawValue).csv")
-            let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path,
-                                     "--format", "csv", "--table", table.rawValue, "--output", file.path])
+            let result = try report([
+                "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path,
+                "--format", "csv", "--table", table.rawValue, "--output", file.path
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             let text = try String(contentsOf: file, encoding: .utf8)
             #expect(text.hasSuffix("\r\n"))
@@ -212,7 +222,9 @@ import Testing
 
     @Test func markdownEscapesNamesAndSaysWhatIsMissing() async throws {
         let seeded = try await Fixture.shared.month()
-        let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "markdown"])
+        let result = try report([
+            "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "markdown"
+        ])
         #expect(result.status == 0)
         let markdown = result.stdout
         #expect(markdown.contains("> **Note:** Data covers 99.19% of the month"))
@@ -233,8 +245,10 @@ import Testing
         let seeded = try await Fixture.shared.month()
         let directory = try Tools.temporaryDirectory()
         let page = directory.appendingPathComponent("report.html")
-        let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path,
-                                 "--format", "html", "--output", page.path])
+        let result = try report([
+            "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path,
+            "--format", "html", "--output", page.path
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(!html.contains("<script"), "names are escaped")
@@ -243,8 +257,12 @@ import Testing
 
         let chromium = try (try? Tools.which("chromium")) ?? Tools.which("chromium-browser")
         func render(_ file: URL) throws -> (dom: String, console: [String]) {
-            let run = try Tools.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                                               "--dump-dom", file.absoluteString])
+            let run = try Tools.run(
+                chromium,
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                    "--dump-dom", file.absoluteString
+                ])
             return (run.stdout, run.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init))
         }
         let rendered = try render(page)
@@ -257,12 +275,17 @@ import Testing
         #expect(rendered.dom.contains("Data covers 99.19% of the month"))
 
         let broken = directory.appendingPathComponent("broken.html")
-        try Data((html.replacingOccurrences(of: "</body>", with: "<script>undefinedFunction()</script></body>")).utf8).write(to: broken)
+        try Data((html.replacingOccurrences(of: "</body>", with: "<script>undefinedFunction()</script></body>")).utf8).write(
+            to: broken)
         #expect(try render(broken).console.contains { $0.contains("undefinedFunction") })
 
         let pdf = directory.appendingPathComponent("report.pdf")
-        _ = try Tools.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                                     "--print-to-pdf=\(pdf.path)", page.absoluteString])
+        _ = try Tools.run(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                "--print-to-pdf=\(pdf.path)", page.absoluteString
+            ])
         let bytes = try String(decoding: Data(contentsOf: pdf), as: UTF8.self)
         let boxes = bytes.components(separatedBy: "/MediaBox [").dropFirst().map { $0.prefix { $0 != "]" } }
         #expect(!boxes.isEmpty)
@@ -277,10 +300,12 @@ import Testing
 
     @Test func badParametersExitTwoNamingThem() async throws {
         let seeded = try await Fixture.shared.month()
-        for (arguments, parameter) in [(["--month", "2026-13"], "--month"), (["--month", "2026-1"], "--month"),
-                                       (["--month", "Nov 2026"], "--month"), (["--tz", "Mars/Olympus"], "--tz"),
-                                       (["--format", "pdf"], "--format"), (["--format", "csv", "--table", "runs"], "--table"),
-                                       (["--table", "flows"], "--table")] {
+        for (arguments, parameter) in [
+            (["--month", "2026-13"], "--month"), (["--month", "2026-1"], "--month"),
+            (["--month", "Nov 2026"], "--month"), (["--tz", "Mars/Olympus"], "--tz"),
+            (["--format", "pdf"], "--format"), (["--format", "csv", "--table", "runs"], "--table"),
+            (["--table", "flows"], "--table")
+        ] {
             let result = try report(arguments + ["--storage.path", seeded.path])
             #expect(result.status == 2, "\(arguments)")
             #expect(result.stderr.hasPrefix("error: \(parameter)"), "\(arguments): \(result.stderr)")
@@ -309,7 +334,8 @@ import Testing
     @Test func theEndpointServesEveryFormatAndRejectsBadParameters() async throws {
         let seeded = try await Fixture.shared.month()
         let state = ExporterState(storagePath: seeded.path, intervals: [.executions: 30], requests: RequestCounter())
-        let app = Application(router: ExporterRoutes.router(state: state, apiURL: "http://x", reports: UsageReportService(path: seeded.path)))
+        let app = Application(
+            router: ExporterRoutes.router(state: state, apiURL: "http://x", reports: UsageReportService(path: seeded.path)))
         try await app.test(.live) { client in
             try await client.execute(uri: "/api/v1/reports/usage?month=2026-10&tz=Europe/Berlin", method: .get) { response in
                 #expect(response.status == .ok)
@@ -317,7 +343,9 @@ import Testing
                 let document = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
                 #expect(Self.number((document["tenant"] as? [String: Any])?["runs"]) == Double(seeded.expected().tenant.runs))
             }
-            try await client.execute(uri: "/api/v1/reports/usage?month=2026-10&tz=Europe%2FBerlin&format=csv&table=daily", method: .get) { response in
+            try await client.execute(
+                uri: "/api/v1/reports/usage?month=2026-10&tz=Europe%2FBerlin&format=csv&table=daily", method: .get
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/csv") == true)
                 #expect(response.headers[.contentDisposition]?.contains("etlworks-usage-2026-10-daily.csv") == true)
@@ -358,7 +386,9 @@ import Testing
         let now = Date(timeIntervalSince1970: Double(SeededMonth.berlin("2026-12-01 00:30")))
         #expect(ReportMonth.previous(to: now, in: berlin).label == "2026-11")
         #expect(ReportMonth.previous(to: now, in: TimeZone(identifier: "UTC")!).label == "2026-10")
-        #expect(ReportMonth.previous(to: Date(timeIntervalSince1970: 1_767_225_600), in: TimeZone(identifier: "UTC")!).label == "2025-12")
+        #expect(
+            ReportMonth.previous(to: Date(timeIntervalSince1970: 1_767_225_600), in: TimeZone(identifier: "UTC")!).label
+                == "2025-12")
         // Kathmandu is UTC+5:45: its days start at quarter hours.
         let kathmandu = try #require(ReportMonth.parse("2026-11", timeZone: TimeZone(identifier: "Asia/Kathmandu")!))
         #expect(kathmandu.start % 3_600_000 == 15 * 60_000)
@@ -373,13 +403,16 @@ import Testing
         #expect(coverage.ratio == 21.0 / 24)
         // Only hourly buckets before the raw polls begin: hours count whole.
         let late = polls.filter { $0 >= 12 * 3600 }
-        let mixed = ReportCoverage.compute(polls: late, fiveMinuteBuckets: [], hourBuckets: [0, 3600, 7200], dayStarts: [0, day], to: day)
+        let mixed = ReportCoverage.compute(
+            polls: late, fiveMinuteBuckets: [], hourBuckets: [0, 3600, 7200], dayStarts: [0, day], to: day)
         #expect(mixed.ratio == 15.0 / 24)
         // The day so far: only slots that are over count.
-        let partial = ReportCoverage.compute(polls: polls.filter { $0 < 3600 }, fiveMinuteBuckets: [], hourBuckets: [],
-                                             dayStarts: [0, day], to: 3600 + 120)
+        let partial = ReportCoverage.compute(
+            polls: polls.filter { $0 < 3600 }, fiveMinuteBuckets: [], hourBuckets: [],
+            dayStarts: [0, day], to: 3600 + 120)
         #expect(partial.ratio == 1)
-        #expect(ReportCoverage.compute(polls: [], fiveMinuteBuckets: [], hourBuckets: [], dayStarts: [0, day], to: day).ratio == 0)
+        #expect(
+            ReportCoverage.compute(polls: [], fiveMinuteBuckets: [], hourBuckets: [], dayStarts: [0, day], to: day).ratio == 0)
     }
 
     @Test func billingProjectsTheCurrentMonth() throws {
@@ -392,13 +425,16 @@ import Testing
             return SeriesPoint(timestamp: start + Int64(day) * 86400, values: bucket)
         }
         let allowance = [SeriesPoint(timestamp: start, values: RollupBucket(value: 250_000, previous: nil, kind: .gauge))]
-        let billing = try #require(BillingUsage.compute(usage: usage, allowance: allowance, tier: "Pro", status: nil, month: month, complete: false))
+        let billing = try #require(
+            BillingUsage.compute(usage: usage, allowance: allowance, tier: "Pro", status: nil, month: month, complete: false))
         #expect(billing.recordsUsed == 100_000)
         #expect(billing.projectedUsage == 300_000)
         #expect(billing.exhaustedAt == Double(start + 25 * 86400))
         #expect(billing.exhausted == false)
         #expect(billing.overage == 0)
-        #expect(BillingUsage.compute(usage: usage, allowance: allowance, tier: nil, status: nil, month: month, complete: true)?.projectedUsage == nil)
+        #expect(
+            BillingUsage.compute(usage: usage, allowance: allowance, tier: nil, status: nil, month: month, complete: true)?
+                .projectedUsage == nil)
     }
 
     @Test func numbersReadAsPeopleExpect() {

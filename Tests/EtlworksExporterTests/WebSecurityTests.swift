@@ -47,24 +47,30 @@ extension EndToEndTests {
         defer { simulatorProcess.process.terminate() }
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        let made = try Tools.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-                                                      "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        let made = try Tools.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"
+            ])
         #expect(made.status == 0, "\(made.stderr)")
         let web = directory.appendingPathComponent("web.yml").path
         try """
-            tls_server_config:
-              cert_file: cert.pem
-              key_file: key.pem
-            basic_auth_users:
-              prometheus: \(Self.scrapeHash)
-            """.write(toFile: web, atomically: true, encoding: .utf8)
+        tls_server_config:
+          cert_file: cert.pem
+          key_file: key.pem
+        basic_auth_users:
+          prometheus: \(Self.scrapeHash)
+        """.write(toFile: web, atomically: true, encoding: .utf8)
         let config = try writeConfig(simulator: simulator, database: "web.db")
         var text = try String(contentsOfFile: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "  listen_address: 127.0.0.1:0", with: "  listen_address: 127.0.0.1:0\n  config_file: \(web)")
+        text = text.replacingOccurrences(
+            of: "  listen_address: 127.0.0.1:0", with: "  listen_address: 127.0.0.1:0\n  config_file: \(web)")
         try text.write(toFile: config, atomically: true, encoding: .utf8)
 
-        let exporter = try ChildProcess(arguments: ["serve", "--config", config], directory: directory, name: "serve-web",
-                                        environment: ProcessInfo.processInfo.environment.merging(["TEST_API_KEY": "sim-admin-key"]) { $1 })
+        let exporter = try ChildProcess(
+            arguments: ["serve", "--config", config], directory: directory, name: "serve-web",
+            environment: ProcessInfo.processInfo.environment.merging(["TEST_API_KEY": "sim-admin-key"]) { $1 })
         defer { exporter.process.terminate() }
         let deadline = Date().addingTimeInterval(60)
         var line: Substring?
@@ -72,15 +78,18 @@ extension EndToEndTests {
             line = exporter.stdout.split(separator: "\n").first { $0.contains("listening on https://") }
             try await Task.sleep(for: .milliseconds(200))
         }
-        let base = try #require(line.flatMap { URL(string: String($0[$0.range(of: "https://")!.lowerBound...])) }, "\(exporter.stderr)")
+        let base = try #require(
+            line.flatMap { URL(string: String($0[$0.range(of: "https://")!.lowerBound...])) }, "\(exporter.stderr)")
 
         let right = ("prometheus", "scrape-pass")
-        var got = try statuses(base, certificate: certificate, [
-            ("/metrics", nil, nil, 0), ("/metrics", "prometheus", "wrong", 0), ("/metrics", "nobody", "scrape-pass", 0),
-            ("/metrics", right.0, right.1, 0), ("/health", nil, nil, 0), ("/api/v1/sla", nil, nil, 0),
-            ("/-/healthy", nil, nil, 0), ("/", nil, nil, 0), ("/health", right.0, right.1, 0),
-            ("/metrics", right.0, right.1, 40_000),
-        ])
+        var got = try statuses(
+            base, certificate: certificate,
+            [
+                ("/metrics", nil, nil, 0), ("/metrics", "prometheus", "wrong", 0), ("/metrics", "nobody", "scrape-pass", 0),
+                ("/metrics", right.0, right.1, 0), ("/health", nil, nil, 0), ("/api/v1/sla", nil, nil, 0),
+                ("/-/healthy", nil, nil, 0), ("/", nil, nil, 0), ("/health", right.0, right.1, 0),
+                ("/metrics", right.0, right.1, 40_000)
+            ])
         // /-/ready is open too, but answers 503 until the first poll: not asserted here.
         #expect(got == [401, 401, 401, 200, 401, 401, 200, 401, 200, got[9]])
         #expect(got[9] != 200, "a 40 KB header is refused (\(got[9]))")
@@ -90,13 +99,18 @@ extension EndToEndTests {
         #expect(plain == nil || plain!.0 != 200)
 
         // Failed logins are counted (in the exposition, read with credentials).
-        let metrics = try Tools.run("/usr/bin/python3", ["-c", """
-            import base64, http.client, ssl, sys
-            context = ssl.create_default_context(cafile=sys.argv[3])
-            connection = http.client.HTTPSConnection(sys.argv[1], int(sys.argv[2]), context=context, timeout=10)
-            connection.request("GET", "/metrics", headers={"Authorization": "Basic " + base64.b64encode(b"prometheus:scrape-pass").decode()})
-            print(connection.getresponse().read().decode())
-            """, base.host!, String(base.port!), certificate])
+        let metrics = try Tools.run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import base64, http.client, ssl, sys
+                context = ssl.create_default_context(cafile=sys.argv[3])
+                connection = http.client.HTTPSConnection(sys.argv[1], int(sys.argv[2]), context=context, timeout=10)
+                connection.request("GET", "/metrics", headers={"Authorization": "Basic " + base64.b64encode(b"prometheus:scrape-pass").decode()})
+                print(connection.getresponse().read().decode())
+                """, base.host!, String(base.port!), certificate
+            ])
         let failures = metrics.stdout.split(separator: "\n").first { $0.hasPrefix("etlworks_exporter_http_auth_failures_total ") }
         #expect(failures.flatMap { Double($0.split(separator: " ")[1]) } ?? 0 >= 6, "\(failures ?? "missing")")
 
@@ -108,8 +122,12 @@ extension EndToEndTests {
         var rotated = false
         for _ in 0..<20 where !rotated {
             try await Task.sleep(for: .milliseconds(500))
-            got = try statuses(base, certificate: certificate, [("/metrics", "prometheus", "scrape-pass", 0),
-                                                                ("/metrics", "prometheus", "rotated-pass", 0)])
+            got = try statuses(
+                base, certificate: certificate,
+                [
+                    ("/metrics", "prometheus", "scrape-pass", 0),
+                    ("/metrics", "prometheus", "rotated-pass", 0)
+                ])
             rotated = got == [401, 200]
         }
         #expect(rotated, "the changed users apply without a restart")
@@ -124,8 +142,9 @@ extension EndToEndTests {
         #expect(!exporter.stderr.contains("rotated-pass") && !exporter.stderr.contains(Self.rotatedHash))
 
         // check-config names the bad user, not the hash.
-        let check = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", config],
-                                  environment: ProcessInfo.processInfo.environment.merging(["TEST_API_KEY": "k"]) { $1 })
+        let check = try Tools.run(
+            Tools.exporterBinary.path, ["check-config", "--config", config],
+            environment: ProcessInfo.processInfo.environment.merging(["TEST_API_KEY": "k"]) { $1 })
         #expect(check.status == 1)
         #expect((check.stdout + check.stderr).contains("basic_auth_users.prometheus"), "\(check.stdout)\(check.stderr)")
     }

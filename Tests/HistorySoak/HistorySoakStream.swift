@@ -3,7 +3,7 @@ import Store
 
 /// The deterministic stream HistorySoak writes; the test recomputes it to check the file.
 enum HistorySoakStream {
-    static let start: Int64 = 1_699_920_000   // a UTC midnight
+    static let start: Int64 = 1_699_920_000 // a UTC midnight
     /// A gauge holding the batch number.
     static let clockSeries = "soak_batch"
 
@@ -15,10 +15,14 @@ enum HistorySoakStream {
             // Counters rise every few polls and restart every 700, staggered, like a source
             // that restarts; gauges change now and then.
             let sinceReset = (batch + Int64(index) * 37) % 700
-            samples.append(Sample(SeriesKey("soak_total", [SeriesLabel("n", String(index))]), .counter,
-                                  Double(sinceReset / Int64(1 + index % 4) * Int64(index + 1))))
-            samples.append(Sample(SeriesKey("soak_gauge", [SeriesLabel("n", String(index))]), .gauge,
-                                  Double(((batch / Int64(1 + index % 13)) &* 2_654_435_761 &+ Int64(index)) % 7)))
+            samples.append(
+                Sample(
+                    SeriesKey("soak_total", [SeriesLabel("n", String(index))]), .counter,
+                    Double(sinceReset / Int64(1 + index % 4) * Int64(index + 1))))
+            samples.append(
+                Sample(
+                    SeriesKey("soak_gauge", [SeriesLabel("n", String(index))]), .gauge,
+                    Double(((batch / Int64(1 + index % 13)) &* 2_654_435_761 &+ Int64(index)) % 7)))
         }
         return samples
     }
@@ -28,12 +32,16 @@ enum HistorySoakStream {
         var runs: [FlowRun] = []
         let time = (start + batch * 60) * 1000
         for index in 0..<10 {
-            runs.append(FlowRun(auditId: batch * 10 + Int64(index), flowId: Int64(index % 3), flowName: "soak",
-                                status: .running, created: time, started: time))
+            runs.append(
+                FlowRun(
+                    auditId: batch * 10 + Int64(index), flowId: Int64(index % 3), flowName: "soak",
+                    status: .running, created: time, started: time))
             if batch > 0 {
-                runs.append(FlowRun(auditId: (batch - 1) * 10 + Int64(index), flowId: Int64(index % 3), flowName: "soak",
-                                    status: index == 7 ? .error : .success, created: time - 60_000, started: time - 60_000,
-                                    ended: time - 1000, records: Int64(index)))
+                runs.append(
+                    FlowRun(
+                        auditId: (batch - 1) * 10 + Int64(index), flowId: Int64(index % 3), flowName: "soak",
+                        status: index == 7 ? .error : .success, created: time - 60_000, started: time - 60_000,
+                        ended: time - 1000, records: Int64(index)))
             }
         }
         return runs

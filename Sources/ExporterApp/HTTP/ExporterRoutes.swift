@@ -15,15 +15,18 @@ import WebSecurity
 public enum ExporterRoutes {
     /// A router serving `state`, and history from `series` when given. `apiURL` is shown in
     /// /health (it carries no secret).
-    public static func router(state: ExporterState, apiURL: String, series: SeriesReader? = nil,
-                              queryLimits: ExporterConfig.Query = .init(), sla: SLAStateStore? = nil,
-                              reports: UsageReportService? = nil, auth: WebAuthenticator? = nil, healthRequiresAuth: Bool = true,
-                              now: @escaping @Sendable () -> Date = { Date() }) -> Router<BasicRequestContext> {
+    public static func router(
+        state: ExporterState, apiURL: String, series: SeriesReader? = nil,
+        queryLimits: ExporterConfig.Query = .init(), sla: SLAStateStore? = nil,
+        reports: UsageReportService? = nil, auth: WebAuthenticator? = nil, healthRequiresAuth: Bool = true,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         if let auth {
             // Probes never carry credentials; /health may be left open for load balancers.
             let open: Set<String> = healthRequiresAuth ? ["/-/healthy", "/-/ready"] : ["/-/healthy", "/-/ready", "/health"]
-            router.add(middleware: BasicAuthMiddleware(authenticator: auth, open: open, onFailure: { await state.recordAuthFailure() }))
+            router.add(
+                middleware: BasicAuthMiddleware(authenticator: auth, open: open, onFailure: { await state.recordAuthFailure() }))
         }
         let expositions = ExpositionCache()
         router.get("/api/v1/sla") { request, _ -> Response in
@@ -38,8 +41,9 @@ public enum ExporterRoutes {
                 let time = now().timeIntervalSince1970
                 let episodes = (try? await sla.episodes(from: Int64((time - 7 * 86400) * 1000), to: Int64.max, limit: 5000)) ?? []
                 let page = SLAPage.render(await state.snapshot().sla, episodes: episodes, now: time)
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: page)))
+                return Response(
+                    status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: page)))
             }
         }
         if let series {
@@ -54,8 +58,9 @@ public enum ExporterRoutes {
                 for (name, value) in answer.headers {
                     if let field = HTTPField.Name(name) { headers[field] = value }
                 }
-                return Response(status: .init(code: answer.status), headers: headers,
-                                body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+                return Response(
+                    status: .init(code: answer.status), headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: answer.body)))
             }
         }
         router.get("/metrics") { request, _ -> Response in
@@ -70,18 +75,20 @@ public enum ExporterRoutes {
             if gzip && cached != nil { headers[.contentEncoding] = "gzip" }
             let bytes = cached ?? MetricsRenderer.render(snapshot, format: format)
             // Sent in slices: copying megabytes of exposition whole would double the peak.
-            return Response(status: .ok, headers: headers,
-                            body: ResponseBody(contentLength: bytes.count) { writer in
-                                for start in stride(from: 0, to: bytes.count, by: sliceSize) {
-                                    try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + sliceSize)]))
-                                }
-                                try await writer.finish(nil)
-                            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(contentLength: bytes.count) { writer in
+                    for start in stride(from: 0, to: bytes.count, by: sliceSize) {
+                        try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + sliceSize)]))
+                    }
+                    try await writer.finish(nil)
+                })
         }
         router.get("/health") { _, _ -> Response in
             let report = HealthReport(snapshot: await state.snapshot(), apiURL: apiURL)
-            return Response(status: .init(code: report.httpStatus), headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(data: report.json())))
+            return Response(
+                status: .init(code: report.httpStatus), headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(data: report.json())))
         }
         router.get("/-/healthy") { _, _ in text("OK\n") }
         router.get("/-/ready") { _, _ -> Response in
@@ -92,19 +99,23 @@ public enum ExporterRoutes {
             return text("OK\n")
         }
         router.get("/") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: landingPage)))
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: landingPage)))
         }
         return router
     }
 
-    private static func seriesQuery(_ request: Request, reader: SeriesReader, limits: ExporterConfig.Query,
-                                    now: Date) async -> Response {
+    private static func seriesQuery(
+        _ request: Request, reader: SeriesReader, limits: ExporterConfig.Query,
+        now: Date
+    ) async -> Response {
         let parameters = QueryString.parse(request.uri.query)
         do {
             let query = try SeriesQueryRequest.parse(parameters, now: Int64(now.timeIntervalSince1970), limits: limits)
-            let results = try await reader.query(query.selector, tier: query.tier, from: query.from, to: query.to,
-                                                 step: query.step, maxSeries: limits.maxSeries)
+            let results = try await reader.query(
+                query.selector, tier: query.tier, from: query.from, to: query.to,
+                step: query.step, maxSeries: limits.maxSeries)
             return json(SeriesQueryResponse.success(query, results: results))
         } catch let error as SeriesQueryError {
             return json(SeriesQueryResponse.error(error.description, parameter: error.parameter), status: .badRequest)
@@ -117,9 +128,12 @@ public enum ExporterRoutes {
     private static func slaHistory(_ request: Request, store: SLAStateStore, now: Date) async -> Response {
         let parameters = QueryString.parse(request.uri.query)
         do throws(SeriesQueryError) {
-            let to = try parameters["to"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "to") }
+            let to =
+                try parameters["to"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "to") }
                 ?? Int64(now.timeIntervalSince1970)
-            let from = try parameters["from"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "from") }
+            let from =
+                try parameters["from"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "from")
+                }
                 ?? to - 7 * 86400
             guard from < to else { throw SeriesQueryError(parameter: "from", message: "must be before to") }
             do {
@@ -141,8 +155,9 @@ public enum ExporterRoutes {
     static let sliceSize = 1 << 20
 
     private static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     static let landingPage = """

@@ -1,4 +1,3 @@
-
 /// Reads the on-premise agents; an agent no longer listed drops its series.
 public struct AgentsCollector: Collector {
     public let resource = Resource.agents

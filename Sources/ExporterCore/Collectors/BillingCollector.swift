@@ -1,4 +1,3 @@
-
 /// Reads the subscription: tier, seats, allowance and usage.
 public struct BillingCollector: Collector {
     public let resource = Resource.billing

@@ -23,8 +23,10 @@ public struct CollectorContext: Sendable {
     /// Receives each run when it is first stored completed (the SLA engine's windows).
     public var completedRuns: (any CompletedRunSink)?
 
-    public init(client: any EtlworksClient, store: any RunStore, state: ExporterState, config: ExporterConfig,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        client: any EtlworksClient, store: any RunStore, state: ExporterState, config: ExporterConfig,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.client = client
         self.store = store
         self.state = state

@@ -50,9 +50,12 @@ public actor ExecutionsCollector: Collector {
                 lastAdminProbe = now
                 if !useHistory {
                     useHistory = true
-                    logger.warning("The API key lacks the Administrator role (403 on /v1/metrics/executions); reading executions per flow from /v1/executions/{flowId}/history instead")
-                    await context.state.setExecutionsSource(.historyFallback(
-                        reason: "403 on /v1/metrics/executions: the credentials lack the Administrator role"))
+                    logger.warning(
+                        "The API key lacks the Administrator role (403 on /v1/metrics/executions); reading executions per flow from /v1/executions/{flowId}/history instead"
+                    )
+                    await context.state.setExecutionsSource(
+                        .historyFallback(
+                            reason: "403 on /v1/metrics/executions: the credentials lack the Administrator role"))
                 }
             }
         }
@@ -155,12 +158,13 @@ public actor ExecutionsCollector: Collector {
             if let latest = cursor?.latest { since = max(floor, latest - Self.historyOverlap) }
             if let open = cursor?.oldestOpen { since = min(since, open) }
             do {
-                let page = try await context.client.history(flowId: flowId, since: since,
-                                                            limit: context.config.api.maxHistoryPerFlow)
+                let page = try await context.client.history(
+                    flowId: flowId, since: since,
+                    limit: context.config.api.maxHistoryPerFlow)
                 skipped += page.skipped
                 _ = try await ingest(page.items, now: now)
             } catch APIError.notFound {
-                continue  // deleted since the flow list was read; the next flows poll drops it
+                continue // deleted since the flow list was read; the next flows poll drops it
             }
         }
         return skipped

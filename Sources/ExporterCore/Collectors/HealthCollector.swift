@@ -1,4 +1,3 @@
-
 /// Reads the instance's liveness (no auth) and, when the credentials allow, its version.
 public struct HealthCollector: Collector {
     public let resource = Resource.health

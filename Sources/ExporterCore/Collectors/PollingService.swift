@@ -17,9 +17,11 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
     /// Runs after every poll, successful or not (the SLA evaluation).
     let afterPoll: (@Sendable (Resource) async -> Void)?
 
-    public init(collectors: [any Collector], state: ExporterState, intervals: ExporterConfig.Poll, logger: Logger,
-                clock: C, redactor: Redactor, history: HistoryRecorder? = nil,
-                afterPoll: (@Sendable (Resource) async -> Void)? = nil) {
+    public init(
+        collectors: [any Collector], state: ExporterState, intervals: ExporterConfig.Poll, logger: Logger,
+        clock: C, redactor: Redactor, history: HistoryRecorder? = nil,
+        afterPoll: (@Sendable (Resource) async -> Void)? = nil
+    ) {
         self.history = history
         self.afterPoll = afterPoll
         self.collectors = collectors
@@ -55,8 +57,9 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
             do {
                 let skipped = try await collector.collect()
                 let duration = Self.seconds(ContinuousClock.now - start)
-                await state.recordPoll(resource, started: started, duration: duration, error: nil, skipped: skipped,
-                                       apiAnswered: true)
+                await state.recordPoll(
+                    resource, started: started, duration: duration, error: nil, skipped: skipped,
+                    apiAnswered: true)
                 if failures > 0 {
                     logger.info("Poll succeeded again", metadata: ["poll.failures": "\(failures)"])
                 }
@@ -86,8 +89,9 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
             await history?.record(after: resource, succeeded: succeeded)
             await afterPoll?(resource)
             if resource == .executions || resource == .flows { MemoryTuning.trim() }
-            let delay = PollSchedule.delay(interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
-                                           unit: Double.random(in: 0..<1))
+            let delay = PollSchedule.delay(
+                interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
+                unit: Double.random(in: 0..<1))
             do {
                 try await clock.sleep(for: .milliseconds(Int64(delay * 1000)))
             } catch {

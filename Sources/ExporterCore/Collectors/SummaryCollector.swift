@@ -1,4 +1,3 @@
-
 /// Reads the tenant-wide executions summary over a trailing day.
 public struct SummaryCollector: Collector {
     public let resource = Resource.summary

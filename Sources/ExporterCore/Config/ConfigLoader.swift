@@ -15,8 +15,10 @@ public struct ConfigLoader: Sendable {
     /// Reads `api_key_file` and `password_file`.
     public var readFile: @Sendable (String) throws -> String
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                readFile: @escaping @Sendable (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        readFile: @escaping @Sendable (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }
+    ) {
         self.environment = environment
         self.readFile = readFile
     }
@@ -30,18 +32,20 @@ public struct ConfigLoader: Sendable {
     }
 
     private static let sections: [String: Set<String>] = [
-        "etlworks": ["url", "api_key", "api_key_file", "username", "password", "password_file", "timeout",
-                     "max_requests_per_second", "timezone", "max_history_per_flow"],
+        "etlworks": [
+            "url", "api_key", "api_key_file", "username", "password", "password_file", "timeout",
+            "max_requests_per_second", "timezone", "max_history_per_flow"
+        ],
         "poll": ["executions", "flows", "summary", "agents", "billing", "health", "schedules", "backfill"],
         "storage": ["path", "retention"],
         "query": ["max_points", "max_series"],
         "web": ["listen_address", "config_file", "health_requires_auth"],
-        "log": ["level", "format"],
+        "log": ["level", "format"]
     ]
 
     /// Keys whose value is a mapping of scalars, read as `section.key.name`.
     private static let nested: [String: Set<String>] = [
-        "storage.retention": Set(RollupTier.allCases.map(\.rawValue)),
+        "storage.retention": Set(RollupTier.allCases.map(\.rawValue))
     ]
 
     /// A scalar value after `${VAR}` expansion, with its line.
@@ -76,7 +80,8 @@ public struct ConfigLoader: Sendable {
         }
         if let root {
             guard let mapping = root.mapping else {
-                return .failure(ConfigErrors([ConfigIssue(key: "(root)", line: root.mark?.line, message: "must be a mapping of sections")]))
+                return .failure(
+                    ConfigErrors([ConfigIssue(key: "(root)", line: root.mark?.line, message: "must be a mapping of sections")]))
             }
             for (keyNode, sectionNode) in mapping {
                 let section = keyNode.string ?? ""
@@ -87,11 +92,19 @@ public struct ConfigLoader: Sendable {
                 default: break
                 }
                 guard let allowed = Self.sections[section] else {
-                    issues.append(ConfigIssue(key: section, line: keyNode.mark?.line,
-                                              message: "unknown section (expected one of \((Self.sections.keys + ["sla", "notifications", "health"]).sorted().joined(separator: ", ")))"))
+                    issues.append(
+                        ConfigIssue(
+                            key: section, line: keyNode.mark?.line,
+                            message:
+                                "unknown section (expected one of \((Self.sections.keys + ["sla", "notifications", "health"]).sorted().joined(separator: ", ")))"
+                        ))
                     continue
                 }
-                if case .scalar(let scalar) = sectionNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" { continue }
+                if case .scalar(let scalar) = sectionNode,
+                    scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null"
+                {
+                    continue
+                }
                 guard let entries = sectionNode.mapping else {
                     issues.append(ConfigIssue(key: section, line: sectionNode.mark?.line, message: "must be a mapping"))
                     continue
@@ -100,21 +113,28 @@ public struct ConfigLoader: Sendable {
                     let name = entryKey.string ?? ""
                     let key = "\(section).\(name)"
                     guard allowed.contains(name) else {
-                        issues.append(ConfigIssue(key: key, line: entryKey.mark?.line,
-                                                  message: "unknown key (expected one of \(allowed.sorted().joined(separator: ", ")))"))
+                        issues.append(
+                            ConfigIssue(
+                                key: key, line: entryKey.mark?.line,
+                                message: "unknown key (expected one of \(allowed.sorted().joined(separator: ", ")))"))
                         continue
                     }
                     if let allowedNested = Self.nested[key] {
                         guard let nestedEntries = entryValue.mapping else {
-                            issues.append(ConfigIssue(key: key, line: entryValue.mark?.line,
-                                                      message: "must be a mapping of \(allowedNested.sorted().joined(separator: ", "))"))
+                            issues.append(
+                                ConfigIssue(
+                                    key: key, line: entryValue.mark?.line,
+                                    message: "must be a mapping of \(allowedNested.sorted().joined(separator: ", "))"))
                             continue
                         }
                         for (nestedKey, nestedValue) in nestedEntries {
                             let nestedName = "\(key).\(nestedKey.string ?? "")"
                             guard allowedNested.contains(nestedKey.string ?? "") else {
-                                issues.append(ConfigIssue(key: nestedName, line: nestedKey.mark?.line,
-                                                          message: "unknown key (expected one of \(allowedNested.sorted().joined(separator: ", ")))"))
+                                issues.append(
+                                    ConfigIssue(
+                                        key: nestedName, line: nestedKey.mark?.line,
+                                        message: "unknown key (expected one of \(allowedNested.sorted().joined(separator: ", ")))"
+                                    ))
                                 continue
                             }
                             read(nestedValue, key: nestedName, keyLine: nestedKey.mark?.line)
@@ -191,7 +211,9 @@ public struct ConfigLoader: Sendable {
                 return nil
             }
             guard seconds >= minimum, seconds <= maximum else {
-                let range = maximum.isFinite ? "between \(DurationText.format(minimum)) and \(DurationText.format(maximum))"
+                let range =
+                    maximum.isFinite
+                    ? "between \(DurationText.format(minimum)) and \(DurationText.format(maximum))"
                     : "at least \(DurationText.format(minimum))"
                 issue(key, "\(value.text) is out of range: must be \(range)")
                 return nil
@@ -220,7 +242,8 @@ public struct ConfigLoader: Sendable {
         var url: URL?
         if let text = values["etlworks.url"]?.text {
             if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-               parsed.host?.isEmpty == false {
+                parsed.host?.isEmpty == false
+            {
                 url = parsed
             } else {
                 issue("etlworks.url", "'\(text)' is not an http(s) URL")
@@ -237,32 +260,42 @@ public struct ConfigLoader: Sendable {
             if username != nil || password != nil { issue("etlworks.username", "give api_key or username + password, not both") }
             credentials = .apiKey(apiKey)
         } else if let username, !username.isEmpty {
-            if let password { credentials = .login(user: username, password: password) } else if values["etlworks.password"] == nil && values["etlworks.password_file"] == nil {
+            if let password {
+                credentials = .login(user: username, password: password)
+            } else if values["etlworks.password"] == nil && values["etlworks.password_file"] == nil {
                 issue("etlworks.password", "is required with etlworks.username")
             }
         } else if values["etlworks.api_key"] == nil && values["etlworks.api_key_file"] == nil {
             if password != nil {
                 issue("etlworks.username", "is required with etlworks.password")
             } else {
-                issues.append(ConfigIssue(key: "etlworks.api_key", line: nil,
-                                          message: "credentials are required: api_key, api_key_file, or username with password or password_file"))
+                issues.append(
+                    ConfigIssue(
+                        key: "etlworks.api_key", line: nil,
+                        message: "credentials are required: api_key, api_key_file, or username with password or password_file"))
             }
         }
 
         var api = url.flatMap { url in credentials.map { ExporterConfig.API(url: url, credentials: $0) } }
         if let timeout = duration("etlworks.timeout", minimum: 0.1, maximum: 600) { api?.timeout = timeout }
         if let text = values["etlworks.max_requests_per_second"]?.text {
-            if let rate = Double(text), rate > 0, rate <= 1000 { api?.maxRequestsPerSecond = rate } else {
+            if let rate = Double(text), rate > 0, rate <= 1000 {
+                api?.maxRequestsPerSecond = rate
+            } else {
                 issue("etlworks.max_requests_per_second", "'\(text)' must be a number above 0 and at most 1000")
             }
         }
         if let text = values["etlworks.timezone"]?.text {
-            if let zone = TimeZone(identifier: text) { api?.timeZone = zone } else {
+            if let zone = TimeZone(identifier: text) {
+                api?.timeZone = zone
+            } else {
                 issue("etlworks.timezone", "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
             }
         }
         if let text = values["etlworks.max_history_per_flow"]?.text {
-            if let count = Int(text), count >= 1, count <= 1_000_000 { api?.maxHistoryPerFlow = count } else {
+            if let count = Int(text), count >= 1, count <= 1_000_000 {
+                api?.maxHistoryPerFlow = count
+            } else {
                 issue("etlworks.max_history_per_flow", "'\(text)' must be a whole number from 1 to 1000000")
             }
         }
@@ -286,7 +319,11 @@ public struct ConfigLoader: Sendable {
 
         var storage = ExporterConfig.Storage()
         if let path = values["storage.path"]?.text {
-            if path.trimmingCharacters(in: .whitespaces).isEmpty { issue("storage.path", "is empty") } else { storage.path = path }
+            if path.trimmingCharacters(in: .whitespaces).isEmpty {
+                issue("storage.path", "is empty")
+            } else {
+                storage.path = path
+            }
         }
         for tier in RollupTier.allCases {
             if let seconds = duration("storage.retention.\(tier.rawValue)", minimum: 3600, maximum: 100 * 365 * 86400) {
@@ -329,10 +366,18 @@ public struct ConfigLoader: Sendable {
         }
         var log = ExporterConfig.Log()
         if let level = values["log.level"]?.text {
-            if LogSettings.level(level) == nil { issue("log.level", "'\(level)' must be one of trace, debug, info, warning, error") } else { log.level = level }
+            if LogSettings.level(level) == nil {
+                issue("log.level", "'\(level)' must be one of trace, debug, info, warning, error")
+            } else {
+                log.level = level
+            }
         }
         if let format = values["log.format"]?.text {
-            if ["logfmt", "json"].contains(format) { log.format = format } else { issue("log.format", "'\(format)' must be logfmt or json") }
+            if ["logfmt", "json"].contains(format) {
+                log.format = format
+            } else {
+                issue("log.format", "'\(format)' must be logfmt or json")
+            }
         }
 
         guard var config = api.map({ ExporterConfig(api: $0) }) else { return nil }

@@ -25,7 +25,7 @@ public struct HealthReport: Sendable {
                 "interval_seconds": interval,
                 "result": poll?.lastSucceeded.map { $0 ? "success" : "error" } ?? "pending",
                 "consecutive_failures": poll?.consecutiveFailures ?? 0,
-                "skipped_records": poll?.skippedRecords ?? 0,
+                "skipped_records": poll?.skippedRecords ?? 0
             ]
             if let date = poll?.lastAttempt { entry["last_attempt"] = Self.iso(date) }
             if let date = poll?.lastSuccess { entry["last_success"] = Self.iso(date) }
@@ -102,7 +102,7 @@ public struct HealthReport: Sendable {
             "storage": storage,
             "resources": resources,
             "flows": snapshot.flows.count,
-            "sla": sla,
+            "sla": sla
         ]
         body = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
     }

@@ -33,8 +33,9 @@ public actor HistoryRecorder {
             if succeeded {
                 _ = try await sink.append(HistorySamples.after(resource, snapshot: snapshot), group: resource.rawValue, at: time)
             }
-            _ = try await sink.append(HistorySamples.pollResult(resource, snapshot: snapshot), group: "poll.\(resource.rawValue)",
-                                      at: time)
+            _ = try await sink.append(
+                HistorySamples.pollResult(resource, snapshot: snapshot), group: "poll.\(resource.rawValue)",
+                at: time)
             await reportSuccess()
         } catch {
             await reportFailure(error, during: "storing samples")

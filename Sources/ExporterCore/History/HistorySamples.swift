@@ -49,8 +49,10 @@ public enum HistorySamples {
             }
             samples.append(counter("etlworks_flow_records_processed_total", [id], Double(metrics.recordsProcessed)))
             samples.append(counter("etlworks_flow_run_duration_seconds_sum", [id], metrics.durationSumSeconds))
-            samples.append(counter("etlworks_flow_run_duration_seconds_count", [id],
-                                   Double(metrics.durationBucketCounts.reduce(0, +))))
+            samples.append(
+                counter(
+                    "etlworks_flow_run_duration_seconds_count", [id],
+                    Double(metrics.durationBucketCounts.reduce(0, +))))
             samples.append(gauge("etlworks_flow_running_runs", [id], Double(metrics.running)))
             samples.append(gauge("etlworks_flow_queued_runs", [id], Double(metrics.queued)))
         }
@@ -58,8 +60,13 @@ public enum HistorySamples {
 
     private static func appendAgents(_ snapshot: ExporterSnapshot, to samples: inout [Sample]) {
         for agent in snapshot.agents ?? [] {
-            samples.append(gauge("etlworks_agent_up", [SeriesLabel("agent_id", String(agent.id)),
-                                                      SeriesLabel("agent_name", agent.name)], agent.online ? 1 : 0))
+            samples.append(
+                gauge(
+                    "etlworks_agent_up",
+                    [
+                        SeriesLabel("agent_id", String(agent.id)),
+                        SeriesLabel("agent_name", agent.name)
+                    ], agent.online ? 1 : 0))
         }
     }
 
@@ -78,8 +85,13 @@ public enum HistorySamples {
         }
         // The plan as a series of its own, so a report can name the tier of a past month.
         if subscription.tier != nil || subscription.status != nil {
-            samples.append(gauge("etlworks_billing_subscription", [SeriesLabel("status", subscription.status ?? ""),
-                                                                   SeriesLabel("tier", subscription.tier ?? "")], 1))
+            samples.append(
+                gauge(
+                    "etlworks_billing_subscription",
+                    [
+                        SeriesLabel("status", subscription.status ?? ""),
+                        SeriesLabel("tier", subscription.tier ?? "")
+                    ], 1))
         }
     }
 

@@ -27,7 +27,7 @@ public struct LineLogHandler: LogHandler {
         let explicit = event.metadata
         var fields: [(String, String)] = [
             ("ts", Self.timestamp()), ("level", level.rawValue), ("logger", label),
-            ("msg", redactor.scrub(message.description)),
+            ("msg", redactor.scrub(message.description))
         ]
         let merged = metadata.merging(explicit ?? [:]) { _, new in new }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
@@ -39,7 +39,8 @@ public struct LineLogHandler: LogHandler {
 
     static func logfmtLine(_ fields: [(String, String)]) -> String {
         fields.map { key, value in
-            let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline || $0 == "\\" }
+            let needsQuotes =
+                value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline || $0 == "\\" }
             guard needsQuotes else { return "\(key)=\(value)" }
             let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")

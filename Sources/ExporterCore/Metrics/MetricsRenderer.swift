@@ -1,5 +1,5 @@
-import ExporterBase
 import EtlworksAPI
+import ExporterBase
 import Exposition
 import Foundation
 import Store
@@ -29,8 +29,10 @@ public enum MetricsRenderer {
 
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         let flows = snapshot.flows
-        writer.family("etlworks_flow_info", type: .gauge,
-                      help: "Flow metadata: type and tags (comma-separated, with leading and trailing commas for regex matching). Always 1.")
+        writer.family(
+            "etlworks_flow_info", type: .gauge,
+            help: "Flow metadata: type and tags (comma-separated, with leading and trailing commas for regex matching). Always 1."
+        )
         for flow in flows {
             let tags = flow.metrics.flow.tags.isEmpty ? "" : "," + flow.metrics.flow.tags.joined(separator: ",") + ","
             writer.sample(flow.labels, extra: LabelSet([("flow_type", flow.metrics.flow.flowType ?? ""), ("tags", tags)]), 1)
@@ -49,8 +51,9 @@ public enum MetricsRenderer {
                 writer.sample(flow.labels, extra: statusLabels[.unknown]!, Double(unknown))
             }
         }
-        writer.family("etlworks_flow_run_duration_seconds", type: .histogram,
-                      help: "Run time of completed runs (start to end).")
+        writer.family(
+            "etlworks_flow_run_duration_seconds", type: .histogram,
+            help: "Run time of completed runs (start to end).")
         var cumulative = [UInt64](repeating: 0, count: durationLayout.leLabels.count)
         for flow in flows {
             var running: UInt64 = 0
@@ -58,19 +61,23 @@ public enum MetricsRenderer {
                 running += count
                 cumulative[index] = running
             }
-            writer.histogram(flow.labels, layout: durationLayout, cumulativeCounts: cumulative, sum: flow.metrics.durationSumSeconds)
+            writer.histogram(
+                flow.labels, layout: durationLayout, cumulativeCounts: cumulative, sum: flow.metrics.durationSumSeconds)
         }
         writer.family("etlworks_flow_records_processed", type: .counter, help: "Records processed by completed runs.")
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.recordsProcessed)) }
 
         writer.family("etlworks_flow_last_run_duration_seconds", type: .gauge, help: "Run time of the most recently ended run.")
         for flow in flows { if let value = flow.metrics.lastDurationSeconds { writer.sample(flow.labels, value) } }
-        writer.family("etlworks_flow_last_run_end_timestamp_seconds", type: .gauge, help: "When the most recently ended run ended.")
+        writer.family(
+            "etlworks_flow_last_run_end_timestamp_seconds", type: .gauge, help: "When the most recently ended run ended.")
         for flow in flows { if let value = flow.metrics.lastEnd { writer.sample(flow.labels, seconds(value)) } }
-        writer.family("etlworks_flow_last_success_timestamp_seconds", type: .gauge, help: "When the most recent successful run ended.")
+        writer.family(
+            "etlworks_flow_last_success_timestamp_seconds", type: .gauge, help: "When the most recent successful run ended.")
         for flow in flows { if let value = flow.metrics.lastSuccessEnd { writer.sample(flow.labels, seconds(value)) } }
-        writer.family("etlworks_flow_last_run_status", type: .gauge,
-                      help: "Status of the most recently ended run: 1 on the current status, 0 on the others.")
+        writer.family(
+            "etlworks_flow_last_run_status", type: .gauge,
+            help: "Status of the most recently ended run: 1 on the current status, 0 on the others.")
         for flow in flows {
             guard let last = flow.metrics.lastStatus else { continue }
             for status in alwaysExported {
@@ -82,8 +89,9 @@ public enum MetricsRenderer {
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.running)) }
         writer.family("etlworks_flow_queued_runs", type: .gauge, help: "Runs of the flow waiting to start.")
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.queued)) }
-        writer.family("etlworks_flow_oldest_running_start_timestamp_seconds", type: .gauge,
-                      help: "Start of the oldest run still executing; absent when none runs.")
+        writer.family(
+            "etlworks_flow_oldest_running_start_timestamp_seconds", type: .gauge,
+            help: "Start of the oldest run still executing; absent when none runs.")
         for flow in flows { if let value = flow.metrics.oldestRunningStart { writer.sample(flow.labels, seconds(value)) } }
     }
 
@@ -110,8 +118,9 @@ public enum MetricsRenderer {
         guard let subscription = snapshot.subscription else { return }
         let month = LabelSet([("period", "month")])
         let day = LabelSet([("period", "day")])
-        writer.family("etlworks_billing_records_used", type: .gauge,
-                      help: "Records processed in the current billing month or day, as the API reports.")
+        writer.family(
+            "etlworks_billing_records_used", type: .gauge,
+            help: "Records processed in the current billing month or day, as the API reports.")
         if let value = subscription.monthUsed { writer.sample(month, Double(value)) }
         if let value = subscription.todayUsed { writer.sample(day, Double(value)) }
         writer.family("etlworks_billing_records_allowance", type: .gauge, help: "The plan's maximum records per month or day.")
@@ -120,7 +129,8 @@ public enum MetricsRenderer {
         writer.family("etlworks_billing_seats", type: .gauge, help: "Seats of the subscription, total and used.")
         if let value = subscription.seatsTotal { writer.sample(LabelSet([("state", "total")]), Double(value)) }
         if let value = subscription.seatsUsed { writer.sample(LabelSet([("state", "used")]), Double(value)) }
-        writer.family("etlworks_billing_period_start_timestamp_seconds", type: .gauge, help: "Start of the current billing period.")
+        writer.family(
+            "etlworks_billing_period_start_timestamp_seconds", type: .gauge, help: "Start of the current billing period.")
         if let value = subscription.periodStart { writer.sample(.empty, seconds(value)) }
         writer.family("etlworks_billing_period_end_timestamp_seconds", type: .gauge, help: "End of the current billing period.")
         if let value = subscription.periodEnd { writer.sample(.empty, seconds(value)) }
@@ -130,11 +140,13 @@ public enum MetricsRenderer {
 
     private static func writeTenant(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         if let summary = snapshot.summary {
-            writer.family("etlworks_tenant_window_seconds", type: .gauge,
-                          help: "Length of the trailing window the etlworks_tenant_* figures cover.")
+            writer.family(
+                "etlworks_tenant_window_seconds", type: .gauge,
+                help: "Length of the trailing window the etlworks_tenant_* figures cover.")
             writer.sample(.empty, snapshot.summaryWindow)
-            writer.family("etlworks_tenant_runs", type: .gauge,
-                          help: "Runs in the trailing window by status, from the API's executions summary.")
+            writer.family(
+                "etlworks_tenant_runs", type: .gauge,
+                help: "Runs in the trailing window by status, from the API's executions summary.")
             for status in [RunStatus.success, .warning, .error, .canceled, .running, .queued] {
                 if let value = summary.runs[status] { writer.sample(.empty, extra: statusLabels[status]!, Double(value)) }
             }
@@ -151,8 +163,11 @@ public enum MetricsRenderer {
         if let up = snapshot.instanceUp { writer.sample(.empty, up ? 1 : 0) }
         if let info = snapshot.systemInfo {
             writer.family("etlworks_instance", type: .info, help: "Version and deployment mode of the Etlworks instance.")
-            writer.sample(LabelSet([("version", info.version ?? ""), ("build", info.build ?? ""),
-                                    ("deployment_mode", info.deploymentMode ?? "")]), 1)
+            writer.sample(
+                LabelSet([
+                    ("version", info.version ?? ""), ("build", info.build ?? ""),
+                    ("deployment_mode", info.deploymentMode ?? "")
+                ]), 1)
         }
     }
 
@@ -169,27 +184,34 @@ public enum MetricsRenderer {
             writer.sample(resourceLabels[resource]!, "result", "success", Double(status.successes))
             writer.sample(resourceLabels[resource]!, "result", "error", Double(status.failures))
         }
-        writer.family("etlworks_exporter_poll_duration_seconds", type: .gauge, help: "How long the latest poll of each resource took.")
+        writer.family(
+            "etlworks_exporter_poll_duration_seconds", type: .gauge, help: "How long the latest poll of each resource took.")
         for resource in resources {
             if let value = snapshot.polls[resource]?.lastDuration { writer.sample(resourceLabels[resource]!, value) }
         }
-        writer.family("etlworks_exporter_last_poll_success_timestamp_seconds", type: .gauge,
-                      help: "When each resource was last polled successfully.")
+        writer.family(
+            "etlworks_exporter_last_poll_success_timestamp_seconds", type: .gauge,
+            help: "When each resource was last polled successfully.")
         for resource in resources {
-            if let value = snapshot.polls[resource]?.lastSuccess { writer.sample(resourceLabels[resource]!, value.timeIntervalSince1970) }
+            if let value = snapshot.polls[resource]?.lastSuccess {
+                writer.sample(resourceLabels[resource]!, value.timeIntervalSince1970)
+            }
         }
-        writer.family("etlworks_exporter_skipped_records", type: .counter,
-                      help: "Records in API answers that could not be decoded and were skipped.")
+        writer.family(
+            "etlworks_exporter_skipped_records", type: .counter,
+            help: "Records in API answers that could not be decoded and were skipped.")
         for resource in resources {
             writer.sample(resourceLabels[resource]!, Double(snapshot.polls[resource]?.skippedRecords ?? 0))
         }
-        writer.family("etlworks_exporter_api_requests", type: .counter,
-                      help: "HTTP requests to the Etlworks API by endpoint template and status code (error: no answer).")
+        writer.family(
+            "etlworks_exporter_api_requests", type: .counter,
+            help: "HTTP requests to the Etlworks API by endpoint template and status code (error: no answer).")
         for (key, count) in snapshot.apiRequests.sorted(by: { $0.key < $1.key }) {
             writer.sample(LabelSet([("endpoint", key.endpoint), ("code", key.code)]), Double(count))
         }
-        writer.family("etlworks_exporter_executions_source", type: .gauge,
-                      help: "1 on the source executions are read from: metrics (admin endpoint) or history (per-flow fallback).")
+        writer.family(
+            "etlworks_exporter_executions_source", type: .gauge,
+            help: "1 on the source executions are read from: metrics (admin endpoint) or history (per-flow fallback).")
         let fallback: Bool
         if case .historyFallback = snapshot.executionsSource { fallback = true } else { fallback = false }
         writer.sample(LabelSet([("source", "metrics")]), fallback ? 0 : 1)
@@ -198,8 +220,9 @@ public enum MetricsRenderer {
         writer.sample(.empty, Double(snapshot.storeSizeBytes))
         writer.family("etlworks_exporter_store_up", type: .gauge, help: "1 when the latest database write succeeded.")
         writer.sample(.empty, snapshot.storage == .ok ? 1 : 0)
-        writer.family("etlworks_exporter_http_auth_failures", type: .counter,
-                      help: "HTTP requests refused for missing or wrong basic-auth credentials (web.config_file).")
+        writer.family(
+            "etlworks_exporter_http_auth_failures", type: .counter,
+            help: "HTTP requests refused for missing or wrong basic-auth credentials (web.config_file).")
         writer.sample(.empty, Double(snapshot.authFailures))
         writer.family("etlworks_exporter_start_timestamp_seconds", type: .gauge, help: "When the exporter started.")
         writer.sample(.empty, snapshot.startedAt.timeIntervalSince1970)

@@ -15,10 +15,13 @@ public struct SeriesQueryRequest: Sendable, Equatable {
     /// to now, `from` to an hour before `to`); `step` takes seconds or a duration such as
     /// `5m` (default: about 250 points over the range); `tier` defaults to the coarsest that
     /// still resolves `step`.
-    public static func parse(_ parameters: [String: String], now: Int64,
-                             limits: ExporterConfig.Query) throws(SeriesQueryError) -> SeriesQueryRequest {
+    public static func parse(
+        _ parameters: [String: String], now: Int64,
+        limits: ExporterConfig.Query
+    ) throws(SeriesQueryError) -> SeriesQueryRequest {
         guard let match = parameters["match"], !match.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw SeriesQueryError(parameter: "match", message: "is required, e.g. match=etlworks_flow_runs_total{status=\"error\"}")
+            throw SeriesQueryError(
+                parameter: "match", message: "is required, e.g. match=etlworks_flow_runs_total{status=\"error\"}")
         }
         let selector: SeriesSelector
         do {
@@ -34,7 +37,8 @@ public struct SeriesQueryRequest: Sendable, Equatable {
         let step: Int64
         if let text = parameters["step"] {
             guard let seconds = Double(text) ?? DurationText.seconds(text), seconds.isFinite else {
-                throw SeriesQueryError(parameter: "step", message: "'\(text)' is not a number of seconds or a duration such as 5m")
+                throw SeriesQueryError(
+                    parameter: "step", message: "'\(text)' is not a number of seconds or a duration such as 5m")
             }
             guard seconds >= 1, seconds <= 100 * 365 * 86400 else {
                 throw SeriesQueryError(parameter: "step", message: "'\(text)' must be at least 1 second")
@@ -55,8 +59,11 @@ public struct SeriesQueryRequest: Sendable, Equatable {
         let windowStart = BucketConsolidator.floor(from, step)
         let points = (to - windowStart + step - 1) / step
         guard points <= limits.maxPoints else {
-            throw SeriesQueryError(parameter: "step", message:
-                "the range at this step gives \(points) points per series, more than the maximum of \(limits.maxPoints); raise step or shorten the range")
+            throw SeriesQueryError(
+                parameter: "step",
+                message:
+                    "the range at this step gives \(points) points per series, more than the maximum of \(limits.maxPoints); raise step or shorten the range"
+            )
         }
         return SeriesQueryRequest(selector: selector, from: from, to: to, step: step, tier: tier)
     }
@@ -72,6 +79,7 @@ public struct SeriesQueryRequest: Sendable, Equatable {
             formatter.formatOptions = options
             if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970.rounded(.down)) }
         }
-        throw SeriesQueryError(parameter: parameter, message: "'\(text)' is neither RFC 3339 (2026-11-29T10:00:00Z) nor epoch seconds")
+        throw SeriesQueryError(
+            parameter: parameter, message: "'\(text)' is neither RFC 3339 (2026-11-29T10:00:00Z) nor epoch seconds")
     }
 }

@@ -4,8 +4,9 @@ import SLA
 extension ExporterState: SLAHost {
     public func slaObservations() -> SLAObservations {
         let now = snapshot()
-        return SLAObservations(flows: now.flows.map(\.metrics), schedules: now.schedules ?? [:], agents: now.agents,
-                               subscription: now.subscription)
+        return SLAObservations(
+            flows: now.flows.map(\.metrics), schedules: now.schedules ?? [:], agents: now.agents,
+            subscription: now.subscription)
     }
 
     public func publishSLA(_ snapshot: SLASnapshot) { setSLA(snapshot) }

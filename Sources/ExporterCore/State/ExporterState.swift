@@ -89,7 +89,8 @@ public actor ExporterState {
     /// storage is failing while any writer's latest write failed.
     public func setStorage(_ status: StorageStatus, writer: StorageWriter = .runs, sizeBytes: Int64? = nil) {
         storageByWriter[writer] = status
-        snapshotValue.storage = StorageWriter.allCases.lazy.compactMap { self.storageByWriter[$0] }
+        snapshotValue.storage =
+            StorageWriter.allCases.lazy.compactMap { self.storageByWriter[$0] }
             .first { $0 != .ok } ?? .ok
         if let sizeBytes { snapshotValue.storeSizeBytes = sizeBytes }
     }
@@ -99,8 +100,10 @@ public actor ExporterState {
 
     /// Records the outcome of one poll. `apiAnswered` says whether the API gave an HTTP
     /// answer the poll could use (false for transport errors, timeouts and 5xx).
-    public func recordPoll(_ resource: Resource, started: Date, duration: Double, error: String?,
-                           skipped: Int = 0, apiAnswered: Bool) {
+    public func recordPoll(
+        _ resource: Resource, started: Date, duration: Double, error: String?,
+        skipped: Int = 0, apiAnswered: Bool
+    ) {
         var status = snapshotValue.polls[resource] ?? PollStatus()
         status.lastAttempt = started
         status.lastDuration = duration

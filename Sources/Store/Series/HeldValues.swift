@@ -20,15 +20,19 @@ public enum HeldValues {
     /// Buckets of `width` from the values held at each poll. `changes` and `polls` ascend;
     /// `held` is the value before the first of them. Returns every bucket with a live poll
     /// or a change, and the value held after the last.
-    public static func fromPolls(_ polls: ArraySlice<Int64>, changes: [(timestamp: Int64, value: Double?)], held: Double?,
-                                 kind: SeriesKind, width: Int64) -> (entries: [Entry], held: Double?) {
+    public static func fromPolls(
+        _ polls: ArraySlice<Int64>, changes: [(timestamp: Int64, value: Double?)], held: Double?,
+        kind: SeriesKind, width: Int64
+    ) -> (entries: [Entry], held: Double?) {
         consolidate(polls, changes: changes, held: held, kind: kind, width: width)
     }
 
     /// Only the buckets holding a change, which is what a rollup stores: the polls of other
     /// buckets are not visited, so the cost follows the changes, not the polls.
-    public static func changedBuckets(_ polls: [Int64], changes: [(timestamp: Int64, value: Double?)], held: Double?,
-                                      kind: SeriesKind, width: Int64) -> [Entry] {
+    public static func changedBuckets(
+        _ polls: [Int64], changes: [(timestamp: Int64, value: Double?)], held: Double?,
+        kind: SeriesKind, width: Int64
+    ) -> [Entry] {
         var entries: [Entry] = []
         var held = held
         var index = 0
@@ -39,8 +43,9 @@ public enum HeldValues {
             let first = lowerBound(polls, bucket)
             let last = lowerBound(polls, bucket + width)
             // Between changes the value holds, so at the bucket's start it is `held`.
-            let (bucketEntries, after) = consolidate(polls[first..<last], changes: Array(changes[index..<end]), held: held,
-                                                     kind: kind, width: width)
+            let (bucketEntries, after) = consolidate(
+                polls[first..<last], changes: Array(changes[index..<end]), held: held,
+                kind: kind, width: width)
             entries.append(contentsOf: bucketEntries)
             held = after
             index = end
@@ -58,8 +63,10 @@ public enum HeldValues {
         return low
     }
 
-    private static func consolidate(_ polls: ArraySlice<Int64>, changes: [(timestamp: Int64, value: Double?)], held: Double?,
-                                    kind: SeriesKind, width: Int64) -> (entries: [Entry], held: Double?) {
+    private static func consolidate(
+        _ polls: ArraySlice<Int64>, changes: [(timestamp: Int64, value: Double?)], held: Double?,
+        kind: SeriesKind, width: Int64
+    ) -> (entries: [Entry], held: Double?) {
         var entries: [Entry] = []
         var held = held
         var previous = held
@@ -123,8 +130,10 @@ public enum HeldValues {
     /// finer bucket without a row repeats the held value at each of its polls, which
     /// `pollCounts` gives per finer bucket start. Returns every coarse bucket with data or a
     /// stored row, and the value held after `to`.
-    public static func fromBuckets(_ rows: [Entry], pollCounts: PollCounts, fineWidth: Int64, from: Int64, to: Int64,
-                                   held: Double?, kind: SeriesKind, width: Int64) -> (entries: [Entry], held: Double?) {
+    public static func fromBuckets(
+        _ rows: [Entry], pollCounts: PollCounts, fineWidth: Int64, from: Int64, to: Int64,
+        held: Double?, kind: SeriesKind, width: Int64
+    ) -> (entries: [Entry], held: Double?) {
         var entries: [Entry] = []
         var held = held
         var row = rows.startIndex
@@ -145,14 +154,19 @@ public enum HeldValues {
                 stored = true
                 row += 1
             } else if let value = held, case let polls = pollCounts[fine], polls > 0 {
-                contribution = RollupBucket(count: polls, sum: value * Double(polls), min: value, max: value, last: value,
-                                            increase: kind == .counter ? 0 : nil)
+                contribution = RollupBucket(
+                    count: polls, sum: value * Double(polls), min: value, max: value, last: value,
+                    increase: kind == .counter ? 0 : nil)
             }
             if contribution != nil || stored {
                 if entries.last?.start != start { entries.append(Entry(start: start, values: nil, stored: false, held: held)) }
                 let index = entries.count - 1
                 if let contribution {
-                    if entries[index].values == nil { entries[index].values = contribution } else { entries[index].values!.merge(contribution) }
+                    if entries[index].values == nil {
+                        entries[index].values = contribution
+                    } else {
+                        entries[index].values!.merge(contribution)
+                    }
                 }
                 entries[index].stored = entries[index].stored || stored
                 entries[index].held = held

@@ -5,7 +5,7 @@ public struct RetentionPolicy: Sendable, Equatable {
 
     /// 7 days raw, 90 days at 5 minutes, 400 days hourly, 5 years daily.
     public static let standard = RetentionPolicy(seconds: [
-        .raw: 7 * 86400, .fiveMinutes: 90 * 86400, .hour: 400 * 86400, .day: 5 * 365 * 86400,
+        .raw: 7 * 86400, .fiveMinutes: 90 * 86400, .hour: 400 * 86400, .day: 5 * 365 * 86400
     ])
 
     public init(seconds: [RollupTier: Int64]) {

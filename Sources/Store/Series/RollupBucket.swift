@@ -21,8 +21,9 @@ public struct RollupBucket: Sendable, Equatable {
     /// A bucket holding one sample. `previous` is the value before it (any bucket), for
     /// counters; without one, the sample only sets the baseline.
     public init(value: Double, previous: Double?, kind: SeriesKind) {
-        self.init(count: 1, sum: value, min: value, max: value, last: value,
-                  increase: kind == .counter ? Self.counterIncrease(from: previous, to: value) : nil)
+        self.init(
+            count: 1, sum: value, min: value, max: value, last: value,
+            increase: kind == .counter ? Self.counterIncrease(from: previous, to: value) : nil)
     }
 
     /// Adds the next sample in time order; `previous` is the sample before it.

@@ -1,5 +1,5 @@
-import Foundation
 import EtlworksAPI
+import Foundation
 
 /// How a series' values behave: a gauge goes up and down; a counter only rises, except when
 /// its source resets, so its rollups also keep a reset-aware increase.

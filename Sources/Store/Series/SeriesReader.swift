@@ -55,15 +55,18 @@ public actor SeriesReader {
     /// stored changes. Every poll of a series' group counts, with the value the series held
     /// then; a bucket counts in the window holding its start. Windows in which the group was
     /// not polled, or the series did not exist, are left out: a gap, never a zero.
-    public func query(_ selector: SeriesSelector, tier: RollupTier, from: Int64, to: Int64, step: Int64,
-                      maxSeries: Int) throws -> [SeriesResult] {
+    public func query(
+        _ selector: SeriesSelector, tier: RollupTier, from: Int64, to: Int64, step: Int64,
+        maxSeries: Int
+    ) throws -> [SeriesResult] {
         // One read transaction: the watermarks and the rows come from the same snapshot.
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
         let series = try matching(selector)
         if series.count > maxSeries {
-            throw SeriesQueryError(parameter: "match",
-                                   message: "selects \(series.count) series, more than the maximum of \(maxSeries); narrow it with labels")
+            throw SeriesQueryError(
+                parameter: "match",
+                message: "selects \(series.count) series, more than the maximum of \(maxSeries); narrow it with labels")
         }
         let windowStart = BucketConsolidator.floor(from, step)
         let segments = try segments(tier: tier, from: windowStart, to: to)
@@ -77,16 +80,20 @@ public actor SeriesReader {
                 if segment.tier == .raw {
                     if index == 0 { held = try SeriesRows.held(connection, series.id, in: .raw, before: segment.from) }
                     let key = "\(series.group)\u{0}\(segment.from)"
-                    if polls[key] == nil { polls[key] = try SeriesRows.pollTimes(connection, series.group, from: segment.from, to: segment.to) }
-                    (entries, held) = HeldValues.fromPolls(polls[key]![...], changes: try changes(series.id, from: segment.from, to: segment.to),
-                                                           held: held, kind: series.kind, width: step)
+                    if polls[key] == nil {
+                        polls[key] = try SeriesRows.pollTimes(connection, series.group, from: segment.from, to: segment.to)
+                    }
+                    (entries, held) = HeldValues.fromPolls(
+                        polls[key]![...], changes: try changes(series.id, from: segment.from, to: segment.to),
+                        held: held, kind: series.kind, width: step)
                 } else {
                     let first = -BucketConsolidator.floor(-segment.from, segment.tier.seconds)
                     if index == 0 { held = try SeriesRows.held(connection, series.id, in: segment.tier, before: first) }
                     let key = "\(series.group)\u{0}\(segment.tier.rawValue)"
                     if pollCounts[key] == nil {
-                        pollCounts[key] = HeldValues.PollCounts(try groupPolls(series.group, segment.tier, from: first, to: segment.to),
-                                                                from: first, to: segment.to, width: segment.tier.seconds)
+                        pollCounts[key] = HeldValues.PollCounts(
+                            try groupPolls(series.group, segment.tier, from: first, to: segment.to),
+                            from: first, to: segment.to, width: segment.tier.seconds)
                     }
                     (entries, held) = HeldValues.fromBuckets(
                         try rows(series.id, segment.tier, from: first, to: segment.to), pollCounts: pollCounts[key]!,
@@ -119,7 +126,8 @@ public actor SeriesReader {
     }
 
     private func changes(_ series: Int64, from: Int64, to: Int64) throws -> [(timestamp: Int64, value: Double?)] {
-        let statement = try connection.statement("SELECT ts, value FROM samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts")
+        let statement = try connection.statement(
+            "SELECT ts, value FROM samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts")
         statement.bind(1, series)
         statement.bind(2, from)
         statement.bind(3, to)
@@ -140,7 +148,8 @@ public actor SeriesReader {
     }
 
     private func rows(_ series: Int64, _ tier: RollupTier, from: Int64, to: Int64) throws -> [HeldValues.Entry] {
-        let statement = try connection.statement("""
+        let statement = try connection.statement(
+            """
             SELECT bucket, count, sum, min, max, last, increase, live FROM \(tier.table)
             WHERE series_id = ?1 AND bucket >= ?2 AND bucket < ?3 ORDER BY bucket
             """)
@@ -172,15 +181,18 @@ public actor SeriesReader {
         var candidates: [StoredSeries] = []
         while try list.step() {
             guard let labels = SeriesKey.labels(fromCanonical: list.text(1) ?? "") else { continue }
-            candidates.append(StoredSeries(id: list.int(0), name: selector.name, labels: labels,
-                                           kind: SeriesKind(rawValue: list.int(2)) ?? .gauge, group: list.text(3) ?? ""))
+            candidates.append(
+                StoredSeries(
+                    id: list.int(0), name: selector.name, labels: labels,
+                    kind: SeriesKind(rawValue: list.int(2)) ?? .gauge, group: list.text(3) ?? ""))
         }
         list.reset()
         let flowName = try connection.statement("SELECT name FROM flows WHERE id = ?1")
         return try candidates.compactMap { series in
             var series = series
             if let flowId = series.labels.first(where: { $0.name == "flow_id" }).flatMap({ Int64($0.value) }),
-               !series.labels.contains(where: { $0.name == "flow_name" }) {
+                !series.labels.contains(where: { $0.name == "flow_name" })
+            {
                 try flowName.bind(.integer(flowId))
                 if try flowName.step(), let name = flowName.text(0) {
                     series.labels.append(SeriesLabel("flow_name", name))

@@ -4,9 +4,10 @@ enum SeriesRows {
     /// The value `series` held just before `time` according to `tier`: its latest change
     /// (raw) or its latest bucket's last value; nil if it had ended or had none.
     static func held(_ connection: SQLiteConnection, _ series: Int64, in tier: RollupTier, before time: Int64) throws -> Double? {
-        let statement = try connection.statement(tier == .raw
-            ? "SELECT value, 1 FROM samples WHERE series_id = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1"
-            : "SELECT last, live FROM \(tier.table) WHERE series_id = ?1 AND bucket < ?2 ORDER BY bucket DESC LIMIT 1")
+        let statement = try connection.statement(
+            tier == .raw
+                ? "SELECT value, 1 FROM samples WHERE series_id = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1"
+                : "SELECT last, live FROM \(tier.table) WHERE series_id = ?1 AND bucket < ?2 ORDER BY bucket DESC LIMIT 1")
         statement.bind(1, series)
         statement.bind(2, time)
         defer { statement.reset() }
@@ -28,10 +29,14 @@ enum SeriesRows {
     static func entry(_ statement: SQLiteStatement, offset: Int32) -> HeldValues.Entry {
         let count = statement.int(offset + 1)
         let last = statement.double(offset + 5)
-        let values = count > 0 ? RollupBucket(count: count, sum: statement.double(offset + 2), min: statement.double(offset + 3),
-                                              max: statement.double(offset + 4), last: last,
-                                              increase: statement.optionalDouble(offset + 6)) : nil
-        return HeldValues.Entry(start: statement.int(offset), values: values, stored: true,
-                                held: statement.int(offset + 7) != 0 ? last : nil)
+        let values =
+            count > 0
+            ? RollupBucket(
+                count: count, sum: statement.double(offset + 2), min: statement.double(offset + 3),
+                max: statement.double(offset + 4), last: last,
+                increase: statement.optionalDouble(offset + 6)) : nil
+        return HeldValues.Entry(
+            start: statement.int(offset), values: values, stored: true,
+            held: statement.int(offset + 7) != 0 ? last : nil)
     }
 }

@@ -40,9 +40,17 @@ public struct SeriesSelector: Sendable, Equatable {
                 guard !label.isEmpty else { throw scanner.error("expected a label name") }
                 scanner.skipSpaces()
                 let op: Operator
-                if scanner.take("=~") { op = .matches } else if scanner.take("!~") { op = .notMatches }
-                else if scanner.take("!=") { op = .notEqual } else if scanner.take("=") { op = .equal }
-                else { throw scanner.error("expected =, !=, =~ or !~ after label \(label)") }
+                if scanner.take("=~") {
+                    op = .matches
+                } else if scanner.take("!~") {
+                    op = .notMatches
+                } else if scanner.take("!=") {
+                    op = .notEqual
+                } else if scanner.take("=") {
+                    op = .equal
+                } else {
+                    throw scanner.error("expected =, !=, =~ or !~ after label \(label)")
+                }
                 scanner.skipSpaces()
                 guard let value = scanner.quoted() else { throw scanner.error("expected a quoted value for label \(label)") }
                 if op == .matches || op == .notMatches, (try? NSRegularExpression(pattern: value)) == nil {
@@ -69,10 +77,13 @@ public struct SeriesSelector: Sendable, Equatable {
             case .matches, .notMatches:
                 let regex = try? NSRegularExpression(pattern: "^(?:" + value + ")$")
                 let wanted = matcher.op == .matches
-                return (matcher.label, { text in
-                    let found = regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-                    return found == wanted
-                })
+                return (
+                    matcher.label,
+                    { text in
+                        let found = regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+                        return found == wanted
+                    }
+                )
             }
         }
         return { labels in
@@ -110,7 +121,8 @@ private struct Scanner {
     mutating func identifier(allowColon: Bool) -> String {
         var text = ""
         while let scalar = peek {
-            let isLetter = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || scalar == "_"
+            let isLetter =
+                (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || scalar == "_"
                 || (allowColon && scalar == ":")
             let isDigit = scalar >= "0" && scalar <= "9"
             guard isLetter || (isDigit && !text.isEmpty) else { break }

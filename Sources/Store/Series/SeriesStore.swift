@@ -71,7 +71,8 @@ public actor SeriesStore {
                 if held[id] != sample.value { changes.append((id, sample.value)) }
             }
             for id in live[group] ?? [] where !seen.contains(id) { changes.append((id, nil)) }
-            try connection.statement("INSERT OR IGNORE INTO polls (ts, grp) VALUES (?1, ?2)").run(.integer(timestamp), .text(group))
+            try connection.statement("INSERT OR IGNORE INTO polls (ts, grp) VALUES (?1, ?2)").run(
+                .integer(timestamp), .text(group))
             let insert = try connection.statement("INSERT OR REPLACE INTO samples (series_id, ts, value) VALUES (?1, ?2, ?3)")
             for change in changes {
                 insert.bind(1, change.id)
@@ -196,7 +197,8 @@ public actor SeriesStore {
         let hourArrays = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo, width: 3600) }
         let noPolls = HeldValues.PollCounts([:], from: from, to: from, width: tier.seconds)
 
-        let rows = try connection.statement("""
+        let rows = try connection.statement(
+            """
             SELECT s.id, x.ts, x.value FROM series s JOIN samples x ON x.series_id = s.id AND x.ts >= ?1 AND x.ts < ?2
             ORDER BY s.id, x.ts
             """)
@@ -205,18 +207,23 @@ public actor SeriesStore {
             let held = try SeriesRows.held(connection, series, in: .raw, before: from)
             let group = groups[series] ?? ""
             let kind = try kind(of: series)
-            let entries = HeldValues.changedBuckets(polls[group] ?? [], changes: changes, held: held, kind: kind,
-                                                    width: tier.seconds)
+            let entries = HeldValues.changedBuckets(
+                polls[group] ?? [], changes: changes, held: held, kind: kind,
+                width: tier.seconds)
             try write(tier, series, entries)
             guard hourTo > from else { return }
-            let hours = HeldValues.fromBuckets(entries.filter { $0.start < hourTo }, pollCounts: fineCounts[group] ?? noPolls,
-                                               fineWidth: tier.seconds, from: from, to: hourTo, held: held, kind: kind,
-                                               width: 3600).entries.filter(\.stored)
+            let hours = HeldValues.fromBuckets(
+                entries.filter { $0.start < hourTo }, pollCounts: fineCounts[group] ?? noPolls,
+                fineWidth: tier.seconds, from: from, to: hourTo, held: held, kind: kind,
+                width: 3600
+            ).entries.filter(\.stored)
             try write(.hour, series, hours)
             guard dayTo > from else { return }
-            let days = HeldValues.fromBuckets(hours.filter { $0.start < dayTo }, pollCounts: hourArrays[group] ?? noPolls,
-                                              fineWidth: 3600, from: from, to: dayTo, held: held, kind: kind,
-                                              width: 86400).entries.filter(\.stored)
+            let days = HeldValues.fromBuckets(
+                hours.filter { $0.start < dayTo }, pollCounts: hourArrays[group] ?? noPolls,
+                fineWidth: 3600, from: from, to: dayTo, held: held, kind: kind,
+                width: 86400
+            ).entries.filter(\.stored)
             try write(.day, series, days)
         }
         if hourTo > from { try SQLiteRunStore.writeMeta(connection, RollupTier.hour.watermarkKey, String(hourTo)) }
@@ -224,8 +231,10 @@ public actor SeriesStore {
     }
 
     /// Poll counts of finer buckets summed into `tier`'s buckets in [from, to), and stored.
-    private func fold(_ counts: [String: [Int64: Int64]], into tier: RollupTier, from: Int64,
-                      to: Int64) throws -> [String: [Int64: Int64]] {
+    private func fold(
+        _ counts: [String: [Int64: Int64]], into tier: RollupTier, from: Int64,
+        to: Int64
+    ) throws -> [String: [Int64: Int64]] {
         var folded: [String: [Int64: Int64]] = [:]
         for (group, perBucket) in counts {
             for (bucket, count) in perBucket where bucket >= from && bucket < to {
@@ -241,7 +250,8 @@ public actor SeriesStore {
     private func rollUpBuckets(_ tier: RollupTier, from: Int64, to: Int64) throws {
         let source = tier.source!
         var fineCounts: [String: [Int64: Int64]] = [:]
-        let pollRows = try connection.statement("SELECT bucket, grp, count FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3")
+        let pollRows = try connection.statement(
+            "SELECT bucket, grp, count FROM group_polls WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3")
         try pollRows.bind(.text(source.rawValue), .integer(from), .integer(to))
         while try pollRows.step() { fineCounts[pollRows.text(1) ?? "", default: [:]][pollRows.int(0)] = pollRows.int(2) }
         pollRows.reset()
@@ -249,7 +259,8 @@ public actor SeriesStore {
 
         let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to, width: source.seconds) }
         let none = HeldValues.PollCounts([:], from: from, to: to, width: source.seconds)
-        let rows = try connection.statement("""
+        let rows = try connection.statement(
+            """
             SELECT s.id, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.increase, r.live
             FROM series s JOIN \(source.table) r ON r.series_id = s.id AND r.bucket >= ?1 AND r.bucket < ?2
             ORDER BY s.id, r.bucket
@@ -257,17 +268,20 @@ public actor SeriesStore {
         try rows.bind(.integer(from), .integer(to))
         try forEachSeries(rows, { SeriesRows.entry($0, offset: 1) }) { series, rowsOfSeries in
             let held = try SeriesRows.held(connection, series, in: source, before: from)
-            let (entries, _) = HeldValues.fromBuckets(rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
-                                                      fineWidth: source.seconds, from: from, to: to, held: held,
-                                                      kind: try kind(of: series), width: tier.seconds)
+            let (entries, _) = HeldValues.fromBuckets(
+                rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
+                fineWidth: source.seconds, from: from, to: to, held: held,
+                kind: try kind(of: series), width: tier.seconds)
             try write(tier, series, entries.filter(\.stored))
         }
     }
 
     /// Steps through `rows`, whose first column is a series id and which are ordered by it,
     /// and hands each series' rows, decoded, to `body`.
-    private func forEachSeries<Row>(_ rows: SQLiteStatement, _ decode: (SQLiteStatement) -> Row,
-                                    _ body: (Int64, [Row]) throws -> Void) throws {
+    private func forEachSeries<Row>(
+        _ rows: SQLiteStatement, _ decode: (SQLiteStatement) -> Row,
+        _ body: (Int64, [Row]) throws -> Void
+    ) throws {
         defer { rows.reset() }
         var current: Int64?
         var batch: [Row] = []
@@ -284,7 +298,8 @@ public actor SeriesStore {
     }
 
     private func write(_ tier: RollupTier, _ series: Int64, _ entries: [HeldValues.Entry]) throws {
-        let insert = try connection.statement("""
+        let insert = try connection.statement(
+            """
             INSERT OR REPLACE INTO \(tier.table) (series_id, bucket, count, sum, min, max, last, increase, live)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """)
@@ -304,7 +319,8 @@ public actor SeriesStore {
     }
 
     private func writeGroupPolls(_ tier: RollupTier, _ counts: [String: [Int64: Int64]]) throws {
-        let insert = try connection.statement("INSERT OR REPLACE INTO group_polls (tier, bucket, grp, count) VALUES (?1, ?2, ?3, ?4)")
+        let insert = try connection.statement(
+            "INSERT OR REPLACE INTO group_polls (tier, bucket, grp, count) VALUES (?1, ?2, ?3, ?4)")
         for (group, perBucket) in counts {
             for (bucket, count) in perBucket {
                 try insert.run(.text(tier.rawValue), .integer(bucket), .text(group), .integer(count))
@@ -326,8 +342,10 @@ public actor SeriesStore {
     /// cutoff: it holds the value the series still has. Rows the next tier has not rolled
     /// up yet stay, whatever the retention says. Returns the rows deleted and the series to
     /// continue after, nil when every series was visited.
-    public func deleteExpired(now: Int64, policy: RetentionPolicy, afterSeries: Int64,
-                              batch: Int = 500) throws -> (deleted: Int, next: Int64?) {
+    public func deleteExpired(
+        now: Int64, policy: RetentionPolicy, afterSeries: Int64,
+        batch: Int = 500
+    ) throws -> (deleted: Int, next: Int64?) {
         var cutoffs: [(RollupTier, Int64)] = []
         for tier in RollupTier.allCases {
             var cutoff = now - policy.retention(of: tier)
@@ -346,7 +364,8 @@ public actor SeriesStore {
             var deleted = 0
             for (tier, cutoff) in cutoffs {
                 let column = tier == .raw ? "ts" : "bucket"
-                let delete = try connection.statement("""
+                let delete = try connection.statement(
+                    """
                     DELETE FROM \(tier.table) WHERE series_id = ?1
                     AND \(column) < (SELECT max(\(column)) FROM \(tier.table) WHERE series_id = ?1 AND \(column) < ?2)
                     """)

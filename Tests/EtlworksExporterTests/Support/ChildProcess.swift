@@ -8,8 +8,10 @@ final class ChildProcess: @unchecked Sendable {
     let stdoutFile: URL
     let stderrFile: URL
 
-    init(arguments: [String], directory: URL, name: String, environment: [String: String]? = nil,
-         executable: URL = Tools.exporterBinary) throws {
+    init(
+        arguments: [String], directory: URL, name: String, environment: [String: String]? = nil,
+        executable: URL = Tools.exporterBinary
+    ) throws {
         stdoutFile = directory.appendingPathComponent("\(name).stdout")
         stderrFile = directory.appendingPathComponent("\(name).stderr")
         _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
@@ -33,7 +35,8 @@ final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let line = stdout.split(separator: "\n").first(where: { $0.contains("listening on http://") }),
-               let range = line.range(of: "http://") {
+                let range = line.range(of: "http://")
+            {
                 return URL(string: String(line[range.lowerBound...]).trimmingCharacters(in: .whitespaces))!
             }
             if !process.isRunning { throw HarnessError("process exited \(process.terminationStatus): \(stderr.suffix(2000))") }
@@ -86,11 +89,14 @@ enum Exposition {
                     out.append([s.name, s.labels, s.value])
             print(json.dumps(out))
             """
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : try Tools.which("python3")
+        let python =
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : try Tools.which("python3")
         let result = try Tools.run(python, ["-c", script], input: data)
         guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[Any]] else {
             throw HarnessError("parse failed: \(result.stderr.suffix(500))")
         }
-        return json.map { ParsedSample(name: $0[0] as! String, labels: $0[1] as! [String: String], value: ($0[2] as! NSNumber).doubleValue) }
+        return json.map {
+            ParsedSample(name: $0[0] as! String, labels: $0[1] as! [String: String], value: ($0[2] as! NSNumber).doubleValue)
+        }
     }
 }

@@ -4,8 +4,10 @@
 /// series at each poll (its latest change at or before it), consolidated into windows as if
 /// every poll had been stored. Independent of the store's rollups and reader.
 enum EveryPollOracle {
-    static func windows(polls: [Int64], changes: [(Int64, Double?)], kind: SeriesKind, width: Int64,
-                        from: Int64, to: Int64) -> [SeriesPoint] {
+    static func windows(
+        polls: [Int64], changes: [(Int64, Double?)], kind: SeriesKind, width: Int64,
+        from: Int64, to: Int64
+    ) -> [SeriesPoint] {
         var consolidator = BucketConsolidator(width: width, kind: kind)
         var held: Double?
         var next = 0
@@ -25,14 +27,15 @@ enum EveryPollOracle {
 
     /// Whether two answers agree, sums compared to a relative 1e-9.
     static func same(_ lhs: [SeriesPoint], _ rhs: [SeriesPoint]) -> Bool {
-        lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { a, b in
-            let x = a.values, y = b.values
-            func close(_ p: Double?, _ q: Double?) -> Bool {
-                guard let p, let q else { return p == nil && q == nil }
-                return abs(p - q) <= 1e-9 * max(1, abs(p), abs(q))
+        lhs.count == rhs.count
+            && zip(lhs, rhs).allSatisfy { a, b in
+                let x = a.values, y = b.values
+                func close(_ p: Double?, _ q: Double?) -> Bool {
+                    guard let p, let q else { return p == nil && q == nil }
+                    return abs(p - q) <= 1e-9 * max(1, abs(p), abs(q))
+                }
+                return a.timestamp == b.timestamp && x.count == y.count && x.min == y.min && x.max == y.max && x.last == y.last
+                    && close(x.sum, y.sum) && close(x.increase, y.increase)
             }
-            return a.timestamp == b.timestamp && x.count == y.count && x.min == y.min && x.max == y.max && x.last == y.last
-                && close(x.sum, y.sum) && close(x.increase, y.increase)
-        }
     }
 }

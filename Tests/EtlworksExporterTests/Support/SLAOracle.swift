@@ -46,7 +46,9 @@ struct SLAOracle {
         for flow in flows {
             let runs = inWindow(flow, seconds: window)
             let errors = runs.filter { $0.status == "error" }.count
-            if runs.count >= minRuns, runs.count > 0, Double(errors) / Double(runs.count) > max { verdict.holds.insert("flow:\(flow.id)") }
+            if runs.count >= minRuns, runs.count > 0, Double(errors) / Double(runs.count) > max {
+                verdict.holds.insert("flow:\(flow.id)")
+            }
         }
         return verdict
     }
@@ -90,7 +92,9 @@ struct SLAOracle {
         var verdict = Verdict()
         for flow in flows {
             // Run times are kept as 32-bit floats by the exporter; the same values are compared here.
-            let durations = inWindow(flow, seconds: window).compactMap { run in run.started.map { Float(Double(run.ended! - $0) / 1000) } }.sorted()
+            let durations = inWindow(flow, seconds: window).compactMap { run in
+                run.started.map { Float(Double(run.ended! - $0) / 1000) }
+            }.sorted()
             guard !durations.isEmpty else { continue }
             let rank = Swift.max(1, Int((p * Double(durations.count)).rounded(.up)))
             if Double(durations[Swift.min(durations.count, rank) - 1]) > max { verdict.holds.insert("flow:\(flow.id)") }
@@ -101,7 +105,9 @@ struct SLAOracle {
     func maxQueued(_ flows: [Flow], limit: Double) -> Verdict {
         var verdict = Verdict()
         for flow in flows {
-            if let created = flow.runs.filter({ $0.status == "queued" }).map(\.created).min(), now - Double(created) / 1000 > limit {
+            if let created = flow.runs.filter({ $0.status == "queued" }).map(\.created).min(),
+                now - Double(created) / 1000 > limit
+            {
                 verdict.holds.insert("flow:\(flow.id)")
             }
         }
@@ -126,7 +132,9 @@ struct SLAOracle {
     func objective(_ flows: [Flow], target: Double, window: Double) -> Verdict {
         var verdict = Verdict()
         let budget = 1 - target
-        let pairs: [(long: Double, short: Double, factor: Double)] = [(3600, 300, 14.4), (21600, 1800, 6), (86400, 7200, 3), (259_200, 21600, 1)]
+        let pairs: [(long: Double, short: Double, factor: Double)] = [
+            (3600, 300, 14.4), (21600, 1800, 6), (86400, 7200, 3), (259_200, 21600, 1)
+        ]
         for flow in flows {
             func rate(_ seconds: Double) -> Double {
                 let runs = inWindow(flow, seconds: seconds)
@@ -149,9 +157,10 @@ struct SLAOracle {
     func billing(maxRatio: Double) -> Verdict {
         func int(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
         guard let used = int((subscription["usage"] as? [String: Any])?["monthRecords"]),
-              let allowance = int((subscription["allowance"] as? [String: Any])?["monthlyRecords"]),
-              let start = int((subscription["period"] as? [String: Any])?["start"]),
-              let end = int((subscription["period"] as? [String: Any])?["end"]) else { return Verdict() }
+            let allowance = int((subscription["allowance"] as? [String: Any])?["monthlyRecords"]),
+            let start = int((subscription["period"] as? [String: Any])?["start"]),
+            let end = int((subscription["period"] as? [String: Any])?["end"])
+        else { return Verdict() }
         let ratio = Double(used) / Double(allowance)
         let elapsed = (now - Double(start) / 1000) / (Double(end) / 1000 - Double(start) / 1000)
         var holds = ratio > maxRatio
@@ -163,11 +172,13 @@ struct SLAOracle {
     static func flows(_ document: [String: Any]) -> [Flow] {
         func int(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
         return (document["flows"] as? [[String: Any]] ?? []).map { flow in
-            Flow(id: int(flow["id"]) ?? 0, name: flow["name"] as? String ?? "", tags: flow["tags"] as? [String] ?? [],
-                 runs: (flow["runs"] as? [[String: Any]] ?? []).map { run in
-                     Run(status: run["status"] as? String ?? "", created: int(run["created"]) ?? 0,
-                         started: int(run["started"]), ended: int(run["ended"]))
-                 })
+            Flow(
+                id: int(flow["id"]) ?? 0, name: flow["name"] as? String ?? "", tags: flow["tags"] as? [String] ?? [],
+                runs: (flow["runs"] as? [[String: Any]] ?? []).map { run in
+                    Run(
+                        status: run["status"] as? String ?? "", created: int(run["created"]) ?? 0,
+                        started: int(run["started"]), ended: int(run["ended"]))
+                })
         }
     }
 }

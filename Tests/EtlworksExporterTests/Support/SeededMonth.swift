@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import EtlworksAPI
 @testable import Store
 
@@ -35,9 +36,12 @@ struct SeededMonth: Sendable {
 
     static func make(in directory: URL) async throws -> SeededMonth {
         let path = directory.appendingPathComponent("seeded-month.db").path
-        let hostile = ["orders \"daily\", EU", "line\nbreak", "<script>alert(1)</script>", "pipe | and *stars*",
-                       "=HYPERLINK(\"x\")", "deleted flow", "plain"]
-        let flows = (1...5).map { Flow(id: Int64($0), name: hostile[$0 - 1], tags: $0 % 2 == 0 ? ["critical", "a,b"] : []) }
+        let hostile = [
+            "orders \"daily\", EU", "line\nbreak", "<script>alert(1)</script>", "pipe | and *stars*",
+            "=HYPERLINK(\"x\")", "deleted flow", "plain"
+        ]
+        let flows =
+            (1...5).map { Flow(id: Int64($0), name: hostile[$0 - 1], tags: $0 % 2 == 0 ? ["critical", "a,b"] : []) }
             + [Flow(id: 6, name: hostile[5]), Flow(id: 8, name: "idle flow")]
         var random = SeededRandom(seed: 42)
         var runs: [FlowRun] = []
@@ -46,20 +50,26 @@ struct SeededMonth: Sendable {
         for index in 0..<4000 {
             let ended = from + Int64(random.next() % UInt64(to - from))
             let duration = Int64(random.next() % 7_200_000)
-            let flowId = Int64(random.next() % 7) + 1   // 7: never listed
+            let flowId = Int64(random.next() % 7) + 1 // 7: never listed
             let hasStart = random.next() % 10 != 0
-            runs.append(FlowRun(auditId: Int64(index + 1), flowId: flowId, status: statuses[Int(random.next() % 7)],
-                                created: ended - duration - 1000, started: hasStart ? ended - duration : nil, ended: ended,
-                                records: random.next() % 8 == 0 ? nil : Int64(random.next() % 10_000)))
+            runs.append(
+                FlowRun(
+                    auditId: Int64(index + 1), flowId: flowId, status: statuses[Int(random.next() % 7)],
+                    created: ended - duration - 1000, started: hasStart ? ended - duration : nil, ended: ended,
+                    records: random.next() % 8 == 0 ? nil : Int64(random.next() % 10_000)))
         }
         // At the edges: the last millisecond before the month, its first, its last, the next month's first.
         for (offset, ended) in [monthStart * 1000 - 1, monthStart * 1000, monthEnd * 1000 - 1, monthEnd * 1000].enumerated() {
-            runs.append(FlowRun(auditId: Int64(10_000 + offset), flowId: 1, status: .error, created: ended - 5000,
-                                started: ended - 5000, ended: ended, records: 1_000_000))
+            runs.append(
+                FlowRun(
+                    auditId: Int64(10_000 + offset), flowId: 1, status: .error, created: ended - 5000,
+                    started: ended - 5000, ended: ended, records: 1_000_000))
         }
         // Still running: counted nowhere.
-        runs.append(FlowRun(auditId: 20_000, flowId: 2, status: .running, created: (monthStart + 86400) * 1000,
-                            started: (monthStart + 86400) * 1000, records: 5))
+        runs.append(
+            FlowRun(
+                auditId: 20_000, flowId: 2, status: .running, created: (monthStart + 86400) * 1000,
+                started: (monthStart + 86400) * 1000, records: 5))
 
         let store = try SQLiteRunStore(path: path)
         _ = try await store.replaceFlows(flows, removeMissing: true)
@@ -78,9 +88,16 @@ struct SeededMonth: Sendable {
                 executionsPolls.append(time)
             }
             let a1 = poll % 10 != 3, a2 = time < monthStart + 10 * 86400
-            try await series.append([Sample(SeriesKey("etlworks_agent_up", [SeriesLabel("agent_id", "a1"), SeriesLabel("agent_name", "eu \"west\"")]), .gauge, a1 ? 1 : 0),
-                                     Sample(SeriesKey("etlworks_agent_up", [SeriesLabel("agent_id", "a2"), SeriesLabel("agent_name", "us")]), .gauge, a2 ? 1 : 0)],
-                                    group: "agents", at: time)
+            try await series.append(
+                [
+                    Sample(
+                        SeriesKey("etlworks_agent_up", [SeriesLabel("agent_id", "a1"), SeriesLabel("agent_name", "eu \"west\"")]),
+                        .gauge, a1 ? 1 : 0),
+                    Sample(
+                        SeriesKey("etlworks_agent_up", [SeriesLabel("agent_id", "a2"), SeriesLabel("agent_name", "us")]), .gauge,
+                        a2 ? 1 : 0)
+                ],
+                group: "agents", at: time)
             agentPolls.append((time, a1, a2))
             time += 600
             poll += 1
@@ -89,11 +106,15 @@ struct SeededMonth: Sendable {
         for hour in -3..<(745 + 3) {
             let at = monthStart + Int64(hour) * 3600
             let used: Double = hour < 0 ? 900_000 + Double(hour) : hour < 745 ? 1000 * Double(hour) : 50 * Double(hour - 745)
-            try await series.append([
-                Sample(SeriesKey("etlworks_billing_records_used", [SeriesLabel("period", "month")]), .counter, used),
-                Sample(SeriesKey("etlworks_billing_records_allowance", [SeriesLabel("period", "month")]), .gauge, allowance),
-                Sample(SeriesKey("etlworks_billing_subscription", [SeriesLabel("status", "active"), SeriesLabel("tier", "Business")]), .gauge, 1),
-            ], group: "billing", at: at)
+            try await series.append(
+                [
+                    Sample(SeriesKey("etlworks_billing_records_used", [SeriesLabel("period", "month")]), .counter, used),
+                    Sample(SeriesKey("etlworks_billing_records_allowance", [SeriesLabel("period", "month")]), .gauge, allowance),
+                    Sample(
+                        SeriesKey(
+                            "etlworks_billing_subscription", [SeriesLabel("status", "active"), SeriesLabel("tier", "Business")]),
+                        .gauge, 1)
+                ], group: "billing", at: at)
             billingPolls.append((at, used))
         }
         while try await series.rollUp(now: monthEnd + 4 * 86400) {}
@@ -104,20 +125,23 @@ struct SeededMonth: Sendable {
             ("fresh", "flow:1", hostile[0], (monthStart + 10 * 86400) * 1000, (monthStart + 10 * 86400 + 1800) * 1000),
             ("errors", "tenant", "tenant", (monthEnd - 600) * 1000, nil),
             ("errors", "flow:2", hostile[1], (monthEnd + 3600) * 1000, nil),
-            ("errors", "flow:2", hostile[1], (monthStart - 5 * 3600) * 1000, (monthStart - 3600) * 1000),
+            ("errors", "flow:2", hostile[1], (monthStart - 5 * 3600) * 1000, (monthStart - 3600) * 1000)
         ]
         let connection = try SQLiteConnection(path: path, create: false)
         for episode in episodes {
-            try connection.statement("""
+            try connection.statement(
+                """
                 INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold)
                 VALUES (?1, ?2, ?3, 'critical', ?4, ?5, 1, 0.5)
-                """).run(.text(episode.0), .text(episode.1), .text(episode.2), .integer(episode.3), .optional(episode.4))
+                """
+            ).run(.text(episode.0), .text(episode.1), .text(episode.2), .integer(episode.3), .optional(episode.4))
         }
         connection.close()
-        return SeededMonth(path: path, runs: runs, flows: flows, executionsPolls: executionsPolls,
-                           agentPolls: agentPolls.map { (time: $0.0, a1: $0.1, a2: $0.2) },
-                           billingPolls: billingPolls.map { (time: $0.0, used: $0.1) },
-                           episodes: episodes.map { (rule: $0.0, target: $0.1, name: $0.2, start: $0.3, end: $0.4) })
+        return SeededMonth(
+            path: path, runs: runs, flows: flows, executionsPolls: executionsPolls,
+            agentPolls: agentPolls.map { (time: $0.0, a1: $0.1, a2: $0.2) },
+            billingPolls: billingPolls.map { (time: $0.0, used: $0.1) },
+            episodes: episodes.map { (rule: $0.0, target: $0.1, name: $0.2, start: $0.3, end: $0.4) })
     }
 
     /// What the report must say, computed from the seeds.
@@ -145,7 +169,8 @@ struct SeededMonth: Sendable {
         day.timeZone = TimeZone(identifier: "Europe/Berlin")
         day.dateFormat = "yyyy-MM-dd"
         for run in runs {
-            guard let ended = run.ended, run.status != .running, ended >= Self.monthStart * 1000, ended < Self.monthEnd * 1000 else { continue }
+            guard let ended = run.ended, run.status != .running, ended >= Self.monthStart * 1000, ended < Self.monthEnd * 1000
+            else { continue }
             func add(_ figures: inout Expected.Figures) {
                 figures.runs += 1
                 figures.records += run.records ?? 0

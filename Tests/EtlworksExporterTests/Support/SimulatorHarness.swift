@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
 import Logging
+
 @testable import Simulator
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// An in-process simulator served over loopback on a free port, for client tests.
