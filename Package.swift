@@ -99,12 +99,75 @@ let package = Package(
         .executableTarget(
             name: "etlworks-exporter",
             dependencies: [
-                "ExporterApp", "ExporterCore", "Reports", "SLA", "Store", "EtlworksAPI", "Simulator",
+                "ExporterApp", "ExporterBase", "ExporterCore", "Reports", "SLA", "Store", "EtlworksAPI", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle")
+            ],
+            plugins: ["StampRevision"]),
+        // Writes the git revision into the executable at build time (`--version`, build_info).
+        .plugin(name: "StampRevision", capability: .buildTool()),
+
+        // Tests: one target per library target (fast, nothing needed outside Swift; the few
+        // checks that call promtool, Python or Chromium skip themselves when it is missing),
+        // and EndToEndTests, which drive the built binary with real tools.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "EtlworksAPI", "Store", "Simulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log")
+            ],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "EtlworksAPITests", dependencies: ["EtlworksAPI", "Simulator", "TestSupport"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "EtlworksAPI", "TestSupport"]),
+        .testTarget(
+            name: "SLATests",
+            dependencies: [
+                "SLA", "ExporterBase", "ExporterCore", "Store", "EtlworksAPI", "Exposition", "TestSupport",
+                .product(name: "Logging", package: "swift-log")
             ]),
+        .testTarget(
+            name: "AlertingTests",
+            dependencies: [
+                "Alerting", "SLA", "ExporterBase", "EtlworksAPI", "TestSupport", .product(name: "Logging", package: "swift-log")
+            ]),
+        .testTarget(name: "WebSecurityTests", dependencies: ["WebSecurity", "ExporterBase", "TestSupport"]),
+        .testTarget(
+            name: "ExporterCoreTests",
+            dependencies: [
+                "ExporterCore", "ExporterBase", "SLA", "Alerting", "Store", "EtlworksAPI", "Exposition", "Simulator",
+                "TestSupport", .product(name: "Logging", package: "swift-log")
+            ],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: [
+                "Reports", "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Store", "EtlworksAPI", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird")
+            ]),
+        .testTarget(
+            name: "ExporterAppTests",
+            dependencies: [
+                "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Reports", "Store", "EtlworksAPI", "Exposition",
+                "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")
+            ]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Alerting", "WebSecurity", "Reports", "Store",
+                "EtlworksAPI", "Exposition", "Simulator", "TestSupport", .product(name: "Logging", package: "swift-log")
+            ])
+    ]
+)
+
+// Benchmarks and the soak driver build only when asked (`ETLWORKS_DEV_TARGETS=1`, which
+// scripts/test.sh and the benchmark scripts set), so that `swift build` builds the product alone.
+if Context.environment["ETLWORKS_DEV_TARGETS"] != nil {
+    package.targets += [
         .executableTarget(
             name: "ExporterBenchmarks",
             dependencies: [
@@ -112,13 +175,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log")
             ], path: "Benchmarks/ExporterBenchmarks"),
         // Writes synthetic history until killed: the SIGKILL durability test drives it.
-        .executableTarget(name: "HistorySoak", dependencies: ["Store", "EtlworksAPI"], path: "Tests/HistorySoak"),
-        .testTarget(
-            name: "EtlworksExporterTests",
-            dependencies: [
-                "EtlworksAPI", "Exposition", "Store", "Simulator",
-                "ExporterBase", "SLA", "Alerting", "WebSecurity", "ExporterCore", "Reports", "ExporterApp",
-                .product(name: "HummingbirdTesting", package: "hummingbird")
-            ], exclude: ["Fixtures"])
+        .executableTarget(name: "HistorySoak", dependencies: ["Store", "EtlworksAPI"], path: "Tests/HistorySoak")
     ]
-)
+}

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
+export ETLWORKS_DEV_TARGETS=1
 exec swift test "$@"

@@ -1,6 +1,14 @@
-/// The exporter's version, exported as `etlworks_exporter_build_info`.
+import Synchronization
+
+/// The exporter's version and the git revision it was built from: exported as
+/// `etlworks_exporter_build_info` and printed by `--version`.
 public enum BuildInfo {
     public static let version = "0.1.0"
-    /// Set by release builds; `unknown` in development builds.
-    public static let revision = "unknown"
+    private static let stampedRevision = Mutex("unknown")
+
+    /// The git revision. The executable is stamped with it at build time (the StampRevision
+    /// plugin) and hands it here when it starts; `unknown` until then (in tests, say).
+    public static var revision: String { stampedRevision.withLock { $0 } }
+
+    public static func stamp(revision: String) { stampedRevision.withLock { $0 = revision } }
 }

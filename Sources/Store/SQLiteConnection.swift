@@ -2,14 +2,14 @@ import CSQLite
 import Foundation
 
 /// One SQLite connection. Not thread-safe: an owner (an actor) serialises use.
-final class SQLiteConnection {
+package final class SQLiteConnection {
     let path: String
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
 
     /// Opens `path`. An existing file is opened as it is and never recreated; a missing file
     /// is created only when `create` is true. WAL, a busy timeout and NORMAL sync are set.
-    init(path: String, create: Bool, readOnly: Bool = false) throws {
+    package init(path: String, create: Bool, readOnly: Bool = false) throws {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
@@ -32,7 +32,7 @@ final class SQLiteConnection {
     deinit { close() }
 
     /// Finalises statements and closes the file.
-    func close() {
+    package func close() {
         statements.removeAll()
         if let handle {
             sqlite3_close_v2(handle)
@@ -52,7 +52,7 @@ final class SQLiteConnection {
     }
 
     /// A cached prepared statement, reset and with bindings cleared.
-    func statement(_ sql: String) throws -> SQLiteStatement {
+    package func statement(_ sql: String) throws -> SQLiteStatement {
         if let cached = statements[sql] {
             cached.reset()
             return cached
@@ -127,7 +127,7 @@ final class SQLiteConnection {
 }
 
 /// A prepared statement with typed binding and column access.
-final class SQLiteStatement {
+package final class SQLiteStatement {
     private let raw: OpaquePointer
     private unowned let connection: SQLiteConnection
 
@@ -163,7 +163,7 @@ final class SQLiteStatement {
     }
 
     /// Steps to completion (for writes).
-    func run(_ values: SQLiteValue...) throws {
+    package func run(_ values: SQLiteValue...) throws {
         reset()
         for (offset, value) in values.enumerated() { try bindOne(Int32(offset + 1), value) }
         while try step() {}
@@ -223,14 +223,14 @@ final class SQLiteStatement {
 }
 
 /// A value bound to a statement parameter.
-enum SQLiteValue {
+package enum SQLiteValue {
     case null
     case integer(Int64)
     case real(Double)
     case text(String)
 
-    static func optional(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
-    static func optional(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+    package static func optional(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+    package static func optional(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
 }
 
 /// SQLite's "copy this buffer now" destructor, which the C macro cannot express in Swift.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExporterBase
 
 /// The command line: `serve`, `simulate`, `demo`, `check-config`, `db`, `sla`, `report`.
 @main
@@ -6,6 +7,7 @@ struct EtlworksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etlworks-exporter",
         abstract: "Prometheus exporter for Etlworks: flow runs, SLAs, agents and billing.",
+        version: "etlworks-exporter \(BuildInfo.version) (revision \(buildRevision))",
         subcommands: [
             ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self,
             SLACommand.self, ReportCommand.self

@@ -17,6 +17,11 @@ public struct StoredSeries: Sendable, Equatable {
 public struct SeriesPoint: Sendable, Equatable {
     public var timestamp: Int64
     public var values: RollupBucket
+
+    package init(timestamp: Int64, values: RollupBucket) {
+        self.timestamp = timestamp
+        self.values = values
+    }
 }
 
 /// A series and its points.

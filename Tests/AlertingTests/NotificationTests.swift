@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+@testable import Alerting
+@testable import SLA
+
+/// Webhooks against a receiver over loopback, and a real Alertmanager.
+@Suite(.serialized) struct NotificationTests {
+    /// A clock the test moves by hand.
+    final class ManualClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Double = 1_790_000_000
+        var now: Double { lock.withLock { value } }
+        func advance(_ seconds: Double) { lock.withLock { value += seconds } }
+    }
+
+    static let flowName = "orders \"load\" \\ {1}"
+
+    func alert(_ rule: String = "orders-error-rate", endsAt: Double? = nil, flowId: Int64 = 1007) -> SLAAlert {
+        SLAAlert(
+            rule: rule, severity: .critical, condition: "error_rate",
+            target: SLATarget(kind: .flow, id: flowId, name: Self.flowName),
+            value: 0.4, threshold: 0.05, detail: "4 of 10 runs failed in 1h", startsAt: 1_790_000_000 - 60, endsAt: endsAt,
+            labels: ["team": "data"], annotations: ["runbook_url": "https://wiki/etl"])
+    }
+
+    func dispatcher(_ config: NotificationConfig, clock: ManualClock) -> NotificationDispatcher {
+        NotificationDispatcher(
+            config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
+            logger: Logger(label: "test"), clock: { clock.now })
+    }
+
+    /// HMAC computed by Python's hmac module, independently of the exporter's SHA-256.
+    func pythonSignature(_ body: Data, secret: String) throws -> String {
+        let script =
+            "import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
+        return try Tools.run("/usr/bin/python3", ["-c", script, secret], input: body).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+    }
+
+    @Test(.requires("python3")) func webhookEventsAreSignedRetriedWithBackoffAndDeliveredInOrder() async throws {
+        let receiver = try await WebhookReceiver.start(statuses: [500, 503])
+        var config = NotificationConfig()
+        config.webhooks = [NotificationConfig.Webhook(url: receiver.url, secret: "s3cret")]
+        let clock = ManualClock()
+        let dispatcher = dispatcher(config, clock: clock)
+        await dispatcher.deliver(changes: [alert()], active: [alert()])
+        await dispatcher.deliver(changes: [alert(endsAt: clock.now + 30)], active: [])
+        await dispatcher.tick() // attempt 1: 500, next in 1 s
+        #expect(await receiver.received.count == 1)
+        clock.advance(0.5)
+        await dispatcher.tick() // not due yet
+        #expect(await receiver.received.count == 1)
+        clock.advance(0.5)
+        await dispatcher.tick() // attempt 2: 503, next in 2 s
+        #expect(await receiver.received.count == 2)
+        clock.advance(1.9)
+        await dispatcher.tick()
+        #expect(await receiver.received.count == 2)
+        clock.advance(0.1)
+        await dispatcher.tick() // attempt 3 succeeds, and the resolution follows
+        let received = await receiver.received
+        #expect(received.count == 4)
+        let events = try received.map { try JSONSerialization.jsonObject(with: $0.body) as? [String: Any] ?? [:] }
+        #expect(events.map { $0["event"] as? String } == ["breach", "breach", "breach", "resolve"])
+        #expect((events[3]["target"] as? [String: Any])?["name"] as? String == Self.flowName)
+        #expect(events[3]["ends_at"] != nil && events[0]["ends_at"] == nil)
+        #expect(events[0]["value"] as? Double == 0.4 && events[0]["threshold"] as? Double == 0.05)
+        for item in received {
+            let signature = try #require(item.headers["x-signature-sha256"])
+            #expect(signature == (try pythonSignature(item.body, secret: "s3cret")))
+        }
+        let stats = await dispatcher.statistics()["webhook[0]"]
+        #expect(stats?.sent == 2 && stats?.failed == 2 && stats?.dropped == 0 && stats?.queued == 0)
+    }
+
+    @Test func theQueueIsBoundedAndAnEventIsDroppedAfterItsLastAttempt() async throws {
+        var config = NotificationConfig()
+        let closed = URL(string: "http://127.0.0.1:\(try Tools.freePort())/hook")!
+        config.webhooks = [NotificationConfig.Webhook(url: closed, secret: nil, timeout: 2, maxAttempts: 2)]
+        config.queueCapacity = 2
+        let clock = ManualClock()
+        let dispatcher = dispatcher(config, clock: clock)
+        await dispatcher.deliver(changes: [alert("a"), alert("b"), alert("c")], active: [])
+        var stats = await dispatcher.statistics()["webhook[0]"]
+        #expect(stats?.dropped == 1 && stats?.queued == 2, "the oldest event makes room")
+        await dispatcher.tick()
+        clock.advance(1)
+        await dispatcher.tick() // second and last attempt for "b"
+        stats = await dispatcher.statistics()["webhook[0]"]
+        #expect(stats?.failed == 2 && stats?.dropped == 2 && stats?.queued == 1)
+    }
+
+    @Test func aPasswordInAReceiverURLAppearsInNoLogOrError() async throws {
+        let capture = LogCapture()
+        var config = NotificationConfig()
+        let port = try Tools.freePort()
+        config.alertmanager = NotificationConfig.Alertmanager(url: URL(string: "http://ops:hunter2-am@127.0.0.1:\(port)")!)
+        config.webhooks = [
+            NotificationConfig.Webhook(
+                url: URL(string: "http://hook:hunter2-hook@127.0.0.1:\(port)/x")!,
+                secret: nil, timeout: 2, maxAttempts: 1)
+        ]
+        let dispatcher = NotificationDispatcher(config: config, onStats: nil, generatorURL: nil, logger: capture.logger)
+        await dispatcher.deliver(changes: [alert()], active: [alert()])
+        await dispatcher.tick()
+        let stats = await dispatcher.statistics()
+        #expect(stats["alertmanager"]?.failed == 1 && stats["webhook[0]"]?.dropped == 1)
+        let text = capture.all + "\(stats)"
+        #expect(!text.contains("hunter2"), "\(text)")
+        #expect(text.contains("Alertmanager did not take"))
+    }
+
+    @Test(.requires("prometheus-alertmanager")) func aRealAlertmanagerReceivesTheBreachAndItsResolution() async throws {
+        let directory = try Tools.temporaryDirectory()
+        let port = try Tools.freePort()
+        let configFile = directory.appendingPathComponent("alertmanager.yml")
+        try """
+        route:
+          receiver: blackhole
+          group_wait: 1s
+        receivers:
+          - name: blackhole
+        """.write(to: configFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Tools.which("prometheus-alertmanager"))
+        process.arguments = [
+            "--config.file=\(configFile.path)", "--storage.path=\(directory.path)",
+            "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="
+        ]
+        let log = directory.appendingPathComponent("alertmanager.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        defer { process.terminate() }
+        let base = URL(string: "http://127.0.0.1:\(port)")!
+        let deadline = Date().addingTimeInterval(30)
+        while (try? await HTTP.get(base.appendingPathComponent("-/ready")).0) != 200 {
+            guard Date() < deadline else {
+                throw HarnessError("alertmanager did not start: \(try String(contentsOf: log, encoding: .utf8))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+
+        var config = NotificationConfig()
+        config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 1)
+        // Real time: Alertmanager judges startsAt and endsAt by its own clock.
+        let dispatcher = NotificationDispatcher(
+            config: config, onStats: nil, generatorURL: "http://127.0.0.1:9720/sla",
+            logger: Logger(label: "test"))
+        await dispatcher.deliver(changes: [alert()], active: [alert()])
+        await dispatcher.tick()
+        let stats = await dispatcher.statistics()
+        #expect(stats["alertmanager"]?.sent == 1, "\(stats)")
+
+        func alerts() async throws -> [[String: Any]] {
+            let (status, data, _) = try await HTTP.get(base.appendingPathComponent("api/v2/alerts"))
+            #expect(status == 200)
+            return try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        }
+        let active = try await alerts()
+        #expect(active.count == 1)
+        let labels = active.first?["labels"] as? [String: String] ?? [:]
+        #expect(labels["alertname"] == "EtlworksSLABreach")
+        #expect(labels["sla"] == "orders-error-rate" && labels["severity"] == "critical" && labels["team"] == "data")
+        #expect(labels["flow_id"] == "1007" && labels["flow_name"] == Self.flowName)
+        let annotations = active.first?["annotations"] as? [String: String] ?? [:]
+        #expect(annotations["description"] == "4 of 10 runs failed in 1h" && annotations["value"] == "0.4")
+        #expect(annotations["runbook_url"] == "https://wiki/etl")
+        #expect((active.first?["status"] as? [String: Any])?["state"] as? String == "active")
+
+        // Re-sent while active: once per resend interval, without a change.
+        await dispatcher.tick()
+        #expect(await dispatcher.statistics()["alertmanager"]?.sent == 1)
+        try await Task.sleep(for: .milliseconds(1100))
+        await dispatcher.tick()
+        #expect(await dispatcher.statistics()["alertmanager"]?.sent == 2)
+
+        // Resolved: sent with endsAt now, and Alertmanager no longer lists it as active.
+        await dispatcher.deliver(changes: [alert(endsAt: Date().timeIntervalSince1970)], active: [])
+        await dispatcher.tick()
+        #expect(await dispatcher.statistics()["alertmanager"]?.sent == 3)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await alerts().isEmpty)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@testable import EtlworksAPI
+@testable import ExporterApp
+@testable import ExporterCore
+@testable import Store
+
+/// The HTTP routes in-process, on states built by hand.
+@Suite struct RouteTests {
+    func app(_ state: ExporterState) -> some ApplicationProtocol {
+        Application(router: ExporterRoutes.router(state: state, apiURL: "https://app.etlworks.com/rest"))
+    }
+
+    func state() -> ExporterState {
+        ExporterState(storagePath: "/tmp/x.db", intervals: [.executions: 30], requests: RequestCounter())
+    }
+
+    @Test func metricsNegotiatesTheFormat() async throws {
+        try await app(state()).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+                #expect(String(buffer: response.body).contains("# TYPE etlworks_up gauge"))
+            }
+            try await client.execute(
+                uri: "/metrics", method: .get,
+                headers: [.accept: "application/openmetrics-text;version=1.0.0"]
+            ) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("application/openmetrics-text") == true)
+                #expect(String(buffer: response.body).hasSuffix("# EOF\n"))
+            }
+        }
+    }
+
+    /// Renders are reused only while nothing changed: a state update or an API request
+    /// counted since is always in the next scrape.
+    @Test func aChangedStateIsNeverServedFromTheCache() async throws {
+        let requests = RequestCounter()
+        let state = ExporterState(storagePath: "/tmp/x.db", intervals: [.executions: 30], requests: requests)
+        try await app(state).test(.router) { client in
+            func scrape() async throws -> String {
+                try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+            let first = try await scrape()
+            #expect(try await scrape() == first)
+            await state.setAgents([Agent(id: 1, name: "eu-1", online: true)])
+            #expect(try await scrape().contains("etlworks_agent_up{agent_id=\"1\",agent_name=\"eu-1\"} 1"))
+            requests.record(endpoint: "/v1/flows", code: "200")
+            #expect(try await scrape().contains("etlworks_exporter_api_requests_total{endpoint=\"/v1/flows\",code=\"200\"} 1"))
+        }
+    }
+
+    @Test(.requires("gzip")) func metricsAreGzippedWhenTheScraperAcceptsIt() async throws {
+        let state = state()
+        await state.setFlows((0..<50).map { FlowMetrics(flow: FlowRecord(id: Int64($0), name: "flow \($0)")) })
+        try await app(state).test(.router) { client in
+            let plain = try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+                return Data(buffer: response.body)
+            }
+            let gzipped = try await client.execute(
+                uri: "/metrics", method: .get,
+                headers: [.acceptEncoding: "gzip, deflate"]
+            ) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                #expect(response.headers[.vary] == "Accept-Encoding")
+                return Data(buffer: response.body)
+            }
+            #expect(gzipped.starts(with: [0x1F, 0x8B]))
+            #expect(gzipped.count * 5 < plain.count, "repetitive text compresses well")
+            let inflated = try Tools.run(try Tools.which("gzip"), ["-dc"], input: gzipped)
+            #expect(inflated.status == 0)
+            #expect(Data(inflated.stdout.utf8) == plain)
+            try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) {
+                response in
+                #expect(response.headers[.contentEncoding] == nil)
+            }
+        }
+    }
+
+    @Test func acceptEncodingParsing() {
+        #expect(Gzip.isAccepted("gzip"))
+        #expect(Gzip.isAccepted("deflate, GZIP;q=0.5"))
+        #expect(Gzip.isAccepted("*"))
+        #expect(!Gzip.isAccepted("gzip;q=0"))
+        #expect(!Gzip.isAccepted("identity"))
+        #expect(!Gzip.isAccepted(nil))
+    }
+
+    @Test func healthIsWarnBeforeTheFirstPollsAndFailWhenTheAPIIsDown() async throws {
+        let state = state()
+        try await app(state).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "warn")
+            }
+            try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .serviceUnavailable) }
+            for resource in Resource.allCases {
+                await state.recordPoll(resource, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "pass")
+            }
+            try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .ok) }
+            await state.recordPoll(
+                .agents, started: Date(), duration: 5, error: "/v1/agents: request failed: timed out", apiAnswered: false)
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok, "another resource failing only warns")
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "warn")
+                let agents = (body?["resources"] as? [String: Any])?["agents"] as? [String: Any]
+                #expect(agents?["error"] as? String == "/v1/agents: request failed: timed out")
+                #expect(agents?["result"] as? String == "error")
+            }
+            await state.recordPoll(
+                .executions, started: Date(), duration: 5,
+                error: "/v1/metrics/executions: HTTP 502", apiAnswered: false)
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "fail")
+            }
+            try await client.execute(uri: "/-/healthy", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func aStorageFailureFailsHealth() async throws {
+        let state = state()
+        for resource in Resource.allCases {
+            await state.recordPoll(resource, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
+        }
+        await state.setStorage(.failing("database /tmp/x.db: disk I/O error"))
+        try await app(state).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect((body?["storage"] as? [String: Any])?["status"] as? String == "failing")
+            }
+        }
+    }
+
+    @Test func theLandingPageLinksEverything() async throws {
+        try await app(state()).test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                let page = String(buffer: response.body)
+                for link in ["/metrics", "/health", "/-/healthy", "/-/ready"] { #expect(page.contains("href=\"\(link)\"")) }
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@testable import ExporterApp
+@testable import ExporterCore
+@testable import Store
+
+@Suite struct SeriesQueryTests {
+    let now: Int64 = 1_795_000_000
+    let limits = ExporterConfig.Query()
+
+    func parse(_ parameters: [String: String]) throws(SeriesQueryError) -> SeriesQueryRequest {
+        try SeriesQueryRequest.parse(parameters, now: now, limits: limits)
+    }
+
+    func rejection(_ parameters: [String: String]) -> SeriesQueryError? {
+        do {
+            _ = try parse(parameters)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func timesAreRFC3339OrEpochSecondsAndTheTierFollowsTheStep() throws {
+        let request = try parse(["match": "up", "from": "2026-11-01T00:00:00Z", "to": "1795000000.5", "step": "1h"])
+        #expect(request.from == 1_793_491_200 && request.to == 1_795_000_000 && request.step == 3600 && request.tier == .hour)
+        #expect(
+            try parse(["match": "up", "from": "2026-11-01T01:00:00.250+01:00", "to": "2026-11-02T00:00:00Z"]).from
+                == 1_793_491_200)
+        let defaults = try parse(["match": "up"])
+        #expect(defaults.to == now && defaults.from == now - 3600 && defaults.tier == .raw)
+        #expect(try parse(["match": "up", "step": "300", "tier": "1d"]).tier == .day)
+    }
+
+    @Test func badParametersAreNamed() {
+        #expect(rejection([:])?.parameter == "match")
+        #expect(rejection(["match": "up{status="])?.parameter == "match")
+        #expect(rejection(["match": "up", "from": "yesterday"])?.parameter == "from")
+        #expect(rejection(["match": "up", "to": "2026-13-01T00:00:00Z"])?.parameter == "to")
+        #expect(rejection(["match": "up", "from": "200", "to": "100"])?.parameter == "from")
+        #expect(rejection(["match": "up", "from": "100", "to": "100"])?.parameter == "from")
+        #expect(rejection(["match": "up", "step": "0"])?.parameter == "step")
+        #expect(rejection(["match": "up", "step": "-5"])?.parameter == "step")
+        #expect(rejection(["match": "up", "step": "soon"])?.parameter == "step")
+        #expect(rejection(["match": "up", "tier": "2h"])?.parameter == "tier")
+        let tooMany = rejection(["match": "up", "from": "0", "to": "\(now)", "step": "60"])
+        #expect(tooMany?.parameter == "step" && tooMany?.message.contains("11000") == true)
+    }
+
+    @Test func theEndpointAnswersJSONAndRefusesBadQueriesWith400() async throws {
+        let directory = try Tools.temporaryDirectory()
+        let path = directory.appendingPathComponent("q.db").path
+        let store = try SeriesStore(path: path)
+        let key = SeriesKey("etlworks_flow_runs_total", [SeriesLabel("flow_id", "1"), SeriesLabel("status", "error")])
+        let base = now - now % 3600 - 7200
+        for minute in 0..<120 where minute < 30 || minute >= 60 {
+            try await store.append([Sample(key, .counter, Double(minute))], group: "executions", at: base + Int64(minute) * 60)
+        }
+        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
+        let router = ExporterRoutes.router(
+            state: state, apiURL: "http://x", series: try SeriesReader(path: path),
+            queryLimits: limits, now: { Date(timeIntervalSince1970: Double(self.now)) })
+        let app = Application(router: router)
+        try await app.test(.router) { client in
+            let match = "etlworks_flow_runs_total%7Bstatus%3D%22error%22%7D"
+            try await client.execute(uri: "/api/v1/series?match=\(match)&from=\(base)&to=\(base + 7200)&step=600", method: .get) {
+                response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                let data = body["data"] as! [String: Any]
+                #expect(data["tier"] as? String == "5m")
+                let series = (data["series"] as! [[String: Any]])[0]
+                #expect(series["labels"] as? [String: String] == ["flow_id": "1", "status": "error"])
+                let points = series["points"] as! [[String: Any]]
+                // 12 ten-minute windows, three of them in the 30-minute gap: left out, not zero.
+                #expect(points.count == 9)
+                #expect(points.map { $0["t"] as! Int } == [0, 1, 2, 6, 7, 8, 9, 10, 11].map { Int(base) + $0 * 600 })
+                #expect(points[3]["increase"] as? Int == (60 - 29) + 9)
+            }
+            for (query, parameter) in [
+                ("match=up%7B", "match"), ("match=up&step=0", "step"), ("match=up&from=5&to=1", "from"),
+                ("match=up&from=0&step=1", "step")
+            ] {
+                try await client.execute(uri: "/api/v1/series?\(query)", method: .get) { response in
+                    #expect(response.status == .badRequest, "\(query)")
+                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                    #expect(body["status"] as? String == "error" && body["parameter"] as? String == parameter, "\(query)")
+                    #expect((body["error"] as? String)?.isEmpty == false)
+                }
+            }
+        }
+    }
+
+    /// A history write that fails (here: the file may not grow, as on a full disk) marks the
+    /// storage failing in /health, and the next write that succeeds clears it.
+    @Test func aFailedHistoryWriteShowsInHealth() async throws {
+        let path = try Tools.temporaryDirectory().appendingPathComponent("full.db").path
+        let store = try SeriesStore(path: path)
+        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
+        await state.setFlows((0..<5000).map { FlowMetrics(flow: FlowRecord(id: Int64($0), name: "flow \($0)")) })
+        await state.recordPoll(.executions, started: Date(), duration: 1, error: nil, apiAnswered: true)
+        let recorder = HistoryRecorder(sink: store, state: state, logger: .init(label: "test"))
+        try await store.limitPages(8)
+        await recorder.record(after: .executions, succeeded: true)
+        var snapshot = await state.snapshot()
+        guard case .failing(let message) = snapshot.storage else { Issue.record("storage not failing"); return }
+        #expect(message.contains(path))
+        #expect(HealthReport(snapshot: snapshot, apiURL: "http://x").httpStatus == 503)
+        try await store.limitPages(1_000_000)
+        await recorder.record(after: .executions, succeeded: true)
+        snapshot = await state.snapshot()
+        #expect(snapshot.storage == .ok)
+    }
+}

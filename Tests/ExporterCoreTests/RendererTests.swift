@@ -1,0 +1,85 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import EtlworksAPI
+@testable import ExporterCore
+@testable import Exposition
+@testable import Store
+
+/// The whole exposition of a fixed snapshot against a reviewed fixture (node_exporter's
+/// end-to-end pattern). Set UPDATE_FIXTURES=1 to rewrite the fixture after a deliberate change.
+@Suite struct RendererTests {
+    static func snapshot() async -> ExporterSnapshot {
+        let requests = RequestCounter()
+        requests.record(endpoint: "/v1/metrics/executions", code: "200")
+        requests.record(endpoint: "/v1/metrics/executions", code: "429")
+        requests.record(endpoint: "/v1/flows", code: "error")
+        let state = ExporterState(
+            startedAt: Date(timeIntervalSince1970: 1_764_000_000), storagePath: "/var/lib/x.db",
+            intervals: [:], requests: requests)
+        var first = FlowMetrics(
+            flow: FlowRecord(
+                id: 7, name: "orders \"daily\"\nload \\ 数据", flowType: "connection.db.postgres",
+                tags: ["nightly", "critical"]))
+        first.completedRuns = [.success: 10, .error: 2, .unknown: 1]
+        first.recordsProcessed = 12345
+        first.durationBucketCounts[0] = 1
+        first.durationBucketCounts[4] = 9
+        first.durationBucketCounts[DurationBuckets.upperBoundsSeconds.count] = 1
+        first.durationSumSeconds = 90_000.5
+        first.lastEnd = 1_764_000_100_250
+        first.lastDurationSeconds = 42.5
+        first.lastStatus = .error
+        first.lastSuccessEnd = 1_764_000_000_000
+        first.running = 1
+        first.queued = 2
+        first.oldestRunningStart = 1_764_000_200_000
+        let second = FlowMetrics(flow: FlowRecord(id: 9, name: "idle"))
+        await state.setFlows([first, second])
+        await state.setAgents([
+            Agent(
+                id: 1, name: "agent \"eu\"", online: true, updaterRunning: false, version: "5.1", os: "Linux",
+                lastSeen: 1_764_000_000_000)
+        ])
+        await state.setSubscription(
+            Subscription(
+                tier: "Business", status: "active", seatsTotal: 10, seatsUsed: 7,
+                periodStart: 1_761_955_200_000, periodEnd: 1_764_547_200_000,
+                monthlyAllowance: 500_000_000, dailyAllowance: 25_000_000, monthUsed: 1_234_567,
+                todayUsed: 8910))
+        await state.setSummary(
+            ExecutionsSummary(
+                runs: [.success: 90, .error: 10, .running: 3], count: 103, successRatio: 0.9,
+                averageDurationSeconds: 61.5, maxDurationSeconds: 3600, records: 999),
+            window: 86400)
+        await state.setInstance(up: true, info: SystemInfo(version: "6.4.2", build: "b1", deploymentMode: "cloud"))
+        await state.recordPoll(
+            .executions, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 0.25, error: nil,
+            skipped: 2, apiAnswered: true)
+        await state.recordPoll(
+            .flows, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 1.5,
+            error: "/v1/flows: request failed: timed out", apiAnswered: false)
+        await state.setStorage(.ok, sizeBytes: 4096)
+        return await state.snapshot()
+    }
+
+    @Test(.requires("promtool", "python3")) func theExpositionMatchesTheReviewedFixture() async throws {
+        let snapshot = await Self.snapshot()
+        for (format, file) in [(ExpositionFormat.prometheusText, "metrics.prom"), (.openMetrics, "metrics.om")] {
+            let rendered = String(decoding: MetricsRenderer.render(snapshot, format: format), as: UTF8.self)
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(file)")
+            if ProcessInfo.processInfo.environment["UPDATE_FIXTURES"] == "1" {
+                try rendered.write(to: fixture, atomically: true, encoding: .utf8)
+            }
+            let expected = try String(contentsOf: fixture, encoding: .utf8)
+            let renderedLines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+            let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(renderedLines.sorted() == expectedLines.sorted(), "\(file) differs from the fixture")
+            #expect(rendered == expected, "\(file): same lines, different order")
+        }
+        let text = Data(MetricsRenderer.render(snapshot, format: .prometheusText))
+        #expect(try Tools.promtoolCheck(text) == "")
+        #expect(try Tools.pythonParse(Data(MetricsRenderer.render(snapshot, format: .openMetrics)), openMetrics: true) > 0)
+    }
+}

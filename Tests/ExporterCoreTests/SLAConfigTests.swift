@@ -1,0 +1,138 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ExporterBase
+@testable import ExporterCore
+@testable import SLA
+
+@Suite struct SLAConfigTests {
+    let loader = ConfigLoader(environment: ["WEBHOOK_SECRET": "s3cret", "EMPTY": ""])
+    let head = """
+        etlworks:
+          url: http://127.0.0.1:9
+          api_key: k
+
+        """
+
+    @Test func theIssueExampleLoadsWithEveryCondition() throws {
+        let config = try loader.load(
+            yaml: head + """
+                sla:
+                  - name: nightly-loads-finish-in-an-hour
+                    flows: {tags: [nightly]}
+                    max_duration: 1h
+                    severity: critical
+                  - name: orders-error-rate
+                    flows: {names: ["orders*"]}
+                    error_rate: {max: 0.05, window: 24h, min_runs: 5}
+                    for: 5m
+                    severity: warning
+                  - name: critical-flows-fresh
+                    flows: {tags: [critical]}
+                    max_since_success: 6h
+                  - name: agents-online
+                    agents: {names: ["*"]}
+                    agent_offline: {for: 5m}
+                  - name: allowance
+                    tenant: true
+                    billing_usage: {max_ratio: 0.9, period: month}
+                  - name: p95
+                    flows: {ids: [1007, 1014]}
+                    duration_percentile: {p: 0.95, max: 30m, window: 7d}
+                    labels: {team: data}
+                    annotations: {runbook_url: "https://wiki/etl"}
+                  - {name: queue, max_queued: 10m}
+                  - {name: streak, consecutive_failures: 3}
+                  - {name: cadence, missed_schedule: {grace: 10m}}
+                  - {name: by-schedule, max_duration: schedule}
+                  - {name: slo, objective: {target: 0.99, window: 30d}, severity: info}
+                notifications:
+                  alertmanager: {url: http://127.0.0.1:9093, resend_interval: 2m}
+                  webhooks:
+                    - {url: https://hooks.example.com/etl, secret: "${WEBHOOK_SECRET}"}
+                health:
+                  sla_critical: warn
+                """
+        ).get()
+        #expect(config.sla.count == 11)
+        #expect(config.sla[1].condition == .errorRate(max: 0.05, window: 86400, minRuns: 5))
+        #expect(config.sla[1].holdFor == 300 && config.sla[1].severity == .warning)
+        #expect(config.sla[3].condition == .agentOffline(for: 300))
+        #expect(config.sla[4].target == .tenant)
+        #expect(config.sla[5].target == .flows(FlowSelector(ids: [1007, 1014])))
+        #expect(config.sla[5].labels == ["team": "data"] && config.sla[5].annotations["runbook_url"] == "https://wiki/etl")
+        #expect(config.sla[6].target == .flows(FlowSelector()), "no target: every flow")
+        #expect(config.sla[9].condition == .maxDuration(seconds: nil) && config.sla[9].needsSchedules)
+        #expect(config.sla[10].condition == .objective(target: 0.99, window: 30 * 86400))
+        #expect(config.notifications.alertmanager?.resendInterval == 120)
+        #expect(config.notifications.webhooks.first?.secret == "s3cret")
+        #expect(config.slaHealth.critical == .warn && config.slaHealth.warning == .warn)
+    }
+
+    @Test func eachMistakeNamesTheRuleTheKeyAndTheLine() throws {
+        let result = loader.load(
+            yaml: head + """
+                poll:
+                  executions: 1m
+                sla:
+                  - name: unknown-condition
+                    flows: {tags: [x]}
+                    frobnicate: 3
+                  - name: bad-glob
+                    flows: {names: ["orders[a"]}
+                    max_duration: 1h
+                  - name: short-window
+                    error_rate: {max: 0.1, window: 30s}
+                  - name: bad-p
+                    duration_percentile: {p: 1.2, max: 1m}
+                  - name: wrong-target
+                    agents: {names: ["*"]}
+                    error_rate: {max: 0.1}
+                  - name: two
+                    max_queued: 1m
+                    max_since_success: 1h
+                  - name: two
+                    max_queued: 1m
+                  - name: empty-secret
+                    max_queued: 1m
+                notifications:
+                  webhooks:
+                    - {url: "ftp://x", secret: "${EMPTY}"}
+                """)
+        guard case .failure(let errors) = result else { Issue.record("expected errors"); return }
+        func issue(_ key: String) -> ConfigIssue? { errors.issues.first { $0.key == key } }
+        #expect(issue("sla[0] unknown-condition.frobnicate")?.message.contains("unknown key or condition") == true)
+        #expect(issue("sla[0] unknown-condition.frobnicate")?.line == 9)
+        #expect(issue("sla[1] bad-glob.flows.names")?.message.contains("orders[a") == true)
+        #expect(issue("sla[2] short-window.error_rate.window")?.message.contains("shorter than poll.executions") == true)
+        #expect(issue("sla[3] bad-p.duration_percentile.p")?.message.contains("outside (0.0, 1.0)") == true)
+        #expect(issue("sla[4] wrong-target.error_rate")?.message.contains("does not apply to agent targets") == true)
+        #expect(issue("sla[5] two")?.message.contains("2 conditions") == true)
+        #expect(issue("sla[6] two.name")?.message.contains("earlier rule") == true)
+        #expect(issue("notifications.webhooks[0].url") != nil)
+        #expect(issue("notifications.webhooks[0].secret")?.message.contains("empty") == true)
+    }
+
+    @Test func theDeployExampleIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../deploy/etlworks-exporter.example.yaml"
+        ).path
+        let config = try ConfigLoader(environment: ["ETLWORKS_API_KEY": "k"]).load(path: path).get()
+        #expect(config.sla.count == 5)
+    }
+
+    @Test func checkConfigPrintsTheSameErrorsAndExitsOne() throws {
+        let directory = try Tools.temporaryDirectory()
+        let path = directory.appendingPathComponent("sla.yaml").path
+        try
+            (head + """
+                sla:
+                  - name: p-out-of-range
+                    duration_percentile: {p: 0, max: 1m}
+                """).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("sla[0] p-out-of-range.duration_percentile.p (line 6)"))
+    }
+}

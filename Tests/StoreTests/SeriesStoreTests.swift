@@ -1,0 +1,210 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Store
+
+@Suite struct SeriesStoreTests {
+    let directory: URL
+    init() throws { directory = try Tools.temporaryDirectory() }
+
+    func path(_ name: String = "series.db") -> String { directory.appendingPathComponent(name).path }
+
+    static let start: Int64 = 1_790_000_000 - 1_790_000_000 % 86400 // a UTC midnight
+    static let counter = SeriesKey("demo_runs_total", [SeriesLabel("flow_id", "7"), SeriesLabel("status", "success")])
+    static let gauge = SeriesKey("demo_running_runs", [SeriesLabel("flow_id", "7")])
+    static let intermittent = SeriesKey("demo_running_runs", [SeriesLabel("flow_id", "8")])
+
+    /// 30 hours of one-minute polls: a counter rising every seventh poll with two restarts
+    /// of its source, a gauge changing every thirteenth, a series that ends for two hours,
+    /// and a two-hour outage in which nothing was polled.
+    static func polls() -> [(time: Int64, samples: [Sample])] {
+        var result: [(Int64, [Sample])] = []
+        var total = 100.0
+        for minute in 0..<(30 * 60) {
+            if minute >= 600 && minute < 720 { continue }
+            if minute == 300 || minute == 1500 { total = 2 }
+            if minute % 7 == 0 { total += Double(minute % 5 + 1) }
+            var samples = [Sample(counter, .counter, total), Sample(gauge, .gauge, Double((minute / 13) % 4))]
+            if minute < 240 || minute >= 360 { samples.append(Sample(intermittent, .gauge, Double(minute / 600))) }
+            result.append((start + Int64(minute) * 60 + 13, samples))
+        }
+        return result
+    }
+
+    static func fill(_ store: SeriesStore) async throws {
+        for poll in polls() { try await store.append(poll.samples, group: "executions", at: poll.time) }
+    }
+
+    /// The oracle's answer for `key` from the samples as polled.
+    static func expected(_ key: SeriesKey, kind: SeriesKind, step: Int64, from: Int64 = start, to: Int64) -> [SeriesPoint] {
+        let polls = polls()
+        let changes = polls.map { poll in (poll.time, poll.samples.first { $0.key == key }.map(\.value)) }
+        return EveryPollOracle.windows(polls: polls.map(\.time), changes: changes, kind: kind, width: step, from: from, to: to)
+    }
+
+    func query(
+        _ reader: SeriesReader, _ key: SeriesKey, tier: RollupTier, step: Int64, from: Int64 = start,
+        to: Int64
+    ) async throws -> [SeriesPoint] {
+        let matchers = key.labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
+        return try await reader.query(
+            SeriesSelector.parse("\(key.name){\(matchers)}"), tier: tier, from: from, to: to,
+            step: step, maxSeries: 10
+        ).first?.points ?? []
+    }
+
+    @Test func everyTierAnswersAsIfEveryPollWereStored() async throws {
+        let store = try SeriesStore(path: path())
+        try await Self.fill(store)
+        let reader = try SeriesReader(path: path())
+        let to = Self.start + 30 * 3600
+        func check(_ stage: String) async throws {
+            for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.gauge, .gauge), (Self.intermittent, .gauge)] {
+                for (tier, step) in [
+                    (RollupTier.raw, Int64(60)), (.raw, 300), (.fiveMinutes, 300), (.fiveMinutes, 3600),
+                    (.hour, 3600), (.hour, 7200), (.day, 86400)
+                ] {
+                    let answer = try await query(reader, key, tier: tier, step: step, to: to)
+                    #expect(
+                        EveryPollOracle.same(answer, Self.expected(key, kind: kind, step: step, to: to)),
+                        "\(stage): \(key.labels) from \(tier.rawValue) at step \(step)")
+                }
+            }
+        }
+        try await check("nothing rolled up")
+        _ = try await store.rollUp(now: Self.start + 20 * 3600 + 1234, maxChunks: 1000)
+        try await check("rolled up to hour 20")
+        while try await store.rollUp(now: Self.start + 3 * 86400, maxChunks: 7) {}
+        try await check("rolled up")
+        // Rolling up again changes nothing.
+        #expect(try await store.rollUp(now: Self.start + 3 * 86400) == false)
+        try await check("rolled up twice")
+        // The outage and the ended series are gaps, not zeros.
+        let hourly = try await query(reader, Self.intermittent, tier: .hour, step: 3600, to: to)
+        #expect(!hourly.contains { [4, 5, 10, 11].map { Self.start + $0 * 3600 }.contains($0.timestamp) })
+        #expect(hourly.count == 26)
+    }
+
+    @Test func onlyChangesAreStored() async throws {
+        let store = try SeriesStore(path: path())
+        try await Self.fill(store)
+        while try await store.rollUp(now: Self.start + 3 * 86400) {}
+        let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
+        let polls = Int64(Self.polls().count)
+        #expect(try connection.scalar("SELECT count(*) FROM polls") == polls)
+        let gaugeRows = try connection.scalar(
+            """
+            SELECT count(*) FROM samples x JOIN series s ON s.id = x.series_id WHERE s.labels = '{"flow_id":"7"}'
+            """)!
+        #expect(gaugeRows > 50 && gaugeRows < polls / 10)
+        // An hour bucket exists only where the series changed (or ended) in that hour.
+        let flatHours = try connection.scalar(
+            """
+            SELECT count(*) FROM rollup_1h r JOIN series s ON s.id = r.series_id WHERE s.labels = '{"flow_id":"8"}'
+            """)!
+        #expect(flatHours == 5) // first seen, ended, back, and two changes
+    }
+
+    @Test func aRestartedWriterEndsSeriesItNoLongerSees() async throws {
+        var store = try SeriesStore(path: path())
+        try await store.append(
+            [Sample(Self.gauge, .gauge, 1), Sample(Self.intermittent, .gauge, 2)], group: "executions",
+            at: Self.start)
+        await store.close()
+        store = try SeriesStore(path: path())
+        // Unchanged: no row. Gone: an end marker.
+        #expect(try await store.append([Sample(Self.gauge, .gauge, 1)], group: "executions", at: Self.start + 60) == 1)
+        let reader = try SeriesReader(path: path())
+        let points = try await query(reader, Self.intermittent, tier: .raw, step: 60, to: Self.start + 120)
+        #expect(points.map(\.timestamp) == [Self.start])
+        #expect(try await query(reader, Self.gauge, tier: .raw, step: 60, to: Self.start + 120).count == 2)
+    }
+
+    @Test func retentionKeepsWhatSeriesStillHold() async throws {
+        let store = try SeriesStore(path: path())
+        try await Self.fill(store)
+        let policy = RetentionPolicy(seconds: [.raw: 3600, .fiveMinutes: 6 * 3600, .hour: 86400, .day: 86400 * 365])
+        let now = Self.start + 30 * 3600
+        func expire() async throws -> Int {
+            var after: Int64? = 0
+            var deleted = 0
+            while let cursor = after {
+                let batch = try await store.deleteExpired(now: now, policy: policy, afterSeries: cursor, batch: 2)
+                deleted += batch.deleted
+                after = batch.next
+            }
+            return deleted
+        }
+        // Before any rollup nothing may go.
+        #expect(try await expire() == 0)
+        while try await store.rollUp(now: now) {}
+        #expect(try await expire() > 0)
+        let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
+        #expect(try connection.scalar("SELECT min(ts) FROM polls")! >= now - 3600 - 300)
+        // One row per series is kept before the cutoff: the value it still holds.
+        #expect(try connection.scalar("SELECT count(*) FROM samples WHERE ts < \(now - 3600 - 300)")! <= 3)
+        // The daily tier still answers for the whole range, and the hourly one after its cutoff.
+        let reader = try SeriesReader(path: path())
+        let to = Self.start + 30 * 3600
+        for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.gauge, .gauge), (Self.intermittent, .gauge)] {
+            #expect(
+                EveryPollOracle.same(
+                    try await query(reader, key, tier: .day, step: 86400, to: to),
+                    Self.expected(key, kind: kind, step: 86400, to: to)))
+            let from = Self.start + 6 * 3600
+            #expect(
+                EveryPollOracle.same(
+                    try await query(reader, key, tier: .hour, step: 3600, from: from, to: to),
+                    Self.expected(key, kind: kind, step: 3600, from: from, to: to)))
+        }
+    }
+
+    @Test func aFullDiskFailsTheWriteAndKeepsWhatWasStored() async throws {
+        let store = try SeriesStore(path: path())
+        try await Self.fill(store)
+        let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
+        let stored = try connection.scalar("SELECT count(*) FROM samples")
+        try await store.limitPages(try connection.scalar("PRAGMA page_count")! + 1)
+        let many = (0..<20_000).map { Sample(SeriesKey("demo_wide", [SeriesLabel("n", String($0))]), .gauge, 1) }
+        do {
+            _ = try await store.append(many, group: "wide", at: Self.start + 86400)
+            Issue.record("the write should have failed")
+        } catch let error as StoreError {
+            #expect(error.code == .full)
+            #expect(error.description.contains(path()))
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM samples") == stored)
+        #expect(try DatabaseMaintenance(path: path(), readOnly: true).integrityCheck() == ["ok"])
+        // A small write that fits still works.
+        #expect(try await store.append([Sample(Self.gauge, .gauge, 99)], group: "executions", at: Self.start + 86400) == 3)
+    }
+
+    @Test func selectorsParseLikePromQLAndNameTheirMistakes() throws {
+        let selector = try SeriesSelector.parse(
+            #" etlworks_flow_runs_total { status = "error", flow_name=~"ord.*" , x!="a\"b", y!~'z' } "#)
+        #expect(selector.name == "etlworks_flow_runs_total")
+        #expect(selector.matchers.map(\.op) == [.equal, .matches, .notEqual, .notMatches])
+        #expect(selector.matchers[2].value == "a\"b")
+        let matches = selector.compiled()
+        #expect(matches([SeriesLabel("status", "error"), SeriesLabel("flow_name", "orders"), SeriesLabel("y", "q")]))
+        #expect(!matches([SeriesLabel("status", "error"), SeriesLabel("flow_name", "my orders")])) // anchored
+        #expect(!matches([SeriesLabel("status", "success"), SeriesLabel("flow_name", "orders")]))
+        #expect(try SeriesSelector.parse("up").matchers.isEmpty)
+        for bad in ["", "{a=\"b\"}", "up{", "up{a}", "up{a=b}", "up{a=\"b\"", "up{a=~\"(\"}", "up} x", "9up", "up{a=\"\\q\"}"] {
+            #expect(throws: SeriesSelector.ParseError.self, "\(bad)") { try SeriesSelector.parse(bad) }
+        }
+    }
+
+    @Test func flowNamesAreMatchedByTheFlowsCurrentName() async throws {
+        let runs = try SQLiteRunStore(path: path())
+        _ = try await runs.replaceFlows([.init(id: 7, name: "orders \"nightly\"")], removeMissing: false)
+        let store = try SeriesStore(path: path())
+        try await store.append([Sample(Self.gauge, .gauge, 1)], group: "executions", at: Self.start)
+        let reader = try SeriesReader(path: path())
+        let found = try await reader.matching(SeriesSelector.parse(#"demo_running_runs{flow_name="orders \"nightly\""}"#))
+        #expect(found.map(\.labels) == [[SeriesLabel("flow_id", "7"), SeriesLabel("flow_name", "orders \"nightly\"")]])
+        _ = try await runs.replaceFlows([.init(id: 7, name: "orders")], removeMissing: false)
+        #expect(try await reader.matching(SeriesSelector.parse(#"demo_running_runs{flow_name="orders"}"#)).count == 1)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import EtlworksAPI
+@testable import Store
+
+@Suite struct StoreTests {
+    let directory: URL
+    init() throws { directory = try Tools.temporaryDirectory() }
+
+    func path(_ name: String = "store.db") -> String { directory.appendingPathComponent(name).path }
+
+    static func run(
+        _ auditId: Int64, flow: Int64 = 1, _ status: RunStatus, started: Int64? = 1_000_000, ended: Int64? = nil,
+        records: Int64? = nil, name: String? = "flow one"
+    ) -> FlowRun {
+        FlowRun(
+            auditId: auditId, flowId: flow, flowName: name, status: status, created: started, started: started,
+            ended: ended, records: records)
+    }
+
+    @Test func aRunSeenTwiceOrMovingFromRunningToSuccessIsOneRun() async throws {
+        let store = try SQLiteRunStore(path: path())
+        _ = try await store.ingest([Self.run(1, .running)], observedAt: 1)
+        var metrics = try await store.flowMetrics()
+        #expect(metrics.first?.running == 1)
+        #expect(metrics.first?.completedRuns.isEmpty == true)
+        let done = Self.run(1, .success, ended: 1_090_000, records: 50)
+        let summary = try await store.ingest([done, done], observedAt: 2)
+        #expect(summary.completed == 1 && summary.unchanged == 1)
+        _ = try await store.ingest([done], observedAt: 3)
+        metrics = try await store.flowMetrics()
+        #expect(metrics.first?.completedRuns[.success] == 1)
+        #expect(metrics.first?.recordsProcessed == 50)
+        #expect(metrics.first?.running == 0)
+        #expect(metrics.first?.lastDurationSeconds == 90)
+        #expect(metrics.first?.lastSuccessEnd == 1_090_000)
+        #expect(metrics.first?.durationBucketCounts[DurationBuckets.index(milliseconds: 90_000)] == 1)
+        #expect(metrics.first?.durationSumSeconds == 90)
+    }
+
+    @Test func aCompletedRunIsNeverRecountedEvenIfTheAPIChangesItsMind() async throws {
+        let store = try SQLiteRunStore(path: path())
+        _ = try await store.ingest([Self.run(1, .error, ended: 1_001_000)], observedAt: 1)
+        _ = try await store.ingest([Self.run(1, .success, ended: 1_002_000), Self.run(1, .running)], observedAt: 2)
+        let metrics = try await store.flowMetrics()
+        #expect(metrics.first?.completedRuns == [.error: 1])
+        #expect(metrics.first?.running == 0)
+    }
+
+    @Test func restartKeepsCountersUnchanged() async throws {
+        var before: [FlowMetrics] = []
+        do {
+            let store = try SQLiteRunStore(path: path())
+            var runs: [FlowRun] = []
+            for id in 1...300 {
+                let status: RunStatus = id % 10 == 0 ? .error : .success
+                runs.append(
+                    Self.run(
+                        Int64(id), flow: Int64(id % 7), status, started: Int64(id) * 1000,
+                        ended: Int64(id) * 1000 + Int64(id) * 37,
+                        records: Int64(id)))
+            }
+            runs.append(Self.run(999, flow: 3, .running, started: 5000))
+            _ = try await store.ingest(runs, observedAt: 1)
+            before = try await store.flowMetrics()
+            await store.close()
+        }
+        let reopened = try SQLiteRunStore(path: path())
+        let after = try await reopened.flowMetrics()
+        #expect(after == before)
+        #expect(after.map { $0.completedRuns.values.reduce(0, +) }.reduce(0, +) == 300)
+        #expect(after.first { $0.flow.id == 3 }?.running == 1)
+    }
+
+    @Test func flowsMissingFromTheListAreDroppedAndRenamesApply() async throws {
+        let store = try SQLiteRunStore(path: path())
+        _ = try await store.ingest(
+            [Self.run(1, flow: 1, .success, ended: 2_000_000), Self.run(2, flow: 2, .success, ended: 2_000_000)], observedAt: 1)
+        #expect(try await store.flowMetrics().count == 2)
+        let removed = try await store.replaceFlows([Flow(id: 1, name: "renamed \"one\"", tags: ["nightly"])], removeMissing: true)
+        #expect(removed == 1)
+        let metrics = try await store.flowMetrics()
+        #expect(metrics.map(\.flow.id) == [1])
+        #expect(metrics.first?.flow.name == "renamed \"one\"")
+        #expect(metrics.first?.flow.tags == ["nightly"])
+        #expect(metrics.first?.completedRuns[.success] == 1, "a rename keeps the flow's counts")
+        // An incomplete list (records skipped) removes nothing.
+        _ = try await store.replaceFlows([], removeMissing: false)
+        #expect(try await store.flowMetrics().count == 1)
+        // A flow that comes back from the recycle bin is listed again.
+        _ = try await store.replaceFlows([Flow(id: 1, name: "a"), Flow(id: 2, name: "b")], removeMissing: true)
+        #expect(try await store.flowMetrics().count == 2)
+    }
+
+    @Test func namesWithNulAndUnicodeRoundTrip() async throws {
+        let store = try SQLiteRunStore(path: path())
+        let name = "a\u{0}b \"数据\" 🚀\n"
+        _ = try await store.replaceFlows([Flow(id: 5, name: name)], removeMissing: true)
+        #expect(try await store.flowMetrics().first?.flow.name == name)
+    }
+
+    @Test func openRunsCanBeReconciledOrAbandoned() async throws {
+        let store = try SQLiteRunStore(path: path())
+        _ = try await store.ingest(
+            [Self.run(1, .running, started: 100), Self.run(2, .queued, started: nil), Self.run(3, .running, started: 10_000)],
+            observedAt: 1)
+        let stale = try await store.openRuns(referencedBefore: 5000, limit: 10)
+        #expect(Set(stale.map(\.auditId)) == [1, 2])
+        try await store.abandonRun(auditId: 1)
+        #expect(try await store.openRuns(referencedBefore: 5000, limit: 10).map(\.auditId) == [2])
+        #expect(try await store.flowMetrics().first?.completedRuns.isEmpty == true, "abandoned runs are never counted")
+    }
+
+    @Test func aFileThatIsNotADatabaseIsRefusedAndLeftUntouched() throws {
+        let file = path("garbage.db")
+        let garbage = Data(String(repeating: "this is not sqlite ", count: 400).utf8)
+        try garbage.write(to: URL(fileURLWithPath: file))
+        #expect {
+            _ = try SQLiteRunStore(path: file)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .notADatabase && error.description.contains(file)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == garbage)
+    }
+
+    @Test func aCorruptedDatabaseIsRefused() async throws {
+        let file = path("corrupt.db")
+        do {
+            let store = try SQLiteRunStore(path: file)
+            _ = try await store.ingest(
+                (1...2000).map { Self.run(Int64($0), .success, ended: 2_000_000, records: 1) }, observedAt: 1)
+            await store.close()
+        }
+        // Overwrite pages past the header with noise.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        for index in stride(from: 4096 + 100, to: min(bytes.count, 40_000), by: 7) { bytes[index] = 0xA5 }
+        try bytes.write(to: URL(fileURLWithPath: file))
+        #expect {
+            _ = try SQLiteRunStore(path: file)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return [.corrupt, .notADatabase].contains(error.code) && error.description.contains(file)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == bytes)
+    }
+
+    @Test(.requires("sqlite3")) func aDatabaseFromANewerVersionIsRefused() async throws {
+        let file = path("newer.db")
+        do {
+            let store = try SQLiteRunStore(path: file)
+            await store.close()
+        }
+        let result = try Tools.run(try Tools.which("sqlite3"), [file, "PRAGMA user_version = 99;"])
+        #expect(result.status == 0)
+        #expect {
+            _ = try SQLiteRunStore(path: file)
+        } throws: { error in
+            (error as? StoreError)?.code == .tooNew && "\(error)".contains("99")
+        }
+    }
+
+    @Test func aMissingDirectoryIsAClearError() {
+        #expect {
+            _ = try SQLiteRunStore(path: "/nonexistent-dir-\(UUID().uuidString)/x.db")
+        } throws: { error in
+            (error as? StoreError)?.code == .cannotOpen && "\(error)".contains("does not exist")
+        }
+    }
+}

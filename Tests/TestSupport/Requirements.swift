@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+
+extension Trait where Self == ConditionTrait {
+    /// Skips the test when one of these programs is not on PATH, saying what to install
+    /// (scripts/test.sh installs them all, so CI runs every test).
+    package static func requires(_ programs: String...) -> Self {
+        let missing = programs.filter { (try? Tools.which($0)) == nil }
+        return .enabled(
+            if: missing.isEmpty,
+            Comment(
+                rawValue: "\(missing.joined(separator: ", ")) not installed: run scripts/install-deps.sh (scripts/test.sh does)"))
+    }
+
+    /// Skips the test when this package's executable `name` was not built: the soak driver
+    /// and the benchmarks are built only with ETLWORKS_DEV_TARGETS=1 (scripts/test.sh sets it).
+    package static func requiresBuilt(_ name: String) -> Self {
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: Tools.binary(name).path),
+            Comment(rawValue: "\(name) is not built: run with ETLWORKS_DEV_TARGETS=1 (scripts/test.sh does)"))
+    }
+}
