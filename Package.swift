@@ -82,7 +82,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams")
             ]),
         // The monthly usage report: pure figures, writers and the reader of the database.
-        .target(name: "Reports", dependencies: ["ExporterBase", "SLA", "EtlworksAPI", "Store"]),
+        .target(name: "Reports", dependencies: ["ExporterBase", "ExporterCore", "SLA", "EtlworksAPI", "Store"]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
         .target(
             name: "ExporterApp",

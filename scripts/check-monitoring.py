@@ -8,7 +8,7 @@
 2. Sends every PromQL expression in dashboards/ and alerts/ to Prometheus's query API, with
    Grafana's variables set to "All": each must parse and evaluate; every Overview panel
    must return data; every rule must evaluate healthy; every etlworks_* metric they name
-   must be one the demo serves.
+   must be in the metric catalogue (`etlworks-exporter metrics`) and served by the demo.
 3. Runs promtool check/test rules, amtool check-config, promtool check config, parses the
    Kubernetes YAML (and checks its ConfigMap's configuration with `check-config`), runs
    `systemd-analyze verify` on the unit (where installed), and checks the generated
@@ -186,8 +186,14 @@ def check_queries(prometheus):
     used = set()
     for path in glob.glob(os.path.join(ROOT, "dashboards", "*.json")) + [os.path.join(ROOT, "alerts", "etlworks-exporter.rules.yml")]:
         used |= set(re.findall(r"\betlworks_[a-z0-9_]+", open(path, encoding="utf-8").read()))
+    # The catalogue: every name a query may use for a family /metrics can serve.
+    catalogue = json.loads(subprocess.run([binary_path(), "metrics", "--format", "json"], check=True,
+                                          capture_output=True, text=True).stdout)
+    known = {name for family in catalogue if family["scraped"] for name in family["query_names"]}
     for metric in sorted(used):
-        if metric not in names:
+        if metric not in known:
+            fail(f"{metric} is used by the dashboards or alerts but is not in the metric catalogue")
+        elif metric not in names:
             fail(f"{metric} is used by the dashboards or alerts but the demo does not serve it")
     print(f"{count} dashboard queries sent to Prometheus; {len(used)} metric names checked", flush=True)
 

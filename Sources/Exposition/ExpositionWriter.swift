@@ -17,9 +17,14 @@ public struct ExpositionWriter {
         buffer.reserveCapacity(capacity)
     }
 
+    /// Starts the family a descriptor defines.
+    public mutating func family(_ descriptor: MetricDescriptor) {
+        family(descriptor.name, type: descriptor.type, help: descriptor.help)
+    }
+
     /// Starts a family. `name` is the base name: without `_total` for a counter and without
     /// `_info` for an info metric (the writer adds them).
-    public mutating func family(_ name: String, type: MetricType, help: String) {
+    mutating func family(_ name: String, type: MetricType, help: String) {
         assert(Self.isValidMetricName(name), "invalid metric name \(name)")
         familyType = type
         familyName = Array(name.utf8)

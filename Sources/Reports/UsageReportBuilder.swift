@@ -1,3 +1,4 @@
+import ExporterCore
 import Foundation
 import Store
 
@@ -83,10 +84,10 @@ public enum UsageReportBuilder {
             try await series.query(
                 try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
         }
-        let usage = try await points(#"etlworks_billing_records_used{period="month"}"#).first?.points ?? []
-        let allowance = try await points(#"etlworks_billing_records_allowance{period="month"}"#).first?.points ?? []
+        let usage = try await points(BillingFamilies.recordsUsed.storedName + #"{period="month"}"#).first?.points ?? []
+        let allowance = try await points(BillingFamilies.recordsAllowance.storedName + #"{period="month"}"#).first?.points ?? []
         // The subscription series whose last window is latest names the tier.
-        let subscription = try await points("etlworks_billing_subscription")
+        let subscription = try await points(BillingFamilies.subscription.storedName)
             .filter { !$0.points.isEmpty }.max { $0.points.last!.timestamp < $1.points.last!.timestamp }?.series.labels
         report.billing = BillingUsage.compute(
             usage: usage, allowance: allowance,
@@ -96,7 +97,7 @@ public enum UsageReportBuilder {
         if let daily = report.billing?.daily {
             for index in report.days.indices where index < daily.count { report.days[index].billingRecords = daily[index] }
         }
-        report.agents = try await points("etlworks_agent_up").compactMap { result in
+        report.agents = try await points(AgentFamilies.up.storedName).compactMap { result in
             let polls = result.points.reduce(Int64(0)) { $0 + $1.values.count }
             guard polls > 0 else { return nil }
             let online = result.points.reduce(0.0) { $0 + $1.values.sum }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ExporterBase
 
-/// The command line: `serve`, `simulate`, `demo`, `check-config`, `db`, `sla`, `report`.
+/// The command line: `serve`, `simulate`, `demo`, `check-config`, `db`, `sla`, `report`, `metrics`.
 @main
 struct EtlworksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,6 +10,6 @@ struct EtlworksExporterCommand: AsyncParsableCommand {
         version: "etlworks-exporter \(BuildInfo.version) (revision \(buildRevision))",
         subcommands: [
             ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self,
-            SLACommand.self, ReportCommand.self
+            SLACommand.self, ReportCommand.self, MetricsCommand.self
         ])
 }

@@ -18,8 +18,8 @@ extension EndToEndTests {
         #expect(result.stdout.contains("dashboard queries sent to Prometheus"))
     }
 
-    /// The check can fail: a dashboard query with a PromQL syntax error, a metric the exporter
-    /// does not serve and an Overview panel without data are all reported.
+    /// The check can fail: a dashboard query with a PromQL syntax error, a metric the catalogue
+    /// does not define and an Overview panel without data are all reported.
     @Test func theMonitoringCheckCatchesABrokenQuery() throws {
         let copy = try Tools.temporaryDirectory()
         for item in ["scripts", "dashboards", "alerts", "deploy"] {
@@ -41,7 +41,7 @@ extension EndToEndTests {
         #expect(result.stdout.contains("FAIL: etlworks-overview.json panel 'SLA breaches now'"), "\(result.stdout.suffix(3000))")
         #expect(
             result.stdout.contains(
-                "FAIL: etlworks_flow_waiting_runs is used by the dashboards or alerts but the demo does not serve it"))
+                "FAIL: etlworks_flow_waiting_runs is used by the dashboards or alerts but is not in the metric catalogue"))
         #expect(result.stdout.contains("FAIL: etlworks-overview.json panel 'Running and queued runs': no data from the demo"))
         #expect(result.stdout.contains("dashboards out of date"))
     }

@@ -8,6 +8,16 @@ import Store
 /// Flow series carry `flow_id` only; the flow's name is attached when read, so a renamed
 /// flow keeps one history.
 public enum HistorySamples {
+    /// The per-flow series names, worked out once: they are written for every flow and poll.
+    private enum Names {
+        static let runs = FlowRunFamilies.runs.storedName
+        static let records = FlowRunFamilies.recordsProcessed.storedName
+        static let durationSum = FlowRunFamilies.runDuration.name + "_sum"
+        static let durationCount = FlowRunFamilies.runDuration.name + "_count"
+        static let running = FlowRunFamilies.runningRuns.storedName
+        static let queued = FlowRunFamilies.queuedRuns.storedName
+    }
+
     /// The values of a successful poll of `resource`.
     public static func after(_ resource: Resource, snapshot: ExporterSnapshot) -> [Sample] {
         var samples: [Sample] = []
@@ -17,9 +27,9 @@ public enum HistorySamples {
         case .billing: appendBilling(snapshot, to: &samples)
         case .summary: appendTenant(snapshot, to: &samples)
         case .health:
-            if let up = snapshot.instanceUp { samples.append(gauge("etlworks_instance_up", [], up ? 1 : 0)) }
+            if let up = snapshot.instanceUp { samples.append(gauge(InstanceFamilies.up.storedName, [], up ? 1 : 0)) }
         case .flows:
-            samples.append(gauge("etlworks_flows", [], Double(snapshot.flows.count)))
+            samples.append(gauge(FlowListFamilies.flows.storedName, [], Double(snapshot.flows.count)))
         case .schedules:
             break
         }
@@ -31,9 +41,9 @@ public enum HistorySamples {
         var samples: [Sample] = []
         if let poll = snapshot.polls[resource] {
             let labels = [SeriesLabel("resource", resource.rawValue)]
-            samples.append(gauge("etlworks_exporter_poll_success", labels, poll.lastError == nil ? 1 : 0))
+            samples.append(gauge(ExporterFamilies.pollSuccess.storedName, labels, poll.lastError == nil ? 1 : 0))
             if let duration = poll.lastDuration {
-                samples.append(gauge("etlworks_exporter_poll_duration_seconds", labels, duration))
+                samples.append(gauge(ExporterFamilies.pollDuration.storedName, labels, duration))
             }
         }
         return samples
@@ -45,16 +55,16 @@ public enum HistorySamples {
             let metrics = flow.metrics
             let id = SeriesLabel("flow_id", String(metrics.flow.id))
             for (status, runs) in metrics.completedRuns {
-                samples.append(counter("etlworks_flow_runs_total", [id, SeriesLabel("status", status.rawValue)], Double(runs)))
+                samples.append(counter(Names.runs, [id, SeriesLabel("status", status.rawValue)], Double(runs)))
             }
-            samples.append(counter("etlworks_flow_records_processed_total", [id], Double(metrics.recordsProcessed)))
-            samples.append(counter("etlworks_flow_run_duration_seconds_sum", [id], metrics.durationSumSeconds))
+            samples.append(counter(Names.records, [id], Double(metrics.recordsProcessed)))
+            samples.append(counter(Names.durationSum, [id], metrics.durationSumSeconds))
             samples.append(
                 counter(
-                    "etlworks_flow_run_duration_seconds_count", [id],
+                    Names.durationCount, [id],
                     Double(metrics.durationBucketCounts.reduce(0, +))))
-            samples.append(gauge("etlworks_flow_running_runs", [id], Double(metrics.running)))
-            samples.append(gauge("etlworks_flow_queued_runs", [id], Double(metrics.queued)))
+            samples.append(gauge(Names.running, [id], Double(metrics.running)))
+            samples.append(gauge(Names.queued, [id], Double(metrics.queued)))
         }
     }
 
@@ -62,7 +72,7 @@ public enum HistorySamples {
         for agent in snapshot.agents ?? [] {
             samples.append(
                 gauge(
-                    "etlworks_agent_up",
+                    AgentFamilies.up.storedName,
                     [
                         SeriesLabel("agent_id", String(agent.id)),
                         SeriesLabel("agent_name", agent.name)
@@ -75,19 +85,23 @@ public enum HistorySamples {
         let month = [SeriesLabel("period", "month")]
         let day = [SeriesLabel("period", "day")]
         // Usage restarts every period: stored as a counter, its increase is reset-aware.
-        if let value = subscription.monthUsed { samples.append(counter("etlworks_billing_records_used", month, Double(value))) }
-        if let value = subscription.todayUsed { samples.append(counter("etlworks_billing_records_used", day, Double(value))) }
+        if let value = subscription.monthUsed {
+            samples.append(counter(BillingFamilies.recordsUsed.storedName, month, Double(value)))
+        }
+        if let value = subscription.todayUsed {
+            samples.append(counter(BillingFamilies.recordsUsed.storedName, day, Double(value)))
+        }
         if let value = subscription.monthlyAllowance {
-            samples.append(gauge("etlworks_billing_records_allowance", month, Double(value)))
+            samples.append(gauge(BillingFamilies.recordsAllowance.storedName, month, Double(value)))
         }
         if let value = subscription.dailyAllowance {
-            samples.append(gauge("etlworks_billing_records_allowance", day, Double(value)))
+            samples.append(gauge(BillingFamilies.recordsAllowance.storedName, day, Double(value)))
         }
         // The plan as a series of its own, so a report can name the tier of a past month.
         if subscription.tier != nil || subscription.status != nil {
             samples.append(
                 gauge(
-                    "etlworks_billing_subscription",
+                    BillingFamilies.subscription.storedName,
                     [
                         SeriesLabel("status", subscription.status ?? ""),
                         SeriesLabel("tier", subscription.tier ?? "")
@@ -98,14 +112,14 @@ public enum HistorySamples {
     private static func appendTenant(_ snapshot: ExporterSnapshot, to samples: inout [Sample]) {
         guard let summary = snapshot.summary else { return }
         for (status, runs) in summary.runs {
-            samples.append(gauge("etlworks_tenant_runs", [SeriesLabel("status", status.rawValue)], Double(runs)))
+            samples.append(gauge(TenantFamilies.runs.storedName, [SeriesLabel("status", status.rawValue)], Double(runs)))
         }
-        if let value = summary.successRatio { samples.append(gauge("etlworks_tenant_success_ratio", [], value)) }
+        if let value = summary.successRatio { samples.append(gauge(TenantFamilies.successRatio.storedName, [], value)) }
         if let value = summary.averageDurationSeconds {
-            samples.append(gauge("etlworks_tenant_run_duration_average_seconds", [], value))
+            samples.append(gauge(TenantFamilies.averageDuration.storedName, [], value))
         }
-        if let value = summary.maxDurationSeconds { samples.append(gauge("etlworks_tenant_run_duration_max_seconds", [], value)) }
-        if let value = summary.records { samples.append(gauge("etlworks_tenant_records_processed", [], Double(value))) }
+        if let value = summary.maxDurationSeconds { samples.append(gauge(TenantFamilies.maxDuration.storedName, [], value)) }
+        if let value = summary.records { samples.append(gauge(TenantFamilies.recordsProcessed.storedName, [], Double(value))) }
     }
 
     private static func gauge(_ name: String, _ labels: [SeriesLabel], _ value: Double) -> Sample {

@@ -29,20 +29,17 @@ public enum MetricsRenderer {
 
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         let flows = snapshot.flows
-        writer.family(
-            "etlworks_flow_info", type: .gauge,
-            help: "Flow metadata: type and tags (comma-separated, with leading and trailing commas for regex matching). Always 1."
-        )
+        writer.family(FlowListFamilies.info)
         for flow in flows {
             let tags = flow.metrics.flow.tags.isEmpty ? "" : "," + flow.metrics.flow.tags.joined(separator: ",") + ","
             writer.sample(flow.labels, extra: LabelSet([("flow_type", flow.metrics.flow.flowType ?? ""), ("tags", tags)]), 1)
         }
         // One series per tag, so that dashboards can list tags with label_values().
-        writer.family("etlworks_flow_tag_info", type: .gauge, help: "One series per tag of the flow. Always 1.")
+        writer.family(FlowListFamilies.tagInfo)
         for flow in flows {
             for tag in flow.metrics.flow.tags { writer.sample(flow.labels, extra: LabelSet([("tag", tag)]), 1) }
         }
-        writer.family("etlworks_flow_runs", type: .counter, help: "Completed runs of the flow by final status.")
+        writer.family(FlowRunFamilies.runs)
         for flow in flows {
             for status in alwaysExported {
                 writer.sample(flow.labels, extra: statusLabels[status]!, Double(flow.metrics.completedRuns[status] ?? 0))
@@ -51,9 +48,7 @@ public enum MetricsRenderer {
                 writer.sample(flow.labels, extra: statusLabels[.unknown]!, Double(unknown))
             }
         }
-        writer.family(
-            "etlworks_flow_run_duration_seconds", type: .histogram,
-            help: "Run time of completed runs (start to end).")
+        writer.family(FlowRunFamilies.runDuration)
         var cumulative = [UInt64](repeating: 0, count: durationLayout.leLabels.count)
         for flow in flows {
             var running: UInt64 = 0
@@ -64,20 +59,16 @@ public enum MetricsRenderer {
             writer.histogram(
                 flow.labels, layout: durationLayout, cumulativeCounts: cumulative, sum: flow.metrics.durationSumSeconds)
         }
-        writer.family("etlworks_flow_records_processed", type: .counter, help: "Records processed by completed runs.")
+        writer.family(FlowRunFamilies.recordsProcessed)
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.recordsProcessed)) }
 
-        writer.family("etlworks_flow_last_run_duration_seconds", type: .gauge, help: "Run time of the most recently ended run.")
+        writer.family(FlowRunFamilies.lastRunDuration)
         for flow in flows { if let value = flow.metrics.lastDurationSeconds { writer.sample(flow.labels, value) } }
-        writer.family(
-            "etlworks_flow_last_run_end_timestamp_seconds", type: .gauge, help: "When the most recently ended run ended.")
+        writer.family(FlowRunFamilies.lastRunEnd)
         for flow in flows { if let value = flow.metrics.lastEnd { writer.sample(flow.labels, seconds(value)) } }
-        writer.family(
-            "etlworks_flow_last_success_timestamp_seconds", type: .gauge, help: "When the most recent successful run ended.")
+        writer.family(FlowRunFamilies.lastSuccess)
         for flow in flows { if let value = flow.metrics.lastSuccessEnd { writer.sample(flow.labels, seconds(value)) } }
-        writer.family(
-            "etlworks_flow_last_run_status", type: .gauge,
-            help: "Status of the most recently ended run: 1 on the current status, 0 on the others.")
+        writer.family(FlowRunFamilies.lastRunStatus)
         for flow in flows {
             guard let last = flow.metrics.lastStatus else { continue }
             for status in alwaysExported {
@@ -85,13 +76,11 @@ public enum MetricsRenderer {
             }
             if last == .unknown { writer.sample(flow.labels, extra: statusLabels[.unknown]!, 1) }
         }
-        writer.family("etlworks_flow_running_runs", type: .gauge, help: "Runs of the flow executing now.")
+        writer.family(FlowRunFamilies.runningRuns)
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.running)) }
-        writer.family("etlworks_flow_queued_runs", type: .gauge, help: "Runs of the flow waiting to start.")
+        writer.family(FlowRunFamilies.queuedRuns)
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.queued)) }
-        writer.family(
-            "etlworks_flow_oldest_running_start_timestamp_seconds", type: .gauge,
-            help: "Start of the oldest run still executing; absent when none runs.")
+        writer.family(FlowRunFamilies.oldestRunningStart)
         for flow in flows { if let value = flow.metrics.oldestRunningStart { writer.sample(flow.labels, seconds(value)) } }
     }
 
@@ -100,15 +89,15 @@ public enum MetricsRenderer {
     private static func writeAgents(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         guard let agents = snapshot.agents else { return }
         let labels = agents.map { LabelSet([("agent_id", String($0.id)), ("agent_name", $0.name)]) }
-        writer.family("etlworks_agent_up", type: .gauge, help: "1 when the on-premise agent is online.")
+        writer.family(AgentFamilies.up)
         for (agent, label) in zip(agents, labels) { writer.sample(label, agent.online ? 1 : 0) }
-        writer.family("etlworks_agent_last_seen_timestamp_seconds", type: .gauge, help: "The agent's last heartbeat.")
+        writer.family(AgentFamilies.lastSeen)
         for (agent, label) in zip(agents, labels) { if let seen = agent.lastSeen { writer.sample(label, seconds(seen)) } }
-        writer.family("etlworks_agent_updater_up", type: .gauge, help: "1 when the agent's updater is running.")
+        writer.family(AgentFamilies.updaterUp)
         for (agent, label) in zip(agents, labels) {
             if let running = agent.updaterRunning { writer.sample(label, running ? 1 : 0) }
         }
-        writer.family("etlworks_agent", type: .info, help: "Agent version and operating system.")
+        writer.family(AgentFamilies.info)
         for (agent, label) in zip(agents, labels) {
             writer.sample(label, extra: LabelSet([("version", agent.version ?? ""), ("os", agent.os ?? "")]), 1)
         }
@@ -118,51 +107,44 @@ public enum MetricsRenderer {
         guard let subscription = snapshot.subscription else { return }
         let month = LabelSet([("period", "month")])
         let day = LabelSet([("period", "day")])
-        writer.family(
-            "etlworks_billing_records_used", type: .gauge,
-            help: "Records processed in the current billing month or day, as the API reports.")
+        writer.family(BillingFamilies.recordsUsed)
         if let value = subscription.monthUsed { writer.sample(month, Double(value)) }
         if let value = subscription.todayUsed { writer.sample(day, Double(value)) }
-        writer.family("etlworks_billing_records_allowance", type: .gauge, help: "The plan's maximum records per month or day.")
+        writer.family(BillingFamilies.recordsAllowance)
         if let value = subscription.monthlyAllowance { writer.sample(month, Double(value)) }
         if let value = subscription.dailyAllowance { writer.sample(day, Double(value)) }
-        writer.family("etlworks_billing_seats", type: .gauge, help: "Seats of the subscription, total and used.")
+        writer.family(BillingFamilies.seats)
         if let value = subscription.seatsTotal { writer.sample(LabelSet([("state", "total")]), Double(value)) }
         if let value = subscription.seatsUsed { writer.sample(LabelSet([("state", "used")]), Double(value)) }
-        writer.family(
-            "etlworks_billing_period_start_timestamp_seconds", type: .gauge, help: "Start of the current billing period.")
+        writer.family(BillingFamilies.periodStart)
         if let value = subscription.periodStart { writer.sample(.empty, seconds(value)) }
-        writer.family("etlworks_billing_period_end_timestamp_seconds", type: .gauge, help: "End of the current billing period.")
+        writer.family(BillingFamilies.periodEnd)
         if let value = subscription.periodEnd { writer.sample(.empty, seconds(value)) }
-        writer.family("etlworks_billing_subscription", type: .info, help: "Subscription tier and status.")
+        writer.family(BillingFamilies.subscription)
         writer.sample(LabelSet([("tier", subscription.tier ?? ""), ("status", subscription.status ?? "")]), 1)
     }
 
     private static func writeTenant(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         if let summary = snapshot.summary {
-            writer.family(
-                "etlworks_tenant_window_seconds", type: .gauge,
-                help: "Length of the trailing window the etlworks_tenant_* figures cover.")
+            writer.family(TenantFamilies.window)
             writer.sample(.empty, snapshot.summaryWindow)
-            writer.family(
-                "etlworks_tenant_runs", type: .gauge,
-                help: "Runs in the trailing window by status, from the API's executions summary.")
+            writer.family(TenantFamilies.runs)
             for status in [RunStatus.success, .warning, .error, .canceled, .running, .queued] {
                 if let value = summary.runs[status] { writer.sample(.empty, extra: statusLabels[status]!, Double(value)) }
             }
-            writer.family("etlworks_tenant_success_ratio", type: .gauge, help: "Share of successful runs in the window (0-1).")
+            writer.family(TenantFamilies.successRatio)
             if let value = summary.successRatio { writer.sample(.empty, value) }
-            writer.family("etlworks_tenant_run_duration_average_seconds", type: .gauge, help: "Average run time in the window.")
+            writer.family(TenantFamilies.averageDuration)
             if let value = summary.averageDurationSeconds { writer.sample(.empty, value) }
-            writer.family("etlworks_tenant_run_duration_max_seconds", type: .gauge, help: "Longest run time in the window.")
+            writer.family(TenantFamilies.maxDuration)
             if let value = summary.maxDurationSeconds { writer.sample(.empty, value) }
-            writer.family("etlworks_tenant_records_processed", type: .gauge, help: "Records processed in the window.")
+            writer.family(TenantFamilies.recordsProcessed)
             if let value = summary.records { writer.sample(.empty, Double(value)) }
         }
-        writer.family("etlworks_instance_up", type: .gauge, help: "1 when /v1/system/health reports the instance UP.")
+        writer.family(InstanceFamilies.up)
         if let up = snapshot.instanceUp { writer.sample(.empty, up ? 1 : 0) }
         if let info = snapshot.systemInfo {
-            writer.family("etlworks_instance", type: .info, help: "Version and deployment mode of the Etlworks instance.")
+            writer.family(InstanceFamilies.info)
             writer.sample(
                 LabelSet([
                     ("version", info.version ?? ""), ("build", info.build ?? ""),
@@ -174,59 +156,48 @@ public enum MetricsRenderer {
     // MARK: The exporter itself
 
     private static func writeExporter(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
-        writer.family("etlworks_up", type: .gauge, help: "1 when the Etlworks API answered the latest poll.")
+        writer.family(ExporterFamilies.up)
         writer.sample(.empty, snapshot.apiUp == true ? 1 : 0)
         let resources = snapshot.polledResources
         let resourceLabels = Dictionary(uniqueKeysWithValues: resources.map { ($0, LabelSet([("resource", $0.rawValue)])) })
-        writer.family("etlworks_exporter_polls", type: .counter, help: "Polls of each resource by result (success or error).")
+        writer.family(ExporterFamilies.polls)
         for resource in resources {
             let status = snapshot.polls[resource] ?? PollStatus()
             writer.sample(resourceLabels[resource]!, "result", "success", Double(status.successes))
             writer.sample(resourceLabels[resource]!, "result", "error", Double(status.failures))
         }
-        writer.family(
-            "etlworks_exporter_poll_duration_seconds", type: .gauge, help: "How long the latest poll of each resource took.")
+        writer.family(ExporterFamilies.pollDuration)
         for resource in resources {
             if let value = snapshot.polls[resource]?.lastDuration { writer.sample(resourceLabels[resource]!, value) }
         }
-        writer.family(
-            "etlworks_exporter_last_poll_success_timestamp_seconds", type: .gauge,
-            help: "When each resource was last polled successfully.")
+        writer.family(ExporterFamilies.lastPollSuccess)
         for resource in resources {
             if let value = snapshot.polls[resource]?.lastSuccess {
                 writer.sample(resourceLabels[resource]!, value.timeIntervalSince1970)
             }
         }
-        writer.family(
-            "etlworks_exporter_skipped_records", type: .counter,
-            help: "Records in API answers that could not be decoded and were skipped.")
+        writer.family(ExporterFamilies.skippedRecords)
         for resource in resources {
             writer.sample(resourceLabels[resource]!, Double(snapshot.polls[resource]?.skippedRecords ?? 0))
         }
-        writer.family(
-            "etlworks_exporter_api_requests", type: .counter,
-            help: "HTTP requests to the Etlworks API by endpoint template and status code (error: no answer).")
+        writer.family(ExporterFamilies.apiRequests)
         for (key, count) in snapshot.apiRequests.sorted(by: { $0.key < $1.key }) {
             writer.sample(LabelSet([("endpoint", key.endpoint), ("code", key.code)]), Double(count))
         }
-        writer.family(
-            "etlworks_exporter_executions_source", type: .gauge,
-            help: "1 on the source executions are read from: metrics (admin endpoint) or history (per-flow fallback).")
+        writer.family(ExporterFamilies.executionsSource)
         let fallback: Bool
         if case .historyFallback = snapshot.executionsSource { fallback = true } else { fallback = false }
         writer.sample(LabelSet([("source", "metrics")]), fallback ? 0 : 1)
         writer.sample(LabelSet([("source", "history")]), fallback ? 1 : 0)
-        writer.family("etlworks_exporter_store_size_bytes", type: .gauge, help: "Size of the SQLite database, WAL included.")
+        writer.family(ExporterFamilies.storeSize)
         writer.sample(.empty, Double(snapshot.storeSizeBytes))
-        writer.family("etlworks_exporter_store_up", type: .gauge, help: "1 when the latest database write succeeded.")
+        writer.family(ExporterFamilies.storeUp)
         writer.sample(.empty, snapshot.storage == .ok ? 1 : 0)
-        writer.family(
-            "etlworks_exporter_http_auth_failures", type: .counter,
-            help: "HTTP requests refused for missing or wrong basic-auth credentials (web.config_file).")
+        writer.family(ExporterFamilies.authFailures)
         writer.sample(.empty, Double(snapshot.authFailures))
-        writer.family("etlworks_exporter_start_timestamp_seconds", type: .gauge, help: "When the exporter started.")
+        writer.family(ExporterFamilies.start)
         writer.sample(.empty, snapshot.startedAt.timeIntervalSince1970)
-        writer.family("etlworks_exporter_build", type: .info, help: "Version and revision of the exporter.")
+        writer.family(ExporterFamilies.build)
         writer.sample(LabelSet([("version", BuildInfo.version), ("revision", BuildInfo.revision)]), 1)
     }
 

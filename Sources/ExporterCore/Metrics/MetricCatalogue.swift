@@ -1,0 +1,19 @@
+import Exposition
+
+/// Every metric family the exporter serves or stores, each defined once beside the code that
+/// fills it. Read by the renderer, the history recorder, the usage report, `etlworks-exporter
+/// metrics` (which the dashboard and alert checks use) and the README's check.
+public enum MetricCatalogue {
+    public static let all: [MetricDescriptor] =
+        FlowListFamilies.all + FlowRunFamilies.all + AgentFamilies.all + BillingFamilies.all + TenantFamilies.all
+        + InstanceFamilies.all + SLAFamilies.all + ExporterFamilies.all
+
+    /// The families /metrics can serve.
+    public static var scraped: [MetricDescriptor] { all.filter { $0.exposure.contains(.scraped) } }
+
+    /// The family a stored or scraped sample name belongs to (`etlworks_flow_runs_total`,
+    /// `etlworks_flow_run_duration_seconds_sum`, …).
+    public static func descriptor(forSampleName name: String) -> MetricDescriptor? {
+        all.first { $0.queryNames.contains(name) || $0.name == name }
+    }
+}
