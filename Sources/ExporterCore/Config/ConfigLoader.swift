@@ -31,17 +31,7 @@ public struct ConfigLoader: Sendable {
         return load(yaml: text)
     }
 
-    private static let sections: [String: Set<String>] = [
-        "etlworks": [
-            "url", "api_key", "api_key_file", "username", "password", "password_file", "timeout",
-            "max_requests_per_second", "timezone", "max_history_per_flow"
-        ],
-        "poll": ["executions", "flows", "summary", "agents", "billing", "health", "schedules", "backfill"],
-        "storage": ["path", "retention"],
-        "query": ["max_points", "max_series"],
-        "web": ["listen_address", "config_file", "health_requires_auth"],
-        "log": ["level", "format"]
-    ]
+    private static let sections = ConfigKeys.sections
 
     /// Keys whose value is a mapping of scalars, read as `section.key.name`.
     private static let nested: [String: Set<String>] = [
@@ -96,7 +86,7 @@ public struct ConfigLoader: Sendable {
                         ConfigIssue(
                             key: section, line: keyNode.mark?.line,
                             message:
-                                "unknown section (expected one of \((Self.sections.keys + ["sla", "notifications", "health"]).sorted().joined(separator: ", ")))"
+                                "unknown section (expected one of \((Array(Self.sections.keys) + ConfigKeys.featureSections).sorted().joined(separator: ", ")))"
                         ))
                     continue
                 }

@@ -1,0 +1,147 @@
+/// One row of the configuration reference: the keys it names, their default and meaning. The
+/// loader accepts exactly the scalar keys listed here, and the README's configuration table is
+/// this table (a test compares them line by line).
+public struct ConfigKey: Sendable {
+    /// Dotted names; several when one row documents a pair (`password` / `password_file`).
+    public let keys: [String]
+    /// The default as the README shows it (Markdown).
+    public let defaultValue: String
+    /// What it does (Markdown).
+    public let meaning: String
+
+    init(_ keys: [String], default defaultValue: String, _ meaning: String) {
+        self.keys = keys
+        self.defaultValue = defaultValue
+        self.meaning = meaning
+    }
+
+    /// The README's row.
+    public var markdownRow: String {
+        "| " + keys.map { "`\($0)`" }.joined(separator: " / ") + " | \(defaultValue) | \(meaning) |"
+    }
+}
+
+/// Every configuration key, in the README's order.
+public enum ConfigKeys {
+    public static let all: [ConfigKey] = [
+        ConfigKey(
+            ["etlworks.url"], default: "required",
+            "instance URL, e.g. `https://app.etlworks.com`; `/rest` is added when missing"),
+        ConfigKey(
+            ["etlworks.api_key"], default: "—",
+            "API key (e.g. `${ETLWORKS_API_KEY}`), sent as `Authorization: Bearer`"),
+        ConfigKey(
+            ["etlworks.api_key_file"], default: "—",
+            "file holding the API key (instead of `api_key`)"),
+        ConfigKey(
+            ["etlworks.username"], default: "—",
+            "login for `POST /v1/token-auth` (instead of an API key)"),
+        ConfigKey(
+            ["etlworks.password", "etlworks.password_file"], default: "—",
+            "its password, or a file holding it"),
+        ConfigKey(
+            ["etlworks.timeout"], default: "`10s`",
+            "per-request timeout"),
+        ConfigKey(
+            ["etlworks.max_requests_per_second"], default: "`5`",
+            "ceiling on requests to the API, across all resources"),
+        ConfigKey(
+            ["etlworks.timezone"], default: "unset",
+            "the tenant's time zone (IANA name): `/v1/metrics/executions?date=` takes days in it. Unset, every date current somewhere from UTC−10 to UTC+13 is polled (one or two requests); set it to poll exactly one"
+        ),
+        ConfigKey(
+            ["etlworks.max_history_per_flow"], default: "`5000`",
+            "most runs read per flow and poll in the history fallback"),
+        ConfigKey(
+            ["poll.executions"], default: "`30s`",
+            "how often runs are read"),
+        ConfigKey(
+            ["poll.flows"], default: "`5m`",
+            "flow list (names, tags, deletions)"),
+        ConfigKey(
+            ["poll.summary"], default: "`1m`",
+            "tenant executions summary (trailing 24 h)"),
+        ConfigKey(
+            ["poll.agents"], default: "`1m`",
+            "on-premise agents"),
+        ConfigKey(
+            ["poll.billing"], default: "`1h`",
+            "subscription and allowance usage"),
+        ConfigKey(
+            ["poll.health"], default: "`30s`",
+            "`/v1/system/health` and `/v1/system/info`"),
+        ConfigKey(
+            ["poll.schedules"], default: "`5m`",
+            "flow schedules (`/v1/schedules`); polled only when a rule uses `missed_schedule` or `max_duration: schedule`"),
+        ConfigKey(
+            ["poll.backfill"], default: "`7d`",
+            "how far back runs are read on first start and after an outage (at most `92d`)"),
+        ConfigKey(
+            ["storage.path"], default: "`./etlworks-exporter.db`",
+            "the SQLite database; its directory must exist"),
+        ConfigKey(
+            ["storage.retention"], default: "`{raw: 7d, 5m: 90d, 1h: 400d, 1d: 5y}`",
+            "how long each history tier keeps its rows (each at least `1h`; `y` is 365 days). Give any subset; the rest keep their defaults"
+        ),
+        ConfigKey(
+            ["query.max_points"], default: "`11000`",
+            "most windows per series one `/api/v1/series` answer may hold"),
+        ConfigKey(
+            ["query.max_series"], default: "`5000`",
+            "most series one `/api/v1/series` answer may hold"),
+        ConfigKey(
+            ["web.listen_address"], default: "`127.0.0.1:9720`",
+            "`HOST:PORT`, `[v6]:PORT`, or `:PORT` for all interfaces"),
+        ConfigKey(
+            ["web.config_file"], default: "—",
+            "a web configuration in the [exporter-toolkit format](https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md): `basic_auth_users` (name: bcrypt hash) and `tls_server_config` (`cert_file`, `key_file`); see [Securing the endpoints](#securing-the-endpoints)"
+        ),
+        ConfigKey(
+            ["web.health_requires_auth"], default: "`true`",
+            "whether `/health` asks for the password too (`/-/healthy` and `/-/ready` never do)"),
+        ConfigKey(
+            ["log.level"], default: "`info`",
+            "`trace`, `debug`, `info`, `warning`, `error`"),
+        ConfigKey(
+            ["log.format"], default: "`logfmt`",
+            "`logfmt` or `json`"),
+        ConfigKey(
+            ["sla"], default: "none",
+            "a list of SLA rules; see [SLA rules](#sla-rules)"),
+        ConfigKey(
+            ["notifications.alertmanager.url"], default: "—",
+            "Alertmanager to push breaches to (API v2)"),
+        ConfigKey(
+            ["notifications.alertmanager.resend_interval"], default: "`1m`",
+            "how often active breaches are sent again"),
+        ConfigKey(
+            ["notifications.webhooks"], default: "none",
+            "list of `{url, secret?, timeout?, max_attempts?}`: one signed JSON POST per breach and resolution"),
+        ConfigKey(
+            ["notifications.queue_capacity"], default: "`1000`",
+            "events waiting per webhook; the oldest is dropped beyond it"),
+        ConfigKey(
+            ["health.sla_critical", "health.sla_warning", "health.sla_info"], default: "`fail` / `warn` / `ok`",
+            "what a breaching rule of that severity makes `/health`")
+    ]
+
+    /// Sections whose own reader takes their keys (lists and nested mappings with rules of
+    /// their own): `sla:`, `notifications:`, `health:`.
+    static let featureSections: Set<String> = ["sla", "notifications", "health"]
+
+    /// The scalar sections and the keys each accepts, as the loader reads them.
+    static let sections: [String: Set<String>] = {
+        var sections: [String: Set<String>] = [:]
+        for key in all.flatMap(\.keys) {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !featureSections.contains(parts[0]) else { continue }
+            sections[parts[0], default: []].insert(parts[1])
+        }
+        return sections
+    }()
+
+    /// The README's table, header included.
+    public static var markdownTable: String {
+        (["| key | default | meaning |", "|---|---|---|"] + all.map(\.markdownRow)).joined(separator: "\n")
+    }
+}

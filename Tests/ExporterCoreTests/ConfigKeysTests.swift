@@ -1,0 +1,41 @@
+import ExporterBase
+import Foundation
+import Testing
+
+@testable import ExporterCore
+
+/// One table of configuration keys feeds the loader and the README.
+@Suite struct ConfigKeysTests {
+    @Test func theReadmeConfigurationTableIsTheKeyTable() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "| key | default | meaning |"))
+        let table = readme[start.lowerBound...].components(separatedBy: "\n\n")[0]
+        let expected = ConfigKeys.markdownTable.split(separator: "\n")
+        let documented = table.split(separator: "\n")
+        #expect(documented.count == expected.count)
+        for (line, want) in zip(documented, expected) { #expect(line == want) }
+    }
+
+    /// Every scalar key of the table is one the loader knows: set to a bad value, each is
+    /// refused for its value, never as an unknown key; a key not in the table is unknown.
+    @Test func theLoaderAcceptsExactlyTheTablesKeys() throws {
+        var yaml = ""
+        for (section, keys) in ConfigKeys.sections.sorted(by: { $0.key < $1.key }) {
+            yaml += "\(section):\n"
+            for key in keys.sorted() where key != "retention" { yaml += "  \(key): \"?bad?\"\n" }
+            if section == "log" { yaml += "  colour: red\n" }
+        }
+        let issues = try #require(ConfigLoader(environment: [:]).load(yaml: yaml).failureIssues)
+        let unknown = issues.filter { $0.message.hasPrefix("unknown key") || $0.message.hasPrefix("unknown section") }
+        #expect(unknown.map(\.key) == ["log.colour"], "\(unknown)")
+        #expect(ConfigKeys.sections["etlworks"]?.contains("url") == true)
+    }
+}
+
+extension Result where Failure == ConfigErrors {
+    var failureIssues: [ConfigIssue]? {
+        if case .failure(let errors) = self { errors.issues } else { nil }
+    }
+}
