@@ -80,11 +80,18 @@ public struct ExporterRuntime: Sendable {
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let web = try config.web.configFile.map { path in (path, try WebConfig.load(path: path)) }
         let router = ExporterRoutes.router(
-            state: state, apiURL: redactor.scrub(apiURL.absoluteString), series: reader,
-            queryLimits: config.query, sla: slaStore,
-            reports: UsageReportService(path: config.storage.path),
-            auth: web.map { WebAuthenticator(path: $0.0, config: $0.1, logger: logger) },
-            healthRequiresAuth: config.web.healthRequiresAuth)
+            [
+                ProbesController(state: state, apiURL: redactor.scrub(apiURL.absoluteString)),
+                MetricsController(state: state),
+                SLAController(state: state, store: slaStore),
+                SeriesController(reader: reader, limits: config.query),
+                ReportsController(service: UsageReportService(path: config.storage.path))
+            ],
+            authentication: web.map {
+                ExporterRoutes.Authentication(
+                    authenticator: WebAuthenticator(path: $0.0, config: $0.1, logger: logger),
+                    healthRequiresAuth: config.web.healthRequiresAuth, onFailure: { await state.recordAuthFailure() })
+            })
         let server = Application(
             router: router,
             server: try WebServer.builder(web?.1),

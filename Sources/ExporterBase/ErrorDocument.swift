@@ -12,10 +12,6 @@ public struct ErrorDocument: Codable, Sendable, Equatable {
         self.parameter = parameter
     }
 
-    /// The encoded document (sorted keys, so answers are byte-stable).
-    public var data: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data(#"{"status":"error"}"#.utf8)
-    }
+    /// The encoded document.
+    public var data: Data { JSONDocument.encode(self) }
 }

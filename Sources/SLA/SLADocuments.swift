@@ -2,86 +2,174 @@ import ExporterBase
 import Foundation
 import Store
 
-/// The JSON of `GET /api/v1/sla`, `GET /api/v1/sla/history` and the /health `sla` section.
-/// Times are RFC 3339, values in base units. Pure.
-public enum SLADocuments {
-    /// One rule and target now.
-    package static func entry(_ result: SLAResult) -> [String: Any] {
-        var entry: [String: Any] = [
-            "sla": result.rule, "severity": result.severity.rawValue, "condition": result.condition,
-            "target": target(result.target), "state": result.phase.rawValue,
-            "breaches_total": result.breachesTotal
-        ]
+/// `GET /api/v1/sla`: every rule and target now (`?state=breaching` keeps only breaches).
+/// Times are RFC 3339, values in base units. Encoded by the server, decoded by
+/// `sla status` and the tests.
+public struct SLADocument: Codable, Sendable, Equatable {
+    /// A configured rule.
+    public struct Rule: Codable, Sendable, Equatable {
+        public var name: String
+        public var severity: String
+        public var condition: String
+        /// `flow`, `agent` or `tenant`.
+        public var target: String
+        public var forSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case name, severity, condition, target
+            case forSeconds = "for_seconds"
+        }
+    }
+
+    public var status = "success"
+    public var rules: [Rule]
+    public var results: [SLAResultEntry]
+    /// How many results breach now (whatever `results` was filtered to).
+    public var breaching: Int
+    public var evaluatedAt: String?
+    /// Exact, so that a check can recompute the same windows.
+    public var evaluatedAtSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case status, rules, results, breaching
+        case evaluatedAt = "evaluated_at"
+        case evaluatedAtSeconds = "evaluated_at_seconds"
+    }
+
+    public init(_ snapshot: SLASnapshot, onlyBreaching: Bool = false) {
+        rules = snapshot.rules.map {
+            Rule(
+                name: $0.name, severity: $0.severity.rawValue, condition: $0.condition.key, target: $0.target.kind.rawValue,
+                forSeconds: $0.holdFor)
+        }
+        results = (onlyBreaching ? snapshot.breaching : snapshot.results).map(SLAResultEntry.init)
+        breaching = snapshot.breaching.count
+        evaluatedAt = snapshot.evaluatedAt.map(UTCTime.format)
+        evaluatedAtSeconds = snapshot.evaluatedAt
+    }
+}
+
+/// One rule and target now: in `/api/v1/sla` and in the `sla` section of /health.
+public struct SLAResultEntry: Codable, Sendable, Equatable {
+    public var sla: String
+    public var severity: String
+    public var condition: String
+    public var target: SLATargetEntry
+    /// `ok`, `pending` or `breaching`.
+    public var state: String
+    public var breachesTotal: Int64
+    public var value: Double?
+    public var threshold: Double?
+    /// When the breach (or the pending condition) began.
+    public var since: String?
+    public var detail: String?
+    public var compliance30d: Double?
+    public var complianceMonth: Double?
+    public var errorBudgetRemaining: Double?
+    /// Objectives: burn rate per window label (`5m` … `3d`).
+    public var burnRates: [String: Double]?
+    public var projectedRatio: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case sla, severity, condition, target, state, value, threshold, since, detail
+        case breachesTotal = "breaches_total"
+        case compliance30d = "compliance_30d"
+        case complianceMonth = "compliance_month"
+        case errorBudgetRemaining = "error_budget_remaining"
+        case burnRates = "burn_rates"
+        case projectedRatio = "projected_ratio"
+    }
+
+    public init(_ result: SLAResult) {
         let measurement = result.measurement
-        if let value = measurement.value, value.isFinite { entry["value"] = value }
-        if let threshold = measurement.threshold, threshold.isFinite { entry["threshold"] = threshold }
-        if let since = result.breachStart ?? result.since { entry["since"] = UTCTime.format(since) }
-        if let detail = measurement.detail, result.phase != .ok { entry["detail"] = detail }
-        if let value = result.compliance30d { entry["compliance_30d"] = value }
-        if let value = result.complianceMonth { entry["compliance_month"] = value }
-        if let value = measurement.errorBudgetRemaining, value.isFinite { entry["error_budget_remaining"] = value }
-        if let rates = measurement.burnRates {
-            var burn: [String: Any] = [:]
+        sla = result.rule
+        severity = result.severity.rawValue
+        condition = result.condition
+        target = SLATargetEntry(result.target)
+        state = result.phase.rawValue
+        breachesTotal = result.breachesTotal
+        value = measurement.value.finite
+        threshold = measurement.threshold.finite
+        since = (result.breachStart ?? result.since).map(UTCTime.format)
+        detail = result.phase != .ok ? measurement.detail : nil
+        compliance30d = result.compliance30d.finite
+        complianceMonth = result.complianceMonth.finite
+        errorBudgetRemaining = measurement.errorBudgetRemaining.finite
+        burnRates = measurement.burnRates.map { rates in
+            var burn: [String: Double] = [:]
             for (index, rate) in rates.enumerated() where index < SLOBurnWindows.windows.count {
-                if let rate, rate.isFinite { burn[SLOBurnWindows.windows[index].label] = rate }
+                if let rate = rate.finite { burn[SLOBurnWindows.windows[index].label] = rate }
             }
-            entry["burn_rates"] = burn
+            return burn
         }
-        if let value = measurement.projectedRatio, value.isFinite { entry["projected_ratio"] = value }
-        return entry
+        projectedRatio = measurement.projectedRatio.finite
+    }
+}
+
+/// What a rule judges: a flow, an agent or the tenant.
+public struct SLATargetEntry: Codable, Sendable, Equatable {
+    /// `flow`, `agent` or `tenant` (or a stored key the exporter no longer parses).
+    public var kind: String
+    public var id: Int64
+    public var name: String
+
+    public init(_ target: SLATarget) {
+        kind = target.kind.rawValue
+        id = target.id
+        name = target.name
     }
 
-    /// Every rule and target (`?state=breaching` keeps only breaches).
-    public static func current(_ snapshot: SLASnapshot, onlyBreaching: Bool = false) -> Data {
-        let results = onlyBreaching ? snapshot.breaching : snapshot.results
-        var object: [String: Any] = [
-            "status": "success",
-            "rules": snapshot.rules.map {
-                [
-                    "name": $0.name, "severity": $0.severity.rawValue, "condition": $0.condition.key,
-                    "target": $0.target.kind.rawValue, "for_seconds": $0.holdFor
-                ] as [String: Any]
-            },
-            "results": results.map(entry),
-            "breaching": snapshot.breaching.count
-        ]
-        if let time = snapshot.evaluatedAt {
-            object["evaluated_at"] = UTCTime.format(time)
-            // Exact, so that a check can recompute the same windows.
-            object["evaluated_at_seconds"] = time
+    init(kind: String, id: Int64, name: String) {
+        self.kind = kind
+        self.id = id
+        self.name = name
+    }
+}
+
+/// `GET /api/v1/sla/history`: breach episodes overlapping [from, to].
+public struct SLAHistoryDocument: Codable, Sendable, Equatable {
+    public struct Episode: Codable, Sendable, Equatable {
+        public var sla: String
+        public var severity: String
+        public var target: SLATargetEntry
+        public var start: String
+        public var end: String?
+        public var durationSeconds: Double?
+        public var peak: Double?
+        public var threshold: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case sla, severity, target, start, end, peak, threshold
+            case durationSeconds = "duration_seconds"
         }
-        return serialize(object)
+
+        init(_ episode: SLAEpisode) {
+            sla = episode.rule
+            severity = episode.severity
+            target =
+                SLATarget(key: episode.target).map { SLATargetEntry(kind: $0.kind.rawValue, id: $0.id, name: episode.targetName) }
+                ?? SLATargetEntry(kind: episode.target, id: 0, name: episode.targetName)
+            start = UTCTime.format(Double(episode.startMs) / 1000)
+            end = episode.endMs.map { UTCTime.format(Double($0) / 1000) }
+            durationSeconds = episode.endMs.map { Double($0 - episode.startMs) / 1000 }
+            peak = episode.peak.finite
+            threshold = episode.threshold.finite
+        }
     }
 
-    /// Episodes overlapping [from, to].
-    public static func history(_ episodes: [SLAEpisode], from: Double, to: Double) -> Data {
-        serialize([
-            "status": "success", "from": UTCTime.format(from), "to": UTCTime.format(to),
-            "episodes": episodes.map { episode -> [String: Any] in
-                var item: [String: Any] = [
-                    "sla": episode.rule, "severity": episode.severity,
-                    "target": SLATarget(key: episode.target).map {
-                        target(SLATarget(kind: $0.kind, id: $0.id, name: episode.targetName))
-                    }
-                        ?? ["kind": episode.target, "id": 0, "name": episode.targetName],
-                    "start": UTCTime.format(Double(episode.startMs) / 1000)
-                ]
-                if let end = episode.endMs {
-                    item["end"] = UTCTime.format(Double(end) / 1000)
-                    item["duration_seconds"] = Double(end - episode.startMs) / 1000
-                }
-                if let peak = episode.peak, peak.isFinite { item["peak"] = peak }
-                if let threshold = episode.threshold, threshold.isFinite { item["threshold"] = threshold }
-                return item
-            }
-        ])
-    }
+    public var status = "success"
+    public var from: String
+    public var to: String
+    public var episodes: [Episode]
 
-    static func target(_ target: SLATarget) -> [String: Any] {
-        ["kind": target.kind.rawValue, "id": target.id, "name": target.name]
+    public init(_ episodes: [SLAEpisode], from: Double, to: Double) {
+        self.from = UTCTime.format(from)
+        self.to = UTCTime.format(to)
+        self.episodes = episodes.map(Episode.init)
     }
+}
 
-    private static func serialize(_ object: [String: Any]) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
-    }
+extension Optional where Wrapped == Double {
+    /// The value when it is finite (JSON has no NaN or infinity), else nil.
+    fileprivate var finite: Double? { self.flatMap { $0.isFinite ? $0 : nil } }
 }

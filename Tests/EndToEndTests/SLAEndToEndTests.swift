@@ -1,4 +1,6 @@
+import ExporterCore
 import Foundation
+import SLA
 import TestSupport
 import Testing
 
@@ -203,12 +205,11 @@ extension EndToEndTests {
                         && ($0["target"] as? [String: Any])?["kind"] as? String == "flow"
                 },
                 "a deleted flow is no longer a target")
-            let history = try await get(exporter, "api/v1/sla/history") as? [String: Any] ?? [:]
-            let episodes = history["episodes"] as? [[String: Any]] ?? []
+            let history = try JSONDecoder().decode(
+                SLAHistoryDocument.self, from: try await HTTP.get(exporter.appendingPathComponent("api/v1/sla/history")).1)
             #expect(
-                episodes.contains {
-                    (($0["target"] as? [String: Any])?["id"] as? NSNumber)?.int64Value == breachingFlow
-                        && $0["sla"] as? String == "streak" && $0["end"] != nil
+                history.episodes.contains {
+                    $0.target.kind == "flow" && $0.target.id == breachingFlow && $0.sla == "streak" && $0.end != nil
                 },
                 "its breach ended when it was deleted")
         }
@@ -216,8 +217,8 @@ extension EndToEndTests {
         // The other ways to read it agree: /health, /sla, `sla status`, /metrics. Time moves on
         // between reads, so each is compared with the API just before and just after it.
         func breachingNow() async throws -> Int {
-            let document = try await get(exporter, "api/v1/sla") as? [String: Any] ?? [:]
-            return (document["results"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "breaching" }.count
+            let answer = try await HTTP.get(exporter.appendingPathComponent("api/v1/sla")).1
+            return try JSONDecoder().decode(SLADocument.self, from: answer).results.filter { $0.state == "breaching" }.count
         }
         func agrees(_ read: () async throws -> Int, _ what: String) async throws {
             let before = try await breachingNow()
@@ -228,14 +229,14 @@ extension EndToEndTests {
         try await agrees(
             {
                 let (status, data, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
-                let health = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-                let breaching = (health["sla"] as? [String: Any])?["breaching"] as? [[String: Any]] ?? []
+                let health = try JSONDecoder().decode(HealthDocument.self, from: data)
+                let breaching = health.sla.breaching
                 // A critical breach fails /health; a warning (the `errors` rule, say) only warns.
-                let critical = breaching.contains { $0["severity"] as? String == "critical" }
-                let warning = breaching.contains { $0["severity"] as? String == "warning" }
-                #expect((status == 503) == critical && (health["status"] as? String == "fail") == critical)
-                if !critical && warning { #expect(health["status"] as? String == "warn") }
-                #expect(((health["reasons"] as? [String]) ?? []).contains { $0.hasPrefix("SLA ") } == (critical || warning))
+                let critical = breaching.contains { $0.severity == "critical" }
+                let warning = breaching.contains { $0.severity == "warning" }
+                #expect((status == 503) == critical && (health.status == .fail) == critical)
+                if !critical && warning { #expect(health.status == .warn) }
+                #expect(health.reasons.contains { $0.hasPrefix("SLA ") } == (critical || warning))
                 return breaching.count
             }, "/health")
         try await agrees(

@@ -12,7 +12,10 @@ import Testing
 /// The HTTP routes in-process, on states built by hand.
 @Suite struct RouteTests {
     func app(_ state: ExporterState) -> some ApplicationProtocol {
-        Application(router: ExporterRoutes.router(state: state, apiURL: "https://app.etlworks.com/rest"))
+        Application(
+            router: ExporterRoutes.router([
+                ProbesController(state: state, apiURL: "https://app.etlworks.com/rest"), MetricsController(state: state)
+            ]))
     }
 
     func state() -> ExporterState {
@@ -96,35 +99,34 @@ import Testing
         try await app(state).test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-                #expect(body?["status"] as? String == "warn")
+                let body = try JSONDecoder().decode(HealthDocument.self, from: Data(buffer: response.body))
+                #expect(body.status == .warn)
             }
             try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .serviceUnavailable) }
             for resource in Resource.allCases {
                 await state.recordPoll(resource, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
             }
             try await client.execute(uri: "/health", method: .get) { response in
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-                #expect(body?["status"] as? String == "pass")
+                let body = try JSONDecoder().decode(HealthDocument.self, from: Data(buffer: response.body))
+                #expect(body.status == .pass)
             }
             try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .ok) }
             await state.recordPoll(
                 .agents, started: Date(), duration: 5, error: "/v1/agents: request failed: timed out", apiAnswered: false)
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok, "another resource failing only warns")
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-                #expect(body?["status"] as? String == "warn")
-                let agents = (body?["resources"] as? [String: Any])?["agents"] as? [String: Any]
-                #expect(agents?["error"] as? String == "/v1/agents: request failed: timed out")
-                #expect(agents?["result"] as? String == "error")
+                let body = try JSONDecoder().decode(HealthDocument.self, from: Data(buffer: response.body))
+                #expect(body.status == .warn)
+                #expect(body.resources["agents"]?.error == "/v1/agents: request failed: timed out")
+                #expect(body.resources["agents"]?.result == "error")
             }
             await state.recordPoll(
                 .executions, started: Date(), duration: 5,
                 error: "/v1/metrics/executions: HTTP 502", apiAnswered: false)
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-                #expect(body?["status"] as? String == "fail")
+                let body = try JSONDecoder().decode(HealthDocument.self, from: Data(buffer: response.body))
+                #expect(body.status == .fail)
             }
             try await client.execute(uri: "/-/healthy", method: .get) { #expect($0.status == .ok) }
         }
@@ -139,8 +141,8 @@ import Testing
         try await app(state).test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-                #expect((body?["storage"] as? [String: Any])?["status"] as? String == "failing")
+                let body = try JSONDecoder().decode(HealthDocument.self, from: Data(buffer: response.body))
+                #expect(body.storage.status == "failing")
             }
         }
     }

@@ -1,3 +1,4 @@
+import ExporterBase
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -61,26 +62,25 @@ import Testing
         for minute in 0..<120 where minute < 30 || minute >= 60 {
             try await store.append([Sample(key, .counter, Double(minute))], group: "executions", at: base + Int64(minute) * 60)
         }
-        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
-        let router = ExporterRoutes.router(
-            state: state, apiURL: "http://x", series: try SeriesReader(path: path),
-            queryLimits: limits, now: { Date(timeIntervalSince1970: Double(self.now)) })
+        let router = ExporterRoutes.router([
+            SeriesController(
+                reader: try SeriesReader(path: path), limits: limits, now: { Date(timeIntervalSince1970: Double(self.now)) })
+        ])
         let app = Application(router: router)
         try await app.test(.router) { client in
             let match = "etlworks_flow_runs_total%7Bstatus%3D%22error%22%7D"
             try await client.execute(uri: "/api/v1/series?match=\(match)&from=\(base)&to=\(base + 7200)&step=600", method: .get) {
                 response in
                 #expect(response.status == .ok)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
-                let data = body["data"] as! [String: Any]
-                #expect(data["tier"] as? String == "5m")
-                let series = (data["series"] as! [[String: Any]])[0]
-                #expect(series["labels"] as? [String: String] == ["flow_id": "1", "status": "error"])
-                let points = series["points"] as! [[String: Any]]
+                let document = try JSONDecoder().decode(SeriesDocument.self, from: Data(buffer: response.body))
+                #expect(document.data.tier == "5m")
+                let series = try #require(document.data.series.first)
+                #expect(series.labels == ["flow_id": "1", "status": "error"])
+                let points = series.points
                 // 12 ten-minute windows, three of them in the 30-minute gap: left out, not zero.
                 #expect(points.count == 9)
-                #expect(points.map { $0["t"] as! Int } == [0, 1, 2, 6, 7, 8, 9, 10, 11].map { Int(base) + $0 * 600 })
-                #expect(points[3]["increase"] as? Int == (60 - 29) + 9)
+                #expect(points.map(\.t) == [0, 1, 2, 6, 7, 8, 9, 10, 11].map { base + Int64($0) * 600 })
+                #expect(points[3].increase == Double((60 - 29) + 9))
             }
             for (query, parameter) in [
                 ("match=up%7B", "match"), ("match=up&step=0", "step"), ("match=up&from=5&to=1", "from"),
@@ -88,9 +88,9 @@ import Testing
             ] {
                 try await client.execute(uri: "/api/v1/series?\(query)", method: .get) { response in
                     #expect(response.status == .badRequest, "\(query)")
-                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
-                    #expect(body["status"] as? String == "error" && body["parameter"] as? String == parameter, "\(query)")
-                    #expect((body["error"] as? String)?.isEmpty == false)
+                    let body = try JSONDecoder().decode(ErrorDocument.self, from: Data(buffer: response.body))
+                    #expect(body.status == "error" && body.parameter == parameter, "\(query)")
+                    #expect(!body.error.isEmpty)
                 }
             }
         }

@@ -334,9 +334,8 @@ import Testing
 
     @Test func theEndpointServesEveryFormatAndRejectsBadParameters() async throws {
         let seeded = try await Fixture.shared.month()
-        let state = ExporterState(storagePath: seeded.path, intervals: [.executions: 30], requests: RequestCounter())
         let app = Application(
-            router: ExporterRoutes.router(state: state, apiURL: "http://x", reports: UsageReportService(path: seeded.path)))
+            router: ExporterRoutes.router([ReportsController(service: UsageReportService(path: seeded.path))]))
         try await app.test(.live) { client in
             try await client.execute(uri: "/api/v1/reports/usage?month=2026-10&tz=Europe/Berlin", method: .get) { response in
                 #expect(response.status == .ok)

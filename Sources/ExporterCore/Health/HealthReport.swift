@@ -10,28 +10,25 @@ public struct HealthReport: Sendable {
     public var status: Status
     /// Why the status is not pass, one sentence each.
     public var reasons: [String]
-    private let body: Data
+    /// The JSON document.
+    public let document: HealthDocument
 
     /// HTTP status for the report: 200 on pass and warn, 503 on fail.
     public var httpStatus: Int { status == .fail ? 503 : 200 }
 
     public init(snapshot: ExporterSnapshot, apiURL: String) {
         var reasons: [(Status, String)] = []
-        var resources: [String: Any] = [:]
+        var resources: [String: HealthDocument.Resource] = [:]
         for resource in snapshot.polledResources {
             let poll = snapshot.polls[resource]
-            let interval = snapshot.intervals[resource] ?? 60
-            var entry: [String: Any] = [
-                "interval_seconds": interval,
-                "result": poll?.lastSucceeded.map { $0 ? "success" : "error" } ?? "pending",
-                "consecutive_failures": poll?.consecutiveFailures ?? 0,
-                "skipped_records": poll?.skippedRecords ?? 0
-            ]
-            if let date = poll?.lastAttempt { entry["last_attempt"] = Self.iso(date) }
-            if let date = poll?.lastSuccess { entry["last_success"] = Self.iso(date) }
-            if let seconds = poll?.lastDuration { entry["last_duration_seconds"] = seconds }
+            var entry = HealthDocument.Resource(
+                intervalSeconds: snapshot.intervals[resource] ?? 60,
+                result: poll?.lastSucceeded.map { $0 ? "success" : "error" } ?? "pending",
+                consecutiveFailures: poll?.consecutiveFailures ?? 0, skippedRecords: poll?.skippedRecords ?? 0,
+                lastAttempt: poll?.lastAttempt.map(Self.iso), lastSuccess: poll?.lastSuccess.map(Self.iso),
+                lastDurationSeconds: poll?.lastDuration)
             if let error = poll?.lastError {
-                entry["error"] = error
+                entry.error = error
                 reasons.append((.warn, "\(resource.rawValue): latest poll failed: \(error)"))
             } else if poll == nil {
                 reasons.append((.warn, "\(resource.rawValue): waiting for the first poll"))
@@ -43,45 +40,35 @@ public struct HealthReport: Sendable {
         if snapshot.polls[.executions]?.lastAnswered == false {
             reasons.append((.fail, "the Etlworks API did not answer the latest executions poll"))
         }
-        var api: [String: Any] = ["url": apiURL]
-        if let up = snapshot.apiUp { api["reachable"] = up }
-        switch snapshot.executionsSource {
-        case .metricsEndpoint:
-            api["executions_source"] = "metrics"
-        case .historyFallback(let reason):
-            api["executions_source"] = "history"
-            api["executions_source_reason"] = reason
+        var api = HealthDocument.API(url: apiURL, reachable: snapshot.apiUp, executionsSource: "metrics")
+        if case .historyFallback(let reason) = snapshot.executionsSource {
+            api.executionsSource = "history"
+            api.executionsSourceReason = reason
             reasons.append((.warn, "executions are read per flow (slower): \(reason)"))
         }
-        var storage: [String: Any] = ["path": snapshot.storagePath, "size_bytes": snapshot.storeSizeBytes]
-        switch snapshot.storage {
-        case .ok:
-            storage["status"] = "ok"
-        case .failing(let message):
-            storage["status"] = "failing"
-            storage["error"] = message
+        var storage = HealthDocument.Storage(path: snapshot.storagePath, sizeBytes: snapshot.storeSizeBytes, status: "ok")
+        if case .failing(let message) = snapshot.storage {
+            storage.status = "failing"
+            storage.error = message
             reasons.append((.fail, "storage: \(message)"))
         }
-        var instance: [String: Any] = [:]
-        if let up = snapshot.instanceUp {
-            instance["up"] = up
-            if !up { reasons.append((.warn, "the Etlworks instance reports itself DOWN")) }
-        }
+        var instance = HealthDocument.Instance(up: snapshot.instanceUp)
+        if snapshot.instanceUp == false { reasons.append((.warn, "the Etlworks instance reports itself DOWN")) }
         if let info = snapshot.systemInfo {
-            instance["version"] = info.version ?? ""
-            instance["deployment_mode"] = info.deploymentMode ?? ""
+            instance.version = info.version ?? ""
+            instance.deploymentMode = info.deploymentMode ?? ""
         }
-        var sla: [String: Any] = ["rules": snapshot.sla.rules.count]
-        if let time = snapshot.sla.evaluatedAt { sla["evaluated_at"] = Self.iso(Date(timeIntervalSince1970: time)) }
+        var sla = HealthDocument.SLA(rules: snapshot.sla.rules.count, breaching: [])
+        sla.evaluatedAt = snapshot.sla.evaluatedAt.map { Self.iso(Date(timeIntervalSince1970: $0)) }
         if let problem = snapshot.sla.problem {
             // As serious as the worst breach it can no longer report.
-            sla["error"] = problem
+            sla.error = problem
             let worst = snapshot.sla.rules.map(\.severity).max() ?? .warning
             let effect = snapshot.sla.healthPolicy.status(for: worst)
             reasons.append((effect == .pass ? .warn : effect, problem))
         }
         let breaching = snapshot.sla.breaching
-        sla["breaching"] = breaching.map { SLADocuments.entry($0) }
+        sla.breaching = breaching.map(SLAResultEntry.init)
         for result in breaching {
             let effect = snapshot.sla.healthPolicy.status(for: result.severity)
             if effect != .pass {
@@ -91,24 +78,14 @@ public struct HealthReport: Sendable {
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
         self.status = status
         self.reasons = reasons.map(\.1)
-        let object: [String: Any] = [
-            "status": status.rawValue,
-            "reasons": self.reasons,
-            "version": BuildInfo.version,
-            "started_at": Self.iso(snapshot.startedAt),
-            "time": Self.iso(snapshot.takenAt),
-            "api": api,
-            "instance": instance,
-            "storage": storage,
-            "resources": resources,
-            "flows": snapshot.flows.count,
-            "sla": sla
-        ]
-        body = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        document = HealthDocument(
+            status: status, reasons: self.reasons, version: BuildInfo.version, startedAt: Self.iso(snapshot.startedAt),
+            time: Self.iso(snapshot.takenAt), api: api, instance: instance, storage: storage, resources: resources,
+            flows: snapshot.flows.count, sla: sla)
     }
 
     /// The report as pretty-printed JSON.
-    public func json() -> Data { body }
+    public func json() -> Data { JSONDocument.encode(document) }
 
     static func iso(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

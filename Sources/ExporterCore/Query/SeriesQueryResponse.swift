@@ -35,18 +35,6 @@ public enum SeriesQueryResponse {
         return Data(json.utf8)
     }
 
-    /// `{"status":"error","parameter":…,"error":…}`.
-    public static func error(_ message: String, parameter: String?) -> Data {
-        var json = "{\"status\":\"error\""
-        if let parameter {
-            json += ",\"parameter\":"
-            JSONString.append(parameter, to: &json)
-        }
-        json += ",\"error\":"
-        JSONString.append(message, to: &json)
-        return Data((json + "}").utf8)
-    }
-
     /// Integral values print without a fraction; others in the shortest exact form. Stored
     /// values are always finite.
     static func number(_ value: Double) -> String {

@@ -1,0 +1,56 @@
+import ExporterBase
+import ExporterCore
+import Foundation
+import Hummingbird
+import SLA
+import Store
+
+/// `/api/v1/sla`, `/api/v1/sla/history` and the `/sla` page.
+public struct SLAController: ExporterController {
+    let state: ExporterState
+    let store: SLAStateStore
+    let now: @Sendable () -> Date
+
+    public init(state: ExporterState, store: SLAStateStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.state = state
+        self.store = store
+        self.now = now
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/sla") { request, _ -> Response in
+            let onlyBreaching = QueryString.parse(request.uri.query)["state"] == "breaching"
+            return .json(JSONDocument.encode(SLADocument(await state.snapshot().sla, onlyBreaching: onlyBreaching)))
+        }
+        router.get("/api/v1/sla/history") { request, _ -> Response in
+            await history(QueryString.parse(request.uri.query))
+        }
+        router.get("/sla") { _, _ -> Response in
+            let time = now().timeIntervalSince1970
+            let episodes = (try? await store.episodes(from: Int64((time - 7 * 86400) * 1000), to: Int64.max, limit: 5000)) ?? []
+            return .html(SLAPage.render(await state.snapshot().sla, episodes: episodes, now: time))
+        }
+    }
+
+    /// Episodes overlapping `from`..`to` (RFC 3339 or epoch seconds; default the last 7 days).
+    private func history(_ parameters: [String: String]) async -> Response {
+        do throws(SeriesQueryError) {
+            let to =
+                try parameters["to"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "to") }
+                ?? Int64(now().timeIntervalSince1970)
+            let from =
+                try parameters["from"].map { text throws(SeriesQueryError) in try SeriesQueryRequest.time(text, parameter: "from")
+                }
+                ?? to - 7 * 86400
+            guard from < to else { throw SeriesQueryError(parameter: "from", message: "must be before to") }
+            do {
+                let episodes = try await store.episodes(from: from * 1000, to: to * 1000)
+                return .json(JSONDocument.encode(SLAHistoryDocument(episodes, from: Double(from), to: Double(to))))
+            } catch {
+                return .json(ErrorDocument(String(describing: error)).data, status: .serviceUnavailable)
+            }
+        } catch {
+            return .json(ErrorDocument(error.message, parameter: error.parameter).data, status: .badRequest)
+        }
+    }
+}
