@@ -3,7 +3,8 @@ import ExporterBase
 import SLA
 
 /// One table of the usage report as CSV (RFC 4180: CRLF line ends, fields quoted when they
-/// hold a comma, quote or line break, quotes doubled). Every table carries the coverage, so
+/// hold a comma, quote or line break, quotes doubled; names that would run as spreadsheet
+/// formulas neutralised). Every table carries the coverage, so
 /// a partly covered month cannot pass for a complete one. Pure.
 enum UsageReportCSV {
     static func render(_ report: UsageReport, table: UsageReportTable) -> String {
@@ -40,7 +41,8 @@ enum UsageReportCSV {
                 ]
                     + summary(report.tenant)
                     + [
-                        billing?.tier ?? "", ReportNumber.plain(billing?.allowance), ReportNumber.plain(billing?.recordsUsed),
+                        text(billing?.tier ?? ""), ReportNumber.plain(billing?.allowance),
+                        ReportNumber.plain(billing?.recordsUsed),
                         ReportNumber.plain(billing?.usedRatio), ReportNumber.plain(billing?.overage),
                         ReportNumber.plain(billing?.projectedUsage), billing?.exhaustedAt.map(UTCTime.format) ?? "",
                         report.notes.joined(separator: " ")
@@ -49,7 +51,7 @@ enum UsageReportCSV {
             rows = [["flow_id", "flow_name", "tags", "deleted"] + summaryHeader + ["coverage_ratio"]]
             for flow in report.flows {
                 rows.append(
-                    [String(flow.id), flow.name, flow.tags.joined(separator: ";"), String(flow.deleted)]
+                    [String(flow.id), text(flow.name), text(flow.tags.joined(separator: ";")), String(flow.deleted)]
                         + summary(flow.summary) + [coverage])
             }
         case .daily:
@@ -70,8 +72,8 @@ enum UsageReportCSV {
             for usage in report.sla {
                 let target = SLATarget(key: usage.targetKey)
                 rows.append([
-                    usage.rule, usage.severity, target?.kind.rawValue ?? usage.targetKey,
-                    target.map { $0.kind == .tenant ? "" : String($0.id) } ?? "", usage.targetName, String(usage.breaches),
+                    text(usage.rule), usage.severity, text(target?.kind.rawValue ?? usage.targetKey),
+                    target.map { $0.kind == .tenant ? "" : String($0.id) } ?? "", text(usage.targetName), String(usage.breaches),
                     ReportNumber.plain(usage.breachSeconds), ReportNumber.plain(usage.longestBreachSeconds),
                     ReportNumber.plain(usage.compliance), coverage
                 ])
@@ -79,7 +81,9 @@ enum UsageReportCSV {
         case .agents:
             rows = [["agent_id", "agent_name", "availability", "polls", "coverage_ratio"]]
             for agent in report.agents {
-                rows.append([agent.id, agent.name, ReportNumber.plain(agent.availability), String(agent.polls), coverage])
+                rows.append([
+                    text(agent.id), text(agent.name), ReportNumber.plain(agent.availability), String(agent.polls), coverage
+                ])
             }
         }
         var out = ""
@@ -88,6 +92,14 @@ enum UsageReportCSV {
             out += "\r\n"
         }
         return out
+    }
+
+    /// A cell of text that came from outside (a flow, agent or tier name): one that a
+    /// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return) gets a leading `'`, as OWASP advises, so `=HYPERLINK(…)` stays text.
+    static func text(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return value }
+        return "'" + value
     }
 
     static func field(_ text: String) -> String {

@@ -367,6 +367,24 @@ import Testing
 
     // MARK: Pure pieces
 
+    /// A flow named like a formula stays text in a spreadsheet: the cell gets a leading `'`.
+    @Test func csvNeutralisesNamesThatWouldRunAsFormulas() throws {
+        let month = try #require(ReportMonth.parse("2026-10", timeZone: TimeZone(identifier: "UTC")!))
+        var report = UsageReport(
+            month: month, generatedAt: 0, periodEnd: month.end,
+            coverage: ReportCoverage(ratio: 1, firstSample: nil, lastSample: nil, slotSeconds: 300, dayRatios: []))
+        let names = [#"=HYPERLINK("http://evil.example","x")"#, "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "plain -name"]
+        report.flows = names.enumerated().map { index, name in
+            UsageReport.FlowUsage(id: Int64(index), name: name, tags: ["=tag"], deleted: false, summary: RunSummary())
+        }
+        let rows = UsageReportCSV.render(report, table: .flows).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        for (row, name) in zip(rows, names) {
+            let cell = UsageReportCSV.field(name == "plain -name" ? name : "'" + name)
+            #expect(row.hasPrefix("\(names.firstIndex(of: name)!),\(cell),'=tag,"), "\(row)")
+        }
+        #expect(UsageReportCSV.text("-5") == "'-5" && UsageReportCSV.text("5") == "5")
+    }
+
     @Test func monthsAreCutAtLocalMidnight() throws {
         let berlin = TimeZone(identifier: "Europe/Berlin")!
         let march = try #require(ReportMonth.parse("2026-03", timeZone: berlin))
