@@ -14,12 +14,15 @@ public struct ClientConfiguration: Sendable {
     /// The longest Retry-After the client sleeps through inside one call; a longer one fails
     /// the call at once (and still holds back later requests until it has passed).
     public var maxRetryWait: Double
+    /// The longest wait a Retry-After may impose; longer ones are cut to it
+    /// (`etlworks.max_retry_after`).
+    public var maxRetryAfter: Double
     /// Page size for list endpoints (the API's maximum is 200).
     public var pageSize: Int
 
     public init(
         baseURL: URL, credentials: Credentials, timeout: Double = 10, maxRequestsPerSecond: Double = 5,
-        maxRateLimitRetries: Int = 3, maxRetryWait: Double = 30, pageSize: Int = 200
+        maxRateLimitRetries: Int = 3, maxRetryWait: Double = 30, maxRetryAfter: Double = 3600, pageSize: Int = 200
     ) {
         self.baseURL = baseURL
         self.credentials = credentials
@@ -27,6 +30,7 @@ public struct ClientConfiguration: Sendable {
         self.maxRequestsPerSecond = maxRequestsPerSecond
         self.maxRateLimitRetries = maxRateLimitRetries
         self.maxRetryWait = maxRetryWait
+        self.maxRetryAfter = maxRetryAfter
         self.pageSize = pageSize
     }
 

@@ -2,6 +2,10 @@ import Foundation
 
 /// One execution of a flow (the API's `FlowAuditRecord`), reduced to what the exporter keeps.
 public struct FlowRun: Sendable, Equatable {
+    /// The most records one run may claim (2^53, where doubles stop being exact); a larger
+    /// count from the API is cut to it, so that totals cannot overflow.
+    public static let maxRecords: Int64 = 1 << 53
+
     /// The run's unique id.
     public var auditId: Int64
     /// The flow it belongs to.
@@ -74,7 +78,7 @@ public struct FlowRun: Sendable, Equatable {
             created: Timestamp.epochMilliseconds(json["created"]),
             started: Timestamp.epochMilliseconds(json["started"]),
             ended: ended,
-            records: records.map { max(0, $0) })
+            records: records.map { Swift.min(Swift.max(0, $0), Self.maxRecords) })
     }
 
     /// Decodes `GET /v1/executions/{flowId}/history`.

@@ -205,7 +205,8 @@ public final class HTTPEtlworksClient: EtlworksClient {
             case 404:
                 throw APIError.notFound(endpoint: endpoint)
             case 429, 503:
-                let asked = RetryAfter.seconds(response.value(forHTTPHeaderField: "Retry-After"))
+                let asked = RetryAfter.seconds(
+                    response.value(forHTTPHeaderField: "Retry-After"), limit: configuration.maxRetryAfter)
                 let wait = asked ?? backoff(attempt: rateLimitRetries)
                 await limiter.pause(seconds: wait)
                 if rateLimitRetries < configuration.maxRateLimitRetries, wait <= configuration.maxRetryWait {
@@ -319,7 +320,8 @@ public final class HTTPEtlworksClient: EtlworksClient {
         case 404:
             throw APIError.notFound(endpoint: endpoint)
         case 429, 503:
-            let asked = RetryAfter.seconds(response.value(forHTTPHeaderField: "Retry-After"))
+            let asked = RetryAfter.seconds(
+                response.value(forHTTPHeaderField: "Retry-After"), limit: configuration.maxRetryAfter)
             await limiter.pause(seconds: asked ?? 1)
             throw APIError.rateLimited(endpoint: endpoint, status: response.statusCode, retryAfter: asked)
         default:

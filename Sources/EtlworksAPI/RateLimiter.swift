@@ -22,9 +22,14 @@ public actor RateLimiter {
         if slot > now { try await clock.sleep(until: slot) }
     }
 
-    /// Holds all requests back for `seconds` from now.
+    /// The longest pause taken, whatever is asked: a day.
+    static let maxPause: Double = 86400
+
+    /// Holds all requests back for `seconds` from now (at most a day; callers cut Retry-After
+    /// to their own limit first, this only keeps the clock arithmetic from trapping).
     public func pause(seconds: Double) {
-        let until = clock.now.advanced(by: .seconds(seconds))
+        guard seconds > 0 else { return }
+        let until = clock.now.advanced(by: .seconds(min(seconds, Self.maxPause)))
         if until > nextSlot { nextSlot = until }
     }
 }

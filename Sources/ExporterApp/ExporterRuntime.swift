@@ -42,7 +42,7 @@ public struct ExporterRuntime: Sendable {
             configuration: ClientConfiguration(
                 baseURL: config.api.url, credentials: config.api.credentials,
                 timeout: config.api.timeout,
-                maxRequestsPerSecond: config.api.maxRequestsPerSecond),
+                maxRequestsPerSecond: config.api.maxRequestsPerSecond, maxRetryAfter: config.api.maxRetryAfter),
             observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
         let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
         let slaStore = try SLAStateStore(path: config.storage.path)

@@ -44,10 +44,10 @@ struct RunFigures {
         counts[statusIndex] += 1
         if let durationMs {
             durations.append(Float(durationMs))
-            durationTotalMs += durationMs
+            durationTotalMs = durationTotalMs.addingSaturated(durationMs)
             durationMaxMs = max(durationMaxMs, durationMs)
         }
-        if let records { self.records += records }
+        if let records { self.records = self.records.addingSaturated(records) }
     }
 
     /// Folds in the figures of other runs.
@@ -55,9 +55,9 @@ struct RunFigures {
         runs += other.runs
         for index in counts.indices { counts[index] += other.counts[index] }
         durations += other.durations
-        durationTotalMs += other.durationTotalMs
+        durationTotalMs = durationTotalMs.addingSaturated(other.durationTotalMs)
         durationMaxMs = max(durationMaxMs, other.durationMaxMs)
-        records += other.records
+        records = records.addingSaturated(other.records)
     }
 
     /// The summary; reorders the kept durations.

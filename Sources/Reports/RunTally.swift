@@ -21,7 +21,7 @@ struct RunTally {
         if let day = month.day(of: run.endMs) {
             days[day].runs += 1
             if status == 2 { days[day].errors += 1 }
-            days[day].records += run.records ?? 0
+            days[day].records = days[day].records.addingSaturated(run.records ?? 0)
         }
     }
 
@@ -31,7 +31,7 @@ struct RunTally {
         for day in days.indices {
             days[day].runs += other.days[day].runs
             days[day].errors += other.days[day].errors
-            days[day].records += other.days[day].records
+            days[day].records = days[day].records.addingSaturated(other.days[day].records)
         }
     }
 

@@ -174,7 +174,8 @@ public actor SQLiteRunStore: RunStore {
         try connection.statement(
             """
             INSERT INTO flow_totals (flow_id, status, runs, records) VALUES (?1, ?2, 1, ?3)
-            ON CONFLICT (flow_id, status) DO UPDATE SET runs = runs + 1, records = records + excluded.records
+            ON CONFLICT (flow_id, status) DO UPDATE SET runs = runs + 1,
+                records = min(records + excluded.records, 9223372036854775807)
             """
         ).run(.integer(run.flowId), .text(run.status.rawValue), .integer(run.records ?? 0))
         let duration = run.durationMilliseconds
@@ -182,7 +183,8 @@ public actor SQLiteRunStore: RunStore {
             try connection.statement(
                 """
                 INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, 1, ?3)
-                ON CONFLICT (flow_id, bucket) DO UPDATE SET runs = runs + 1, duration_ms = duration_ms + excluded.duration_ms
+                ON CONFLICT (flow_id, bucket) DO UPDATE SET runs = runs + 1,
+                    duration_ms = min(duration_ms + excluded.duration_ms, 9223372036854775807)
                 """
             ).run(.integer(run.flowId), .integer(Int64(DurationBuckets.index(milliseconds: duration))), .integer(duration))
         }
@@ -301,7 +303,7 @@ public actor SQLiteRunStore: RunStore {
             let id = totals.int(0)
             guard byId[id] != nil else { continue }
             byId[id]!.completedRuns[RunStatus(rawValue: totals.text(1) ?? "") ?? .unknown, default: 0] += totals.int(2)
-            byId[id]!.recordsProcessed += totals.int(3)
+            byId[id]!.recordsProcessed = byId[id]!.recordsProcessed.addingSaturated(totals.int(3))
         }
         let buckets = try connection.statement("SELECT flow_id, bucket, runs, duration_ms FROM flow_duration_buckets")
         while try buckets.step() {
@@ -384,7 +386,8 @@ public actor SQLiteRunStore: RunStore {
         try connection.execute(
             """
             INSERT INTO flow_totals (flow_id, status, runs, records)
-                SELECT flow_id, status, count(*), coalesce(sum(records), 0) FROM runs WHERE state = 1 GROUP BY flow_id, status;
+                SELECT flow_id, status, count(*), CAST(min(total(records), 9223372036854775807) AS INTEGER)
+                FROM runs WHERE state = 1 GROUP BY flow_id, status;
             INSERT INTO flow_last (flow_id, end_ms, duration_ms, status)
                 SELECT flow_id, coalesce(ended_ms, updated_ms), ended_ms - started_ms, status FROM runs r
                 WHERE state = 1 AND audit_id = (SELECT audit_id FROM runs x WHERE x.flow_id = r.flow_id AND x.state = 1

@@ -18,7 +18,9 @@ import Testing
         return (simulator, try await simulator.listeningURL())
     }
 
-    func writeConfig(simulator: URL, apiKey: String = "sim-admin-key", database: String = "exporter.db") throws -> String {
+    func writeConfig(
+        simulator: URL, apiKey: String = "sim-admin-key", database: String = "exporter.db", etlworks extra: String = ""
+    ) throws -> String {
         let path = directory.appendingPathComponent("config.yaml").path
         try """
         etlworks:
@@ -26,6 +28,7 @@ import Testing
           api_key: ${TEST_API_KEY}
           timeout: 5s
           max_requests_per_second: 200
+          \(extra)
         poll:
           executions: 1s
           flows: 2s
@@ -62,9 +65,11 @@ import Testing
         var serve: ChildProcess { processes[1] }
     }
 
-    func deploy(flows: Int, database: String, apiKey: String = "sim-admin-key") async throws -> Deployment {
+    func deploy(flows: Int, database: String, apiKey: String = "sim-admin-key", etlworks extra: String = "")
+        async throws -> Deployment
+    {
         let (simulatorProcess, simulator) = try await startSimulator(flows: flows)
-        let config = try writeConfig(simulator: simulator, database: database)
+        let config = try writeConfig(simulator: simulator, database: database, etlworks: extra)
         let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: apiKey)
         return Deployment(simulator: simulator, exporter: exporter, processes: [simulatorProcess, exporterProcess])
     }

@@ -58,6 +58,24 @@ extension EndToEndTests {
         #expect(try await health(deployment.exporter).status == 200)
     }
 
+    /// A proxy answering `Retry-After: 100000000000000000` (which trapped a duration
+    /// conversion: a crash loop) or a date a century away (which paused polling until a
+    /// restart) is waited out for `etlworks.max_retry_after` at most.
+    @Test func anAbsurdRetryAfterNeitherCrashesNorStopsPolling() async throws {
+        let deployment = try await deploy(flows: 4, database: "retry-after.db", etlworks: "max_retry_after: 3s")
+        _ = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)
+        for retryAfter in ["100000000000000000", "Fri, 31 Dec 2100 23:59:59 GMT"] {
+            try await fault(deployment.simulator, ["kind": "status", "status": 429, "retryAfter": retryAfter, "count": 3])
+            try await Task.sleep(for: .seconds(2))
+            #expect(deployment.serve.process.isRunning, "Retry-After \(retryAfter): \(deployment.serve.stderr.suffix(800))")
+            try #require(deployment.serve.process.isRunning)
+            try await clearFaults(deployment.simulator)
+            let (_, before) = try await metrics(deployment.exporter)
+            _ = try await waitForPolls(
+                deployment.exporter, "executions", moreThan: successfulPolls(before, "executions"), timeout: 15)
+        }
+    }
+
     @Test func a429StormIsWaitedOutNotHammered() async throws {
         let deployment = try await deploy(flows: 6, database: "storm.db")
         _ = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)

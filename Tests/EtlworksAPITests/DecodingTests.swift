@@ -65,6 +65,14 @@ import Testing
         #expect(throws: APIDecodingError.self) { try Subscription.decode(Data("[]".utf8)) }
     }
 
+    @Test func absurdRecordCountsAreCutTo2To53() throws {
+        let answer = Data(
+            (#"[{"auditId": 1, "flowId": 7, "status": "success", "records": 9223372036854775807},"#
+                + #" {"auditId": 2, "flowId": 7, "status": "success", "records": -4}]"#).utf8)
+        let runs = try FlowRun.decodeHistory(answer, flowId: 7).items
+        #expect(runs.map(\.records) == [FlowRun.maxRecords, 0])
+    }
+
     @Test func largeAuditIdsKeepTheirPrecision() throws {
         let page = try FlowRun.decodeHistory(
             Data(#"[{"auditId": 9007199254740993, "flowId": 1, "status": "success"}]"#.utf8), flowId: 1)
@@ -112,11 +120,25 @@ import Testing
 
     @Test func retryAfterTakesSecondsOrAnHTTPDate() {
         let now = Date(timeIntervalSince1970: 1_764_000_000)
-        #expect(RetryAfter.seconds("7", now: now) == 7)
-        #expect(RetryAfter.seconds("Mon, 24 Nov 2025 16:00:30 GMT", now: now) == 30)
-        #expect(RetryAfter.seconds("Mon, 24 Nov 2025 15:00:00 GMT", now: now) == 0, "a past date means no wait")
-        #expect(RetryAfter.seconds("soon", now: now) == nil)
-        #expect(RetryAfter.seconds(nil, now: now) == nil)
+        #expect(RetryAfter.seconds("7", now: now, limit: 3600) == 7)
+        #expect(RetryAfter.seconds("Mon, 24 Nov 2025 16:00:30 GMT", now: now, limit: 3600) == 30)
+        #expect(RetryAfter.seconds("Mon, 24 Nov 2025 15:00:00 GMT", now: now, limit: 3600) == 0, "a past date means no wait")
+        #expect(RetryAfter.seconds("soon", now: now, limit: 3600) == nil)
+        #expect(RetryAfter.seconds(nil, now: now, limit: 3600) == nil)
+    }
+
+    @Test func anAbsurdRetryAfterIsCutToTheLimit() async throws {
+        let now = Date(timeIntervalSince1970: 1_764_000_000)
+        #expect(RetryAfter.seconds("100000000000000000", now: now, limit: 3600) == 3600)
+        #expect(RetryAfter.seconds("1e308", now: now, limit: 60) == 60)
+        #expect(RetryAfter.seconds("inf", now: now, limit: 60) == 60)
+        #expect(RetryAfter.seconds("-5", now: now, limit: 60) == 0)
+        #expect(RetryAfter.seconds("nan", now: now, limit: 60) == nil)
+        #expect(RetryAfter.seconds("Fri, 31 Dec 2100 23:59:59 GMT", now: now, limit: 3600) == 3600)
+        // The limiter itself never traps on a huge pause (it used to, converting to a Duration).
+        let limiter = RateLimiter(requestsPerSecond: 0)
+        await limiter.pause(seconds: 1e17)
+        await limiter.pause(seconds: .infinity)
     }
 
     @Test func redactorScrubsSecrets() {

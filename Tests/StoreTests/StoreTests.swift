@@ -49,6 +49,27 @@ import Testing
         #expect(metrics.first?.running == 0)
     }
 
+    /// Records near 2^63 (stored before decoding capped them, or from any writer) saturate the
+    /// totals instead of trapping: publishing counters runs at every start, so a trap there was
+    /// a crash loop. Rebuilding the aggregates saturates too instead of failing on overflow.
+    @Test func hugeRecordCountsSaturateInsteadOfTrapping() async throws {
+        let store = try SQLiteRunStore(path: path())
+        let huge = Int64.max - 5
+        _ = try await store.ingest(
+            [
+                Self.run(1, .success, ended: 1_001_000, records: huge), Self.run(2, .success, ended: 1_002_000, records: huge),
+                Self.run(3, .error, ended: 1_003_000, records: huge)
+            ], observedAt: 1)
+        #expect(try await store.flowMetrics().first?.recordsProcessed == Int64.max)
+        await store.close()
+        let connection = try SQLiteConnection(path: path(), create: false)
+        try SQLiteRunStore.rebuildAggregates(connection)
+        connection.close()
+        let reopened = try SQLiteRunStore(path: path())
+        #expect(try await reopened.flowMetrics().first?.recordsProcessed == Int64.max)
+        #expect(Int64.max.addingSaturated(1) == .max && Int64.min.addingSaturated(-1) == .min && Int64(2).addingSaturated(3) == 5)
+    }
+
     @Test func restartKeepsCountersUnchanged() async throws {
         var before: [FlowMetrics] = []
         do {

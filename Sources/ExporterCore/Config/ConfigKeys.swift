@@ -53,6 +53,9 @@ public enum ConfigKeys {
             ["etlworks.max_history_per_flow"], default: "`5000`",
             "most runs read per flow and poll in the history fallback"),
         ConfigKey(
+            ["etlworks.max_retry_after"], default: "`1h`",
+            "the longest wait a `Retry-After` (seconds or a date) may impose; longer ones are cut to it"),
+        ConfigKey(
             ["poll.executions"], default: "`30s`",
             "how often runs are read"),
         ConfigKey(

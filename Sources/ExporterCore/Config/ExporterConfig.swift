@@ -18,6 +18,8 @@ public struct ExporterConfig: Sendable {
         public var timeZone: TimeZone?
         /// At most this many runs are read per flow and poll in the history fallback.
         public var maxHistoryPerFlow: Int = 5000
+        /// The longest wait a Retry-After may impose, seconds.
+        public var maxRetryAfter: Double = 3600
 
         public init(url: URL, credentials: Credentials) {
             self.url = url
