@@ -29,8 +29,10 @@ let package = Package(
         .target(name: "EtlworksAPI"),
         // Pure: the Prometheus / OpenMetrics text encoder.
         .target(name: "Exposition"),
+        // Pure: regular expressions matched in linear time (label matchers of series queries).
+        .target(name: "PatternMatching"),
         // SQLite-backed run store.
-        .target(name: "Store", dependencies: ["CSQLite", "EtlworksAPI"]),
+        .target(name: "Store", dependencies: ["CSQLite", "EtlworksAPI", "PatternMatching"]),
         // The built-in Etlworks API simulator.
         .target(
             name: "Simulator",
@@ -123,6 +125,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "EtlworksAPITests", dependencies: ["EtlworksAPI", "Simulator", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
+        .testTarget(name: "PatternMatchingTests", dependencies: ["PatternMatching"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "EtlworksAPI", "TestSupport"]),
         .testTarget(
             name: "SLATests",

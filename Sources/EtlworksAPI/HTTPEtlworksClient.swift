@@ -25,7 +25,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
         sessionConfiguration.httpCookieStorage = nil
         sessionConfiguration.urlCache = nil
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: sessionConfiguration)
+        session = URLSession(configuration: sessionConfiguration, delegate: SameOriginRedirects(), delegateQueue: nil)
         limiter = RateLimiter(requestsPerSecond: configuration.maxRequestsPerSecond)
         tokens = TokenStore(credentials: configuration.credentials)
         self.observer = observer
@@ -214,10 +214,21 @@ public final class HTTPEtlworksClient: EtlworksClient {
                     continue
                 }
                 throw APIError.rateLimited(endpoint: endpoint, status: status, retryAfter: asked)
+            case 300..<400:
+                throw APIError.http(endpoint: endpoint, status: status, message: redirectRefused(response))
             default:
                 throw APIError.http(endpoint: endpoint, status: status, message: errorMessage(data))
             }
         }
+    }
+
+    /// Why a redirect was not followed: it leads to another origin (names the origin only: a
+    /// Location may carry a query with anything in it).
+    private func redirectRefused(_ response: HTTPURLResponse) -> String {
+        let location = response.value(forHTTPHeaderField: "Location").flatMap { URL(string: $0, relativeTo: response.url) }
+        let origin = location.map { "\($0.scheme ?? "?")://\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "nowhere"
+        return
+            "redirected to \(origin), another origin: not followed, so that credentials stay with \(configuration.restBaseURL.host ?? "the API")"
     }
 
     /// Exponential backoff with full jitter, for a 429/503 without Retry-After.
@@ -324,6 +335,8 @@ public final class HTTPEtlworksClient: EtlworksClient {
                 response.value(forHTTPHeaderField: "Retry-After"), limit: configuration.maxRetryAfter)
             await limiter.pause(seconds: asked ?? 1)
             throw APIError.rateLimited(endpoint: endpoint, status: response.statusCode, retryAfter: asked)
+        case 300..<400:
+            throw APIError.http(endpoint: endpoint, status: response.statusCode, message: redirectRefused(response))
         default:
             throw APIError.http(endpoint: endpoint, status: response.statusCode, message: errorMessage(data))
         }

@@ -10,6 +10,9 @@ import WebSecurity
 /// The daemon's life: runs the services built from a configuration until SIGTERM or SIGINT,
 /// and rebuilds them on SIGHUP.
 public enum ExporterDaemon {
+    /// How long a shutdown or reload waits for requests in flight before cancelling them.
+    static let gracefulShutdownDeadline = Duration.seconds(10)
+
     /// The daemon could not start; the description says why.
     public struct StartError: Error, CustomStringConvertible {
         public var description: String
@@ -28,17 +31,23 @@ public enum ExporterDaemon {
         if LogSettings.level(config.log.level) == nil || !["logfmt", "json"].contains(config.log.format) {
             throw StartError(description: "invalid --log.level or --log.format")
         }
-        LogSettings.bootstrap(
-            level: config.log.level, format: config.log.format,
-            redactor: Redactor(secrets: config.api.credentials.secrets))
+        // Every secret of the configuration: the API's and the webhooks'; replaced on reload.
+        let redaction = LogRedaction(secrets: config.api.credentials.secrets + config.notifications.secrets)
+        LogSettings.bootstrap(level: config.log.level, format: config.log.format, redactor: redaction)
         let logger = Logger(label: "etlworks-exporter")
         var current = config
         var previous: ExporterConfig?
+        /// The database file this process has already checked.
+        var checkedStorage: String?
         let bound = Locked<Int>()
         while true {
             let runtime: ExporterRuntime
             do {
-                runtime = try await ExporterRuntime.make(config: current, logger: logger) { [current] port in
+                redaction.set(secrets: current.api.credentials.secrets + current.notifications.secrets)
+                // The file is checked when it is opened for the first time, not on every reload.
+                let verify = checkedStorage != current.storage.path
+                runtime = try await ExporterRuntime.make(config: current, logger: logger, verifyStorage: verify) {
+                    [current] port in
                     bound.set(port)
                     let host = ListenAddress(current.web.listenAddress)?.host ?? "127.0.0.1"
                     let shown = host.contains(":") ? "[\(host)]" : host
@@ -60,16 +69,18 @@ public enum ExporterDaemon {
                 }
                 throw StartError(description: "error: \(error)")
             }
+            checkedStorage = current.storage.path
             logger.info(
                 "Starting",
                 metadata: ["storage.path": "\(current.storage.path)", "web.listen_address": "\(current.web.listenAddress)"])
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: (extraServices + runtime.services).map {
-                        ServiceGroupConfiguration.ServiceConfiguration(service: $0)
-                    },
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
+            var configuration = ServiceGroupConfiguration(
+                services: (extraServices + runtime.services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
+            // A client that stops reading holds a response write forever: past this, the
+            // services are cancelled instead of waited for, on SIGTERM and on SIGHUP alike.
+            configuration.maximumGracefulShutdownDuration = Self.gracefulShutdownDeadline
+            let group = ServiceGroup(configuration: configuration)
             let next = Locked<ExporterConfig>()
             let running = current
             let watcher = Task {

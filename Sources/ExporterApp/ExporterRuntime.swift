@@ -22,8 +22,10 @@ public struct ExporterRuntime: Sendable {
 
     /// Opens the store (refusing a corrupt or newer one, naming its path) and builds every
     /// service. `onListening` receives the bound port once the server runs.
+    /// `verifyStorage`: run the quick integrity check on the database (at start, not on a
+    /// reload of the same file).
     public static func make(
-        config: ExporterConfig, logger: Logger,
+        config: ExporterConfig, logger: Logger, verifyStorage: Bool = true,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ExporterRuntime {
         guard let address = ListenAddress(config.web.listenAddress) else {
@@ -31,8 +33,15 @@ public struct ExporterRuntime: Sendable {
                 ConfigIssue(key: "web.listen_address", line: nil, message: "'\(config.web.listenAddress)' is not HOST:PORT")
             ])
         }
-        let store = try SQLiteRunStore(path: config.storage.path)
-        let series = try SeriesStore(path: config.storage.path)
+        if config.api.url.scheme?.lowercased() == "http", !ListenAddress.isLoopback(config.api.url.host ?? "") {
+            logger.warning(
+                "etlworks.url is http://: the API key or password crosses the network unencrypted; use https://",
+                metadata: ["etlworks.host": "\(config.api.url.host ?? "")"])
+        }
+        // One quick check of the file per start (it reads the whole file), none on a reload
+        // of the same one: the other connections open it unchecked.
+        let store = try SQLiteRunStore(path: config.storage.path, verify: verifyStorage)
+        let series = try SeriesStore(path: config.storage.path, verify: false)
         let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()
         let polled = Resource.allCases.filter { $0 != .schedules || config.sla.contains(where: \.needsSchedules) }
@@ -45,7 +54,7 @@ public struct ExporterRuntime: Sendable {
                 maxRequestsPerSecond: config.api.maxRequestsPerSecond, maxRetryAfter: config.api.maxRetryAfter),
             observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
         let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
-        let slaStore = try SLAStateStore(path: config.storage.path)
+        let slaStore = try SLAStateStore(path: config.storage.path, verify: false)
         let dispatcher = NotificationDispatcher(
             config: config.notifications, onStats: { await state.setNotificationStats($0, receiver: $1) },
             generatorURL: "http://\(address.host):\(address.port)/sla", logger: logger)

@@ -1,13 +1,20 @@
 import Foundation
+import Synchronization
 
 /// Opening the exporter's database file: shared by the run store and the series store, which
 /// each hold their own connection to it.
 enum DatabaseFile {
+    /// How many quick checks this process ran on the file at `path` (for tests: one per start).
+    package static func quickChecks(of path: String) -> Int { quickChecks.withLock { $0[path] ?? 0 } }
+    private static let quickChecks = Mutex<[String: Int]>([:])
+
     /// Opens (or creates) the file at `path` in WAL mode and migrates its schema forward.
     ///
     /// An existing file is never recreated: one that is not a database, fails the quick
     /// integrity check, or was written by a newer schema is refused with an error naming it.
-    static func open(path: String) throws -> SQLiteConnection {
+    /// The quick check reads the whole file (seconds for a large one from a cold disk): the
+    /// daemon asks for it (`verify`) on one connection per start, not on each, nor on SIGHUP.
+    static func open(path: String, verify: Bool = true) throws -> SQLiteConnection {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             throw StoreError(code: .cannotOpen, path: path, message: "directory \(directory) does not exist")
@@ -20,8 +27,11 @@ enum DatabaseFile {
                 code: error.code, path: path,
                 message: "not a valid SQLite database (\(error.message)); refusing to touch it")
         }
-        if let verdict = try connection.text("PRAGMA quick_check(1)"), verdict != "ok" {
-            throw StoreError(code: .corrupt, path: path, message: "integrity check failed: \(verdict)")
+        if verify {
+            quickChecks.withLock { $0[path, default: 0] += 1 }
+            if let verdict = try connection.text("PRAGMA quick_check(1)"), verdict != "ok" {
+                throw StoreError(code: .corrupt, path: path, message: "integrity check failed: \(verdict)")
+            }
         }
         let version = try connection.scalar("PRAGMA user_version") ?? 0
         if version > Schema.version {

@@ -117,7 +117,16 @@ public final class DatabaseMaintenance {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw StoreError(code: .cannotOpen, path: destination, message: "already exists; refusing to overwrite it")
         }
-        let target = try SQLiteConnection(path: destination, create: true)
+        // Readable by its owner only, like the database it copies (it holds the same history),
+        // created so before SQLite opens it: its WAL and journal take the same mode.
+        guard FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError(code: .cannotOpen, path: destination, message: "cannot create the file")
+        }
+        let target: SQLiteConnection
+        do { target = try SQLiteConnection(path: destination, create: true) } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw error
+        }
         do {
             try connection.backup(into: target)
             target.close()

@@ -75,9 +75,15 @@ public struct SLAStateChanges: Sendable {
 /// SLA states and episodes in the exporter's database, on a connection of their own.
 public actor SLAStateStore {
     private let connection: SQLiteConnection
+    /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SLAStateStore.self)")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    public init(path: String) throws {
-        connection = try DatabaseFile.open(path: path)
+    deinit { executor.stop() }
+
+    /// `verify`: run SQLite's quick integrity check on the file first (see `DatabaseFile.open`).
+    public init(path: String, verify: Bool = true) throws {
+        connection = try DatabaseFile.open(path: path, verify: verify)
     }
 
     public func close() { connection.close() }

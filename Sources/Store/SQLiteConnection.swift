@@ -100,9 +100,12 @@ package final class SQLiteConnection {
         guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
             throw target.error(sqlite3_errcode(target.handle), target.lastMessage)
         }
+        // All pages in one step, under one read transaction: stepped a few pages at a time,
+        // the copy restarts after every write by another connection and, under steady
+        // writes, never ends.
         var result: Int32
         repeat {
-            result = sqlite3_backup_step(backup, 256)
+            result = sqlite3_backup_step(backup, -1)
             if result == SQLITE_BUSY || result == SQLITE_LOCKED { sqlite3_sleep(50) }
         } while result == SQLITE_OK || result == SQLITE_BUSY || result == SQLITE_LOCKED
         sqlite3_backup_finish(backup)

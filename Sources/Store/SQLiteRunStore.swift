@@ -7,13 +7,19 @@ import Foundation
 /// integrity check, or was written by a newer schema is refused with an error naming it.
 public actor SQLiteRunStore: RunStore {
     private let connection: SQLiteConnection
+    /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SQLiteRunStore.self)")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    deinit { executor.stop() }
     /// The database file.
     public nonisolated let path: String
 
     /// Opens (or creates) the store at `path`, migrating the schema forward.
-    public init(path: String) throws {
+    /// `verify`: run SQLite's quick integrity check on the file first (see `DatabaseFile.open`).
+    public init(path: String, verify: Bool = true) throws {
         self.path = path
-        let connection = try DatabaseFile.open(path: path)
+        let connection = try DatabaseFile.open(path: path, verify: verify)
         let signature = try Self.readMeta(connection, "duration_buckets")
         if signature != DurationBuckets.signature {
             try connection.transaction {

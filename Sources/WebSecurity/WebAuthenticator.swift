@@ -3,15 +3,19 @@ import Foundation
 import Logging
 
 /// Checks HTTP basic authentication against the web configuration file's users, re-reading
-/// the file when it changes (looked at once a second at most). A file that becomes invalid
-/// is logged and the last valid one stays in force. Verified credentials are remembered (by
+/// the file when its content changes (looked at once a second at most, by a monotonic
+/// clock; the content is read through symlinks, so a Kubernetes secret's symlink swap counts).
+/// A file that becomes invalid is logged and the last valid one stays in force; so do the
+/// users when a new version names none (an empty or half-written file must not switch
+/// authentication off: that takes a SIGHUP or a restart). Verified credentials are remembered (by
 /// a hash of name, password and stored hash), so scrapes do not pay for bcrypt each time.
 public actor WebAuthenticator {
     private let path: String
     private let logger: Logger
     private var config: WebConfig
-    private var modified: Date?
-    private var lastLook = Date.distantPast
+    /// SHA-256 of the content last read.
+    private var contentHash: [UInt8]?
+    private var lastLook: ContinuousClock.Instant?
     private var verified: Set<String> = []
 
     /// `config` is the file at `path` as already read, so that the server's TLS and the
@@ -20,7 +24,7 @@ public actor WebAuthenticator {
         self.path = path
         self.logger = logger
         self.config = config
-        modified = Self.modificationDate(path)
+        contentHash = FileManager.default.contents(atPath: path).map { SHA256.hash(Array($0)) }
     }
 
     /// Whether the `Authorization` header passes (always, when the file names no users).
@@ -39,16 +43,25 @@ public actor WebAuthenticator {
     }
 
     private func reloadIfChanged() {
-        let now = Date()
-        guard now.timeIntervalSince(lastLook) >= 1 else { return }
+        let now = ContinuousClock.now
+        if let lastLook, now - lastLook < .seconds(1) { return }
         lastLook = now
-        let current = Self.modificationDate(path)
-        guard current != modified else { return }
-        modified = current
+        // contents(atPath:) follows symlinks, as a modification date read with lstat does not.
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let hash = SHA256.hash(Array(data))
+        guard hash != contentHash else { return }
+        contentHash = hash
         do {
-            let loaded = try WebConfig.load(path: path)
+            let loaded = try WebConfig.parse(
+                String(decoding: data, as: UTF8.self), directory: (path as NSString).deletingLastPathComponent)
             if loaded.tls != config.tls || loaded.certFile != config.certFile {
                 logger.warning("web.config_file: TLS changes take effect after SIGHUP or a restart")
+            }
+            if loaded.users.isEmpty && !config.users.isEmpty {
+                logger.error(
+                    "web.config_file now names no users; keeping the previous ones (switching authentication off takes a SIGHUP or a restart)"
+                )
+                return
             }
             config.users = loaded.users
             verified.removeAll()
@@ -58,10 +71,6 @@ public actor WebAuthenticator {
                 logger.error("web.config_file is invalid; keeping the previous one", metadata: ["problem": "\(issue)"])
             }
         }
-    }
-
-    private static func modificationDate(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
     /// Name and password of a `Basic` header.

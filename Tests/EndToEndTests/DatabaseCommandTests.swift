@@ -78,6 +78,8 @@ import Testing
         let path = try await database(runs: 500)
         let copy = directory.appendingPathComponent("copy.db").path
         #expect(try db(["backup", "--storage.path", path, copy]).status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the copy holds the same history: owner only, not \(String(mode ?? 0, radix: 8))")
         let reopened = try SQLiteRunStore(path: copy)
         #expect(try await reopened.flowMetrics().reduce(0) { $0 + ($1.completedRuns[.success] ?? 0) } == 500)
         let again = try db(["backup", "--storage.path", path, copy])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import TestSupport
 import Testing
 
@@ -154,5 +155,20 @@ import Testing
                 for link in ["/metrics", "/health", "/-/healthy", "/-/ready"] { #expect(page.contains("href=\"\(link)\"")) }
             }
         }
+    }
+}
+
+/// The quick integrity check reads the whole database: once per start, on one connection,
+/// and not again when a reload reopens the same file.
+@Suite struct StartupCheckTests {
+    @Test func theDatabaseIsCheckedOncePerStartAndNotOnReload() async throws {
+        let path = try Tools.temporaryDirectory().appendingPathComponent("checked.db").path
+        var config = ExporterConfig(api: .init(url: URL(string: "http://127.0.0.1:9")!, credentials: .apiKey("k")))
+        config.storage.path = path
+        config.web.listenAddress = "127.0.0.1:0"
+        _ = try await ExporterRuntime.make(config: config, logger: Logger(label: "test"))
+        #expect(DatabaseFile.quickChecks(of: path) == 1, "three connections, one check")
+        _ = try await ExporterRuntime.make(config: config, logger: Logger(label: "test"), verifyStorage: false)
+        #expect(DatabaseFile.quickChecks(of: path) == 1, "a reload of the same file checks nothing")
     }
 }

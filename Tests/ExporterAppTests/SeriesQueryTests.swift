@@ -96,6 +96,42 @@ import Testing
         }
     }
 
+    /// 200 series × 11,000 windows passed both old limits (series, windows) and needed
+    /// gigabytes; one budget on their product refuses it before a point is read. And a
+    /// catastrophic regex over long names answers at once (a backtracking matcher never did).
+    @Test func theSampleBudgetAndCatastrophicRegexesAreRefusedOrCheap() async throws {
+        let path = try Tools.temporaryDirectory().appendingPathComponent("budget.db").path
+        let store = try SeriesStore(path: path)
+        let name = String(repeating: "a", count: 300)
+        try await store.append(
+            (0..<200).map {
+                Sample(
+                    SeriesKey("etlworks_flow_queued_runs", [SeriesLabel("flow_id", "\($0)"), SeriesLabel("x", name)]), .gauge, 1)
+            },
+            group: "executions", at: now - 60)
+        let router = ExporterRoutes.router([
+            SeriesController(
+                reader: try SeriesReader(path: path), limits: limits, now: { Date(timeIntervalSince1970: Double(self.now)) })
+        ])
+        try await Application(router: router).test(.router) { client in
+            // 11,000 windows of one minute: within max_points, and 200 × 11,000 > 1,000,000.
+            let wide = "/api/v1/series?match=etlworks_flow_queued_runs&from=\(now - 659_940)&to=\(now)&step=60"
+            try await client.execute(uri: wide, method: .get) { response in
+                #expect(response.status == .badRequest)
+                let error = try JSONDecoder().decode(ErrorDocument.self, from: Data(buffer: response.body))
+                #expect(error.parameter == "match" && error.error.contains("query.max_samples"), "\(error)")
+            }
+            let evil = "etlworks_flow_queued_runs%7Bx%3D~%22(.%2B.%2B)%2B%23%22%7D" // {x=~"(.+.+)+#"}
+            try await client.execute(uri: "/api/v1/series?match=\(evil)", method: .get) { response in
+                #expect(response.status == .ok)
+                let document = try JSONDecoder().decode(SeriesDocument.self, from: Data(buffer: response.body))
+                #expect(document.data.series.isEmpty)
+            }
+        }
+        let selector = try SeriesSelector.parse(#"etlworks_flow_queued_runs{x=~"(.+.+)+#"}"#)
+        #expect(selector.compiled(steps: 1_000)([SeriesLabel("x", name)]) == nil, "an exhausted budget says so")
+    }
+
     /// A history write that fails (here: the file may not grow, as on a full disk) marks the
     /// storage failing in /health, and the next write that succeeds clears it.
     @Test func aFailedHistoryWriteShowsInHealth() async throws {

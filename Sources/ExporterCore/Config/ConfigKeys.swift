@@ -90,6 +90,9 @@ public enum ConfigKeys {
             ["query.max_points"], default: "`11000`",
             "most windows per series one `/api/v1/series` answer may hold"),
         ConfigKey(
+            ["query.max_samples"], default: "`1000000`",
+            "most points (series × windows) one `/api/v1/series` answer may hold, checked before anything is read"),
+        ConfigKey(
             ["query.max_series"], default: "`5000`",
             "most series one `/api/v1/series` answer may hold"),
         ConfigKey(

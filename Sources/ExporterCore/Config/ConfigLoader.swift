@@ -332,6 +332,7 @@ public struct ConfigLoader: Sendable {
         }
         if let points = count("query.max_points", maximum: 10_000_000) { query.maxPoints = points }
         if let series = count("query.max_series", maximum: 1_000_000) { query.maxSeries = series }
+        if let samples = count("query.max_samples", maximum: 100_000_000) { query.maxSamples = samples }
         var web = ExporterConfig.Web()
         if let address = values["web.listen_address"] {
             if ListenAddress(address.text) == nil {

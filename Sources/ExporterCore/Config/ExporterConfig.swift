@@ -68,6 +68,8 @@ public struct ExporterConfig: Sendable {
         public var maxPoints = 11_000
         /// Series per query.
         public var maxSeries = 5_000
+        /// Points (series × windows) per query: what bounds an answer's memory.
+        public var maxSamples = 1_000_000
         public init() {}
     }
 

@@ -8,9 +8,9 @@ public struct LineLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let json: Bool
-    private let redactor: Redactor
+    private let redactor: LogRedaction
 
-    public init(label: String, json: Bool, redactor: Redactor) {
+    public init(label: String, json: Bool, redactor: LogRedaction) {
         self.label = label
         self.json = json
         self.redactor = redactor
@@ -22,6 +22,11 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        FileHandle.standardError.write(Data((line(for: event) + "\n").utf8))
+    }
+
+    /// The line an event becomes, secrets scrubbed.
+    func line(for event: LogEvent) -> String {
         let level = event.level
         let message = event.message
         let explicit = event.metadata
@@ -33,8 +38,7 @@ public struct LineLogHandler: LogHandler {
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             fields.append((key, redactor.scrub(value.description)))
         }
-        let text = json ? Self.jsonLine(fields) : Self.logfmtLine(fields)
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        return json ? Self.jsonLine(fields) : Self.logfmtLine(fields)
     }
 
     static func logfmtLine(_ fields: [(String, String)]) -> String {

@@ -16,8 +16,8 @@ public enum LogSettings {
     }
 
     /// Bootstraps swift-log once for the process: every line goes to stderr in `format`, with
-    /// `redactor` applied to messages and metadata.
-    public static func bootstrap(level: String, format: String, redactor: Redactor) {
+    /// `redactor`'s secrets (replaceable later) scrubbed from messages and metadata.
+    public static func bootstrap(level: String, format: String, redactor: LogRedaction) {
         let logLevel = Self.level(level) ?? .info
         let json = format == "json"
         LoggingSystem.bootstrap { label in

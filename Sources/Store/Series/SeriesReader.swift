@@ -47,6 +47,11 @@ public struct SeriesQueryError: Error, Sendable, Equatable, CustomStringConverti
 /// for the writers and cannot change the file.
 public actor SeriesReader {
     private let connection: SQLiteConnection
+    /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SeriesReader.self)")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    deinit { executor.stop() }
 
     public init(path: String) throws {
         connection = try SQLiteConnection(path: path, create: false, readOnly: true)
@@ -62,16 +67,28 @@ public actor SeriesReader {
     /// not polled, or the series did not exist, are left out: a gap, never a zero.
     public func query(
         _ selector: SeriesSelector, tier: RollupTier, from: Int64, to: Int64, step: Int64,
-        maxSeries: Int
+        maxSeries: Int, maxSamples: Int = .max
     ) throws -> [SeriesResult] {
+        // Matched before the read transaction: a regex must never hold one open (the WAL
+        // cannot be checkpointed past it).
+        let series = try matching(selector)
         // One read transaction: the watermarks and the rows come from the same snapshot.
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
-        let series = try matching(selector)
         if series.count > maxSeries {
             throw SeriesQueryError(
                 parameter: "match",
                 message: "selects \(series.count) series, more than the maximum of \(maxSeries); narrow it with labels")
+        }
+        // Checked before any point is read: series × windows bounds the answer's memory.
+        let windows = (to - BucketConsolidator.floor(from, step) + step - 1) / step
+        let (samples, overflow) = Int64(series.count).multipliedReportingOverflow(by: windows)
+        if overflow || samples > maxSamples {
+            throw SeriesQueryError(
+                parameter: "match",
+                message:
+                    "selects \(series.count) series × \(windows) windows = \(overflow ? "too many" : String(samples)) points, more than query.max_samples (\(maxSamples)); narrow it, raise step or shorten the range"
+            )
         }
         let windowStart = BucketConsolidator.floor(from, step)
         let segments = try segments(tier: tier, from: windowStart, to: to)
@@ -205,7 +222,14 @@ public actor SeriesReader {
                 }
                 flowName.reset()
             }
-            return matches(series.labels) ? series : nil
+            guard let matched = matches(series.labels) else {
+                throw SeriesQueryError(
+                    parameter: "match",
+                    message:
+                        "its regular expressions need more than \(SeriesSelector.regexStepBudget) steps over these series; narrow it"
+                )
+            }
+            return matched ? series : nil
         }
     }
 

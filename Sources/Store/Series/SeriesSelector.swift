@@ -1,4 +1,5 @@
 import Foundation
+import PatternMatching
 
 /// A PromQL-style series selector: `name{label="value", label!="value", label=~"regex",
 /// label!~"regex"}`. Regexes are anchored at both ends, as in PromQL.
@@ -53,8 +54,10 @@ public struct SeriesSelector: Sendable, Equatable {
                 }
                 scanner.skipSpaces()
                 guard let value = scanner.quoted() else { throw scanner.error("expected a quoted value for label \(label)") }
-                if op == .matches || op == .notMatches, (try? NSRegularExpression(pattern: value)) == nil {
-                    throw ParseError(message: "label \(label): invalid regular expression \"\(value)\"")
+                if op == .matches || op == .notMatches {
+                    do { _ = try LinearRegex(value) } catch {
+                        throw ParseError(message: "label \(label): invalid regular expression \"\(value)\": \(error)")
+                    }
                 }
                 matchers.append(Matcher(label: label, op: op, value: value))
                 scanner.skipSpaces()
@@ -67,32 +70,41 @@ public struct SeriesSelector: Sendable, Equatable {
         return SeriesSelector(name: name, matchers: matchers)
     }
 
-    /// A matcher set ready to test labels; regexes compiled once.
-    public func compiled() -> (_ labels: [SeriesLabel]) -> Bool {
-        let tests: [(String, (String) -> Bool)] = matchers.map { matcher in
+    /// How many regex steps one query may spend matching labels (about a second's work).
+    public static let regexStepBudget = 50_000_000
+
+    /// A matcher set ready to test labels; regexes compiled once. The test answers nil once
+    /// the regexes have spent `steps` (shared by every call), so that a costly pattern over
+    /// many series is refused instead of pinning a core.
+    public func compiled(steps: Int = SeriesSelector.regexStepBudget) -> (_ labels: [SeriesLabel]) -> Bool? {
+        let budget = StepBudget(steps)
+        let tests: [(String, (String) -> Bool?)] = matchers.map { matcher in
             let value = matcher.value
             switch matcher.op {
             case .equal: return (matcher.label, { $0 == value })
             case .notEqual: return (matcher.label, { $0 != value })
             case .matches, .notMatches:
-                let regex = try? NSRegularExpression(pattern: "^(?:" + value + ")$")
+                // Parsing validated the pattern.
+                let regex = try? LinearRegex(value)
                 let wanted = matcher.op == .matches
-                return (
-                    matcher.label,
-                    { text in
-                        let found = regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-                        return found == wanted
-                    }
-                )
+                return (matcher.label, { text in regex?.matches(text, steps: &budget.remaining).map { $0 == wanted } })
             }
         }
         return { labels in
-            tests.allSatisfy { label, test in
+            for (label, test) in tests {
                 // An absent label has the empty value, as in PromQL.
-                test(labels.first { $0.name == label }?.value ?? "")
+                guard let passed = test(labels.first { $0.name == label }?.value ?? "") else { return nil }
+                if !passed { return false }
             }
+            return true
         }
     }
+}
+
+/// The regex steps a query has left; used from one thread at a time (the reader's actor).
+private final class StepBudget {
+    var remaining: Int
+    init(_ steps: Int) { remaining = steps }
 }
 
 /// A cursor over the selector text.

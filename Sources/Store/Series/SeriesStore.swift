@@ -8,6 +8,11 @@ import Foundation
 /// one short transaction, so a crash leaves either all of a batch or none of it.
 public actor SeriesStore {
     private let connection: SQLiteConnection
+    /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SeriesStore.self)")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    deinit { executor.stop() }
     public nonisolated let path: String
     /// Series ids by key; loaded at open, so a sample costs no lookup.
     private var ids: [SeriesKey: Int64] = [:]
@@ -22,9 +27,10 @@ public actor SeriesStore {
     public static let rollupGrace: Int64 = 60
 
     /// Opens (or creates) the database at `path`, migrating it like the run store does.
-    public init(path: String) throws {
+    /// `verify`: run SQLite's quick integrity check on the file first (see `DatabaseFile.open`).
+    public init(path: String, verify: Bool = true) throws {
         self.path = path
-        connection = try DatabaseFile.open(path: path)
+        connection = try DatabaseFile.open(path: path, verify: verify)
         // Checkpoints (each an fsync) after 32 MiB of WAL instead of 4: a catch-up rollup
         // writes several MiB per transaction. The WAL is cut back to that size afterwards.
         try connection.execute("PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 33554432")
@@ -64,9 +70,12 @@ public actor SeriesStore {
         var changes: [(id: Int64, value: Double?)] = []
         var seen = Set<Int64>()
         seen.reserveCapacity(samples.count)
-        return try connection.transaction {
+        // Series created in this transaction: cached only once it commits. A rolled-back id
+        // is handed out again by SQLite, and a cache that kept it would merge two series.
+        var created: [SeriesKey: CreatedSeries] = [:]
+        let written = try connection.transaction {
             for sample in samples where sample.value.isFinite {
-                let id = try seriesId(sample.key, kind: sample.kind, group: group)
+                let id = try seriesId(sample.key, kind: sample.kind, group: group, created: &created)
                 guard seen.insert(id).inserted else { continue }
                 if held[id] != sample.value { changes.append((id, sample.value)) }
             }
@@ -80,17 +89,31 @@ public actor SeriesStore {
                 insert.bind(3, change.value)
                 try insert.executeBound()
             }
-            // Remember only once the rows are in: after a failed batch the next poll writes them.
-            for change in changes {
-                held[change.id] = change.value
-                if change.value == nil { live[group]?.remove(change.id) } else { live[group, default: []].insert(change.id) }
-            }
             return changes.count
         }
+        // Remembered only once COMMIT succeeded: after a failed batch the next poll writes it all.
+        for (key, series) in created {
+            ids[key] = series.id
+            kinds[series.id] = series.kind
+            groups[series.id] = series.group
+        }
+        for change in changes {
+            held[change.id] = change.value
+            if change.value == nil { live[group]?.remove(change.id) } else { live[group, default: []].insert(change.id) }
+        }
+        return written
     }
 
-    private func seriesId(_ key: SeriesKey, kind: SeriesKind, group: String) throws -> Int64 {
-        if let id = ids[key] { return id }
+    private struct CreatedSeries {
+        var id: Int64
+        var kind: SeriesKind
+        var group: String
+    }
+
+    private func seriesId(
+        _ key: SeriesKey, kind: SeriesKind, group: String, created: inout [SeriesKey: CreatedSeries]
+    ) throws -> Int64 {
+        if let id = ids[key] ?? created[key]?.id { return id }
         let labels = key.canonicalLabels
         try connection.statement("INSERT OR IGNORE INTO series (name, labels, kind, grp) VALUES (?1, ?2, ?3, ?4)")
             .run(.text(key.name), .text(labels), .integer(kind.rawValue), .text(group))
@@ -99,9 +122,7 @@ public actor SeriesStore {
         defer { select.reset() }
         guard try select.step() else { throw connection.error(0, "series \(key.name) vanished while being created") }
         let id = select.int(0)
-        ids[key] = id
-        kinds[id] = SeriesKind(rawValue: select.int(1)) ?? kind
-        groups[id] = select.text(2) ?? group
+        created[key] = CreatedSeries(id: id, kind: SeriesKind(rawValue: select.int(1)) ?? kind, group: select.text(2) ?? group)
         return id
     }
 

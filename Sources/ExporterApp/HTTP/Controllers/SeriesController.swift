@@ -26,7 +26,8 @@ public struct SeriesController: ExporterController {
         do {
             let query = try SeriesQueryRequest.parse(parameters, now: Int64(now().timeIntervalSince1970), limits: limits)
             let results = try await reader.query(
-                query.selector, tier: query.tier, from: query.from, to: query.to, step: query.step, maxSeries: limits.maxSeries)
+                query.selector, tier: query.tier, from: query.from, to: query.to, step: query.step, maxSeries: limits.maxSeries,
+                maxSamples: limits.maxSamples)
             return .json(SeriesQueryResponse.success(query, results: results))
         } catch let error as SeriesQueryError {
             return .json(ErrorDocument(error.description, parameter: error.parameter).data, status: .badRequest)

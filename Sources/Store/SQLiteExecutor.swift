@@ -1,0 +1,39 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The executor of an actor that owns an SQLite connection: a thread of its own, as GRDB's
+/// serialized databases have. SQLite calls block (disk I/O, up to 5 s of busy waiting on
+/// another writer); on Swift's cooperative pool, which has one thread per core, a few of them
+/// would stall every other task of the process, scrapes included.
+final class SQLiteExecutor: SerialExecutor {
+    /// Jobs to run in order; nil asks the thread to end.
+    private let jobs = Mutex<[UnownedJob?]>([])
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(name: String) {
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        jobs.withLock { $0.append(job) }
+        ready.signal()
+    }
+
+    /// Ends the thread once the jobs already queued have run (the owning actor is gone).
+    func stop() {
+        jobs.withLock { $0.append(nil) }
+        ready.signal()
+    }
+
+    private func run() {
+        while true {
+            ready.wait()
+            guard let job = jobs.withLock({ $0.removeFirst() }) else { return }
+            job.runSynchronously(on: asUnownedSerialExecutor())
+        }
+    }
+}
