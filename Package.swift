@@ -14,7 +14,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6")
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0")
     ],
     targets: [
         // libsqlite3 from the system (Debian: libsqlite3-dev).
@@ -65,6 +67,8 @@ let package = Package(
             name: "WebSecurity",
             dependencies: [
                 "ExporterBase",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -138,7 +142,13 @@ let package = Package(
             dependencies: [
                 "Alerting", "SLA", "ExporterBase", "EtlworksAPI", "TestSupport", .product(name: "Logging", package: "swift-log")
             ]),
-        .testTarget(name: "WebSecurityTests", dependencies: ["WebSecurity", "ExporterBase", "TestSupport"]),
+        .testTarget(
+            name: "WebSecurityTests",
+            dependencies: [
+                "WebSecurity", "ExporterBase", "TestSupport",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log")
+            ]),
         .testTarget(
             name: "ExporterCoreTests",
             dependencies: [

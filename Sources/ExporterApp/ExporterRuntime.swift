@@ -83,11 +83,14 @@ public struct ExporterRuntime: Sendable {
             collectors: collectors, state: state, intervals: config.poll, logger: logger,
             clock: ContinuousClock(), redactor: redactor, history: history,
             afterPoll: config.sla.isEmpty ? nil : evaluateAfterPoll)
-        let maintenance = HistoryMaintenance(
+        var maintenance = HistoryMaintenance(
             store: series, recorder: history, retention: config.storage.retention,
             logger: logger)
+        maintenance.runs = store
+        maintenance.episodes = slaStore
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let web = try config.web.configFile.map { path in (path, try WebConfig.load(path: path)) }
+        for warning in web?.1.warnings ?? [] { logger.warning("\(warning)") }
         let router = ExporterRoutes.router(
             [
                 ProbesController(state: state, apiURL: redactor.scrub(apiURL.absoluteString)),

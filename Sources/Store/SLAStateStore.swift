@@ -76,7 +76,7 @@ public struct SLAStateChanges: Sendable {
 public actor SLAStateStore {
     private let connection: SQLiteConnection
     /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
-    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SLAStateStore.self)")
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite-sla")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     deinit { executor.stop() }
@@ -114,9 +114,32 @@ public actor SLAStateStore {
         return result
     }
 
-    /// Breaches ever recorded per rule and target.
+    /// Deletes episodes that ended before `cutoffMs` (epoch ms), keeping their number per rule
+    /// and target, in one transaction. Returns how many were deleted.
+    public func deleteEpisodes(endedBefore cutoffMs: Int64) throws -> Int {
+        try connection.transaction {
+            try connection.statement(
+                """
+                INSERT INTO sla_episodes_pruned (rule, target, count)
+                    SELECT rule, target, count(*) FROM sla_episodes WHERE end_ms IS NOT NULL AND end_ms < ?1
+                    GROUP BY rule, target
+                ON CONFLICT (rule, target) DO UPDATE SET count = count + excluded.count
+                """
+            ).run(.integer(cutoffMs))
+            try connection.statement("DELETE FROM sla_episodes WHERE end_ms IS NOT NULL AND end_ms < ?1").run(.integer(cutoffMs))
+            return Int(try connection.scalar("SELECT changes()") ?? 0)
+        }
+    }
+
+    /// Breaches ever recorded per rule and target, those deleted by retention included.
     public func episodeCounts() throws -> [String: [String: Int64]] {
-        let statement = try connection.statement("SELECT rule, target, count(*) FROM sla_episodes GROUP BY rule, target")
+        let statement = try connection.statement(
+            """
+            SELECT rule, target, sum(n) FROM (
+                SELECT rule, target, count(*) AS n FROM sla_episodes GROUP BY rule, target
+                UNION ALL SELECT rule, target, count FROM sla_episodes_pruned)
+            GROUP BY rule, target
+            """)
         var result: [String: [String: Int64]] = [:]
         while try statement.step() {
             result[statement.text(0) ?? "", default: [:]][statement.text(1) ?? ""] = statement.int(2)

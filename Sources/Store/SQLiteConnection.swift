@@ -51,6 +51,11 @@ package final class SQLiteConnection {
         }
     }
 
+    /// Prepared statements kept at most: queries built from user input (a selector's filters)
+    /// must not grow the cache without bound.
+    static let maxCachedStatements = 200
+    var cachedStatements: Int { statements.count }
+
     /// A cached prepared statement, reset and with bindings cleared.
     package func statement(_ sql: String) throws -> SQLiteStatement {
         if let cached = statements[sql] {
@@ -61,6 +66,8 @@ package final class SQLiteConnection {
         let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
         guard result == SQLITE_OK, let raw else { throw error(result, lastMessage) }
         let statement = SQLiteStatement(raw: raw, connection: self)
+        // Those in use stay alive with their users; the rest are finalized.
+        if statements.count >= Self.maxCachedStatements { statements.removeAll() }
         statements[sql] = statement
         return statement
     }

@@ -11,6 +11,9 @@ final class SQLiteExecutor: SerialExecutor {
     private let jobs = Mutex<[UnownedJob?]>([])
     private let ready = DispatchSemaphore(value: 0)
 
+    /// The thread's id, once it runs.
+    private let thread = Mutex<pthread_t?>(nil)
+
     init(name: String) {
         let thread = Thread { [self] in run() }
         thread.name = name
@@ -29,7 +32,14 @@ final class SQLiteExecutor: SerialExecutor {
         ready.signal()
     }
 
+    /// Whether the caller runs on this executor's thread.
+    func isCurrent() -> Bool {
+        guard let own = thread.withLock({ $0 }) else { return false }
+        return pthread_equal(own, pthread_self()) != 0
+    }
+
     private func run() {
+        thread.withLock { $0 = pthread_self() }
         while true {
             ready.wait()
             guard let job = jobs.withLock({ $0.removeFirst() }) else { return }

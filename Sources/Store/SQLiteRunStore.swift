@@ -8,10 +8,13 @@ import Foundation
 public actor SQLiteRunStore: RunStore {
     private let connection: SQLiteConnection
     /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
-    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SQLiteRunStore.self)")
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite-runs")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     deinit { executor.stop() }
+
+    /// Whether the caller runs on this store's own thread (what every method of it does).
+    package func isOnItsOwnThread() -> Bool { executor.isCurrent() }
     /// The database file.
     public nonisolated let path: String
 
@@ -36,6 +39,20 @@ public actor SQLiteRunStore: RunStore {
     }
 
     // MARK: Runs
+
+    /// Deletes up to `batch` completed runs that ended before `cutoffMs` (epoch ms); returns
+    /// how many. Counters are kept as totals, so they do not change.
+    public func deleteRuns(endedBefore cutoffMs: Int64, batch: Int = 5000) throws -> Int {
+        try connection.transaction {
+            try connection.statement(
+                """
+                DELETE FROM runs WHERE audit_id IN (
+                    SELECT audit_id FROM runs WHERE state = 1 AND coalesce(ended_ms, updated_ms) < ?1 LIMIT ?2)
+                """
+            ).run(.integer(cutoffMs), .integer(Int64(batch)))
+            return Int(try connection.scalar("SELECT changes()") ?? 0)
+        }
+    }
 
     public func ingest(_ runs: [FlowRun], observedAt: Int64) throws -> IngestSummary {
         guard !runs.isEmpty else { return IngestSummary() }

@@ -129,6 +129,16 @@ enum Schema {
         );
         CREATE INDEX sla_episodes_by_target ON sla_episodes(rule, target, start_ms);
         CREATE INDEX sla_episodes_by_end ON sla_episodes(coalesce(end_ms, 9223372036854775807));
+        """,
+        // 4: retention of SLA episodes. Deleted episodes still count in
+        // etlworks_sla_breaches_total (a counter never goes down): their number is kept here.
+        """
+        CREATE TABLE sla_episodes_pruned (
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (rule, target)
+        ) WITHOUT ROWID;
         """
     ]
 }

@@ -20,7 +20,16 @@ package struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         if open.contains(request.uri.path) { return try await next(request, context) }
-        if await authenticator.authenticate(request.headers[.authorization]) { return try await next(request, context) }
+        switch await authenticator.authenticate(request.headers[.authorization]) {
+        case .allowed:
+            return try await next(request, context)
+        case .busy:
+            return Response(
+                status: .tooManyRequests, headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "Too many login checks at once; retry shortly\n")))
+        case .refused:
+            break
+        }
         await onFailure()
         return Response(
             status: .unauthorized,

@@ -1,70 +1,145 @@
 import ExporterBase
 import Foundation
 import Logging
+import NIOPosix
+import Synchronization
 
-/// Checks HTTP basic authentication against the web configuration file's users, re-reading
-/// the file when its content changes (looked at once a second at most, by a monotonic
-/// clock; the content is read through symlinks, so a Kubernetes secret's symlink swap counts).
-/// A file that becomes invalid is logged and the last valid one stays in force; so do the
+/// Checks HTTP basic authentication against the web configuration file's users.
+///
+/// bcrypt is slow on purpose, so it never runs where it could hold anything back (as
+/// exporter-toolkit does it): credentials already verified, or refused in the last seconds,
+/// are answered from a cache under a lock held for microseconds; bcrypt itself runs on a small
+/// pool of threads of its own, never on Swift's cooperative pool, and when that pool's queue
+/// is full the request is answered "busy" (429) at once. An unknown name costs as much as the
+/// dearest known hash, so timing tells no names apart.
+///
+/// The file is re-read when its content changes (looked at once a second at most, by a
+/// monotonic clock; read through symlinks, so a Kubernetes secret's symlink swap counts). A
+/// version that does not parse is logged and the last valid one stays in force; so do the
 /// users when a new version names none (an empty or half-written file must not switch
-/// authentication off: that takes a SIGHUP or a restart). Verified credentials are remembered (by
-/// a hash of name, password and stored hash), so scrapes do not pay for bcrypt each time.
-public actor WebAuthenticator {
-    private let path: String
-    private let logger: Logger
-    private var config: WebConfig
-    /// SHA-256 of the content last read.
-    private var contentHash: [UInt8]?
-    private var lastLook: ContinuousClock.Instant?
-    private var verified: Set<String> = []
-
-    /// `config` is the file at `path` as already read, so that the server's TLS and the
-    /// users come from one reading of it.
-    public init(path: String, config: WebConfig, logger: Logger) {
-        self.path = path
-        self.logger = logger
-        self.config = config
-        contentHash = FileManager.default.contents(atPath: path).map { SHA256.hash(Array($0)) }
+/// authentication off: that takes a SIGHUP or a restart).
+public final class WebAuthenticator: Sendable {
+    /// The answer to one request's credentials.
+    public enum Verdict: Sendable, Equatable {
+        case allowed, refused
+        /// Too many checks waiting for bcrypt: ask again shortly.
+        case busy
     }
 
-    /// Whether the `Authorization` header passes (always, when the file names no users).
-    public func authenticate(_ authorization: String?) -> Bool {
+    /// How long a refused credential is refused without running bcrypt again.
+    static let failureMemory = Duration.seconds(10)
+    /// Checks running or waiting for bcrypt before requests are answered "busy".
+    static let maxPending = 16
+
+    private struct State {
+        var users: [String: PasswordHash]
+        /// The hash unknown names are checked against: the dearest configured.
+        var decoy: PasswordHash?
+        /// SHA-256 of the content last read.
+        var contentHash: [UInt8]?
+        var lastLook: ContinuousClock.Instant?
+        var verified: Set<String> = []
+        var failed: [String: ContinuousClock.Instant] = [:]
+        var pending = 0
+
+        mutating func set(_ users: [String: PasswordHash]) {
+            self.users = users
+            decoy = users.values.max { $0.cost < $1.cost }
+            verified.removeAll()
+            failed.removeAll()
+        }
+    }
+
+    private let path: String
+    private let logger: Logger
+    private let tls: (enabled: Bool, certFile: String?)
+    private let state: Mutex<State>
+    private let bcrypt: NIOThreadPool
+
+    /// `config` is the file at `path` as already read, so that the server's TLS and the users
+    /// come from one reading of it. `threads` run bcrypt.
+    public init(path: String, config: WebConfig, logger: Logger, threads: Int = 2) {
+        self.path = path
+        self.logger = logger
+        tls = (config.tls, config.certFile)
+        var initial = State(users: [:], contentHash: FileManager.default.contents(atPath: path).map { SHA256.hash(Array($0)) })
+        initial.set(config.hashes)
+        state = Mutex(initial)
+        bcrypt = NIOThreadPool(numberOfThreads: threads)
+        bcrypt.start()
+    }
+
+    deinit { bcrypt.shutdownGracefully { _ in } }
+
+    /// The verdict on an `Authorization` header (always allowed when the file names no users).
+    public func authenticate(_ authorization: String?) async -> Verdict {
         reloadIfChanged()
-        guard !config.users.isEmpty else { return true }
-        guard let (name, password) = Self.credentials(authorization) else { return false }
-        // An unknown name still costs a bcrypt run, so timing does not tell names apart.
-        let hash = config.users[name] ?? config.users.values.min()!
-        let key = SHA256.hex(SHA256.hash(Array("\(name)\u{0}\(password)\u{0}\(hash)".utf8)))
-        if config.users[name] != nil && verified.contains(key) { return true }
-        guard Bcrypt.verify(password, hash: hash), config.users[name] != nil else { return false }
-        if verified.count > 1000 { verified.removeAll() }
-        verified.insert(key)
-        return true
+        let now = ContinuousClock.now
+        guard let (name, password) = Self.credentials(authorization) else {
+            return state.withLock { $0.users.isEmpty } ? .allowed : .refused
+        }
+        // Looked up, and a place in the queue taken, in one short critical section.
+        enum Step {
+            case answer(Verdict)
+            case check(PasswordHash, known: Bool, key: String)
+        }
+        let step: Step = state.withLock { state in
+            guard let hash = state.users[name] ?? state.decoy else { return .answer(.allowed) }
+            let known = state.users[name] != nil
+            let key = SHA256.hex(SHA256.hash(Array("\(name)\u{0}\(password)\u{0}\(hash.text)".utf8)))
+            if known && state.verified.contains(key) { return .answer(.allowed) }
+            if let at = state.failed[key], now - at < Self.failureMemory { return .answer(.refused) }
+            guard state.pending < Self.maxPending else { return .answer(.busy) }
+            state.pending += 1
+            return .check(hash, known: known, key: key)
+        }
+        guard case .check(let hash, let known, let key) = step else {
+            if case .answer(let verdict) = step { return verdict }
+            return .refused
+        }
+        let matches = (try? await bcrypt.runIfActive { hash.verify(password) }) ?? false
+        return state.withLock { state in
+            state.pending -= 1
+            if matches && known {
+                if state.verified.count > 1000 { state.verified.removeAll() }
+                state.verified.insert(key)
+                return .allowed
+            }
+            if state.failed.count > 10_000 { state.failed = state.failed.filter { now - $0.value < Self.failureMemory } }
+            state.failed[key] = now
+            return .refused
+        }
     }
 
     private func reloadIfChanged() {
         let now = ContinuousClock.now
-        if let lastLook, now - lastLook < .seconds(1) { return }
-        lastLook = now
+        let due = state.withLock { state -> Bool in
+            if let last = state.lastLook, now - last < .seconds(1) { return false }
+            state.lastLook = now
+            return true
+        }
         // contents(atPath:) follows symlinks, as a modification date read with lstat does not.
-        guard let data = FileManager.default.contents(atPath: path) else { return }
+        guard due, let data = FileManager.default.contents(atPath: path) else { return }
         let hash = SHA256.hash(Array(data))
-        guard hash != contentHash else { return }
-        contentHash = hash
+        guard state.withLock({ $0.contentHash != hash }) else { return }
+        state.withLock { $0.contentHash = hash }
         do {
             let loaded = try WebConfig.parse(
                 String(decoding: data, as: UTF8.self), directory: (path as NSString).deletingLastPathComponent)
-            if loaded.tls != config.tls || loaded.certFile != config.certFile {
+            if loaded.tls != tls.enabled || loaded.certFile != tls.certFile {
                 logger.warning("web.config_file: TLS changes take effect after SIGHUP or a restart")
             }
-            if loaded.users.isEmpty && !config.users.isEmpty {
+            let applied = state.withLock { state -> Bool in
+                if loaded.users.isEmpty && !state.users.isEmpty { return false }
+                state.set(loaded.hashes)
+                return true
+            }
+            guard applied else {
                 logger.error(
                     "web.config_file now names no users; keeping the previous ones (switching authentication off takes a SIGHUP or a restart)"
                 )
                 return
             }
-            config.users = loaded.users
-            verified.removeAll()
             logger.info("web.config_file re-read", metadata: ["users": "\(loaded.users.count)"])
         } catch {
             for issue in error.issues {

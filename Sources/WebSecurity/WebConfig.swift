@@ -9,6 +9,11 @@ public struct WebConfig: Sendable, Equatable {
     public var users: [String: String] = [:]
     public var certFile: String?
     public var keyFile: String?
+    /// What is allowed but unwise (a bcrypt cost that makes every check slow), for people.
+    public var warnings: [String] = []
+
+    /// The users' hashes, parsed (parsing validated them).
+    var hashes: [String: PasswordHash] { users.compactMapValues(PasswordHash.init) }
 
     public var tls: Bool { certFile != nil }
 
@@ -41,9 +46,21 @@ public struct WebConfig: Sendable, Equatable {
             case "basic_auth_users":
                 guard let users = value as? [String: Any] else { issue(key, "must map user names to bcrypt hashes"); continue }
                 for (name, hash) in users {
-                    guard let hash = hash as? String, Bcrypt.Parsed(hash) != nil else {
+                    guard let hash = hash as? String, let parsed = PasswordHash(hash) else {
                         issue("\(key).\(name)", "is not a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters)")
                         continue
+                    }
+                    if parsed.cost > PasswordHash.costLimit {
+                        issue(
+                            "\(key).\(name)",
+                            "bcrypt cost \(parsed.cost) is above \(PasswordHash.costLimit): every check would take seconds; use 10 to 12"
+                        )
+                        continue
+                    }
+                    if parsed.cost > PasswordHash.costWarning {
+                        config.warnings.append(
+                            "web.config_file: \(key).\(name): bcrypt cost \(parsed.cost) makes every login check slow (10 to 12 is usual)"
+                        )
                     }
                     config.users[name] = hash
                 }

@@ -12,6 +12,7 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let config = try loadConfig(configPath)
+        for warning in config.web.configWarnings { printError("warning: \(warning)") }
         let auth: String
         switch config.api.credentials {
         case .apiKey: auth = "API key"

@@ -34,6 +34,23 @@ import Testing
     }
 }
 
+/// Runs must outlive any backfill (92 days): a run the API lists again must still be known,
+/// or it would be counted twice.
+@Suite struct RetentionConfigTests {
+    static let head = "etlworks: {url: \"https://x\", api_key: k}\n"
+
+    @Test func runsAndEpisodesTakeTheirOwnRetention() throws {
+        let loaded = try ConfigLoader(environment: [:]).load(
+            yaml: Self.head + "storage: {retention: {runs: 200d, episodes: 30d, raw: 2d}}\n"
+        ).get()
+        #expect(loaded.storage.retention.runs == 200 * 86400 && loaded.storage.retention.episodes == 30 * 86400)
+        #expect(loaded.storage.retention.retention(of: .raw) == 2 * 86400)
+        let issues = try #require(
+            ConfigLoader(environment: [:]).load(yaml: Self.head + "storage: {retention: {runs: 30d}}\n").failureIssues)
+        #expect(issues.map(\.key) == ["storage.retention.runs"] && issues[0].message.contains("between 93d"), "\(issues)")
+    }
+}
+
 extension Result where Failure == ConfigErrors {
     var failureIssues: [ConfigIssue]? {
         if case .failure(let errors) = self { errors.issues } else { nil }

@@ -25,12 +25,12 @@ import Testing
         let path = try Tools.temporaryDirectory().appendingPathComponent("web.yml").path
         try Self.users(Self.secret.hash).write(toFile: path, atomically: true, encoding: .utf8)
         let auth = try authenticator(path)
-        #expect(await auth.authenticate(nil) == false)
+        #expect(await auth.authenticate(nil) == .refused)
         for emptied in ["", "basic_auth_users: {}\n", "# being rewritten\n"] {
             try emptied.write(toFile: path, atomically: true, encoding: .utf8)
             try await Task.sleep(for: .milliseconds(1100))
-            #expect(await auth.authenticate(nil) == false, "'\(emptied)' switched authentication off")
-            #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)))
+            #expect(await auth.authenticate(nil) == .refused, "'\(emptied)' switched authentication off")
+            #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .allowed)
         }
     }
 
@@ -48,13 +48,13 @@ import Testing
         try files.createSymbolicLink(
             atPath: directory.appendingPathComponent("web.yml").path, withDestinationPath: "..data/web.yml")
         let auth = try authenticator(directory.appendingPathComponent("web.yml").path)
-        #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)))
+        #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .allowed)
         // The new version appears and ..data is swapped to it (rename over the old link).
         try version("..v2", Self.other.hash)
         try files.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
         #expect(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path) == 0)
         try await Task.sleep(for: .milliseconds(1100))
-        #expect(await auth.authenticate(Self.basic("alice", Self.other.password)), "the new password applies")
-        #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == false, "the old one no longer does")
+        #expect(await auth.authenticate(Self.basic("alice", Self.other.password)) == .allowed, "the new password applies")
+        #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .refused, "the old one no longer does")
     }
 }

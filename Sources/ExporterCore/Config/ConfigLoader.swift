@@ -35,7 +35,7 @@ public struct ConfigLoader: Sendable {
 
     /// Keys whose value is a mapping of scalars, read as `section.key.name`.
     private static let nested: [String: Set<String>] = [
-        "storage.retention": Set(RollupTier.allCases.map(\.rawValue))
+        "storage.retention": Set(RollupTier.allCases.map(\.rawValue) + ["runs", "episodes"])
     ]
 
     /// A scalar value after `${VAR}` expansion, with its line.
@@ -321,6 +321,15 @@ public struct ConfigLoader: Sendable {
                 storage.retention.seconds[tier] = Int64(seconds)
             }
         }
+        // Runs must outlive the longest backfill: a run the API lists again must still be known.
+        if let seconds = duration(
+            "storage.retention.runs", minimum: Double(RetentionPolicy.minimumRuns), maximum: 100 * 365 * 86400)
+        {
+            storage.retention.runs = Int64(seconds)
+        }
+        if let seconds = duration("storage.retention.episodes", minimum: 86400, maximum: 100 * 365 * 86400) {
+            storage.retention.episodes = Int64(seconds)
+        }
         var query = ExporterConfig.Query()
         func count(_ key: String, maximum: Int) -> Int? {
             guard let text = values[key]?.text else { return nil }
@@ -343,7 +352,7 @@ public struct ConfigLoader: Sendable {
         }
         if let file = values["web.config_file"]?.text {
             do {
-                _ = try WebConfig.load(path: file)
+                web.configWarnings = try WebConfig.load(path: file).warnings
                 web.configFile = file
             } catch {
                 for problem in error.issues { issue(problem.key, problem.message) }

@@ -79,6 +79,8 @@ public struct ExporterConfig: Sendable {
         public var configFile: String?
         /// Whether /health asks for the password too (/-/healthy and /-/ready never do).
         public var healthRequiresAuth = true
+        /// What check-config and serve warn about in the web configuration.
+        public var configWarnings: [String] = []
         public init() {}
     }
 

@@ -4,10 +4,14 @@ import ServiceLifecycle
 import Store
 
 /// Rolls raw samples up into the 5m/1h/1d tiers every minute and deletes expired rows every
-/// ten minutes. Both work in short transactions and yield between them, so polls keep
+/// ten minutes: history past each tier's retention, completed runs and ended SLA episodes
+/// past theirs. All work in short transactions and yield between them, so polls keep
 /// writing; scrapes never touch the database at all.
 public struct HistoryMaintenance: Service {
     let store: SeriesStore
+    /// Where runs and SLA episodes are deleted; nil leaves them (tests of history alone).
+    public var runs: SQLiteRunStore?
+    public var episodes: SLAStateStore?
     let recorder: HistoryRecorder
     let retention: RetentionPolicy
     let logger: Logger
@@ -57,6 +61,22 @@ public struct HistoryMaintenance: Service {
                 await Task.yield()
             }
             if deleted > 0 { logger.debug("Deleted expired history", metadata: ["rows": "\(deleted)"]) }
+            let now = Self.now()
+            var runsDeleted = 0
+            if let runs {
+                while !Task.isCancelled {
+                    let batch = try await runs.deleteRuns(endedBefore: (now - retention.runs) * 1000)
+                    runsDeleted += batch
+                    if batch == 0 { break }
+                    await Task.yield()
+                }
+            }
+            let episodesDeleted = try await episodes?.deleteEpisodes(endedBefore: (now - retention.episodes) * 1000) ?? 0
+            if runsDeleted + episodesDeleted > 0 {
+                logger.debug(
+                    "Deleted expired runs and SLA episodes",
+                    metadata: ["runs": "\(runsDeleted)", "episodes": "\(episodesDeleted)"])
+            }
             await recorder.reportSuccess()
         } catch {
             await recorder.reportFailure(error, during: "deleting expired rows")

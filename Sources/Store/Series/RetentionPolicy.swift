@@ -2,6 +2,14 @@
 /// not rolled up yet, whatever its retention.
 public struct RetentionPolicy: Sendable, Equatable {
     public var seconds: [RollupTier: Int64]
+    /// Completed runs (the usage report reads whole months of them; counters do not need
+    /// them: they are kept as totals).
+    public var runs: Int64 = 400 * 86400
+    /// Ended SLA breach episodes.
+    public var episodes: Int64 = 400 * 86400
+    /// The least `runs` may be: more than the longest backfill (92 days), so that a run the
+    /// API lists again is still known and never counted twice.
+    public static let minimumRuns: Int64 = 93 * 86400
 
     /// 7 days raw, 90 days at 5 minutes, 400 days hourly, 5 years daily.
     public static let standard = RetentionPolicy(seconds: [

@@ -48,7 +48,7 @@ public struct SeriesQueryError: Error, Sendable, Equatable, CustomStringConverti
 public actor SeriesReader {
     private let connection: SQLiteConnection
     /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
-    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SeriesReader.self)")
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite-reader")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     deinit { executor.stop() }

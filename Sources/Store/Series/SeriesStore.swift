@@ -9,7 +9,7 @@ import Foundation
 public actor SeriesStore {
     private let connection: SQLiteConnection
     /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
-    private nonisolated let executor = SQLiteExecutor(name: "sqlite \(SeriesStore.self)")
+    private nonisolated let executor = SQLiteExecutor(name: "sqlite-series")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     deinit { executor.stop() }

@@ -1,0 +1,48 @@
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import TestSupport
+import Testing
+
+@testable import WebSecurity
+
+/// Wrong passwords cost bcrypt runs; they must not hold back credentials already verified.
+/// bcrypt used to run inside the authenticator's actor, so every scrape queued behind them.
+@Suite struct WebAuthenticatorLoadTests {
+    static func basic(_ name: String, _ password: String) -> String {
+        "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()
+    }
+
+    @Test func wrongPasswordsNeitherDelayVerifiedCredentialsNorQueueWithoutBound() async throws {
+        // Cost 11: a check takes a noticeable time, so that 40 of them keep both threads busy.
+        let hash = Bcrypt.hash("right", cost: 11)
+        let path = try Tools.temporaryDirectory().appendingPathComponent("web.yml").path
+        try "basic_auth_users:\n  prometheus: \"\(hash)\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let auth = WebAuthenticator(path: path, config: try WebConfig.load(path: path), logger: Logger(label: "test"))
+        #expect(await auth.authenticate(Self.basic("prometheus", "right")) == .allowed)
+
+        let attack = Task {
+            await withTaskGroup(of: WebAuthenticator.Verdict.self) { group in
+                for attempt in 0..<40 { group.addTask { await auth.authenticate(Self.basic("prometheus", "wrong-\(attempt)")) } }
+                return await group.reduce(into: [WebAuthenticator.Verdict]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        // While they run: a verified scrape is answered from the cache, at once.
+        var slowest = Duration.zero
+        for _ in 0..<20 {
+            let started = ContinuousClock.now
+            #expect(await auth.authenticate(Self.basic("prometheus", "right")) == .allowed)
+            slowest = max(slowest, ContinuousClock.now - started)
+        }
+        let verdicts = await attack.value
+        #expect(slowest < .milliseconds(100), "a verified scrape waited \(slowest) behind wrong passwords")
+        #expect(!verdicts.contains(.allowed))
+        #expect(verdicts.filter { $0 == .busy }.count >= 40 - WebAuthenticator.maxPending, "the queue is bounded: \(verdicts)")
+        // A refused credential is refused again without a bcrypt run; an unknown user too.
+        let started = ContinuousClock.now
+        #expect(await auth.authenticate(Self.basic("prometheus", "wrong-0")) == .refused)
+        #expect(ContinuousClock.now - started < .milliseconds(20) || verdicts[0] == .busy)
+        #expect(await auth.authenticate(Self.basic("nobody", "right")) == .refused)
+    }
+}
