@@ -8,7 +8,6 @@ when a good scrape failed or its p99 passed 250 ms.
   scripts/auth-load.py [--binary .build/release/etlworks-exporter] [--attack 50] [--seconds 30]"""
 import base64
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+import daemon
 
 
 def argument(name, default):
@@ -30,18 +31,7 @@ HASH = "$2b$10$abuPkfW/5Y9d8nvzFIeWyuVPuw90.gyTdvMuY3n./Nbd73invXura"
 
 
 def start(arguments, work, name):
-    out = open(os.path.join(work, name + ".out"), "w+")
-    process = subprocess.Popen([BINARY] + arguments, stdout=out, stderr=open(os.path.join(work, name + ".err"), "w"))
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        out.seek(0)
-        match = re.search(r"listening on (http://\S+)", out.read())
-        if match:
-            return process, match.group(1)
-        if process.poll() is not None:
-            sys.exit(f"{name} exited: " + open(os.path.join(work, name + ".err")).read()[-2000:])
-        time.sleep(0.2)
-    sys.exit(f"{name} did not start")
+    return daemon.start(BINARY, arguments, work, name)
 
 
 def get(url, password):

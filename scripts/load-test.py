@@ -9,12 +9,13 @@ and the daemon's peak memory; exits 1 on any error.
                        [--clients 50] [--seconds 30]"""
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+
+import daemon
 
 
 def argument(name, default):
@@ -27,18 +28,7 @@ FLOWS, CLIENTS, SECONDS = int(argument("--flows", "2000")), int(argument("--clie
 
 
 def start(arguments, work, name):
-    out = open(os.path.join(work, name + ".out"), "w+")
-    process = subprocess.Popen([BINARY] + arguments, stdout=out, stderr=open(os.path.join(work, name + ".err"), "w"))
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        out.seek(0)
-        match = re.search(r"listening on (http://\S+)", out.read())
-        if match:
-            return process, match.group(1)
-        if process.poll() is not None:
-            sys.exit(f"{name} exited: " + open(os.path.join(work, name + ".err")).read()[-2000:])
-        time.sleep(0.2)
-    sys.exit(f"{name} did not start")
+    return daemon.start(BINARY, arguments, work, name)
 
 
 def fetch(url, gzip):
