@@ -35,6 +35,8 @@ public struct URLSessionNotificationTransport: NotificationTransport {
 /// order, retried with exponential backoff. Nothing here ever waits on the engine's caller.
 public actor NotificationDispatcher: SLAAlertSink {
     struct PendingEvent {
+        /// Which event this is: a send in flight finds it again by id after its await.
+        var id: UInt64
         var alert: SLAAlert
         var attempts = 0
         var notBefore: Double = 0
@@ -57,6 +59,11 @@ public actor NotificationDispatcher: SLAAlertSink {
     private var queues: [[PendingEvent]]
     private var stats: [String: NotificationStats] = [:]
     private var sending = false
+    private var nextEventId: UInt64 = 0
+    /// Per webhook, the event being sent: never the one a full queue drops.
+    private var inFlight: [Int: UInt64] = [:]
+    /// Receivers that have dropped an event already (later drops are logged at debug).
+    private var droppedBefore: Set<String> = []
 
     public init(
         config: NotificationConfig, transport: any NotificationTransport = URLSessionNotificationTransport(),
@@ -87,11 +94,19 @@ public actor NotificationDispatcher: SLAAlertSink {
         if !changes.isEmpty { alertmanagerDue = true }
         for index in queues.indices {
             for change in changes {
-                if queues[index].count >= config.queueCapacity {
-                    queues[index].removeFirst()
-                    stats[Self.webhookName(index), default: NotificationStats()].dropped += 1
+                nextEventId += 1
+                let event = PendingEvent(id: nextEventId, alert: change)
+                guard queues[index].count >= config.queueCapacity else {
+                    queues[index].append(event)
+                    continue
                 }
-                queues[index].append(PendingEvent(alert: change))
+                // The oldest event not being sent makes room; with none, the new one is dropped.
+                if let victim = queues[index].firstIndex(where: { $0.id != inFlight[index] }) {
+                    drop(queues[index].remove(at: victim), from: index, because: "the queue is full")
+                    queues[index].append(event)
+                } else {
+                    drop(event, from: index, because: "the queue is full")
+                }
             }
         }
         await publishStats()
@@ -144,32 +159,56 @@ public actor NotificationDispatcher: SLAAlertSink {
     private func sendWebhook(_ index: Int, now: Double) async {
         let webhook = config.webhooks[index]
         let name = Self.webhookName(index)
-        while var event = queues[index].first, event.notBefore <= now {
+        while let event = queues[index].first, event.notBefore <= now {
             let body = AlertPayloads.webhook(event.alert, sentAt: now)
             var headers: [String: String] = [:]
             if let secret = webhook.secret { headers["X-Signature-SHA256"] = AlertPayloads.signature(body: body, secret: secret) }
+            // The queue may change during the await (deliver runs meanwhile): the event is
+            // found again by its id, and a full queue never drops it while it is in flight.
+            inFlight[index] = event.id
+            let outcome: Result<Void, Error>
             do {
                 let status = try await transport.post(webhook.url, body: body, headers: headers, timeout: webhook.timeout)
-                guard (200..<300).contains(status) else { throw NotificationError.status(status) }
-                queues[index].removeFirst()
-                stats[name, default: NotificationStats()].sent += 1
+                outcome = (200..<300).contains(status) ? .success(()) : .failure(NotificationError.status(status))
             } catch {
-                event.attempts += 1
+                outcome = .failure(error)
+            }
+            inFlight[index] = nil
+            guard let position = queues[index].firstIndex(where: { $0.id == event.id }) else { return }
+            switch outcome {
+            case .success:
+                queues[index].remove(at: position)
+                stats[name, default: NotificationStats()].sent += 1
+            case .failure(let error):
+                var retried = queues[index][position]
+                retried.attempts += 1
                 stats[name, default: NotificationStats()].failed += 1
                 stats[name, default: NotificationStats()].lastError = redactor.scrub("\(error)")
-                if event.attempts >= webhook.maxAttempts {
-                    queues[index].removeFirst()
-                    stats[name, default: NotificationStats()].dropped += 1
-                    logger.warning(
-                        "Dropped an SLA webhook event after \(event.attempts) attempts",
-                        metadata: ["error": "\(redactor.scrub("\(error)"))", "receiver": "\(name)"])
-                } else if !queues[index].isEmpty {
-                    event.notBefore = now + min(60, pow(2, Double(event.attempts - 1)))
-                    queues[index][0] = event
+                if retried.attempts >= webhook.maxAttempts {
+                    drop(
+                        queues[index].remove(at: position), from: index,
+                        because: "\(retried.attempts) attempts failed: \(redactor.scrub("\(error)"))")
+                } else {
+                    retried.notBefore = now + min(60, pow(2, Double(retried.attempts - 1)))
+                    queues[index][position] = retried
                 }
                 return
             }
         }
+    }
+
+    /// Counts a dropped event and says which one: the first drop of a receiver as a warning,
+    /// later ones at debug (a dead receiver drops one per change).
+    private func drop(_ event: PendingEvent, from index: Int, because reason: String) {
+        let name = Self.webhookName(index)
+        stats[name, default: NotificationStats()].dropped += 1
+        let first = droppedBefore.insert(name).inserted
+        logger.log(
+            level: first ? .warning : .debug, "Dropped an SLA webhook event: \(reason)",
+            metadata: [
+                "receiver": "\(name)", "sla": "\(event.alert.rule)", "target": "\(event.alert.target.label)",
+                "event": "\(event.alert.isResolved ? "resolve" : "breach")"
+            ])
     }
 
     private func publishStats() async {

@@ -94,6 +94,57 @@ import Testing
         #expect(stats?.failed == 2 && stats?.dropped == 2 && stats?.queued == 1)
     }
 
+    /// A transport whose first post waits until released: a send in flight.
+    actor GatedTransport: NotificationTransport {
+        var posted: [String] = []
+        private var gate: CheckedContinuation<Void, Never>?
+        private var held = false
+
+        func post(_ url: URL, body: Data, headers: [String: String], timeout: Double) async throws -> Int {
+            let event = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+            posted.append(event?["sla"] as? String ?? "?")
+            if !held {
+                held = true
+                await withCheckedContinuation { gate = $0 }
+            }
+            return 200
+        }
+
+        var waiting: Bool { gate != nil }
+        func release() { gate?.resume(); gate = nil }
+    }
+
+    /// Events that arrive while a send is in flight and the queue is full: each event reaches
+    /// the receiver or is reported dropped (by name, in the log), never both and never
+    /// neither. The queue used to drop the event being sent and then remove another one, never
+    /// sent and never reported, when the send returned.
+    @Test func aFullQueueWhileASendIsInFlightLosesNoEventSilently() async throws {
+        var config = NotificationConfig()
+        config.webhooks = [NotificationConfig.Webhook(url: URL(string: "http://127.0.0.1:9/hook")!)]
+        config.queueCapacity = 2
+        let transport = GatedTransport()
+        let capture = LogCapture()
+        let dispatcher = NotificationDispatcher(
+            config: config, transport: transport, onStats: nil, generatorURL: nil, logger: capture.logger,
+            clock: { 1_790_000_000 })
+        await dispatcher.deliver(changes: [alert("a")], active: [])
+        let sending = Task { await dispatcher.tick() }
+        while !(await transport.waiting) { try await Task.sleep(for: .milliseconds(5)) }
+        await dispatcher.deliver(changes: [alert("b")], active: [])
+        await dispatcher.deliver(changes: [alert("c")], active: [])
+        await transport.release()
+        await sending.value
+        await dispatcher.tick()
+        await dispatcher.tick()
+        let delivered = await transport.posted
+        let dropped = capture.all.split(separator: "\n").filter { $0.contains("Dropped an SLA webhook event") }
+            .compactMap { line in ["a", "b", "c"].first { line.contains("\"sla\": \($0),") || line.contains("\"sla\": \($0)]") } }
+        #expect(Set(delivered).count == delivered.count, "nothing sent twice: \(delivered)")
+        #expect(Set(delivered).isDisjoint(with: dropped), "delivered and reported dropped: \(delivered) \(dropped)")
+        #expect(Set(delivered).union(dropped) == ["a", "b", "c"], "delivered \(delivered), reported dropped \(dropped)")
+        #expect(await dispatcher.statistics()["webhook[0]"]?.dropped == Int64(dropped.count))
+    }
+
     @Test func aPasswordInAReceiverURLAppearsInNoLogOrError() async throws {
         let capture = LogCapture()
         var config = NotificationConfig()
