@@ -83,6 +83,41 @@ import Testing
         }
     }
 
+    /// A wall clock that jumps a year ahead while no poll happens must not move the rollup
+    /// watermark past the data: the polls that follow (at the right time again) would never
+    /// be rolled up, and retention would then delete their raw rows.
+    @Test func aClockThatJumpsAheadMovesNoWatermarkPastTheData() async throws {
+        let store = try SeriesStore(path: path())
+        for minute in Int64(0)..<60 {
+            try await store.append([Sample(Self.gauge, .gauge, Double(minute))], group: "g", at: Self.start + minute * 60)
+        }
+        while try await store.rollUp(now: Self.start + 365 * 86400) {}
+        let watermark = try #require(try await store.watermark(of: .fiveMinutes))
+        #expect(watermark <= Self.start + 3600, "the 5m watermark moved to \(watermark - Self.start) s past the start")
+        for minute in Int64(60)..<120 {
+            try await store.append([Sample(Self.gauge, .gauge, Double(minute))], group: "g", at: Self.start + minute * 60)
+        }
+        while try await store.rollUp(now: Self.start + 7200 + 3600) {}
+        let reader = try SeriesReader(path: path())
+        let points = try await query(reader, Self.gauge, tier: .fiveMinutes, step: 300, to: Self.start + 7200)
+        #expect(points.count == 24, "every 5-minute bucket of the two hours is there")
+        #expect(points.last?.values.last == 119)
+    }
+
+    /// A wall clock that goes back must neither overwrite a stored sample nor file a poll
+    /// behind the newest one: the poll is stamped one second after it.
+    @Test func aClockThatGoesBackLosesAndOverwritesNothing() async throws {
+        let store = try SeriesStore(path: path())
+        try await store.append([Sample(Self.gauge, .gauge, 1)], group: "g", at: Self.start)
+        try await store.append([Sample(Self.gauge, .gauge, 2)], group: "g", at: Self.start + 60)
+        try await store.append([Sample(Self.gauge, .gauge, 3)], group: "g", at: Self.start + 60) // the same second
+        try await store.append([Sample(Self.gauge, .gauge, 4)], group: "g", at: Self.start + 30) // the clock went back
+        #expect(await store.backwardSteps == 2)
+        let reader = try SeriesReader(path: path())
+        let points = try await query(reader, Self.gauge, tier: .raw, step: 1, to: Self.start + 120)
+        #expect(points.map(\.values.last) == [1, 2, 3, 4], "\(points.map(\.timestamp))")
+    }
+
     @Test func everyTierAnswersAsIfEveryPollWereStored() async throws {
         let store = try SeriesStore(path: path())
         try await Self.fill(store)

@@ -22,6 +22,10 @@ public actor SeriesStore {
     /// each group: a series missing from its group's poll has ended.
     private var held: [Int64: Double] = [:]
     private var live: [String: Set<Int64>] = [:]
+    /// The newest poll recorded of each group: a poll is never stored at or before it.
+    private var newestPoll: [String: Int64] = [:]
+    /// Polls stamped later than the clock said, because it had gone back.
+    public private(set) var backwardSteps = 0
 
     /// How long after a 5-minute bucket ends it is rolled up, for polls still in flight.
     public static let rollupGrace: Int64 = 60
@@ -50,6 +54,9 @@ public actor SeriesStore {
             }
             latest.reset()
         }
+        let polls = try connection.statement("SELECT grp, max(ts) FROM polls GROUP BY grp")
+        while try polls.step() { newestPoll[polls.text(0) ?? ""] = polls.int(1) }
+        polls.reset()
     }
 
     public func close() { connection.close() }
@@ -65,8 +72,14 @@ public actor SeriesStore {
     /// transaction: the poll's time, a row for each value that changed, and an end marker
     /// for each series of the group the poll no longer saw. NaN and infinities, which JSON
     /// cannot carry, are skipped. Returns the number of rows written.
+    ///
+    /// A wall clock that went back would file the poll before the group's newest one, where
+    /// it would overwrite a sample, or fall behind a rollup watermark and never be rolled up:
+    /// it is stamped one second after the newest poll instead (counted in `backwardSteps`).
     @discardableResult
-    public func append(_ samples: [Sample], group: String, at timestamp: Int64) throws -> Int {
+    public func append(_ samples: [Sample], group: String, at clockTime: Int64) throws -> Int {
+        var timestamp = clockTime
+        if let newest = newestPoll[group], timestamp <= newest { timestamp = newest + 1 }
         var changes: [(id: Int64, value: Double?)] = []
         var seen = Set<Int64>()
         seen.reserveCapacity(samples.count)
@@ -92,6 +105,8 @@ public actor SeriesStore {
             return changes.count
         }
         // Remembered only once COMMIT succeeded: after a failed batch the next poll writes it all.
+        if timestamp != clockTime { backwardSteps += 1 }
+        newestPoll[group] = timestamp
         for (key, series) in created {
             ids[key] = series.id
             kinds[series.id] = series.kind
@@ -172,7 +187,11 @@ public actor SeriesStore {
     /// polls in flight), coarser ones once the tier below covers them.
     private func readyUntil(_ tier: RollupTier, now: Int64) throws -> Int64 {
         guard let source = tier.source, source != .raw else {
-            return tier.bucket(of: now - Self.rollupGrace)
+            // Never past the bucket of the newest poll: a clock that jumped ahead must not move
+            // the watermark beyond the data (polls stamped later would then never be rolled up,
+            // and retention, which keeps raw rows only until they are rolled up, would drop them).
+            guard let newest = newestPoll.values.max() else { return Int64.min }
+            return min(tier.bucket(of: now - Self.rollupGrace), tier.bucket(of: newest))
         }
         guard let below = try watermark(of: source) else { return Int64.min }
         return tier.bucket(of: below)
