@@ -14,9 +14,15 @@ package enum WebServer {
         maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
     /// A connection that sends nothing for this long (a slow or stuck client) is closed.
     static let idleTimeout = TimeAmount.seconds(60)
+    /// A connection whose writes have not completed for this long is closed: a client that
+    /// stopped reading would otherwise hold a response, and the memory behind it, forever.
+    static let writeTimeout = TimeAmount.seconds(30)
 
     package static func builder(_ web: WebConfig?) throws -> HTTPServerBuilder {
-        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: idleTimeout, httpDecoderConfiguration: limits))
+        let http = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [IdleStateHandler(writeTimeout: writeTimeout), StalledWriteCloser()],
+                idleTimeout: idleTimeout, httpDecoderConfiguration: limits))
         guard let web, let certFile = web.certFile, let keyFile = web.keyFile else { return http }
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(certFile).map { NIOSSLCertificateSource.certificate($0) }

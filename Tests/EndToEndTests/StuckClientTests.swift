@@ -49,4 +49,19 @@ extension EndToEndTests {
         #expect(seconds < 15, "SIGTERM took \(seconds) s")
         #expect(code == 0)
     }
+
+    /// Without a shutdown to end it, the stalled write ends by itself: the connection is closed
+    /// once no write has completed for 30 s, and a SIGTERM after that has nothing to wait for.
+    @Test func aStalledWriteIsClosedAfterItsTimeout() async throws {
+        let deployment = try await deploy(flows: 30, database: "stalled.db")
+        _ = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)
+        let stuck = try ChildProcess(
+            arguments: ["-c", Self.stuckClient, String(deployment.exporter.port ?? 0)], directory: directory,
+            name: "stalled-client", executable: URL(fileURLWithPath: "/usr/bin/python3"))
+        defer { stuck.process.terminate() }
+        try await Task.sleep(for: .seconds(36))
+        let (code, seconds) = try await deployment.serve.terminate(timeout: 40)
+        #expect(seconds < 5, "SIGTERM still waited \(seconds) s: the stalled connection was not closed")
+        #expect(code == 0)
+    }
 }
