@@ -17,12 +17,18 @@ extension EndToEndTests {
         time.sleep(300)
         """
 
-    @Test func aClientThatStopsReadingHoldsNeitherReloadNorShutdown() async throws {
-        let deployment = try await deploy(flows: 30, database: "stuck.db")
+    /// A deployment polling once, and a client stuck on its /metrics.
+    func deployWithStuckClient(_ database: String) async throws -> (Deployment, ChildProcess) {
+        let deployment = try await deploy(flows: 30, database: database)
         _ = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)
         let stuck = try ChildProcess(
             arguments: ["-c", Self.stuckClient, String(deployment.exporter.port ?? 0)], directory: directory,
-            name: "stuck-client", executable: URL(fileURLWithPath: "/usr/bin/python3"))
+            name: "stuck-client-\(database)", executable: URL(fileURLWithPath: "/usr/bin/python3"))
+        return (deployment, stuck)
+    }
+
+    @Test func aClientThatStopsReadingHoldsNeitherReloadNorShutdown() async throws {
+        let (deployment, stuck) = try await deployWithStuckClient("stuck.db")
         defer { stuck.process.terminate() }
         try await Task.sleep(for: .seconds(3))
         #expect(stuck.process.isRunning, "the client is still connected: \(stuck.stderr)")
@@ -53,11 +59,7 @@ extension EndToEndTests {
     /// Without a shutdown to end it, the stalled write ends by itself: the connection is closed
     /// once no write has completed for 30 s, and a SIGTERM after that has nothing to wait for.
     @Test func aStalledWriteIsClosedAfterItsTimeout() async throws {
-        let deployment = try await deploy(flows: 30, database: "stalled.db")
-        _ = try await waitForPolls(deployment.exporter, "executions", moreThan: 0)
-        let stuck = try ChildProcess(
-            arguments: ["-c", Self.stuckClient, String(deployment.exporter.port ?? 0)], directory: directory,
-            name: "stalled-client", executable: URL(fileURLWithPath: "/usr/bin/python3"))
+        let (deployment, stuck) = try await deployWithStuckClient("stalled.db")
         defer { stuck.process.terminate() }
         try await Task.sleep(for: .seconds(36))
         let (code, seconds) = try await deployment.serve.terminate(timeout: 40)
