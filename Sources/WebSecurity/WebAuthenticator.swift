@@ -93,9 +93,10 @@ public final class WebAuthenticator: Sendable {
             state.pending += 1
             return .check(hash, known: known, key: key)
         }
-        guard case .check(let hash, let known, let key) = step else {
-            if case .answer(let verdict) = step { return verdict }
-            return .refused
+        let (hash, known, key): (PasswordHash, Bool, String)
+        switch step {
+        case .answer(let verdict): return verdict
+        case .check(let checked, let isKnown, let cacheKey): (hash, known, key) = (checked, isKnown, cacheKey)
         }
         let matches = (try? await bcrypt.runIfActive { hash.verify(password) }) ?? false
         return state.withLock { state in

@@ -54,7 +54,7 @@ public struct ConfigLoader: Sendable {
             return .failure(ConfigErrors([Self.syntaxIssue(error)]))
         }
         var values: [String: Value] = [:]
-        var sla = ConfigNodeReader(expand: expand)
+        var featureReader = ConfigNodeReader(expand: expand)
         var rules: [SLARule] = []
         var notifications = NotificationConfig()
         var slaHealth = SLAHealthPolicy()
@@ -76,9 +76,9 @@ public struct ConfigLoader: Sendable {
             for (keyNode, sectionNode) in mapping {
                 let section = keyNode.string ?? ""
                 switch section {
-                case "sla": rules = sla.slaRules(sectionNode); continue
-                case "notifications": notifications = sla.notifications(sectionNode); continue
-                case "health": slaHealth = sla.slaHealthPolicy(sectionNode); continue
+                case "sla": rules = featureReader.slaRules(sectionNode); continue
+                case "notifications": notifications = featureReader.notifications(sectionNode); continue
+                case "health": slaHealth = featureReader.slaHealthPolicy(sectionNode); continue
                 default: break
                 }
                 guard let allowed = Self.sections[section] else {
@@ -136,8 +136,8 @@ public struct ConfigLoader: Sendable {
             }
         }
         var config = build(values, issues: &issues)
-        sla.checkWindows(pollInterval: config?.poll.executions ?? ExporterConfig.Poll().executions)
-        issues += sla.issues
+        featureReader.checkWindows(pollInterval: config?.poll.executions ?? ExporterConfig.Poll().executions)
+        issues += featureReader.issues
         config?.sla = rules
         config?.notifications = notifications
         config?.slaHealth = slaHealth

@@ -11,9 +11,6 @@ public struct SeriesQueryRequest: Sendable, Equatable {
     public var step: Int64
     public var tier: RollupTier
 
-    /// Windows per series: the most points one series can have.
-    public var windows: Int64 { (to - BucketConsolidator.floor(from, step) + step - 1) / step }
-
     /// Parses query parameters. `from`/`to` take RFC 3339 or epoch seconds (`to` defaults
     /// to now, `from` to an hour before `to`); `step` takes seconds or a duration such as
     /// `5m` (default: about 250 points over the range); `tier` defaults to the coarsest that
@@ -59,8 +56,7 @@ public struct SeriesQueryRequest: Sendable, Equatable {
         } else {
             tier = RollupTier.resolving(step: step)
         }
-        let windowStart = BucketConsolidator.floor(from, step)
-        let points = (to - windowStart + step - 1) / step
+        let points = BucketConsolidator.windowCount(from: from, to: to, step: step)
         guard points <= limits.maxPoints else {
             throw SeriesQueryError(
                 parameter: "step",

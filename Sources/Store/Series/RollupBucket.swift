@@ -104,6 +104,11 @@ public struct BucketConsolidator {
         return buckets
     }
 
+    /// How many windows of `step` seconds, aligned to multiples of `step`, cover [from, to).
+    public static func windowCount(from: Int64, to: Int64, step: Int64) -> Int64 {
+        (to - floor(from, step) + step - 1) / step
+    }
+
     /// Floor division that rounds toward minus infinity, so that buckets before 1970 align too.
     public static func floor(_ value: Int64, _ width: Int64) -> Int64 {
         guard width > 0 else { return value }

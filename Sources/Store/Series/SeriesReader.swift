@@ -81,7 +81,7 @@ public actor SeriesReader {
                 message: "selects \(series.count) series, more than the maximum of \(maxSeries); narrow it with labels")
         }
         // Checked before any point is read: series × windows bounds the answer's memory.
-        let windows = (to - BucketConsolidator.floor(from, step) + step - 1) / step
+        let windows = BucketConsolidator.windowCount(from: from, to: to, step: step)
         let (samples, overflow) = Int64(series.count).multipliedReportingOverflow(by: windows)
         if overflow || samples > maxSamples {
             throw SeriesQueryError(
