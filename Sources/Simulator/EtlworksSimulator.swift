@@ -23,6 +23,9 @@ public actor EtlworksSimulator {
     /// The simulator's current time, epoch ms.
     public func now() -> Int64 { clock.now() }
 
+    /// The tenant as served, so tests compute runs from the same origin the simulator does.
+    var servedTenant: SimulatedTenant { tenant }
+
     /// Answers one request.
     public func handle(_ request: SimulatorRequest) -> SimulatorResponse {
         if request.path.hasPrefix("/_sim/") { return control(request) }

@@ -44,7 +44,7 @@ import Testing
         let now = await harness.simulator.now()
         let flow = SimulatedFlow.id(forIndex: 0)
         // Two runs left open two days ago: one the API still knows (now finished), one it does not.
-        let tenant = SimulatedTenant(options: SimulatorOptions(flows: 3, runEvery: 600, history: 86400), origin: now)
+        let tenant = await harness.simulator.servedTenant
         let known = try #require(tenant.flows[0].run(0, at: now))
         #expect(known.isCompleted)
         let stale = [
@@ -69,7 +69,7 @@ import Testing
         let context = try context(harness)
         let now = await harness.simulator.now()
         let todayStart = now / 86_400_000 * 86_400_000
-        let tenant = SimulatedTenant(options: options, origin: now)
+        let tenant = await harness.simulator.servedTenant
         let flow = tenant.flows[1]
         let sequence = try #require(flow.sequences(queuedFrom: todayStart - 86_400_000, to: todayStart, now: now)?.first)
         let yesterdays = try #require(flow.run(sequence, at: now))
