@@ -33,8 +33,11 @@ let package = Package(
         .target(name: "Exposition"),
         // Pure: regular expressions matched in linear time (label matchers of series queries).
         .target(name: "PatternMatching"),
+        // SQLite: one connection with its cached statements, the serial executor of the actor
+        // that owns it, and the storage error.
+        .target(name: "SQLiteDatabase", dependencies: ["CSQLite"]),
         // SQLite-backed run store.
-        .target(name: "Store", dependencies: ["CSQLite", "EtlworksAPI", "PatternMatching"]),
+        .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI", "PatternMatching"]),
         // The built-in Etlworks API simulator.
         .target(
             name: "Simulator",
@@ -82,7 +85,8 @@ let package = Package(
         .target(
             name: "ExporterCore",
             dependencies: [
-                "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "CMalloc",
+                "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "SQLiteDatabase",
+                "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams")
@@ -121,7 +125,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "EtlworksAPI", "Store", "Simulator",
+                "EtlworksAPI", "Store", "SQLiteDatabase", "Simulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log")
@@ -130,11 +134,11 @@ let package = Package(
         .testTarget(name: "EtlworksAPITests", dependencies: ["EtlworksAPI", "Simulator", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "PatternMatchingTests", dependencies: ["PatternMatching"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "EtlworksAPI", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SQLiteDatabase", "EtlworksAPI", "TestSupport"]),
         .testTarget(
             name: "SLATests",
             dependencies: [
-                "SLA", "ExporterBase", "ExporterCore", "Store", "EtlworksAPI", "Exposition", "TestSupport",
+                "SLA", "ExporterBase", "ExporterCore", "Store", "SQLiteDatabase", "EtlworksAPI", "Exposition", "TestSupport",
                 .product(name: "Logging", package: "swift-log")
             ]),
         .testTarget(
@@ -172,6 +176,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Alerting", "WebSecurity", "Reports", "Store",
+                "SQLiteDatabase",
                 "EtlworksAPI", "Exposition", "Simulator", "TestSupport", .product(name: "Logging", package: "swift-log")
             ])
     ]

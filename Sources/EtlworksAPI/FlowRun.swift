@@ -24,11 +24,13 @@ public struct FlowRun: Sendable, Equatable {
     public var ended: Int64?
     /// Records processed.
     public var records: Int64?
+    /// Who started it: `scheduler` for scheduled runs, a login name for manual ones.
+    public var user: String?
 
     public init(
         auditId: Int64, flowId: Int64, flowName: String? = nil, status: RunStatus,
         parentAuditId: Int64? = nil, created: Int64? = nil, started: Int64? = nil,
-        ended: Int64? = nil, records: Int64? = nil
+        ended: Int64? = nil, records: Int64? = nil, user: String? = nil
     ) {
         self.auditId = auditId
         self.flowId = flowId
@@ -39,6 +41,16 @@ public struct FlowRun: Sendable, Equatable {
         self.started = started
         self.ended = ended
         self.records = records
+        self.user = user
+    }
+
+    /// An automatic retry of another run: it names a parent (the run it retries).
+    public var isRetry: Bool { parentAuditId.map { $0 > 0 && $0 != auditId } ?? false }
+
+    /// Started by a person (or the API), not by the scheduler. Unknown when `user` is absent.
+    public var isManual: Bool {
+        guard let user, !user.isEmpty else { return false }
+        return user.lowercased() != "scheduler"
     }
 
     /// Whether the run has finished: a terminal status, or an unknown status with an end time.
@@ -78,7 +90,8 @@ public struct FlowRun: Sendable, Equatable {
             created: Timestamp.epochMilliseconds(json["created"]),
             started: Timestamp.epochMilliseconds(json["started"]),
             ended: ended,
-            records: records.map { Swift.min(Swift.max(0, $0), Self.maxRecords) })
+            records: records.map { Swift.min(Swift.max(0, $0), Self.maxRecords) },
+            user: json["user"]?.string)
     }
 
     /// Decodes `GET /v1/executions/{flowId}/history`.

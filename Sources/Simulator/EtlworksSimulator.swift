@@ -372,7 +372,8 @@ public actor EtlworksSimulator {
     }
 
     /// Ground truth for tests: every live flow's completed runs by status, records processed
-    /// and open runs, as of the simulator's now.
+    /// and open runs, as of the simulator's now. With `stop-transition`, a `canceled` run is
+    /// still stopping, not completed.
     private func truth() -> SimulatorResponse {
         let now = clock.now()
         let flows: [[String: Any]] = tenant.liveFlows.map { flow in
@@ -380,10 +381,18 @@ public actor EtlworksSimulator {
             var records: Int64 = 0
             var running = 0
             var queued = 0
+            var stopping = 0
+            var retries = 0
+            var manual = 0
             for run in tenant.history(flow: flow, since: nil, now: now) {
+                if run.isCompleted, run.status != "canceled" || !options.quirks.contains(.stopTransition) {
+                    if run.parentAuditId != nil { retries += 1 }
+                    if run.user != "scheduler" { manual += 1 }
+                }
                 switch run.status {
                 case "running": running += 1
                 case "queued": queued += 1
+                case "canceled" where options.quirks.contains(.stopTransition): stopping += 1
                 default:
                     runs[run.status, default: 0] += 1
                     records += run.records ?? 0
@@ -391,7 +400,8 @@ public actor EtlworksSimulator {
             }
             return [
                 "id": flow.id, "name": flow.name, "tags": flow.tags, "runs": runs, "records": records,
-                "running": running, "queued": queued
+                "running": running, "queued": queued, "stopping": stopping,
+                "retryRuns": retries, "manualRuns": manual
             ]
         }
         return .json(["now": now, "flows": flows])

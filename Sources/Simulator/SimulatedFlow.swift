@@ -16,6 +16,10 @@ struct SimulatedFlow: Sendable {
     let errorRate: Double
     var deleted = false
     let seed: UInt64
+    /// With the `stop-transition` quirk: how long a stopped run shows `canceled`, ms.
+    var stopTransition: Int64?
+    /// A streaming (CDC) flow: a stopped run ends as `success` with its records.
+    var isStreaming: Bool { index % 6 == 5 }
 
     /// Ids are sparse and not the index, so that code confusing the two is caught.
     static func id(forIndex index: Int) -> Int64 { Int64(1000 + index * 7) }
@@ -60,35 +64,50 @@ struct SimulatedFlow: Sendable {
         let fraction = long ? 2.5 : 0.1 + 0.5 * SplitMix64.unit(seed, i, s, 3)
         let duration = max(1, Int64(Double(period) * fraction))
         let started = created + queueDelay
-        let ended = started + duration
+        var ended = started + duration
         let outcome = SplitMix64.unit(seed, i, s, 4)
-        let final: String
+        // Runs stopped by someone: 1 in 100, or 1 in 10 where stopping is what is tested.
+        let stopped = stopTransition == nil ? 0.01 : 0.10
+        var final: String
         if outcome < errorRate {
             final = "error"
         } else if outcome < errorRate + 0.05 {
             final = "warning"
-        } else if outcome < errorRate + 0.06 {
+        } else if outcome < errorRate + 0.05 + stopped {
             final = "canceled"
         } else {
             final = "success"
         }
         let scale = SplitMix64.unit(seed, i, s, 5)
         var records = Int64(100 + scale * 99_900)
-        if final == "error" || final == "canceled" { records /= 10 }
+        if final == "error" || (final == "canceled" && !isStreaming) { records /= 10 }
         let auditId = sequence * Self.auditStride + Int64(index) + 1
-        if now < started {
-            return SimulatedRun(
-                auditId: auditId, flowId: id, flowName: name, status: "queued", created: created,
-                started: nil, ended: nil, records: nil)
+        // One run in 20 started by hand, one in 30 an automatic retry of the run before it.
+        let user = SplitMix64.unit(seed, i, s, 6) < 0.05 ? "jane.doe@example.com" : "scheduler"
+        let parent = sequence > 0 && SplitMix64.unit(seed, i, s, 7) < 1.0 / 30 ? auditId - Self.auditStride : nil
+        if final == "canceled", let stopTransition, now >= ended {
+            // Stopping: `canceled` at once, final a while later.
+            guard now >= ended + stopTransition else {
+                return SimulatedRun(
+                    auditId: auditId, flowId: id, flowName: name, status: "canceled", created: created,
+                    started: started, ended: ended, records: nil, user: user, parentAuditId: parent,
+                    retries: parent == nil ? nil : 1)
+            }
+            final = isStreaming ? "success" : "error"
+            ended += stopTransition
         }
-        if now < ended {
-            return SimulatedRun(
-                auditId: auditId, flowId: id, flowName: name, status: "running", created: created,
-                started: started, ended: nil, records: nil)
-        }
-        return SimulatedRun(
+        var run = SimulatedRun(
             auditId: auditId, flowId: id, flowName: name, status: final, created: created,
-            started: started, ended: ended, records: records)
+            started: started, ended: ended, records: records, user: user,
+            parentAuditId: parent, retries: parent == nil ? nil : 1)
+        if now < started {
+            run.status = "queued"
+            (run.started, run.ended, run.records) = (nil, nil, nil)
+        } else if now < ended {
+            run.status = "running"
+            (run.ended, run.records) = (nil, nil)
+        }
+        return run
     }
 
     /// Sequences of runs queued in [from, to) and no later than `now`.
@@ -117,13 +136,14 @@ struct SimulatedRun: Sendable, Encodable {
     let auditId: Int64
     let flowId: Int64
     let flowName: String
-    let status: String
+    var status: String
     let created: Int64
-    let started: Int64?
-    let ended: Int64?
-    let records: Int64?
-    var user = "scheduler"
-    var retries = 0
+    var started: Int64?
+    var ended: Int64?
+    var records: Int64?
+    var user: String
+    var parentAuditId: Int64?
+    var retries: Int?
 
     var isCompleted: Bool { ended != nil }
 }

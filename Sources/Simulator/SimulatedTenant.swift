@@ -15,9 +15,11 @@ struct SimulatedTenant: Sendable {
         let floor = origin - Int64(options.history * 1000)
         let runEvery = max(1, Int64(options.runEvery * 1000))
         flows = (0..<options.flows).map { index in
-            SimulatedFlow(
+            var flow = SimulatedFlow(
                 index: index, seed: options.seed, runEvery: runEvery, firstRunFloor: floor,
                 hostile: options.hostileNames && index % 3 == 2)
+            flow.stopTransition = options.stopTransitionMilliseconds
+            return flow
         }
     }
 
@@ -45,6 +47,7 @@ struct SimulatedTenant: Sendable {
             index: flows.count, seed: options.seed, runEvery: max(1, Int64(options.runEvery * 1000)),
             firstRunFloor: now, hostile: false)
         if let name { flow.name = name }
+        flow.stopTransition = options.stopTransitionMilliseconds
         flows.append(flow)
         return flow
     }

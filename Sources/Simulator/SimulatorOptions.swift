@@ -21,6 +21,16 @@ public struct SimulatorOptions: Sendable {
     public var jwtLifetime: Double
     /// Every third flow gets a hostile name when true.
     public var hostileNames: Bool
+    /// Accepted API keys of the Operator role: flow status and history only.
+    public var operatorApiKeys: [String] = ["sim-operator-key"]
+    /// Behaviours of real instances switched on.
+    public var quirks: Set<SimulatorQuirk> = []
+    /// With `stop-transition`: how long a stopped run shows `canceled`, seconds.
+    public var stopTransition: Double = 120
+
+    var stopTransitionMilliseconds: Int64? {
+        quirks.contains(.stopTransition) ? Int64(stopTransition * 1000) : nil
+    }
 
     public init(
         flows: Int = 20, seed: UInt64 = 1, runEvery: Double = 300, history: Double = 2 * 86400,

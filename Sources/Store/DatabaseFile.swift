@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteDatabase
 import Synchronization
 
 /// Opening the exporter's database file: shared by the run store and the series store, which

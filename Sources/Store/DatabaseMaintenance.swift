@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import SQLiteDatabase
 
 /// Operations on a database file for `etlworks-exporter db …`: statistics, integrity check,
 /// online backup and vacuum. Opens the file as it is (no migration), so it can inspect a

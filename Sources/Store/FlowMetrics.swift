@@ -36,6 +36,10 @@ public struct FlowMetrics: Sendable, Equatable {
     /// Open runs.
     public var running: Int64 = 0
     public var queued: Int64 = 0
+    /// Runs shown `canceled` whose final status has not settled yet.
+    public var stopping: Int64 = 0
+    /// Completed runs that were retries, or started by hand.
+    public var completedRunsByKind: [RunKind: Int64] = [:]
     /// Start of the oldest running run, epoch ms.
     public var oldestRunningStart: Int64?
     /// Queue time of the oldest queued run, epoch ms.

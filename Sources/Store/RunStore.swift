@@ -4,8 +4,9 @@ import EtlworksAPI
 /// restarts unchanged; ingestion is idempotent by audit id.
 public protocol RunStore: Sendable {
     /// Stores runs. A run seen again, or one moving from running to success, stays one row;
-    /// it is counted into the totals once, when first seen completed.
-    func ingest(_ runs: [FlowRun], observedAt: Int64) async throws -> IngestSummary
+    /// it is counted into the totals once, when its status is final: a `canceled` run is
+    /// stopping until it has ended and kept its status for `stopGrace` ms (nil: final at once).
+    func ingest(_ runs: [FlowRun], observedAt: Int64, stopGrace: Int64?) async throws -> IngestSummary
     /// Records the flow list: listed flows are upserted (renames included). With
     /// `removeMissing`, every other flow is marked deleted and drops out of `flowMetrics()`;
     /// returns how many were.
@@ -26,4 +27,11 @@ public protocol RunStore: Sendable {
     func setMeta(_ key: String, _ value: String) async throws
     /// Bytes used by the database (file plus WAL).
     func sizeBytes() async -> Int64
+}
+
+extension RunStore {
+    /// Stores runs, taking `canceled` as final at once.
+    public func ingest(_ runs: [FlowRun], observedAt: Int64) async throws -> IngestSummary {
+        try await ingest(runs, observedAt: observedAt, stopGrace: nil)
+    }
 }

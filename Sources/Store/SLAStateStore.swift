@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteDatabase
 
 /// A stored (rule, target) whose condition holds: pending or breaching.
 public struct StoredSLAState: Sendable, Equatable {

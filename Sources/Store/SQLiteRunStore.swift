@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SQLiteDatabase
 
 /// `RunStore` in one SQLite file (WAL mode).
 ///
@@ -54,44 +55,49 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    public func ingest(_ runs: [FlowRun], observedAt: Int64) throws -> IngestSummary {
+    public func ingest(_ runs: [FlowRun], observedAt: Int64, stopGrace: Int64? = nil) throws -> IngestSummary {
         guard !runs.isEmpty else { return IngestSummary() }
         return try connection.transaction {
             var summary = IngestSummary()
             let lookup = try connection.statement(
-                "SELECT state, status, started_ms, ended_ms, records FROM runs WHERE audit_id = ?1")
+                "SELECT state, status, started_ms, ended_ms, records, status_since_ms, kinds FROM runs WHERE audit_id = ?1")
             for run in runs {
                 try lookup.bind(.integer(run.auditId))
                 if try lookup.step() {
                     let state = lookup.int(0)
                     let stored = (
                         status: lookup.text(1), started: lookup.optionalInt(2), ended: lookup.optionalInt(3),
-                        records: lookup.optionalInt(4)
+                        records: lookup.optionalInt(4), since: lookup.optionalInt(5),
+                        kinds: lookup.int(6) | RunKind.bits(of: run)
                     )
                     lookup.reset()
+                    let statusChanged = stored.status != run.status.rawValue
+                    let since = statusChanged ? observedAt : (stored.since ?? observedAt)
                     if state == 1 {
                         summary.unchanged += 1
-                    } else if run.isCompleted {
-                        try updateRun(run, state: 1, observedAt: observedAt)
-                        try count(run, observedAt: observedAt)
+                    } else if StopRule.isFinal(run, statusSince: since, observedAt: observedAt, stopGrace: stopGrace) {
+                        try updateRun(run, state: 1, statusSince: since, observedAt: observedAt)
+                        try count(run, kinds: stored.kinds, observedAt: observedAt)
                         summary.completed += 1
                         summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
                     } else if state == 0,
-                        stored.status != run.status.rawValue || stored.started != run.started
-                            || stored.ended != run.ended || stored.records != run.records
+                        statusChanged || stored.started != run.started || stored.ended != run.ended
+                            || stored.records != run.records
                     {
-                        try updateRun(run, state: 0, observedAt: observedAt)
+                        try updateRun(run, state: 0, statusSince: since, observedAt: observedAt)
                         summary.updated += 1
                     } else {
                         summary.unchanged += 1
                     }
                 } else {
                     lookup.reset()
-                    try insertRun(run, observedAt: observedAt)
+                    let since = StopRule.statusSince(firstSeen: run, observedAt: observedAt)
+                    let final = StopRule.isFinal(run, statusSince: since, observedAt: observedAt, stopGrace: stopGrace)
+                    try insertRun(run, final: final, statusSince: since, observedAt: observedAt)
                     try ensureFlow(run)
                     summary.inserted += 1
-                    if run.isCompleted {
-                        try count(run, observedAt: observedAt)
+                    if final {
+                        try count(run, kinds: RunKind.bits(of: run), observedAt: observedAt)
                         summary.completed += 1
                         summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
                     }
@@ -101,30 +107,32 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    private func insertRun(_ run: FlowRun, observedAt: Int64) throws {
+    private func insertRun(_ run: FlowRun, final: Bool, statusSince: Int64, observedAt: Int64) throws {
         try connection.statement(
             """
             INSERT INTO runs (audit_id, flow_id, status, state, parent_audit_id, created_ms, started_ms, ended_ms,
-                              records, first_seen_ms, updated_ms)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+                              records, first_seen_ms, updated_ms, status_since_ms, kinds)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
             """
         ).run(
             .integer(run.auditId), .integer(run.flowId), .text(run.status.rawValue),
-            .integer(run.isCompleted ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
-            .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+            .integer(final ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
+            .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt),
+            .integer(statusSince), .integer(RunKind.bits(of: run)))
     }
 
-    private func updateRun(_ run: FlowRun, state: Int64, observedAt: Int64) throws {
+    private func updateRun(_ run: FlowRun, state: Int64, statusSince: Int64, observedAt: Int64) throws {
         try connection.statement(
             """
             UPDATE runs SET status = ?2, state = ?3, created_ms = coalesce(?4, created_ms),
                 started_ms = coalesce(?5, started_ms), ended_ms = coalesce(?6, ended_ms),
-                records = coalesce(?7, records), updated_ms = ?8
+                records = coalesce(?7, records), updated_ms = ?8, status_since_ms = ?9, kinds = kinds | ?10
             WHERE audit_id = ?1
             """
         ).run(
             .integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
-            .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt))
+            .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt),
+            .integer(statusSince), .integer(RunKind.bits(of: run)))
     }
 
     private static func completed(_ run: FlowRun, observedAt: Int64) -> CompletedRun {
@@ -192,8 +200,16 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    /// Adds a completed run to its flow's totals, histogram and last-run state.
-    private func count(_ run: FlowRun, observedAt: Int64) throws {
+    /// Adds a completed run to its flow's totals, histogram, kinds and last-run state.
+    private func count(_ run: FlowRun, kinds: Int64, observedAt: Int64) throws {
+        for kind in RunKind.allCases where kinds & kind.bit != 0 {
+            try connection.statement(
+                """
+                INSERT INTO flow_run_kinds (flow_id, kind, runs) VALUES (?1, ?2, 1)
+                ON CONFLICT (flow_id, kind) DO UPDATE SET runs = runs + 1
+                """
+            ).run(.integer(run.flowId), .integer(kind.rawValue))
+        }
         try connection.statement(
             """
             INSERT INTO flow_totals (flow_id, status, runs, records) VALUES (?1, ?2, 1, ?3)
@@ -336,6 +352,12 @@ public actor SQLiteRunStore: RunStore {
             byId[id]!.durationBucketCounts[bucket] += UInt64(max(0, buckets.int(2)))
             byId[id]!.durationSumSeconds += Double(buckets.int(3)) / 1000
         }
+        let kinds = try connection.statement("SELECT flow_id, kind, runs FROM flow_run_kinds")
+        while try kinds.step() {
+            let id = kinds.int(0)
+            guard byId[id] != nil, let kind = RunKind(rawValue: kinds.int(1)) else { continue }
+            byId[id]!.completedRunsByKind[kind, default: 0] += kinds.int(2)
+        }
         let last = try connection.statement("SELECT flow_id, end_ms, duration_ms, status, success_end_ms FROM flow_last")
         while try last.step() {
             let id = last.int(0)
@@ -355,7 +377,9 @@ public actor SQLiteRunStore: RunStore {
             let id = open.int(0)
             guard byId[id] != nil else { continue }
             if let newest = open.optionalInt(5) { byId[id]!.newestOpenStart = max(byId[id]!.newestOpenStart ?? newest, newest) }
-            if open.text(1) == RunStatus.queued.rawValue {
+            if open.text(1) == RunStatus.canceled.rawValue {
+                byId[id]!.stopping += open.int(2)
+            } else if open.text(1) == RunStatus.queued.rawValue {
                 byId[id]!.queued += open.int(2)
                 if let created = open.optionalInt(4) {
                     byId[id]!.oldestQueuedCreated = min(byId[id]!.oldestQueuedCreated ?? created, created)

@@ -139,6 +139,20 @@ enum Schema {
             count INTEGER NOT NULL,
             PRIMARY KEY (rule, target)
         ) WITHOUT ROWID;
+        """,
+        // 5: stopping runs and kinds of runs. A stopped run shows `canceled` before its final
+        // status, so an open run remembers since when its status is unchanged; retries and
+        // manual runs are counted per flow like statuses.
+        """
+        ALTER TABLE runs ADD COLUMN status_since_ms INTEGER;
+        ALTER TABLE runs ADD COLUMN kinds INTEGER NOT NULL DEFAULT 0; -- bit 0 retry, bit 1 manual
+        UPDATE runs SET status_since_ms = updated_ms;
+        CREATE TABLE flow_run_kinds (
+            flow_id INTEGER NOT NULL,
+            kind INTEGER NOT NULL,           -- 1 retry, 2 manual
+            runs INTEGER NOT NULL,
+            PRIMARY KEY (flow_id, kind)
+        ) WITHOUT ROWID;
         """
     ]
 }

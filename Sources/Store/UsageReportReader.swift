@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SQLiteDatabase
 
 /// A completed run as a report reads it.
 public struct ReportRun: Sendable {

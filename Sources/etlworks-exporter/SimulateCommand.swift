@@ -49,6 +49,17 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("plain-names"), help: "Give every flow an ordinary name (no hostile names).")
     var plainNames = false
 
+    @Option(
+        name: .customLong("quirks"),
+        help: "Comma-separated behaviours of real instances: \(SimulatorQuirk.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var quirks = ""
+
+    @Option(name: .customLong("stop-transition"), help: "With stop-transition: how long a stopped run shows canceled.")
+    var stopTransition = "2m"
+
+    @Option(name: .customLong("operator-api-key"), help: "API key with the Operator role (flow status and history only).")
+    var operatorApiKey = "sim-operator-key"
+
     func options() throws -> SimulatorOptions {
         guard let runEverySeconds = DurationText.seconds(runEvery), runEverySeconds >= 0.1 else {
             throw ValidationError("--run-every '\(runEvery)' is not a duration of at least 100ms")
@@ -60,10 +71,21 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--jwt-lifetime '\(jwtLifetime)' is not a duration of at least 1s")
         }
         guard (0...100_000).contains(flows) else { throw ValidationError("--flows must be 0...100000") }
-        return SimulatorOptions(
+        guard let stopSeconds = DurationText.seconds(stopTransition), stopSeconds >= 0.1 else {
+            throw ValidationError("--stop-transition '\(stopTransition)' is not a duration of at least 100ms")
+        }
+        var options = SimulatorOptions(
             flows: flows, seed: seed, runEvery: runEverySeconds, history: historySeconds,
             agents: max(0, agents), apiKeys: [apiKey], limitedApiKeys: [limitedApiKey], user: user,
             password: password, jwtLifetime: jwtSeconds, hostileNames: !plainNames)
+        do {
+            options.quirks = try SimulatorQuirk.parse(quirks)
+        } catch {
+            throw ValidationError("--quirks: \(error)")
+        }
+        options.stopTransition = stopSeconds
+        options.operatorApiKeys = [operatorApiKey]
+        return options
     }
 
     func run() async throws {

@@ -18,8 +18,11 @@ import Testing
         return (simulator, try await simulator.listeningURL())
     }
 
+    /// A config polling `simulator` fast. Without `stop-transition` the simulator's `canceled`
+    /// is final at once, so `stopGrace` defaults to 0s (the truth counts it at once too).
     func writeConfig(
-        simulator: URL, apiKey: String = "sim-admin-key", database: String = "exporter.db", etlworks extra: String = ""
+        simulator: URL, apiKey: String = "sim-admin-key", database: String = "exporter.db", etlworks extra: String = "",
+        stopGrace: String = "0s"
     ) throws -> String {
         let path = directory.appendingPathComponent("config.yaml").path
         try """
@@ -28,6 +31,7 @@ import Testing
           api_key: ${TEST_API_KEY}
           timeout: 5s
           max_requests_per_second: 200
+          stop_grace: \(stopGrace)
           \(extra)
         poll:
           executions: 1s
@@ -129,6 +133,15 @@ import Testing
             #expect(
                 series.first { $0.name == "etlworks_flow_queued_runs" }?.value == Double(flow["queued"] as? Int ?? -1),
                 "flow \(id) queued")
+            #expect(
+                series.first { $0.name == "etlworks_flow_stopping_runs" }?.value == Double(flow["stopping"] as? Int ?? -1),
+                "flow \(id) stopping")
+            #expect(
+                series.first { $0.name == "etlworks_flow_retry_runs_total" }?.value == Double(flow["retryRuns"] as? Int ?? -1),
+                "flow \(id) retries")
+            #expect(
+                series.first { $0.name == "etlworks_flow_manual_runs_total" }?.value == Double(flow["manualRuns"] as? Int ?? -1),
+                "flow \(id) manual runs")
             #expect(
                 series.allSatisfy { $0.labels["flow_name"] == flow["name"] as? String }, "flow \(id) name survives exposition")
             let histogramCount = series.first { $0.name == "etlworks_flow_run_duration_seconds_count" }?.value ?? -1

@@ -165,6 +165,7 @@ extension EndToEndTests {
           url: \(simulatorURL.absoluteString)
           api_key: sim-admin-key
           max_requests_per_second: 500
+          stop_grace: 0s  # the simulator's canceled is final at once; its oracle counts it so
         poll:
           executions: 1s
           flows: 1s

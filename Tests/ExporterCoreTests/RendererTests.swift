@@ -34,6 +34,8 @@ import Testing
         first.lastSuccessEnd = 1_764_000_000_000
         first.running = 1
         first.queued = 2
+        first.stopping = 1
+        first.completedRunsByKind = [.retry: 3, .manual: 2]
         first.oldestRunningStart = 1_764_000_200_000
         let second = FlowMetrics(flow: FlowRecord(id: 9, name: "idle"))
         await state.setFlows([first, second])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SQLiteDatabase
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SQLiteDatabase
 import Store
 
 /// A database holding October 2026 in Europe/Berlin (which has a 25-hour day when DST

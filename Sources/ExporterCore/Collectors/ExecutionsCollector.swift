@@ -1,6 +1,7 @@
 import EtlworksAPI
 import Foundation
 import Logging
+import SQLiteDatabase
 import Store
 
 /// Reads flow runs: from `/v1/metrics/executions?date=` when the credentials may (one request
@@ -172,7 +173,9 @@ public actor ExecutionsCollector: Collector {
 
     private func ingest(_ runs: [FlowRun], now: Date) async throws -> IngestSummary {
         do {
-            let summary = try await context.store.ingest(runs, observedAt: Int64(now.timeIntervalSince1970 * 1000))
+            let summary = try await context.store.ingest(
+                runs, observedAt: Int64(now.timeIntervalSince1970 * 1000),
+                stopGrace: Int64(context.config.api.stopGrace * 1000))
             if !summary.completedRuns.isEmpty { await context.completedRuns?.add(summary.completedRuns) }
             return summary
         } catch let error as StoreError {

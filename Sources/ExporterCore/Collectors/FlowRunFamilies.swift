@@ -30,12 +30,20 @@ public enum FlowRunFamilies {
     public static let queuedRuns = MetricDescriptor(
         "etlworks_flow_queued_runs", .gauge, help: "Runs of the flow waiting to start.", labels: flow,
         exposure: [.scraped, .stored])
+    public static let stoppingRuns = MetricDescriptor(
+        "etlworks_flow_stopping_runs", .gauge,
+        help: "Runs of the flow shown canceled whose final status has not settled yet (stopping).", labels: flow)
+    public static let retryRuns = MetricDescriptor(
+        "etlworks_flow_retry_runs", .counter, help: "Completed runs that were automatic retries of a failed run.",
+        labels: flow)
+    public static let manualRuns = MetricDescriptor(
+        "etlworks_flow_manual_runs", .counter, help: "Completed runs not started by the scheduler.", labels: flow)
     public static let oldestRunningStart = MetricDescriptor(
         "etlworks_flow_oldest_running_start_timestamp_seconds", .gauge,
         help: "Start of the oldest run still executing; absent when none runs.", labels: flow)
 
     public static let all = [
         runs, runDuration, recordsProcessed, lastRunDuration, lastRunEnd, lastSuccess, lastRunStatus, runningRuns, queuedRuns,
-        oldestRunningStart
+        stoppingRuns, retryRuns, manualRuns, oldestRunningStart
     ]
 }

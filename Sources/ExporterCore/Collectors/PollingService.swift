@@ -1,6 +1,7 @@
 import EtlworksAPI
 import Foundation
 import Logging
+import SQLiteDatabase
 import ServiceLifecycle
 import Store
 

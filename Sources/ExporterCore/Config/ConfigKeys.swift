@@ -56,6 +56,10 @@ public enum ConfigKeys {
             ["etlworks.max_retry_after"], default: "`1h`",
             "the longest wait a `Retry-After` (seconds or a date) may impose; longer ones are cut to it"),
         ConfigKey(
+            ["etlworks.stop_grace"], default: "`5m`",
+            "a stopped run shows `canceled` first and its final status (`error`, or `success` for a streaming flow) minutes later: a `canceled` run counts as final once it has ended and kept its status this long; until then it is stopping (`etlworks_flow_stopping_runs`)"
+        ),
+        ConfigKey(
             ["poll.executions"], default: "`30s`",
             "how often runs are read"),
         ConfigKey(

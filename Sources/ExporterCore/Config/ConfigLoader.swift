@@ -269,6 +269,7 @@ public struct ConfigLoader: Sendable {
         var api = url.flatMap { url in credentials.map { ExporterConfig.API(url: url, credentials: $0) } }
         if let timeout = duration("etlworks.timeout", minimum: 0.1, maximum: 600) { api?.timeout = timeout }
         if let wait = duration("etlworks.max_retry_after", minimum: 1, maximum: 86400) { api?.maxRetryAfter = wait }
+        if let grace = duration("etlworks.stop_grace", minimum: 0, maximum: 86400) { api?.stopGrace = grace }
         if let text = values["etlworks.max_requests_per_second"]?.text {
             if let rate = Double(text), rate > 0, rate <= 1000 {
                 api?.maxRequestsPerSecond = rate

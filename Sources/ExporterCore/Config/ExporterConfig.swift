@@ -20,6 +20,9 @@ public struct ExporterConfig: Sendable {
         public var maxHistoryPerFlow: Int = 5000
         /// The longest wait a Retry-After may impose, seconds.
         public var maxRetryAfter: Double = 3600
+        /// How long a `canceled` run must keep its status, after it ended, to count as final
+        /// (a stopped run turns into `error` or `success` minutes later), seconds.
+        public var stopGrace: Double = 300
 
         public init(url: URL, credentials: Credentials) {
             self.url = url

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SQLiteDatabase
 import Store
 
 /// Where history samples go: the series store, behind a protocol so the polling loop can

@@ -80,6 +80,12 @@ public enum MetricsRenderer {
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.running)) }
         writer.family(FlowRunFamilies.queuedRuns)
         for flow in flows { writer.sample(flow.labels, Double(flow.metrics.queued)) }
+        writer.family(FlowRunFamilies.stoppingRuns)
+        for flow in flows { writer.sample(flow.labels, Double(flow.metrics.stopping)) }
+        writer.family(FlowRunFamilies.retryRuns)
+        for flow in flows { writer.sample(flow.labels, Double(flow.metrics.completedRunsByKind[.retry] ?? 0)) }
+        writer.family(FlowRunFamilies.manualRuns)
+        for flow in flows { writer.sample(flow.labels, Double(flow.metrics.completedRunsByKind[.manual] ?? 0)) }
         writer.family(FlowRunFamilies.oldestRunningStart)
         for flow in flows { if let value = flow.metrics.oldestRunningStart { writer.sample(flow.labels, seconds(value)) } }
     }

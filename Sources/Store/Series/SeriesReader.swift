@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SQLiteDatabase
 
 /// A series as stored, with the labels a query sees.
 public struct StoredSeries: Sendable, Equatable {

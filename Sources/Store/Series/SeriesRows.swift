@@ -1,3 +1,5 @@
+import SQLiteDatabase
+
 /// Reading stored rows back: rollup rows (`bucket, count, sum, min, max, last, increase,
 /// live`) and the value a series held at a moment.
 enum SeriesRows {

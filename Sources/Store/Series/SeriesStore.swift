@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteDatabase
 
 /// Writes time series into the exporter's database: the changes of each series' value and
 /// the times of each poll, the 5m/1h/1d rollups built from them in the background, and the

@@ -3,7 +3,7 @@ import Foundation
 
 /// One SQLite connection. Not thread-safe: an owner (an actor) serialises use.
 package final class SQLiteConnection {
-    let path: String
+    package let path: String
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
 
@@ -41,7 +41,7 @@ package final class SQLiteConnection {
     }
 
     /// Runs one or more statements without results.
-    func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let result = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if result != SQLITE_OK {
@@ -53,8 +53,8 @@ package final class SQLiteConnection {
 
     /// Prepared statements kept at most: queries built from user input (a selector's filters)
     /// must not grow the cache without bound.
-    static let maxCachedStatements = 200
-    var cachedStatements: Int { statements.count }
+    package static let maxCachedStatements = 200
+    package var cachedStatements: Int { statements.count }
 
     /// A cached prepared statement, reset and with bindings cleared.
     package func statement(_ sql: String) throws -> SQLiteStatement {
@@ -74,7 +74,7 @@ package final class SQLiteConnection {
 
     /// Runs `body` in a transaction (BEGIN IMMEDIATE), committing on success and rolling
     /// back on any error.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -87,7 +87,7 @@ package final class SQLiteConnection {
     }
 
     /// The single integer a query returns, or nil.
-    func scalar(_ sql: String) throws -> Int64? {
+    package func scalar(_ sql: String) throws -> Int64? {
         let statement = try self.statement(sql)
         // Reset at once: a statement left mid-result holds a read transaction open.
         defer { statement.reset() }
@@ -95,7 +95,7 @@ package final class SQLiteConnection {
     }
 
     /// The single text a query returns, or nil.
-    func text(_ sql: String) throws -> String? {
+    package func text(_ sql: String) throws -> String? {
         let statement = try self.statement(sql)
         defer { statement.reset() }
         return try statement.step() ? statement.text(0) : nil
@@ -103,7 +103,7 @@ package final class SQLiteConnection {
 
     /// Copies this database into `target` with the online backup API, in steps of 256 pages,
     /// retrying while the source is busy or locked.
-    func backup(into target: SQLiteConnection) throws {
+    package func backup(into target: SQLiteConnection) throws {
         guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
             throw target.error(sqlite3_errcode(target.handle), target.lastMessage)
         }
@@ -119,10 +119,10 @@ package final class SQLiteConnection {
         if result != SQLITE_DONE { throw target.error(result, target.lastMessage) }
     }
 
-    var lastMessage: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
+    package var lastMessage: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
 
     /// Maps an SQLite result code to a `StoreError` naming this file.
-    func error(_ result: Int32, _ message: String) -> StoreError {
+    package func error(_ result: Int32, _ message: String) -> StoreError {
         let code: StoreError.Code
         switch result & 0xff {
         case SQLITE_NOTADB: code = .notADatabase
@@ -141,29 +141,29 @@ package final class SQLiteStatement {
     private let raw: OpaquePointer
     private unowned let connection: SQLiteConnection
 
-    init(raw: OpaquePointer, connection: SQLiteConnection) {
+    package init(raw: OpaquePointer, connection: SQLiteConnection) {
         self.raw = raw
         self.connection = connection
     }
 
     deinit { sqlite3_finalize(raw) }
 
-    func reset() {
+    package func reset() {
         sqlite3_reset(raw)
         sqlite3_clear_bindings(raw)
     }
 
     /// Binds values to ?1, ?2, … in order.
-    func bind(_ values: SQLiteValue...) throws {
+    package func bind(_ values: SQLiteValue...) throws {
         for (offset, value) in values.enumerated() { try bindOne(Int32(offset + 1), value) }
     }
 
     /// Binds one value to ?index.
-    func bind(at index: Int32, _ value: SQLiteValue) throws { try bindOne(index, value) }
+    package func bind(at index: Int32, _ value: SQLiteValue) throws { try bindOne(index, value) }
 
     /// Advances; true when a row is available.
     @discardableResult
-    func step() throws -> Bool {
+    package func step() throws -> Bool {
         let result = sqlite3_step(raw)
         switch result {
         case SQLITE_ROW: return true
@@ -180,16 +180,16 @@ package final class SQLiteStatement {
     }
 
     /// Binds one number without boxing it, for loops that write many rows.
-    func bind(_ index: Int32, _ value: Int64) {
+    package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(raw, index, value)
     }
 
-    func bind(_ index: Int32, _ value: Double?) {
+    package func bind(_ index: Int32, _ value: Double?) {
         if let value { sqlite3_bind_double(raw, index, value) } else { sqlite3_bind_null(raw, index) }
     }
 
     /// Steps a write bound with `bind(_:_:)` to completion and resets it for the next row.
-    func executeBound() throws {
+    package func executeBound() throws {
         let result = sqlite3_step(raw)
         sqlite3_reset(raw)
         if result != SQLITE_DONE && result != SQLITE_ROW { throw connection.error(result, connection.lastMessage) }
@@ -206,25 +206,25 @@ package final class SQLiteStatement {
         if result != SQLITE_OK { throw connection.error(result, connection.lastMessage) }
     }
 
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
+    package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
 
-    func optionalInt(_ column: Int32) -> Int64? {
+    package func optionalInt(_ column: Int32) -> Int64? {
         sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_int64(raw, column)
     }
 
-    func double(_ column: Int32) -> Double { sqlite3_column_double(raw, column) }
+    package func double(_ column: Int32) -> Double { sqlite3_column_double(raw, column) }
 
-    func optionalDouble(_ column: Int32) -> Double? {
+    package func optionalDouble(_ column: Int32) -> Double? {
         sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : sqlite3_column_double(raw, column)
     }
 
     /// Calls `body` with the column's UTF-8 bytes, without making a String.
-    func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    package func withBytes<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         let pointer = sqlite3_column_text(raw, column)
         return body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(sqlite3_column_bytes(raw, column))))
     }
 
-    func text(_ column: Int32) -> String? {
+    package func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(raw, column) else { return nil }
         // Read by length: a flow name may contain NUL characters.
         let count = Int(sqlite3_column_bytes(raw, column))

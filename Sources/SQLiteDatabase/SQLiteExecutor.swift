@@ -6,7 +6,7 @@ import Synchronization
 /// serialized databases have. SQLite calls block (disk I/O, up to 5 s of busy waiting on
 /// another writer); on Swift's cooperative pool, which has one thread per core, a few of them
 /// would stall every other task of the process, scrapes included.
-final class SQLiteExecutor: SerialExecutor {
+package final class SQLiteExecutor: SerialExecutor {
     /// Jobs to run in order; nil asks the thread to end.
     private let jobs = Mutex<[UnownedJob?]>([])
     private let ready = DispatchSemaphore(value: 0)
@@ -14,26 +14,26 @@ final class SQLiteExecutor: SerialExecutor {
     /// The thread's id, once it runs.
     private let thread = Mutex<pthread_t?>(nil)
 
-    init(name: String) {
+    package init(name: String) {
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         jobs.withLock { $0.append(job) }
         ready.signal()
     }
 
     /// Ends the thread once the jobs already queued have run (the owning actor is gone).
-    func stop() {
+    package func stop() {
         jobs.withLock { $0.append(nil) }
         ready.signal()
     }
 
     /// Whether the caller runs on this executor's thread.
-    func isCurrent() -> Bool {
+    package func isCurrent() -> Bool {
         guard let own = thread.withLock({ $0 }) else { return false }
         return pthread_equal(own, pthread_self()) != 0
     }
