@@ -6,8 +6,9 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     case transport(endpoint: String, message: String)
     /// 401 after a fresh token, or a login that was refused.
     case unauthorized(endpoint: String)
-    /// 403: the credentials lack the role the endpoint needs.
-    case forbidden(endpoint: String)
+    /// 403, or a 401 while the credential is good elsewhere: the credentials' role may not
+    /// call the endpoint. `status` is the code the API answered.
+    case forbidden(endpoint: String, status: Int)
     /// 404.
     case notFound(endpoint: String)
     /// 429 or 503 that outlasted the retries; `retryAfter` is the last wait asked for.
@@ -20,7 +21,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     /// The endpoint template the request went to, e.g. `/v1/executions/{flowId}/history`.
     public var endpoint: String {
         switch self {
-        case .transport(let endpoint, _), .unauthorized(let endpoint), .forbidden(let endpoint),
+        case .transport(let endpoint, _), .unauthorized(let endpoint), .forbidden(let endpoint, _),
             .notFound(let endpoint), .rateLimited(let endpoint, _, _), .http(let endpoint, _, _),
             .decoding(let endpoint, _):
             return endpoint
@@ -44,7 +45,9 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .transport(let endpoint, let message): return "\(endpoint): request failed: \(message)"
         case .unauthorized(let endpoint): return "\(endpoint): HTTP 401, credentials were refused"
-        case .forbidden(let endpoint): return "\(endpoint): HTTP 403, the credentials lack the required role"
+        case .forbidden(let endpoint, let status):
+            let role = EndpointRole.required(for: endpoint).map { " (it needs \($0))" } ?? ""
+            return "\(endpoint): HTTP \(status), the credentials' role may not call it\(role)"
         case .notFound(let endpoint): return "\(endpoint): HTTP 404"
         case .rateLimited(let endpoint, let status, let retryAfter):
             let wait = retryAfter.map { ", retry after \(Int($0.rounded(.up)))s" } ?? ""

@@ -14,6 +14,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     private let session: URLSession
     private let limiter: RateLimiter
     private let tokens: TokenStore
+    private let evidence = CredentialEvidence()
     private let observer: RequestObserver?
     private let redactor: Redactor
 
@@ -191,17 +192,24 @@ public final class HTTPEtlworksClient: EtlworksClient {
                 endpoint: endpoint, path: path, query: query,
                 method: method, body: body, bearer: bearer)
             let status = response.statusCode
-            if (200..<300).contains(status) || acceptedStatuses.contains(status) { return (data, response) }
+            if (200..<300).contains(status) || acceptedStatuses.contains(status) {
+                if authenticated, (200..<300).contains(status) { await evidence.accepted(endpoint) }
+                return (data, response)
+            }
             switch status {
             case 401:
-                if authenticated, !renewedToken, let bearer, await tokens.canRenew {
+                guard authenticated else { throw APIError.unauthorized(endpoint: endpoint) }
+                if !renewedToken, let bearer, await tokens.canRenew, await evidence.mayRenew(for: endpoint) {
                     renewedToken = true
                     await tokens.invalidate(bearer)
                     continue
                 }
+                if await evidence.refusalIsForRole(endpoint, freshCredential: renewedToken) {
+                    throw APIError.forbidden(endpoint: endpoint, status: 401)
+                }
                 throw APIError.unauthorized(endpoint: endpoint)
             case 403:
-                throw APIError.forbidden(endpoint: endpoint)
+                throw APIError.forbidden(endpoint: endpoint, status: 403)
             case 404:
                 throw APIError.notFound(endpoint: endpoint)
             case 429, 503:
@@ -301,14 +309,33 @@ public final class HTTPEtlworksClient: EtlworksClient {
         return String(redactor.scrub(message).prefix(200))
     }
 
-    /// Logs in (current nil) or refreshes the current JWT. A login that finds no
-    /// `/v1/token-auth` (404) is tried once at the older `/v1/token-auth/issue`.
+    /// Logs in (current nil) or refreshes the current JWT. A login tries both paths, the one
+    /// that last worked first, moving on when a path answers 401, 404 or 405: an instance
+    /// answers the path it lacks with any of them, so only a 401 from both is a wrong password.
     private func mintToken(refreshing current: String?) async throws -> String {
-        do {
-            return try await mintToken(refreshing: current, loginPath: "/v1/token-auth")
-        } catch APIError.notFound where current == nil {
-            return try await mintToken(refreshing: nil, loginPath: "/v1/token-auth/issue")
+        if current != nil { return try await mintToken(refreshing: current, loginPath: LoginPaths.documented) }
+        var lastError: APIError?
+        for path in LoginPaths.order(preferring: await evidence.loginPath) {
+            do {
+                let token = try await mintToken(refreshing: nil, loginPath: path)
+                await evidence.rememberLoginPath(path)
+                return token
+            } catch let error as APIError {
+                switch error {
+                case .unauthorized, .notFound: lastError = lastError.flatMap(Self.wrongPassword) ?? error
+                case .http(_, 405, _): lastError = lastError.flatMap(Self.wrongPassword) ?? error
+                default: throw error
+                }
+            }
         }
+        throw lastError.flatMap(Self.wrongPassword) ?? APIError.unauthorized(endpoint: LoginPaths.documented)
+    }
+
+    /// The error worth reporting after both login paths failed: a 401 (the password) over a
+    /// path that is missing.
+    private static func wrongPassword(_ error: APIError) -> APIError? {
+        if case .unauthorized = error { return error }
+        return nil
     }
 
     private func mintToken(refreshing current: String?, loginPath: String) async throws -> String {

@@ -84,21 +84,27 @@ public actor EtlworksSimulator {
 
     // MARK: API
 
-    private enum Access { case admin, limited }
-
-    private func authenticate(_ request: SimulatorRequest) -> Access? {
+    private func authenticate(_ request: SimulatorRequest) -> SimulatorRole? {
         guard let header = request.authorization, header.lowercased().hasPrefix("bearer ") else { return nil }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-        if options.apiKeys.contains(token) { return .admin }
-        if options.limitedApiKeys.contains(token) { return .limited }
-        if let expiry = tokens[token], expiry > SimulatedClock.realNow() { return .admin }
+        if options.apiKeys.contains(token) { return .administrator }
+        if options.limitedApiKeys.contains(token) { return .editor }
+        if options.operatorApiKeys.contains(token) { return .operator }
+        if let expiry = tokens[token], expiry > SimulatedClock.realNow() { return options.userRole }
         return nil
+    }
+
+    /// The answer to a role that may not call the endpoint: 403, or 401 as some instances send.
+    private func refused(_ path: String, needs role: String) -> SimulatorResponse {
+        .error(options.quirks.contains(.role401) ? 401 : 403, "Access is denied: the \(role) role is required", path: path)
     }
 
     private func api(_ request: SimulatorRequest, path: String, segments: [String]) -> SimulatorResponse {
         let now = clock.now()
         let fullPath = request.path
         switch (request.method, segments) {
+        case ("POST", ["v1", "token-auth"]) where options.quirks.contains(.issueLogin):
+            return .error(405, "Request method 'POST' not supported", path: fullPath)
         case ("POST", ["v1", "token-auth"]), ("POST", ["v1", "token-auth", "issue"]):
             guard let credentials = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
                 credentials["login"] as? String == options.user, credentials["password"] as? String == options.password
@@ -119,6 +125,9 @@ public actor EtlworksSimulator {
             return .error(401, "Full authentication is required to access this resource", path: fullPath)
         }
         guard request.method == "GET" else { return .error(405, "method not allowed", path: fullPath) }
+        if access == .operator, segments.count < 2 || !["executions", "system"].contains(segments[1]) {
+            return refused(fullPath, needs: "Editor")
+        }
         switch segments {
         case ["v1", "flows"]:
             let flows = tenant.liveFlows.map(flowJSON)
@@ -129,9 +138,7 @@ public actor EtlworksSimulator {
             }
             return .json(flowJSON(flow))
         case ["v1", "metrics", "executions"]:
-            if access == .limited || denyAdmin {
-                return .error(403, "Access is denied: the Administrator role is required", path: fullPath)
-            }
+            if access != .administrator || denyAdmin { return refused(fullPath, needs: "Administrator") }
             return dailyExecutions(request, now: now)
         case ["v1", "metrics", "executions", "summary"]:
             return summary(request, now: now)

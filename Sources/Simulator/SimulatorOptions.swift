@@ -21,6 +21,8 @@ public struct SimulatorOptions: Sendable {
     public var jwtLifetime: Double
     /// Every third flow gets a hostile name when true.
     public var hostileNames: Bool
+    /// The role of the login user: `administrator`, `editor` or `operator`.
+    public var userRole: SimulatorRole = .administrator
     /// Accepted API keys of the Operator role: flow status and history only.
     public var operatorApiKeys: [String] = ["sim-operator-key"]
     /// Behaviours of real instances switched on.
@@ -50,4 +52,14 @@ public struct SimulatorOptions: Sendable {
         self.jwtLifetime = jwtLifetime
         self.hostileNames = hostileNames
     }
+}
+
+/// The Etlworks roles the simulator tells apart.
+public enum SimulatorRole: String, Sendable, CaseIterable {
+    /// Everything.
+    case administrator
+    /// Everything but the Reporting API (`/v1/metrics/executions`).
+    case editor
+    /// Flow status and history only.
+    case `operator`
 }

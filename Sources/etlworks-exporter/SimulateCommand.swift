@@ -60,6 +60,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("operator-api-key"), help: "API key with the Operator role (flow status and history only).")
     var operatorApiKey = "sim-operator-key"
 
+    @Option(name: .customLong("user-role"), help: "Role of the login user: administrator, editor or operator.")
+    var userRole = "administrator"
+
     func options() throws -> SimulatorOptions {
         guard let runEverySeconds = DurationText.seconds(runEvery), runEverySeconds >= 0.1 else {
             throw ValidationError("--run-every '\(runEvery)' is not a duration of at least 100ms")
@@ -85,6 +88,10 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         options.stopTransition = stopSeconds
         options.operatorApiKeys = [operatorApiKey]
+        guard let role = SimulatorRole(rawValue: userRole) else {
+            throw ValidationError("--user-role '\(userRole)' is not administrator, editor or operator")
+        }
+        options.userRole = role
         return options
     }
 

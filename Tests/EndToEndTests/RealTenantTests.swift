@@ -35,3 +35,81 @@ extension EndToEndTests {
         #expect(samples.filter { $0.name == "etlworks_flow_stopping_runs" }.allSatisfy { $0.value == 0 })
     }
 }
+
+extension EndToEndTests {
+    /// A config logging in with a password instead of an API key.
+    func writeLoginConfig(simulator: URL, database: String) throws -> String {
+        let path = try writeConfig(simulator: simulator, database: database)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "api_key: ${TEST_API_KEY}", with: "username: admin\n  password: sim-password")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// An Editor logged in with a password gets 401 (not 403) from the Reporting API: the
+    /// per-flow fallback is exact, and the refusal costs at most one extra login in all.
+    @Test func a401ForTheEditorRoleFallsBackWithoutALoginLoop() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(
+            flows: 5, extra: ["--quirks", "role-401", "--user-role", "editor"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeLoginConfig(simulator: simulator, database: "role-401.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "unused")
+        defer { exporterProcess.process.terminate() }
+        var samples = try await waitForPolls(exporter, "flows", moreThan: 0)
+        samples = try await waitForPolls(exporter, "executions", moreThan: 0)
+        _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 4)
+        try await expectMatchesTruth(samples, simulator: simulator)
+        #expect(
+            samples.contains {
+                $0.name == "etlworks_exporter_executions_source" && $0.labels["source"] == "history" && $0.value == 1
+            })
+        let stats = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/stats"))
+        let requests = try #require(stats["requests"] as? [String: Int])
+        #expect((requests["/v1/token-auth"] ?? 0) <= 2, "one login, one renewal to tell the role from the token")
+        #expect(exporterProcess.stderr.components(separatedBy: "401 on /v1/metrics/executions").count == 2, "said once")
+    }
+
+    /// An Operator key may not even list flows: /health fails naming the endpoint and the
+    /// role it needs, the log says it once, and the other resources go on being polled.
+    @Test func anOperatorKeyFailsHealthNamingTheRoleAndPollsTheRest() async throws {
+        let deployment = try await deploy(flows: 5, database: "operator.db", apiKey: "sim-operator-key")
+        let (exporter, serve) = (deployment.exporter, deployment.serve)
+        var samples = try await waitForPolls(exporter, "health", moreThan: 0, count: 2)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+            (samples.first {
+                $0.name == "etlworks_exporter_polls_total"
+                    && $0.labels["resource"] == "executions" && $0.labels["result"] == "error"
+            }?.value ?? 0) < 3
+        {
+            try await Task.sleep(for: .milliseconds(300))
+            (_, samples) = try await metrics(exporter)
+        }
+        let (status, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(status == 503)
+        #expect(health["status"] as? String == "fail")
+        let reasons = (health["reasons"] as? [String] ?? []).joined(separator: "\n")
+        #expect(reasons.contains("/v1/flows") && reasons.contains("Editor"), "\(reasons)")
+        let lines = serve.stderr.split(separator: "\n").filter {
+            $0.contains("/v1/flows: HTTP 403") && !$0.contains("level=debug")
+        }
+        #expect(lines.count <= 2, "once per resource that lists flows:\n\(lines.joined(separator: "\n"))")
+        _ = try await waitForPolls(exporter, "health", moreThan: successfulPolls(samples, "health"), count: 2)
+    }
+
+    /// An instance with only the help centre's `/v1/token-auth/issue` (405 on the other).
+    @Test func loginWorksWithOnlyTheOlderPath() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 5, extra: ["--quirks", "issue-login"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeLoginConfig(simulator: simulator, database: "issue-login.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "unused")
+        defer { exporterProcess.process.terminate() }
+        let samples = try await waitForPolls(exporter, "executions", moreThan: 0, count: 2)
+        #expect(samples.contains { $0.name == "etlworks_flow_runs_total" })
+        let stats = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/stats"))
+        let requests = try #require(stats["requests"] as? [String: Int])
+        #expect(requests["/v1/token-auth"] == 1 && requests["/v1/token-auth/issue"] == 1)
+    }
+}

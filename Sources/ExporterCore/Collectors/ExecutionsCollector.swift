@@ -47,16 +47,18 @@ public actor ExecutionsCollector: Collector {
                     await context.state.setExecutionsSource(.metricsEndpoint)
                 }
             } catch let error as APIError {
-                guard case .forbidden = error else { throw error }
+                guard case .forbidden(let endpoint, let status) = error, endpoint == "/v1/metrics/executions" else {
+                    throw error
+                }
                 lastAdminProbe = now
                 if !useHistory {
                     useHistory = true
                     logger.warning(
-                        "The API key lacks the Administrator role (403 on /v1/metrics/executions); reading executions per flow from /v1/executions/{flowId}/history instead"
+                        "The credentials lack the Administrator role (\(status) on /v1/metrics/executions); reading executions per flow from /v1/executions/{flowId}/history instead"
                     )
                     await context.state.setExecutionsSource(
                         .historyFallback(
-                            reason: "403 on /v1/metrics/executions: the credentials lack the Administrator role"))
+                            reason: "\(status) on /v1/metrics/executions: the credentials lack the Administrator role"))
                 }
             }
         }

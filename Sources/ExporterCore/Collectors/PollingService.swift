@@ -77,7 +77,11 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                 let duration = Self.seconds(ContinuousClock.now - start)
                 let (message, kind, answered) = Self.describe(error)
                 let scrubbed = redactor.scrub(message)
-                await state.recordPoll(resource, started: started, duration: duration, error: scrubbed, apiAnswered: answered)
+                var refused = false
+                if case APIError.forbidden = error { refused = true }
+                await state.recordPoll(
+                    resource, started: started, duration: duration, error: scrubbed, apiAnswered: answered,
+                    refusedForRole: refused)
                 if case APIError.rateLimited(_, _, let wait) = error { retryAfter = wait }
                 failures += 1
                 if kind != lastFailureKind {

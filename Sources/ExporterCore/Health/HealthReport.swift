@@ -40,6 +40,10 @@ public struct HealthReport: Sendable {
         if snapshot.polls[.executions]?.lastAnswered == false {
             reasons.append((.fail, "the Etlworks API did not answer the latest executions poll"))
         }
+        // Not even the per-flow fallback may be read: no run is seen until the key changes.
+        if let polls = snapshot.polls[.executions], polls.lastRefusedForRole, let error = polls.lastError {
+            reasons.append((.fail, "runs cannot be read with these credentials: \(error)"))
+        }
         var api = HealthDocument.API(url: apiURL, reachable: snapshot.apiUp, executionsSource: "metrics")
         if case .historyFallback(let reason) = snapshot.executionsSource {
             api.executionsSource = "history"

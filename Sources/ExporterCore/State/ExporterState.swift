@@ -102,9 +102,10 @@ public actor ExporterState {
     /// answer the poll could use (false for transport errors, timeouts and 5xx).
     public func recordPoll(
         _ resource: Resource, started: Date, duration: Double, error: String?,
-        skipped: Int = 0, apiAnswered: Bool
+        skipped: Int = 0, apiAnswered: Bool, refusedForRole: Bool = false
     ) {
         var status = snapshotValue.polls[resource] ?? PollStatus()
+        status.lastRefusedForRole = refusedForRole
         status.lastAttempt = started
         status.lastDuration = duration
         status.skippedRecords += Int64(skipped)

@@ -16,6 +16,8 @@ public struct PollStatus: Sendable, Equatable {
     /// Whether the API gave a usable answer to the latest poll (false for transport errors,
     /// timeouts, 5xx and rate limiting).
     public var lastAnswered: Bool?
+    /// Whether the latest poll failed because the credentials' role may not call an endpoint.
+    public var lastRefusedForRole = false
 
     public init() {}
 
