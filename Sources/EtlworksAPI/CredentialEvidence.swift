@@ -4,18 +4,20 @@ import Foundation
 ///
 /// Real instances may answer 401 (not 403) to a role that may not call an endpoint. A 401 is
 /// taken as "this role may not" when the credential was just proven good (a fresh login that
-/// is still refused), or when another endpoint accepted it after the last refusal that
-/// looked like a bad credential. An endpoint so refused is not retried with a new login
-/// until it accepts the credential again, so a refused role never makes a login loop.
+/// is still refused), or when another endpoint accepted the credential between this
+/// endpoint's previous 401 and this one. A key that expired is refused everywhere, so no
+/// acceptance comes between two refusals and it stays a wrong credential. An endpoint
+/// refused for its role is not retried with a new login until it accepts the credential
+/// again, so a refused role never makes a login loop.
 actor CredentialEvidence {
-    private var lastAccepted: ContinuousClock.Instant?
-    private var lastRefused: ContinuousClock.Instant?
+    private var lastAccepted: [String: ContinuousClock.Instant] = [:]
+    private var lastRefused: [String: ContinuousClock.Instant] = [:]
     private var refusedForRole: Set<String> = []
     /// The login path that last worked (`/v1/token-auth` or `/v1/token-auth/issue`).
     private(set) var loginPath = LoginPaths.documented
 
     func accepted(_ endpoint: String) {
-        lastAccepted = .now
+        lastAccepted[endpoint] = .now
         refusedForRole.remove(endpoint)
     }
 
@@ -26,13 +28,15 @@ actor CredentialEvidence {
     /// `freshCredential`: the token that was refused had just been minted by a good login.
     func refusalIsForRole(_ endpoint: String, freshCredential: Bool) -> Bool {
         if refusedForRole.contains(endpoint) { return true }
-        let otherEndpointAccepted = lastAccepted.map { accepted in lastRefused.map { accepted > $0 } ?? true } ?? false
-        if freshCredential || otherEndpointAccepted {
-            refusedForRole.insert(endpoint)
-            return true
-        }
-        lastRefused = .now
-        return false
+        let previous = lastRefused[endpoint]
+        lastRefused[endpoint] = .now
+        let acceptedElsewhereSince =
+            previous.map { previous in
+                lastAccepted.contains { other, time in other != endpoint && time > previous }
+            } ?? false
+        guard freshCredential || acceptedElsewhereSince else { return false }
+        refusedForRole.insert(endpoint)
+        return true
     }
 
     func rememberLoginPath(_ path: String) { loginPath = path }

@@ -379,7 +379,8 @@ import Testing
         #expect(status == 200)
         #expect(health["status"] as? String == "warn")
         #expect((health["api"] as? [String: Any])?["executions_source"] as? String == "history")
-        #expect(exporterProcess.stderr.components(separatedBy: "lacks the Administrator role").count == 2, "said once in the log")
+        #expect(
+            exporterProcess.stderr.components(separatedBy: "lack the Administrator role (").count == 2, "said once in the log")
     }
 
     @Test func aCorruptDatabaseStopsServeAndIsNotTouched() async throws {

@@ -43,9 +43,15 @@ import Testing
         #expect(counts["/v1/token-auth"] == 2, "the first login and one renewal to tell role from token")
     }
 
+    /// With an API key nothing proves the key good at once: the first 401 is a refusal of the
+    /// key, the next one, after another endpoint accepted the key, the role's.
     @Test func a401ToAnAPIKeyGoodElsewhereIsARoleRefusal() async throws {
         let harness = try await SimulatorHarness.start(options([.role401]))
         let api = client(harness, .apiKey("sim-limited-key"))
+        _ = try await api.flows()
+        await #expect { _ = try await api.dailyExecutions(date: "2026-11-30") } throws: { error in
+            if case APIError.unauthorized = error { return true } else { return false }
+        }
         _ = try await api.flows()
         await #expect { _ = try await api.dailyExecutions(date: "2026-11-30") } throws: {
             Self.refusedForRole(401, "/v1/metrics/executions")($0)
@@ -61,6 +67,22 @@ import Testing
             }
             await #expect { _ = try await api.dailyExecutions(date: "2026-11-30") } throws: { error in
                 if case APIError.unauthorized = error { return true } else { return false }
+            }
+        }
+    }
+
+    /// A key that worked and then expired is refused everywhere: never taken for a role.
+    @Test func aKeyThatExpiresIsNeverTakenForARole() async throws {
+        let harness = try await SimulatorHarness.start(options([.role401]))
+        let api = client(harness, .apiKey("sim-admin-key"))
+        _ = try await api.flows()
+        _ = try await api.dailyExecutions(date: "2026-11-30")
+        try await harness.injectFault(["kind": "status", "status": 401, "count": 100])
+        for _ in 0..<3 {
+            for call in [{ _ = try await api.flows() }, { _ = try await api.dailyExecutions(date: "2026-11-30") }] {
+                await #expect { try await call() } throws: { error in
+                    if case APIError.unauthorized = error { return true } else { return false }
+                }
             }
         }
     }
