@@ -80,12 +80,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),
+        // Queries of the stored history: parameters, limits and the answer's JSON.
+        .target(name: "SeriesQuery", dependencies: ["ExporterBase", "EtlworksAPI", "Store"]),
         // Configuration model and loader, live state, collectors and polling, health,
         // history recording, metrics rendering, series queries, logging.
         .target(
             name: "ExporterCore",
             dependencies: [
                 "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "SQLiteDatabase",
+                "SeriesQuery",
                 "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,7 +101,7 @@ let package = Package(
             name: "ExporterApp",
             dependencies: [
                 "ExporterBase", "ExporterCore", "SLA", "Alerting", "WebSecurity", "Reports",
-                "EtlworksAPI", "Exposition", "Store", "CZlib",
+                "EtlworksAPI", "Exposition", "Store", "SeriesQuery", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -169,8 +172,8 @@ let package = Package(
         .testTarget(
             name: "ExporterAppTests",
             dependencies: [
-                "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Reports", "Store", "EtlworksAPI", "Exposition",
-                "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")
+                "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Reports", "Store", "SeriesQuery", "EtlworksAPI",
+                "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
         .testTarget(
             name: "EndToEndTests",

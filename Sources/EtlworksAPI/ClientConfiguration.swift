@@ -41,6 +41,9 @@ public struct ClientConfiguration: Sendable {
         if !text.hasSuffix("/rest") { text += "/rest" }
         return URL(string: text) ?? baseURL
     }
+
+    /// The instance root, outside `/rest` (where `GET /health` lives).
+    public var instanceRootURL: URL { restBaseURL.deletingLastPathComponent() }
 }
 
 /// Told about every HTTP request the client makes: endpoint template, status code (or

@@ -24,8 +24,12 @@ public protocol EtlworksClient: Sendable {
     func subscription() async throws -> Subscription
     /// Every schedule (all pages).
     func schedules() async throws -> DecodedPage<FlowSchedule>
-    /// Liveness of the instance (no authentication). A 503 with a body decodes as down.
+    /// Liveness of the instance (no authentication): up on a 2xx, whatever the body; down on
+    /// any other status. Throws only when no answer came.
     func systemHealth() async throws -> SystemHealth
+    /// Every node's health from `GET /health?allNodes=true` at the instance root (no
+    /// authentication; cloud tenants may answer 404).
+    func instanceHealth() async throws -> InstanceHealth
     /// Version and deployment mode.
     func systemInfo() async throws -> SystemInfo
 }

@@ -111,11 +111,20 @@ public final class HTTPEtlworksClient: EtlworksClient {
     }
 
     public func systemHealth() async throws -> SystemHealth {
+        // Documented only as "200 when healthy": the status decides, whatever the body says.
         let endpoint = "/v1/system/health"
-        let (data, _) = try await send(
+        let (_, response) = try await send(
             endpoint: endpoint, path: endpoint, query: [], authenticated: false,
-            acceptedStatuses: [503])
-        return try decode(endpoint) { try SystemHealth.decode(data) }
+            acceptedStatuses: Set(300..<600))
+        return SystemHealth(up: (200..<300).contains(response.statusCode))
+    }
+
+    public func instanceHealth() async throws -> InstanceHealth {
+        let endpoint = "/health"
+        let (data, _) = try await send(
+            endpoint: endpoint, path: endpoint, query: [URLQueryItem(name: "allNodes", value: "true")],
+            authenticated: false, root: configuration.instanceRootURL)
+        return try decode(endpoint) { try InstanceHealth.decode(data) }
     }
 
     public func systemInfo() async throws -> SystemInfo {
@@ -179,7 +188,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     private func send(
         endpoint: String, path: String, query: [URLQueryItem], method: String = "GET",
         body: Data? = nil, authenticated: Bool = true,
-        acceptedStatuses: Set<Int> = []
+        acceptedStatuses: Set<Int> = [], root: URL? = nil
     ) async throws -> (Data, HTTPURLResponse) {
         var renewedToken = false
         var rateLimitRetries = 0
@@ -190,7 +199,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
             }
             let (data, response) = try await transmit(
                 endpoint: endpoint, path: path, query: query,
-                method: method, body: body, bearer: bearer)
+                method: method, body: body, bearer: bearer, root: root)
             let status = response.statusCode
             if (200..<300).contains(status) || acceptedStatuses.contains(status) {
                 if authenticated, (200..<300).contains(status) { await evidence.accepted(endpoint) }
@@ -248,11 +257,11 @@ public final class HTTPEtlworksClient: EtlworksClient {
     /// One HTTP exchange, through the rate limiter, reported to the observer.
     private func transmit(
         endpoint: String, path: String, query: [URLQueryItem], method: String,
-        body: Data?, bearer: String?
+        body: Data?, bearer: String?, root: URL? = nil
     ) async throws -> (Data, HTTPURLResponse) {
         guard
             var components = URLComponents(
-                url: configuration.restBaseURL.appendingPathComponent(path),
+                url: (root ?? configuration.restBaseURL).appendingPathComponent(path),
                 resolvingAgainstBaseURL: false)
         else {
             throw APIError.transport(endpoint: endpoint, message: "invalid URL")

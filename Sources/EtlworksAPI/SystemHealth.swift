@@ -2,17 +2,10 @@ import Foundation
 
 /// The instance's liveness (`GET /v1/system/health`) and identity (`GET /v1/system/info`).
 public struct SystemHealth: Sendable, Equatable {
-    /// True when the status is `UP`.
+    /// True when the health endpoint answered 2xx.
     public var up: Bool
 
     public init(up: Bool) { self.up = up }
-
-    /// Decodes the health body; a missing or unknown status counts as down.
-    public static func decode(_ data: Data) throws -> SystemHealth {
-        let json = try JSONValue.parse(data)
-        guard json.isObject else { throw APIDecodingError.unexpectedShape(expected: "a health object") }
-        return SystemHealth(up: json["status"]?.string?.uppercased() == "UP")
-    }
 }
 
 /// Version and deployment mode of the instance.

@@ -72,7 +72,8 @@ public struct ExporterRuntime: Sendable {
             SummaryCollector(context: context),
             AgentsCollector(context: context),
             BillingCollector(context: context),
-            HealthCollector(context: context)
+            HealthCollector(context: context),
+            InstanceHealthCollector(context: context, logger: logger)
         ]
         if config.sla.contains(where: \.needsSchedules) { collectors.append(SchedulesCollector(context: context)) }
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in

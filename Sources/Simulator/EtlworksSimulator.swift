@@ -29,6 +29,10 @@ public actor EtlworksSimulator {
     /// Answers one request.
     public func handle(_ request: SimulatorRequest) -> SimulatorResponse {
         if request.path.hasPrefix("/_sim/") { return control(request) }
+        if request.path == "/health" {
+            requestCounts["/health", default: 0] += 1
+            return nodeHealth(request)
+        }
         guard request.path.hasPrefix("/rest/") else { return .error(404, "no such path", path: request.path) }
         let path = String(request.path.dropFirst("/rest".count))
         let segments = path.split(separator: "/").map(String.init)
@@ -115,6 +119,11 @@ public actor EtlworksSimulator {
             else { return .error(401, "Token expired or invalid", path: fullPath) }
             return .json(["token": mintToken()])
         case ("GET", ["v1", "system", "health"]):
+            if options.quirks.contains(.plainHealth) {
+                return SimulatorResponse(
+                    status: instanceDown ? 503 : 200, headers: [("Content-Type", "text/plain")],
+                    body: Data((instanceDown ? "Service Unavailable" : "OK").utf8))
+            }
             return .json(
                 ["status": instanceDown ? "DOWN" : "UP", "db": ["status": instanceDown ? "DOWN" : "UP"]],
                 status: instanceDown ? 503 : 200)
@@ -173,6 +182,31 @@ public actor EtlworksSimulator {
         default:
             return .error(404, "no such path", path: fullPath)
         }
+    }
+
+    /// The root `/health` (no authentication): one node's document, or with `allNodes=true`
+    /// and several nodes, `{"status", "nodes": [...]}`. Running flows are the tenant's.
+    private func nodeHealth(_ request: SimulatorRequest) -> SimulatorResponse {
+        if options.quirks.contains(.noNodeHealth) { return .error(404, "Not Found", path: request.path) }
+        let now = clock.now()
+        let running = tenant.liveFlows.reduce(0) { total, flow in
+            total + tenant.history(flow: flow, since: now - 86_400_000, now: now).filter { $0.status == "running" }.count
+        }
+        let status = instanceDown ? "DOWN" : "UP"
+        func node(_ index: Int) -> [String: Any] {
+            [
+                "status": status,
+                "db": ["status": status, "version": "13.0", "schema.version": 84, "running.flows": index == 0 ? running : 0],
+                "disk": ["status": "UP", "free": 549_674_905_600 - index, "total": 640_232_857_600, "free.human": "511.9 GiB"],
+                "dataDisk": ["status": "UP", "free": 78_954_240_000, "total": 128_000_000_000],
+                "ram": ["status": "UP", "mem": 34_092_032_000, "heap": 11_185_160_192, "heap.used": 553_466_272 + index],
+                "cpu": ["status": "UP", "processors": 16, "systemload.average": 0.41],
+                "redis": ["status": "UP", "version": "7.0.9"]
+            ]
+        }
+        guard options.nodes > 1, request.query["allNodes"] == "true" else { return .json(node(0)) }
+        let nodes = (0..<options.nodes).map { index in node(index).merging(["node": "node-\(index + 1)"]) { $1 } }
+        return .json(["status": status, "nodes": nodes])
     }
 
     private func mintToken() -> String {

@@ -21,6 +21,8 @@ public struct SimulatorOptions: Sendable {
     public var jwtLifetime: Double
     /// Every third flow gets a hostile name when true.
     public var hostileNames: Bool
+    /// Nodes of the instance, as the root `/health?allNodes=true` lists them.
+    public var nodes = 1
     /// The role of the login user: `administrator`, `editor` or `operator`.
     public var userRole: SimulatorRole = .administrator
     /// Accepted API keys of the Operator role: flow status and history only.

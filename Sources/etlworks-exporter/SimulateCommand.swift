@@ -60,6 +60,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("operator-api-key"), help: "API key with the Operator role (flow status and history only).")
     var operatorApiKey = "sim-operator-key"
 
+    @Option(name: .customLong("nodes"), help: "Nodes listed by /health?allNodes=true.")
+    var nodes = 1
+
     @Option(name: .customLong("user-role"), help: "Role of the login user: administrator, editor or operator.")
     var userRole = "administrator"
 
@@ -92,6 +95,8 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--user-role '\(userRole)' is not administrator, editor or operator")
         }
         options.userRole = role
+        guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1...16") }
+        options.nodes = nodes
         return options
     }
 

@@ -52,9 +52,10 @@ import Testing
             }
         ),
         (
-            "health", #"{"status": "UP", "version": "6.4.2"}"#,
+            "instance health",
+            #"{"status": "UP", "db": {"status": "UP", "running.flows": 3}, "disk": {"status": "UP", "free": 5, "total": 9}, "ram": {"status": "UP", "heap": 100, "heap.used": 50}, "cpu": {"status": "UP", "systemload.average": 0.4}}"#,
             {
-                _ = try SystemHealth.decode($0); return 1
+                _ = try InstanceHealth.decode($0); return 1
             }
         )
     ]

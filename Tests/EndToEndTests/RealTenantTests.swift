@@ -113,3 +113,61 @@ extension EndToEndTests {
         #expect(requests["/v1/token-auth"] == 1 && requests["/v1/token-auth/issue"] == 1)
     }
 }
+
+extension EndToEndTests {
+    /// A healthy instance whose `/rest/v1/system/health` answers plain text is up; the root
+    /// `/health` of a two-node cluster gives every node's components, disks and running flows.
+    @Test func aPlainTextHealthIsUpAndEveryNodeIsExported() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(
+            flows: 6, extra: ["--quirks", "plain-health", "--nodes", "2"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "nodes.db")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "  health: 2s\n", with: "  health: 2s\n  instance_health: 1s\n")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        var samples = try await waitForPolls(exporter, "health", moreThan: 0)
+        _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        samples = try await waitForPolls(exporter, "instance_health", moreThan: successfulPolls(samples, "instance_health"))
+        #expect(samples.contains { $0.name == "etlworks_instance_up" && $0.value == 1 }, "a plain-text 200 is up")
+        let components = samples.filter { $0.name == "etlworks_instance_component_up" }
+        #expect(Set(components.compactMap { $0.labels["node"] }) == ["node-1", "node-2"])
+        #expect(Set(components.compactMap { $0.labels["component"] }) == ["db", "disk", "dataDisk", "ram", "cpu", "redis"])
+        #expect(
+            samples.contains {
+                $0.name == "etlworks_instance_disk_total_bytes" && $0.labels["disk"] == "dataDisk" && $0.value == 128_000_000_000
+            })
+        let truth = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/truth"))
+        let running = (truth["flows"] as? [[String: Any]] ?? []).map { $0["running"] as? Int ?? 0 }.reduce(0, +)
+        let exported = samples.filter { $0.name == "etlworks_instance_running_flows" }.map(\.value).reduce(0, +)
+        #expect(exported == Double(running))
+        let (raw, _) = try await metrics(exporter)
+        #expect(try Tools.promtoolCheck(raw) == "")
+        _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/instance"), body: ["down": true])
+        samples = try await waitForPolls(exporter, "health", moreThan: successfulPolls(samples, "health"))
+        #expect(samples.contains { $0.name == "etlworks_instance_up" && $0.value == 0 }, "a 503 is down")
+    }
+
+    /// A cloud tenant without the root `/health`: one log line, `pass`, checked again later.
+    @Test func anInstanceWithoutNodeHealthSaysSoOnceAndPasses() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 4, extra: ["--quirks", "no-node-health"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "cloud.db")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "  health: 2s\n", with: "  health: 2s\n  instance_health: 1s\n")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        _ = try await waitForPolls(exporter, "instance_health", moreThan: 0, count: 3)
+        _ = try await waitForPolls(exporter, "executions", moreThan: 0)
+        let (status, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(status == 200 && health["status"] as? String == "pass", "\(health["reasons"] ?? "")")
+        let resource = (health["resources"] as? [String: Any])?["instance_health"] as? [String: Any]
+        #expect((resource?["unavailable"] as? String)?.contains("404") == true)
+        let stats = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/stats"))
+        #expect((stats["requests"] as? [String: Int])?["/health"] == 1, "not asked again within 6 h")
+        #expect(exporterProcess.stderr.components(separatedBy: "node health is not available").count == 2)
+    }
+}

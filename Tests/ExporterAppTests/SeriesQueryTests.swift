@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SeriesQuery
 import TestSupport
 import Testing
 
@@ -12,7 +13,7 @@ import Testing
 
 @Suite struct SeriesQueryTests {
     let now: Int64 = 1_795_000_000
-    let limits = ExporterConfig.Query()
+    let limits = SeriesQueryLimits()
 
     func parse(_ parameters: [String: String]) throws(SeriesQueryError) -> SeriesQueryRequest {
         try SeriesQueryRequest.parse(parameters, now: now, limits: limits)

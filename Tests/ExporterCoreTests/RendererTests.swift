@@ -56,6 +56,14 @@ import Testing
                 averageDurationSeconds: 61.5, maxDurationSeconds: 3600, records: 999),
             window: 86400)
         await state.setInstance(up: true, info: SystemInfo(version: "6.4.2", build: "b1", deploymentMode: "cloud"))
+        await state.setInstanceHealth(
+            InstanceHealth(nodes: [
+                NodeHealth(
+                    name: "node \"a\"", up: true, components: ["db": true, "redis": false], runningFlows: 3,
+                    disks: ["dataDisk": .init(freeBytes: 5_000_000_000, totalBytes: 128_000_000_000)],
+                    heapUsedBytes: 553_466_272, heapMaxBytes: 11_185_160_192, systemLoad: 0.41),
+                NodeHealth(name: "b", up: true, components: ["db": true], runningFlows: 0)
+            ]))
         await state.recordPoll(
             .executions, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 0.25, error: nil,
             skipped: 2, apiAnswered: true)

@@ -81,6 +81,10 @@ public enum ConfigKeys {
             ["poll.schedules"], default: "`5m`",
             "flow schedules (`/v1/schedules`); polled only when a rule uses `missed_schedule` or `max_duration: schedule`"),
         ConfigKey(
+            ["poll.instance_health"], default: "`1m`",
+            "node health from `GET /health?allNodes=true` at the instance root (components, running flows, disks, heap, load); where it answers 404 or 401 (cloud tenants) it is checked again every 6 h"
+        ),
+        ConfigKey(
             ["poll.backfill"], default: "`7d`",
             "how far back runs are read on first start and after an outage (at most `92d`)"),
         ConfigKey(

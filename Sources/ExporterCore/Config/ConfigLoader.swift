@@ -3,6 +3,7 @@ import EtlworksAPI
 import ExporterBase
 import Foundation
 import SLA
+import SeriesQuery
 import Store
 import WebSecurity
 import Yams
@@ -304,6 +305,7 @@ public struct ConfigLoader: Sendable {
                 case .billing: poll.billing = seconds
                 case .health: poll.health = seconds
                 case .schedules: poll.schedules = seconds
+                case .instanceHealth: poll.instanceHealth = seconds
                 }
             }
         }
@@ -331,7 +333,7 @@ public struct ConfigLoader: Sendable {
         if let seconds = duration("storage.retention.episodes", minimum: 86400, maximum: 100 * 365 * 86400) {
             storage.retention.episodes = Int64(seconds)
         }
-        var query = ExporterConfig.Query()
+        var query = SeriesQueryLimits()
         func count(_ key: String, maximum: Int) -> Int? {
             guard let text = values[key]?.text else { return nil }
             guard let number = Int(text), number >= 1, number <= maximum else {

@@ -2,6 +2,7 @@ import Alerting
 import EtlworksAPI
 import Foundation
 import SLA
+import SeriesQuery
 import Store
 
 /// The validated configuration of the daemon. Every field has a default except the API URL
@@ -39,6 +40,7 @@ public struct ExporterConfig: Sendable {
         public var billing: Double = 3600
         public var health: Double = 30
         public var schedules: Double = 300
+        public var instanceHealth: Double = 60
         /// How far back executions are read on first start (and after an outage).
         public var backfill: Double = 7 * 86400
 
@@ -54,6 +56,7 @@ public struct ExporterConfig: Sendable {
             case .billing: return billing
             case .health: return health
             case .schedules: return schedules
+            case .instanceHealth: return instanceHealth
             }
         }
     }
@@ -62,17 +65,6 @@ public struct ExporterConfig: Sendable {
         public var path = "./etlworks-exporter.db"
         /// How long each tier of the time series keeps its rows.
         public var retention = RetentionPolicy.standard
-        public init() {}
-    }
-
-    /// Limits of `GET /api/v1/series`, checked before anything is read.
-    public struct Query: Sendable {
-        /// Windows per series (Prometheus' limit).
-        public var maxPoints = 11_000
-        /// Series per query.
-        public var maxSeries = 5_000
-        /// Points (series × windows) per query: what bounds an answer's memory.
-        public var maxSamples = 1_000_000
         public init() {}
     }
 
@@ -96,7 +88,7 @@ public struct ExporterConfig: Sendable {
     public var api: API
     public var poll = Poll()
     public var storage = Storage()
-    public var query = Query()
+    public var query = SeriesQueryLimits()
     public var web = Web()
     public var log = Log()
     /// SLA rules (`sla:`), evaluated after every poll.
@@ -113,6 +105,7 @@ public struct ExporterConfig: Sendable {
 /// The resources the exporter polls, each with its own collector and interval.
 public enum Resource: String, Sendable, CaseIterable, Comparable {
     case executions, flows, summary, agents, billing, health, schedules
+    case instanceHealth = "instance_health"
 
     public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -14,9 +14,11 @@ public struct HealthDocument: Codable, Sendable, Equatable {
         public var lastSuccess: String?
         public var lastDurationSeconds: Double?
         public var error: String?
+        /// Why the resource is not polled: this instance does not have it.
+        public var unavailable: String?
 
         enum CodingKeys: String, CodingKey {
-            case result, error
+            case result, error, unavailable
             case intervalSeconds = "interval_seconds"
             case consecutiveFailures = "consecutive_failures"
             case skippedRecords = "skipped_records"

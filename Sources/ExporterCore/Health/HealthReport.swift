@@ -27,6 +27,7 @@ public struct HealthReport: Sendable {
                 consecutiveFailures: poll?.consecutiveFailures ?? 0, skippedRecords: poll?.skippedRecords ?? 0,
                 lastAttempt: poll?.lastAttempt.map(Self.iso), lastSuccess: poll?.lastSuccess.map(Self.iso),
                 lastDurationSeconds: poll?.lastDuration)
+            entry.unavailable = snapshot.unavailable[resource]
             if let error = poll?.lastError {
                 entry.error = error
                 reasons.append((.warn, "\(resource.rawValue): latest poll failed: \(error)"))

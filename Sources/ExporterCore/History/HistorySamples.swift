@@ -30,7 +30,7 @@ public enum HistorySamples {
             if let up = snapshot.instanceUp { samples.append(gauge(InstanceFamilies.up.storedName, [], up ? 1 : 0)) }
         case .flows:
             samples.append(gauge(FlowListFamilies.flows.storedName, [], Double(snapshot.flows.count)))
-        case .schedules:
+        case .schedules, .instanceHealth:
             break
         }
         return samples

@@ -157,6 +157,38 @@ public enum MetricsRenderer {
                     ("deployment_mode", info.deploymentMode ?? "")
                 ]), 1)
         }
+        if let nodes = snapshot.instanceHealth?.nodes { writeNodes(nodes, into: &writer) }
+    }
+
+    /// Node health; the `node` label only when several nodes answer.
+    private static func writeNodes(_ nodes: [NodeHealth], into writer: inout ExpositionWriter) {
+        let labels = nodes.map { node in nodes.count > 1 ? LabelSet([("node", node.name ?? "")]) : LabelSet.empty }
+        writer.family(InstanceFamilies.componentUp)
+        for (node, label) in zip(nodes, labels) {
+            for (component, up) in node.components.sorted(by: { $0.key < $1.key }) {
+                writer.sample(label, extra: LabelSet([("component", component)]), up ? 1 : 0)
+            }
+        }
+        writer.family(InstanceFamilies.runningFlows)
+        for (node, label) in zip(nodes, labels) { if let value = node.runningFlows { writer.sample(label, Double(value)) } }
+        writer.family(InstanceFamilies.diskFree)
+        for (node, label) in zip(nodes, labels) {
+            for (disk, space) in node.disks.sorted(by: { $0.key < $1.key }) {
+                if let free = space.freeBytes { writer.sample(label, extra: LabelSet([("disk", disk)]), Double(free)) }
+            }
+        }
+        writer.family(InstanceFamilies.diskTotal)
+        for (node, label) in zip(nodes, labels) {
+            for (disk, space) in node.disks.sorted(by: { $0.key < $1.key }) {
+                if let total = space.totalBytes { writer.sample(label, extra: LabelSet([("disk", disk)]), Double(total)) }
+            }
+        }
+        writer.family(InstanceFamilies.heapUsed)
+        for (node, label) in zip(nodes, labels) { if let value = node.heapUsedBytes { writer.sample(label, Double(value)) } }
+        writer.family(InstanceFamilies.heapMax)
+        for (node, label) in zip(nodes, labels) { if let value = node.heapMaxBytes { writer.sample(label, Double(value)) } }
+        writer.family(InstanceFamilies.systemLoad)
+        for (node, label) in zip(nodes, labels) { if let value = node.systemLoad { writer.sample(label, value) } }
     }
 
     // MARK: The exporter itself

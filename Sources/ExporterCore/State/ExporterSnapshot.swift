@@ -30,6 +30,10 @@ public struct ExporterSnapshot: Sendable {
     /// The window the summary covers, seconds.
     public var summaryWindow: Double = 86400
     public var instanceUp: Bool?
+    /// Every node's health from the root `/health`; nil when not read (or not available).
+    public var instanceHealth: InstanceHealth?
+    /// Resources this instance does not have (a 404 for good), with why.
+    public var unavailable: [Resource: String] = [:]
     public var systemInfo: SystemInfo?
     public var polls: [Resource: PollStatus] = [:]
     public var intervals: [Resource: Double] = [:]

@@ -83,6 +83,11 @@ public actor ExporterState {
         if let info { snapshotValue.systemInfo = info }
     }
 
+    public func setInstanceHealth(_ health: InstanceHealth?) { snapshotValue.instanceHealth = health }
+
+    /// Marks a resource as not available on this instance (nil: available again).
+    public func setUnavailable(_ resource: Resource, reason: String?) { snapshotValue.unavailable[resource] = reason }
+
     public func setExecutionsSource(_ source: ExecutionsSource) { snapshotValue.executionsSource = source }
 
     /// Records whether the latest write of one writer (`runs` or `history`) succeeded; the

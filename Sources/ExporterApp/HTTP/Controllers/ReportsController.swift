@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Reports
+import SeriesQuery
 
 /// `/api/v1/reports/usage`: the monthly usage report.
 public struct ReportsController: ExporterController {

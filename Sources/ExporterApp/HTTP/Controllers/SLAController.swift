@@ -3,6 +3,7 @@ import ExporterCore
 import Foundation
 import Hummingbird
 import SLA
+import SeriesQuery
 import Store
 
 /// `/api/v1/sla`, `/api/v1/sla/history` and the `/sla` page.

@@ -2,15 +2,16 @@ import ExporterBase
 import ExporterCore
 import Foundation
 import Hummingbird
+import SeriesQuery
 import Store
 
 /// `/api/v1/series`: the stored history.
 public struct SeriesController: ExporterController {
     let reader: SeriesReader
-    let limits: ExporterConfig.Query
+    let limits: SeriesQueryLimits
     let now: @Sendable () -> Date
 
-    public init(reader: SeriesReader, limits: ExporterConfig.Query, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(reader: SeriesReader, limits: SeriesQueryLimits, now: @escaping @Sendable () -> Date = { Date() }) {
         self.reader = reader
         self.limits = limits
         self.now = now

@@ -17,7 +17,7 @@ public struct SeriesQueryRequest: Sendable, Equatable {
     /// still resolves `step`.
     public static func parse(
         _ parameters: [String: String], now: Int64,
-        limits: ExporterConfig.Query
+        limits: SeriesQueryLimits
     ) throws(SeriesQueryError) -> SeriesQueryRequest {
         guard let match = parameters["match"], !match.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw SeriesQueryError(
