@@ -9,6 +9,9 @@ public protocol EtlworksClient: Sendable {
     /// Every execution of every flow on `date` (YYYY-MM-DD in the tenant's time zone).
     /// Throws `APIError.forbidden` when the credentials lack the Administrator role.
     func dailyExecutions(date: String) async throws -> DailyExecutions
+    /// The same for the day `offset` days before today (0 is today), as older instances
+    /// take it: they ignore `date`.
+    func dailyExecutions(offset: Int) async throws -> DailyExecutions
     /// A flow's runs started or queued at or after `since` (epoch ms), newest first, at most
     /// `limit` of them.
     func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun>

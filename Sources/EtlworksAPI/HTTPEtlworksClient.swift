@@ -38,14 +38,22 @@ public final class HTTPEtlworksClient: EtlworksClient {
     // MARK: Endpoints
 
     public func flows() async throws -> DecodedPage<Flow> {
-        try await pages(endpoint: "/v1/flows", path: "/v1/flows", query: [], limit: .max) { data in
+        try await pages(endpoint: "/v1/flows", path: "/v1/flows", query: [], limit: .max, key: \.id) { data in
             try Flow.decodePage(data)
         }
     }
 
     public func dailyExecutions(date: String) async throws -> DailyExecutions {
+        try await dailyExecutions(URLQueryItem(name: "date", value: date))
+    }
+
+    public func dailyExecutions(offset: Int) async throws -> DailyExecutions {
+        try await dailyExecutions(URLQueryItem(name: "offset", value: String(offset)))
+    }
+
+    private func dailyExecutions(_ day: URLQueryItem) async throws -> DailyExecutions {
         let endpoint = "/v1/metrics/executions"
-        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [URLQueryItem(name: "date", value: date)])
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [day])
         return try decode(endpoint) { try FlowRun.decodeDailyExecutions(data) }
     }
 
@@ -54,7 +62,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
         if let since { query.append(URLQueryItem(name: "since", value: String(since))) }
         return try await pages(
             endpoint: "/v1/executions/{flowId}/history", path: "/v1/executions/\(flowId)/history",
-            query: query, limit: limit
+            query: query, limit: limit, key: \.auditId
         ) { data in
             try FlowRun.decodeHistory(data, flowId: flowId)
         }
@@ -93,7 +101,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     }
 
     public func agents() async throws -> DecodedPage<Agent> {
-        try await pages(endpoint: "/v1/agents", path: "/v1/agents", query: [], limit: .max) { data in
+        try await pages(endpoint: "/v1/agents", path: "/v1/agents", query: [], limit: .max, key: \.id) { data in
             try Agent.decodePage(data)
         }
     }
@@ -105,7 +113,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     }
 
     public func schedules() async throws -> DecodedPage<FlowSchedule> {
-        try await pages(endpoint: "/v1/schedules", path: "/v1/schedules", query: [], limit: .max) { data in
+        try await pages(endpoint: "/v1/schedules", path: "/v1/schedules", query: [], limit: .max, key: \.id) { data in
             try FlowSchedule.decodePage(data)
         }
     }
@@ -135,14 +143,19 @@ public final class HTTPEtlworksClient: EtlworksClient {
 
     // MARK: Paging
 
-    /// The most pages one call reads: a server that ignores `offset` must not loop forever.
+    /// The most pages one call reads, whatever the server does.
     private static let maxPages = 10_000
 
-    private func pages<Item>(
-        endpoint: String, path: String, query: [URLQueryItem], limit: Int,
+    /// Reads pages until a short one. A server that ignores `offset` answers the same page
+    /// again: reading stops there (one page more than it had), and items are kept once by
+    /// `key` whatever the server repeats.
+    private func pages<Item, Key: Hashable>(
+        endpoint: String, path: String, query: [URLQueryItem], limit: Int, key: (Item) -> Key,
         decodePage: (Data) throws -> DecodedPage<Item>
     ) async throws -> DecodedPage<Item> {
         var result = DecodedPage<Item>(items: [], skipped: 0)
+        var seen = Set<Key>()
+        var previousKeys: [Key]?
         var offset = 0
         for _ in 0..<Self.maxPages {
             let pageSize = min(configuration.pageSize, max(1, limit - result.items.count))
@@ -153,7 +166,10 @@ public final class HTTPEtlworksClient: EtlworksClient {
                 ]
             let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery)
             let page = try decode(endpoint) { try decodePage(data) }
-            result.items.append(contentsOf: page.items)
+            let keys = page.items.map(key)
+            if !keys.isEmpty, keys == previousKeys { break }
+            previousKeys = keys
+            for (item, itemKey) in zip(page.items, keys) where seen.insert(itemKey).inserted { result.items.append(item) }
             result.skipped += page.skipped
             let received = page.items.count + page.skipped
             offset += received

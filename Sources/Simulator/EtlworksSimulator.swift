@@ -262,12 +262,12 @@ public actor EtlworksSimulator {
         let limit = request.query["limit"].map { Int($0) ?? -1 } ?? 50
         let offset = request.query["offset"].map { Int($0) ?? -1 } ?? 0
         guard (1...200).contains(limit), offset >= 0 else { return nil }
-        return (offset, limit)
+        return (options.quirks.contains(.ignoreOffset) ? 0 : offset, limit)
     }
 
     private func dailyExecutions(_ request: SimulatorRequest, now: Int64) -> SimulatorResponse {
         let dayStart: Int64
-        if let date = request.query["date"] {
+        if let date = request.query["date"], !options.quirks.contains(.oldReporting) {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "UTC")

@@ -171,3 +171,44 @@ extension EndToEndTests {
         #expect(exporterProcess.stderr.components(separatedBy: "node health is not available").count == 2)
     }
 }
+
+extension EndToEndTests {
+    /// An older Reporting API ignores `date` and answers today: the backfill of three days
+    /// still fills every day, by `offset`, said once in the log and in /health.
+    @Test func aBackfillOnAnOldInstanceFillsEveryDay() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(
+            flows: 8, extra: ["--quirks", "old-reporting", "--history", "3d", "--run-every", "5m"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "old-reporting.db")
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(
+            of: "backfill: 1d", with: "backfill: 4d")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        var samples = try await waitForPolls(exporter, "executions", moreThan: 0)
+        _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        samples = try await waitForPolls(exporter, "executions", moreThan: successfulPolls(samples, "executions"), count: 2)
+        try await expectMatchesTruth(samples, simulator: simulator)
+        let (_, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect((health["api"] as? [String: Any])?["executions_day_parameter"] as? String == "offset")
+        #expect(exporterProcess.stderr.components(separatedBy: "this instance ignores date").count == 2, "said once")
+    }
+
+    /// A server that ignores `offset` answers its first page to every request: each list
+    /// costs one request more than the page it has, never a loop to the page limit.
+    @Test func aServerIgnoringOffsetCostsAtMostOnePageMore() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 450, extra: ["--quirks", "ignore-offset"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "ignore-offset.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        let samples = try await waitForPolls(exporter, "flows", moreThan: 0, count: 3)
+        let stats = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/stats"))
+        let requests = try #require(stats["requests"] as? [String: Int])
+        let polls = Int(successfulPolls(samples, "flows")) + 1 // one may be in flight
+        let needed = 3 // 450 flows in pages of 200
+        #expect((requests["/v1/flows"] ?? 0) <= polls * (needed + 2))
+        #expect((requests["/v1/flows"] ?? 0) <= polls * 2, "the repeated first page ends each reading")
+    }
+}

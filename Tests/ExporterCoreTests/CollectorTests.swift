@@ -63,6 +63,26 @@ import Testing
         #expect(statuses.values.reduce(0, +) > 0)
     }
 
+    /// One look-up answered with something that is not an audit record fails that look-up
+    /// alone: the poll succeeds and the other run is settled.
+    @Test func anUndecodableLookUpFailsOnlyThatLookUp() async throws {
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 600, history: 86400))
+        let context = try context(harness)
+        let now = await harness.simulator.now()
+        let tenant = await harness.simulator.servedTenant
+        let first = try #require(tenant.flows[0].run(0, at: now))
+        let second = try #require(tenant.flows[1].run(0, at: now))
+        let stale = [first, second].map {
+            FlowRun(auditId: $0.auditId, flowId: $0.flowId, status: .running, started: now - 2 * 86_400_000)
+        }
+        _ = try await context.store.ingest(stale, observedAt: now)
+        try await context.store.setMeta("executions.last_polled_day", String(Double(now) / 1000))
+        try await harness.injectFault(["kind": "malformed", "path": "/v1/executions/\(first.flowId)", "count": 1])
+        _ = try await ExecutionsCollector(context: context, logger: Logger(label: "t")).collect()
+        let open = try await context.store.openRuns(referencedBefore: now - 86_400_000, limit: 10).map(\.auditId)
+        #expect(open == [first.auditId], "the undecodable one waits; the other is settled")
+    }
+
     @Test func openRunsFromYesterdayReListThatDayInsteadOfOneByOne() async throws {
         let options = SimulatorOptions(flows: 3, runEvery: 600, history: 2 * 86400)
         let harness = try await SimulatorHarness.start(options)

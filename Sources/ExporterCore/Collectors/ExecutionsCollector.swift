@@ -13,8 +13,12 @@ public actor ExecutionsCollector: Collector {
     private let logger: Logger
     private let days: TenantDays
     private var useHistory = false
+    /// Whether days are asked by `offset` (an older Reporting API ignores `date`); nil until
+    /// read from the store.
+    private var daysByOffset: Bool?
     private var lastAdminProbe: Date?
     private var lastReconcile: Date?
+    private var loggedUndecodableLookup = false
 
     /// How often the admin endpoint is tried again while in the fallback.
     static let adminProbeInterval: Double = 3600
@@ -91,13 +95,26 @@ public actor ExecutionsCollector: Collector {
         var seen = Set<Int64>()
         // Dates after the calendar's own today are polled only while the zone is unknown.
         let calendarToday = days.start(of: now)
+        var offsetsRead = Set<Int>()
         for date in dates {
-            let answer: DailyExecutions
-            do {
-                answer = try await context.client.dailyExecutions(date: days.label(date))
-            } catch let error as APIError where date > calendarToday && Self.refusesDate(error) {
-                // A date only current east of UTC may be "in the future" to the API: no runs yet.
-                continue
+            var answer: DailyExecutions
+            if try await readsDaysByOffset() {
+                let offset = days.offset(of: date, now: now)
+                guard offsetsRead.insert(offset).inserted else { continue }
+                answer = try await context.client.dailyExecutions(offset: offset)
+            } else {
+                do {
+                    answer = try await context.client.dailyExecutions(date: days.label(date))
+                } catch let error as APIError where date > calendarToday && Self.refusesDate(error) {
+                    // A date only current east of UTC may be "in the future" to the API: no runs yet.
+                    continue
+                }
+                if date < calendarToday, !answer.runs.isEmpty, !answer.runs.contains(where: { days.holds(date, $0) }) {
+                    try await switchToOffsets(asked: date, now: now)
+                    let offset = days.offset(of: date, now: now)
+                    offsetsRead.insert(offset)
+                    answer = try await context.client.dailyExecutions(offset: offset)
+                }
             }
             skipped += answer.skipped
             for run in answer.runs { seen.insert(run.auditId) }
@@ -113,6 +130,25 @@ public actor ExecutionsCollector: Collector {
             try await reconcile(stragglers.prefix(Self.reconcileLimit), now: now)
         }
         return skipped
+    }
+
+    private func readsDaysByOffset() async throws -> Bool {
+        if let daysByOffset { return daysByOffset }
+        let stored = try await context.store.meta("executions.day_parameter") == "offset"
+        daysByOffset = stored
+        await context.state.setDaysByOffset(stored)
+        return stored
+    }
+
+    /// An older Reporting API answered another day for a past `date`: it takes only `offset`.
+    /// Said once; kept in the database, so a restart does not ask by date again.
+    private func switchToOffsets(asked date: Date, now: Date) async throws {
+        logger.warning(
+            "The Reporting API answered runs of another day for date=\(days.label(date)): this instance ignores date, so days are read by offset from now on"
+        )
+        daysByOffset = true
+        try await context.store.setMeta("executions.day_parameter", "offset")
+        await context.state.setDaysByOffset(true)
     }
 
     /// Whether the API rejected the date itself (400, 404, 422), as it may for a date it
@@ -132,6 +168,7 @@ public actor ExecutionsCollector: Collector {
     }
 
     /// Looks runs up one by one; a run the API no longer knows is abandoned, never counted.
+    /// An answer that is not an audit record fails that look-up only (said once).
     private func reconcile(_ runs: ArraySlice<OpenRun>, now: Date) async throws {
         var found: [FlowRun] = []
         for open in runs {
@@ -139,6 +176,14 @@ public actor ExecutionsCollector: Collector {
                 found.append(try await context.client.run(flowId: open.flowId, auditId: open.auditId))
             } catch APIError.notFound {
                 try await context.store.abandonRun(auditId: open.auditId)
+            } catch let error as APIError {
+                guard case .decoding = error else { throw error }
+                if !loggedUndecodableLookup {
+                    loggedUndecodableLookup = true
+                    logger.warning(
+                        "A run looked up one by one could not be decoded; that run is tried again later",
+                        metadata: ["error": "\(error)", "run.audit_id": "\(open.auditId)"])
+                }
             }
         }
         _ = try await ingest(found, now: now)

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Foundation
 
 /// Calendar days in the tenant's time zone, as `/v1/metrics/executions?date=` takes them.
@@ -63,5 +64,21 @@ struct TenantDays: Sendable {
             cursor = next
         }
         return days
+    }
+
+    /// The `offset` an older Reporting API takes for the day starting at `date`: whole days
+    /// back from the calendar's today (0 for today and any later date).
+    func offset(of date: Date, now: Date) -> Int {
+        let days = calendar.dateComponents([.day], from: start(of: date), to: start(of: now)).day ?? 0
+        return max(0, days)
+    }
+
+    /// Whether `run` belongs to the day starting at `date` (the day it was queued, else
+    /// started), with the zone's slack when the zone is unknown.
+    func holds(_ date: Date, _ run: FlowRun) -> Bool {
+        guard let time = run.created ?? run.started ?? run.ended else { return true }
+        let instant = Date(timeIntervalSince1970: Double(time) / 1000)
+        let end = self.day(1, from: date)
+        return instant >= date.addingTimeInterval(-ahead) && instant < end.addingTimeInterval(behind)
     }
 }

@@ -35,11 +35,15 @@ public struct HealthDocument: Codable, Sendable, Equatable {
         /// `metrics` (the admin endpoint) or `history` (the per-flow fallback).
         public var executionsSource: String
         public var executionsSourceReason: String?
+        /// How days are asked of the Reporting API: `date`, or `offset` on older instances
+        /// that ignore `date`.
+        public var executionsDayParameter: String = "date"
 
         enum CodingKeys: String, CodingKey {
             case url, reachable
             case executionsSource = "executions_source"
             case executionsSourceReason = "executions_source_reason"
+            case executionsDayParameter = "executions_day_parameter"
         }
     }
 

@@ -46,6 +46,7 @@ public struct HealthReport: Sendable {
             reasons.append((.fail, "runs cannot be read with these credentials: \(error)"))
         }
         var api = HealthDocument.API(url: apiURL, reachable: snapshot.apiUp, executionsSource: "metrics")
+        if snapshot.daysByOffset { api.executionsDayParameter = "offset" }
         if case .historyFallback(let reason) = snapshot.executionsSource {
             api.executionsSource = "history"
             api.executionsSourceReason = reason

@@ -39,6 +39,9 @@ public struct ExporterSnapshot: Sendable {
     public var intervals: [Resource: Double] = [:]
     public var apiRequests: [RequestCounter.Key: Int64] = [:]
     public var executionsSource: ExecutionsSource = .metricsEndpoint
+    /// Whether the Reporting API is asked for days by `offset` (an older instance that
+    /// ignores `date`).
+    public var daysByOffset = false
     public var storage: StorageStatus = .ok
     public var storagePath: String = ""
     public var storeSizeBytes: Int64 = 0

@@ -90,6 +90,8 @@ public actor ExporterState {
 
     public func setExecutionsSource(_ source: ExecutionsSource) { snapshotValue.executionsSource = source }
 
+    public func setDaysByOffset(_ byOffset: Bool) { snapshotValue.daysByOffset = byOffset }
+
     /// Records whether the latest write of one writer (`runs` or `history`) succeeded; the
     /// storage is failing while any writer's latest write failed.
     public func setStorage(_ status: StorageStatus, writer: StorageWriter = .runs, sizeBytes: Int64? = nil) {
