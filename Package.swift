@@ -82,25 +82,33 @@ let package = Package(
             ]),
         // Queries of the stored history: parameters, limits and the answer's JSON.
         .target(name: "SeriesQuery", dependencies: ["ExporterBase", "EtlworksAPI", "Store"]),
-        // Configuration model and loader, live state, collectors and polling, health,
-        // history recording, metrics rendering, series queries, logging.
+        // The configuration: model, loader and key table (the README's table is checked
+        // against it), and the log setup it names.
+        .target(
+            name: "ExporterConfiguration",
+            dependencies: [
+                "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Store", "SeriesQuery",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams")
+            ]),
+        // Live state, collectors and polling, health, history recording, metrics rendering.
         .target(
             name: "ExporterCore",
             dependencies: [
-                "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Exposition", "Store", "SQLiteDatabase",
-                "SeriesQuery",
-                "CMalloc",
+                "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "EtlworksAPI", "Exposition", "Store",
+                "SQLiteDatabase", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams")
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ]),
         // The monthly usage report: pure figures, writers and the reader of the database.
-        .target(name: "Reports", dependencies: ["ExporterBase", "ExporterCore", "SLA", "EtlworksAPI", "Store"]),
+        .target(
+            name: "Reports",
+            dependencies: ["ExporterBase", "ExporterCore", "ExporterConfiguration", "SLA", "EtlworksAPI", "Store"]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
         .target(
             name: "ExporterApp",
             dependencies: [
-                "ExporterBase", "ExporterCore", "SLA", "Alerting", "WebSecurity", "Reports",
+                "ExporterBase", "ExporterCore", "ExporterConfiguration", "SLA", "Alerting", "WebSecurity", "Reports",
                 "EtlworksAPI", "Exposition", "Store", "SeriesQuery", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -112,7 +120,8 @@ let package = Package(
         .executableTarget(
             name: "etlworks-exporter",
             dependencies: [
-                "ExporterApp", "ExporterBase", "ExporterCore", "Reports", "SLA", "Store", "EtlworksAPI", "Simulator",
+                "ExporterApp", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Reports", "SLA", "Store", "EtlworksAPI",
+                "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +150,8 @@ let package = Package(
         .testTarget(
             name: "SLATests",
             dependencies: [
-                "SLA", "ExporterBase", "ExporterCore", "Store", "SQLiteDatabase", "EtlworksAPI", "Exposition", "TestSupport",
+                "SLA", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Store", "SQLiteDatabase", "EtlworksAPI",
+                "Exposition", "TestSupport",
                 .product(name: "Logging", package: "swift-log")
             ]),
         .testTarget(
@@ -159,26 +169,30 @@ let package = Package(
         .testTarget(
             name: "ExporterCoreTests",
             dependencies: [
-                "ExporterCore", "ExporterBase", "SLA", "Alerting", "Store", "EtlworksAPI", "Exposition", "Simulator",
+                "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "Store", "EtlworksAPI", "Exposition",
+                "Simulator",
                 "TestSupport", .product(name: "Logging", package: "swift-log")
             ],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "ReportsTests",
             dependencies: [
-                "Reports", "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Store", "EtlworksAPI", "TestSupport",
+                "Reports", "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Store", "EtlworksAPI",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
         .testTarget(
             name: "ExporterAppTests",
             dependencies: [
-                "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Reports", "Store", "SeriesQuery", "EtlworksAPI",
+                "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Reports", "Store", "SeriesQuery",
+                "EtlworksAPI",
                 "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ExporterApp", "ExporterCore", "ExporterBase", "SLA", "Alerting", "WebSecurity", "Reports", "Store",
+                "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "WebSecurity",
+                "Reports", "Store",
                 "SQLiteDatabase",
                 "EtlworksAPI", "Exposition", "Simulator", "TestSupport", .product(name: "Logging", package: "swift-log")
             ])
@@ -192,7 +206,8 @@ if Context.environment["ETLWORKS_DEV_TARGETS"] != nil {
         .executableTarget(
             name: "ExporterBenchmarks",
             dependencies: [
-                "ExporterApp", "ExporterCore", "SLA", "Reports", "Exposition", "Store", "EtlworksAPI", "Simulator", "CSQLite",
+                "ExporterApp", "ExporterCore", "ExporterConfiguration", "SLA", "Reports", "Exposition", "Store", "EtlworksAPI",
+                "Simulator", "CSQLite",
                 .product(name: "Logging", package: "swift-log")
             ], path: "Benchmarks/ExporterBenchmarks"),
         // Writes synthetic history until killed: the SIGKILL durability test drives it.

@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import Logging

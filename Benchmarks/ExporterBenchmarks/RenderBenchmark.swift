@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import Store
@@ -33,7 +34,8 @@ enum RenderBenchmark {
             metrics.append(flow)
         }
         await state.setFlows(metrics)
-        await state.setAgents((0..<5).map { Agent(id: Int64($0), name: "agent-\($0)", online: true, version: "1", os: "Linux") })
+        await state.setAgents(
+            (0..<5).map { Agent(id: String($0), name: "agent-\($0)", state: .online, version: "1", os: "Linux") })
         return await state.snapshot()
     }
 

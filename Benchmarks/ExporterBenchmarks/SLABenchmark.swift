@@ -1,6 +1,7 @@
 import CSQLite
 import EtlworksAPI
 import ExporterBase
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import Logging

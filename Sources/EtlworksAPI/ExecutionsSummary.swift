@@ -15,6 +15,8 @@ public struct ExecutionsSummary: Sendable, Equatable {
     public var averageDurationSeconds: Double?
     public var maxDurationSeconds: Double?
     public var records: Int64?
+    /// The answer's top-level keys when it had none of the expected fields.
+    public var unrecognizedKeys: String?
 
     public init(
         from: Int64? = nil, to: Int64? = nil, runs: [RunStatus: Int64] = [:], count: Int64? = nil,
@@ -43,7 +45,7 @@ public struct ExecutionsSummary: Sendable, Equatable {
         // Some answers give a percentage; the contract says 0..1.
         if let value = ratio, value > 1, value <= 100 { ratio = value / 100 }
         if let value = ratio, value < 0 || value > 1 { ratio = nil }
-        return ExecutionsSummary(
+        var summary = ExecutionsSummary(
             from: Timestamp.epochMilliseconds(json["from"]),
             to: Timestamp.epochMilliseconds(json["to"]),
             runs: runs,
@@ -52,5 +54,12 @@ public struct ExecutionsSummary: Sendable, Equatable {
             averageDurationSeconds: json["avgDuration"]?.double.map { max(0, $0) / 1000 },
             maxDurationSeconds: json["maxDuration"]?.double.map { max(0, $0) / 1000 },
             records: json["records"]?.int64)
+        summary.unrecognizedKeys = json.unrecognizedKeys(expected: Self.fields)
+        return summary
     }
+
+    static let fields = [
+        "from", "to", "count", "success", "warning", "error", "canceled", "running", "queued", "successRate", "avgDuration",
+        "maxDuration", "records"
+    ]
 }

@@ -156,6 +156,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
         var result = DecodedPage<Item>(items: [], skipped: 0)
         var seen = Set<Key>()
         var previousKeys: [Key]?
+        var previousPage: Data?
         var offset = 0
         for _ in 0..<Self.maxPages {
             let pageSize = min(configuration.pageSize, max(1, limit - result.items.count))
@@ -165,12 +166,15 @@ public final class HTTPEtlworksClient: EtlworksClient {
                     URLQueryItem(name: "offset", value: String(offset))
                 ]
             let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery)
+            if data == previousPage { break }
+            previousPage = data
             let page = try decode(endpoint) { try decodePage(data) }
             let keys = page.items.map(key)
             if !keys.isEmpty, keys == previousKeys { break }
             previousKeys = keys
             for (item, itemKey) in zip(page.items, keys) where seen.insert(itemKey).inserted { result.items.append(item) }
             result.skipped += page.skipped
+            if result.items.isEmpty { result.unrecognizedKeys = result.unrecognizedKeys ?? page.unrecognizedKeys }
             let received = page.items.count + page.skipped
             offset += received
             let total = (response.value(forHTTPHeaderField: "X-Total-Count")).flatMap { Int($0) }

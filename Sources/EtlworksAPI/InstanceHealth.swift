@@ -109,6 +109,13 @@ extension JSONValue {
     /// The keys of an object, sorted and comma-separated (never values: they may be secret).
     var keyList: String {
         guard case .object(let members) = self else { return "none (not an object)" }
-        return members.keys.sorted().prefix(20).joined(separator: ", ")
+        if members.isEmpty { return "none" }
+        return members.keys.sorted().prefix(20).map { String($0.prefix(64)) }.joined(separator: ", ")
+    }
+
+    /// The key list of an object that has none of the `expected` fields (an answer of a shape
+    /// nobody expected); nil when it has one.
+    func unrecognizedKeys(expected: [String]) -> String? {
+        expected.contains { self[$0] != nil } ? nil : keyList
     }
 }

@@ -16,6 +16,8 @@ public struct Subscription: Sendable, Equatable {
     /// Records processed in the current period and today.
     public var monthUsed: Int64?
     public var todayUsed: Int64?
+    /// The answer's top-level keys when it had none of the expected fields.
+    public var unrecognizedKeys: String?
 
     public init(
         tier: String? = nil, status: String? = nil, seatsTotal: Int64? = nil, seatsUsed: Int64? = nil,
@@ -38,7 +40,7 @@ public struct Subscription: Sendable, Equatable {
     public static func decode(_ data: Data) throws -> Subscription {
         let json = try JSONValue.parse(data)
         guard json.isObject else { throw APIDecodingError.unexpectedShape(expected: "a subscription object") }
-        return Subscription(
+        var subscription = Subscription(
             tier: json["tier"]?.string,
             status: json["status"]?.string,
             seatsTotal: json["seats"]?["total"]?.int64,
@@ -49,5 +51,9 @@ public struct Subscription: Sendable, Equatable {
             dailyAllowance: json["allowance"]?["dailyRecords"]?.int64,
             monthUsed: json["usage"]?["monthRecords"]?.int64,
             todayUsed: json["usage"]?["todayRecords"]?.int64)
+        subscription.unrecognizedKeys = json.unrecognizedKeys(expected: [
+            "tier", "status", "seats", "period", "allowance", "usage"
+        ])
+        return subscription
     }
 }

@@ -13,6 +13,8 @@ public struct SystemInfo: Sendable, Equatable {
     public var version: String?
     public var build: String?
     public var deploymentMode: String?
+    /// The answer's top-level keys when it had none of the expected fields.
+    public var unrecognizedKeys: String?
 
     public init(version: String? = nil, build: String? = nil, deploymentMode: String? = nil) {
         self.version = version
@@ -24,8 +26,10 @@ public struct SystemInfo: Sendable, Equatable {
     public static func decode(_ data: Data) throws -> SystemInfo {
         let json = try JSONValue.parse(data)
         guard json.isObject else { throw APIDecodingError.unexpectedShape(expected: "an info object") }
-        return SystemInfo(
+        var info = SystemInfo(
             version: json["version"]?.string, build: json["build"]?.string,
             deploymentMode: json["deploymentMode"]?.string)
+        info.unrecognizedKeys = json.unrecognizedKeys(expected: ["version", "build", "deploymentMode"])
+        return info
     }
 }

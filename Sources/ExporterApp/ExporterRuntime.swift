@@ -1,6 +1,7 @@
 import Alerting
 import EtlworksAPI
 import ExporterBase
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import Hummingbird
@@ -69,10 +70,10 @@ public struct ExporterRuntime: Sendable {
         var collectors: [any Collector] = [
             ExecutionsCollector(context: context, logger: logger),
             FlowsCollector(context: context, logger: logger),
-            SummaryCollector(context: context),
-            AgentsCollector(context: context),
-            BillingCollector(context: context),
-            HealthCollector(context: context),
+            SummaryCollector(context: context, logger: logger),
+            AgentsCollector(context: context, logger: logger),
+            BillingCollector(context: context, logger: logger),
+            HealthCollector(context: context, logger: logger),
             InstanceHealthCollector(context: context, logger: logger)
         ]
         if config.sla.contains(where: \.needsSchedules) { collectors.append(SchedulesCollector(context: context)) }

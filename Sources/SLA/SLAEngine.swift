@@ -360,7 +360,7 @@ public actor SLAEngine: CompletedRunSink {
             return agents.compactMap { agent in
                 guard patterns.contains(where: { $0.matches(agent.name) }) else { return nil }
                 return (
-                    SLATarget(kind: .agent, id: agent.id, name: agent.name),
+                    SLATarget(kind: .agent, id: agent.numericId, name: agent.name, externalId: agent.id),
                     SLAConditionEvaluator.measure(agentOffline: hold, agent: agent)
                 )
             }
@@ -454,7 +454,7 @@ public actor SLAEngine: CompletedRunSink {
         var pairs: [(String, String)] = [("sla", rule.name)]
         switch target.kind {
         case .flow: pairs += [("flow_id", String(target.id)), ("flow_name", target.name)]
-        case .agent: pairs += [("agent_id", String(target.id)), ("agent_name", target.name)]
+        case .agent: pairs += [("agent_id", target.externalId ?? String(target.id)), ("agent_name", target.name)]
         case .tenant: break
         }
         pairs.append(("severity", rule.severity.rawValue))

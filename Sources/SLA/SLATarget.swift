@@ -7,11 +7,15 @@ public struct SLATarget: Sendable, Hashable, Comparable {
     public var id: Int64
     /// The current name (a flow or agent may be renamed; its id keeps the state).
     public var name: String
+    /// The id as the API gives it, for labels, when it is not the number (an agent's id
+    /// may be a string).
+    public var externalId: String?
 
-    public init(kind: Kind, id: Int64, name: String) {
+    public init(kind: Kind, id: Int64, name: String, externalId: String? = nil) {
         self.kind = kind
         self.id = id
         self.name = name
+        self.externalId = externalId
     }
 
     public static let tenant = SLATarget(kind: .tenant, id: 0, name: "tenant")

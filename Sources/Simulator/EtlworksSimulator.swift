@@ -150,6 +150,9 @@ public actor EtlworksSimulator {
             if access != .administrator || denyAdmin { return refused(fullPath, needs: "Administrator") }
             return dailyExecutions(request, now: now)
         case ["v1", "metrics", "executions", "summary"]:
+            if options.quirks.contains(.unknownShapes) {
+                return .json(["stats": ["total": 12, "ok": 11], "generatedAt": now])
+            }
             return summary(request, now: now)
         case let s where s.count >= 3 && s[0] == "v1" && s[1] == "executions":
             guard let id = Int64(s[2]), let flow = tenant.flow(id: id) else {
@@ -172,12 +175,24 @@ public actor EtlworksSimulator {
             default: return .error(404, "no such path", path: fullPath)
             }
         case ["v1", "agents"]:
+            if options.quirks.contains(.unknownShapes) {
+                let agents = tenant.agents(now: now).map { ["agentName": $0.name, "agentState": $0.status] }
+                return page(agents, request: request)
+            }
+            if options.quirks.contains(.stringAgentIds) {
+                return page(tenant.agents(now: now).map(\.asReported), request: request)
+            }
             return page(tenant.agents(now: now), request: request)
         case ["v1", "billing", "subscription"]:
+            if options.quirks.contains(.noBilling) { return .error(404, "Not Found", path: fullPath) }
+            if options.quirks.contains(.unknownShapes) {
+                return .json(["plan": ["name": "Business"], "limits": ["records": 500_000_000]])
+            }
             return .json(tenant.subscription(now: now))
         case ["v1", "schedules"]:
             return page(tenant.liveFlows.map { scheduleJSON($0) }, request: request)
         case ["v1", "system", "info"]:
+            if options.quirks.contains(.unknownShapes) { return .json(["appVersion": "6.4.2", "edition": "cloud"]) }
             return .json(["version": "6.4.2", "build": "simulator", "deploymentMode": "cloud"])
         default:
             return .error(404, "no such path", path: fullPath)

@@ -84,10 +84,23 @@ struct SimulatedTenant: Sendable {
         let id: Int64
         let name: String
         let status: String
+        /// What the agent is doing in the help centre's words (online, offline, stopped,
+        /// suspended); `status` says only online or offline.
+        let state: String
         let updaterStatus: String
         let version: String
         let os: String
         let ip: String
+        let lastSeen: Int64?
+    }
+
+    /// An agent as instances with string ids report it: `agt-<id>`, the state word in any case.
+    struct ReportedAgent: Encodable {
+        let id: String
+        let name: String
+        let status: String
+        let updaterStatus: String
+        let version: String
         let lastSeen: Int64?
     }
 
@@ -98,8 +111,10 @@ struct SimulatedTenant: Sendable {
             let naturallyOnline = (now / (cycle / 10)) % 10 != 3 || index == 0
             let online = agentOverrides[index] ?? naturallyOnline
             let name = index == 1 ? #"agent "eu-1" \ {west}"# : "agent-\(index)"
+            // Agents 3, 4, ... are stopped or suspended when offline.
+            let state = online ? "online" : index >= 3 ? (index % 2 == 0 ? "stopped" : "suspended") : "offline"
             return AgentState(
-                id: Int64(500 + index), name: name, status: online ? "online" : "offline",
+                id: Int64(500 + index), name: name, status: online ? "online" : "offline", state: state,
                 updaterStatus: index % 2 == 0 ? "running" : "stopped", version: "5.\(index).1",
                 os: index % 2 == 0 ? "Linux" : "Windows Server 2022", ip: "10.0.0.\(index + 10)",
                 lastSeen: online ? now - 5_000 : now - 900_000)
@@ -135,4 +150,12 @@ struct SimulatedTenant: Sendable {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
+}
+
+extension SimulatedTenant.AgentState {
+    var asReported: SimulatedTenant.ReportedAgent {
+        let word = id % 2 == 0 ? state.uppercased() : state.capitalized
+        return .init(
+            id: "agt-\(id)", name: name, status: word, updaterStatus: updaterStatus, version: version, lastSeen: lastSeen)
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import FoundationNetworking

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExporterApp
 import ExporterBase
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import Logging

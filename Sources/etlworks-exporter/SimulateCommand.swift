@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExporterBase
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import Hummingbird

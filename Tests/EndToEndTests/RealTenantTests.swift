@@ -212,3 +212,84 @@ extension EndToEndTests {
         #expect((requests["/v1/flows"] ?? 0) <= polls * 2, "the repeated first page ends each reading")
     }
 }
+
+extension EndToEndTests {
+    /// Agents with string ids and the help centre's state words, in any case.
+    @Test func agentsWithStringIdsAndEveryStateAreExported() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(
+            flows: 3, extra: ["--agents", "5", "--quirks", "string-agent-ids"])
+        defer { simulatorProcess.process.terminate() }
+        for (index, online) in [(0, true), (2, false), (3, false), (4, false)] {
+            _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/agents/\(index)"), body: ["online": online])
+        }
+        let config = try writeConfig(simulator: simulator, database: "agents.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        let samples = try await waitForPolls(exporter, "agents", moreThan: 0)
+        func state(_ id: String) -> String? {
+            samples.first { $0.name == "etlworks_agent_state" && $0.labels["agent_id"] == id && $0.value == 1 }?.labels["state"]
+        }
+        #expect(state("agt-500") == "online")
+        #expect(state("agt-502") == "offline")
+        #expect(state("agt-503") == "suspended")
+        #expect(state("agt-504") == "stopped")
+        #expect(samples.filter { $0.name == "etlworks_agent_state" && $0.labels["agent_id"] == "agt-503" }.count == 5)
+        let up = samples.filter { $0.name == "etlworks_agent_up" }
+        #expect(up.count == 5)
+        #expect(up.filter { $0.value == 1 }.allSatisfy { state($0.labels["agent_id"] ?? "") == "online" })
+        #expect(up.first { $0.labels["agent_id"] == "agt-504" }?.value == 0)
+        let (raw, _) = try await metrics(exporter)
+        #expect(try Tools.promtoolCheck(raw) == "")
+    }
+
+    /// Summary, agents, subscription and system info answering with unknown field names:
+    /// each is counted, warned about in /health with its keys, and logged once.
+    @Test func unknownShapesShowInHealthAndTheCounter() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 3, extra: ["--quirks", "unknown-shapes"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "shapes.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        var samples = try await waitForPolls(exporter, "billing", moreThan: 0, count: 2)
+        samples = try await waitForPolls(exporter, "summary", moreThan: successfulPolls(samples, "summary"), count: 2)
+        for resource in ["summary", "agents", "billing", "health"] {
+            let count = samples.first {
+                $0.name == "etlworks_exporter_unrecognized_answers_total" && $0.labels["resource"] == resource
+            }?.value
+            #expect((count ?? 0) >= 1, "\(resource)")
+        }
+        #expect(
+            samples.first { $0.name == "etlworks_exporter_unrecognized_answers_total" && $0.labels["resource"] == "flows" }?.value
+                == 0)
+        let (status, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(status == 200 && health["status"] as? String == "warn")
+        let resources = try #require(health["resources"] as? [String: [String: Any]])
+        #expect(resources["summary"]?["unrecognized_keys"] as? String == "generatedAt, stats")
+        #expect(resources["billing"]?["unrecognized_keys"] as? String == "limits, plan")
+        #expect(resources["agents"]?["unrecognized_keys"] as? String == "agentName, agentState")
+        #expect(resources["health"]?["unrecognized_keys"] as? String == "appVersion, edition")
+        #expect(!String(decoding: body, as: UTF8.self).contains("500000000"), "keys, never values")
+        #expect(exporterProcess.stderr.components(separatedBy: "The summary answer holds none").count == 2, "said once")
+    }
+
+    /// Billing answering 404 (an on-premise install): after three, not available, not failing.
+    @Test func billingThatAnswers404IsNotAvailableNotFailing() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 3, extra: ["--quirks", "no-billing"])
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "no-billing.db")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        _ = try await waitForPolls(exporter, "billing", moreThan: 0, count: 3)
+        _ = try await waitForPolls(exporter, "executions", moreThan: 0)
+        let (status, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        let billing = (health["resources"] as? [String: [String: Any]])?["billing"]
+        #expect((billing?["unavailable"] as? String)?.contains("404") == true)
+        #expect(billing?["result"] as? String == "success")
+        #expect(status == 200 && health["status"] as? String == "pass", "\(health["reasons"] ?? "")")
+        let stats = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/stats"))
+        #expect((stats["requests"] as? [String: Int])?["/v1/billing/subscription"] == 3)
+        #expect(exporterProcess.stderr.components(separatedBy: "billing is not available").count == 2)
+    }
+}

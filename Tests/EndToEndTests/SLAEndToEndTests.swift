@@ -1,3 +1,4 @@
+import ExporterConfiguration
 import ExporterCore
 import Foundation
 import SLA

@@ -1,4 +1,5 @@
 import ExporterBase
+import ExporterConfiguration
 import Foundation
 import HTTPTypes
 import Hummingbird

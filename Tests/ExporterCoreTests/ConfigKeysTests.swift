@@ -2,6 +2,7 @@ import ExporterBase
 import Foundation
 import Testing
 
+@testable import ExporterConfiguration
 @testable import ExporterCore
 
 /// One table of configuration keys feeds the loader and the README.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 
+@testable import ExporterConfiguration
 @testable import ExporterCore
 
 @Suite struct LogFormatTests {

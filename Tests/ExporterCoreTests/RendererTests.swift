@@ -1,3 +1,4 @@
+import ExporterConfiguration
 import Foundation
 import TestSupport
 import Testing
@@ -41,8 +42,9 @@ import Testing
         await state.setFlows([first, second])
         await state.setAgents([
             Agent(
-                id: 1, name: "agent \"eu\"", online: true, updaterRunning: false, version: "5.1", os: "Linux",
-                lastSeen: 1_764_000_000_000)
+                id: "1", name: "agent \"eu\"", state: .online, updaterRunning: false, version: "5.1", os: "Linux",
+                lastSeen: 1_764_000_000_000),
+            Agent(id: "eu-west \"2\"", name: "agent 2", state: .suspended)
         ])
         await state.setSubscription(
             Subscription(

@@ -1,5 +1,7 @@
 import EtlworksAPI
+import ExporterConfiguration
 import Foundation
+import Logging
 import SLA
 import Store
 
@@ -32,6 +34,17 @@ public struct CollectorContext: Sendable {
         self.state = state
         self.config = config
         self.now = now
+    }
+
+    /// Records the shape of an answer of `resource`, saying once in the log when it held none
+    /// of the expected fields (only its keys, never its values).
+    func noteAnswerShape(_ resource: Resource, unrecognizedKeys: String?, logger: Logger) async {
+        guard await state.noteAnswerShape(resource, unrecognizedKeys: unrecognizedKeys), let keys = unrecognizedKeys else {
+            return
+        }
+        logger.warning(
+            "The \(resource.rawValue) answer holds none of the fields the exporter knows; its series stay empty until it does",
+            metadata: ["answer.keys": "\(keys)"])
     }
 
     /// Re-reads flow metrics from the store into the live state.

@@ -19,6 +19,10 @@ public enum ExporterFamilies {
     public static let skippedRecords = MetricDescriptor(
         "etlworks_exporter_skipped_records", .counter, help: "Records in API answers that could not be decoded and were skipped.",
         labels: ["resource"])
+    public static let unrecognizedAnswers = MetricDescriptor(
+        "etlworks_exporter_unrecognized_answers", .counter,
+        help: "API answers that decoded but held none of the fields expected of them (a shape nobody published).",
+        labels: ["resource"])
     public static let apiRequests = MetricDescriptor(
         "etlworks_exporter_api_requests", .counter,
         help: "HTTP requests to the Etlworks API by endpoint template and status code (error: no answer).",
@@ -40,7 +44,8 @@ public enum ExporterFamilies {
         "etlworks_exporter_build", .info, help: "Version and revision of the exporter.", labels: ["version", "revision"])
 
     public static let all = [
-        up, polls, pollSuccess, pollDuration, lastPollSuccess, skippedRecords, apiRequests, executionsSource, storeSize, storeUp,
+        up, polls, pollSuccess, pollDuration, lastPollSuccess, skippedRecords, unrecognizedAnswers, apiRequests, executionsSource,
+        storeSize, storeUp,
         authFailures, start, build
     ]
 }

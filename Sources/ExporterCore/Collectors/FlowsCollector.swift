@@ -1,3 +1,4 @@
+import ExporterConfiguration
 import Logging
 
 /// Reads the flow list: names, types and tags for the labels, and which flows were deleted

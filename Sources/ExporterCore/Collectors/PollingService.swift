@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterConfiguration
 import Foundation
 import Logging
 import SQLiteDatabase

@@ -1,3 +1,5 @@
+import ExporterConfiguration
+
 /// Reads flow schedules (`GET /v1/schedules`) for the SLA rules that need a flow's cadence
 /// or expected run time. Runs only when such a rule is configured.
 public struct SchedulesCollector: Collector {

@@ -1,15 +1,23 @@
+import ExporterConfiguration
+import Logging
+
 /// Reads the tenant-wide executions summary over a trailing day.
 public struct SummaryCollector: Collector {
     public let resource = Resource.summary
     let context: CollectorContext
+    let logger: Logger
     /// The trailing window asked for, seconds.
     static let window: Double = 86400
 
-    public init(context: CollectorContext) { self.context = context }
+    public init(context: CollectorContext, logger: Logger = Logger(label: "etlworks-exporter")) {
+        self.context = context
+        self.logger = logger
+    }
 
     public func collect() async throws -> Int {
         let now = Int64(context.now().timeIntervalSince1970 * 1000)
         let summary = try await context.client.summary(from: now - Int64(Self.window * 1000), to: now)
+        await context.noteAnswerShape(resource, unrecognizedKeys: summary.unrecognizedKeys, logger: logger)
         await context.state.setSummary(summary, window: Self.window)
         return 0
     }

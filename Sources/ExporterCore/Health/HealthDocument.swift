@@ -1,4 +1,5 @@
 import ExporterBase
+import ExporterConfiguration
 import SLA
 
 /// The JSON of `/health`. Encoded by the server, decoded by the tests.
@@ -16,9 +17,12 @@ public struct HealthDocument: Codable, Sendable, Equatable {
         public var error: String?
         /// Why the resource is not polled: this instance does not have it.
         public var unavailable: String?
+        /// The top-level keys of the latest answer when it held none of the expected fields.
+        public var unrecognizedKeys: String?
 
         enum CodingKeys: String, CodingKey {
             case result, error, unavailable
+            case unrecognizedKeys = "unrecognized_keys"
             case intervalSeconds = "interval_seconds"
             case consecutiveFailures = "consecutive_failures"
             case skippedRecords = "skipped_records"

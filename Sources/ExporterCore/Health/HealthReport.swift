@@ -1,4 +1,5 @@
 import ExporterBase
+import ExporterConfiguration
 import Foundation
 import SLA
 
@@ -28,6 +29,11 @@ public struct HealthReport: Sendable {
                 lastAttempt: poll?.lastAttempt.map(Self.iso), lastSuccess: poll?.lastSuccess.map(Self.iso),
                 lastDurationSeconds: poll?.lastDuration)
             entry.unavailable = snapshot.unavailable[resource]
+            if let keys = snapshot.unrecognized[resource] {
+                entry.unrecognizedKeys = keys
+                reasons.append(
+                    (.warn, "\(resource.rawValue): the answer holds none of the expected fields (top-level keys: \(keys))"))
+            }
             if let error = poll?.lastError {
                 entry.error = error
                 reasons.append((.warn, "\(resource.rawValue): latest poll failed: \(error)"))

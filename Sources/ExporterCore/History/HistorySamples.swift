@@ -1,3 +1,4 @@
+import ExporterConfiguration
 import Foundation
 import Store
 
@@ -74,7 +75,7 @@ public enum HistorySamples {
                 gauge(
                     AgentFamilies.up.storedName,
                     [
-                        SeriesLabel("agent_id", String(agent.id)),
+                        SeriesLabel("agent_id", agent.id),
                         SeriesLabel("agent_name", agent.name)
                     ], agent.online ? 1 : 0))
         }

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import ExporterBase
+import ExporterConfiguration
 import Exposition
 import Foundation
 import Store
@@ -92,11 +93,20 @@ public enum MetricsRenderer {
 
     // MARK: Agents, billing, tenant
 
+    private static let agentStateLabels = Dictionary(
+        uniqueKeysWithValues: Agent.State.allCases.map { ($0, LabelSet([("state", $0.rawValue)])) })
+
     private static func writeAgents(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         guard let agents = snapshot.agents else { return }
-        let labels = agents.map { LabelSet([("agent_id", String($0.id)), ("agent_name", $0.name)]) }
+        let labels = agents.map { LabelSet([("agent_id", $0.id), ("agent_name", $0.name)]) }
         writer.family(AgentFamilies.up)
         for (agent, label) in zip(agents, labels) { writer.sample(label, agent.online ? 1 : 0) }
+        writer.family(AgentFamilies.state)
+        for (agent, label) in zip(agents, labels) {
+            for state in Agent.State.allCases {
+                writer.sample(label, extra: agentStateLabels[state]!, agent.state == state ? 1 : 0)
+            }
+        }
         writer.family(AgentFamilies.lastSeen)
         for (agent, label) in zip(agents, labels) { if let seen = agent.lastSeen { writer.sample(label, seconds(seen)) } }
         writer.family(AgentFamilies.updaterUp)
@@ -217,6 +227,10 @@ public enum MetricsRenderer {
         writer.family(ExporterFamilies.skippedRecords)
         for resource in resources {
             writer.sample(resourceLabels[resource]!, Double(snapshot.polls[resource]?.skippedRecords ?? 0))
+        }
+        writer.family(ExporterFamilies.unrecognizedAnswers)
+        for resource in resources {
+            writer.sample(resourceLabels[resource]!, Double(snapshot.unrecognizedAnswers[resource] ?? 0))
         }
         writer.family(ExporterFamilies.apiRequests)
         for (key, count) in snapshot.apiRequests.sorted(by: { $0.key < $1.key }) {

@@ -1,5 +1,6 @@
 import Alerting
 import EtlworksAPI
+import ExporterConfiguration
 import Foundation
 import SLA
 
@@ -32,6 +33,10 @@ public struct ExporterSnapshot: Sendable {
     public var instanceUp: Bool?
     /// Every node's health from the root `/health`; nil when not read (or not available).
     public var instanceHealth: InstanceHealth?
+    /// Resources whose latest answer held none of the expected fields: its top-level keys.
+    public var unrecognized: [Resource: String] = [:]
+    /// Such answers per resource, all time.
+    public var unrecognizedAnswers: [Resource: Int64] = [:]
     /// Resources this instance does not have (a 404 for good), with why.
     public var unavailable: [Resource: String] = [:]
     public var systemInfo: SystemInfo?

@@ -1,3 +1,4 @@
+import ExporterConfiguration
 import SLA
 
 /// The live state is what SLA rules judge and where their results show.

@@ -1,5 +1,6 @@
 import Alerting
 import EtlworksAPI
+import ExporterConfiguration
 import Exposition
 import Foundation
 import SLA
@@ -71,7 +72,7 @@ public actor ExporterState {
         snapshotValue.notifications[receiver] = stats
     }
 
-    public func setSubscription(_ subscription: Subscription) { snapshotValue.subscription = subscription }
+    public func setSubscription(_ subscription: Subscription?) { snapshotValue.subscription = subscription }
 
     public func setSummary(_ summary: ExecutionsSummary, window: Double) {
         snapshotValue.summary = summary
@@ -84,6 +85,17 @@ public actor ExporterState {
     }
 
     public func setInstanceHealth(_ health: InstanceHealth?) { snapshotValue.instanceHealth = health }
+
+    /// Notes the shape of the latest answer of `resource`: `unrecognizedKeys` are its
+    /// top-level keys when it held none of the expected fields, else nil. True when the
+    /// answer is unrecognized and the one before was not (say it once).
+    public func noteAnswerShape(_ resource: Resource, unrecognizedKeys: String?) -> Bool {
+        let before = snapshotValue.unrecognized[resource]
+        snapshotValue.unrecognized[resource] = unrecognizedKeys
+        guard unrecognizedKeys != nil else { return false }
+        snapshotValue.unrecognizedAnswers[resource, default: 0] += 1
+        return before == nil
+    }
 
     /// Marks a resource as not available on this instance (nil: available again).
     public func setUnavailable(_ resource: Resource, reason: String?) { snapshotValue.unavailable[resource] = reason }

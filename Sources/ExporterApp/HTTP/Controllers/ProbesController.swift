@@ -1,4 +1,5 @@
 import ExporterBase
+import ExporterConfiguration
 import ExporterCore
 import Hummingbird
 import NIOCore
