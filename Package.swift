@@ -185,8 +185,9 @@ let package = Package(
             name: "ExporterAppTests",
             dependencies: [
                 "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Reports", "Store", "SeriesQuery",
-                "EtlworksAPI",
-                "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")
+                "EtlworksAPI", "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log")
             ]),
         .testTarget(
             name: "EndToEndTests",

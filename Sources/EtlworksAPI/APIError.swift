@@ -17,13 +17,15 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     case http(endpoint: String, status: Int, message: String?)
     /// The answer could not be decoded.
     case decoding(endpoint: String, APIDecodingError)
+    /// The answer was larger than the client reads (`etlworks.max_response_bytes`).
+    case tooLarge(endpoint: String, limit: Int64)
 
     /// The endpoint template the request went to, e.g. `/v1/executions/{flowId}/history`.
     public var endpoint: String {
         switch self {
         case .transport(let endpoint, _), .unauthorized(let endpoint), .forbidden(let endpoint, _),
             .notFound(let endpoint), .rateLimited(let endpoint, _, _), .http(let endpoint, _, _),
-            .decoding(let endpoint, _):
+            .decoding(let endpoint, _), .tooLarge(let endpoint, _):
             return endpoint
         }
     }
@@ -38,6 +40,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         case .rateLimited: return "rate_limited"
         case .http: return "http"
         case .decoding: return "decoding"
+        case .tooLarge: return "too_large"
         }
     }
 
@@ -55,6 +58,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         case .http(let endpoint, let status, let message):
             return "\(endpoint): HTTP \(status)" + (message.map { ": \($0)" } ?? "")
         case .decoding(let endpoint, let error): return "\(endpoint): \(error)"
+        case .tooLarge(let endpoint, let limit):
+            return "\(endpoint): the answer is larger than \(limit) bytes (etlworks.max_response_bytes); it was not read"
         }
     }
 }

@@ -19,6 +19,10 @@ public struct ClientConfiguration: Sendable {
     public var maxRetryAfter: Double
     /// Page size for list endpoints (the API's maximum is 200).
     public var pageSize: Int
+    /// Timeout of the answers that may be large (a day's executions, the flow list), seconds.
+    public var largeResponseTimeout: Double = 120
+    /// The largest answer read, bytes; a larger one fails its call.
+    public var maxResponseBytes: Int64 = 256 << 20
 
     public init(
         baseURL: URL, credentials: Credentials, timeout: Double = 10, maxRequestsPerSecond: Double = 5,

@@ -12,6 +12,7 @@ import Foundation
 public final class HTTPEtlworksClient: EtlworksClient {
     private let configuration: ClientConfiguration
     private let session: URLSession
+    private let bodies: BoundedBodies
     private let limiter: RateLimiter
     private let tokens: TokenStore
     private let evidence = CredentialEvidence()
@@ -21,12 +22,15 @@ public final class HTTPEtlworksClient: EtlworksClient {
     public init(configuration: ClientConfiguration, observer: RequestObserver? = nil) {
         self.configuration = configuration
         let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
-        sessionConfiguration.timeoutIntervalForResource = configuration.timeout * 3
+        sessionConfiguration.timeoutIntervalForRequest = max(configuration.timeout, configuration.largeResponseTimeout)
+        // Each request's whole-transfer deadline is kept in `transmit`; these are only backstops.
+        sessionConfiguration.timeoutIntervalForResource = max(configuration.timeout, configuration.largeResponseTimeout) * 2
         sessionConfiguration.httpCookieStorage = nil
         sessionConfiguration.urlCache = nil
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: sessionConfiguration, delegate: SameOriginRedirects(), delegateQueue: nil)
+        let bodies = BoundedBodies()
+        self.bodies = bodies
+        session = URLSession(configuration: sessionConfiguration, delegate: bodies, delegateQueue: nil)
         limiter = RateLimiter(requestsPerSecond: configuration.maxRequestsPerSecond)
         tokens = TokenStore(credentials: configuration.credentials)
         self.observer = observer
@@ -38,7 +42,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     // MARK: Endpoints
 
     public func flows() async throws -> DecodedPage<Flow> {
-        try await pages(endpoint: "/v1/flows", path: "/v1/flows", query: [], limit: .max, key: \.id) { data in
+        try await pages(endpoint: "/v1/flows", path: "/v1/flows", query: [], limit: .max, key: \.id, large: true) { data in
             try Flow.decodePage(data)
         }
     }
@@ -53,7 +57,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
 
     private func dailyExecutions(_ day: URLQueryItem) async throws -> DailyExecutions {
         let endpoint = "/v1/metrics/executions"
-        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [day])
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [day], large: true)
         return try decode(endpoint) { try FlowRun.decodeDailyExecutions(data) }
     }
 
@@ -150,7 +154,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     /// again: reading stops there (one page more than it had), and items are kept once by
     /// `key` whatever the server repeats.
     private func pages<Item, Key: Hashable>(
-        endpoint: String, path: String, query: [URLQueryItem], limit: Int, key: (Item) -> Key,
+        endpoint: String, path: String, query: [URLQueryItem], limit: Int, key: (Item) -> Key, large: Bool = false,
         decodePage: (Data) throws -> DecodedPage<Item>
     ) async throws -> DecodedPage<Item> {
         var result = DecodedPage<Item>(items: [], skipped: 0)
@@ -165,7 +169,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
                     URLQueryItem(name: "limit", value: String(pageSize)),
                     URLQueryItem(name: "offset", value: String(offset))
                 ]
-            let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery)
+            let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery, large: large)
             if data == previousPage { break }
             previousPage = data
             let page = try decode(endpoint) { try decodePage(data) }
@@ -208,7 +212,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     private func send(
         endpoint: String, path: String, query: [URLQueryItem], method: String = "GET",
         body: Data? = nil, authenticated: Bool = true,
-        acceptedStatuses: Set<Int> = [], root: URL? = nil
+        acceptedStatuses: Set<Int> = [], root: URL? = nil, large: Bool = false
     ) async throws -> (Data, HTTPURLResponse) {
         var renewedToken = false
         var rateLimitRetries = 0
@@ -219,7 +223,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
             }
             let (data, response) = try await transmit(
                 endpoint: endpoint, path: path, query: query,
-                method: method, body: body, bearer: bearer, root: root)
+                method: method, body: body, bearer: bearer, root: root, large: large)
             let status = response.statusCode
             if (200..<300).contains(status) || acceptedStatuses.contains(status) {
                 if authenticated, (200..<300).contains(status) { await evidence.accepted(endpoint) }
@@ -277,7 +281,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     /// One HTTP exchange, through the rate limiter, reported to the observer.
     private func transmit(
         endpoint: String, path: String, query: [URLQueryItem], method: String,
-        body: Data?, bearer: String?, root: URL? = nil
+        body: Data?, bearer: String?, root: URL? = nil, large: Bool = false
     ) async throws -> (Data, HTTPURLResponse) {
         guard
             var components = URLComponents(
@@ -288,7 +292,10 @@ public final class HTTPEtlworksClient: EtlworksClient {
         }
         if !query.isEmpty { components.queryItems = query }
         guard let url = components.url else { throw APIError.transport(endpoint: endpoint, message: "invalid URL") }
-        var request = URLRequest(url: url, timeoutInterval: configuration.timeout)
+        // The whole transfer, headers to last byte, must end within `deadline`. (FoundationNetworking
+        // applies the session's idle timeout, not the request's, so the deadline is kept here.)
+        let deadline = large ? configuration.largeResponseTimeout : configuration.timeout
+        var request = URLRequest(url: url, timeoutInterval: deadline)
         request.httpMethod = method
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Accept")
@@ -296,20 +303,31 @@ public final class HTTPEtlworksClient: EtlworksClient {
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         try await limiter.acquire()
         let started = ContinuousClock.now
-        do {
-            let (data, response) = try await session.data(for: request)
-            let seconds = Self.seconds(since: started)
+        let task = session.dataTask(with: request)
+        let watchdog = Task { () -> Bool in
+            guard (try? await Task.sleep(for: .seconds(deadline))) != nil else { return false }
+            task.cancel()
+            return true
+        }
+        let outcome = await bodies.run(task, limit: configuration.maxResponseBytes)
+        watchdog.cancel()
+        let timedOut = await watchdog.value
+        let seconds = Self.seconds(since: started)
+        switch outcome {
+        case .answered(let data, let response):
             guard let http = response as? HTTPURLResponse else {
                 observer?(endpoint, "error", seconds)
                 throw APIError.transport(endpoint: endpoint, message: "not an HTTP response")
             }
             observer?(endpoint, String(http.statusCode), seconds)
             return (data, http)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            observer?(endpoint, "error", Self.seconds(since: started))
-            if error is CancellationError { throw error }
+        case .tooLarge:
+            observer?(endpoint, "error", seconds)
+            throw APIError.tooLarge(endpoint: endpoint, limit: configuration.maxResponseBytes)
+        case .failed(let error):
+            observer?(endpoint, "error", seconds)
+            try Task.checkCancellation()
+            if timedOut { throw APIError.transport(endpoint: endpoint, message: "timed out after \(Int(deadline))s") }
             throw APIError.transport(endpoint: endpoint, message: redactor.scrub(Self.describe(error)))
         }
     }

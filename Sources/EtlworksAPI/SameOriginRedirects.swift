@@ -1,20 +1,9 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// Follows a redirect only within the origin (scheme, host and port) it came from. URLSession
+/// Whether a redirect stays within the origin (scheme, host and port) it came from. URLSession
 /// copies `Authorization`, and a 307/308 repeats a login's body with the password, to any
 /// redirect target: a redirect elsewhere is refused, and the client sees the 3xx itself.
-final class SameOriginRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(Self.sameOrigin(response.url ?? task.originalRequest?.url, request.url) ? request : nil)
-    }
-
+enum SameOriginRedirects {
     static func sameOrigin(_ lhs: URL?, _ rhs: URL?) -> Bool {
         guard let lhs, let rhs else { return false }
         return lhs.scheme?.lowercased() == rhs.scheme?.lowercased() && lhs.host?.lowercased() == rhs.host?.lowercased()

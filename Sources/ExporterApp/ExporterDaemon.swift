@@ -13,6 +13,8 @@ import WebSecurity
 public enum ExporterDaemon {
     /// How long a shutdown or reload waits for requests in flight before cancelling them.
     static let gracefulShutdownDeadline = Duration.seconds(10)
+    /// How long a shutdown may take in all before the process exits regardless.
+    static let shutdownBackstop: Double = 20
 
     /// The daemon could not start; the description says why.
     public struct StartError: Error, CustomStringConvertible {
@@ -74,8 +76,11 @@ public enum ExporterDaemon {
             logger.info(
                 "Starting",
                 metadata: ["storage.path": "\(current.storage.path)", "web.listen_address": "\(current.web.listenAddress)"])
+            let backstop = ShutdownBackstop(seconds: Self.shutdownBackstop, logger: logger)
             var configuration = ServiceGroupConfiguration(
-                services: (extraServices + runtime.services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                services: ([backstop] + extraServices + runtime.services).map {
+                    ServiceGroupConfiguration.ServiceConfiguration(service: $0)
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
             // A client that stops reading holds a response write forever: past this, the
@@ -105,6 +110,7 @@ public enum ExporterDaemon {
                 }
             }
             try await group.run()
+            backstop.disarm()
             watcher.cancel()
             await runtime.store.close()
             guard var loaded = next.value else { break }

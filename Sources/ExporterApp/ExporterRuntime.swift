@@ -48,11 +48,14 @@ public struct ExporterRuntime: Sendable {
         let polled = Resource.allCases.filter { $0 != .schedules || config.sla.contains(where: \.needsSchedules) }
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
+        var clientConfiguration = ClientConfiguration(
+            baseURL: config.api.url, credentials: config.api.credentials,
+            timeout: config.api.timeout,
+            maxRequestsPerSecond: config.api.maxRequestsPerSecond, maxRetryAfter: config.api.maxRetryAfter)
+        clientConfiguration.largeResponseTimeout = config.api.largeResponseTimeout
+        clientConfiguration.maxResponseBytes = config.api.maxResponseBytes
         let client = HTTPEtlworksClient(
-            configuration: ClientConfiguration(
-                baseURL: config.api.url, credentials: config.api.credentials,
-                timeout: config.api.timeout,
-                maxRequestsPerSecond: config.api.maxRequestsPerSecond, maxRetryAfter: config.api.maxRetryAfter),
+            configuration: clientConfiguration,
             observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
         let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
         let slaStore = try SLAStateStore(path: config.storage.path, verify: false)

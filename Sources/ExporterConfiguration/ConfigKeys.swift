@@ -60,6 +60,14 @@ public enum ConfigKeys {
             "a stopped run shows `canceled` first and its final status (`error`, or `success` for a streaming flow) minutes later: a `canceled` run counts as final once it has ended and kept its status this long; until then it is stopping (`etlworks_flow_stopping_runs`)"
         ),
         ConfigKey(
+            ["etlworks.large_response_timeout"], default: "`2m`",
+            "timeout of the answers that may be large: a day's executions (`/v1/metrics/executions`, not paged) and the flow list"
+        ),
+        ConfigKey(
+            ["etlworks.max_response_bytes"], default: "`256MiB`",
+            "the largest answer read (`KiB`, `MiB`, `GiB`, or bytes); a larger one is cut off as it arrives and fails its poll with an error naming the endpoint"
+        ),
+        ConfigKey(
             ["poll.executions"], default: "`30s`",
             "how often runs are read"),
         ConfigKey(

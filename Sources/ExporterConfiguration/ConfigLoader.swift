@@ -271,6 +271,16 @@ public struct ConfigLoader: Sendable {
         if let timeout = duration("etlworks.timeout", minimum: 0.1, maximum: 600) { api?.timeout = timeout }
         if let wait = duration("etlworks.max_retry_after", minimum: 1, maximum: 86400) { api?.maxRetryAfter = wait }
         if let grace = duration("etlworks.stop_grace", minimum: 0, maximum: 86400) { api?.stopGrace = grace }
+        if let timeout = duration("etlworks.large_response_timeout", minimum: 1, maximum: 3600) {
+            api?.largeResponseTimeout = timeout
+        }
+        if let text = values["etlworks.max_response_bytes"]?.text {
+            if let bytes = ByteSize.bytes(text), bytes >= 1 << 16, bytes <= 16 << 30 {
+                api?.maxResponseBytes = bytes
+            } else {
+                issue("etlworks.max_response_bytes", "'\(text)' must be a size from 64KiB to 16GiB, such as 256MiB")
+            }
+        }
         if let text = values["etlworks.max_requests_per_second"]?.text {
             if let rate = Double(text), rate > 0, rate <= 1000 {
                 api?.maxRequestsPerSecond = rate

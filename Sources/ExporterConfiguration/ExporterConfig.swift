@@ -24,6 +24,10 @@ public struct ExporterConfig: Sendable {
         /// How long a `canceled` run must keep its status, after it ended, to count as final
         /// (a stopped run turns into `error` or `success` minutes later), seconds.
         public var stopGrace: Double = 300
+        /// Timeout of the answers that may be large (a day's executions, the flow list), seconds.
+        public var largeResponseTimeout: Double = 120
+        /// The largest answer read, bytes.
+        public var maxResponseBytes: Int64 = 256 << 20
 
         public init(url: URL, credentials: Credentials) {
             self.url = url

@@ -145,7 +145,8 @@ extension EndToEndTests {
         let (raw, _) = try await metrics(exporter)
         #expect(try Tools.promtoolCheck(raw) == "")
         _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/instance"), body: ["down": true])
-        samples = try await waitForPolls(exporter, "health", moreThan: successfulPolls(samples, "health"))
+        // Two polls: one may have been in flight when the instance went down.
+        samples = try await waitForPolls(exporter, "health", moreThan: successfulPolls(samples, "health"), count: 2)
         #expect(samples.contains { $0.name == "etlworks_instance_up" && $0.value == 0 }, "a 503 is down")
     }
 
@@ -291,5 +292,28 @@ extension EndToEndTests {
         let stats = try await HTTP.json("GET", simulator.appendingPathComponent("/_sim/stats"))
         #expect((stats["requests"] as? [String: Int])?["/v1/billing/subscription"] == 3)
         #expect(exporterProcess.stderr.components(separatedBy: "billing is not available").count == 2)
+    }
+}
+
+extension EndToEndTests {
+    /// A day's executions larger than `etlworks.max_response_bytes` fail that poll with an
+    /// error naming the endpoint and the key; nothing else stops.
+    @Test func anAnswerPastTheByteCapFailsItsPollOnly() async throws {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: 60)
+        defer { simulatorProcess.process.terminate() }
+        let config = try writeConfig(simulator: simulator, database: "cap.db", etlworks: "max_response_bytes: 64KiB")
+        let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
+        defer { exporterProcess.process.terminate() }
+        let samples = try await waitForPolls(exporter, "agents", moreThan: 0, count: 2)
+        #expect(
+            (samples.first {
+                $0.name == "etlworks_exporter_polls_total" && $0.labels["resource"] == "executions"
+                    && $0.labels["result"] == "error"
+            }?.value ?? 0) >= 1)
+        let (_, body, _) = try await HTTP.get(exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        let error = ((health["resources"] as? [String: [String: Any]])?["executions"]?["error"] as? String) ?? ""
+        #expect(error.contains("/v1/metrics/executions") && error.contains("etlworks.max_response_bytes"), "\(error)")
+        #expect(exporterProcess.process.isRunning)
     }
 }

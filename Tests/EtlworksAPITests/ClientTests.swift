@@ -200,10 +200,11 @@ import Testing
                 }
             )
         ]
+        // Agents: an ordinary call (the flow list has the longer timeout of large answers).
         for (fault, matches) in cases {
             try await harness.injectFault(fault)
             do {
-                _ = try await api.flows()
+                _ = try await api.agents()
                 Issue.record("\(fault) did not fail the call")
             } catch let error as APIError {
                 #expect(matches(error), "\(fault) gave \(error)")
@@ -211,7 +212,7 @@ import Testing
             }
             try await harness.control("DELETE", "/_sim/faults")
         }
-        #expect(try await api.flows().items.count == 20, "the client works again once the faults stop")
+        #expect(try await api.agents().items.count == 3, "the client works again once the faults stop")
     }
 
     @Test func requestsAreSpacedByTheRateLimit() async throws {

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import ExporterApp
+
+/// A shutdown must end even when a task ignores cancellation.
+@Suite struct ShutdownBackstopTests {
+    /// Never finishes, cancelled or not: a continuation nobody resumes.
+    struct StuckService: Service {
+        func run() async throws { await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in } }
+    }
+
+    /// Finishes as soon as the shutdown begins.
+    struct PoliteService: Service {
+        func run() async throws { try? await gracefulShutdown() }
+    }
+
+    func group(_ services: [any Service]) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: Logger(label: "t"))
+        configuration.maximumGracefulShutdownDuration = .milliseconds(100)
+        return ServiceGroup(configuration: configuration)
+    }
+
+    @Test func aStuckShutdownEndsTheProcessAfterTheBackstop() async throws {
+        let fired = Mutex(false)
+        let backstop = ShutdownBackstop(seconds: 0.5, logger: Logger(label: "t")) { fired.withLock { $0 = true } }
+        let stuck = group([backstop, StuckService()])
+        Task { try? await stuck.run() }
+        try await Task.sleep(for: .milliseconds(100))
+        await stuck.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!fired.withLock { $0 }, "not before its time")
+        try await Task.sleep(for: .seconds(1))
+        #expect(fired.withLock { $0 })
+    }
+
+    @Test func aShutdownThatFinishesDisarmsIt() async throws {
+        let fired = Mutex(false)
+        let backstop = ShutdownBackstop(seconds: 0.3, logger: Logger(label: "t")) { fired.withLock { $0 = true } }
+        let polite = group([backstop, PoliteService()])
+        async let finished: Void = polite.run()
+        try await Task.sleep(for: .milliseconds(100))
+        await polite.triggerGracefulShutdown()
+        try await finished
+        backstop.disarm()
+        try await Task.sleep(for: .seconds(1))
+        #expect(!fired.withLock { $0 })
+    }
+}
