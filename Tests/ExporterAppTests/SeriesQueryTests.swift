@@ -98,6 +98,34 @@ import Testing
         }
     }
 
+    /// The answer is written in pieces; joined, they are the same document whatever their size.
+    @Test func theAnswerIsTheSameWrittenInPiecesOfAnySize() throws {
+        let request = try parse(["match": "up", "from": "0", "to": "3600", "step": "60"])
+        func point(_ minute: Int) -> SeriesPoint {
+            let previous: Double? = minute == 0 ? nil : Double(minute - 1) / 3
+            return SeriesPoint(
+                timestamp: Int64(minute * 60), values: RollupBucket(value: Double(minute) / 3, previous: previous, kind: .counter)
+            )
+        }
+        var results: [SeriesResult] = []
+        for index in 0..<5 {
+            let labels = [SeriesLabel("flow_id", String(index)), SeriesLabel("n", "\"q\"\\")]
+            let series = StoredSeries(
+                id: Int64(index), name: "etlworks_flow_runs_total", labels: labels, kind: .counter, group: "g")
+            results.append(SeriesResult(series: series, points: (0..<40).map(point)))
+        }
+        let whole = SeriesQueryResponse(request, results: results, chunkBytes: 1 << 30)
+        let small = SeriesQueryResponse(request, results: results, chunkBytes: 100)
+        #expect(Array(whole).count == 1)
+        #expect(Array(small).count > 50, "many pieces")
+        #expect(small.data == whole.data)
+        let document = try JSONDecoder().decode(SeriesDocument.self, from: small.data)
+        #expect(document.data.series.count == 5 && document.data.series.allSatisfy { $0.points.count == 40 })
+        #expect(
+            try JSONDecoder().decode(SeriesDocument.self, from: SeriesQueryResponse(request, results: []).data).data.series
+                .isEmpty)
+    }
+
     /// 200 series × 11,000 windows passed both old limits (series, windows) and needed
     /// gigabytes; one budget on their product refuses it before a point is read. And a
     /// catastrophic regex over long names answers at once (a backtracking matcher never did).

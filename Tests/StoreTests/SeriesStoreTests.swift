@@ -186,6 +186,39 @@ import Testing
         #expect(try await query(reader, Self.gauge, tier: .raw, step: 60, to: Self.start + 120).count == 2)
     }
 
+    /// A series that ended and whose rows all passed their retention is deleted, row and all;
+    /// a live one stays however old, and one that comes back is stored anew.
+    @Test func seriesWithNoDataLeftAreDeleted() async throws {
+        let store = try SeriesStore(path: path())
+        let ended = Self.intermittent
+        try await store.append([Sample(Self.gauge, .gauge, 1), Sample(ended, .gauge, 5)], group: "g", at: Self.start)
+        try await store.append([Sample(Self.gauge, .gauge, 1)], group: "g", at: Self.start + 60)
+        let policy = RetentionPolicy(seconds: [.raw: 3600, .fiveMinutes: 2 * 3600, .hour: 3 * 3600, .day: 2 * 86400])
+        let connection = try SQLiteConnection(path: path(), create: false, readOnly: true)
+        func expire(at now: Int64) async throws {
+            while try await store.rollUp(now: now) {}
+            var after: Int64? = 0
+            while let cursor = after { after = try await store.deleteExpired(now: now, policy: policy, afterSeries: cursor).next }
+        }
+        // Within the daily tier's retention the ended series still has data to show.
+        try await expire(at: Self.start + 86400)
+        #expect(try connection.scalar("SELECT count(*) FROM series") == 2)
+        try await store.append([Sample(Self.gauge, .gauge, 1)], group: "g", at: Self.start + 10 * 86400)
+        try await expire(at: Self.start + 10 * 86400 + 3600)
+        #expect(try connection.scalar("SELECT count(*) FROM series") == 1, "the ended series is gone")
+        for table in ["samples", "rollup_5m", "rollup_1h", "rollup_1d"] {
+            #expect(try connection.scalar("SELECT count(*) FROM \(table) WHERE series_id NOT IN (SELECT id FROM series)") == 0)
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM samples") ?? 0 >= 1, "the live series keeps what it holds")
+        // It comes back: a new series, read as ever.
+        try await store.append([Sample(Self.gauge, .gauge, 1), Sample(ended, .gauge, 7)], group: "g", at: Self.start + 11 * 86400)
+        #expect(try connection.scalar("SELECT count(*) FROM series") == 2)
+        let value = try connection.scalar(
+            "SELECT value FROM samples s JOIN series x ON x.id = s.series_id WHERE x.labels LIKE '%\"8\"%' ORDER BY ts DESC LIMIT 1"
+        )
+        #expect(value == 7)
+    }
+
     @Test func retentionKeepsWhatSeriesStillHold() async throws {
         let store = try SeriesStore(path: path())
         try await Self.fill(store)

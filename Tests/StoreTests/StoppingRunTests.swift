@@ -104,4 +104,15 @@ import Testing
         let metrics = try #require(try await store.flowMetrics().first)
         #expect(metrics.completedRunsByKind == [.retry: 1, .manual: 1])
     }
+
+    /// Since 9.3.1 runs of one flow may overlap: each is its own open run.
+    @Test func parallelRunsOfOneFlowAreEachCounted() async throws {
+        let store = try SQLiteRunStore(path: directory.appendingPathComponent("parallel.db").path)
+        let runs = (1...3).map { auditId in run(.running, ended: nil, auditId: Int64(auditId)) }
+        _ = try await store.ingest(runs, observedAt: Self.stopped)
+        #expect(try await store.flowMetrics().first?.running == 3)
+        _ = try await store.ingest([run(.success, auditId: 2)], observedAt: Self.stopped + 1)
+        let metrics = try #require(try await store.flowMetrics().first)
+        #expect(metrics.running == 2 && metrics.completedRuns == [.success: 1])
+    }
 }

@@ -401,7 +401,7 @@ public actor SeriesStore {
         var seriesIds: [Int64] = []
         while try list.step() { seriesIds.append(list.int(0)) }
         list.reset()
-        return try connection.transaction {
+        let result = try connection.transaction {
             var deleted = 0
             for (tier, cutoff) in cutoffs {
                 let column = tier == .raw ? "ts" : "bucket"
@@ -426,7 +426,49 @@ public actor SeriesStore {
                     }
                 }
             }
-            return (deleted, seriesIds.count < batch ? nil : seriesIds.last)
+            let ended = try deleteEnded(seriesIds, cutoffs: cutoffs)
+            return (deleted + ended.rows, ended.series, seriesIds.count < batch ? nil : seriesIds.last)
         }
+        // Forgotten once the deletion committed; a series that comes back gets a new row.
+        let gone = Set(result.1)
+        if !gone.isEmpty {
+            ids = ids.filter { !gone.contains($0.value) }
+            for id in gone {
+                kinds[id] = nil
+                groups[id] = nil
+            }
+        }
+        return (result.0, result.2)
+    }
+
+    /// Deletes, with their rows, the series that ended and whose every row in every tier is
+    /// past its cutoff: what is left holds no value any query could still show. A series
+    /// that comes back later is created anew. Returns the rows and the series deleted.
+    private func deleteEnded(_ seriesIds: [Int64], cutoffs: [(RollupTier, Int64)]) throws -> (rows: Int, series: [Int64]) {
+        guard cutoffs.count == RollupTier.allCases.count else { return (0, []) } // a tier not rolled up yet
+        var deleted = 0
+        var forgotten: [Int64] = []
+        for id in seriesIds where held[id] == nil {
+            var expired = true
+            for (tier, cutoff) in cutoffs where expired {
+                let column = tier == .raw ? "ts" : "bucket"
+                let newest = try connection.statement("SELECT max(\(column)) FROM \(tier.table) WHERE series_id = ?1")
+                newest.bind(1, id)
+                if try newest.step(), let time = newest.optionalInt(0), time >= cutoff { expired = false }
+                newest.reset()
+            }
+            guard expired else { continue }
+            for tier in RollupTier.allCases {
+                let delete = try connection.statement("DELETE FROM \(tier.table) WHERE series_id = ?1")
+                delete.bind(1, id)
+                try delete.executeBound()
+                deleted += Int(try connection.scalar("SELECT changes()") ?? 0)
+            }
+            let delete = try connection.statement("DELETE FROM series WHERE id = ?1")
+            delete.bind(1, id)
+            try delete.executeBound()
+            forgotten.append(id)
+        }
+        return (deleted, forgotten)
     }
 }

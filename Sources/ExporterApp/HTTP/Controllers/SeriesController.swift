@@ -29,7 +29,12 @@ public struct SeriesController: ExporterController {
             let results = try await reader.query(
                 query.selector, tier: query.tier, from: query.from, to: query.to, step: query.step, maxSeries: limits.maxSeries,
                 maxSamples: limits.maxSamples)
-            return .json(SeriesQueryResponse.success(query, results: results))
+            // Streamed piece by piece: the text of a large answer is never held whole.
+            let body = ResponseBody { writer in
+                for piece in SeriesQueryResponse(query, results: results) { try await writer.write(ByteBuffer(string: piece)) }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
         } catch let error as SeriesQueryError {
             return .json(ErrorDocument(error.description, parameter: error.parameter).data, status: .badRequest)
         } catch {
