@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import SeriesQuery
 import Store
 
 /// The history store: ingest rate against plain prepared-statement inserts of the same rows
@@ -43,6 +44,7 @@ enum HistoryBenchmark {
         if part == nil || part == "ingest" { try await ingest(keys, directory: directory) }
         if part == nil || part == "rollup" { try await rollupDay(keys, directory: directory) }
         if part == nil || part == "query" { try await query(flows: 100, directory: directory) }
+        if part == nil || part == "largest" { try await largestQuery(flows: flows, directory: directory) }
     }
 
     // MARK: Ingest
@@ -235,6 +237,63 @@ enum HistoryBenchmark {
                 format:
                     "history query: 30 days at 1h step, one series of %d: median %.2f ms from the 1h tier (%d points); %.2f ms from raw samples (%.1fx)",
                 keys.count, hourly, hourlyPoints, raw, raw / hourly))
+    }
+
+    /// The largest answer `/api/v1/series` accepts (`query.max_samples`, 1,000,000 points):
+    /// one gauge per flow, `flows` flows, over 1,000,000 / `flows` one-minute windows. Peak
+    /// resident memory added by the query and its answer, streamed in 64 KiB pieces as the
+    /// server sends it, against the same answer made as one text (the former way).
+    static func largestQuery(flows: Int, directory: URL) async throws {
+        let path = directory.appendingPathComponent("largest.db").path
+        let keys = (0..<flows).map { SeriesKey("etlworks_flow_running_runs", [SeriesLabel("flow_id", String(1000 + $0 * 7))]) }
+        let windows = 1_000_000 / flows
+        let store = try SeriesStore(path: path)
+        for minute in 0..<windows {
+            let samples = keys.enumerated().map { Sample($1, .gauge, Double((minute + $0) % 3)) }
+            try await store.append(samples, group: "executions", at: start + Int64(minute) * 60)
+        }
+        await store.close()
+        let reader = try SeriesReader(path: path)
+        let request = try SeriesQueryRequest.parse(
+            [
+                "match": "etlworks_flow_running_runs", "from": String(start), "to": String(start + Int64(windows) * 60),
+                "step": "60"
+            ], now: start + Int64(windows) * 60 + 60, limits: SeriesQueryLimits())
+        func peakAdded(_ body: () async throws -> Int) async throws -> (mib: Double, bytes: Int) {
+            try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)  // resets VmHWM
+            let before = residentMemory().current
+            let bytes = try await body()
+            return (residentMemory().peak - before, bytes)
+        }
+        func answer() async throws -> [SeriesResult] {
+            try await reader.query(
+                request.selector, tier: request.tier, from: request.from, to: request.to, step: request.step,
+                maxSeries: 5000, maxSamples: 1_000_000)
+        }
+        var streamed: [Double] = []
+        var whole: [Double] = []
+        var points = 0
+        var size = 0
+        for _ in 0..<3 {
+            let piecewise = try await peakAdded {
+                let results = try await answer()
+                points = results.reduce(0) { $0 + $1.points.count }
+                var sent = 0
+                for piece in SeriesQueryResponse(request, results: results) { sent += piece.utf8.count }
+                return sent
+            }
+            streamed.append(piecewise.mib)
+            size = piecewise.bytes
+            let atOnce = try await peakAdded { try await SeriesQueryResponse(request, results: try await answer()).data.count }
+            whole.append(atOnce.mib)
+        }
+        let total = residentMemory()
+        print(
+            String(
+                format:
+                    "largest series query (%d series x %d windows = %d points, %.1f MiB of JSON): peak added %.1f MiB streamed in 64 KiB pieces, %.1f MiB made as one text (%.2fx); process peak %.1f MiB",
+                flows, windows, points, Double(size) / 1_048_576, streamed.sorted()[1], whole.sorted()[1],
+                streamed.sorted()[1] / whole.sorted()[1], total.peak))
     }
 
     static func seconds(_ duration: Duration) -> Double {
