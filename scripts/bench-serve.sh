@@ -45,9 +45,12 @@ URL="$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/serve.out" | head -
 polls() { curl -s "$URL/metrics" | sed -n 's/^etlworks_exporter_polls_total{resource="executions",result="success"} //p'; }
 until [ "$(polls)" -ge 2 ] 2>/dev/null; do sleep 0.5; done
 curl -s -X POST "$SIM_URL/_sim/stats/reset" >/dev/null
+cpu() { awk '{print $14 + $15}' /proc/$SERVE/stat; }
 START="$(polls)"
+CPU_START="$(cpu)"
 until [ "$(polls)" -ge $((START + 5)) ]; do sleep 0.5; done
 AFTER="$(polls)"
+CPU_AFTER="$(cpu)"
 REQUESTS="$(curl -s "$SIM_URL/_sim/stats" | python3 -c 'import sys,json; r=json.load(sys.stdin)["requests"]; print(r.get("/v1/metrics/executions",0)+r.get("/v1/executions/{flowId}",0))')"
 
 TIMES=()
@@ -59,7 +62,7 @@ GZ_MEDIAN="$(printf '%s\n' "${GZ_TIMES[@]}" | sort -n | sed -n '11p')"
 RSS="$(awk '/VmRSS/ {print $2}' /proc/$SERVE/status)"
 HWM="$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)"
 echo "flows: $FLOWS; runs stored: $(sqlite3 "$WORK/exporter.db" 'SELECT count(*) FROM runs')"
-echo "executions poll: $REQUESTS requests over $((AFTER - START)) polls (admin endpoint)"
+echo "executions poll: $REQUESTS requests over $((AFTER - START)) polls (admin endpoint), $(python3 -c "print(round(($CPU_AFTER - $CPU_START) / $(getconf CLK_TCK) / max(1, $AFTER - $START), 2))") s of CPU per poll (every resource included)"
 echo "/metrics over HTTP: median $(python3 -c "print(round($MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.txt") bytes, $(wc -l <"$WORK/metrics.txt") lines"
 ANON="$(awk '/^Anonymous/ {print $2}' /proc/$SERVE/smaps_rollup)"
 echo "/metrics gzipped: median $(python3 -c "print(round($GZ_MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.gz") bytes"
