@@ -207,7 +207,8 @@ if Context.environment["ETLWORKS_DEV_TARGETS"] != nil {
         .executableTarget(
             name: "ExporterBenchmarks",
             dependencies: [
-                "ExporterApp", "ExporterCore", "ExporterConfiguration", "SLA", "Reports", "Exposition", "Store", "SeriesQuery", "EtlworksAPI",
+                "ExporterApp", "ExporterCore", "ExporterConfiguration", "SLA", "Reports", "Exposition", "Store", "SeriesQuery",
+                "EtlworksAPI",
                 "Simulator", "CSQLite",
                 .product(name: "Logging", package: "swift-log")
             ], path: "Benchmarks/ExporterBenchmarks"),

@@ -260,7 +260,7 @@ enum HistoryBenchmark {
                 "step": "60"
             ], now: start + Int64(windows) * 60 + 60, limits: SeriesQueryLimits())
         func peakAdded(_ body: () async throws -> Int) async throws -> (mib: Double, bytes: Int) {
-            try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)  // resets VmHWM
+            try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) // resets VmHWM
             let before = residentMemory().current
             let bytes = try await body()
             return (residentMemory().peak - before, bytes)

@@ -69,11 +69,16 @@ import Testing
         var serve: ChildProcess { processes[1] }
     }
 
-    func deploy(flows: Int, database: String, apiKey: String = "sim-admin-key", etlworks extra: String = "")
-        async throws -> Deployment
-    {
-        let (simulatorProcess, simulator) = try await startSimulator(flows: flows)
-        let config = try writeConfig(simulator: simulator, database: database, etlworks: extra)
+    /// `simulator` adds arguments to `simulate` (quirks and the like); `edit` changes the
+    /// config's text before `serve` reads it.
+    func deploy(
+        flows: Int, database: String, apiKey: String = "sim-admin-key", etlworks extra: String = "",
+        simulator arguments: [String] = [], stopGrace: String = "0s", edit: (String) -> String = { $0 }
+    ) async throws -> Deployment {
+        let (simulatorProcess, simulator) = try await startSimulator(flows: flows, extra: arguments)
+        let config = try writeConfig(simulator: simulator, database: database, etlworks: extra, stopGrace: stopGrace)
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try edit(text).write(toFile: config, atomically: true, encoding: .utf8)
         let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: apiKey)
         return Deployment(simulator: simulator, exporter: exporter, processes: [simulatorProcess, exporterProcess])
     }
