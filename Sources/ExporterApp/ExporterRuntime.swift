@@ -48,6 +48,7 @@ public struct ExporterRuntime: Sendable {
         let polled = Resource.allCases.filter { $0 != .schedules || config.sla.contains(where: \.needsSchedules) }
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
+        await state.setDisabledFamilies(config.metrics.disabled)
         var clientConfiguration = ClientConfiguration(
             baseURL: config.api.url, credentials: config.api.credentials,
             timeout: config.api.timeout,

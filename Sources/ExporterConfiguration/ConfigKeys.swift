@@ -144,12 +144,16 @@ public enum ConfigKeys {
             "events waiting per webhook; the oldest is dropped beyond it"),
         ConfigKey(
             ["health.sla_critical", "health.sla_warning", "health.sla_info"], default: "`fail` / `warn` / `ok`",
-            "what a breaching rule of that severity makes `/health`")
+            "what a breaching rule of that severity makes `/health`"),
+        ConfigKey(
+            ["metrics.disable"], default: "none",
+            "metric families not to export, e.g. `[etlworks_flow_run_duration_seconds, etlworks_flow_last_run_status]` (with or without `_total`); an unknown name is an error listing the known ones. History and SLA rules still see them"
+        )
     ]
 
     /// Sections whose own reader takes their keys (lists and nested mappings with rules of
-    /// their own): `sla:`, `notifications:`, `health:`.
-    static let featureSections: Set<String> = ["sla", "notifications", "health"]
+    /// their own): `sla:`, `notifications:`, `health:`, `metrics:`.
+    static let featureSections: Set<String> = ["sla", "notifications", "health", "metrics"]
 
     /// The scalar sections and the keys each accepts, as the loader reads them.
     static let sections: [String: Set<String>] = {

@@ -15,13 +15,18 @@ public struct ConfigLoader: Sendable {
     public var environment: [String: String]
     /// Reads `api_key_file` and `password_file`.
     public var readFile: @Sendable (String) throws -> String
+    /// Every name `metrics.disable` accepts, mapped to its family's descriptor name. The
+    /// families are defined above this target (next to their collectors), so the caller says.
+    public var metricFamilies: [String: String]
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        readFile: @escaping @Sendable (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }
+        readFile: @escaping @Sendable (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) },
+        metricFamilies: [String: String] = [:]
     ) {
         self.environment = environment
         self.readFile = readFile
+        self.metricFamilies = metricFamilies
     }
 
     /// Loads the file at `path`.
@@ -59,6 +64,7 @@ public struct ConfigLoader: Sendable {
         var rules: [SLARule] = []
         var notifications = NotificationConfig()
         var slaHealth = SLAHealthPolicy()
+        var metrics = MetricsSettings()
         func read(_ node: Node, key: String, keyLine: Int?) {
             guard case .scalar(let scalar) = node else {
                 issues.append(ConfigIssue(key: key, line: node.mark?.line, message: "must be a single value"))
@@ -80,6 +86,7 @@ public struct ConfigLoader: Sendable {
                 case "sla": rules = featureReader.slaRules(sectionNode); continue
                 case "notifications": notifications = featureReader.notifications(sectionNode); continue
                 case "health": slaHealth = featureReader.slaHealthPolicy(sectionNode); continue
+                case "metrics": metrics = featureReader.metricsSettings(sectionNode, families: metricFamilies); continue
                 default: break
                 }
                 guard let allowed = Self.sections[section] else {
@@ -142,6 +149,7 @@ public struct ConfigLoader: Sendable {
         config?.sla = rules
         config?.notifications = notifications
         config?.slaHealth = slaHealth
+        config?.metrics = metrics
         if let config, issues.isEmpty { return .success(config) }
         return .failure(ConfigErrors(issues))
     }

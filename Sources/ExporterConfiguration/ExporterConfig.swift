@@ -93,6 +93,8 @@ public struct ExporterConfig: Sendable {
     public var poll = Poll()
     public var storage = Storage()
     public var query = SeriesQueryLimits()
+    /// What `/metrics` exports.
+    public var metrics = MetricsSettings()
     public var web = Web()
     public var log = Log()
     /// SLA rules (`sla:`), evaluated after every poll.

@@ -11,14 +11,20 @@ public struct ExpositionWriter {
     private var sampleName: [UInt8] = []
     private var familyName: [UInt8] = []
     private var familyType: MetricType = .gauge
+    /// Families not written (`metrics.disable`), by name: their header and samples are dropped.
+    private let disabled: Set<String>
+    private var skipping = false
 
-    public init(format: ExpositionFormat, reservingCapacity capacity: Int = 64 * 1024) {
+    public init(format: ExpositionFormat, reservingCapacity capacity: Int = 64 * 1024, disabled: Set<String> = []) {
         self.format = format
+        self.disabled = disabled
         buffer.reserveCapacity(capacity)
     }
 
     /// Starts the family a descriptor defines.
     public mutating func family(_ descriptor: MetricDescriptor) {
+        skipping = disabled.contains(descriptor.name)
+        if skipping { return }
         family(descriptor.name, type: descriptor.type, help: descriptor.help)
     }
 
@@ -73,6 +79,7 @@ public struct ExpositionWriter {
     /// `upperBounds[i]` (see `HistogramLayout`), `cumulativeCounts` one per bound, the last
     /// being `+Inf` and equal to `count`.
     public mutating func histogram(_ labels: LabelSet, layout: HistogramLayout, cumulativeCounts: [UInt64], sum: Double) {
+        if skipping { return }
         precondition(cumulativeCounts.count == layout.leLabels.count, "one count per bucket")
         for (index, leLabel) in layout.leLabels.enumerated() {
             writeSample(suffix: "_bucket", labels: labels, extra: leLabel, value: Double(cumulativeCounts[index]))
@@ -91,6 +98,7 @@ public struct ExpositionWriter {
     // MARK: Private
 
     private mutating func writeSample(suffix: String?, labels: LabelSet, extra: LabelSet?, value: Double) {
+        if skipping { return }
         buffer.append(contentsOf: sampleName)
         if let suffix { buffer.append(contentsOf: suffix.utf8) }
         let hasExtra = !(extra?.bytes.isEmpty ?? true)

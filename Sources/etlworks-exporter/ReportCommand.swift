@@ -68,7 +68,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
             var path = storagePath ?? ExporterConfig.Storage().path
             if storagePath == nil, let config {
-                switch ConfigLoader().load(path: config) {
+                switch ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: config) {
                 case .success(let loaded): path = loaded.storage.path
                 case .failure(let errors):
                     printError("error: \(config):\n\(errors)")

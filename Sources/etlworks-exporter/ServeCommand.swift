@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await runDaemon(
             config: withOverrides(try loadConfig(path)),
             reload: {
-                ConfigLoader().load(path: path).map(command.withOverrides)
+                ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: path).map(command.withOverrides)
             })
     }
 
@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Loads and validates a config file, printing every problem and exiting 1 on error.
 func loadConfig(_ path: String) throws -> ExporterConfig {
-    switch ConfigLoader().load(path: path) {
+    switch ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: path) {
     case .success(let config):
         return config
     case .failure(let errors):

@@ -11,6 +11,17 @@ public enum MetricCatalogue {
     /// The families /metrics can serve.
     public static var scraped: [MetricDescriptor] { all.filter { $0.exposure.contains(.scraped) } }
 
+    /// Every name a configuration may give a scraped family (`etlworks_flow_runs`,
+    /// `etlworks_flow_runs_total`), mapped to the family's name: what `metrics.disable` takes.
+    public static var disableableNames: [String: String] {
+        var names: [String: String] = [:]
+        for family in scraped {
+            names[family.name] = family.name
+            names[family.sampleName] = family.name
+        }
+        return names
+    }
+
     /// The family a stored or scraped sample name belongs to (`etlworks_flow_runs_total`,
     /// `etlworks_flow_run_duration_seconds_sum`, …).
     public static func descriptor(forSampleName name: String) -> MetricDescriptor? {

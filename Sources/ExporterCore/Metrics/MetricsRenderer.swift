@@ -15,7 +15,8 @@ public enum MetricsRenderer {
     private static let alwaysExported: [RunStatus] = [.success, .warning, .error, .canceled]
 
     public static func render(_ snapshot: ExporterSnapshot, format: ExpositionFormat) -> [UInt8] {
-        var writer = ExpositionWriter(format: format, reservingCapacity: 4096 + snapshot.flows.count * 4000)
+        var writer = ExpositionWriter(
+            format: format, reservingCapacity: 4096 + snapshot.flows.count * 4000, disabled: snapshot.disabledFamilies)
         writeFlows(snapshot, into: &writer)
         writeAgents(snapshot, into: &writer)
         writeBilling(snapshot, into: &writer)

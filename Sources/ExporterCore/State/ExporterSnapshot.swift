@@ -50,6 +50,8 @@ public struct ExporterSnapshot: Sendable {
     public var storage: StorageStatus = .ok
     public var storagePath: String = ""
     public var storeSizeBytes: Int64 = 0
+    /// Families not exported (`metrics.disable`).
+    public var disabledFamilies: Set<String> = []
     /// Whether the API answered the latest poll of any resource (nil before the first).
     public var apiUp: Bool?
 

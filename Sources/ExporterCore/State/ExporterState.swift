@@ -104,6 +104,9 @@ public actor ExporterState {
 
     public func setDaysByOffset(_ byOffset: Bool) { snapshotValue.daysByOffset = byOffset }
 
+    /// Families `/metrics` leaves out (`metrics.disable`).
+    public func setDisabledFamilies(_ names: Set<String>) { snapshotValue.disabledFamilies = names }
+
     /// Records whether the latest write of one writer (`runs` or `history`) succeeded; the
     /// storage is failing while any writer's latest write failed.
     public func setStorage(_ status: StorageStatus, writer: StorageWriter = .runs, sizeBytes: Int64? = nil) {
