@@ -171,7 +171,8 @@ let package = Package(
             dependencies: [
                 "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "Store", "EtlworksAPI", "Exposition",
                 "Simulator",
-                "TestSupport", .product(name: "Logging", package: "swift-log")
+                "TestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ],
             exclude: ["Fixtures"]),
         .testTarget(

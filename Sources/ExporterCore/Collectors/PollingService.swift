@@ -34,14 +34,44 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
         self.redactor = redactor
     }
 
+    /// How long a shutdown waits for polls in flight to notice it before leaving them.
+    static var shutdownGrace: Duration { .seconds(2) }
+
+    /// Polls until graceful shutdown, then stops: polls in flight are cancelled and given
+    /// `shutdownGrace` to end. A call that ignores cancellation (a request whose completion
+    /// never comes) is left behind rather than waited for, so that SIGTERM stops the daemon.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
+        let loops = Task {
             await withTaskGroup(of: Void.self) { group in
                 for collector in collectors {
                     group.addTask { await loop(collector) }
                 }
             }
         }
+        try? await gracefulShutdown()
+        loops.cancel()
+        let finished = await Self.firstOf({ await loops.value }, orAfter: Self.shutdownGrace)
+        if !finished { logger.warning("A poll did not end when cancelled; shutting down without it") }
+    }
+
+    /// Runs `work` and waits for it at most `timeout`: true when it finished in time. The
+    /// work is not waited for beyond that (a task group would wait for it).
+    static func firstOf(_ work: @escaping @Sendable () async -> Void, orAfter timeout: Duration) async -> Bool {
+        let first = AsyncStream<Bool>.makeStream()
+        let worker = Task {
+            await work()
+            first.continuation.yield(true)
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            first.continuation.yield(false)
+        }
+        var iterator = first.stream.makeAsyncIterator()
+        let outcome = await iterator.next() ?? false
+        timer.cancel()
+        _ = worker
+        first.continuation.finish()
+        return outcome
     }
 
     private func loop(_ collector: any Collector) async {
