@@ -361,7 +361,9 @@ public final class HTTPEtlworksClient: EtlworksClient {
     /// answers the path it lacks with any of them, so only a 401 from both is a wrong password.
     private func mintToken(refreshing current: String?) async throws -> String {
         if current != nil { return try await mintToken(refreshing: current, loginPath: LoginPaths.documented) }
-        var lastError: APIError?
+        // A path the instance lacks answers 401, 404 or 405; only a 401 (the password refused)
+        // is worth reporting once both failed.
+        var refused: APIError?
         for path in LoginPaths.order(preferring: await evidence.loginPath) {
             do {
                 let token = try await mintToken(refreshing: nil, loginPath: path)
@@ -369,20 +371,13 @@ public final class HTTPEtlworksClient: EtlworksClient {
                 return token
             } catch let error as APIError {
                 switch error {
-                case .unauthorized, .notFound: lastError = lastError.flatMap(Self.wrongPassword) ?? error
-                case .http(_, 405, _): lastError = lastError.flatMap(Self.wrongPassword) ?? error
+                case .unauthorized: refused = refused ?? error
+                case .notFound, .http(_, 405, _): continue
                 default: throw error
                 }
             }
         }
-        throw lastError.flatMap(Self.wrongPassword) ?? APIError.unauthorized(endpoint: LoginPaths.documented)
-    }
-
-    /// The error worth reporting after both login paths failed: a 401 (the password) over a
-    /// path that is missing.
-    private static func wrongPassword(_ error: APIError) -> APIError? {
-        if case .unauthorized = error { return error }
-        return nil
+        throw refused ?? APIError.unauthorized(endpoint: LoginPaths.documented)
     }
 
     private func mintToken(refreshing current: String?, loginPath: String) async throws -> String {

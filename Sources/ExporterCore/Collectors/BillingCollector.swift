@@ -23,10 +23,9 @@ public actor BillingCollector: Collector {
         do {
             subscription = try await context.client.subscription()
         } catch APIError.notFound(let endpoint) {
-            let wasMissing = availability.missingSince != nil
             let newlyMissing = availability.missed(at: now)
             // The first 404s fail the poll as any error would; repeated, they mean "not here".
-            guard wasMissing || newlyMissing else { throw APIError.notFound(endpoint: endpoint) }
+            guard availability.missingSince != nil else { throw APIError.notFound(endpoint: endpoint) }
             if newlyMissing {
                 logger.info(
                     "/v1/billing/subscription answered 404 three times in a row: billing is not available on this instance (on-premise installs are licensed outside the app); checking again every 6 h"

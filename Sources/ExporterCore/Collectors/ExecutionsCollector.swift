@@ -98,24 +98,26 @@ public actor ExecutionsCollector: Collector {
         let calendarToday = days.start(of: now)
         var offsetsRead = Set<Int>()
         for date in dates {
-            var answer: DailyExecutions
-            if try await readsDaysByOffset() {
-                let offset = days.offset(of: date, now: now)
-                guard offsetsRead.insert(offset).inserted else { continue }
-                answer = try await context.client.dailyExecutions(offset: offset)
-            } else {
+            var byDate: DailyExecutions?
+            if try await !readsDaysByOffset() {
                 do {
-                    answer = try await context.client.dailyExecutions(date: days.label(date))
+                    byDate = try await context.client.dailyExecutions(date: days.label(date))
                 } catch let error as APIError where date > calendarToday && Self.refusesDate(error) {
                     // A date only current east of UTC may be "in the future" to the API: no runs yet.
                     continue
                 }
-                if date < calendarToday, !answer.runs.isEmpty, !answer.runs.contains(where: { days.holds(date, $0) }) {
-                    try await switchToOffsets(asked: date, now: now)
-                    let offset = days.offset(of: date, now: now)
-                    offsetsRead.insert(offset)
-                    answer = try await context.client.dailyExecutions(offset: offset)
+                if let runs = byDate?.runs, date < calendarToday, !runs.isEmpty, !runs.contains(where: { days.holds(date, $0) }) {
+                    try await switchToOffsets(asked: date)
+                    byDate = nil
                 }
+            }
+            let answer: DailyExecutions
+            if let byDate {
+                answer = byDate
+            } else {
+                let offset = days.offset(of: date, now: now)
+                guard offsetsRead.insert(offset).inserted else { continue }
+                answer = try await context.client.dailyExecutions(offset: offset)
             }
             skipped += answer.skipped
             for run in answer.runs { seen.insert(run.auditId) }
@@ -143,7 +145,7 @@ public actor ExecutionsCollector: Collector {
 
     /// An older Reporting API answered another day for a past `date`: it takes only `offset`.
     /// Said once; kept in the database, so a restart does not ask by date again.
-    private func switchToOffsets(asked date: Date, now: Date) async throws {
+    private func switchToOffsets(asked date: Date) async throws {
         logger.warning(
             "The Reporting API answered runs of another day for date=\(days.label(date)): this instance ignores date, so days are read by offset from now on"
         )

@@ -58,7 +58,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
     /// work is not waited for beyond that (a task group would wait for it).
     static func firstOf(_ work: @escaping @Sendable () async -> Void, orAfter timeout: Duration) async -> Bool {
         let first = AsyncStream<Bool>.makeStream()
-        let worker = Task {
+        Task {
             await work()
             first.continuation.yield(true)
         }
@@ -69,7 +69,6 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
         var iterator = first.stream.makeAsyncIterator()
         let outcome = await iterator.next() ?? false
         timer.cancel()
-        _ = worker
         first.continuation.finish()
         return outcome
     }
