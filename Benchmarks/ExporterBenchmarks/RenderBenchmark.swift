@@ -83,7 +83,7 @@ enum NaiveRenderer {
         for flow in snapshot.flows {
             let labels = "flow_id=\"\(flow.metrics.flow.id)\",flow_name=\"\(escape(flow.metrics.flow.name))\""
             var cumulative: UInt64 = 0
-            for (index, bound) in DurationBuckets.upperBoundsSeconds.enumerated() {
+            for (index, bound) in DurationBuckets.standard.upperBoundsSeconds.enumerated() {
                 cumulative += flow.metrics.durationBucketCounts[index]
                 out += "etlworks_flow_run_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
             }

@@ -41,14 +41,15 @@ public struct ExporterRuntime: Sendable {
         }
         // One quick check of the file per start (it reads the whole file), none on a reload
         // of the same one: the other connections open it unchecked.
-        let store = try SQLiteRunStore(path: config.storage.path, verify: verifyStorage)
+        let store = try SQLiteRunStore(
+            path: config.storage.path, verify: verifyStorage, durationBuckets: config.metrics.durationBuckets)
         let series = try SeriesStore(path: config.storage.path, verify: false)
         let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()
         let polled = Resource.allCases.filter { $0 != .schedules || config.sla.contains(where: \.needsSchedules) }
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
-        await state.setDisabledFamilies(config.metrics.disabled)
+        await state.setExportSettings(config.metrics)
         var clientConfiguration = ClientConfiguration(
             baseURL: config.api.url, credentials: config.api.credentials,
             timeout: config.api.timeout,
@@ -66,7 +67,7 @@ public struct ExporterRuntime: Sendable {
         let engine = SLAEngine(
             rules: config.sla, store: slaStore, runStore: store, host: state,
             alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
-            healthPolicy: config.slaHealth, logger: logger)
+            healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel, logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }
         // Counters come from stored runs: export them before the first poll answers.

@@ -148,6 +148,19 @@ public enum ConfigKeys {
         ConfigKey(
             ["metrics.disable"], default: "none",
             "metric families not to export, e.g. `[etlworks_flow_run_duration_seconds, etlworks_flow_last_run_status]` (with or without `_total`); an unknown name is an error listing the known ones. History and SLA rules still see them"
+        ),
+        ConfigKey(
+            ["metrics.flows.include", "metrics.flows.exclude"], default: "every flow / none",
+            "which flows get per-flow series: selectors `{ids, names (globs), tags}` as in SLA targets; a flow must be included and not excluded. Other flows still count in tenant totals, are still stored and reported, and SLA rules may target them"
+        ),
+        ConfigKey(
+            ["metrics.duration_buckets"],
+            default: "`[1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400]`",
+            "upper bounds in seconds of `etlworks_flow_run_duration_seconds` (ascending, 1 to 50); a change recounts the histogram from the runs still stored (a counter reset for Prometheus)"
+        ),
+        ConfigKey(
+            ["metrics.flow_name_label"], default: "`true`",
+            "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (flow_id) group_left (flow_name) etlworks_flow_info`); a rename then keeps every series"
         )
     ]
 

@@ -1,15 +1,33 @@
 import ExporterBase
+import SLA
+import Store
 import Yams
 
 /// What `/metrics` exports (`metrics:`).
 public struct MetricsSettings: Sendable, Equatable {
     /// Families not exported, by their descriptor name (without `_total` or `_info`).
     public var disabled: Set<String> = []
+    /// Flows with per-flow series (`metrics.flows.include`); nil: every flow.
+    public var includedFlows: FlowSelector?
+    /// Flows without per-flow series (`metrics.flows.exclude`), even when included.
+    public var excludedFlows: FlowSelector?
+    /// The run-duration histogram's bounds (`metrics.duration_buckets`).
+    public var durationBuckets = DurationBuckets.standard
+    /// Whether per-flow series carry `flow_name` (`metrics.flow_name_label`); when false,
+    /// only `etlworks_flow_info` does.
+    public var flowNameLabel = true
 
     public init() {}
+
+    /// Whether `flow` gets per-flow series.
+    public func exports(_ flow: FlowRecord) -> Bool {
+        (includedFlows?.matches(flow) ?? true) && !(excludedFlows?.matches(flow) ?? false)
+    }
 }
 
 extension ConfigNodeReader {
+    private static let metricsKeys = "disable, flows, duration_buckets, flow_name_label"
+
     /// Reads `metrics:`. `families` maps every name a user may write for a family (with and
     /// without `_total`/`_info`) to its descriptor name; an unknown name is an issue listing
     /// the known ones.
@@ -17,27 +35,82 @@ extension ConfigNodeReader {
         var settings = MetricsSettings()
         if isNull(node) { return settings }
         guard let mapping = node.mapping else {
-            issue("metrics", node, "must be a mapping of disable")
+            issue("metrics", node, "must be a mapping of \(Self.metricsKeys)")
             return settings
         }
         for (key, value) in mapping {
-            guard key.string == "disable" else {
-                issue("metrics.\(key.string ?? "")", key, "unknown key (expected disable)")
-                continue
-            }
-            for item in list(value, key: "metrics.disable") {
-                guard let name = scalar(item) else {
-                    issue("metrics.disable", item, "must be a list of metric names")
-                    continue
+            switch key.string {
+            case "disable": settings.disabled = disabledFamilies(value, families: families)
+            case "flows": (settings.includedFlows, settings.excludedFlows) = flowFilter(value)
+            case "duration_buckets":
+                if let buckets = durationBuckets(value) { settings.durationBuckets = buckets }
+            case "flow_name_label":
+                switch scalar(value) {
+                case "true": settings.flowNameLabel = true
+                case "false": settings.flowNameLabel = false
+                default: issue("metrics.flow_name_label", value, "'\(value.string ?? "")' must be true or false")
                 }
-                guard let family = families[name] else {
-                    let known = Set(families.values).sorted().joined(separator: ", ")
-                    issue("metrics.disable", item, "'\(name)' is not a metric of this exporter (known: \(known))")
-                    continue
-                }
-                settings.disabled.insert(family)
+            default: issue("metrics.\(key.string ?? "")", key, "unknown key (expected \(Self.metricsKeys))")
             }
         }
         return settings
+    }
+
+    private mutating func disabledFamilies(_ node: Node, families: [String: String]) -> Set<String> {
+        var disabled: Set<String> = []
+        for item in list(node, key: "metrics.disable") {
+            guard let name = scalar(item) else {
+                issue("metrics.disable", item, "must be a list of metric names")
+                continue
+            }
+            guard let family = families[name] else {
+                let known = Set(families.values).sorted().joined(separator: ", ")
+                issue("metrics.disable", item, "'\(name)' is not a metric of this exporter (known: \(known))")
+                continue
+            }
+            disabled.insert(family)
+        }
+        return disabled
+    }
+
+    private mutating func flowFilter(_ node: Node) -> (include: FlowSelector?, exclude: FlowSelector?) {
+        guard let mapping = node.mapping else {
+            issue("metrics.flows", node, "must be a mapping of include and exclude")
+            return (nil, nil)
+        }
+        var filter: (include: FlowSelector?, exclude: FlowSelector?) = (nil, nil)
+        for (key, value) in mapping {
+            switch key.string {
+            case "include": filter.include = flowSelector(value, key: "metrics.flows.include")
+            case "exclude": filter.exclude = flowSelector(value, key: "metrics.flows.exclude")
+            default: issue("metrics.flows.\(key.string ?? "")", key, "unknown key (expected include, exclude)")
+            }
+        }
+        return filter
+    }
+
+    private mutating func durationBuckets(_ node: Node) -> DurationBuckets? {
+        let key = "metrics.duration_buckets"
+        guard case .sequence = node else {
+            issue(key, node, "must be a list of bucket bounds in seconds, e.g. [10, 60, 300, 1800, 3600]")
+            return nil
+        }
+        var bounds: [Double] = []
+        for item in list(node, key: key) {
+            guard let text = scalar(item), let value = Double(text), value.isFinite, value > 0 else {
+                issue(key, item, "'\(item.string ?? "")' is not a positive number of seconds")
+                return nil
+            }
+            if let last = bounds.last, value <= last {
+                issue(key, item, "\(text) must be larger than the bound before it (\(last)): bounds ascend")
+                return nil
+            }
+            bounds.append(value)
+        }
+        guard bounds.count <= 50, let buckets = DurationBuckets(bounds) else {
+            issue(key, node, "must hold from 1 to 50 ascending bounds")
+            return nil
+        }
+        return buckets
     }
 }

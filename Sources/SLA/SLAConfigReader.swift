@@ -13,7 +13,7 @@ extension ConfigNodeReader {
     private static let ruleKeys: Set<String> = Set(
         [
             "name", "flows", "agents", "tenant", "severity", "for", "labels",
-            "annotations"
+            "annotations", "export"
         ] + conditionKeys)
     private static let flowConditions: Set<String> = [
         "max_duration", "duration_percentile", "error_rate",
@@ -87,11 +87,20 @@ extension ConfigNodeReader {
             let holdFor = mapping["for"].flatMap { duration($0, key: "\(prefix).for", minimum: 0) } ?? 0
             let labels = stringMap(mapping["labels"], key: "\(prefix).labels", labelNames: true)
             let annotations = stringMap(mapping["annotations"], key: "\(prefix).annotations", labelNames: false)
+            var export = SLARule.Export.full
+            if let node = mapping["export"], let text = scalar(node) {
+                if let parsed = SLARule.Export(rawValue: text) {
+                    export = parsed
+                } else {
+                    issue("\(prefix).export", node, "'\(text)' must be full or breach_only")
+                }
+            }
             if let target, let condition, !name.isEmpty {
-                rules.append(
-                    SLARule(
-                        name: name, target: target, condition: condition, severity: severity, holdFor: holdFor,
-                        labels: labels, annotations: annotations))
+                var rule = SLARule(
+                    name: name, target: target, condition: condition, severity: severity, holdFor: holdFor,
+                    labels: labels, annotations: annotations)
+                rule.export = export
+                rules.append(rule)
             }
         }
         return rules
@@ -121,30 +130,34 @@ extension ConfigNodeReader {
             }
             return .tenant
         }
+        guard let flows = mapping["flows"], !isNull(flows) else { return .flows(FlowSelector()) }
+        return flowSelector(flows, key: "\(prefix).flows").map { .flows($0) }
+    }
+
+    /// A flow selector `{ids, names, tags}` (SLA targets, `metrics.flows.include`/`exclude`).
+    package mutating func flowSelector(_ node: Node, key: String) -> FlowSelector? {
         var selector = FlowSelector()
-        if let flows = mapping["flows"], !isNull(flows) {
-            guard let entries = flows.mapping else {
-                issue("\(prefix).flows", flows, "must be a mapping of ids, names and tags")
-                return nil
-            }
-            for (key, value) in entries {
-                let sub = "\(prefix).flows.\(key.string ?? "")"
-                switch key.string {
-                case "ids":
-                    for item in list(value, key: sub) {
-                        if let text = scalar(item), let id = Int64(text) {
-                            selector.ids.insert(id)
-                        } else {
-                            issue(sub, item, "'\(scalar(item) ?? "")' is not a flow id")
-                        }
+        guard let entries = node.mapping else {
+            issue(key, node, "must be a mapping of ids, names and tags")
+            return nil
+        }
+        for (entry, value) in entries {
+            let sub = "\(key).\(entry.string ?? "")"
+            switch entry.string {
+            case "ids":
+                for item in list(value, key: sub) {
+                    if let text = scalar(item), let id = Int64(text) {
+                        selector.ids.insert(id)
+                    } else {
+                        issue(sub, item, "'\(scalar(item) ?? "")' is not a flow id")
                     }
-                case "names": selector.names = globs(value, key: sub)
-                case "tags": selector.tags = Set(list(value, key: sub).compactMap { scalar($0) })
-                default: issue(sub, key, "unknown key (expected ids, names, tags)")
                 }
+            case "names": selector.names = globs(value, key: sub)
+            case "tags": selector.tags = Set(list(value, key: sub).compactMap { scalar($0) })
+            default: issue(sub, entry, "unknown key (expected ids, names, tags)")
             }
         }
-        return .flows(selector)
+        return selector
     }
 
     private mutating func condition(_ key: String, _ node: Node, prefix: String) -> SLACondition? {

@@ -27,6 +27,8 @@ public actor SLAEngine: CompletedRunSink {
     /// Breach intervals of the last 31 days and the current month, per rule and target key.
     private var intervals: [String: [SLATarget: [(start: Double, end: Double?)]]] = [:]
     private var labelCache: [String: [SLATarget: (name: String, labels: LabelSet)]] = [:]
+    /// Whether flow targets' series carry `flow_name` (`metrics.flow_name_label`).
+    private let flowNameLabel: Bool
     private var evaluatingSince: Double = 0
     private var lastPrune: Double = 0
     private var unsavedPeaks: [Int64: Double?] = [:]
@@ -40,9 +42,11 @@ public actor SLAEngine: CompletedRunSink {
 
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
-        alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(), logger: Logger
+        alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(),
+        flowNameLabel: Bool = true, logger: Logger
     ) {
         self.healthPolicy = healthPolicy
+        self.flowNameLabel = flowNameLabel
         self.rules = rules
         self.store = store
         self.runStore = runStore
@@ -232,7 +236,7 @@ public actor SLAEngine: CompletedRunSink {
                 record(
                     rule: rule, target: target, previous: previous, next: next, transition: transition,
                     measurement: measurement, now: now, changes: &changes, opened: &openedIndex, alerts: &alertChanges)
-                let labels = Self.labels(rule: rule, target: target, cache: &ruleLabels)
+                let labels = Self.labels(rule: rule, target: target, flowName: flowNameLabel, cache: &ruleLabels)
                 // A transition changed the live tables; otherwise the rule's copies are current.
                 let spans =
                     (transition == nil ? (ruleIntervals.isEmpty ? nil : ruleIntervals[target]) : intervals[rule.name]?[target])
@@ -447,13 +451,15 @@ public actor SLAEngine: CompletedRunSink {
         return (calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date).timeIntervalSince1970
     }
 
-    private static func labels(rule: SLARule, target: SLATarget, cache: inout [SLATarget: (name: String, labels: LabelSet)])
-        -> LabelSet
-    {
+    private static func labels(
+        rule: SLARule, target: SLATarget, flowName: Bool, cache: inout [SLATarget: (name: String, labels: LabelSet)]
+    ) -> LabelSet {
         if let cached = cache[target], cached.name == target.name { return cached.labels }
         var pairs: [(String, String)] = [("sla", rule.name)]
         switch target.kind {
-        case .flow: pairs += [("flow_id", String(target.id)), ("flow_name", target.name)]
+        case .flow:
+            pairs.append(("flow_id", String(target.id)))
+            if flowName { pairs.append(("flow_name", target.name)) }
         case .agent: pairs += [("agent_id", target.externalId ?? String(target.id)), ("agent_name", target.name)]
         case .tenant: break
         }

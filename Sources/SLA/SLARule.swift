@@ -12,6 +12,15 @@ public struct SLARule: Sendable, Equatable {
     /// Added to notifications (Alertmanager labels, webhook bodies).
     public var labels: [String: String]
     public var annotations: [String: String]
+    /// Which `etlworks_sla_*` series `/metrics` carries for the rule's targets.
+    public var export = Export.full
+
+    public enum Export: String, Sendable {
+        /// Every family: breach, pending, value, threshold, compliance, …
+        case full
+        /// `etlworks_sla_breach` and `etlworks_sla_breaches_total` only (`export: breach_only`).
+        case breachOnly = "breach_only"
+    }
 
     public init(
         name: String, target: SLATargetSelector, condition: SLACondition, severity: SLASeverity = .warning,

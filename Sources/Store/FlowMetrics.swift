@@ -22,9 +22,9 @@ public struct FlowMetrics: Sendable, Equatable {
     public var completedRuns: [RunStatus: Int64] = [:]
     /// Records processed by completed runs.
     public var recordsProcessed: Int64 = 0
-    /// Completed runs with a known duration, per bucket of `DurationBuckets` (+Inf last);
-    /// not cumulative.
-    public var durationBucketCounts: [UInt64] = Array(repeating: 0, count: DurationBuckets.upperBoundsSeconds.count + 1)
+    /// Completed runs with a known duration, per bucket of the store's `DurationBuckets`
+    /// (+Inf last); not cumulative.
+    public var durationBucketCounts: [UInt64]
     /// Sum of those durations, seconds.
     public var durationSumSeconds: Double = 0
     /// The most recently ended run.
@@ -47,7 +47,10 @@ public struct FlowMetrics: Sendable, Equatable {
     /// The latest time an open run was queued or started, epoch ms.
     public var newestOpenStart: Int64?
 
-    public init(flow: FlowRecord) { self.flow = flow }
+    public init(flow: FlowRecord, durationBuckets: Int = DurationBuckets.standard.count) {
+        self.flow = flow
+        durationBucketCounts = Array(repeating: 0, count: durationBuckets)
+    }
 }
 
 /// What one ingestion changed.

@@ -18,17 +18,23 @@ public actor SQLiteRunStore: RunStore {
     package func isOnItsOwnThread() -> Bool { executor.isCurrent() }
     /// The database file.
     public nonisolated let path: String
+    /// The histogram's bounds.
+    public nonisolated let durationBuckets: DurationBuckets
 
     /// Opens (or creates) the store at `path`, migrating the schema forward.
     /// `verify`: run SQLite's quick integrity check on the file first (see `DatabaseFile.open`).
-    public init(path: String, verify: Bool = true) throws {
+    /// `durationBuckets`: the histogram's bounds. When they differ from the ones the file
+    /// was counted with, the histogram is recounted from the runs still stored (the other
+    /// totals are kept: they also count runs that retention has deleted).
+    public init(path: String, verify: Bool = true, durationBuckets: DurationBuckets = .standard) throws {
         self.path = path
+        self.durationBuckets = durationBuckets
         let connection = try DatabaseFile.open(path: path, verify: verify)
         let signature = try Self.readMeta(connection, "duration_buckets")
-        if signature != DurationBuckets.signature {
+        if signature != durationBuckets.signature {
             try connection.transaction {
-                try Self.rebuildAggregates(connection)
-                try Self.writeMeta(connection, "duration_buckets", DurationBuckets.signature)
+                try Self.recountDurationBuckets(connection, durationBuckets)
+                try Self.writeMeta(connection, "duration_buckets", durationBuckets.signature)
             }
         }
         self.connection = connection
@@ -225,7 +231,7 @@ public actor SQLiteRunStore: RunStore {
                 ON CONFLICT (flow_id, bucket) DO UPDATE SET runs = runs + 1,
                     duration_ms = min(duration_ms + excluded.duration_ms, 9223372036854775807)
                 """
-            ).run(.integer(run.flowId), .integer(Int64(DurationBuckets.index(milliseconds: duration))), .integer(duration))
+            ).run(.integer(run.flowId), .integer(Int64(durationBuckets.index(milliseconds: duration))), .integer(duration))
         }
         // A run that completed without an end time is filed at the moment it was seen completed.
         let end = run.ended ?? observedAt
@@ -335,7 +341,7 @@ public actor SQLiteRunStore: RunStore {
         while try flows.step() {
             let tags = flows.text(3).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
             let record = FlowRecord(id: flows.int(0), name: flows.text(1) ?? "", flowType: flows.text(2), tags: tags)
-            byId[record.id] = FlowMetrics(flow: record)
+            byId[record.id] = FlowMetrics(flow: record, durationBuckets: durationBuckets.count)
         }
         let totals = try connection.statement("SELECT flow_id, status, runs, records FROM flow_totals")
         while try totals.step() {
@@ -348,7 +354,7 @@ public actor SQLiteRunStore: RunStore {
         while try buckets.step() {
             let id = buckets.int(0)
             let bucket = Int(buckets.int(1))
-            guard byId[id] != nil, bucket >= 0, bucket <= DurationBuckets.upperBoundsSeconds.count else { continue }
+            guard byId[id] != nil, bucket >= 0, bucket < durationBuckets.count else { continue }
             byId[id]!.durationBucketCounts[bucket] += UInt64(max(0, buckets.int(2)))
             byId[id]!.durationSumSeconds += Double(buckets.int(3)) / 1000
         }
@@ -427,9 +433,9 @@ public actor SQLiteRunStore: RunStore {
 
     // MARK: Maintenance
 
-    /// Recomputes every aggregate from the stored runs (after a change of histogram bounds).
-    static func rebuildAggregates(_ connection: SQLiteConnection) throws {
-        try connection.execute("DELETE FROM flow_totals; DELETE FROM flow_duration_buckets; DELETE FROM flow_last;")
+    /// Recomputes every aggregate from the stored runs.
+    static func rebuildAggregates(_ connection: SQLiteConnection, _ durationBuckets: DurationBuckets = .standard) throws {
+        try connection.execute("DELETE FROM flow_totals; DELETE FROM flow_last;")
         try connection.execute(
             """
             INSERT INTO flow_totals (flow_id, status, runs, records)
@@ -442,6 +448,12 @@ public actor SQLiteRunStore: RunStore {
             UPDATE flow_last SET success_end_ms = (SELECT max(coalesce(ended_ms, updated_ms)) FROM runs
                 WHERE runs.flow_id = flow_last.flow_id AND state = 1 AND status = 'success');
             """)
+        try recountDurationBuckets(connection, durationBuckets)
+    }
+
+    /// Recounts the run-duration histogram from the stored runs, in `durationBuckets`.
+    static func recountDurationBuckets(_ connection: SQLiteConnection, _ durationBuckets: DurationBuckets) throws {
+        try connection.execute("DELETE FROM flow_duration_buckets;")
         let select = try connection.statement(
             """
             SELECT flow_id, ended_ms - started_ms FROM runs
@@ -450,7 +462,7 @@ public actor SQLiteRunStore: RunStore {
         var buckets: [Int64: [Int: (runs: Int64, duration: Int64)]] = [:]
         while try select.step() {
             let duration = select.int(1)
-            let index = DurationBuckets.index(milliseconds: duration)
+            let index = durationBuckets.index(milliseconds: duration)
             let current = buckets[select.int(0), default: [:]][index] ?? (0, 0)
             buckets[select.int(0), default: [:]][index] = (current.runs + 1, current.duration + duration)
         }

@@ -27,7 +27,7 @@ import Testing
         first.recordsProcessed = 12345
         first.durationBucketCounts[0] = 1
         first.durationBucketCounts[4] = 9
-        first.durationBucketCounts[DurationBuckets.upperBoundsSeconds.count] = 1
+        first.durationBucketCounts[DurationBuckets.standard.upperBoundsSeconds.count] = 1
         first.durationSumSeconds = 90_000.5
         first.lastEnd = 1_764_000_100_250
         first.lastDurationSeconds = 42.5

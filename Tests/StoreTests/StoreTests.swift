@@ -37,8 +37,33 @@ import Testing
         #expect(metrics.first?.running == 0)
         #expect(metrics.first?.lastDurationSeconds == 90)
         #expect(metrics.first?.lastSuccessEnd == 1_090_000)
-        #expect(metrics.first?.durationBucketCounts[DurationBuckets.index(milliseconds: 90_000)] == 1)
+        #expect(metrics.first?.durationBucketCounts[DurationBuckets.standard.index(milliseconds: 90_000)] == 1)
         #expect(metrics.first?.durationSumSeconds == 90)
+    }
+
+    /// `metrics.duration_buckets` changed: the histogram is recounted in the new bounds from
+    /// the runs still stored; the totals keep the runs retention has already deleted.
+    @Test func newBucketBoundsRecountTheHistogramAndKeepTheTotals() async throws {
+        let store = try SQLiteRunStore(path: path())
+        _ = try await store.ingest(
+            [
+                Self.run(1, .success, ended: 1_010_000), Self.run(2, .success, started: 2_000_000, ended: 2_100_000),
+                Self.run(3, .error, started: 3_000_000, ended: 3_900_000, records: 5)
+            ], observedAt: 4_000_000)
+        #expect(try await store.deleteRuns(endedBefore: 1_500_000) == 1)
+        await store.close()
+        let buckets = try #require(DurationBuckets([60, 600]))
+        let reopened = try SQLiteRunStore(path: path(), durationBuckets: buckets)
+        var flow = try #require(try await reopened.flowMetrics().first)
+        #expect(flow.durationBucketCounts == [0, 1, 1], "100 s and 900 s, recounted; the deleted 10 s run is gone")
+        #expect(flow.durationSumSeconds == 1000)
+        #expect(flow.completedRuns == [.success: 2, .error: 1] && flow.recordsProcessed == 5, "totals kept")
+        _ = try await reopened.ingest([Self.run(4, .success, started: 5_000_000, ended: 5_030_000)], observedAt: 6_000_000)
+        flow = try #require(try await reopened.flowMetrics().first)
+        #expect(flow.durationBucketCounts == [1, 1, 1], "new runs go to the new bounds")
+        await reopened.close()
+        let again = try SQLiteRunStore(path: path(), durationBuckets: buckets)
+        #expect(try await again.flowMetrics().first?.durationBucketCounts == [1, 1, 1], "same bounds: nothing recounted")
     }
 
     @Test func aCompletedRunIsNeverRecountedEvenIfTheAPIChangesItsMind() async throws {

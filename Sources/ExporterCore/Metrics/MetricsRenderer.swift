@@ -8,7 +8,6 @@ import Store
 /// Renders a snapshot as Prometheus text or OpenMetrics. Pure: the same snapshot gives the
 /// same bytes. Every family is documented in README.md, "Metrics".
 public enum MetricsRenderer {
-    static let durationLayout = HistogramLayout(upperBounds: DurationBuckets.upperBoundsSeconds)
     private static let statusLabels: [RunStatus: LabelSet] = Dictionary(
         uniqueKeysWithValues: RunStatus.allCases.map { ($0, LabelSet([("status", $0.rawValue)])) })
     /// Statuses always exported for every flow, so that `increase()` sees the first run of each.
@@ -16,7 +15,7 @@ public enum MetricsRenderer {
 
     public static func render(_ snapshot: ExporterSnapshot, format: ExpositionFormat) -> [UInt8] {
         var writer = ExpositionWriter(
-            format: format, reservingCapacity: 4096 + snapshot.flows.count * 4000, disabled: snapshot.disabledFamilies)
+            format: format, reservingCapacity: 4096 + snapshot.flows.count * 3000, disabled: snapshot.exportSettings.disabled)
         writeFlows(snapshot, into: &writer)
         writeAgents(snapshot, into: &writer)
         writeBilling(snapshot, into: &writer)
@@ -30,11 +29,15 @@ public enum MetricsRenderer {
     // MARK: Flows
 
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
-        let flows = snapshot.flows
+        let flows = snapshot.flows.filter(\.exported)
+        // Without flow_name on every series, the info metric alone carries it (for joins).
+        let nameOnInfo = !snapshot.exportSettings.flowNameLabel
         writer.family(FlowListFamilies.info)
         for flow in flows {
-            let tags = flow.metrics.flow.tags.isEmpty ? "" : "," + flow.metrics.flow.tags.joined(separator: ",") + ","
-            writer.sample(flow.labels, extra: LabelSet([("flow_type", flow.metrics.flow.flowType ?? ""), ("tags", tags)]), 1)
+            let record = flow.metrics.flow
+            let tags = record.tags.isEmpty ? "" : "," + record.tags.joined(separator: ",") + ","
+            let extra = (nameOnInfo ? [("flow_name", record.name)] : []) + [("flow_type", record.flowType ?? ""), ("tags", tags)]
+            writer.sample(flow.labels, extra: LabelSet(extra), 1)
         }
         // One series per tag, so that dashboards can list tags with label_values().
         writer.family(FlowListFamilies.tagInfo)
@@ -51,6 +54,7 @@ public enum MetricsRenderer {
             }
         }
         writer.family(FlowRunFamilies.runDuration)
+        let durationLayout = snapshot.durationLayout
         var cumulative = [UInt64](repeating: 0, count: durationLayout.leLabels.count)
         for flow in flows {
             var running: UInt64 = 0

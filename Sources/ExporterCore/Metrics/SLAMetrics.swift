@@ -11,34 +11,37 @@ extension MetricsRenderer {
         let sla = snapshot.sla
         let results = sla.results
         guard !sla.rules.isEmpty else { return }
+        // Targets of rules with `export: breach_only` get the breach gauge and counter alone.
+        let breachOnly = Set(sla.rules.lazy.filter { $0.export == .breachOnly }.map(\.name))
+        let full = breachOnly.isEmpty ? results : results.filter { !breachOnly.contains($0.rule) }
         writer.family(SLAFamilies.breach)
         for result in results { writer.sample(result.labels, result.phase == .breaching ? 1 : 0) }
         writer.family(SLAFamilies.pending)
-        for result in results { writer.sample(result.labels, result.phase == .pending ? 1 : 0) }
+        for result in full { writer.sample(result.labels, result.phase == .pending ? 1 : 0) }
         writer.family(SLAFamilies.value)
-        for result in results { if let value = result.measurement.value { writer.sample(result.labels, value) } }
+        for result in full { if let value = result.measurement.value { writer.sample(result.labels, value) } }
         writer.family(SLAFamilies.threshold)
-        for result in results { if let value = result.measurement.threshold { writer.sample(result.labels, value) } }
+        for result in full { if let value = result.measurement.threshold { writer.sample(result.labels, value) } }
         writer.family(SLAFamilies.breaches)
         for result in results { writer.sample(result.labels, Double(result.breachesTotal)) }
         writer.family(SLAFamilies.breachStart)
-        for result in results { if let start = result.breachStart { writer.sample(result.labels, start) } }
+        for result in full { if let start = result.breachStart { writer.sample(result.labels, start) } }
         writer.family(SLAFamilies.compliance)
-        for result in results {
+        for result in full {
             if let value = result.compliance30d { writer.sample(result.labels, extra: windowLabels.thirtyDays, value) }
             if let value = result.complianceMonth { writer.sample(result.labels, extra: windowLabels.month, value) }
         }
         writer.family(SLAFamilies.errorBudgetRemaining)
-        for result in results { if let value = result.measurement.errorBudgetRemaining { writer.sample(result.labels, value) } }
+        for result in full { if let value = result.measurement.errorBudgetRemaining { writer.sample(result.labels, value) } }
         writer.family(SLAFamilies.burnRate)
-        for result in results {
+        for result in full {
             guard let rates = result.measurement.burnRates else { continue }
             for (index, rate) in rates.enumerated() where index < burnLabels.count {
                 if let rate { writer.sample(result.labels, extra: burnLabels[index], rate) }
             }
         }
         writer.family(SLAFamilies.billingProjectedUsage)
-        for result in results { if let value = result.measurement.projectedRatio { writer.sample(result.labels, value) } }
+        for result in full { if let value = result.measurement.projectedRatio { writer.sample(result.labels, value) } }
         writer.family(SLAFamilies.lastEvaluation)
         if let time = sla.evaluatedAt { writer.sample(.empty, time) }
         writer.family(SLAFamilies.evaluationDuration)

@@ -45,16 +45,29 @@ public actor ExporterState {
             flowsSequence = sequence
         }
         var seen = Set<Int64>()
+        let settings = snapshotValue.exportSettings
         snapshotValue.flows = metrics.map { flow in
             seen.insert(flow.flow.id)
+            // Tags can change without the name: the selection is cheap enough to redo.
+            let exported = settings.exports(flow.flow)
             if let cached = labelCache[flow.flow.id], cached.name == flow.flow.name {
-                return FlowSeries(metrics: flow, labels: cached.labels)
+                return FlowSeries(metrics: flow, labels: cached.labels, exported: exported)
             }
-            let labels = LabelSet([("flow_id", String(flow.flow.id)), ("flow_name", flow.flow.name)])
+            var pairs = [("flow_id", String(flow.flow.id))]
+            if settings.flowNameLabel { pairs.append(("flow_name", flow.flow.name)) }
+            let labels = LabelSet(pairs)
             labelCache[flow.flow.id] = (flow.flow.name, labels)
-            return FlowSeries(metrics: flow, labels: labels)
+            return FlowSeries(metrics: flow, labels: labels, exported: exported)
         }
         labelCache = labelCache.filter { seen.contains($0.key) }
+    }
+
+    /// What `/metrics` exports (`metrics:`); applied to the flows at once.
+    public func setExportSettings(_ settings: MetricsSettings) {
+        snapshotValue.exportSettings = settings
+        snapshotValue.durationLayout = HistogramLayout(upperBounds: settings.durationBuckets.upperBoundsSeconds)
+        labelCache = [:]
+        setFlows(snapshotValue.flows.map(\.metrics))
     }
 
     public func setAgents(_ agents: [Agent]) { snapshotValue.agents = agents }
@@ -103,9 +116,6 @@ public actor ExporterState {
     public func setExecutionsSource(_ source: ExecutionsSource) { snapshotValue.executionsSource = source }
 
     public func setDaysByOffset(_ byOffset: Bool) { snapshotValue.daysByOffset = byOffset }
-
-    /// Families `/metrics` leaves out (`metrics.disable`).
-    public func setDisabledFamilies(_ names: Set<String>) { snapshotValue.disabledFamilies = names }
 
     /// Records whether the latest write of one writer (`runs` or `history`) succeeded; the
     /// storage is failing while any writer's latest write failed.
