@@ -3,12 +3,16 @@
 
   scripts/check-monitoring.py [--binary .build/debug/etlworks-exporter]
 
-1. Starts `etlworks-exporter demo` and a real Prometheus (Debian package) scraping it every
-   2 s with the shipped alert rules loaded; waits for two scrapes.
-2. Sends every PromQL expression in dashboards/ and alerts/ to Prometheus's query API, with
-   Grafana's variables set to "All": each must parse and evaluate; every Overview panel
-   must return data; every rule must evaluate healthy; every etlworks_* metric they name
-   must be in the metric catalogue (`etlworks-exporter metrics`) and served by the demo.
+1. Starts `etlworks-exporter demo` twice, once with `flow_name` on every per-flow series
+   (job etlworks) and once with it on etlworks_flow_info alone (`--metrics.flow-name-label
+   false`, job etlworks-lean), and a real Prometheus (Debian package) scraping both every
+   2 s with the shipped alert rules loaded; waits for two scrapes of each.
+2. For each job, sends every PromQL expression in dashboards/ and alerts/ to Prometheus's
+   query API, with Grafana's variables set to "All": each must parse and evaluate; every
+   Overview panel must return data; with one flow chosen, every Flow detail panel must return
+   data and name the flow where its legend does. Every rule must evaluate healthy; every
+   etlworks_* metric they name must be in the metric catalogue (`etlworks-exporter metrics`)
+   and served by the demo.
 3. Runs promtool check/test rules, amtool check-config, promtool check config, parses the
    Kubernetes YAML (and checks its ConfigMap's configuration with `check-config`), runs
    `systemd-analyze verify` on the unit (where installed), and checks the generated
@@ -75,8 +79,8 @@ SUBSTITUTIONS = [("${tag:regex}", ".*"), ("$__rate_interval", "1m"), ("$__interv
                  ("$job", ".*"), ("$instance", ".*"), ("$flow", ".*"), ("$tag", ".*"), ("$severity", ".*")]
 
 
-def substitute(expr):
-    for variable, value in SUBSTITUTIONS:
+def substitute(expr, job=".*", flow=".*"):
+    for variable, value in [("$job", job), ("$flow", flow)] + SUBSTITUTIONS:
         expr = expr.replace(variable, value)
     return expr
 
@@ -84,10 +88,8 @@ def substitute(expr):
 def dashboard_queries():
     """(where, expr, must_return_data) for every panel target and variable query."""
     queries = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.json"))):
+    for board, path in dashboards():
         name = os.path.basename(path)
-        with open(path, encoding="utf-8") as f:
-            board = json.load(f)
         if not board.get("uid"):
             fail(f"{name}: no uid")
         variables = {v["name"]: v for v in board.get("templating", {}).get("list", [])}
@@ -109,6 +111,15 @@ def dashboard_queries():
     return queries
 
 
+def dashboards():
+    for path in sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            yield json.load(f), path
+
+
+JOBS = {"etlworks": [], "etlworks-lean": ["--metrics.flow-name-label", "false"]}
+
+
 def binary_path():
     return os.path.abspath(sys.argv[sys.argv.index("--binary") + 1]) if "--binary" in sys.argv \
         else os.path.join(ROOT, ".build", "debug", "etlworks-exporter")
@@ -119,15 +130,22 @@ def main():
     work = tempfile.mkdtemp(prefix="check-monitoring-")
     processes = []
     try:
-        demo_port, prometheus_port = free_port(), free_port()
-        demo = f"http://127.0.0.1:{demo_port}"
+        prometheus_port = free_port()
         prometheus = f"http://127.0.0.1:{prometheus_port}"
-        log = open(os.path.join(work, "demo.log"), "w")
-        processes.append(subprocess.Popen([binary, "demo", "--web.listen-address", f"127.0.0.1:{demo_port}",
-                                           "--storage.path", os.path.join(work, "demo.db"), "--flows", "30"],
-                                          stdout=log, stderr=subprocess.STDOUT))
-        wait_for("the demo to be ready", lambda: get(f"{demo}/-/ready")[0] == 200)
+        ports = {}
+        for job, arguments in JOBS.items():
+            ports[job] = free_port()
+            log = open(os.path.join(work, f"demo-{job}.log"), "w")
+            processes.append(subprocess.Popen([binary, "demo", "--web.listen-address", f"127.0.0.1:{ports[job]}",
+                                               "--storage.path", os.path.join(work, f"demo-{job}.db"), "--flows", "30"]
+                                              + arguments, stdout=log, stderr=subprocess.STDOUT))
+        for job, port in ports.items():
+            wait_for(f"the demo ({job}) to be ready", lambda: get(f"http://127.0.0.1:{port}/-/ready")[0] == 200)
         config = os.path.join(work, "prometheus.yml")
+        jobs = "".join(f"""  - job_name: {job}
+    static_configs:
+      - targets: ["127.0.0.1:{port}"]
+""" for job, port in ports.items())
         with open(config, "w") as f:
             f.write(f"""global:
   scrape_interval: 2s
@@ -135,21 +153,21 @@ def main():
 rule_files:
   - {os.path.join(ROOT, "alerts", "etlworks-exporter.rules.yml")}
 scrape_configs:
-  - job_name: etlworks
-    static_configs:
-      - targets: ["127.0.0.1:{demo_port}"]
-""")
+{jobs}""")
         processes.append(subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
                                            f"--web.listen-address=127.0.0.1:{prometheus_port}"],
                                           stdout=open(os.path.join(work, "prometheus.log"), "w"), stderr=subprocess.STDOUT))
 
         def scraped_twice():
-            result = query(prometheus, 'count_over_time(up{job="etlworks"}[5m]) >= 2 and up{job="etlworks"} == 1')
-            return result.get("status") == "success" and len(result["data"]["result"]) == 1
-        if wait_for("two scrapes of the demo", scraped_twice):
+            result = query(prometheus, 'count_over_time(up[5m]) >= 2 and up == 1')
+            return result.get("status") == "success" and len(result["data"]["result"]) == len(JOBS)
+        if wait_for("two scrapes of each demo", scraped_twice):
             # Rates need two samples of every series; the SLA series appear after an evaluation.
             time.sleep(4)
-            check_queries(prometheus)
+            for job in JOBS:
+                check_queries(prometheus, job)
+                check_one_flow(prometheus, job)
+            check_names(prometheus)
             check_rules(prometheus)
     finally:
         for process in processes:
@@ -160,7 +178,7 @@ scrape_configs:
             except subprocess.TimeoutExpired:
                 process.kill()
         if failures:
-            for name in ("demo.log", "prometheus.log"):
+            for name in [f"demo-{job}.log" for job in JOBS] + ["prometheus.log"]:
                 path = os.path.join(work, name)
                 if os.path.exists(path):
                     print(f"--- last lines of {name}:\n" + "".join(open(path, errors="replace").readlines()[-15:]))
@@ -172,17 +190,47 @@ scrape_configs:
     print("monitoring kit: all checks passed")
 
 
-def check_queries(prometheus):
-    names = set(json.loads(get(f"{prometheus}/api/v1/label/__name__/values")[1])["data"])
+def check_queries(prometheus, job):
     queries = dashboard_queries()
-    count = 0
     for where, expr, must_have_data in queries:
-        result = query(prometheus, substitute(expr))
-        count += 1
+        result = query(prometheus, substitute(expr, job=job))
         if result.get("status") != "success":
-            fail(f"{where}: {result.get('error')}: {expr}")
+            fail(f"{job}: {where}: {result.get('error')}: {expr}")
         elif must_have_data and not result["data"]["result"]:
-            fail(f"{where}: no data from the demo: {substitute(expr)}")
+            fail(f"{job}: {where}: no data from the demo: {substitute(expr, job=job)}")
+    print(f"{job}: {len(queries)} dashboard queries sent to Prometheus", flush=True)
+
+
+def check_one_flow(prometheus, job):
+    """The Flow detail dashboard with one flow chosen by its name: every panel has data, and
+    a legend of {{flow_name}} finds the name (in both label modes)."""
+    result = query(prometheus, f'etlworks_flow_info{{job="{job}"}}')
+    names = sorted(filter(None, (series["metric"].get("flow_name") for series in result.get("data", {}).get("result", []))))
+    if not names:
+        fail(f"{job}: no etlworks_flow_info to choose a flow from")
+        return
+    flow = names[0]
+    # As Grafana writes one chosen value into =~: regex metacharacters escaped, then the
+    # backslashes doubled for the PromQL string.
+    pattern = re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", flow).replace("\\", "\\\\").replace('"', '\\"')
+    for board, _ in dashboards():
+        if board["uid"] != "etlworks-flow":
+            continue
+        for panel in board["panels"]:
+            for target in panel.get("targets", []):
+                expr = substitute(target["expr"], job=job, flow=pattern)
+                result = query(prometheus, expr)
+                series = result.get("data", {}).get("result", []) if result.get("status") == "success" else []
+                if not series:
+                    fail(f"{job}: flow detail '{panel['title']}' has no data for flow {flow!r}: {result.get('error', '')} {expr}")
+                elif "{{flow_name}}" in target.get("legendFormat", "") and \
+                        any(s["metric"].get("flow_name") != flow for s in series):
+                    fail(f"{job}: flow detail '{panel['title']}' does not name flow {flow!r}: {series[:2]}")
+    print(f"{job}: the flow detail dashboard answers for one flow", flush=True)
+
+
+def check_names(prometheus):
+    names = set(json.loads(get(f"{prometheus}/api/v1/label/__name__/values")[1])["data"])
     used = set()
     for path in glob.glob(os.path.join(ROOT, "dashboards", "*.json")) + [os.path.join(ROOT, "alerts", "etlworks-exporter.rules.yml")]:
         used |= set(re.findall(r"\betlworks_[a-z0-9_]+", open(path, encoding="utf-8").read()))
@@ -195,7 +243,7 @@ def check_queries(prometheus):
             fail(f"{metric} is used by the dashboards or alerts but is not in the metric catalogue")
         elif metric not in names:
             fail(f"{metric} is used by the dashboards or alerts but the demo does not serve it")
-    print(f"{count} dashboard queries sent to Prometheus; {len(used)} metric names checked", flush=True)
+    print(f"{len(used)} metric names checked", flush=True)
 
 
 def check_rules(prometheus):

@@ -4,7 +4,11 @@ variables, filters and layout. Run it after editing; `--check` fails when the co
 files differ from what it would write (the tests run that).
 
 Every query filters on the same variables: $job, $instance, $flow, $tag (through the
-`tags` label of etlworks_flow_info, `,a,b,`) and $severity. Units are base units."""
+`tags` label of etlworks_flow_info, `,a,b,`) and $severity. Units are base units.
+
+Flows are chosen and named through etlworks_flow_info alone (joined on flow_id), never by a
+`flow_name` matcher on other series: with `metrics.flow_name_label: false` only the info
+metric carries the name, and the dashboards work the same in both modes."""
 import json
 import os
 import sys
@@ -14,14 +18,29 @@ OUT = os.path.join(HERE, "..", "dashboards")
 DS = {"type": "prometheus", "uid": "${datasource}"}
 
 SEL = 'job=~"$job",instance=~"$instance"'
-FLOW = SEL + ',flow_name=~"$flow"'
-# Keeps the flows carrying one of the chosen tags ("All" matches every flow, untagged too).
-TAGGED = 'and on (job, instance, flow_id) etlworks_flow_info{' + SEL + ',tags=~"(.*,)?${tag:regex}(,.*)?"}'
+FLOW = SEL
+INFO = "etlworks_flow_info{" + SEL + "}"
+# The flows chosen by $flow, and by $tag where the dashboard has it ("All" matches every flow,
+# untagged too).
+CHOSEN = "etlworks_flow_info{" + SEL + ',flow_name=~"$flow"}'
+CHOSEN_TAGGED = "etlworks_flow_info{" + SEL + ',flow_name=~"$flow",tags=~"(.*,)?${tag:regex}(,.*)?"}'
 
 
-def flows(expr):
-    """`expr` restricted to the flows chosen by $flow and $tag."""
-    return f"({expr} {TAGGED})"
+def flows(expr, tagged=True):
+    """`expr` restricted to the chosen flows."""
+    return f"({expr} and on (job, instance, flow_id) {CHOSEN_TAGGED if tagged else CHOSEN})"
+
+
+def named(expr):
+    """`expr` (one series per flow) with the flow's name from etlworks_flow_info."""
+    return f"({expr}) * on (job, instance, flow_id) group_left (flow_name) {INFO}"
+
+
+def sla_targets(expr):
+    """SLA series of the chosen flows, named, plus those of agents, the tenant and flows
+    without per-flow series (metrics.flows.exclude)."""
+    return (f"(({expr}) * on (job, instance, flow_id) group_left (flow_name) {CHOSEN}) "
+            f"or (({expr}) unless on (job, instance, flow_id) {INFO})")
 
 
 def variable(name, label, query, multi=True, include_all=True, all_value=".*"):
@@ -143,7 +162,7 @@ overview = dashboard(
                     unit="ops", description="Completed runs per second.", stack=True), 12, 8),
         (timeseries("Success ratio", [("sum(" + flows(f"rate({RUNS_OK}[$__rate_interval])") + ") / sum(" + flows(f"rate({RUNS}[$__rate_interval])") + ")", "success ratio")],
                     unit="percentunit"), 12, 8),
-        (timeseries("Errors by flow", [("topk(10, sum by (flow_name) (" + flows(f"increase({RUNS_ERROR}[$__rate_interval])") + "))", "{{flow_name}}")],
+        (timeseries("Errors by flow", [("topk(10, " + named("sum by (job, instance, flow_id) (" + flows(f"increase({RUNS_ERROR}[$__rate_interval])") + ")") + ")", "{{flow_name}}")],
                     description="Runs ending in error, the ten flows with most."), 12, 8),
         (timeseries("Running and queued runs", [
             (f"sum({flows('etlworks_flow_running_runs{' + FLOW + '}')})", "running"),
@@ -152,24 +171,29 @@ overview = dashboard(
                     description="Targets breaching each SLA rule; which ones on the SLA dashboard or the exporter's /sla page.", stack=True), 24, 8),
     ])
 
+def one(expr):
+    return flows(expr, tagged=False)
+
+
 flow_detail = dashboard(
     "etlworks-flow", "Etlworks / Flow detail",
     "One flow: run time percentiles from the histogram, time since the last success, records, status.",
     ["one_flow"],
     [
-        (stat("Since last success", "time() - etlworks_flow_last_success_timestamp_seconds{" + FLOW + "}", unit="s"), 6, 4),
-        (stat("Last run took", "etlworks_flow_last_run_duration_seconds{" + FLOW + "}", unit="s"), 6, 4),
-        (stat("Running now", "sum(etlworks_flow_running_runs{" + FLOW + "})"), 6, 4),
-        (stat("Queued now", "sum(etlworks_flow_queued_runs{" + FLOW + "})"), 6, 4),
+        (stat("Since last success", "max(" + one("time() - etlworks_flow_last_success_timestamp_seconds{" + FLOW + "}") + ")", unit="s"), 6, 4),
+        (stat("Last run took", "max(" + one("etlworks_flow_last_run_duration_seconds{" + FLOW + "}") + ")", unit="s"), 6, 4),
+        (stat("Running now", "sum(" + one("etlworks_flow_running_runs{" + FLOW + "}") + ")"), 6, 4),
+        (stat("Queued now", "sum(" + one("etlworks_flow_queued_runs{" + FLOW + "}") + ")"), 6, 4),
         (timeseries("Run time p50 / p95 (from the histogram)", [
-            ("histogram_quantile(0.5, sum by (le) (rate(etlworks_flow_run_duration_seconds_bucket{" + FLOW + "}[$__rate_interval])))", "p50"),
-            ("histogram_quantile(0.95, sum by (le) (rate(etlworks_flow_run_duration_seconds_bucket{" + FLOW + "}[$__rate_interval])))", "p95"),
-            ("sum(rate(etlworks_flow_run_duration_seconds_sum{" + FLOW + "}[$__rate_interval])) / sum(rate(etlworks_flow_run_duration_seconds_count{" + FLOW + "}[$__rate_interval]))", "mean")],
+            ("histogram_quantile(0.5, sum by (le) (" + one("rate(etlworks_flow_run_duration_seconds_bucket{" + FLOW + "}[$__rate_interval])") + "))", "p50"),
+            ("histogram_quantile(0.95, sum by (le) (" + one("rate(etlworks_flow_run_duration_seconds_bucket{" + FLOW + "}[$__rate_interval])") + "))", "p95"),
+            ("sum(" + one("rate(etlworks_flow_run_duration_seconds_sum{" + FLOW + "}[$__rate_interval])") + ") / sum("
+             + one("rate(etlworks_flow_run_duration_seconds_count{" + FLOW + "}[$__rate_interval])") + ")", "mean")],
             unit="s"), 12, 8),
-        (timeseries("Time since last success", [("time() - etlworks_flow_last_success_timestamp_seconds{" + FLOW + "}", "{{flow_name}}")], unit="s"), 12, 8),
-        (timeseries("Records processed", [("sum(rate(etlworks_flow_records_processed_total{" + FLOW + "}[$__rate_interval]))", "records/s")],
+        (timeseries("Time since last success", [(named("max by (job, instance, flow_id) (" + one("time() - etlworks_flow_last_success_timestamp_seconds{" + FLOW + "}") + ")"), "{{flow_name}}")], unit="s"), 12, 8),
+        (timeseries("Records processed", [("sum(" + one("rate(etlworks_flow_records_processed_total{" + FLOW + "}[$__rate_interval])") + ")", "records/s")],
                     unit="short", description="Records per second."), 12, 8),
-        (timeseries("Runs by status", [("sum by (status) (increase(etlworks_flow_runs_total{" + FLOW + "}[$__rate_interval]))", "{{status}}")],
+        (timeseries("Runs by status", [("sum by (status) (" + one("increase(etlworks_flow_runs_total{" + FLOW + "}[$__rate_interval])") + ")", "{{status}}")],
                     stack=True), 12, 8),
     ])
 
@@ -184,13 +208,13 @@ sla = dashboard(
               thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 1}]), 6, 4),
         (stat("Lowest 30-day compliance", 'min(etlworks_sla_compliance_ratio{' + SEL + ',severity=~"$severity",window="30d"})', unit="percentunit"), 6, 4),
         (stat("Lowest error budget left", 'min(etlworks_sla_error_budget_remaining_ratio{' + SEL + ',severity=~"$severity"})', unit="percentunit"), 6, 4),
-        (table("Breaching now", 'etlworks_sla_breach{' + SEL + ',severity=~"$severity"} == 1'), 24, 7),
-        (timeseries("Compliance, last 30 days", [('etlworks_sla_compliance_ratio{' + SEL + ',severity=~"$severity",window="30d",flow_name=~"$flow"}', "{{sla}} {{flow_name}}{{agent_name}}")],
+        (table("Breaching now", sla_targets('etlworks_sla_breach{' + SEL + ',severity=~"$severity"} == 1')), 24, 7),
+        (timeseries("Compliance, last 30 days", [(sla_targets('etlworks_sla_compliance_ratio{' + SEL + ',severity=~"$severity",window="30d"}'), "{{sla}} {{flow_name}}{{agent_name}}")],
                     unit="percentunit"), 12, 8),
-        (timeseries("Error budget remaining", [('etlworks_sla_error_budget_remaining_ratio{' + SEL + ',severity=~"$severity",flow_name=~"$flow"}', "{{sla}} {{flow_name}}")],
+        (timeseries("Error budget remaining", [(sla_targets('etlworks_sla_error_budget_remaining_ratio{' + SEL + ',severity=~"$severity"}'), "{{sla}} {{flow_name}}")],
                     unit="percentunit"), 12, 8),
         (timeseries("Burn rate (1 spends the budget in the objective's window)", [
-            ('max by (sla, window) (etlworks_sla_burn_rate{' + SEL + ',severity=~"$severity",flow_name=~"$flow"})', "{{sla}} {{window}}")]), 12, 8),
+            ("max by (sla, window) (" + sla_targets('etlworks_sla_burn_rate{' + SEL + ',severity=~"$severity"}') + ")", "{{sla}} {{window}}")]), 12, 8),
         (timeseries("Breaches started", [('sum by (sla) (increase(etlworks_sla_breaches_total{' + SEL + ',severity=~"$severity"}[$__rate_interval]))', "{{sla}}")]), 12, 8),
     ])
 

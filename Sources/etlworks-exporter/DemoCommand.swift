@@ -24,6 +24,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "Log level.")
     var logLevel = "info"
 
+    @Option(
+        name: .customLong("metrics.flow-name-label"),
+        help: "Whether per-flow series carry flow_name (false: only etlworks_flow_info does).")
+    var flowNameLabel = true
+
     func run() async throws {
         let options = SimulatorOptions(flows: flows, seed: 42, runEvery: 60, history: 86400)
         let simulator = EtlworksSimulator(options: options)
@@ -53,6 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
         config.storage.path = storagePath
         config.web.listenAddress = listenAddress
         config.log.level = logLevel
+        config.metrics.flowNameLabel = flowNameLabel
         // A few rules the simulated tenant breaks now and then, to show /sla and the metrics.
         config.sla = [
             SLARule(

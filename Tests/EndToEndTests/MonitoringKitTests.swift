@@ -38,11 +38,17 @@ extension EndToEndTests {
                 "--binary", Tools.exporterBinary.path
             ])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("FAIL: etlworks-overview.json panel 'SLA breaches now'"), "\(result.stdout.suffix(3000))")
+        for job in ["etlworks", "etlworks-lean"] {
+            #expect(
+                result.stdout.contains("FAIL: \(job): etlworks-overview.json panel 'SLA breaches now'"),
+                "\(result.stdout.suffix(3000))")
+        }
         #expect(
             result.stdout.contains(
                 "FAIL: etlworks_flow_waiting_runs is used by the dashboards or alerts but is not in the metric catalogue"))
-        #expect(result.stdout.contains("FAIL: etlworks-overview.json panel 'Running and queued runs': no data from the demo"))
+        #expect(
+            result.stdout.contains(
+                "FAIL: etlworks: etlworks-overview.json panel 'Running and queued runs': no data from the demo"))
         #expect(result.stdout.contains("dashboards out of date"))
     }
 }
