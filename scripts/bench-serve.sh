@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures the built daemon from outside: `serve` (release build) polling `simulate` with
 # FLOWS flows over loopback. Prints resident memory (now and peak), /metrics latency and
-# size, and API requests per executions poll. Usage: [RUN_EVERY=30m] scripts/bench-serve.sh [FLOWS]
-# (RUN_EVERY=19m gives 2,000 flows about 60,000 runs a day).
+# size (bytes and series per flow), API requests and CPU per executions poll, and where
+# resident memory goes (from /proc/PID/smaps). Usage:
+#   [RUN_EVERY=30m] [METRICS='{flow_name_label: false}'] scripts/bench-serve.sh [FLOWS]
+# (RUN_EVERY=19m gives 2,000 flows about 60,000 runs a day; METRICS is the `metrics:` section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOWS="${1:-2000}"
@@ -36,6 +38,7 @@ web:
   listen_address: 127.0.0.1:0
 log:
   level: warning
+metrics: ${METRICS:-{\}}
 YAML
 ${SERVE_ENV:-} $BIN serve --config "$WORK/config.yaml" >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVE=$!
@@ -67,3 +70,37 @@ echo "/metrics over HTTP: median $(python3 -c "print(round($MEDIAN*1000,1))") ms
 ANON="$(awk '/^Anonymous/ {print $2}' /proc/$SERVE/smaps_rollup)"
 echo "/metrics gzipped: median $(python3 -c "print(round($GZ_MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.gz") bytes"
 echo "serve resident memory: $((RSS / 1024)) MiB now ($((ANON / 1024)) MiB of it heap, the rest shared libraries), $((HWM / 1024)) MiB peak"
+SERIES="$(grep -c '^etlworks_flow_' "$WORK/metrics.txt" || true)"
+FLOW_BYTES="$(grep '^etlworks_flow_' "$WORK/metrics.txt" | wc -c)"
+echo "per flow: $((FLOW_BYTES / FLOWS)) bytes, $(python3 -c "print(round($SERIES / $FLOWS, 1))") series (etlworks_flow_* lines); whole exposition $(( $(wc -c <"$WORK/metrics.txt") / FLOWS )) bytes per flow"
+# Resident memory by mapping: anonymous memory is the heap (Swift objects, malloc arenas,
+# SQLite's page caches, NIO buffers); file-backed pages are code and data of each library.
+python3 - "$SERVE" <<'PY'
+import re, sys
+groups = {}
+name = None
+for line in open(f"/proc/{sys.argv[1]}/smaps"):
+    head = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$", line)
+    if head:
+        path = head.group(1).strip()
+        if not path or path.startswith("[heap]") or path.startswith("[anon"):
+            name = "heap and anonymous (Swift objects, malloc, SQLite caches, NIO buffers)"
+        elif path.startswith("["):
+            name = "stacks and kernel mappings"
+        else:
+            base = path.rsplit("/", 1)[-1]
+            if "etlworks-exporter" in base: name = "the binary (our code, NIO, Hummingbird, BoringSSL: text and data)"
+            elif base.startswith("libicu"): name = "ICU (Foundation's Unicode and locale data)"
+            elif base.startswith("libFoundation") or base.startswith("lib_FoundationICU") or base.startswith("libdispatch") or base.startswith("libBlocksRuntime"): name = "Foundation and Dispatch"
+            elif base.startswith("libswift"): name = "Swift runtime and standard library"
+            elif base.startswith("libsqlite"): name = "SQLite"
+            elif base.startswith("libcurl") or base.startswith("libssl") or base.startswith("libcrypto") or base.startswith("libnghttp") or base.startswith("libz"): name = "libcurl and its TLS"
+            else: name = "libc and other system libraries"
+        continue
+    if line.startswith("Rss:") and name:
+        groups[name] = groups.get(name, 0) + int(line.split()[1])
+total = sum(groups.values())
+print(f"resident memory by mapping ({total // 1024} MiB):")
+for key, kib in sorted(groups.items(), key=lambda item: -item[1]):
+    print(f"  {kib / 1024:6.1f} MiB  {key}")
+PY

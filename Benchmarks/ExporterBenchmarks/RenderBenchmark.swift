@@ -7,8 +7,9 @@ import Store
 /// /metrics rendering for N flows, against a baseline renderer written the obvious way
 /// (string interpolation and `replacingOccurrences` escaping, as a quick script would).
 enum RenderBenchmark {
-    static func snapshot(flows count: Int) async -> ExporterSnapshot {
+    static func snapshot(flows count: Int, settings: MetricsSettings = MetricsSettings()) async -> ExporterSnapshot {
         let state = ExporterState(storagePath: "bench.db", intervals: [:], requests: RequestCounter())
+        await state.setExportSettings(settings)
         var metrics: [FlowMetrics] = []
         for index in 0..<count {
             let name =
@@ -18,13 +19,15 @@ enum RenderBenchmark {
             var flow = FlowMetrics(
                 flow: FlowRecord(
                     id: Int64(1000 + index * 7), name: name, flowType: "connection.db.postgres",
-                    tags: index % 3 == 0 ? ["nightly", "critical"] : []))
+                    tags: index % 3 == 0 ? ["nightly", "critical"] : []),
+                durationBuckets: settings.durationBuckets.count)
             flow.completedRuns = [.success: Int64(1000 + index), .warning: 12, .error: Int64(index % 17), .canceled: 1]
             flow.recordsProcessed = Int64(index) * 123_456
             for bucket in 0..<flow.durationBucketCounts.count {
                 flow.durationBucketCounts[bucket] = UInt64((index + bucket) % 50)
             }
             flow.durationSumSeconds = Double(index) * 1234.567
+            flow.completedRunsByKind = [.retry: Int64(index % 3)]
             flow.lastEnd = 1_764_000_000_000 + Int64(index) * 1000
             flow.lastDurationSeconds = 61.25
             flow.lastStatus = .success
@@ -39,15 +42,41 @@ enum RenderBenchmark {
         return await state.snapshot()
     }
 
-    static func run(flows: Int) throws {
+    static func build(flows: Int, settings: MetricsSettings = MetricsSettings()) -> ExporterSnapshot {
         let semaphore = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var built: ExporterSnapshot?
         Task {
-            built = await snapshot(flows: flows)
+            built = await snapshot(flows: flows, settings: settings)
             semaphore.signal()
         }
         semaphore.wait()
-        guard let snapshot = built else { return }
+        return built!
+    }
+
+    /// Bytes and series of the per-flow families (`etlworks_flow_*`), per flow.
+    static func perFlow(_ snapshot: ExporterSnapshot, flows: Int) -> (bytes: Int, series: Double) {
+        let text = MetricsRenderer.render(snapshot, format: .prometheusText)
+        var bytes = 0
+        var series = 0
+        for line in text.split(separator: UInt8(ascii: "\n")) where line.starts(with: "etlworks_flow_".utf8) {
+            bytes += line.count + 1
+            series += 1
+        }
+        return (bytes / flows, Double(series) / Double(flows))
+    }
+
+    static func run(flows: Int) throws {
+        let snapshot = build(flows: flows)
+        var lean = MetricsSettings()
+        lean.flowNameLabel = false
+        var leanEight = lean
+        leanEight.durationBuckets = DurationBuckets([10, 60, 300, 900, 3600, 14400, 43200, 86400])!
+        for (label, settings) in [
+            ("defaults", MetricsSettings()), ("flow_name_label: false", lean), ("flow_name_label: false, 8 buckets", leanEight)
+        ] {
+            let figures = perFlow(build(flows: flows, settings: settings), flows: flows)
+            print("per flow, \(label): \(figures.bytes) bytes, \(String(format: "%.1f", figures.series)) series")
+        }
         var bytes = 0
         let text = medianMilliseconds(runs: 41) { bytes = MetricsRenderer.render(snapshot, format: .prometheusText).count }
         let openMetrics = medianMilliseconds(runs: 41) { _ = MetricsRenderer.render(snapshot, format: .openMetrics) }

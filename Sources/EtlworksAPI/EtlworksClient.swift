@@ -7,11 +7,12 @@ public protocol EtlworksClient: Sendable {
     /// Every flow (`GET /v1/flows`, all pages).
     func flows() async throws -> DecodedPage<Flow>
     /// Every execution of every flow on `date` (YYYY-MM-DD in the tenant's time zone).
-    /// Throws `APIError.forbidden` when the credentials lack the Administrator role.
-    func dailyExecutions(date: String) async throws -> DailyExecutions
+    /// Throws `APIError.forbidden` when the credentials lack the Administrator role. Runs in
+    /// `settled` are passed over undecoded (`DailyExecutions.passedOver`).
+    func dailyExecutions(date: String, skipping settled: Set<Int64>) async throws -> DailyExecutions
     /// The same for the day `offset` days before today (0 is today), as older instances
     /// take it: they ignore `date`.
-    func dailyExecutions(offset: Int) async throws -> DailyExecutions
+    func dailyExecutions(offset: Int, skipping settled: Set<Int64>) async throws -> DailyExecutions
     /// A flow's runs started or queued at or after `since` (epoch ms), newest first, at most
     /// `limit` of them.
     func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun>
@@ -35,4 +36,15 @@ public protocol EtlworksClient: Sendable {
     func instanceHealth() async throws -> InstanceHealth
     /// Version and deployment mode.
     func systemInfo() async throws -> SystemInfo
+}
+
+extension EtlworksClient {
+    /// Every run of the day, none passed over.
+    public func dailyExecutions(date: String) async throws -> DailyExecutions {
+        try await dailyExecutions(date: date, skipping: [])
+    }
+
+    public func dailyExecutions(offset: Int) async throws -> DailyExecutions {
+        try await dailyExecutions(offset: offset, skipping: [])
+    }
 }

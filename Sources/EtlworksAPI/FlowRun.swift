@@ -111,10 +111,15 @@ public struct FlowRun: Sendable, Equatable {
     }
 
     /// Decodes `GET /v1/metrics/executions`: executions grouped by flow.
-    /// Returns the runs and the flow names the groups carry.
-    public static func decodeDailyExecutions(_ data: Data) throws -> DailyExecutions {
+    /// Returns the runs and the flow names the groups carry. Runs whose `auditId` is in
+    /// `settled` (stored as final: nothing they say can change a count) are passed over
+    /// without being decoded, and listed in `passedOver`.
+    public static func decodeDailyExecutions(_ data: Data, skipping settled: Set<Int64> = []) throws -> DailyExecutions {
         var result = DailyExecutions()
-        try JSONParser.forEachElement(of: data, expected: "a list of flow executions") { group in
+        let pruning = JSONParser.Pruning(arrayKey: "executions", idKey: "auditId") { settled.contains($0) }
+        result.passedOver = try JSONParser.forEachElement(
+            of: data, expected: "a list of flow executions", pruning: pruning
+        ) { group in
             guard group.isObject, let executions = group["executions"]?.array else {
                 result.skipped += 1
                 return
@@ -142,6 +147,8 @@ public struct DailyExecutions: Sendable {
     public var flowNames: [Int64: String] = [:]
     /// Groups or records that could not be decoded.
     public var skipped = 0
+    /// Runs listed but passed over undecoded, being settled already (see `decodeDailyExecutions`).
+    public var passedOver: [Int64] = []
 
     public init() {}
 }

@@ -47,18 +47,18 @@ public final class HTTPEtlworksClient: EtlworksClient {
         }
     }
 
-    public func dailyExecutions(date: String) async throws -> DailyExecutions {
-        try await dailyExecutions(URLQueryItem(name: "date", value: date))
+    public func dailyExecutions(date: String, skipping settled: Set<Int64>) async throws -> DailyExecutions {
+        try await dailyExecutions(URLQueryItem(name: "date", value: date), skipping: settled)
     }
 
-    public func dailyExecutions(offset: Int) async throws -> DailyExecutions {
-        try await dailyExecutions(URLQueryItem(name: "offset", value: String(offset)))
+    public func dailyExecutions(offset: Int, skipping settled: Set<Int64>) async throws -> DailyExecutions {
+        try await dailyExecutions(URLQueryItem(name: "offset", value: String(offset)), skipping: settled)
     }
 
-    private func dailyExecutions(_ day: URLQueryItem) async throws -> DailyExecutions {
+    private func dailyExecutions(_ day: URLQueryItem, skipping settled: Set<Int64>) async throws -> DailyExecutions {
         let endpoint = "/v1/metrics/executions"
         let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [day], large: true)
-        return try decode(endpoint) { try FlowRun.decodeDailyExecutions(data) }
+        return try decode(endpoint) { try FlowRun.decodeDailyExecutions(data, skipping: settled) }
     }
 
     public func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun> {

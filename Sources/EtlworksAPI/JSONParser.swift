@@ -13,6 +13,24 @@ public struct JSONParser {
     private var index = 0
     /// Nesting deeper than this is rejected rather than recursed into.
     private static let maxDepth = 512
+    /// Records passed over unbuilt (see `forEachElement(of:expected:pruning:)`).
+    private var pruning: Pruning?
+
+    /// Which records of the elements' arrays to pass over: those under `arrayKey` whose
+    /// `idKey` (a number or a numeric string) makes `skip` true.
+    public struct Pruning {
+        let arrayKey: [UInt8]
+        let idKey: [UInt8]
+        let skip: (Int64) -> Bool
+        /// The ids of the records passed over.
+        public internal(set) var passedOver: [Int64] = []
+
+        public init(arrayKey: String, idKey: String, skip: @escaping (Int64) -> Bool) {
+            self.arrayKey = Array(arrayKey.utf8)
+            self.idKey = Array(idKey.utf8)
+            self.skip = skip
+        }
+    }
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -25,6 +43,21 @@ public struct JSONParser {
             let value = try parser.parseValue(depth: 0)
             try parser.expectEnd()
             return value
+        }
+    }
+
+    /// `forEachElement`, passing over the records `pruning` names without building them: a
+    /// record is scanned for its id without allocating, and built only when it is kept. A day
+    /// of executions is mostly runs already stored as final; this is most of a poll's work.
+    /// Returns the ids of the records passed over.
+    public static func forEachElement(
+        of data: Data, expected: String, pruning: Pruning, _ body: (JSONValue) throws -> Void
+    ) throws -> [Int64] {
+        try data.withUnsafeBytes { raw in
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+            parser.pruning = pruning
+            try parser.forEachElement(expected: expected, body)
+            return parser.pruning?.passedOver ?? []
         }
     }
 
@@ -99,7 +132,12 @@ public struct JSONParser {
             let key = try parseString()
             skipWhitespace()
             guard next() == UInt8(ascii: ":") else { throw failure("expected ':' after key") }
-            members[key] = try parseValue(depth: depth + 1)
+            skipWhitespace()
+            if depth == 1, let pruning, peek() == UInt8(ascii: "["), key.utf8.elementsEqual(pruning.arrayKey) {
+                members[key] = try parsePrunedArray(depth: depth + 1)
+            } else {
+                members[key] = try parseValue(depth: depth + 1)
+            }
             skipWhitespace()
             switch next() {
             case UInt8(ascii: ","): continue
@@ -126,6 +164,140 @@ public struct JSONParser {
             default: throw failure("expected ',' or ']' in array")
             }
         }
+    }
+
+    /// An array whose object elements are first scanned for their id; those `pruning` skips
+    /// are passed over.
+    private mutating func parsePrunedArray(depth: Int) throws -> JSONValue {
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            let start = index
+            if peek() == UInt8(ascii: "{"), let id = try scanObjectForId(depth: depth + 1), pruning!.skip(id) {
+                pruning!.passedOver.append(id)
+            } else {
+                index = start
+                elements.append(try parseValue(depth: depth + 1))
+            }
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "]"): return .array(elements)
+            default: throw failure("expected ',' or ']' in array")
+            }
+        }
+    }
+
+    /// Steps over an object, returning the value of its id key when it is an integer or a
+    /// numeric string. Nothing is allocated.
+    private mutating func scanObjectForId(depth: Int) throws -> Int64? {
+        index += 1
+        var id: Int64?
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return nil
+        }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+            let key = try skipString()
+            skipWhitespace()
+            guard next() == UInt8(ascii: ":") else { throw failure("expected ':' after key") }
+            skipWhitespace()
+            let valueStart = index
+            try skipValue(depth: depth + 1)
+            if bytes[key].elementsEqual(pruning!.idKey) {
+                var slice = bytes[valueStart..<index]
+                if slice.first == UInt8(ascii: "\""), slice.count >= 2 { slice = slice.dropFirst().dropLast() }
+                id = Self.integer(slice)
+            }
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "}"): return id
+            default: throw failure("expected ',' or '}' in object")
+            }
+        }
+    }
+
+    /// Decimal digits with an optional minus sign, as an Int64 (nil for anything else).
+    private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
+        var value: Int64 = 0
+        var negative = false
+        var rest = digits[...]
+        if rest.first == UInt8(ascii: "-") {
+            negative = true
+            rest = rest.dropFirst()
+        }
+        guard !rest.isEmpty, rest.count <= 18 else { return nil }
+        for byte in rest {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return negative ? -value : value
+    }
+
+    /// Steps over any value without building it.
+    private mutating func skipValue(depth: Int) throws {
+        guard depth < Self.maxDepth else { throw failure("nesting too deep") }
+        skipWhitespace()
+        guard let byte = peek() else { throw failure("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            index += 1
+            skipWhitespace()
+            if peek() == close {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                if close == UInt8(ascii: "}") {
+                    guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+                    _ = try skipString()
+                    skipWhitespace()
+                    guard next() == UInt8(ascii: ":") else { throw failure("expected ':' after key") }
+                }
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                switch next() {
+                case UInt8(ascii: ","): continue
+                case close: return
+                default: throw failure("expected ',' or a closing bracket")
+                }
+            }
+        case UInt8(ascii: "\""): _ = try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
+        default: throw failure("unexpected character")
+        }
+    }
+
+    /// Steps over a string; returns the range of its raw bytes (escapes not decoded).
+    private mutating func skipString() throws -> Range<Int> {
+        index += 1
+        let start = index
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                return start..<(index - 1)
+            case UInt8(ascii: "\\"): index += 2
+            case 0..<0x20: throw failure("control character in string")
+            default: index += 1
+            }
+        }
+        throw failure("unterminated string")
     }
 
     private mutating func parseString() throws -> String {
@@ -217,6 +389,15 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws -> JSONValue {
         let start = index
+        let integral = try scanNumber()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if integral, let value = Int64(text) { return .integer(value) }
+        guard let value = Double(text) else { throw failure("invalid number") }
+        return .double(value)
+    }
+
+    /// Steps over a number, checking its grammar; true when it has no fraction or exponent.
+    private mutating func scanNumber() throws -> Bool {
         if peek() == UInt8(ascii: "-") { index += 1 }
         guard let first = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { throw failure("invalid number") }
         if first == UInt8(ascii: "0") { index += 1 } else { skipDigits() }
@@ -232,10 +413,7 @@ public struct JSONParser {
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
             guard skipDigits() > 0 else { throw failure("invalid number") }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if integral, let value = Int64(text) { return .integer(value) }
-        guard let value = Double(text) else { throw failure("invalid number") }
-        return .double(value)
+        return integral
     }
 
     @discardableResult

@@ -65,6 +65,9 @@ public struct IngestSummary: Sendable, Equatable {
     public var unchanged = 0
     /// The runs counted by this ingestion (those in `completed`).
     public var completedRuns: [CompletedRun] = []
+    /// The audit ids of the batch's runs that are final in the store now (counted, never
+    /// to change): a later listing of them can be passed over.
+    public var settled: [Int64] = []
 
     public init() {}
 }

@@ -81,10 +81,12 @@ public actor SQLiteRunStore: RunStore {
                     let since = statusChanged ? observedAt : (stored.since ?? observedAt)
                     if state == 1 {
                         summary.unchanged += 1
+                        summary.settled.append(run.auditId)
                     } else if StopRule.isFinal(run, statusSince: since, observedAt: observedAt, stopGrace: stopGrace) {
                         try updateRun(run, state: 1, statusSince: since, observedAt: observedAt)
                         try count(run, kinds: stored.kinds, observedAt: observedAt)
                         summary.completed += 1
+                        summary.settled.append(run.auditId)
                         summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
                     } else if state == 0,
                         statusChanged || stored.started != run.started || stored.ended != run.ended
@@ -105,6 +107,7 @@ public actor SQLiteRunStore: RunStore {
                     if final {
                         try count(run, kinds: RunKind.bits(of: run), observedAt: observedAt)
                         summary.completed += 1
+                        summary.settled.append(run.auditId)
                         summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
                     }
                 }

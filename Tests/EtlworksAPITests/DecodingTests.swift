@@ -58,6 +58,33 @@ import Testing
         #expect(daily.skipped == 1)
     }
 
+    /// Settled runs are passed over undecoded: the rest decode exactly as without them, ids
+    /// may be numbers or numeric strings, and only a run's own `auditId` counts (not one in a
+    /// nested value).
+    @Test func settledRunsArePassedOverAndTheRestDecodeAsBefore() throws {
+        let data = Data(
+            """
+            [{"flowId": 5, "name": "a", "executions": [
+                {"status": "success", "auditId": 10, "ended": 1764000000000, "steps": [{"auditId": 12}], "x": {"y": [1, "}"]}},
+                {"auditId": "11", "status": "error", "ended": 1764000001000, "note": "a \\"quoted\\" ] text"},
+                {"auditId": 12, "status": "running", "started": 1764000000000},
+                {"status": "queued", "nested": {"auditId": 10}, "auditId": 13}]},
+             {"flowId": 6, "executions": []},
+             {"flowId": 8, "name": "b", "executions": [{"auditId": 14, "status": "warning", "ended": 1764000002000}]}]
+            """.utf8)
+        let all = try FlowRun.decodeDailyExecutions(data)
+        #expect(all.runs.map(\.auditId) == [10, 11, 12, 13, 14] && all.passedOver.isEmpty)
+        let pruned = try FlowRun.decodeDailyExecutions(data, skipping: [10, 11, 14, 99])
+        #expect(pruned.passedOver == [10, 11, 14])
+        #expect(pruned.runs == all.runs.filter { [12, 13].contains($0.auditId) })
+        #expect(pruned.skipped == all.skipped)
+        // A malformed record is still an error, passed over or not.
+        #expect(throws: APIDecodingError.self) {
+            try FlowRun.decodeDailyExecutions(
+                Data(#"[{"flowId": 1, "executions": [{"auditId": 10, "x": tru}]}]"#.utf8), skipping: [10])
+        }
+    }
+
     @Test func malformedAndMisshapenAnswersThrow() {
         #expect(throws: APIDecodingError.self) { try Flow.decodePage(Data("<html>".utf8)) }
         #expect(throws: APIDecodingError.self) { try Flow.decodePage(Data(#"[{"id": 1, "name": "cut"#.utf8)) }

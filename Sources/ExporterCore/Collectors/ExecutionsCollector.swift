@@ -20,6 +20,11 @@ public actor ExecutionsCollector: Collector {
     private var lastAdminProbe: Date?
     private var lastReconcile: Date?
     private var loggedUndecodableLookup = false
+    /// Runs of the days polled last time that are final in the store: the next listing
+    /// passes over them undecoded (a day of runs is mostly these).
+    private var settled = Set<Int64>()
+    /// How many listed runs the latest poll passed over (for tests and benchmarks).
+    private(set) var passedOverLastPoll = 0
 
     /// How often the admin endpoint is tried again while in the fallback.
     static let adminProbeInterval: Double = 3600
@@ -94,6 +99,8 @@ public actor ExecutionsCollector: Collector {
         dates.sort()
         var skipped = 0
         var seen = Set<Int64>()
+        var settledNow = Set<Int64>()
+        var passedOver = 0
         // Dates after the calendar's own today are polled only while the zone is unknown.
         let calendarToday = days.start(of: now)
         var offsetsRead = Set<Int>()
@@ -101,7 +108,7 @@ public actor ExecutionsCollector: Collector {
             var byDate: DailyExecutions?
             if try await !readsDaysByOffset() {
                 do {
-                    byDate = try await context.client.dailyExecutions(date: days.label(date))
+                    byDate = try await context.client.dailyExecutions(date: days.label(date), skipping: settled)
                 } catch let error as APIError where date > calendarToday && Self.refusesDate(error) {
                     // A date only current east of UTC may be "in the future" to the API: no runs yet.
                     continue
@@ -117,16 +124,22 @@ public actor ExecutionsCollector: Collector {
             } else {
                 let offset = days.offset(of: date, now: now)
                 guard offsetsRead.insert(offset).inserted else { continue }
-                answer = try await context.client.dailyExecutions(offset: offset)
+                answer = try await context.client.dailyExecutions(offset: offset, skipping: settled)
             }
             skipped += answer.skipped
             for run in answer.runs { seen.insert(run.auditId) }
-            _ = try await ingest(answer.runs, now: now)
+            seen.formUnion(answer.passedOver)
+            settledNow.formUnion(answer.passedOver)
+            passedOver += answer.passedOver.count
+            settledNow.formUnion(try await ingest(answer.runs, now: now).settled)
             // Remember progress: after an outage, polling resumes from the last day read.
             if date == latest || date > (lastPolled ?? .distantPast) {
                 try await context.store.setMeta("executions.last_polled_day", String(date.timeIntervalSince1970))
             }
         }
+        // Only the days polled now: the set stays as large as the runs they list.
+        settled = settledNow
+        passedOverLastPoll = passedOver
         let stragglers = open.filter { !seen.contains($0.auditId) }
         if !stragglers.isEmpty, lastReconcile.map({ now.timeIntervalSince($0) >= Self.reconcileInterval }) ?? true {
             lastReconcile = now
