@@ -15,6 +15,8 @@ public struct JSONParser {
     private static let maxDepth = 512
     /// Records passed over unbuilt (see `forEachElement(of:expected:pruning:)`).
     private var pruning: Pruning?
+    /// The ids of the records passed over.
+    private var passedOver: [Int64] = []
 
     /// Which records of the elements' arrays to pass over: those under `arrayKey` whose
     /// `idKey` (a number or a numeric string) makes `skip` true.
@@ -22,8 +24,6 @@ public struct JSONParser {
         let arrayKey: [UInt8]
         let idKey: [UInt8]
         let skip: (Int64) -> Bool
-        /// The ids of the records passed over.
-        public internal(set) var passedOver: [Int64] = []
 
         public init(arrayKey: String, idKey: String, skip: @escaping (Int64) -> Bool) {
             self.arrayKey = Array(arrayKey.utf8)
@@ -57,7 +57,7 @@ public struct JSONParser {
             var parser = JSONParser(raw.bindMemory(to: UInt8.self))
             parser.pruning = pruning
             try parser.forEachElement(expected: expected, body)
-            return parser.pruning?.passedOver ?? []
+            return parser.passedOver
         }
     }
 
@@ -179,8 +179,8 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             let start = index
-            if peek() == UInt8(ascii: "{"), let id = try scanObjectForId(depth: depth + 1), pruning!.skip(id) {
-                pruning!.passedOver.append(id)
+            if peek() == UInt8(ascii: "{"), let id = try scanObjectForId(depth: depth + 1), pruning?.skip(id) == true {
+                passedOver.append(id)
             } else {
                 index = start
                 elements.append(try parseValue(depth: depth + 1))
