@@ -63,25 +63,9 @@ CPU_AFTER="$(cpu)"
 AFTER="$(polls)"
 REQUESTS="$(curl -s "$SIM_URL/_sim/stats" | python3 -c 'import sys,json; r=json.load(sys.stdin)["requests"]; print(r.get("/v1/metrics/executions",0)+r.get("/v1/executions/{flowId}",0))')"
 
-TIMES=()
-for _ in $(seq 1 21); do TIMES+=("$(curl -s -o "$WORK/metrics.txt" -w '%{time_total}' "$URL/metrics")"); done
-MEDIAN="$(printf '%s\n' "${TIMES[@]}" | sort -n | sed -n '11p')"
-GZ_TIMES=()
-for _ in $(seq 1 21); do GZ_TIMES+=("$(curl -s -H 'Accept-Encoding: gzip' -o "$WORK/metrics.gz" -w '%{time_total}' "$URL/metrics")"); done
-GZ_MEDIAN="$(printf '%s\n' "${GZ_TIMES[@]}" | sort -n | sed -n '11p')"
-RSS="$(awk '/VmRSS/ {print $2}' /proc/$SERVE/status)"
-HWM="$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)"
-echo "flows: $FLOWS; runs stored: $(sqlite3 "$WORK/exporter.db" 'SELECT count(*) FROM runs')"
-echo "executions poll: $REQUESTS requests over $((AFTER - START)) polls (admin endpoint), $(python3 -c "print(round(($CPU_AFTER - $CPU_START) / $(getconf CLK_TCK) / max(1, $AFTER - $START), 2))") s of CPU per poll (other resources every 10m)"
-echo "/metrics over HTTP: median $(python3 -c "print(round($MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.txt") bytes, $(wc -l <"$WORK/metrics.txt") lines"
-ANON="$(awk '/^Anonymous/ {print $2}' /proc/$SERVE/smaps_rollup)"
-echo "/metrics gzipped: median $(python3 -c "print(round($GZ_MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.gz") bytes"
-echo "serve resident memory: $((RSS / 1024)) MiB now ($((ANON / 1024)) MiB of it heap, the rest shared libraries), $((HWM / 1024)) MiB peak"
-SERIES="$(grep -ac '^etlworks_flow_' "$WORK/metrics.txt" || true)"
-FLOW_BYTES="$(grep -a '^etlworks_flow_' "$WORK/metrics.txt" | wc -c)"
-echo "per flow: $((FLOW_BYTES / FLOWS)) bytes, $(python3 -c "print(round($SERIES / $FLOWS, 1))") series (etlworks_flow_* lines); whole exposition $(( $(wc -c <"$WORK/metrics.txt") / FLOWS )) bytes per flow"
 # Resident memory by mapping: anonymous memory is the heap (Swift objects, malloc arenas,
 # SQLite's page caches, NIO buffers); file-backed pages are code and data of each library.
+breakdown() {
 python3 - "$SERVE" <<'PY'
 import re, sys
 groups = {}
@@ -114,3 +98,25 @@ print(f"resident memory by mapping: Rss {rss / 1024:.1f} MiB, Pss {pss / 1024:.1
 for key, group in sorted(groups.items(), key=lambda item: -item[1]["Rss:"]):
     print(f"  Rss {group['Rss:'] / 1024:5.1f} MiB  Pss {group['Pss:'] / 1024:5.1f} MiB  {key}")
 PY
+}
+# Steady state as Prometheus leaves it (it asks for gzip): memory is read after gzipped
+# scrapes only, before the uncompressed ones.
+GZ_TIMES=()
+for _ in $(seq 1 21); do GZ_TIMES+=("$(curl -s -H 'Accept-Encoding: gzip' -o "$WORK/metrics.gz" -w '%{time_total}' "$URL/metrics")"); done
+GZ_MEDIAN="$(printf '%s\n' "${GZ_TIMES[@]}" | sort -n | sed -n '11p')"
+RSS="$(awk '/VmRSS/ {print $2}' /proc/$SERVE/status)"
+HWM="$(awk '/VmHWM/ {print $2}' /proc/$SERVE/status)"
+ANON="$(awk '/^Anonymous/ {print $2}' /proc/$SERVE/smaps_rollup)"
+BREAKDOWN="$(breakdown)"
+TIMES=()
+for _ in $(seq 1 21); do TIMES+=("$(curl -s -o "$WORK/metrics.txt" -w '%{time_total}' "$URL/metrics")"); done
+MEDIAN="$(printf '%s\n' "${TIMES[@]}" | sort -n | sed -n '11p')"
+echo "flows: $FLOWS; runs stored: $(sqlite3 "$WORK/exporter.db" 'SELECT count(*) FROM runs')"
+echo "executions poll: $REQUESTS requests over $((AFTER - START)) polls (admin endpoint), $(python3 -c "print(round(($CPU_AFTER - $CPU_START) / $(getconf CLK_TCK) / max(1, $AFTER - $START), 2))") s of CPU per poll (other resources every 10m)"
+echo "/metrics over HTTP: median $(python3 -c "print(round($MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.txt") bytes, $(wc -l <"$WORK/metrics.txt") lines"
+echo "/metrics gzipped: median $(python3 -c "print(round($GZ_MEDIAN*1000,1))") ms, $(wc -c <"$WORK/metrics.gz") bytes"
+echo "serve resident memory after gzipped scrapes: $((RSS / 1024)) MiB ($((ANON / 1024)) MiB of it heap, the rest shared libraries), $((HWM / 1024)) MiB peak"
+SERIES="$(grep -ac '^etlworks_flow_' "$WORK/metrics.txt" || true)"
+FLOW_BYTES="$(grep -a '^etlworks_flow_' "$WORK/metrics.txt" | wc -c)"
+echo "per flow: $((FLOW_BYTES / FLOWS)) bytes, $(python3 -c "print(round($SERIES / $FLOWS, 1))") series (etlworks_flow_* lines); whole exposition $(( $(wc -c <"$WORK/metrics.txt") / FLOWS )) bytes per flow"
+echo "$BREAKDOWN"

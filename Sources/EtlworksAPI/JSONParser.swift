@@ -134,7 +134,7 @@ public struct JSONParser {
             guard next() == UInt8(ascii: ":") else { throw failure("expected ':' after key") }
             skipWhitespace()
             if depth == 1, let pruning, peek() == UInt8(ascii: "["), key.utf8.elementsEqual(pruning.arrayKey) {
-                members[key] = try parsePrunedArray(depth: depth + 1)
+                members[key] = try parseArray(depth: depth + 1, pruned: true)
             } else {
                 members[key] = try parseValue(depth: depth + 1)
             }
@@ -147,28 +147,9 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) throws -> JSONValue {
-        index += 1
-        var elements: [JSONValue] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
-        while true {
-            elements.append(try parseValue(depth: depth + 1))
-            skipWhitespace()
-            switch next() {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "]"): return .array(elements)
-            default: throw failure("expected ',' or ']' in array")
-            }
-        }
-    }
-
-    /// An array whose object elements are first scanned for their id; those `pruning` skips
-    /// are passed over.
-    private mutating func parsePrunedArray(depth: Int) throws -> JSONValue {
+    /// An array; with `pruned`, object elements are first scanned for their id, and those
+    /// `pruning` skips are passed over.
+    private mutating func parseArray(depth: Int, pruned: Bool = false) throws -> JSONValue {
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -179,7 +160,7 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             let start = index
-            if peek() == UInt8(ascii: "{"), let id = try scanObjectForId(depth: depth + 1), pruning?.skip(id) == true {
+            if pruned, peek() == UInt8(ascii: "{"), let id = try scanObjectForId(depth: depth + 1), pruning?.skip(id) == true {
                 passedOver.append(id)
             } else {
                 index = start

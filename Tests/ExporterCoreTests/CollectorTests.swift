@@ -145,11 +145,19 @@ import Testing
         try await context.store.setMeta("executions.last_polled_day", "0")
         _ = try await collector.collect()
         #expect(try await context.store.flowMetrics() == first)
+        #expect(Self.completed(first) == (try await Self.truthCompletedRuns(harness)))
+    }
+
+    /// Completed runs in the simulator's truth, all flows.
+    static func truthCompletedRuns(_ harness: SimulatorHarness) async throws -> Int64 {
         let truth = try await harness.control("GET", "/_sim/truth")
-        let expected = (truth["flows"] as? [[String: Any]] ?? []).reduce(0) { total, flow in
-            total + ((flow["runs"] as? [String: Int]) ?? [:]).values.reduce(0, +)
+        return (truth["flows"] as? [[String: Any]] ?? []).reduce(Int64(0)) { total, flow in
+            total + Int64(((flow["runs"] as? [String: Int]) ?? [:]).values.reduce(0, +))
         }
-        #expect(first.reduce(Int64(0)) { $0 + $1.completedRuns.values.reduce(0, +) } == Int64(expected))
+    }
+
+    static func completed(_ flows: [FlowMetrics]) -> Int64 {
+        flows.reduce(Int64(0)) { $0 + $1.completedRuns.values.reduce(0, +) }
     }
 
     /// Runs final after one poll are passed over undecoded by the next (issue #17: a day's
@@ -165,12 +173,7 @@ import Testing
         _ = try await collector.collect()
         let passedOver = await collector.passedOverLastPoll
         #expect(passedOver > 100, "\(passedOver)")
-        let truth = try await harness.control("GET", "/_sim/truth")
-        let expected = (truth["flows"] as? [[String: Any]] ?? []).reduce(0) { total, flow in
-            total + ((flow["runs"] as? [String: Int]) ?? [:]).values.reduce(0, +)
-        }
-        let counted = try await context.store.flowMetrics().reduce(Int64(0)) { $0 + $1.completedRuns.values.reduce(0, +) }
-        #expect(counted == Int64(expected))
+        #expect(Self.completed(try await context.store.flowMetrics()) == (try await Self.truthCompletedRuns(harness)))
     }
 
     @Test func aMalformedAnswerFailsThatPollOnlyIsCountedShownAndLoggedOnce() async throws {
