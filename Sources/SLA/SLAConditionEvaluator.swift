@@ -63,13 +63,19 @@ public struct SLAConditionEvaluator: Sendable {
                 detail: holds ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
 
         case .maxSinceSuccess(let limit):
-            let reference = flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.evaluatingSince
+            // Without a success, the evidence runs from the flow's oldest stored run; a flow
+            // that never ran counts from the first evaluation.
+            let reference =
+                flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.firstRuns[id].map { min($0, now) }
+                ?? inputs.evaluatingSince
             let value = max(0, now - reference)
             let holds = value > limit
             return SLAMeasurement(
                 holds: holds, value: value, threshold: limit,
                 detail: !holds
-                    ? nil : flow.lastSuccessEnd == nil ? "no successful run seen" : "last success \(Self.format(value)) ago")
+                    ? nil
+                    : flow.lastSuccessEnd == nil
+                        ? "no successful run in \(Self.format(value)) of stored runs" : "last success \(Self.format(value)) ago")
 
         case .maxQueued(let limit):
             let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
@@ -106,10 +112,14 @@ public struct SLAConditionEvaluator: Sendable {
         }
     }
 
-    /// An agent's state: holds while it is offline. The value (time offline) comes from the
-    /// state machine's `since`, so that `for` counts from the first poll that saw it offline.
+    /// An agent's state: holds while it is offline, since its last heartbeat when the API
+    /// gives one (else since the first poll that saw it offline). The value (time offline)
+    /// comes from the state machine's `since`.
     public static func measure(agentOffline hold: Double, agent: Agent) -> SLAMeasurement {
-        SLAMeasurement(holds: !agent.online, value: nil, threshold: hold, detail: agent.online ? nil : "agent is offline")
+        var measurement = SLAMeasurement(
+            holds: !agent.online, value: nil, threshold: hold, detail: agent.online ? nil : "agent is offline")
+        if !agent.online { measurement.heldSince = agent.lastSeen.map { Double($0) / 1000 } }
+        return measurement
     }
 
     /// The tenant's billing usage against its allowance, and the usage projected to the end of

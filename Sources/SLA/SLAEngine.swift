@@ -39,6 +39,9 @@ public actor SLAEngine: CompletedRunSink {
     private var evaluateAgain = false
     private var lastPublished = SLASnapshot()
     private var storageFailing = false
+    /// Per flow, the start of its oldest stored completed run (`max_since_success` without a
+    /// success counts from it), epoch seconds.
+    private var firstRuns: [Int64: Double] = [:]
 
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
@@ -126,6 +129,9 @@ public actor SLAEngine: CompletedRunSink {
                         .filter { run in !(windows[flow.flow.id]?.contains(endMs: run.endMs) ?? false) })
             }
         }
+        if rules.contains(where: { if case .maxSinceSuccess = $0.condition { true } else { false } }) {
+            firstRuns = try await runStore.firstCompletedRunStarts().mapValues { Double($0) / 1000 }
+        }
         if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
             for (flowId, latest) in try await runStore.latestStarts() { windows.noteStart(flowId: flowId, epochMs: latest) }
         }
@@ -155,6 +161,10 @@ public actor SLAEngine: CompletedRunSink {
     public func add(_ runs: [CompletedRun]) {
         // While `start` reads the database, new runs wait: they may be in what it reads.
         if started { windows.add(runs) } else { pendingRuns += runs }
+        for run in runs {
+            let start = Double(run.startMs ?? run.endMs) / 1000
+            if start < firstRuns[run.flowId] ?? .infinity { firstRuns[run.flowId] = start }
+        }
     }
 
     /// Evaluates every rule at `now` (default: the current time); returns what it published.
@@ -194,10 +204,11 @@ public actor SLAEngine: CompletedRunSink {
             lastPrune = now
         }
         let snapshot = await host.slaObservations()
-        let inputs = SLAInputs(
+        var inputs = SLAInputs(
             now: now, flows: snapshot.flows, runs: windows, schedules: snapshot.schedules,
             agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
             evaluatingSince: evaluatingSince)
+        inputs.firstRuns = firstRuns
         windows.clearRecentLongest()
         // Restored if the changes cannot be written, so that the next evaluation makes (and
         // writes, and notifies) the same transitions.
@@ -228,7 +239,7 @@ public actor SLAEngine: CompletedRunSink {
                 if case .agentOffline(let hold) = rule.condition { holdFor = rule.holdFor + hold } else { holdFor = rule.holdFor }
                 let (next, transition) = SLAStateMachine.step(
                     previous, holds: measurement.holds, value: measurement.value,
-                    now: now, holdFor: holdFor, lowerIsWorse: rule.condition.lowerIsWorse)
+                    now: now, holdFor: holdFor, lowerIsWorse: rule.condition.lowerIsWorse, heldSince: measurement.heldSince)
                 if case .agentOffline = rule.condition {
                     measurement.value = next.map { now - $0.since } ?? 0
                 }

@@ -18,6 +18,9 @@ public struct SLAInputs: Sendable {
     /// When SLA evaluation first ran on this database: the reference for a flow that has
     /// never run (its freshness and schedule are counted from here).
     public var evaluatingSince: Double
+    /// Per flow, when its oldest stored completed run started, epoch seconds: a flow that has
+    /// never succeeded has gone without a success since then.
+    public var firstRuns: [Int64: Double] = [:]
 
     public init(
         now: Double, flows: [FlowMetrics], runs: RunWindows, schedules: [Int64: FlowSchedule] = [:],
@@ -77,6 +80,9 @@ public struct SLAMeasurement: Sendable, Equatable {
     public var projectedRatio: Double?
     /// Why it holds, for people (health, notifications).
     public var detail: String?
+    /// Since when the condition has held, by the evidence (an agent's last heartbeat): `for`
+    /// counts from here rather than from the first evaluation that saw it hold.
+    public var heldSince: Double?
 
     public init(holds: Bool, value: Double?, threshold: Double?, detail: String? = nil) {
         self.holds = holds

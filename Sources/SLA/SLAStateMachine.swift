@@ -31,16 +31,19 @@ public enum SLATransition: Sendable, Equatable {
 }
 
 public enum SLAStateMachine {
-    /// The next state (nil: ok) and the transition this step makes, if any.
+    /// The next state (nil: ok) and the transition this step makes, if any. `heldSince`: since
+    /// when the evidence says the condition has held (never later than `now`), when known.
     public static func step(
         _ state: SLATargetState?, holds: Bool, value: Double?, now: Double, holdFor: Double,
-        lowerIsWorse: Bool
+        lowerIsWorse: Bool, heldSince: Double? = nil
     ) -> (state: SLATargetState?, transition: SLATransition?) {
         guard holds else {
             if let state, state.phase == .breaching { return (nil, .resolved(at: now)) }
             return (nil, nil)
         }
-        var next = state ?? SLATargetState(phase: .pending, since: now)
+        let evidence = min(heldSince ?? now, now)
+        var next = state ?? SLATargetState(phase: .pending, since: evidence)
+        if next.phase == .pending, evidence < next.since { next.since = evidence }
         if next.phase == .pending, now - next.since >= holdFor {
             next.phase = .breaching
             next.breachStart = now
