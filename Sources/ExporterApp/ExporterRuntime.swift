@@ -81,7 +81,9 @@ public struct ExporterRuntime: Sendable {
             HealthCollector(context: context, logger: logger),
             InstanceHealthCollector(context: context, logger: logger)
         ]
-        if config.sla.contains(where: \.needsSchedules) { collectors.append(SchedulesCollector(context: context)) }
+        if config.sla.contains(where: \.needsSchedules) {
+            collectors.append(SchedulesCollector(context: context, logger: logger))
+        }
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
             if resource != .health && resource != .summary { await engine.evaluate() }
         }

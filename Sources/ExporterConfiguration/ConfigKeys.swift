@@ -56,6 +56,10 @@ public enum ConfigKeys {
             ["etlworks.max_retry_after"], default: "`1h`",
             "the longest wait a `Retry-After` (seconds or a date) may impose; longer ones are cut to it"),
         ConfigKey(
+            ["etlworks.schedule_interval_unit"], default: "`minutes`",
+            "the unit of a schedule given as a number in `/v1/schedules` (`minutes`, as the API page says, or `seconds`, as the UI page says), for `missed_schedule`; the log says which is used"
+        ),
+        ConfigKey(
             ["etlworks.stop_grace"], default: "`5m`",
             "a stopped run shows `canceled` first and its final status (`error`, or `success` for a streaming flow) minutes later: a `canceled` run counts as final once it has ended and kept its status this long; until then it is stopping (`etlworks_flow_stopping_runs`)"
         ),

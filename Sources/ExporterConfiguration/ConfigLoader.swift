@@ -279,6 +279,13 @@ public struct ConfigLoader: Sendable {
         if let timeout = duration("etlworks.timeout", minimum: 0.1, maximum: 600) { api?.timeout = timeout }
         if let wait = duration("etlworks.max_retry_after", minimum: 1, maximum: 86400) { api?.maxRetryAfter = wait }
         if let grace = duration("etlworks.stop_grace", minimum: 0, maximum: 86400) { api?.stopGrace = grace }
+        if let text = values["etlworks.schedule_interval_unit"]?.text {
+            if let unit = ScheduleIntervalUnit(rawValue: text) {
+                api?.scheduleIntervalUnit = unit
+            } else {
+                issue("etlworks.schedule_interval_unit", "'\(text)' must be minutes or seconds")
+            }
+        }
         if let timeout = duration("etlworks.large_response_timeout", minimum: 1, maximum: 3600) {
             api?.largeResponseTimeout = timeout
         }

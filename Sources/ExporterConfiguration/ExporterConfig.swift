@@ -28,6 +28,9 @@ public struct ExporterConfig: Sendable {
         public var largeResponseTimeout: Double = 120
         /// The largest answer read, bytes.
         public var maxResponseBytes: Int64 = 256 << 20
+        /// The unit of a numeric `schedule` in `/v1/schedules` (the API page says minutes, the
+        /// UI page seconds).
+        public var scheduleIntervalUnit = ScheduleIntervalUnit.minutes
 
         public init(url: URL, credentials: Credentials) {
             self.url = url
@@ -114,4 +117,11 @@ public enum Resource: String, Sendable, CaseIterable, Comparable {
     case instanceHealth = "instance_health"
 
     public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The unit of a schedule given as an interval (`etlworks.schedule_interval_unit`).
+public enum ScheduleIntervalUnit: String, Sendable, CaseIterable {
+    case minutes, seconds
+
+    public var seconds: Double { self == .minutes ? 60 : 1 }
 }

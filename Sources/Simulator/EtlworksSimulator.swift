@@ -248,7 +248,13 @@ public actor EtlworksSimulator {
 
     private func scheduleJSON(_ flow: SimulatedFlow) -> [String: Any] {
         let seconds = flow.period / 1000
-        let schedule = flow.index % 3 == 0 && seconds % 60 == 0 && seconds >= 60 ? "0 */\(seconds / 60) * * * ?" : String(seconds)
+        let interval: String
+        if options.scheduleIntervalInSeconds {
+            interval = String(seconds)
+        } else {
+            interval = seconds % 60 == 0 ? String(seconds / 60) : String(Double(seconds) / 60)
+        }
+        let schedule = flow.index % 3 == 0 && seconds % 60 == 0 && seconds >= 60 ? "0 */\(seconds / 60) * * * ?" : interval
         return [
             "id": 9000 + flow.index, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
             "schedule": schedule, "expectedTime": max(1, Int(flow.period / 60_000)), "retries": 0,

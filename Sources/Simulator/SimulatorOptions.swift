@@ -31,6 +31,9 @@ public struct SimulatorOptions: Sendable {
     public var quirks: Set<SimulatorQuirk> = []
     /// With `stop-transition`: how long a stopped run shows `canceled`, seconds.
     public var stopTransition: Double = 120
+    /// Whether a schedule given as an interval is written in minutes (as the API page says)
+    /// or in seconds (as the UI page says).
+    public var scheduleIntervalInSeconds = false
 
     var stopTransitionMilliseconds: Int64? {
         quirks.contains(.stopTransition) ? Int64(stopTransition * 1000) : nil

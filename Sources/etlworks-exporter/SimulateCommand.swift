@@ -67,6 +67,11 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("user-role"), help: "Role of the login user: administrator, editor or operator.")
     var userRole = "administrator"
 
+    @Option(
+        name: .customLong("schedule-interval-unit"),
+        help: "Unit of schedules given as an interval: minutes (the API page) or seconds (the UI page).")
+    var scheduleIntervalUnit = "minutes"
+
     func options() throws -> SimulatorOptions {
         guard let runEverySeconds = DurationText.seconds(runEvery), runEverySeconds >= 0.1 else {
             throw ValidationError("--run-every '\(runEvery)' is not a duration of at least 100ms")
@@ -96,6 +101,10 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--user-role '\(userRole)' is not administrator, editor or operator")
         }
         options.userRole = role
+        guard ["minutes", "seconds"].contains(scheduleIntervalUnit) else {
+            throw ValidationError("--schedule-interval-unit '\(scheduleIntervalUnit)' is not minutes or seconds")
+        }
+        options.scheduleIntervalInSeconds = scheduleIntervalUnit == "seconds"
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1...16") }
         options.nodes = nodes
         return options

@@ -115,8 +115,13 @@ extension EndToEndTests {
             try await get(simulator, "/rest/v1/billing/subscription", bearer: "sim-admin-key") as? [String: Any] ?? [:]
         let oracle = SLAOracle(
             now: now, flows: SLAOracle.flows(runs),
+            // Intervals are in minutes on both sides (the API page's unit, both defaults); the
+            // oracle reads seconds.
             schedules: Dictionary(
-                schedules.map { (($0["flowId"] as? NSNumber)?.int64Value ?? 0, $0["schedule"] as? String ?? "") },
+                schedules.map { schedule in
+                    let text = schedule["schedule"] as? String ?? ""
+                    return ((schedule["flowId"] as? NSNumber)?.int64Value ?? 0, Double(text).map { String($0 * 60) } ?? text)
+                },
                 uniquingKeysWith: { first, _ in first }),
             agents: Dictionary(
                 uniqueKeysWithValues: agents.map {

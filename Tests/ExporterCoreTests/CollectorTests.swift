@@ -176,6 +176,30 @@ import Testing
         #expect(Self.completed(try await context.store.flowMetrics()) == (try await Self.truthCompletedRuns(harness)))
     }
 
+    /// `etlworks.schedule_interval_unit`: an interval in minutes (the API page, the default on
+    /// both sides) reaches the SLA conditions in seconds; cron expressions pass unchanged.
+    @Test func scheduleIntervalsAreReadInTheConfiguredUnit() async throws {
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 6, runEvery: 120, history: 3600))
+        let context = try context(harness)
+        let collector = SchedulesCollector(context: context, logger: Logger(label: "t"))
+        _ = try await collector.collect()
+        let schedules = await context.state.snapshot().schedules ?? [:]
+        let listed = try await context.client.schedules().items
+        #expect(schedules.count == 6)
+        for schedule in listed {
+            let text = try #require(schedule.schedule)
+            let read = try #require(schedules[schedule.flowId]?.schedule)
+            if let minutes = Double(text) {
+                #expect(Double(read) == minutes * 60, "\(text) minutes")
+            } else {
+                #expect(read == text, "cron")
+            }
+        }
+        #expect(listed.contains { Double($0.schedule ?? "") != nil } && listed.contains { Double($0.schedule ?? "") == nil })
+        let seconds = SchedulesCollector.inSeconds(FlowSchedule(id: 1, flowId: 2, schedule: "90"), unit: .seconds)
+        #expect(seconds.schedule == "90")
+    }
+
     @Test func aMalformedAnswerFailsThatPollOnlyIsCountedShownAndLoggedOnce() async throws {
         let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3))
         let context = try context(harness)

@@ -52,6 +52,25 @@ import Testing
     }
 }
 
+/// The unit of schedules given as an interval is unverified upstream: a setting, minutes by
+/// default as the API page says.
+@Suite struct ScheduleIntervalUnitTests {
+    @Test func minutesByDefaultSecondsOnRequestAnythingElseNamed() throws {
+        let head = RetentionConfigTests.head
+        #expect(try ConfigLoader(environment: [:]).load(yaml: head).get().api.scheduleIntervalUnit == .minutes)
+        let seconds = try ConfigLoader(environment: [:]).load(
+            yaml: "etlworks: {url: \"https://x\", api_key: k, schedule_interval_unit: seconds}\n"
+        ).get()
+        #expect(seconds.api.scheduleIntervalUnit == .seconds)
+        let issues = try #require(
+            ConfigLoader(environment: [:]).load(
+                yaml: "etlworks: {url: \"https://x\", api_key: k, schedule_interval_unit: hours}\n"
+            )
+            .failureIssues)
+        #expect(issues.map(\.key) == ["etlworks.schedule_interval_unit"] && issues[0].message.contains("minutes or seconds"))
+    }
+}
+
 extension Result where Failure == ConfigErrors {
     var failureIssues: [ConfigIssue]? {
         if case .failure(let errors) = self { errors.issues } else { nil }

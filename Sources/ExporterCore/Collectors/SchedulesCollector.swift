@@ -1,4 +1,6 @@
+import EtlworksAPI
 import ExporterConfiguration
+import Logging
 
 /// Reads flow schedules (`GET /v1/schedules`) for the SLA rules that need a flow's cadence
 /// or expected run time. Runs only when such a rule is configured.
@@ -6,11 +8,29 @@ public struct SchedulesCollector: Collector {
     public let resource = Resource.schedules
     let context: CollectorContext
 
-    public init(context: CollectorContext) { self.context = context }
+    public init(context: CollectorContext, logger: Logger) {
+        self.context = context
+        let unit = context.config.api.scheduleIntervalUnit
+        logger.info(
+            "Schedules given as a number are read in \(unit.rawValue) (etlworks.schedule_interval_unit)",
+            metadata: ["etlworks.schedule_interval_unit": "\(unit.rawValue)"])
+    }
 
     public func collect() async throws -> Int {
         let page = try await context.client.schedules()
-        await context.state.setSchedules(page.items)
+        let unit = context.config.api.scheduleIntervalUnit
+        await context.state.setSchedules(page.items.map { Self.inSeconds($0, unit: unit) })
         return page.skipped
+    }
+
+    /// The schedule with an interval converted to seconds (what the SLA conditions read);
+    /// cron expressions are left as they are.
+    static func inSeconds(_ schedule: FlowSchedule, unit: ScheduleIntervalUnit) -> FlowSchedule {
+        guard unit != .seconds, let text = schedule.schedule,
+            let interval = Double(text.trimmingCharacters(in: .whitespaces))
+        else { return schedule }
+        var converted = schedule
+        converted.schedule = String(interval * unit.seconds)
+        return converted
     }
 }
