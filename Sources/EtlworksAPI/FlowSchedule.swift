@@ -10,6 +10,8 @@ public struct FlowSchedule: Sendable, Equatable {
     public var schedule: String?
     /// How long a run is expected to take, in seconds (the API gives minutes).
     public var expectedSeconds: Double?
+    /// False when a run that finds nothing to do may leave no audit record (`keepEmptyAudit`).
+    public var keepEmptyAudit: Bool?
 
     public init(
         id: Int64, flowId: Int64, name: String? = nil, enabled: Bool = true,
@@ -29,6 +31,7 @@ public struct FlowSchedule: Sendable, Equatable {
         self.init(
             id: id, flowId: flowId, name: json["name"]?.string, enabled: json["enabled"]?.bool ?? true,
             schedule: json["schedule"]?.string, expectedSeconds: json["expectedTime"]?.double.map { $0 * 60 })
+        keepEmptyAudit = json["keepEmptyAudit"]?.bool
     }
 
     /// Decodes a page of `GET /v1/schedules`.

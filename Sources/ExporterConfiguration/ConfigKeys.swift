@@ -56,6 +56,10 @@ public enum ConfigKeys {
             ["etlworks.max_retry_after"], default: "`1h`",
             "the longest wait a `Retry-After` (seconds or a date) may impose; longer ones are cut to it"),
         ConfigKey(
+            ["etlworks.scheduler_timezone"], default: "`etlworks.timezone`, else UTC",
+            "the zone the instance's scheduler fires cron schedules in (IANA name), for `missed_schedule`"
+        ),
+        ConfigKey(
             ["etlworks.schedule_interval_unit"], default: "`minutes`",
             "the unit of a schedule given as a number in `/v1/schedules` (`minutes`, as the API page says, or `seconds`, as the UI page says), for `missed_schedule`; the log says which is used"
         ),

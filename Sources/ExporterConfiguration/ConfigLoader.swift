@@ -310,6 +310,14 @@ public struct ConfigLoader: Sendable {
                 issue("etlworks.timezone", "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
             }
         }
+        if let text = values["etlworks.scheduler_timezone"]?.text {
+            if let zone = TimeZone(identifier: text) {
+                api?.schedulerTimeZone = zone
+            } else {
+                issue(
+                    "etlworks.scheduler_timezone", "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
+            }
+        }
         if let text = values["etlworks.max_history_per_flow"]?.text {
             if let count = Int(text), count >= 1, count <= 1_000_000 {
                 api?.maxHistoryPerFlow = count

@@ -28,6 +28,9 @@ public struct ExporterConfig: Sendable {
         public var largeResponseTimeout: Double = 120
         /// The largest answer read, bytes.
         public var maxResponseBytes: Int64 = 256 << 20
+        /// The zone cron schedules fire in (`etlworks.scheduler_timezone`); nil: `timeZone`,
+        /// else UTC.
+        public var schedulerTimeZone: TimeZone?
         /// The unit of a numeric `schedule` in `/v1/schedules` (the API page says minutes, the
         /// UI page seconds).
         public var scheduleIntervalUnit = ScheduleIntervalUnit.minutes

@@ -13,7 +13,8 @@ public enum SLACondition: Sendable, Equatable {
     /// This many error runs in a row (warnings and successes end a streak; cancels are skipped).
     case consecutiveFailures(Int)
     /// No run started within the schedule's cadence plus `grace`.
-    case missedSchedule(grace: Double)
+    /// `strict`: also judge schedules that may leave no record of an empty run.
+    case missedSchedule(grace: Double, strict: Bool = false)
     /// The agent offline for at least `for`.
     case agentOffline(for: Double)
     /// Records used over the allowance of the period, or projected to exceed it.

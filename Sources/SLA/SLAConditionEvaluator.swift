@@ -89,11 +89,17 @@ public struct SLAConditionEvaluator: Sendable {
                 holds: streak >= count, value: Double(streak), threshold: Double(count),
                 detail: streak >= count ? "\(streak) failed runs in a row" : nil)
 
-        case .missedSchedule(let grace):
-            guard let schedule = inputs.schedules[id]?.schedule, let cadence = cadence(schedule) else { return nil }
+        case .missedSchedule(let grace, let strict):
+            guard let scheduled = inputs.schedules[id], let schedule = scheduled.schedule, let cadence = cadence(schedule)
+            else { return nil }
+            // A schedule that keeps no audit of empty runs leaves no trace when there was nothing
+            // to do: a missing run proves nothing unless the rule says so.
+            if scheduled.keepEmptyAudit == false && !strict { return nil }
             let starts = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0.map { Double($0) / 1000 } }
             let last = starts.max() ?? inputs.evaluatingSince
-            guard let next = nextFiring(flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.timeZone)
+            guard
+                let next = nextFiring(
+                    flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.scheduleTimeZone)
             else {
                 return nil
             }

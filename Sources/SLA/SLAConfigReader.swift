@@ -180,7 +180,7 @@ extension ConfigNodeReader {
         }
         let allowed: [String: Set<String>] = [
             "duration_percentile": ["p", "max", "window"], "error_rate": ["max", "window", "min_runs"],
-            "missed_schedule": ["grace"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
+            "missed_schedule": ["grace", "strict"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
             "objective": ["target", "window"]
         ]
         guard let fields = node.mapping else {
@@ -228,7 +228,15 @@ extension ConfigNodeReader {
             return .errorRate(max: max, window: window, minRuns: minRuns)
         case "missed_schedule":
             let grace = fields["grace"].map { duration($0, key: "\(prefix).grace", minimum: 0) } ?? 300
-            return grace.map { .missedSchedule(grace: $0) }
+            var strict = false
+            if let node = fields["strict"] {
+                switch scalar(node) {
+                case "true": strict = true
+                case "false": strict = false
+                default: issue("\(prefix).strict", node, "'\(node.string ?? "")' must be true or false")
+                }
+            }
+            return grace.map { .missedSchedule(grace: $0, strict: strict) }
         case "agent_offline":
             let hold = fields["for"].map { duration($0, key: "\(prefix).for", minimum: 0) } ?? 0
             return hold.map { .agentOffline(for: $0) }

@@ -16,6 +16,8 @@ public actor SLAEngine: CompletedRunSink {
     let alerts: (any SLAAlertSink)?
     let logger: Logger
     let timeZone: TimeZone
+    /// Cron schedules fire in this zone (`etlworks.scheduler_timezone`, else `timeZone`).
+    let scheduleTimeZone: TimeZone
     let healthPolicy: SLAHealthPolicy
 
     private var windows: RunWindows
@@ -45,8 +47,8 @@ public actor SLAEngine: CompletedRunSink {
 
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
-        alerts: (any SLAAlertSink)?, timeZone: TimeZone?, healthPolicy: SLAHealthPolicy = .init(),
-        flowNameLabel: Bool = true, logger: Logger
+        alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
+        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, logger: Logger
     ) {
         self.healthPolicy = healthPolicy
         self.flowNameLabel = flowNameLabel
@@ -56,7 +58,9 @@ public actor SLAEngine: CompletedRunSink {
         self.host = host
         self.alerts = alerts
         self.logger = logger
-        self.timeZone = timeZone ?? TimeZone(identifier: "UTC")!
+        let zone = timeZone ?? TimeZone(identifier: "UTC")!
+        self.timeZone = zone
+        self.scheduleTimeZone = scheduleTimeZone ?? zone
         let streaks = rules.compactMap { rule -> Int? in
             if case .consecutiveFailures(let count) = rule.condition { return count }
             return nil
@@ -209,6 +213,7 @@ public actor SLAEngine: CompletedRunSink {
             agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
             evaluatingSince: evaluatingSince)
         inputs.firstRuns = firstRuns
+        inputs.scheduleTimeZone = scheduleTimeZone
         windows.clearRecentLongest()
         // Restored if the changes cannot be written, so that the next evaluation makes (and
         // writes, and notifies) the same transitions.

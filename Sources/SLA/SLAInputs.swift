@@ -13,8 +13,10 @@ public struct SLAInputs: Sendable {
     public var schedules: [Int64: FlowSchedule]
     public var agents: [Agent]
     public var subscription: Subscription?
-    /// Days and cron schedules are read in this zone.
+    /// Days and billing months are read in this zone.
     public var timeZone: TimeZone
+    /// Cron schedules fire in this zone (`etlworks.scheduler_timezone`).
+    public var scheduleTimeZone: TimeZone
     /// When SLA evaluation first ran on this database: the reference for a flow that has
     /// never run (its freshness and schedule are counted from here).
     public var evaluatingSince: Double
@@ -34,6 +36,7 @@ public struct SLAInputs: Sendable {
         self.agents = agents
         self.subscription = subscription
         self.timeZone = timeZone
+        scheduleTimeZone = timeZone
         self.evaluatingSince = evaluatingSince
     }
 }

@@ -258,7 +258,7 @@ public actor EtlworksSimulator {
         return [
             "id": 9000 + flow.index, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
             "schedule": schedule, "expectedTime": max(1, Int(flow.period / 60_000)), "retries": 0,
-            "delayBetweenRetries": 5, "tags": flow.tags
+            "delayBetweenRetries": 5, "keepEmptyAudit": true, "tags": flow.tags
         ]
     }
 

@@ -282,21 +282,20 @@ public actor SQLiteRunStore: RunStore {
     /// Per flow, when its oldest stored completed run started (or was queued, or ended),
     /// epoch ms: the evidence of how long a flow has gone without a success.
     public func firstCompletedRunStarts() throws -> [Int64: Int64] {
-        let statement = try connection.statement(
+        try timePerFlow(
             "SELECT flow_id, min(coalesce(started_ms, created_ms, ended_ms)) FROM runs WHERE state = 1 GROUP BY flow_id")
-        var result: [Int64: Int64] = [:]
-        while try statement.step() {
-            if let first = statement.optionalInt(1) { result[statement.int(0)] = first }
-        }
-        return result
     }
 
     public func latestStarts() throws -> [Int64: Int64] {
-        let statement = try connection.statement(
-            "SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
+        try timePerFlow("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
+    }
+
+    /// Rows of (flow, time) as a map, rows without a time left out.
+    private func timePerFlow(_ sql: String) throws -> [Int64: Int64] {
+        let statement = try connection.statement(sql)
         var result: [Int64: Int64] = [:]
         while try statement.step() {
-            if let latest = statement.optionalInt(1) { result[statement.int(0)] = latest }
+            if let time = statement.optionalInt(1) { result[statement.int(0)] = time }
         }
         return result
     }

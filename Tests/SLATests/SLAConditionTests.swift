@@ -3,6 +3,7 @@ import Testing
 
 @testable import EtlworksAPI
 @testable import ExporterBase
+@testable import ExporterConfiguration
 @testable import SLA
 @testable import Store
 
@@ -170,6 +171,38 @@ import Testing
         let expectedHolds = now > today2am + 600
         #expect(measure(.missedSchedule(grace: 600), flow(), yesterday, schedules: [1: cron])?.holds == expectedHolds)
         #expect(abs((measure(.missedSchedule(grace: 600), flow(), yesterday, schedules: [1: cron])?.threshold ?? 0) - 87000) < 1)
+    }
+
+    /// Issue #15: a schedule that keeps no audit of empty runs is not judged by missing runs
+    /// unless the rule is strict; cron fires in the scheduler's zone.
+    @Test func schedulesWithoutEmptyAuditsAreJudgedOnlyWhenStrictAndCronFiresInTheSchedulersZone() throws {
+        var quiet = FlowSchedule(id: 1, flowId: 1, schedule: "3600")
+        quiet.keepEmptyAudit = false
+        let late = windows([(70 * 60 - 30, .success, 30)])
+        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: quiet]) == nil)
+        #expect(measure(.missedSchedule(grace: 300, strict: true), flow(), late, schedules: [1: quiet])?.holds == true)
+        quiet.keepEmptyAudit = true
+        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: quiet])?.holds == true)
+
+        // Every day at 02:00 in the scheduler's zone, last run 25 h ago: the due time moves with the zone.
+        let cron = FlowSchedule(id: 2, flowId: 1, schedule: "0 0 2 * * ?")
+        var evaluator = SLAConditionEvaluator()
+        var inputs = inputs(flow(), windows([(25 * 3600, .success, 60)]), schedules: [1: cron])
+        let inUTC = evaluator.measure(.missedSchedule(grace: 0), flow: inputs.flows[0], inputs: inputs)
+        let utc = try #require(inUTC)
+        inputs.scheduleTimeZone = try #require(TimeZone(identifier: "Asia/Tokyo"))
+        var other = SLAConditionEvaluator()
+        let inTokyo = other.measure(.missedSchedule(grace: 0), flow: inputs.flows[0], inputs: inputs)
+        let tokyo = try #require(inTokyo)
+        #expect(
+            abs((utc.threshold ?? 0) - (tokyo.threshold ?? 0)) > 3600, "UTC \(utc.threshold ?? 0), Tokyo \(tokyo.threshold ?? 0)")
+
+        let loaded = try ConfigLoader(environment: [:]).load(
+            yaml: "etlworks: {url: \"https://x\", api_key: k, scheduler_timezone: Asia/Tokyo}\n"
+                + "sla:\n  - name: c\n    missed_schedule: {grace: 1m, strict: true}\n"
+        ).get()
+        #expect(loaded.sla.first?.condition == .missedSchedule(grace: 60, strict: true))
+        #expect(loaded.api.schedulerTimeZone?.identifier == "Asia/Tokyo")
     }
 
     @Test func billingBreachesOnTheRatioAndOnAProjectedOverrun() throws {
