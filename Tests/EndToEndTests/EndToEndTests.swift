@@ -401,17 +401,20 @@ import Testing
         #expect(try Data(contentsOf: database) == garbage)
     }
 
+    /// `check-config` of the built binary on a file `file` holding `yaml`.
+    func checkConfig(_ yaml: String, file: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let path = directory.appendingPathComponent(file).path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
+    }
+
     @Test func checkConfigNamesEveryBadKeyAndExitsOne() throws {
-        let bad = directory.appendingPathComponent("bad.yaml").path
-        try "etlworks:\n  url: http://x\n  api_key: k\npoll:\n  executions: soon\n  flowz: 1m\n".write(
-            toFile: bad, atomically: true, encoding: .utf8)
-        let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", bad])
+        let result = try checkConfig(
+            "etlworks:\n  url: http://x\n  api_key: k\npoll:\n  executions: soon\n  flowz: 1m\n", file: "bad.yaml")
         #expect(result.status == 1)
         #expect(result.stderr.contains("poll.executions (line 5)"))
         #expect(result.stderr.contains("poll.flowz (line 6)"))
-        let good = directory.appendingPathComponent("good.yaml").path
-        try "etlworks:\n  url: http://x\n  api_key: super-secret-key\n".write(toFile: good, atomically: true, encoding: .utf8)
-        let ok = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", good])
+        let ok = try checkConfig("etlworks:\n  url: http://x\n  api_key: super-secret-key\n", file: "good.yaml")
         #expect(ok.status == 0)
         #expect(!(ok.stdout + ok.stderr).contains("super-secret-key"))
     }

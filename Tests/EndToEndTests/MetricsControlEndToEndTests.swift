@@ -17,10 +17,8 @@ extension EndToEndTests {
     }
 
     @Test func checkConfigNamesAnUnknownFamily() throws {
-        let path = directory.appendingPathComponent("disable.yaml").path
-        try "etlworks:\n  url: http://x\n  api_key: k\nmetrics:\n  disable: [etlworks_flow_rnus_total]\n".write(
-            toFile: path, atomically: true, encoding: .utf8)
-        let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
+        let result = try checkConfig(
+            "etlworks:\n  url: http://x\n  api_key: k\nmetrics:\n  disable: [etlworks_flow_rnus_total]\n", file: "disable.yaml")
         #expect(result.status == 1)
         #expect(result.stderr.contains("metrics.disable (line 5)") && result.stderr.contains("etlworks_flow_rnus_total"))
         #expect(result.stderr.contains("etlworks_flow_runs"), "lists the known names")
@@ -103,11 +101,9 @@ extension EndToEndTests {
     }
 
     @Test func checkConfigNamesABadControl() throws {
-        let path = directory.appendingPathComponent("controls.yaml").path
-        try
-            "etlworks:\n  url: http://x\n  api_key: k\nmetrics:\n  duration_buckets: [60, 10]\n  flows:\n    include: {tag: [x]}\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
+        let result = try checkConfig(
+            "etlworks:\n  url: http://x\n  api_key: k\nmetrics:\n  duration_buckets: [60, 10]\n  flows:\n    include: {tag: [x]}\n",
+            file: "controls.yaml")
         #expect(result.status == 1)
         #expect(result.stderr.contains("metrics.duration_buckets (line 5)"), "\(result.stderr)")
         #expect(result.stderr.contains("metrics.flows.include.tag (line 7)"), "\(result.stderr)")

@@ -84,10 +84,9 @@ extension EndToEndTests {
             #expect(exporter.stderr.contains("<redacted>"), "the echoed credentials reached the logs, scrubbed")
         }
         // check-config on a file with a bad key beside the secrets.
-        let broken = directory.appendingPathComponent("broken.yaml").path
-        try "etlworks:\n  url: http://x\n  api_key: \(Self.knownKey)\n  password: \(Self.knownPassword)\n  bogus: 1\n"
-            .write(toFile: broken, atomically: true, encoding: .utf8)
-        let check = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", broken])
+        let check = try checkConfig(
+            "etlworks:\n  url: http://x\n  api_key: \(Self.knownKey)\n  password: \(Self.knownPassword)\n  bogus: 1\n",
+            file: "broken.yaml")
         #expect(check.status == 1)
         outputs.append(check.stdout + check.stderr)
 
