@@ -67,7 +67,7 @@ public struct ExporterRuntime: Sendable {
         let engine = SLAEngine(
             rules: config.sla, store: slaStore, runStore: store, host: state,
             alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
-            scheduleTimeZone: config.api.schedulerTimeZone ?? config.api.timeZone,
+            scheduleTimeZone: config.api.schedulerTimeZone,
             healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel, logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }

@@ -62,6 +62,17 @@ public struct ConfigNodeReader {
         }
     }
 
+    /// `true` or `false`; nil (with an issue) for anything else.
+    package mutating func boolean(_ node: Node, key: String) -> Bool? {
+        switch scalar(node) {
+        case "true": return true
+        case "false": return false
+        default:
+            issue(key, node, "'\(node.string ?? "")' must be true or false")
+            return nil
+        }
+    }
+
     package mutating func duration(_ node: Node, key: String, minimum: Double) -> Double? {
         guard let text = scalar(node), let seconds = DurationText.seconds(text) else {
             issue(key, node, "'\(node.string ?? "")' is not a duration (use e.g. 30s, 5m, 1h, 7d)")

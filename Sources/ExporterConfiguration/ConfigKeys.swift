@@ -1,3 +1,5 @@
+import Store
+
 /// One row of the configuration reference: the keys it names, their default and meaning. The
 /// loader accepts exactly the scalar keys listed here, and the README's configuration table is
 /// this table (a test compares them line by line).
@@ -163,7 +165,7 @@ public enum ConfigKeys {
         ),
         ConfigKey(
             ["metrics.duration_buckets"],
-            default: "`[1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400]`",
+            default: "`[" + DurationBuckets.standard.upperBoundsSeconds.map { String(Int($0)) }.joined(separator: ", ") + "]`",
             "upper bounds in seconds of `etlworks_flow_run_duration_seconds` (ascending, 1 to 50); a change recounts the histogram from the runs still stored (a counter reset for Prometheus)"
         ),
         ConfigKey(

@@ -303,21 +303,16 @@ public struct ConfigLoader: Sendable {
                 issue("etlworks.max_requests_per_second", "'\(text)' must be a number above 0 and at most 1000")
             }
         }
-        if let text = values["etlworks.timezone"]?.text {
-            if let zone = TimeZone(identifier: text) {
-                api?.timeZone = zone
-            } else {
-                issue("etlworks.timezone", "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
+        func timeZone(_ key: String) -> TimeZone? {
+            guard let text = values[key]?.text else { return nil }
+            guard let zone = TimeZone(identifier: text) else {
+                issue(key, "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
+                return nil
             }
+            return zone
         }
-        if let text = values["etlworks.scheduler_timezone"]?.text {
-            if let zone = TimeZone(identifier: text) {
-                api?.schedulerTimeZone = zone
-            } else {
-                issue(
-                    "etlworks.scheduler_timezone", "'\(text)' is not a known time zone (use an IANA name such as Europe/Berlin)")
-            }
-        }
+        if let zone = timeZone("etlworks.timezone") { api?.timeZone = zone }
+        if let zone = timeZone("etlworks.scheduler_timezone") { api?.schedulerTimeZone = zone }
         if let text = values["etlworks.max_history_per_flow"]?.text {
             if let count = Int(text), count >= 1, count <= 1_000_000 {
                 api?.maxHistoryPerFlow = count

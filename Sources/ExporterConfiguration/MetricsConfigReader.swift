@@ -45,11 +45,7 @@ extension ConfigNodeReader {
             case "duration_buckets":
                 if let buckets = durationBuckets(value) { settings.durationBuckets = buckets }
             case "flow_name_label":
-                switch scalar(value) {
-                case "true": settings.flowNameLabel = true
-                case "false": settings.flowNameLabel = false
-                default: issue("metrics.flow_name_label", value, "'\(value.string ?? "")' must be true or false")
-                }
+                if let flag = boolean(value, key: "metrics.flow_name_label") { settings.flowNameLabel = flag }
             default: issue("metrics.\(key.string ?? "")", key, "unknown key (expected \(Self.metricsKeys))")
             }
         }

@@ -228,14 +228,7 @@ extension ConfigNodeReader {
             return .errorRate(max: max, window: window, minRuns: minRuns)
         case "missed_schedule":
             let grace = fields["grace"].map { duration($0, key: "\(prefix).grace", minimum: 0) } ?? 300
-            var strict = false
-            if let node = fields["strict"] {
-                switch scalar(node) {
-                case "true": strict = true
-                case "false": strict = false
-                default: issue("\(prefix).strict", node, "'\(node.string ?? "")' must be true or false")
-                }
-            }
+            let strict = fields["strict"].map { boolean($0, key: "\(prefix).strict") ?? false } ?? false
             return grace.map { .missedSchedule(grace: $0, strict: strict) }
         case "agent_offline":
             let hold = fields["for"].map { duration($0, key: "\(prefix).for", minimum: 0) } ?? 0

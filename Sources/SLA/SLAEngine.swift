@@ -42,8 +42,9 @@ public actor SLAEngine: CompletedRunSink {
     private var lastPublished = SLASnapshot()
     private var storageFailing = false
     /// Per flow, the start of its oldest stored completed run (`max_since_success` without a
-    /// success counts from it), epoch seconds.
+    /// success counts from it), epoch seconds; kept only when such a rule exists.
     private var firstRuns: [Int64: Double] = [:]
+    private let tracksFirstRuns: Bool
 
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
@@ -61,6 +62,7 @@ public actor SLAEngine: CompletedRunSink {
         let zone = timeZone ?? TimeZone(identifier: "UTC")!
         self.timeZone = zone
         self.scheduleTimeZone = scheduleTimeZone ?? zone
+        tracksFirstRuns = rules.contains { if case .maxSinceSuccess = $0.condition { true } else { false } }
         let streaks = rules.compactMap { rule -> Int? in
             if case .consecutiveFailures(let count) = rule.condition { return count }
             return nil
@@ -133,7 +135,7 @@ public actor SLAEngine: CompletedRunSink {
                         .filter { run in !(windows[flow.flow.id]?.contains(endMs: run.endMs) ?? false) })
             }
         }
-        if rules.contains(where: { if case .maxSinceSuccess = $0.condition { true } else { false } }) {
+        if tracksFirstRuns {
             firstRuns = try await runStore.firstCompletedRunStarts().mapValues { Double($0) / 1000 }
         }
         if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
@@ -165,7 +167,7 @@ public actor SLAEngine: CompletedRunSink {
     public func add(_ runs: [CompletedRun]) {
         // While `start` reads the database, new runs wait: they may be in what it reads.
         if started { windows.add(runs) } else { pendingRuns += runs }
-        for run in runs {
+        for run in runs where tracksFirstRuns {
             let start = Double(run.startMs ?? run.endMs) / 1000
             if start < firstRuns[run.flowId] ?? .infinity { firstRuns[run.flowId] = start }
         }

@@ -277,8 +277,6 @@ public actor SQLiteRunStore: RunStore {
         try connection.statement("UPDATE runs SET state = 2 WHERE audit_id = ?1 AND state = 0").run(.integer(auditId))
     }
 
-    /// Each flow's latest time a run was started (or queued), epoch ms; read from the index
-    /// on start time alone, unlike `historyCursors`, which reads every run.
     /// Per flow, when its oldest stored completed run started (or was queued, or ended),
     /// epoch ms: the evidence of how long a flow has gone without a success.
     public func firstCompletedRunStarts() throws -> [Int64: Int64] {
@@ -286,6 +284,8 @@ public actor SQLiteRunStore: RunStore {
             "SELECT flow_id, min(coalesce(started_ms, created_ms, ended_ms)) FROM runs WHERE state = 1 GROUP BY flow_id")
     }
 
+    /// Each flow's latest time a run was started (or queued), epoch ms; read from the index
+    /// on start time alone, unlike `historyCursors`, which reads every run.
     public func latestStarts() throws -> [Int64: Int64] {
         try timePerFlow("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
     }

@@ -68,7 +68,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
             var path = storagePath ?? ExporterConfig.Storage().path
             if storagePath == nil, let config {
-                switch ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: config) {
+                switch configLoader().load(path: config) {
                 case .success(let loaded): path = loaded.storage.path
                 case .failure(let errors):
                     printError("error: \(config):\n\(errors)")

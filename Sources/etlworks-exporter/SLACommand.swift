@@ -31,7 +31,7 @@ struct SLACommand: AsyncParsableCommand {
         func run() async throws {
             var base = url ?? "http://127.0.0.1:9720"
             if url == nil, let config {
-                switch ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: config) {
+                switch configLoader().load(path: config) {
                 case .success(let loaded):
                     let address = loaded.web.listenAddress.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
                         .replacingOccurrences(of: "[::]", with: "[::1]")

@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await runDaemon(
             config: withOverrides(try loadConfig(path)),
             reload: {
-                ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: path).map(command.withOverrides)
+                configLoader().load(path: path).map(command.withOverrides)
             })
     }
 
@@ -46,9 +46,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
+/// The loader every command uses: it knows the metric families `metrics.disable` may name
+/// (they are defined above the configuration target).
+func configLoader() -> ConfigLoader { ConfigLoader(metricFamilies: MetricCatalogue.disableableNames) }
+
 /// Loads and validates a config file, printing every problem and exiting 1 on error.
 func loadConfig(_ path: String) throws -> ExporterConfig {
-    switch ConfigLoader(metricFamilies: MetricCatalogue.disableableNames).load(path: path) {
+    switch configLoader().load(path: path) {
     case .success(let config):
         return config
     case .failure(let errors):

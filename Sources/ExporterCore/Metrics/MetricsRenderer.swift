@@ -29,7 +29,8 @@ public enum MetricsRenderer {
     // MARK: Flows
 
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
-        // Not filtered into a copy: a copy of every flow's metrics costs more than the test.
+        // Each loop tests `exported` itself: a filtered copy, or a lazy filter (which copies each
+        // flow it yields), made a 2,000-flow render 1.5-2 ms slower.
         let flows = snapshot.flows
         // Without flow_name on every series, the info metric alone carries it (for joins).
         let nameOnInfo = !snapshot.exportSettings.flowNameLabel
@@ -55,7 +56,7 @@ public enum MetricsRenderer {
             }
         }
         writer.family(FlowRunFamilies.runDuration)
-        let durationLayout = snapshot.durationLayout
+        let durationLayout = HistogramLayout(upperBounds: snapshot.exportSettings.durationBuckets.upperBoundsSeconds)
         var cumulative = [UInt64](repeating: 0, count: durationLayout.leLabels.count)
         for flow in flows where flow.exported {
             var running: UInt64 = 0

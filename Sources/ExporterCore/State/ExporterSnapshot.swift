@@ -1,10 +1,8 @@
 import Alerting
 import EtlworksAPI
 import ExporterConfiguration
-import Exposition
 import Foundation
 import SLA
-import Store
 
 /// A consistent view of everything the exporter knows, taken at one moment. Scrapes and
 /// /health render from it and never wait on the API.
@@ -54,8 +52,6 @@ public struct ExporterSnapshot: Sendable {
     public var storeSizeBytes: Int64 = 0
     /// What `/metrics` exports (`metrics:`); the per-flow part is applied to `flows` already.
     public var exportSettings = MetricsSettings()
-    /// The run-duration histogram's buckets, as rendered.
-    public var durationLayout = HistogramLayout(upperBounds: DurationBuckets.standard.upperBoundsSeconds)
     /// Whether the API answered the latest poll of any resource (nil before the first).
     public var apiUp: Bool?
 

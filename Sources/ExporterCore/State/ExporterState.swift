@@ -65,7 +65,6 @@ public actor ExporterState {
     /// What `/metrics` exports (`metrics:`); applied to the flows at once.
     public func setExportSettings(_ settings: MetricsSettings) {
         snapshotValue.exportSettings = settings
-        snapshotValue.durationLayout = HistogramLayout(upperBounds: settings.durationBuckets.upperBoundsSeconds)
         labelCache = [:]
         setFlows(snapshotValue.flows.map(\.metrics))
     }
