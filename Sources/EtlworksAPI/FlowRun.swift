@@ -26,11 +26,14 @@ public struct FlowRun: Sendable, Equatable {
     public var records: Int64?
     /// Who started it: `scheduler` for scheduled runs, a login name for manual ones.
     public var user: String?
+    /// The schedule that fired it (`eventId`); nil when it was not scheduled, or the
+    /// instance does not say.
+    public var eventId: Int64?
 
     public init(
         auditId: Int64, flowId: Int64, flowName: String? = nil, status: RunStatus,
         parentAuditId: Int64? = nil, created: Int64? = nil, started: Int64? = nil,
-        ended: Int64? = nil, records: Int64? = nil, user: String? = nil
+        ended: Int64? = nil, records: Int64? = nil, user: String? = nil, eventId: Int64? = nil
     ) {
         self.auditId = auditId
         self.flowId = flowId
@@ -42,6 +45,7 @@ public struct FlowRun: Sendable, Equatable {
         self.ended = ended
         self.records = records
         self.user = user
+        self.eventId = eventId
     }
 
     /// An automatic retry of another run: it names a parent (the run it retries).
@@ -91,7 +95,7 @@ public struct FlowRun: Sendable, Equatable {
             started: Timestamp.epochMilliseconds(json["started"]),
             ended: ended,
             records: records.map { Swift.min(Swift.max(0, $0), Self.maxRecords) },
-            user: json["user"]?.string)
+            user: json["user"]?.string, eventId: json["eventId"]?.int64)
     }
 
     /// Decodes `GET /v1/executions/{flowId}/history`.

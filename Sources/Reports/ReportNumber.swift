@@ -3,11 +3,8 @@ import Foundation
 
 /// Numbers as people read them in reports. Pure.
 enum ReportNumber {
-    /// `98.25%`, truncated: 99.996% compliance reads 99.99%, never 100%.
-    static func percent(_ ratio: Double) -> String {
-        guard ratio.isFinite else { return "" }
-        return String(format: "%.2f%%", (ratio * 10_000).rounded(.towardZero) / 100)
-    }
+    /// `98.25%`, truncated (see `PercentText`).
+    static func percent(_ ratio: Double) -> String { PercentText.format(ratio) }
 
     /// `950`, `12k`, `1.5M`, `2G`: axis labels.
     static func compact(_ value: Double) -> String {

@@ -77,8 +77,9 @@ public struct UsageReport: Sendable {
         public var breaches: Int
         public var breachSeconds: Double
         public var longestBreachSeconds: Double
-        /// The share of the period not breaching.
-        public var compliance: Double
+        /// `SLACompliance` over the period: the share of observed time not breaching (nil
+        /// when no time of the period was observed).
+        public var compliance: Double?
     }
 }
 

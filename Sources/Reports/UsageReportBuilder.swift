@@ -66,7 +66,8 @@ public enum UsageReportBuilder {
             report.days = days
             report.flows = flows
             report.sla = SLAUsageTally.tally(
-                try reader.episodes(from: month.start, to: periodEnd), from: month.start, to: periodEnd)
+                try reader.episodes(from: month.start, to: periodEnd),
+                observed: try reader.observedSpans(from: month.start, to: periodEnd), from: month.start, to: periodEnd)
             return report
         }
     }

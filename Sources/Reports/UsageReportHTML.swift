@@ -85,7 +85,7 @@ enum UsageReportHTML {
                         HTML.escape(usage.rule), HTML.escape(usage.severity),
                         HTML.escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
                         String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
-                        ReportNumber.duration(usage.longestBreachSeconds), ReportNumber.percent(usage.compliance)
+                        ReportNumber.duration(usage.longestBreachSeconds), usage.compliance.map(ReportNumber.percent) ?? "–"
                     ]
                 })
             html += "<p class=\"legend\">Targets not listed did not breach.</p>\n"

@@ -65,7 +65,7 @@ enum UsageReportMarkdown {
                         escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
                         String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
                         ReportNumber.duration(usage.longestBreachSeconds),
-                        ReportNumber.percent(usage.compliance)
+                        usage.compliance.map(ReportNumber.percent) ?? "–"
                     ]
                 })
             md += "Targets not listed did not breach.\n\n"

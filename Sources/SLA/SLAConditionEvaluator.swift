@@ -6,6 +6,7 @@ import Foundation
 /// their next firing), which only save work: the same inputs give the same measurement.
 public struct SLAConditionEvaluator: Sendable {
     private var cadences: [String: Result<FlowCadence, CronError>] = [:]
+    /// Per schedule id.
     private var nextFirings: [Int64: (schedule: String, after: Double, next: Double?)] = [:]
     private var scratch: [Float] = []
     private var percentiles: [PercentileKey: (version: Int, range: Range<Int>, value: Float?)] = [:]
@@ -26,7 +27,10 @@ public struct SLAConditionEvaluator: Sendable {
         let runs = flow.runs
         switch condition {
         case .maxDuration(let seconds):
-            guard let limit = seconds ?? inputs.schedules[id]?.expectedSeconds, limit > 0 else { return nil }
+            // Several schedules: the most generous expected time.
+            guard let limit = seconds ?? inputs.schedules[id]?.compactMap(\.expectedSeconds).max(), limit > 0 else {
+                return nil
+            }
             let running = flow.oldestRunningStart.map { max(0, now - Double($0) / 1000) }
             let completed = flow.lastDurationSeconds
             if let running, running > limit {
@@ -90,25 +94,40 @@ public struct SLAConditionEvaluator: Sendable {
                 detail: streak >= count ? "\(streak) failed runs in a row" : nil)
 
         case .missedSchedule(let grace, let strict):
-            guard let scheduled = inputs.schedules[id], let schedule = scheduled.schedule, let cadence = cadence(schedule)
-            else { return nil }
-            // A schedule that keeps no audit of empty runs leaves no trace when there was nothing
-            // to do: a missing run proves nothing unless the rule says so.
-            if scheduled.keepEmptyAudit == false && !strict { return nil }
-            let starts = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0.map { Double($0) / 1000 } }
-            let last = starts.max() ?? inputs.evaluatingSince
-            guard
-                let next = nextFiring(
-                    flowId: id, schedule: schedule, cadence: cadence, after: last, timeZone: inputs.scheduleTimeZone)
-            else {
-                return nil
+            guard let scheduled = inputs.schedules[id], !scheduled.isEmpty else { return nil }
+            // Runs name the schedule that fired them (`eventId`) where the instance says so: each
+            // schedule is then judged by its own runs. A flow whose runs name none of its
+            // schedules is judged by all its runs.
+            let tied = scheduled.contains { inputs.scheduledStarts[$0.id] != nil }
+            let flowStart = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0 }.max()
+            var worst: (overrun: Double, measurement: SLAMeasurement)?
+            for schedule in scheduled {
+                guard let text = schedule.schedule, let cadence = cadence(text) else { continue }
+                // A schedule that keeps no audit of empty runs leaves no trace when there was
+                // nothing to do: a missing run proves nothing unless the rule says so.
+                if schedule.keepEmptyAudit == false && !strict { continue }
+                let last =
+                    (tied ? inputs.scheduledStarts[schedule.id] : flowStart).map { Double($0) / 1000 }
+                    ?? inputs.evaluatingSince
+                guard
+                    let next = nextFiring(
+                        scheduleId: schedule.id, schedule: text, cadence: cadence, after: last,
+                        timeZone: inputs.scheduleTimeZone)
+                else { continue }
+                let allowed = next + grace - last
+                let value = max(0, now - last)
+                guard value - allowed > worst?.overrun ?? -.infinity else { continue }
+                let which = scheduled.count > 1 ? "schedule \(schedule.name ?? String(schedule.id)): " : ""
+                worst = (
+                    value - allowed,
+                    SLAMeasurement(
+                        holds: value > allowed, value: value, threshold: allowed,
+                        detail: value > allowed
+                            ? "\(which)no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))"
+                            : nil)
+                )
             }
-            let allowed = next + grace - last
-            let value = max(0, now - last)
-            return SLAMeasurement(
-                holds: value > allowed, value: value, threshold: allowed,
-                detail: value > allowed
-                    ? "no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))" : nil)
+            return worst?.measurement
 
         case .objective(let target, let window):
             return Self.objective(target: target, window: window, runs: runs, now: now)
@@ -228,12 +247,12 @@ public struct SLAConditionEvaluator: Sendable {
     }
 
     private mutating func nextFiring(
-        flowId: Int64, schedule: String, cadence: FlowCadence, after: Double,
+        scheduleId: Int64, schedule: String, cadence: FlowCadence, after: Double,
         timeZone: TimeZone
     ) -> Double? {
-        if let cached = nextFirings[flowId], cached.schedule == schedule, cached.after == after { return cached.next }
+        if let cached = nextFirings[scheduleId], cached.schedule == schedule, cached.after == after { return cached.next }
         let next = cadence.next(after: after, in: timeZone)
-        nextFirings[flowId] = (schedule, after, next)
+        nextFirings[scheduleId] = (schedule, after, next)
         return next
     }
 

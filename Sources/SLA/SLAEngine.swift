@@ -26,8 +26,11 @@ public actor SLAEngine: CompletedRunSink {
     /// Per rule name, the states of targets whose condition holds.
     private var states: [String: [SLATarget: SLATargetState]] = [:]
     private var breachCounts: [String: [SLATarget: Int64]] = [:]
-    /// Breach intervals of the last 31 days and the current month, per rule and target key.
-    private var intervals: [String: [SLATarget: [(start: Double, end: Double?)]]] = [:]
+    /// Breach intervals of the last 31 days and the current month, per rule and target key,
+    /// epoch ms as the episodes store them.
+    private var intervals: [String: [SLATarget: [(startMs: Int64, endMs: Int64?)]]] = [:]
+    /// Observed stretches of the same period, ascending (the denominator of compliance).
+    private var observed: [SLACompliance.Span] = []
     private var labelCache: [String: [SLATarget: (name: String, labels: LabelSet)]] = [:]
     /// Whether flow targets' series carry `flow_name` (`metrics.flow_name_label`).
     private let flowNameLabel: Bool
@@ -45,6 +48,10 @@ public actor SLAEngine: CompletedRunSink {
     /// success counts from it), epoch seconds; kept only when such a rule exists.
     private var firstRuns: [Int64: Double] = [:]
     private let tracksFirstRuns: Bool
+    /// Per schedule (`eventId`), the latest start of a run it fired, epoch ms; kept only when
+    /// a `missed_schedule` rule exists.
+    private var scheduledStarts: [Int64: Int64] = [:]
+    private let tracksSchedules: Bool
 
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
@@ -63,6 +70,7 @@ public actor SLAEngine: CompletedRunSink {
         self.timeZone = zone
         self.scheduleTimeZone = scheduleTimeZone ?? zone
         tracksFirstRuns = rules.contains { if case .maxSinceSuccess = $0.condition { true } else { false } }
+        tracksSchedules = rules.contains { if case .missedSchedule = $0.condition { true } else { false } }
         let streaks = rules.compactMap { rule -> Int? in
             if case .consecutiveFailures(let count) = rule.condition { return count }
             return nil
@@ -98,10 +106,12 @@ public actor SLAEngine: CompletedRunSink {
                 breachStart: nil, episodeId: stored.episodeId)
         }
         let from = min(now - 31 * 86400, monthStart(now))
+        observed = try await store.observedSpans(from: Int64(from * 1000)).map {
+            SLACompliance.Span(startMs: $0.startMs, endMs: $0.endMs)
+        }
         for episode in try await store.episodes(from: Int64(from * 1000), to: Int64.max) {
             guard let target = SLATarget(key: episode.target) else { continue }
-            intervals[episode.rule, default: [:]][target, default: []]
-                .append((Double(episode.startMs) / 1000, episode.endMs.map { Double($0) / 1000 }))
+            intervals[episode.rule, default: [:]][target, default: []].append((episode.startMs, episode.endMs))
             if let id = states[episode.rule]?[target]?.episodeId, id == episode.id {
                 states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
                 states[episode.rule]![target]!.peak = episode.peak
@@ -138,8 +148,9 @@ public actor SLAEngine: CompletedRunSink {
         if tracksFirstRuns {
             firstRuns = try await runStore.firstCompletedRunStarts().mapValues { Double($0) / 1000 }
         }
-        if rules.contains(where: { if case .missedSchedule = $0.condition { true } else { false } }) {
+        if tracksSchedules {
             for (flowId, latest) in try await runStore.latestStarts() { windows.noteStart(flowId: flowId, epochMs: latest) }
+            noteScheduledStarts(try await runStore.latestScheduledStarts())
         }
         // Runs read back from the database were judged before the restart; those that arrive
         // now, and the ones that arrived during the load, are judged at the next evaluation.
@@ -173,6 +184,12 @@ public actor SLAEngine: CompletedRunSink {
         }
     }
 
+    public func noteScheduledStarts(_ starts: [Int64: Int64]) {
+        guard tracksSchedules else { return }
+        // The latest wins, whichever of the load and a poll comes first.
+        scheduledStarts.merge(starts, uniquingKeysWith: max)
+    }
+
     /// Evaluates every rule at `now` (default: the current time); returns what it published.
     /// Evaluations never overlap: one asked for while another runs is run right after it (the
     /// engine is an actor, and an evaluation awaits its database write).
@@ -200,13 +217,14 @@ public actor SLAEngine: CompletedRunSink {
         if now - lastPrune > 600 {
             windows.prune(now: now)
             // Breach intervals are kept for the compliance windows: 30 days and this month.
-            let keepFrom = min(now - 31 * 86400, monthStart(now))
+            let keepFrom = Int64(min(now - 31 * 86400, monthStart(now)) * 1000)
             for (rule, byTarget) in intervals {
                 intervals[rule] = byTarget.compactMapValues { spans in
-                    let kept = spans.filter { ($0.end ?? now) >= keepFrom }
+                    let kept = spans.filter { ($0.endMs ?? .max) >= keepFrom }
                     return kept.isEmpty ? nil : kept
                 }
             }
+            observed.removeAll { $0.endMs < keepFrom }
             lastPrune = now
         }
         let snapshot = await host.slaObservations()
@@ -215,17 +233,20 @@ public actor SLAEngine: CompletedRunSink {
             agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
             evaluatingSince: evaluatingSince)
         inputs.firstRuns = firstRuns
+        inputs.scheduledStarts = scheduledStarts
         inputs.scheduleTimeZone = scheduleTimeZone
         windows.clearRecentLongest()
         // Restored if the changes cannot be written, so that the next evaluation makes (and
         // writes, and notifies) the same transitions.
-        let saved = (states: states, counts: breachCounts, intervals: intervals, peaks: unsavedPeaks)
+        let saved = (states: states, counts: breachCounts, intervals: intervals, peaks: unsavedPeaks, observed: observed)
         var changes = SLAStateChanges()
+        let nowMs = Int64((now * 1000).rounded())
+        if let fresh = snapshot.pollsFreshUntil, now <= fresh { changes.observed = observe(at: nowMs) }
         var results: [SLAResult] = []
         var alertChanges: [SLAAlert] = []
         var openedIndex: [(rule: String, target: SLATarget)] = []
-        let thirtyDays = now - 30 * 86400
-        let month = monthStart(now)
+        let thirtyDays = SLACompliance.window(observed: observed, fromMs: nowMs - 30 * 86_400_000, toMs: nowMs)
+        let month = SLACompliance.window(observed: observed, fromMs: Int64(monthStart(now) * 1000), toMs: nowMs)
         let measurements = await measureAll(inputs: inputs, agents: snapshot.agents)
         for (ruleIndex, rule) in rules.enumerated() {
             // Targets not measured this time (agents before their first poll) keep their state.
@@ -266,8 +287,8 @@ public actor SLAEngine: CompletedRunSink {
                         since: next?.since, breachStart: next?.breachStart, measurement: measurement,
                         breachesTotal: (transition == nil
                             ? (ruleCounts.isEmpty ? nil : ruleCounts[target]) : breachCounts[rule.name]?[target]) ?? 0,
-                        compliance30d: compliance(spans, from: thirtyDays, now: now),
-                        complianceMonth: compliance(spans, from: month, now: now), labels: labels))
+                        compliance30d: compliance(spans, in: thirtyDays),
+                        complianceMonth: compliance(spans, in: month), labels: labels))
             }
             // Targets gone (a deleted flow, a flow no longer matching): end their breach.
             let gone: [(SLATarget, SLATargetState)]
@@ -284,7 +305,7 @@ public actor SLAEngine: CompletedRunSink {
                 if held.phase == .breaching, let id = held.episodeId {
                     changes.updated.append((id, Int64(now * 1000), held.peak))
                     unsavedPeaks[id] = nil
-                    closeInterval(rule: rule.name, target: target, at: now)
+                    closeInterval(rule: rule.name, target: target, atMs: Int64(now * 1000))
                 }
             }
             labelCache[rule.name] = ruleLabels
@@ -309,7 +330,7 @@ public actor SLAEngine: CompletedRunSink {
             if !storageFailing { logger.warning("Could not store SLA states", metadata: ["error": "\(error)"]) }
             storageFailing = true
             await host.reportSLAStorage(failure: "SLA states: \(error)")
-            (states, breachCounts, intervals, unsavedPeaks) = saved
+            (states, breachCounts, intervals, unsavedPeaks, observed) = saved
             alertChanges = []
         }
         var published = SLASnapshot()
@@ -413,7 +434,7 @@ public actor SLAEngine: CompletedRunSink {
                     rule: rule.name, target: key, phase: 2, sinceMs: Int64((next?.since ?? at) * 1000),
                     episodeId: nil))
             breachCounts[rule.name, default: [:]][target, default: 0] += 1
-            intervals[rule.name, default: [:]][target, default: []].append((at, nil))
+            intervals[rule.name, default: [:]][target, default: []].append((Int64(at * 1000), nil))
             alerts.append(alert(rule: rule, target: target, measurement: measurement, startsAt: at, endsAt: nil))
         case .resolved(let at)?:
             changes.deletions.append((rule.name, key))
@@ -421,7 +442,7 @@ public actor SLAEngine: CompletedRunSink {
                 changes.updated.append((id, Int64(at * 1000), previous?.peak))
                 unsavedPeaks[id] = nil
             }
-            closeInterval(rule: rule.name, target: target, at: at)
+            closeInterval(rule: rule.name, target: target, atMs: Int64(at * 1000))
             alerts.append(
                 alert(
                     rule: rule, target: target, measurement: measurement,
@@ -444,22 +465,31 @@ public actor SLAEngine: CompletedRunSink {
 
     // MARK: Helpers
 
-    private func closeInterval(rule: String, target: SLATarget, at: Double) {
-        guard var spans = intervals[rule]?[target], let last = spans.indices.last, spans[last].end == nil else { return }
-        spans[last].end = at
+    private func closeInterval(rule: String, target: SLATarget, atMs: Int64) {
+        guard var spans = intervals[rule]?[target], let last = spans.indices.last, spans[last].endMs == nil else { return }
+        spans[last].endMs = atMs
         intervals[rule]![target] = spans
     }
 
-    /// The share of [from, now] not breaching, counted from when evaluation began.
-    private func compliance(_ spans: [(start: Double, end: Double?)], from: Double, now: Double) -> Double? {
-        let start = max(from, evaluatingSince)
-        guard now > start else { return nil }
-        var breached = 0.0
-        for span in spans {
-            let overlap = min(span.end ?? now, now) - max(span.start, start)
-            if overlap > 0 { breached += overlap }
+    /// Extends the latest observed stretch to `nowMs`, or begins one when the previous
+    /// evaluation on fresh polls is more than `observationGap` ago; returns it for storage.
+    private func observe(at nowMs: Int64) -> (startMs: Int64, endMs: Int64) {
+        if let last = observed.last, nowMs >= last.endMs, nowMs - last.endMs <= Int64(Self.observationGap * 1000) {
+            observed[observed.count - 1].endMs = nowMs
+        } else if observed.last.map({ nowMs > $0.endMs }) ?? true {
+            observed.append(SLACompliance.Span(startMs: nowMs, endMs: nowMs))
         }
-        return max(0, 1 - breached / (now - start))
+        let last = observed[observed.count - 1]
+        return (last.startMs, last.endMs)
+    }
+
+    /// Evaluations run at least every 30 s; a longer silence is a stopped or stalled exporter.
+    static let observationGap: Double = 300
+
+    private func compliance(_ spans: [(startMs: Int64, endMs: Int64?)], in window: SLACompliance.Window) -> Double? {
+        // Most targets never breached: their compliance is whole wherever anything was observed.
+        if spans.isEmpty { return window.observedMs > 0 ? 1 : nil }
+        return SLACompliance.ratio(breaches: spans, in: window)
     }
 
     private func monthStart(_ now: Double) -> Double {

@@ -15,15 +15,24 @@ public protocol SLAHost: Sendable {
 /// The observed world one evaluation judges.
 public struct SLAObservations: Sendable {
     public var flows: [FlowMetrics]
-    public var schedules: [Int64: FlowSchedule]
+    /// Each flow's enabled schedules.
+    public var schedules: [Int64: [FlowSchedule]]
     /// nil before the first agents poll: agent rules keep their state until then.
     public var agents: [Agent]?
     public var subscription: Subscription?
+    /// Until when the last successful executions poll counts as fresh, epoch seconds (nil
+    /// before the first one). Only evaluations on fresh polls count as observed time for
+    /// compliance (`SLACompliance`).
+    public var pollsFreshUntil: Double?
 
-    public init(flows: [FlowMetrics], schedules: [Int64: FlowSchedule], agents: [Agent]?, subscription: Subscription?) {
+    public init(
+        flows: [FlowMetrics], schedules: [Int64: [FlowSchedule]], agents: [Agent]?, subscription: Subscription?,
+        pollsFreshUntil: Double? = nil
+    ) {
         self.flows = flows
         self.schedules = schedules
         self.agents = agents
         self.subscription = subscription
+        self.pollsFreshUntil = pollsFreshUntil
     }
 }

@@ -10,7 +10,10 @@ public struct SLAInputs: Sendable {
     /// Every flow with its window of runs, built once per evaluation.
     public var flows: [SLAFlow]
     public var runs: RunWindows
-    public var schedules: [Int64: FlowSchedule]
+    /// Each flow's enabled schedules.
+    public var schedules: [Int64: [FlowSchedule]]
+    /// Per schedule (`eventId`), the latest start of a run it fired, epoch ms.
+    public var scheduledStarts: [Int64: Int64] = [:]
     public var agents: [Agent]
     public var subscription: Subscription?
     /// Days and billing months are read in this zone.
@@ -25,7 +28,7 @@ public struct SLAInputs: Sendable {
     public var firstRuns: [Int64: Double] = [:]
 
     public init(
-        now: Double, flows: [FlowMetrics], runs: RunWindows, schedules: [Int64: FlowSchedule] = [:],
+        now: Double, flows: [FlowMetrics], runs: RunWindows, schedules: [Int64: [FlowSchedule]] = [:],
         agents: [Agent] = [], subscription: Subscription? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
         evaluatingSince: Double
     ) {

@@ -36,17 +36,19 @@ public enum SLAPage {
                 + table(pending, sinceLabel: "Holding since", now: now)
         }
         html +=
-            "<h2>Rules</h2>\n<table><tr><th>Rule</th><th>Severity</th><th>Condition</th><th>Targets</th><th>Breaching</th><th>Pending</th><th>Lowest 30-day compliance</th></tr>\n"
+            "<h2>Rules</h2>\n<table><tr><th>Rule</th><th>Severity</th><th>Condition</th><th>Targets</th><th>Breaching</th><th>Pending</th><th>Lowest 30-day compliance</th><th>Lowest compliance this month</th></tr>\n"
         var byRule: [String: [SLAResult]] = [:]
         for result in snapshot.results { byRule[result.rule, default: []].append(result) }
         for rule in snapshot.rules {
             let results = byRule[rule.name] ?? []
             let lowest = results.compactMap(\.compliance30d).min()
+            let lowestMonth = results.compactMap(\.complianceMonth).min()
             html += "<tr><td>\(HTML.escape(rule.name))</td><td class=\"\(rule.severity.rawValue)\">\(rule.severity.rawValue)</td>"
             html += "<td>\(HTML.escape(rule.condition.key))</td><td class=\"num\">\(results.count)</td>"
             html += "<td class=\"num\">\(results.filter { $0.phase == .breaching }.count)</td>"
             html += "<td class=\"num\">\(results.filter { $0.phase == .pending }.count)</td>"
-            html += "<td class=\"num\">\(lowest.map { percent($0) } ?? "–")</td></tr>\n"
+            html += "<td class=\"num\">\(lowest.map(PercentText.format) ?? "–")</td>"
+            html += "<td class=\"num\">\(lowestMonth.map(PercentText.format) ?? "–")</td></tr>\n"
         }
         html += "</table>\n<h2>Breaches in the last 7 days</h2>\n"
         if episodes.isEmpty {
@@ -95,7 +97,5 @@ public enum SLAPage {
         guard value.isFinite else { return "" }
         return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
     }
-
-    private static func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
 
 }

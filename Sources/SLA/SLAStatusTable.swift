@@ -1,3 +1,4 @@
+import ExporterBase
 import Foundation
 
 /// The table `etlworks-exporter sla status` prints, from the JSON of `GET /api/v1/sla`.
@@ -20,11 +21,14 @@ public enum SLAStatusTable {
             return (state, severity)
         }
         let shown = results.filter { all || $0.state != "ok" }.sorted { rank($0) < rank($1) }
-        var rows: [[String]] = [["STATE", "SEVERITY", "SLA", "TARGET", "VALUE", "THRESHOLD", "SINCE"]]
+        var rows: [[String]] = [
+            ["STATE", "SEVERITY", "SLA", "TARGET", "VALUE", "THRESHOLD", "COMPLIANCE 30D", "COMPLIANCE MONTH", "SINCE"]
+        ]
         for entry in shown {
             let name = entry.target.kind == "tenant" ? "tenant" : "\(entry.target.kind) \(entry.target.name)"
             rows.append([
                 entry.state, entry.severity, entry.sla, printable(name), number(entry.value), number(entry.threshold),
+                entry.compliance30d.map(PercentText.format) ?? "", entry.complianceMonth.map(PercentText.format) ?? "",
                 entry.since ?? ""
             ])
         }

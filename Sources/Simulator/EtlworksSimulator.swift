@@ -256,7 +256,7 @@ public actor EtlworksSimulator {
         }
         let schedule = flow.index % 3 == 0 && seconds % 60 == 0 && seconds >= 60 ? "0 */\(seconds / 60) * * * ?" : interval
         return [
-            "id": 9000 + flow.index, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
+            "id": flow.scheduleId, "name": "schedule of \(flow.name)", "flowId": flow.id, "enabled": true,
             "schedule": schedule, "expectedTime": max(1, Int(flow.period / 60_000)), "retries": 0,
             "delayBetweenRetries": 5, "keepEmptyAudit": true, "tags": flow.tags
         ]
@@ -424,6 +424,7 @@ public actor EtlworksSimulator {
         let flows: [[String: Any]] = tenant.liveFlows.map { flow in
             let runs: [[String: Any]] = tenant.history(flow: flow, since: nil, now: now).map { run in
                 var item: [String: Any] = ["status": run.status, "created": run.created]
+                if let eventId = run.eventId { item["eventId"] = eventId }
                 if let started = run.started { item["started"] = started }
                 if let ended = run.ended { item["ended"] = ended }
                 return item

@@ -91,7 +91,7 @@ struct SimulatedFlow: Sendable {
                 return SimulatedRun(
                     auditId: auditId, flowId: id, flowName: name, status: "canceled", created: created,
                     started: started, ended: ended, records: nil, user: user, parentAuditId: parent,
-                    retries: parent == nil ? nil : 1)
+                    retries: parent == nil ? nil : 1, eventId: user == "scheduler" ? scheduleId : nil)
             }
             final = isStreaming ? "success" : "error"
             ended += stopTransition
@@ -99,7 +99,7 @@ struct SimulatedFlow: Sendable {
         var run = SimulatedRun(
             auditId: auditId, flowId: id, flowName: name, status: final, created: created,
             started: started, ended: ended, records: records, user: user,
-            parentAuditId: parent, retries: parent == nil ? nil : 1)
+            parentAuditId: parent, retries: parent == nil ? nil : 1, eventId: user == "scheduler" ? scheduleId : nil)
         if now < started {
             run.status = "queued"
             (run.started, run.ended, run.records) = (nil, nil, nil)
@@ -109,6 +109,9 @@ struct SimulatedFlow: Sendable {
         }
         return run
     }
+
+    /// The id of the flow's schedule in `/v1/schedules`.
+    var scheduleId: Int64 { 9000 + Int64(index) }
 
     /// Sequences of runs queued in [from, to) and no later than `now`.
     func sequences(queuedFrom from: Int64, to: Int64, now: Int64) -> ClosedRange<Int64>? {
@@ -144,6 +147,8 @@ struct SimulatedRun: Sendable, Encodable {
     var user: String
     var parentAuditId: Int64?
     var retries: Int?
+    /// The schedule that fired it; nil for a run started by hand.
+    var eventId: Int64?
 
     var isCompleted: Bool { ended != nil }
 }

@@ -68,6 +68,9 @@ public struct IngestSummary: Sendable, Equatable {
     /// The audit ids of the batch's runs that are final in the store now (counted, never
     /// to change): a later listing of them can be passed over.
     public var settled: [Int64] = []
+    /// Per schedule (`eventId`), the latest start (or queue time) of a run of the batch it
+    /// fired, epoch ms, whatever the run's state.
+    public var scheduledStarts: [Int64: Int64] = [:]
 
     public init() {}
 }

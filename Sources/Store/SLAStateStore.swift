@@ -67,10 +67,14 @@ public struct SLAStateChanges: Sendable {
     public var opened: [SLAEpisode] = []
     /// Episodes that ended or reached a new peak.
     public var updated: [(id: Int64, endMs: Int64?, peak: Double?)] = []
+    /// The observed stretch this evaluation began or extended (keyed by its start).
+    public var observed: (startMs: Int64, endMs: Int64)?
 
     public init() {}
 
-    public var isEmpty: Bool { upserts.isEmpty && deletions.isEmpty && opened.isEmpty && updated.isEmpty }
+    public var isEmpty: Bool {
+        upserts.isEmpty && deletions.isEmpty && opened.isEmpty && updated.isEmpty && observed == nil
+    }
 }
 
 /// SLA states and episodes in the exporter's database, on a connection of their own.
@@ -113,6 +117,11 @@ public actor SLAStateStore {
         var result: [SLAEpisode] = []
         while try statement.step() { result.append(SLAEpisode(statement)) }
         return result
+    }
+
+    /// Observed stretches (see `SLACompliance`) that end at or after `from`, oldest first.
+    public func observedSpans(from: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
+        try ObservedSpans.read(connection, from: from, to: Int64.max)
     }
 
     /// Deletes episodes that ended before `cutoffMs` (epoch ms), keeping their number per rule
@@ -174,6 +183,10 @@ public actor SLAStateStore {
             }
             let delete = try connection.statement("DELETE FROM sla_state WHERE rule = ?1 AND target = ?2")
             for pair in changes.deletions { try delete.run(.text(pair.rule), .text(pair.target)) }
+            if let observed = changes.observed {
+                try connection.statement("INSERT OR REPLACE INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
+                    .run(.integer(observed.startMs), .integer(observed.endMs))
+            }
             let upsert = try connection.statement(
                 """
                 INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -195,5 +208,19 @@ public actor SLAStateStore {
     private static func real(_ value: Double?) -> SQLiteValue {
         guard let value, value.isFinite else { return .null }
         return .real(value)
+    }
+}
+
+/// Reads `sla_observed`, for the engine and for the usage report.
+enum ObservedSpans {
+    /// Stretches overlapping [from, to], epoch ms, oldest first.
+    static func read(_ connection: SQLiteConnection, from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
+        let statement = try connection.statement(
+            "SELECT start_ms, end_ms FROM sla_observed WHERE end_ms >= ?1 AND start_ms <= ?2 ORDER BY start_ms")
+        try statement.bind(.integer(from), .integer(to))
+        defer { statement.reset() }
+        var spans: [(startMs: Int64, endMs: Int64)] = []
+        while try statement.step() { spans.append((statement.int(0), statement.int(1))) }
+        return spans
     }
 }

@@ -68,6 +68,9 @@ public actor SQLiteRunStore: RunStore {
             let lookup = try connection.statement(
                 "SELECT state, status, started_ms, ended_ms, records, status_since_ms, kinds FROM runs WHERE audit_id = ?1")
             for run in runs {
+                if let event = run.eventId, let start = run.started ?? run.created {
+                    summary.scheduledStarts[event] = max(summary.scheduledStarts[event] ?? start, start)
+                }
                 try lookup.bind(.integer(run.auditId))
                 if try lookup.step() {
                     let state = lookup.int(0)
@@ -120,14 +123,14 @@ public actor SQLiteRunStore: RunStore {
         try connection.statement(
             """
             INSERT INTO runs (audit_id, flow_id, status, state, parent_audit_id, created_ms, started_ms, ended_ms,
-                              records, first_seen_ms, updated_ms, status_since_ms, kinds)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
+                              records, first_seen_ms, updated_ms, status_since_ms, kinds, event_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)
             """
         ).run(
             .integer(run.auditId), .integer(run.flowId), .text(run.status.rawValue),
             .integer(final ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
             .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt),
-            .integer(statusSince), .integer(RunKind.bits(of: run)))
+            .integer(statusSince), .integer(RunKind.bits(of: run)), .optional(run.eventId))
     }
 
     private func updateRun(_ run: FlowRun, state: Int64, statusSince: Int64, observedAt: Int64) throws {
@@ -135,13 +138,14 @@ public actor SQLiteRunStore: RunStore {
             """
             UPDATE runs SET status = ?2, state = ?3, created_ms = coalesce(?4, created_ms),
                 started_ms = coalesce(?5, started_ms), ended_ms = coalesce(?6, ended_ms),
-                records = coalesce(?7, records), updated_ms = ?8, status_since_ms = ?9, kinds = kinds | ?10
+                records = coalesce(?7, records), updated_ms = ?8, status_since_ms = ?9, kinds = kinds | ?10,
+                event_id = coalesce(?11, event_id)
             WHERE audit_id = ?1
             """
         ).run(
             .integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
             .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt),
-            .integer(statusSince), .integer(RunKind.bits(of: run)))
+            .integer(statusSince), .integer(RunKind.bits(of: run)), .optional(run.eventId))
     }
 
     private static func completed(_ run: FlowRun, observedAt: Int64) -> CompletedRun {
@@ -290,7 +294,13 @@ public actor SQLiteRunStore: RunStore {
         try timePerFlow("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
     }
 
-    /// Rows of (flow, time) as a map, rows without a time left out.
+    /// Per schedule (`eventId`), the latest time a run it fired was started (or queued), epoch ms.
+    public func latestScheduledStarts() throws -> [Int64: Int64] {
+        try timePerFlow(
+            "SELECT event_id, max(coalesce(started_ms, created_ms)) FROM runs WHERE event_id IS NOT NULL GROUP BY event_id")
+    }
+
+    /// Rows of (flow or schedule id, time) as a map, rows without a time left out.
     private func timePerFlow(_ sql: String) throws -> [Int64: Int64] {
         let statement = try connection.statement(sql)
         var result: [Int64: Int64] = [:]

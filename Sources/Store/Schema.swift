@@ -153,6 +153,23 @@ enum Schema {
             runs INTEGER NOT NULL,
             PRIMARY KEY (flow_id, kind)
         ) WITHOUT ROWID;
+        """,
+        // 6: observed time, the denominator of SLA compliance: the stretches during which
+        // rules were evaluated on fresh polls. A database evaluated before keeps what it
+        // counted until now: one stretch from the first evaluation to the latest executions poll.
+        """
+        CREATE TABLE sla_observed (
+            start_ms INTEGER PRIMARY KEY,
+            end_ms INTEGER NOT NULL
+        );
+        INSERT INTO sla_observed (start_ms, end_ms)
+            SELECT since, max(since, coalesce((SELECT max(ts) * 1000 FROM polls WHERE grp = 'executions'), since))
+            FROM (SELECT CAST(CAST(value AS REAL) * 1000 AS INTEGER) AS since FROM meta WHERE key = 'sla.evaluating_since');
+        """,
+        // 7: the schedule that fired a run (`eventId`), so that a flow with several schedules
+        // is judged per schedule by `missed_schedule`.
+        """
+        ALTER TABLE runs ADD COLUMN event_id INTEGER;
         """
     ]
 }

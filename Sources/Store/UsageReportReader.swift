@@ -116,6 +116,11 @@ public final class UsageReportReader {
         return result
     }
 
+    /// Observed stretches of SLA evaluation overlapping [from, to], epoch ms (see `SLACompliance`).
+    public func observedSpans(from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
+        try ObservedSpans.read(connection, from: from, to: to)
+    }
+
     /// When `group` was polled in [from, to), epoch seconds, ascending (raw polls only:
     /// retention removes them after `storage.retention.raw`).
     public func pollTimes(group: String, from: Int64, to: Int64) throws -> [Int64] {

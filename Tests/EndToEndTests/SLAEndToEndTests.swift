@@ -120,7 +120,10 @@ extension EndToEndTests {
             schedules: Dictionary(
                 schedules.map { schedule in
                     let text = schedule["schedule"] as? String ?? ""
-                    return ((schedule["flowId"] as? NSNumber)?.int64Value ?? 0, Double(text).map { String($0 * 60) } ?? text)
+                    return (
+                        (schedule["flowId"] as? NSNumber)?.int64Value ?? 0,
+                        (id: (schedule["id"] as? NSNumber)?.int64Value ?? 0, text: Double(text).map { String($0 * 60) } ?? text)
+                    )
                 },
                 uniquingKeysWith: { first, _ in first }),
             agents: Dictionary(

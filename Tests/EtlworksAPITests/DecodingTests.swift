@@ -21,6 +21,17 @@ import Testing
         #expect(page.items[0].durationMilliseconds == 60_000)
     }
 
+    @Test func theScheduleThatFiredARunIsItsEventId() throws {
+        let data = Data(
+            """
+            [{"auditId": 1, "flowId": 7, "status": "success", "eventId": 12, "eventName": "nightly"},
+             {"auditId": 2, "flowId": 7, "status": "success", "eventId": "13"},
+             {"auditId": 3, "flowId": 7, "status": "success", "eventId": null},
+             {"auditId": 4, "flowId": 7, "status": "success", "eventId": {"id": 5}}]
+            """.utf8)
+        #expect(try FlowRun.decodeHistory(data, flowId: 7).items.map(\.eventId) == [12, 13, nil, nil])
+    }
+
     @Test func recordsWithoutAuditIdAreSkippedNotFatal() throws {
         let data = Data(
             #"[{"flowId": 7, "status": "success"}, "junk", 42, {"auditId": "9", "status": "queued", "extra": {"x": [1]}}]"#.utf8)

@@ -188,7 +188,7 @@ import Testing
         #expect(schedules.count == 6)
         for schedule in listed {
             let text = try #require(schedule.schedule)
-            let read = try #require(schedules[schedule.flowId]?.schedule)
+            let read = try #require(schedules[schedule.flowId]?.first?.schedule)
             if let minutes = Double(text) {
                 #expect(Double(read) == minutes * 60, "\(text) minutes")
             } else {

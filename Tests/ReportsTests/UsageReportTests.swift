@@ -168,7 +168,10 @@ import Testing
         #expect(Self.number(fresh?["breaches"]) == 2)
         #expect(Self.number(fresh?["breach_seconds"]) == 5400)
         #expect(Self.number(fresh?["longest_breach_seconds"]) == 3600)
-        #expect(Self.close(fresh?["compliance"], 1 - 5400 / Double(end - start)))
+        // Compliance counts observed time only: the six hours without polls are left out.
+        let observedMs = seeded.observed.reduce(Int64(0)) { $0 + max(0, min($1.end, end * 1000) - max($1.start, start * 1000)) }
+        #expect(observedMs < (end - start - SeededMonth.gapSeconds) * 1000 && observedMs > (end - start - 7 * 3600) * 1000)
+        #expect(Self.number(fresh?["compliance"]) == 1 - 5_400_000 / Double(observedMs))
         #expect((fresh?["target"] as? [String: Any])?["name"] as? String == "orders \"daily\", EU")
         let errors = sla.first { $0["sla"] as? String == "errors" }
         #expect(Self.number(errors?["breach_seconds"]) == 600)

@@ -30,13 +30,13 @@ import Testing
         return windows
     }
 
-    func inputs(_ flow: FlowMetrics, _ windows: RunWindows, schedules: [Int64: FlowSchedule] = [:]) -> SLAInputs {
+    func inputs(_ flow: FlowMetrics, _ windows: RunWindows, schedules: [Int64: [FlowSchedule]] = [:]) -> SLAInputs {
         SLAInputs(now: now, flows: [flow], runs: windows, schedules: schedules, evaluatingSince: now - 100 * 86400)
     }
 
     func measure(
         _ condition: SLACondition, _ flow: FlowMetrics, _ windows: RunWindows,
-        schedules: [Int64: FlowSchedule] = [:]
+        schedules: [Int64: [FlowSchedule]] = [:]
     ) -> SLAMeasurement? {
         var evaluator = SLAConditionEvaluator()
         let inputs = inputs(flow, windows, schedules: schedules)
@@ -94,8 +94,8 @@ import Testing
         var metrics = flow()
         metrics.lastDurationSeconds = 700
         let schedule = FlowSchedule(id: 9, flowId: 1, schedule: "3600", expectedSeconds: 600)
-        #expect(measure(.maxDuration(seconds: nil), metrics, windows([]), schedules: [1: schedule])?.holds == true)
-        #expect(measure(.maxDuration(seconds: nil), metrics, windows([]), schedules: [1: schedule])?.threshold == 600)
+        #expect(measure(.maxDuration(seconds: nil), metrics, windows([]), schedules: [1: [schedule]])?.holds == true)
+        #expect(measure(.maxDuration(seconds: nil), metrics, windows([]), schedules: [1: [schedule]])?.threshold == 600)
         #expect(measure(.maxDuration(seconds: nil), metrics, windows([])) == nil)
     }
 
@@ -153,13 +153,13 @@ import Testing
         let every = FlowSchedule(id: 1, flowId: 1, schedule: "3600")
         // Last run started 70 minutes ago; due at 60 + 5 grace.
         let late = windows([(70 * 60 - 30, .success, 30)])
-        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: every])?.holds == true)
+        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: [every]])?.holds == true)
         let onTime = windows([(50 * 60, .success, 30)])
-        #expect(measure(.missedSchedule(grace: 300), flow(), onTime, schedules: [1: every])?.holds == false)
+        #expect(measure(.missedSchedule(grace: 300), flow(), onTime, schedules: [1: [every]])?.holds == false)
         // An open run counts as started.
         var running = flow()
         running.newestOpenStart = Int64((now - 60) * 1000)
-        #expect(measure(.missedSchedule(grace: 300), running, late, schedules: [1: every])?.holds == false)
+        #expect(measure(.missedSchedule(grace: 300), running, late, schedules: [1: [every]])?.holds == false)
         // Cron: every day at 02:00 UTC. The last run at 02:00 yesterday → due today 02:00 + grace.
         let calendar = Calendar(identifier: .gregorian)
         var utc = calendar
@@ -169,8 +169,44 @@ import Testing
         let cron = FlowSchedule(id: 2, flowId: 1, schedule: "0 0 2 * * ?")
         let yesterday = windows([(now - (today2am - 86400) - 60, .success, 60)])
         let expectedHolds = now > today2am + 600
-        #expect(measure(.missedSchedule(grace: 600), flow(), yesterday, schedules: [1: cron])?.holds == expectedHolds)
-        #expect(abs((measure(.missedSchedule(grace: 600), flow(), yesterday, schedules: [1: cron])?.threshold ?? 0) - 87000) < 1)
+        #expect(measure(.missedSchedule(grace: 600), flow(), yesterday, schedules: [1: [cron]])?.holds == expectedHolds)
+        #expect(
+            abs((measure(.missedSchedule(grace: 600), flow(), yesterday, schedules: [1: [cron]])?.threshold ?? 0) - 87000) < 1)
+    }
+
+    /// Issue #15: runs name the schedule that fired them (`eventId`), so each of a flow's
+    /// schedules is judged by its own runs; without any `eventId`, by all the flow's runs.
+    @Test func eachScheduleIsJudgedByTheRunsItFired() throws {
+        let hourly = FlowSchedule(id: 11, flowId: 1, name: "hourly", schedule: "3600")
+        let sixHourly = FlowSchedule(id: 12, flowId: 1, name: "six-hourly", schedule: "21600")
+        // The flow's latest run started 30 minutes ago, fired by the hourly schedule; the
+        // six-hourly one last fired 7 hours ago.
+        let recent = windows([(30 * 60 - 30, .success, 30)])
+        func measured(
+            _ schedules: [FlowSchedule], starts: [Int64: Int64], strict: Bool = false, windows: RunWindows? = nil
+        ) -> SLAMeasurement? {
+            var inputs = inputs(flow(), windows ?? recent, schedules: [1: schedules])
+            inputs.scheduledStarts = starts
+            var evaluator = SLAConditionEvaluator()
+            return evaluator.measure(.missedSchedule(grace: 300, strict: strict), flow: inputs.flows[0], inputs: inputs)
+        }
+        let fired: [Int64: Int64] = [11: Int64((now - 30 * 60) * 1000), 12: Int64((now - 7 * 3600) * 1000)]
+        let missed = try #require(measured([hourly, sixHourly], starts: fired))
+        #expect(missed.holds && missed.value == 7 * 3600 && missed.threshold == 6 * 3600 + 300)
+        #expect(missed.detail?.hasPrefix("schedule six-hourly: no run started since") == true, "\(missed.detail ?? "")")
+        // Without eventIds, the flow's latest run answers for both schedules.
+        #expect(measured([hourly, sixHourly], starts: [:])?.holds == false)
+        // A manual run a minute ago (no eventId) fires no schedule.
+        #expect(measured([hourly, sixHourly], starts: fired, windows: windows([(90, .success, 30)]))?.holds == true)
+        // The six-hourly schedule keeps no empty audits: judged only when strict.
+        var quiet = sixHourly
+        quiet.keepEmptyAudit = false
+        #expect(measured([hourly, quiet], starts: fired)?.holds == false)
+        #expect(measured([hourly, quiet], starts: fired, strict: true)?.holds == true)
+        // A schedule that never fired a run we hold counts from when evaluation began.
+        let never = FlowSchedule(id: 13, flowId: 1, name: "never", schedule: "86400")
+        let unfired = try #require(measured([hourly, never], starts: [11: fired[11]!]))
+        #expect(unfired.holds && unfired.value == 100 * 86400)
     }
 
     /// Issue #15: a schedule that keeps no audit of empty runs is not judged by missing runs
@@ -179,15 +215,15 @@ import Testing
         var quiet = FlowSchedule(id: 1, flowId: 1, schedule: "3600")
         quiet.keepEmptyAudit = false
         let late = windows([(70 * 60 - 30, .success, 30)])
-        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: quiet]) == nil)
-        #expect(measure(.missedSchedule(grace: 300, strict: true), flow(), late, schedules: [1: quiet])?.holds == true)
+        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: [quiet]]) == nil)
+        #expect(measure(.missedSchedule(grace: 300, strict: true), flow(), late, schedules: [1: [quiet]])?.holds == true)
         quiet.keepEmptyAudit = true
-        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: quiet])?.holds == true)
+        #expect(measure(.missedSchedule(grace: 300), flow(), late, schedules: [1: [quiet]])?.holds == true)
 
         // Every day at 02:00 in the scheduler's zone, last run 25 h ago: the due time moves with the zone.
         let cron = FlowSchedule(id: 2, flowId: 1, schedule: "0 0 2 * * ?")
         var evaluator = SLAConditionEvaluator()
-        var inputs = inputs(flow(), windows([(25 * 3600, .success, 60)]), schedules: [1: cron])
+        var inputs = inputs(flow(), windows([(25 * 3600, .success, 60)]), schedules: [1: [cron]])
         let inUTC = evaluator.measure(.missedSchedule(grace: 0), flow: inputs.flows[0], inputs: inputs)
         let utc = try #require(inUTC)
         inputs.scheduleTimeZone = try #require(TimeZone(identifier: "Asia/Tokyo"))

@@ -39,6 +39,8 @@ import Testing
             ], removeMissing: true)
         let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
         await state.setFlows(try await store.flowMetrics())
+        // The runtime polls as it starts; evaluations on fresh polls are observed time.
+        await Self.polled(state, at: now)
         let engine = SLAEngine(
             rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
             timeZone: nil, logger: Logger(label: "test"))
@@ -47,9 +49,15 @@ import Testing
     }
 
     func ingest(_ runs: [FlowRun], store: SQLiteRunStore, engine: SLAEngine, state: ExporterState, at: Double) async throws {
+        await Self.polled(state, at: at)
         let summary = try await store.ingest(runs, observedAt: Int64(at * 1000))
         await engine.add(summary.completedRuns)
         await state.setFlows(try await store.flowMetrics())
+    }
+
+    static func polled(_ state: ExporterState, at time: Double) async {
+        await state.recordPoll(
+            .executions, started: Date(timeIntervalSince1970: time), duration: 0, error: nil, apiAnswered: true)
     }
 
     let errorRule = SLARule(
@@ -91,7 +99,7 @@ import Testing
             let resolved = await engine.evaluate(now: t0 + 430)
             #expect(resolved.results.first?.phase == .ok)
             #expect(resolved.results.first?.breachesTotal == 1)
-            // 130 s of breach in the 430 s since evaluation began.
+            // 130 s of breach in the 430 s observed since evaluation began.
             let compliance: Double = resolved.results.first?.compliance30d ?? 0
             let expected: Double = 1 - 130.0 / 430
             #expect(abs(compliance - expected) < 1e-9)

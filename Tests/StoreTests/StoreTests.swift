@@ -209,6 +209,42 @@ import Testing
         }
     }
 
+    @Test func aDatabaseEvaluatedBeforeObservedTimeKeepsItsObservedTimeToTheLatestPoll() async throws {
+        let file = path("version5.db")
+        do {
+            let connection = try SQLiteConnection(path: file, create: true)
+            for migration in Schema.migrations.prefix(5) { try connection.execute(migration) }
+            try connection.execute(
+                """
+                PRAGMA user_version = 5;
+                INSERT INTO meta (key, value) VALUES ('sla.evaluating_since', '1790000000.25');
+                INSERT INTO polls (ts, grp) VALUES (1790000600, 'executions'), (1790090000, 'executions'), (1790099999, 'agents');
+                """)
+            connection.close()
+        }
+        let store = try SLAStateStore(path: file)
+        let spans = try await store.observedSpans(from: 0)
+        #expect(spans.map(\.startMs) == [1_790_000_000_250] && spans.map(\.endMs) == [1_790_090_000_000])
+        await store.close()
+    }
+
+    @Test func runsKeepTheScheduleThatFiredThemAndTheLatestStartPerSchedule() async throws {
+        let store = try SQLiteRunStore(path: path())
+        let summary = try await store.ingest(
+            [
+                FlowRun(auditId: 1, flowId: 7, status: .success, created: 900, started: 1_000, ended: 2_000, eventId: 12),
+                FlowRun(auditId: 2, flowId: 7, status: .running, created: 4_900, started: 5_000, eventId: 12),
+                FlowRun(auditId: 3, flowId: 7, status: .queued, created: 6_000, eventId: 13),
+                FlowRun(auditId: 4, flowId: 7, status: .success, created: 8_000, started: 9_000, ended: 9_500)
+            ], observedAt: 10_000)
+        #expect(summary.scheduledStarts == [12: 5_000, 13: 6_000], "open runs count; a run without eventId does not")
+        // A later listing without the eventId keeps the stored one.
+        _ = try await store.ingest(
+            [FlowRun(auditId: 2, flowId: 7, status: .success, created: 4_900, started: 5_000, ended: 7_000)], observedAt: 11_000)
+        #expect(try await store.latestScheduledStarts() == [12: 5_000, 13: 6_000])
+        await store.close()
+    }
+
     @Test func aMissingDirectoryIsAClearError() {
         #expect {
             _ = try SQLiteRunStore(path: "/nonexistent-dir-\(UUID().uuidString)/x.db")

@@ -9,6 +9,7 @@ package struct SLAOracle {
         var created: Int64
         var started: Int64?
         var ended: Int64?
+        var eventId: Int64?
     }
 
     package struct Flow {
@@ -21,14 +22,15 @@ package struct SLAOracle {
 
     package var now: Double
     package var flows: [Flow]
-    /// flowId → schedule text.
-    package var schedules: [Int64: String]
+    /// flowId → the schedule's id and text.
+    package var schedules: [Int64: (id: Int64, text: String)]
     /// agent id → online.
     package var agents: [Int64: Bool]
     package var subscription: [String: Any]
 
     package init(
-        now: Double, flows: [Flow], schedules: [Int64: String], agents: [Int64: Bool], subscription: [String: Any]
+        now: Double, flows: [Flow], schedules: [Int64: (id: Int64, text: String)], agents: [Int64: Bool],
+        subscription: [String: Any]
     ) {
         self.now = now
         self.flows = flows
@@ -127,8 +129,10 @@ package struct SLAOracle {
     package func missedSchedule(_ flows: [Flow], grace: Double) -> Verdict {
         var verdict = Verdict()
         for flow in flows {
-            guard let text = schedules[flow.id], let seconds = Double(text) else { continue }
-            guard let lastMs = flow.runs.map({ $0.started ?? $0.created }).max() else {
+            guard let schedule = schedules[flow.id], let seconds = Double(schedule.text) else { continue }
+            // Runs that name a schedule answer for it alone; a run started by hand for none.
+            let fired = flow.runs.contains { $0.eventId != nil } ? flow.runs.filter { $0.eventId == schedule.id } : flow.runs
+            guard let lastMs = fired.map({ $0.started ?? $0.created }).max() else {
                 verdict.undecidable.insert("flow:\(flow.id)")
                 continue
             }
@@ -187,7 +191,7 @@ package struct SLAOracle {
                 runs: (flow["runs"] as? [[String: Any]] ?? []).map { run in
                     Run(
                         status: run["status"] as? String ?? "", created: int(run["created"]) ?? 0,
-                        started: int(run["started"]), ended: int(run["ended"]))
+                        started: int(run["started"]), ended: int(run["ended"]), eventId: int(run["eventId"]))
                 })
         }
     }

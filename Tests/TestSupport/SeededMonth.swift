@@ -18,6 +18,8 @@ package struct SeededMonth: Sendable {
     package let agentPolls: [(time: Int64, a1: Bool, a2: Bool)]
     package let billingPolls: [(time: Int64, used: Double)]
     package let episodes: [(rule: String, target: String, name: String, start: Int64, end: Int64?)]
+    /// SLA observed time (epoch ms): the executions polls before the gap, and those after.
+    package let observed: [(start: Int64, end: Int64)]
     package static let allowance = 600_000.0
 
     /// Local midnight of a Berlin date, epoch seconds.
@@ -127,7 +129,13 @@ package struct SeededMonth: Sendable {
             ("errors", "flow:2", hostile[1], (monthEnd + 3600) * 1000, nil),
             ("errors", "flow:2", hostile[1], (monthStart - 5 * 3600) * 1000, (monthStart - 3600) * 1000)
         ]
+        let beforeGap = executionsPolls.filter { $0 < gapStart }, afterGap = executionsPolls.filter { $0 >= gapStart }
+        let observed = [(beforeGap.first! * 1000, beforeGap.last! * 1000), (afterGap.first! * 1000, afterGap.last! * 1000)]
         let connection = try SQLiteConnection(path: path, create: false)
+        for span in observed {
+            try connection.statement("INSERT INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
+                .run(.integer(span.0), .integer(span.1))
+        }
         for episode in episodes {
             try connection.statement(
                 """
@@ -141,7 +149,8 @@ package struct SeededMonth: Sendable {
             path: path, runs: runs, flows: flows, executionsPolls: executionsPolls,
             agentPolls: agentPolls.map { (time: $0.0, a1: $0.1, a2: $0.2) },
             billingPolls: billingPolls.map { (time: $0.0, used: $0.1) },
-            episodes: episodes.map { (rule: $0.0, target: $0.1, name: $0.2, start: $0.3, end: $0.4) })
+            episodes: episodes.map { (rule: $0.0, target: $0.1, name: $0.2, start: $0.3, end: $0.4) },
+            observed: observed.map { (start: $0.0, end: $0.1) })
     }
 
     /// What the report must say, computed from the seeds.

@@ -240,6 +240,7 @@ public actor ExecutionsCollector: Collector {
                 runs, observedAt: Int64(now.timeIntervalSince1970 * 1000),
                 stopGrace: Int64(context.config.api.stopGrace * 1000))
             if !summary.completedRuns.isEmpty { await context.completedRuns?.add(summary.completedRuns) }
+            if !summary.scheduledStarts.isEmpty { await context.completedRuns?.noteScheduledStarts(summary.scheduledStarts) }
             return summary
         } catch let error as StoreError {
             await context.state.setStorage(.failing(error.description))

@@ -23,7 +23,7 @@ public enum SLAFamilies {
         "etlworks_sla_breach_start_timestamp_seconds", .gauge, help: "When the current breach began.", labels: target)
     public static let compliance = MetricDescriptor(
         "etlworks_sla_compliance_ratio", .gauge,
-        help: "Share of the window (last 30 days, or this calendar month) the target did not breach, since evaluation began.",
+        help: "Share of the observed time in the window (last 30 days, or this calendar month) the target did not breach.",
         labels: target + ["window"])
     public static let errorBudgetRemaining = MetricDescriptor(
         "etlworks_sla_error_budget_remaining_ratio", .gauge,

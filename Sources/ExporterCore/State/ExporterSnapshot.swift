@@ -20,8 +20,8 @@ public struct ExporterSnapshot: Sendable {
     public var startedAt: Date
     public var flows: [FlowSeries] = []
     public var agents: [Agent]?
-    /// Each flow's enabled schedule, when a rule needs schedules.
-    public var schedules: [Int64: FlowSchedule]?
+    /// Each flow's enabled schedules, when a rule needs schedules.
+    public var schedules: [Int64: [FlowSchedule]]?
     /// The latest SLA evaluation.
     public var sla = SLASnapshot()
     /// Delivery counts per notification receiver (`alertmanager`, `webhook:<host>`).

@@ -5,9 +5,12 @@ import SLA
 extension ExporterState: SLAHost {
     public func slaObservations() -> SLAObservations {
         let now = snapshot()
+        // A poll is fresh for three intervals, and at least five minutes.
+        let fresh = max(300, 3 * (now.intervals[.executions] ?? 30))
         return SLAObservations(
             flows: now.flows.map(\.metrics), schedules: now.schedules ?? [:], agents: now.agents,
-            subscription: now.subscription)
+            subscription: now.subscription,
+            pollsFreshUntil: now.polls[.executions]?.lastSuccess.map { $0.timeIntervalSince1970 + fresh })
     }
 
     public func publishSLA(_ snapshot: SLASnapshot) { setSLA(snapshot) }

@@ -71,10 +71,10 @@ public actor ExporterState {
 
     public func setAgents(_ agents: [Agent]) { snapshotValue.agents = agents }
 
-    /// Keeps the enabled schedule of each flow (the first listed, when a flow has several).
+    /// Keeps the enabled schedules of each flow, in the order listed.
     public func setSchedules(_ schedules: [FlowSchedule]) {
-        var byFlow: [Int64: FlowSchedule] = [:]
-        for schedule in schedules where schedule.enabled && byFlow[schedule.flowId] == nil { byFlow[schedule.flowId] = schedule }
+        var byFlow: [Int64: [FlowSchedule]] = [:]
+        for schedule in schedules where schedule.enabled { byFlow[schedule.flowId, default: []].append(schedule) }
         snapshotValue.schedules = byFlow
     }
 
