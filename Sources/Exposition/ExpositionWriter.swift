@@ -99,21 +99,28 @@ public struct ExpositionWriter {
 
     private mutating func writeSample(suffix: String?, labels: LabelSet, extra: LabelSet?, value: Double) {
         if skipping { return }
-        buffer.append(contentsOf: sampleName)
+        append(sampleName)
         if let suffix { buffer.append(contentsOf: suffix.utf8) }
         let hasExtra = !(extra?.bytes.isEmpty ?? true)
         if !labels.bytes.isEmpty || hasExtra {
             buffer.append(UInt8(ascii: "{"))
-            buffer.append(contentsOf: labels.bytes)
+            append(labels.bytes)
             if let extra, hasExtra {
                 if !labels.bytes.isEmpty { buffer.append(UInt8(ascii: ",")) }
-                buffer.append(contentsOf: extra.bytes)
+                append(extra.bytes)
             }
             buffer.append(UInt8(ascii: "}"))
         }
         buffer.append(UInt8(ascii: " "))
         NumberFormatting.append(value, to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
+    }
+
+    /// `append(contentsOf:)` takes an array it is given as owned: a retain and a release per
+    /// call, a quarter of a 2,000-flow render. A buffer pointer costs neither.
+    @inline(__always)
+    private mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
     }
 
     private mutating func appendHelp(_ help: String) {
