@@ -110,7 +110,7 @@ public enum ConfigKeys {
             "the SQLite database; its directory must exist"),
         ConfigKey(
             ["storage.retention"], default: "`{raw: 7d, 5m: 90d, 1h: 400d, 1d: 5y, runs: 400d, episodes: 400d}`",
-            "how long each history tier keeps its rows (each at least `1h`; `y` is 365 days), completed runs (at least `93d`, longer than any backfill; counters do not need them) and ended SLA breach episodes (at least `1d`; `etlworks_sla_breaches_total` still counts them). Give any subset; the rest keep their defaults"
+            "how long each history tier keeps its rows (each at least `1h`; `y` is 365 days), completed runs (at least `93d`, longer than any backfill; counters do not need them) and ended SLA breach episodes with the observed time compliance is counted over (at least `1d`; `etlworks_sla_breaches_total` still counts them). Give any subset; the rest keep their defaults"
         ),
         ConfigKey(
             ["query.max_points"], default: "`11000`",

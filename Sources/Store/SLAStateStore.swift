@@ -125,7 +125,8 @@ public actor SLAStateStore {
     }
 
     /// Deletes episodes that ended before `cutoffMs` (epoch ms), keeping their number per rule
-    /// and target, in one transaction. Returns how many were deleted.
+    /// and target, in one transaction. Returns how many were deleted. Observed time that ended
+    /// before it goes too: compliance over a period needs both, and both are gone.
     public func deleteEpisodes(endedBefore cutoffMs: Int64) throws -> Int {
         try connection.transaction {
             try connection.statement(
@@ -137,7 +138,9 @@ public actor SLAStateStore {
                 """
             ).run(.integer(cutoffMs))
             try connection.statement("DELETE FROM sla_episodes WHERE end_ms IS NOT NULL AND end_ms < ?1").run(.integer(cutoffMs))
-            return Int(try connection.scalar("SELECT changes()") ?? 0)
+            let deleted = Int(try connection.scalar("SELECT changes()") ?? 0)
+            try connection.statement("DELETE FROM sla_observed WHERE end_ms < ?1").run(.integer(cutoffMs))
+            return deleted
         }
     }
 

@@ -47,7 +47,11 @@ import Testing
                 id: 0, rule: "r", target: "flow:7", targetName: "f", severity: "warning", startMs: start,
                 endMs: index == 0 ? nil : start + day, peak: 1, threshold: 0)
         }
+        changes.observed = (now - 500 * day, now - 450 * day)
         let ids = try await store.apply(changes)
+        var recent = SLAStateChanges()
+        recent.observed = (now - 10 * day, now)
+        _ = try await store.apply(recent)
         // Opened, then ended (as the engine does).
         var ends = SLAStateChanges()
         ends.updated = zip(ids, changes.opened).compactMap { id, episode in episode.endMs.map { (id, $0, 1.0) } }
@@ -59,6 +63,7 @@ import Testing
         #expect(try await store.deleteEpisodes(endedBefore: now - 400 * day) == 0)
         #expect(try await store.episodeCounts() == before)
         #expect(try await store.episodes(from: 0, to: Int64.max).count == 5)
+        #expect(try await store.observedSpans(from: 0).map(\.startMs) == [now - 10 * day], "old observed time goes with them")
     }
 
     @Test func thePreparedStatementCacheIsBounded() throws {
