@@ -41,14 +41,16 @@ public enum SLACompliance {
     }
 
     /// 1 − breached observed time / observed time, or nil when nothing of the window was
-    /// observed. A breach without an end lasts to the end of the window. Breaches of one
-    /// (rule, target) do not overlap (one episode ends before the next begins).
+    /// observed. A breach without an end lasts to the end of the window. Overlapping breaches
+    /// (which the engine never writes, but a database may hold) count their time once.
     public static func ratio(breaches: [(startMs: Int64, endMs: Int64?)], in window: Window) -> Double? {
         guard window.observedMs > 0 else { return nil }
         var breached: Int64 = 0
-        for breach in breaches {
-            let start = max(breach.startMs, window.fromMs), end = min(breach.endMs ?? window.toMs, window.toMs)
+        var counted = window.fromMs
+        for breach in breaches.sorted(by: { $0.startMs < $1.startMs }) {
+            let start = max(breach.startMs, counted), end = min(breach.endMs ?? window.toMs, window.toMs)
             guard end > start else { continue }
+            counted = end
             for span in window.observed {
                 if span.startMs >= end { break }
                 let overlap = min(span.endMs, end) - max(span.startMs, start)

@@ -25,6 +25,8 @@ import Testing
         // A breach inside the gap, or outside the window, costs nothing.
         #expect(SLACompliance.ratio(breaches: [(160, 290), (360, 390)], in: window) == 1)
         #expect(SLACompliance.ratio(breaches: [(0, 1000)], in: window) == 0)
+        // Overlapping breaches (a database may hold them) count their time once, in any order.
+        #expect(SLACompliance.ratio(breaches: [(300, 340), (100, 320), (310, nil)], in: window) == 1 - 100.0 / 180)
     }
 
     @Test func nothingObservedIsNoCompliance() {
