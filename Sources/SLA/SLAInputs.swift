@@ -60,6 +60,21 @@ public final class SLAFlow: Sendable {
 
     public var id: Int64 { record.id }
 
+    /// A flow as it stood at some instant (replaying stored runs).
+    public init(
+        record: FlowRecord, lastDurationSeconds: Double?, lastSuccessEnd: Int64?, oldestRunningStart: Int64?,
+        oldestQueuedCreated: Int64?, newestOpenStart: Int64?, runs: RunWindows.Flow?, recentLongest: Double?
+    ) {
+        self.record = record
+        self.lastDurationSeconds = lastDurationSeconds
+        self.lastSuccessEnd = lastSuccessEnd
+        self.oldestRunningStart = oldestRunningStart
+        self.oldestQueuedCreated = oldestQueuedCreated
+        self.newestOpenStart = newestOpenStart
+        self.runs = runs
+        self.recentLongest = recentLongest
+    }
+
     public init(metrics: FlowMetrics, runs: RunWindows.Flow?, recentLongest: Double?) {
         record = metrics.flow
         lastDurationSeconds = metrics.lastDurationSeconds

@@ -10,6 +10,14 @@ package struct SLAOracle {
         var started: Int64?
         var ended: Int64?
         var eventId: Int64?
+
+        package init(status: String, created: Int64, started: Int64?, ended: Int64?, eventId: Int64? = nil) {
+            self.status = status
+            self.created = created
+            self.started = started
+            self.ended = ended
+            self.eventId = eventId
+        }
     }
 
     package struct Flow {
@@ -18,6 +26,13 @@ package struct SLAOracle {
         package var tags: [String]
         var runs: [Run]
         var completed: [Run] { runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! } }
+
+        package init(id: Int64, name: String, tags: [String], runs: [Run]) {
+            self.id = id
+            self.name = name
+            self.tags = tags
+            self.runs = runs
+        }
     }
 
     package var now: Double

@@ -1,0 +1,261 @@
+import EtlworksAPI
+import Foundation
+import Store
+
+/// Replays one rule over one flow's stored runs, as the engine would have judged them had it
+/// been watching: the same measurements and state machine, at instants on the poll grid.
+/// Only the instants where the measurement can change are evaluated (a run queued, started
+/// or ended, a run leaving a window, a limit crossed, a `for` running out), each taken at the
+/// first grid instant at or after it, so a month of hourly runs is a few thousand
+/// evaluations rather than 86,400. Pure.
+public enum SLAReplay {
+    /// A stored run, epoch ms; `ended` nil while it is still open.
+    public struct Run: Sendable, Equatable {
+        public var created: Int64?
+        public var started: Int64?
+        public var ended: Int64?
+        public var status: RunStatus
+        public var eventId: Int64?
+
+        public init(created: Int64?, started: Int64?, ended: Int64?, status: RunStatus, eventId: Int64? = nil) {
+            self.created = created
+            self.started = started
+            self.ended = ended
+            self.status = status
+            self.eventId = eventId
+        }
+
+        var begin: Int64? { created ?? started ?? ended }
+    }
+
+    /// A breach found, epoch ms; `endMs` nil when it was still on at the end of the replay.
+    public struct Episode: Sendable, Equatable {
+        public var startMs: Int64
+        public var endMs: Int64?
+        public var peak: Double?
+        public var threshold: Double?
+    }
+
+    public struct Outcome: Sendable {
+        public var episodes: [Episode] = []
+        /// The state at the end of the replay (nil: ok).
+        public var final: SLATargetState?
+        /// Instants evaluated.
+        public var evaluations = 0
+    }
+
+    /// Whether stored runs decide the condition: every flow condition does; agents and
+    /// billing depend on what was polled, not on runs.
+    public static func replays(_ condition: SLACondition) -> Bool {
+        switch condition {
+        case .agentOffline, .billingUsage: return false
+        default: return true
+        }
+    }
+
+    /// Replays `rule` for `flow` over [from, to] (epoch seconds) every `step` seconds.
+    /// `firstRunStart`: the start of the flow's oldest stored run (for `max_since_success`).
+    public static func replay(
+        _ rule: SLARule, flow: FlowRecord, runs: [Run], schedules: [FlowSchedule], from: Double, to: Double,
+        step: Double, firstRunStart: Double?, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator,
+        everyInstant: Bool = false
+    ) -> Outcome {
+        let fromMs = Int64((from * 1000).rounded()), toMs = Int64((to * 1000).rounded())
+        let stepMs = max(1, Int64((step * 1000).rounded()))
+        var outcome = Outcome()
+        guard toMs >= fromMs else { return outcome }
+        func tick(_ instant: Int64) -> Int64 {
+            guard instant > fromMs else { return fromMs }
+            let steps = (instant - fromMs + stepMs - 1) / stepMs
+            return min(toMs, fromMs + steps * stepMs)
+        }
+        let condition = rule.condition
+        var ticks = events(condition, runs: runs, schedules: schedules, firstRunStart: firstRunStart).map(tick)
+        ticks.append(fromMs)
+        ticks.append(toMs)
+        // Tests compare the instants chosen with every instant of the grid.
+        if everyInstant { ticks += stride(from: fromMs, to: toMs, by: Int(stepMs)).map { $0 } }
+        ticks.sort()
+        var later: [Int64] = []  // instants found while replaying, ascending
+
+        let completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
+        let byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
+        var windowRuns = RunWindows.Flow()
+        var nextCompleted = 0, nextBegun = 0
+        var active: [Run] = []
+        var lastDuration: Double?, lastSuccessEnd: Int64?
+        var scheduledStarts: [Int64: Int64] = [:]
+        var inputs = SLAInputs(
+            now: from, flows: [], runs: RunWindows(horizon: 0, keepLatest: 0),
+            schedules: schedules.isEmpty ? [:] : [flow.id: schedules], evaluatingSince: from)
+        inputs.scheduleTimeZone = scheduleTimeZone
+        if let firstRunStart { inputs.firstRuns = [flow.id: firstRunStart] }
+        // A flow that never succeeded nor ran counts from the replay's start.
+        if case .maxSinceSuccess(let limit) = condition { ticks.append(tick(fromMs + Int64((limit * 1000).rounded(.up)) + 1)) }
+        // Limits crossed are known in advance from the runs, but for a schedule's due time,
+        // which each evaluation reports as its threshold.
+        let growsWithTime = condition.key == "missed_schedule"
+
+        var state: SLATargetState?
+        var index = 0
+        var previous = Int64.min
+        while true {
+            // The next instant: the earlier of the static list and those found on the way.
+            let now: Int64
+            if let found = later.first, index >= ticks.count || found <= ticks[index] {
+                now = found
+                later.removeFirst()
+            } else if index < ticks.count {
+                now = ticks[index]
+                index += 1
+            } else {
+                break
+            }
+            guard now > previous else { continue }
+            let previousEvaluated = previous == .min ? nil : previous
+            previous = now
+
+            // Runs that ended by now enter the windows, oldest end first.
+            var recentLongest: Double?
+            while nextCompleted < completed.count, completed[nextCompleted].ended! <= now {
+                let run = completed[nextCompleted]
+                nextCompleted += 1
+                let duration = run.started.map { Double(max(0, run.ended! - $0)) / 1000 }
+                windowRuns.insert(
+                    CompletedRun(
+                        flowId: flow.id, endMs: run.ended!, startMs: run.started ?? run.created,
+                        durationMs: run.started.map { max(0, run.ended! - $0) }, status: run.status))
+                lastDuration = duration
+                if run.status == .success { lastSuccessEnd = run.ended }
+                // A run is judged at the first instant after it ended (the live engine judges the
+                // runs completed since its previous evaluation); those that ended before the
+                // replay began are context only.
+                if let duration, run.ended! > (previousEvaluated ?? fromMs - stepMs) {
+                    recentLongest = max(recentLongest ?? duration, duration)
+                }
+            }
+            // Runs open now: queued or started by now, not yet ended.
+            let tracksSchedules = condition.key == "missed_schedule"
+            func noteScheduled(_ run: Run) {
+                guard tracksSchedules, let event = run.eventId else { return }
+                let start = run.started.flatMap { $0 <= now ? $0 : nil } ?? run.created ?? run.started
+                if let start, start <= now { scheduledStarts[event] = max(scheduledStarts[event] ?? start, start) }
+            }
+            while nextBegun < byBegin.count, byBegin[nextBegun].begin! <= now {
+                noteScheduled(byBegin[nextBegun])
+                active.append(byBegin[nextBegun])
+                nextBegun += 1
+            }
+            for run in active { noteScheduled(run) }
+            active.removeAll { $0.ended.map { $0 <= now } ?? false }
+            var oldestRunning: Int64?, oldestQueued: Int64?, newestOpen: Int64?
+            for run in active {
+                let startedByNow = run.started.map { $0 <= now } ?? false
+                if startedByNow, let started = run.started {
+                    oldestRunning = min(oldestRunning ?? started, started)
+                } else if let created = run.created {
+                    oldestQueued = min(oldestQueued ?? created, created)
+                }
+                if let open = startedByNow ? run.started : run.created {
+                    newestOpen = max(newestOpen ?? open, open)
+                }
+            }
+            if tracksSchedules { inputs.scheduledStarts = scheduledStarts }
+
+            inputs.now = Double(now) / 1000
+            let flowNow = SLAFlow(
+                record: flow, lastDurationSeconds: lastDuration, lastSuccessEnd: lastSuccessEnd,
+                oldestRunningStart: oldestRunning, oldestQueuedCreated: oldestQueued, newestOpenStart: newestOpen,
+                runs: windowRuns, recentLongest: recentLongest)
+            let measurement =
+                evaluator.measure(condition, flow: flowNow, inputs: inputs)
+                ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
+            outcome.evaluations += 1
+            let (next, transition) = SLAStateMachine.step(
+                state, holds: measurement.holds, value: measurement.value, now: inputs.now, holdFor: rule.holdFor,
+                lowerIsWorse: condition.lowerIsWorse, heldSince: measurement.heldSince)
+            switch transition {
+            case .breached(let at)?:
+                outcome.episodes.append(
+                    Episode(startMs: Int64(at * 1000), endMs: nil, peak: measurement.value, threshold: measurement.threshold))
+            case .resolved(let at)?:
+                outcome.episodes[outcome.episodes.count - 1].endMs = Int64(at * 1000)
+                outcome.episodes[outcome.episodes.count - 1].peak = state?.peak
+            case nil:
+                break
+            }
+            state = next
+            if let next, next.phase == .breaching { outcome.episodes[outcome.episodes.count - 1].peak = next.peak }
+
+            // Instants this evaluation says matter: a `for` running out, a limit crossed.
+            var found: [Int64] = []
+            // A run judged now (`max_duration`) is no longer "recent" at the next instant.
+            if recentLongest != nil, case .maxDuration = condition { found.append(min(toMs, now + stepMs)) }
+            if let next, next.phase == .pending { found.append(tick(Int64(((next.since + rule.holdFor) * 1000).rounded()))) }
+            if growsWithTime, !measurement.holds, let value = measurement.value, let threshold = measurement.threshold,
+                threshold >= value
+            {
+                found.append(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))
+            }
+            for instant in found where instant > now {
+                let position = later.firstIndex { $0 >= instant } ?? later.count
+                if position == later.count || later[position] != instant { later.insert(instant, at: position) }
+            }
+        }
+        outcome.final = state
+        return outcome
+    }
+
+    /// Instants (epoch ms) at which the condition's measurement can change, before they are
+    /// put on the grid.
+    static func events(_ condition: SLACondition, runs: [Run], schedules: [FlowSchedule], firstRunStart: Double?)
+        -> [Int64]
+    {
+        var windows: [Int64] = []
+        var starts = false
+        var limit: Double?
+        switch condition {
+        case .errorRate(_, let window, _), .durationPercentile(_, _, let window):
+            windows = [Int64((window * 1000).rounded())]
+        case .objective(_, let window):
+            windows = ([window] + SLOBurnWindows.windows.map(\.seconds)).map { Int64(($0 * 1000).rounded()) }
+        case .maxDuration(let seconds):
+            starts = true
+            limit = seconds ?? schedules.compactMap(\.expectedSeconds).max()
+        case .maxQueued(let seconds):
+            starts = true
+            limit = seconds
+        case .maxSinceSuccess(let seconds):
+            limit = seconds
+        case .missedSchedule:
+            starts = true
+        case .consecutiveFailures, .agentOffline, .billingUsage:
+            break
+        }
+        let limitMs = limit.map { Int64(($0 * 1000).rounded(.up)) + 1 }
+        var events: [Int64] = []
+        events.reserveCapacity(runs.count * (2 + windows.count))
+        for run in runs {
+            if let ended = run.ended {
+                events.append(ended)
+                for window in windows { events.append(ended + window) }
+            }
+            if starts {
+                if let created = run.created { events.append(created) }
+                if let started = run.started { events.append(started) }
+            }
+            if let limitMs {
+                switch condition {
+                case .maxDuration: if let started = run.started { events.append(started + limitMs) }
+                case .maxQueued: if let created = run.created { events.append(created + limitMs) }
+                case .maxSinceSuccess: if run.status == .success, let ended = run.ended { events.append(ended + limitMs) }
+                default: break
+                }
+            }
+        }
+        if case .maxSinceSuccess = condition, let firstRunStart, let limitMs {
+            events.append(Int64(firstRunStart * 1000) + limitMs)
+        }
+        return events
+    }
+}
