@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite"]),
         // SQLite-backed run store.
         .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI", "PatternMatching"]),
+        .target(name: "SLAStore", dependencies: ["Store", "SQLiteDatabase"]),
         // The built-in Etlworks API simulator.
         .target(
             name: "Simulator",
@@ -53,7 +54,7 @@ let package = Package(
         .target(
             name: "SLA",
             dependencies: [
-                "ExporterBase", "EtlworksAPI", "Exposition", "Store",
+                "ExporterBase", "EtlworksAPI", "Exposition", "Store", "SLAStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -95,7 +96,7 @@ let package = Package(
         .target(
             name: "ExporterCore",
             dependencies: [
-                "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "EtlworksAPI", "Exposition", "Store",
+                "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "EtlworksAPI", "Exposition", "Store", "SLAStore",
                 "SQLiteDatabase", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -108,7 +109,7 @@ let package = Package(
         .target(
             name: "ExporterApp",
             dependencies: [
-                "ExporterBase", "ExporterCore", "ExporterConfiguration", "SLA", "Alerting", "WebSecurity", "Reports",
+                "ExporterBase", "ExporterCore", "ExporterConfiguration", "SLA", "SLAStore", "Alerting", "WebSecurity", "Reports",
                 "EtlworksAPI", "Exposition", "Store", "SeriesQuery", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -146,11 +147,12 @@ let package = Package(
         .testTarget(name: "EtlworksAPITests", dependencies: ["EtlworksAPI", "Simulator", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "PatternMatchingTests", dependencies: ["PatternMatching"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "SQLiteDatabase", "EtlworksAPI", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SLAStore", "SQLiteDatabase", "EtlworksAPI", "TestSupport"]),
         .testTarget(
             name: "SLATests",
             dependencies: [
-                "SLA", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Store", "SQLiteDatabase", "EtlworksAPI",
+                "SLA", "SLAStore", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Store", "SQLiteDatabase",
+                "EtlworksAPI",
                 "Exposition", "TestSupport",
                 .product(name: "Logging", package: "swift-log")
             ]),
@@ -178,7 +180,8 @@ let package = Package(
         .testTarget(
             name: "ReportsTests",
             dependencies: [
-                "Reports", "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Store", "EtlworksAPI",
+                "Reports", "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "SLAStore", "Store",
+                "EtlworksAPI",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
@@ -208,7 +211,8 @@ if Context.environment["ETLWORKS_DEV_TARGETS"] != nil {
         .executableTarget(
             name: "ExporterBenchmarks",
             dependencies: [
-                "ExporterApp", "ExporterCore", "ExporterConfiguration", "SLA", "Reports", "Exposition", "Store", "SeriesQuery",
+                "ExporterApp", "ExporterCore", "ExporterConfiguration", "SLA", "SLAStore", "Reports", "Exposition", "Store",
+                "SeriesQuery",
                 "EtlworksAPI",
                 "Simulator", "CSQLite",
                 .product(name: "Logging", package: "swift-log")

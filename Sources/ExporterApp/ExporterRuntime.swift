@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import Reports
 import SLA
+import SLAStore
 import ServiceLifecycle
 import Store
 import WebSecurity
@@ -68,7 +69,8 @@ public struct ExporterRuntime: Sendable {
             rules: config.sla, store: slaStore, runStore: store, host: state,
             alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
             scheduleTimeZone: config.api.schedulerTimeZone,
-            healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel, logger: logger)
+            healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel,
+            replayStep: config.poll.executions, logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }
         // Counters come from stored runs: export them before the first poll answers.

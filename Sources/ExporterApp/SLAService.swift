@@ -29,6 +29,8 @@ public struct SLAService: Service {
             await engine.reportStartFailure(error)
             return
         }
+        // Stored history is judged before the first evaluation (and while the server listens).
+        await engine.replay()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

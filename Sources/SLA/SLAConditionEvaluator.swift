@@ -196,16 +196,16 @@ public struct SLAConditionEvaluator: Sendable {
         }
         let total = counts(window)
         var burn: [Double?] = []
-        var byWindow: [Double: Double] = [:]
+        burn.reserveCapacity(SLOBurnWindows.windows.count)
         for (_, seconds) in SLOBurnWindows.windows {
             let c = counts(seconds)
-            let rate = c.runs > 0 ? Double(c.errors) / Double(c.runs) / budget : nil
-            burn.append(rate)
-            if let rate { byWindow[seconds] = rate }
+            burn.append(c.runs > 0 ? Double(c.errors) / Double(c.runs) / budget : nil)
         }
-        let firing = SLOBurnWindows.pairs.first { pair in
-            (byWindow[pair.long] ?? 0) > pair.factor && (byWindow[pair.short] ?? 0) > pair.factor
+        // Eight windows: a linear search beats hashing (a replay measures this millions of times).
+        func rate(_ seconds: Double) -> Double {
+            SLOBurnWindows.windows.firstIndex { $0.seconds == seconds }.flatMap { burn[$0] } ?? 0
         }
+        let firing = SLOBurnWindows.pairs.first { pair in rate(pair.long) > pair.factor && rate(pair.short) > pair.factor }
         guard total.runs > 0 else {
             var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
             empty.burnRates = burn

@@ -137,9 +137,11 @@ public struct SLAHistoryDocument: Codable, Sendable, Equatable {
         public var durationSeconds: Double?
         public var peak: Double?
         public var threshold: Double?
+        /// Found by replaying stored runs, before this exporter watched.
+        public var replayed: Bool
 
         enum CodingKeys: String, CodingKey {
-            case sla, severity, target, start, end, peak, threshold
+            case sla, severity, target, start, end, peak, threshold, replayed
             case durationSeconds = "duration_seconds"
         }
 
@@ -154,6 +156,7 @@ public struct SLAHistoryDocument: Codable, Sendable, Equatable {
             durationSeconds = episode.endMs.map { Double($0 - episode.startMs) / 1000 }
             peak = episode.peak.finite
             threshold = episode.threshold.finite
+            replayed = episode.replayed
         }
     }
 

@@ -3,6 +3,7 @@ import ExporterBase
 import Exposition
 import Foundation
 import Logging
+import SLAStore
 import Store
 
 /// Evaluates every rule for every target after each poll and on a timer, against stored
@@ -24,25 +25,25 @@ public actor SLAEngine: CompletedRunSink {
     /// One per rule: each keeps its own caches, so rules can be measured in parallel.
     private var evaluators: [SLAConditionEvaluator]
     /// Per rule name, the states of targets whose condition holds.
-    private var states: [String: [SLATarget: SLATargetState]] = [:]
-    private var breachCounts: [String: [SLATarget: Int64]] = [:]
+    var states: [String: [SLATarget: SLATargetState]] = [:]
+    var breachCounts: [String: [SLATarget: Int64]] = [:]
     /// Breach intervals of the last 31 days and the current month, per rule and target key,
     /// epoch ms as the episodes store them.
-    private var intervals: [String: [SLATarget: [(startMs: Int64, endMs: Int64?)]]] = [:]
+    var intervals: [String: [SLATarget: [(startMs: Int64, endMs: Int64?)]]] = [:]
     /// Observed stretches of the same period, ascending (the denominator of compliance).
-    private var observed: [SLACompliance.Span] = []
+    var observed: [SLACompliance.Span] = []
     private var labelCache: [String: [SLATarget: (name: String, labels: LabelSet)]] = [:]
     /// Whether flow targets' series carry `flow_name` (`metrics.flow_name_label`).
     private let flowNameLabel: Bool
-    private var evaluatingSince: Double = 0
+    var evaluatingSince: Double = 0
     private var lastPrune: Double = 0
     private var unsavedPeaks: [Int64: Double?] = [:]
     private var lastPeakSave: Double = 0
-    private var started = false
+    var started = false
     private var pendingRuns: [CompletedRun] = []
     private var evaluating = false
     private var evaluateAgain = false
-    private var lastPublished = SLASnapshot()
+    var lastPublished = SLASnapshot()
     private var storageFailing = false
     /// Per flow, the start of its oldest stored completed run (`max_since_success` without a
     /// success counts from it), epoch seconds; kept only when such a rule exists.
@@ -52,12 +53,19 @@ public actor SLAEngine: CompletedRunSink {
     /// a `missed_schedule` rule exists.
     private var scheduledStarts: [Int64: Int64] = [:]
     private let tracksSchedules: Bool
+    /// Seconds between the instants a replay evaluates (`poll.executions`).
+    let replayStep: Double
+    /// nil before `replay` runs; evaluations wait while it runs.
+    var replayPhase: SLASnapshot.ReplayPhase?
+    /// Whether this start is the database's first evaluation (nothing was watched before).
+    var evaluatesFirstTime = false
 
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
         alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
-        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, logger: Logger
+        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, replayStep: Double = 30, logger: Logger
     ) {
+        self.replayStep = replayStep
         self.healthPolicy = healthPolicy
         self.flowNameLabel = flowNameLabel
         self.rules = rules
@@ -90,6 +98,7 @@ public actor SLAEngine: CompletedRunSink {
             evaluatingSince = stored
         } else {
             evaluatingSince = now
+            evaluatesFirstTime = true
             try await runStore.setMeta("sla.evaluating_since", String(now))
         }
         let names = Set(rules.map(\.name))
@@ -105,24 +114,8 @@ public actor SLAEngine: CompletedRunSink {
                 phase: stored.phase == 2 ? .breaching : .pending, since: Double(stored.sinceMs) / 1000,
                 breachStart: nil, episodeId: stored.episodeId)
         }
-        let from = min(now - 31 * 86400, monthStart(now))
-        observed = try await store.observedSpans(from: Int64(from * 1000)).map {
-            SLACompliance.Span(startMs: $0.startMs, endMs: $0.endMs)
-        }
-        for episode in try await store.episodes(from: Int64(from * 1000), to: Int64.max) {
-            guard let target = SLATarget(key: episode.target) else { continue }
-            intervals[episode.rule, default: [:]][target, default: []].append((episode.startMs, episode.endMs))
-            if let id = states[episode.rule]?[target]?.episodeId, id == episode.id {
-                states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
-                states[episode.rule]![target]!.peak = episode.peak
-            }
-        }
         _ = try await store.apply(changes)
-        for (rule, counts) in try await store.episodeCounts() {
-            for (key, count) in counts {
-                if let target = SLATarget(key: key) { breachCounts[rule, default: [:]][target] = count }
-            }
-        }
+        try await reloadHistory(now: now)
         if windows.horizon > 0 {
             let loadStart = ContinuousClock.now
             var page = try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000))
@@ -163,6 +156,39 @@ public actor SLAEngine: CompletedRunSink {
         started = true
     }
 
+    /// Reads the breach intervals, observed time and breach counts compliance and counters
+    /// need from the database (at start, and after a replay wrote to it).
+    func reloadHistory(now: Double = Date().timeIntervalSince1970) async throws {
+        let from = min(now - 31 * 86400, monthStart(now))
+        observed = try await store.observedSpans(from: Int64(from * 1000)).map {
+            SLACompliance.Span(startMs: $0.startMs, endMs: $0.endMs)
+        }
+        intervals = [:]
+        for episode in try await store.episodes(from: Int64(from * 1000), to: Int64.max) {
+            guard let target = SLATarget(key: episode.target) else { continue }
+            intervals[episode.rule, default: [:]][target, default: []].append((episode.startMs, episode.endMs))
+            if let id = states[episode.rule]?[target]?.episodeId, id == episode.id {
+                states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
+                states[episode.rule]![target]!.peak = episode.peak
+            }
+        }
+        breachCounts = [:]
+        for (rule, counts) in try await store.episodeCounts() {
+            for (key, count) in counts {
+                if let target = SLATarget(key: key) { breachCounts[rule, default: [:]][target] = count }
+            }
+        }
+    }
+
+    /// Shows the replay's progress in what the engine last published (/health).
+    func publishReplayPhase(_ phase: SLASnapshot.ReplayPhase? = nil) async {
+        if let phase { replayPhase = phase }
+        lastPublished.replay = replayPhase
+        lastPublished.rules = rules
+        lastPublished.healthPolicy = healthPolicy
+        await host.publishSLA(lastPublished)
+    }
+
     /// Publishes that rules cannot be evaluated (shown in /health).
     public func reportStartFailure(_ error: Error) async {
         var published = SLASnapshot()
@@ -196,6 +222,8 @@ public actor SLAEngine: CompletedRunSink {
     @discardableResult
     public func evaluate(now: Double? = nil) async -> SLASnapshot {
         guard started else { return SLASnapshot() }
+        // A replay sets the states evaluation continues from.
+        if replayPhase == .running { return lastPublished }
         if evaluating {
             evaluateAgain = true
             return lastPublished
@@ -339,6 +367,7 @@ public actor SLAEngine: CompletedRunSink {
         published.results = results
         published.rules = rules
         published.healthPolicy = healthPolicy
+        published.replay = replayPhase
         await host.publishSLA(published)
         lastPublished = published
         if let alerts {
@@ -535,7 +564,7 @@ public actor SLAEngine: CompletedRunSink {
             endsAt: endsAt, labels: rule?.labels ?? [:], annotations: rule?.annotations ?? [:])
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
+    static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

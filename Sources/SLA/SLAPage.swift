@@ -60,7 +60,8 @@ public enum SLAPage {
                 let end = episode.endMs.map { Double($0) / 1000 }
                 html +=
                     "<tr><td>\(HTML.escape(episode.rule))</td><td class=\"\(HTML.escape(episode.severity))\">\(HTML.escape(episode.severity))</td>"
-                html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(Double(episode.startMs) / 1000))</td>"
+                html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(Double(episode.startMs) / 1000))"
+                html += episode.replayed ? " <small>(before this exporter watched)</small></td>" : "</td>"
                 html += "<td>\(end.map(UTCTime.format) ?? "ongoing")</td>"
                 html += "<td class=\"num\">\(SLAConditionEvaluator.format((end ?? now) - Double(episode.startMs) / 1000))</td>"
                 html +=

@@ -10,31 +10,10 @@ import Store
 /// evaluations rather than 86,400. Pure.
 public enum SLAReplay {
     /// A stored run, epoch ms; `ended` nil while it is still open.
-    public struct Run: Sendable, Equatable {
-        public var created: Int64?
-        public var started: Int64?
-        public var ended: Int64?
-        public var status: RunStatus
-        public var eventId: Int64?
-
-        public init(created: Int64?, started: Int64?, ended: Int64?, status: RunStatus, eventId: Int64? = nil) {
-            self.created = created
-            self.started = started
-            self.ended = ended
-            self.status = status
-            self.eventId = eventId
-        }
-
-        var begin: Int64? { created ?? started ?? ended }
-    }
+    public typealias Run = RunTimes
 
     /// A breach found, epoch ms; `endMs` nil when it was still on at the end of the replay.
-    public struct Episode: Sendable, Equatable {
-        public var startMs: Int64
-        public var endMs: Int64?
-        public var peak: Double?
-        public var threshold: Double?
-    }
+    public typealias Episode = ReplayedEpisode
 
     public struct Outcome: Sendable {
         public var episodes: [Episode] = []
@@ -76,7 +55,7 @@ public enum SLAReplay {
         // Tests compare the instants chosen with every instant of the grid.
         if everyInstant { ticks += stride(from: fromMs, to: toMs, by: Int(stepMs)).map { $0 } }
         ticks.sort()
-        var later: [Int64] = []  // instants found while replaying, ascending
+        var later: [Int64] = [] // instants found while replaying, ascending
 
         let completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
         let byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
@@ -258,4 +237,9 @@ public enum SLAReplay {
         }
         return events
     }
+}
+
+extension RunTimes {
+    /// When it first existed: queued, else started, else ended.
+    var begin: Int64? { created ?? started ?? ended }
 }

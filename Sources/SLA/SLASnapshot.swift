@@ -14,6 +14,10 @@ public struct SLASnapshot: Sendable {
     public var healthPolicy = SLAHealthPolicy()
     /// Why rules are not being evaluated (their state could not be loaded), if so.
     public var problem: String?
+    /// The replay of stored runs at start: running, then done (nil before it begins).
+    public var replay: ReplayPhase?
+
+    public enum ReplayPhase: String, Sendable { case running, done }
 
     public init() {}
 

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Opening the exporter's database file: shared by the run store and the series store, which
 /// each hold their own connection to it.
-enum DatabaseFile {
+package enum DatabaseFile {
     /// How many quick checks this process ran on the file at `path` (for tests: one per start).
     package static func quickChecks(of path: String) -> Int { quickChecks.withLock { $0[path] ?? 0 } }
     private static let quickChecks = Mutex<[String: Int]>([:])
@@ -15,7 +15,7 @@ enum DatabaseFile {
     /// integrity check, or was written by a newer schema is refused with an error naming it.
     /// The quick check reads the whole file (seconds for a large one from a cold disk): the
     /// daemon asks for it (`verify`) on one connection per start, not on each, nor on SIGHUP.
-    static func open(path: String, verify: Bool = true) throws -> SQLiteConnection {
+    package static func open(path: String, verify: Bool = true) throws -> SQLiteConnection {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             throw StoreError(code: .cannotOpen, path: path, message: "directory \(directory) does not exist")

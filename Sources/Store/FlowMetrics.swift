@@ -111,3 +111,21 @@ public struct CompletedRun: Sendable, Equatable {
         self.status = status
     }
 }
+
+/// A stored run's times, epoch ms; `ended` nil while it is open.
+public struct RunTimes: Sendable, Equatable {
+    public var created: Int64?
+    public var started: Int64?
+    public var ended: Int64?
+    public var status: RunStatus
+    /// The schedule that fired it.
+    public var eventId: Int64?
+
+    public init(created: Int64?, started: Int64?, ended: Int64?, status: RunStatus, eventId: Int64? = nil) {
+        self.created = created
+        self.started = started
+        self.ended = ended
+        self.status = status
+        self.eventId = eventId
+    }
+}

@@ -294,6 +294,30 @@ public actor SQLiteRunStore: RunStore {
         try timePerFlow("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
     }
 
+    /// A flow's runs queued or started at or after `since` (epoch ms), and its runs still
+    /// open, for replaying SLA rules; read through the index on flow and start time.
+    public func runTimes(flowId: Int64, since: Int64) throws -> [RunTimes] {
+        let statement = try connection.statement(
+            """
+            SELECT created_ms, started_ms, CASE WHEN state = 1 THEN coalesce(ended_ms, updated_ms) END, status, event_id
+            FROM runs WHERE flow_id = ?1 AND (coalesce(started_ms, created_ms) >= ?2 OR state = 0)
+            """)
+        try statement.bind(.integer(flowId), .integer(since))
+        var runs: [RunTimes] = []
+        while try statement.step() {
+            runs.append(
+                RunTimes(
+                    created: statement.optionalInt(0), started: statement.optionalInt(1), ended: statement.optionalInt(2),
+                    status: RunStatus(rawValue: statement.text(3) ?? "") ?? .unknown, eventId: statement.optionalInt(4)))
+        }
+        return runs
+    }
+
+    /// When the oldest stored run was queued or started, epoch ms.
+    public func oldestRunStart() throws -> Int64? {
+        try connection.scalar("SELECT min(coalesce(started_ms, created_ms)) FROM runs")
+    }
+
     /// Per schedule (`eventId`), the latest time a run it fired was started (or queued), epoch ms.
     public func latestScheduledStarts() throws -> [Int64: Int64] {
         try timePerFlow(

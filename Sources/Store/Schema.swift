@@ -170,6 +170,10 @@ enum Schema {
         // is judged per schedule by `missed_schedule`.
         """
         ALTER TABLE runs ADD COLUMN event_id INTEGER;
+        """,
+        // 8: episodes found by replaying stored runs ("before this exporter watched").
+        """
+        ALTER TABLE sla_episodes ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;
         """
     ]
 }

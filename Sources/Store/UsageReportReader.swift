@@ -106,7 +106,7 @@ public final class UsageReportReader {
     public func episodes(from: Int64, to: Int64) throws -> [SLAEpisode] {
         let statement = try connection.statement(
             """
-            SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold FROM sla_episodes
+            SELECT \(SLAEpisode.columns) FROM sla_episodes
             WHERE coalesce(end_ms, 9223372036854775807) > ?1 AND start_ms < ?2 ORDER BY start_ms, id
             """)
         try statement.bind(.integer(from), .integer(to))

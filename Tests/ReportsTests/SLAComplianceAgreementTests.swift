@@ -3,6 +3,7 @@ import ExporterBase
 import ExporterCore
 import Foundation
 import Logging
+import SLAStore
 import SQLiteDatabase
 import Store
 import TestSupport

@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterCore
 import Foundation
 import Logging
+import SLAStore
 import Store
 import TestSupport
 import Testing

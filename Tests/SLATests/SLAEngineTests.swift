@@ -1,6 +1,7 @@
 import ExporterConfiguration
 import Foundation
 import Logging
+import SLAStore
 import SQLiteDatabase
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SLAStore
 import Testing
 
 @testable import EtlworksAPI

@@ -48,14 +48,17 @@ import Testing
 
     static var conditions: [(SLACondition, (SLAOracle, [SLAOracle.Flow]) -> SLAOracle.Verdict)] {
         [
-        (.errorRate(max: 0.3, window: 7200, minRuns: 2), { $0.errorRate($1, max: 0.3, window: 7200, minRuns: 2) }),
-        (.consecutiveFailures(2), { $0.consecutiveFailures($1, 2) }),
-        (.maxDuration(seconds: 1800), { $0.maxDuration($1, limit: 1800) }),
-        (.maxSinceSuccess(seconds: 5400), { $0.maxSinceSuccess($1, limit: 5400) }),
-        (.durationPercentile(p: 0.9, max: 1200, window: 10800), { $0.durationPercentile($1, p: 0.9, max: 1200, window: 10800) }),
-        (.maxQueued(seconds: 600), { $0.maxQueued($1, limit: 600) }),
-        (.missedSchedule(grace: 300), { $0.missedSchedule($1, grace: 300) }),
-        (.objective(target: 0.8, window: 21600), { $0.objective($1, target: 0.8, window: 21600) })
+            (.errorRate(max: 0.3, window: 7200, minRuns: 2), { $0.errorRate($1, max: 0.3, window: 7200, minRuns: 2) }),
+            (.consecutiveFailures(2), { $0.consecutiveFailures($1, 2) }),
+            (.maxDuration(seconds: 1800), { $0.maxDuration($1, limit: 1800) }),
+            (.maxSinceSuccess(seconds: 5400), { $0.maxSinceSuccess($1, limit: 5400) }),
+            (
+                .durationPercentile(p: 0.9, max: 1200, window: 10800),
+                { $0.durationPercentile($1, p: 0.9, max: 1200, window: 10800) }
+            ),
+            (.maxQueued(seconds: 600), { $0.maxQueued($1, limit: 600) }),
+            (.missedSchedule(grace: 300), { $0.missedSchedule($1, grace: 300) }),
+            (.objective(target: 0.8, window: 21600), { $0.objective($1, target: 0.8, window: 21600) })
         ]
     }
 
@@ -66,7 +69,9 @@ import Testing
         for run in runs {
             guard let created = run.created, created <= now else { continue }
             if let ended = run.ended, ended <= now {
-                known.append(.init(status: run.status.rawValue, created: created, started: run.started, ended: ended, eventId: run.eventId))
+                known.append(
+                    .init(status: run.status.rawValue, created: created, started: run.started, ended: ended, eventId: run.eventId)
+                )
             } else if let started = run.started, started <= now {
                 known.append(.init(status: "running", created: created, started: started, ended: nil, eventId: run.eventId))
             } else {
@@ -78,7 +83,8 @@ import Testing
 
     @Test func episodesMatchTheOracleEvaluatedAtEveryInstant() throws {
         let flows = Self.runs(seed: 15)
-        let schedules = Dictionary(uniqueKeysWithValues: flows.keys.map { ($0, FlowSchedule(id: 100 + $0, flowId: $0, schedule: "3600")) })
+        let schedules = Dictionary(
+            uniqueKeysWithValues: flows.keys.map { ($0, FlowSchedule(id: 100 + $0, flowId: $0, schedule: "3600")) })
         var checked = 0
         for (condition, verdict) in Self.conditions {
             let rule = SLARule(name: condition.key, target: .flows(FlowSelector()), condition: condition)
@@ -102,15 +108,20 @@ import Testing
                     time += Int64(Self.step * 1000)
                 }
                 let found = replayed.episodes.map { (start: $0.startMs, end: $0.endMs) }
-                let what = "\(condition.key), flow \(id): replay \(found.map { "\($0.start)-\($0.end ?? -1)" }), oracle \(expected.map { "\($0.start)-\($0.end ?? -1)" })"
+                let what =
+                    "\(condition.key), flow \(id): replay \(found.map { "\($0.start)-\($0.end ?? -1)" }), oracle \(expected.map { "\($0.start)-\($0.end ?? -1)" })"
                 try #require(found.count == expected.count, "\(what)")
                 for (got, want) in zip(found, expected) {
                     #expect(abs(got.start - want.start) <= Int64(Self.step * 1000), "\(what)")
                     #expect((got.end == nil) == (want.end == nil), "\(what)")
-                    if let end = got.end, let wanted = want.end { #expect(abs(end - wanted) <= Int64(Self.step * 1000), "\(what)") }
+                    if let end = got.end, let wanted = want.end {
+                        #expect(abs(end - wanted) <= Int64(Self.step * 1000), "\(what)")
+                    }
                 }
                 checked += found.count
-                #expect(replayed.evaluations < Int((Self.to - Self.from) / Self.step) / 2, "\(condition.key): instants are picked, not all taken")
+                #expect(
+                    replayed.evaluations < Int((Self.to - Self.from) / Self.step) / 2,
+                    "\(condition.key): instants are picked, not all taken")
             }
         }
         #expect(checked > 40, "the runs breach every condition several times: \(checked)")
@@ -130,11 +141,19 @@ import Testing
                         evaluator: &evaluator, everyInstant: everyInstant)
                 }
                 let picked = replay(everyInstant: false), every = replay(everyInstant: true)
-                #expect(picked.episodes.map(\.startMs) == every.episodes.map(\.startMs), "\(condition.key), flow \(id): \(picked.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" }) vs \(every.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" })")
-                #expect(picked.episodes.map(\.endMs) == every.episodes.map(\.endMs), "\(condition.key), flow \(id): \(picked.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" }) vs \(every.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" })")
-                #expect(picked.final?.phase == every.final?.phase, "\(condition.key), flow \(id): \(picked.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" }) vs \(every.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" })")
+                #expect(
+                    picked.episodes.map(\.startMs) == every.episodes.map(\.startMs),
+                    "\(condition.key), flow \(id): \(picked.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" }) vs \(every.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" })"
+                )
+                #expect(
+                    picked.episodes.map(\.endMs) == every.episodes.map(\.endMs),
+                    "\(condition.key), flow \(id): \(picked.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" }) vs \(every.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" })"
+                )
+                #expect(
+                    picked.final?.phase == every.final?.phase,
+                    "\(condition.key), flow \(id): \(picked.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" }) vs \(every.episodes.map { "\($0.startMs)-\($0.endMs ?? -1)" })"
+                )
             }
         }
     }
 }
-

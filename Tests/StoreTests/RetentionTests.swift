@@ -1,4 +1,5 @@
 import Foundation
+import SLAStore
 import SQLiteDatabase
 import TestSupport
 import Testing

@@ -83,9 +83,11 @@ public struct HealthDocument: Codable, Sendable, Equatable {
         public var evaluatedAt: String?
         public var error: String?
         public var breaching: [SLAResultEntry]
+        /// The replay of stored runs at start: `running`, then `done`.
+        public var replay: String?
 
         enum CodingKeys: String, CodingKey {
-            case rules, error, breaching
+            case rules, error, breaching, replay
             case evaluatedAt = "evaluated_at"
         }
     }

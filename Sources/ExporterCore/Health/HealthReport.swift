@@ -72,6 +72,7 @@ public struct HealthReport: Sendable {
         }
         var sla = HealthDocument.SLA(rules: snapshot.sla.rules.count, breaching: [])
         sla.evaluatedAt = snapshot.sla.evaluatedAt.map { Self.iso(Date(timeIntervalSince1970: $0)) }
+        sla.replay = snapshot.sla.replay?.rawValue
         if let problem = snapshot.sla.problem {
             // As serious as the worst breach it can no longer report.
             sla.error = problem

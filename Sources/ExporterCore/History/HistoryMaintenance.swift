@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SLAStore
 import ServiceLifecycle
 import Store
 

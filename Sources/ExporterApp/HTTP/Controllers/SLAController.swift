@@ -3,6 +3,7 @@ import ExporterCore
 import Foundation
 import Hummingbird
 import SLA
+import SLAStore
 import SeriesQuery
 import Store
 

@@ -1,81 +1,6 @@
 import Foundation
 import SQLiteDatabase
-
-/// A stored (rule, target) whose condition holds: pending or breaching.
-public struct StoredSLAState: Sendable, Equatable {
-    public var rule: String
-    public var target: String
-    /// 1 pending, 2 breaching.
-    public var phase: Int
-    public var sinceMs: Int64
-    public var episodeId: Int64?
-
-    public init(rule: String, target: String, phase: Int, sinceMs: Int64, episodeId: Int64?) {
-        self.rule = rule
-        self.target = target
-        self.phase = phase
-        self.sinceMs = sinceMs
-        self.episodeId = episodeId
-    }
-}
-
-/// One breach of a rule by a target, from its start to its end (nil while it lasts).
-public struct SLAEpisode: Sendable, Equatable {
-    public var id: Int64
-    public var rule: String
-    public var target: String
-    public var targetName: String
-    public var severity: String
-    public var startMs: Int64
-    public var endMs: Int64?
-    public var peak: Double?
-    public var threshold: Double?
-
-    public init(
-        id: Int64, rule: String, target: String, targetName: String, severity: String, startMs: Int64,
-        endMs: Int64?, peak: Double?, threshold: Double?
-    ) {
-        self.id = id
-        self.rule = rule
-        self.target = target
-        self.targetName = targetName
-        self.severity = severity
-        self.startMs = startMs
-        self.endMs = endMs
-        self.peak = peak
-        self.threshold = threshold
-    }
-}
-
-extension SLAEpisode {
-    /// A row of `SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold`.
-    init(_ row: SQLiteStatement) {
-        self.init(
-            id: row.int(0), rule: row.text(1) ?? "", target: row.text(2) ?? "", targetName: row.text(3) ?? "",
-            severity: row.text(4) ?? "", startMs: row.int(5), endMs: row.optionalInt(6),
-            peak: row.optionalDouble(7), threshold: row.optionalDouble(8))
-    }
-}
-
-/// What one evaluation changed, written in one transaction.
-public struct SLAStateChanges: Sendable {
-    /// States to write (insert or replace).
-    public var upserts: [StoredSLAState] = []
-    /// (rule, target) pairs back to ok.
-    public var deletions: [(rule: String, target: String)] = []
-    /// Breaches that began: inserted, their ids filled into the matching upsert.
-    public var opened: [SLAEpisode] = []
-    /// Episodes that ended or reached a new peak.
-    public var updated: [(id: Int64, endMs: Int64?, peak: Double?)] = []
-    /// The observed stretch this evaluation began or extended (keyed by its start).
-    public var observed: (startMs: Int64, endMs: Int64)?
-
-    public init() {}
-
-    public var isEmpty: Bool {
-        upserts.isEmpty && deletions.isEmpty && opened.isEmpty && updated.isEmpty && observed == nil
-    }
-}
+import Store
 
 /// SLA states and episodes in the exporter's database, on a connection of their own.
 public actor SLAStateStore {
@@ -110,12 +35,113 @@ public actor SLAStateStore {
     public func episodes(from: Int64, to: Int64, limit: Int = 100_000) throws -> [SLAEpisode] {
         let statement = try connection.statement(
             """
-            SELECT id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold FROM sla_episodes
+            SELECT \(SLAEpisode.columns) FROM sla_episodes
             WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 ORDER BY start_ms, id LIMIT ?3
             """)
         try statement.bind(.integer(from), .integer(to), .integer(Int64(limit)))
         var result: [SLAEpisode] = []
         while try statement.step() { result.append(SLAEpisode(statement)) }
+        return result
+    }
+
+    /// What a replay of stored runs wrote, in one transaction, so that a replay interrupted
+    /// by a stop is done again whole and a finished one never twice.
+    public struct Replay: Sendable {
+        /// The breaches replaying one rule found for one target, and the state it ended in.
+        public struct Target: Sendable {
+            public var rule: String
+            public var target: String
+            public var targetName: String
+            public var severity: String
+            public var episodes: [ReplayedEpisode]
+            /// Written when set; a breaching state takes the last episode, which is still on.
+            public var state: StoredSLAState?
+
+            public init(
+                rule: String, target: String, targetName: String, severity: String, episodes: [ReplayedEpisode],
+                state: StoredSLAState?
+            ) {
+                self.rule = rule
+                self.target = target
+                self.targetName = targetName
+                self.severity = severity
+                self.episodes = episodes
+                self.state = state
+            }
+        }
+
+        /// Rules whose earlier replayed episodes are replaced.
+        public var replacing: [String] = []
+        public var targets: [Target] = []
+        public var observed: (startMs: Int64, endMs: Int64)?
+        /// Per rule, the definition replayed.
+        public var fingerprints: [String: String] = [:]
+
+        public init() {}
+    }
+
+    /// Writes a replay; returns, per target, the id of the episode its breaching state took.
+    public func apply(_ replay: Replay) throws -> [Int64?] {
+        try connection.transaction {
+            for rule in replay.replacing {
+                // A replayed breach the live evaluation has taken over stays with it.
+                try connection.statement(
+                    """
+                    DELETE FROM sla_episodes WHERE rule = ?1 AND replayed = 1
+                        AND id NOT IN (SELECT episode_id FROM sla_state WHERE episode_id IS NOT NULL)
+                    """
+                ).run(.text(rule))
+            }
+            let insert = try connection.statement(
+                """
+                INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold, replayed)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1) RETURNING id
+                """)
+            let upsert = try connection.statement(
+                "INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)")
+            var taken: [Int64?] = []
+            taken.reserveCapacity(replay.targets.count)
+            for target in replay.targets {
+                var last: Int64?
+                for episode in target.episodes {
+                    try insert.bind(
+                        .text(target.rule), .text(target.target), .text(target.targetName), .text(target.severity),
+                        .integer(episode.startMs), .optional(episode.endMs), Self.real(episode.peak),
+                        Self.real(episode.threshold))
+                    _ = try insert.step()
+                    last = insert.int(0)
+                    insert.reset()
+                }
+                let episode = target.state?.phase == 2 && target.episodes.last?.endMs == nil ? last : nil
+                if let state = target.state {
+                    try upsert.run(
+                        .text(state.rule), .text(state.target), .integer(Int64(state.phase)), .integer(state.sinceMs),
+                        .optional(episode))
+                }
+                taken.append(episode)
+            }
+            if let observed = replay.observed {
+                try connection.statement("INSERT OR REPLACE INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
+                    .run(.integer(observed.startMs), .integer(observed.endMs))
+            }
+            let meta = try connection.statement("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+            for (rule, fingerprint) in replay.fingerprints {
+                try meta.run(.text(Self.fingerprintPrefix + rule), .text(fingerprint))
+            }
+            return taken
+        }
+    }
+
+    static let fingerprintPrefix = "sla.replayed."
+
+    /// Per rule, the definition last replayed.
+    public func replayFingerprints() throws -> [String: String] {
+        let statement = try connection.statement("SELECT key, value FROM meta WHERE key >= ?1 AND key < ?2")
+        try statement.bind(.text(Self.fingerprintPrefix), .text("sla.replayed/"))
+        var result: [String: String] = [:]
+        while try statement.step() {
+            result[String((statement.text(0) ?? "").dropFirst(Self.fingerprintPrefix.count))] = statement.text(1) ?? ""
+        }
         return result
     }
 
@@ -211,19 +237,5 @@ public actor SLAStateStore {
     private static func real(_ value: Double?) -> SQLiteValue {
         guard let value, value.isFinite else { return .null }
         return .real(value)
-    }
-}
-
-/// Reads `sla_observed`, for the engine and for the usage report.
-enum ObservedSpans {
-    /// Stretches overlapping [from, to], epoch ms, oldest first.
-    static func read(_ connection: SQLiteConnection, from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
-        let statement = try connection.statement(
-            "SELECT start_ms, end_ms FROM sla_observed WHERE end_ms >= ?1 AND start_ms <= ?2 ORDER BY start_ms")
-        try statement.bind(.integer(from), .integer(to))
-        defer { statement.reset() }
-        var spans: [(startMs: Int64, endMs: Int64)] = []
-        while try statement.step() { spans.append((statement.int(0), statement.int(1))) }
-        return spans
     }
 }

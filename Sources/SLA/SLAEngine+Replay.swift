@@ -1,0 +1,184 @@
+import EtlworksAPI
+import ExporterBase
+import Foundation
+import SLAStore
+import Store
+
+/// Replay (#15): on start, each rule that stored runs decide and that was not replayed with
+/// its current definition is replayed over the stored runs from the backfill horizon (at
+/// most 30 days) to when this exporter began watching it, so that its breaches, compliance
+/// and open episodes reflect that history from the first evaluation. A replay is written in
+/// one transaction with the definition it replayed: a restart replays nothing twice.
+extension SLAEngine {
+    /// What one (rule, flow) replay found, computed off the actor.
+    struct ReplayFinding: Sendable {
+        var rule: Int
+        var flow: FlowRecord
+        var outcome: SLAReplay.Outcome
+    }
+
+    /// The definition a replay stands for: a change to it replays the rule again.
+    static func fingerprint(_ rule: SLARule) -> String {
+        var target = ""
+        if case .flows(let selector) = rule.target {
+            target =
+                "ids=\(selector.ids.sorted()) names=\(selector.names.map(\.description)) tags=\(selector.tags.sorted())"
+        }
+        return "\(target) \(rule.condition) for=\(rule.holdFor) severity=\(rule.severity.rawValue)"
+    }
+
+    /// Replays what needs it; evaluations wait until it is done. The runs to replay are those
+    /// stored after the first executions poll (which backfills), and rules that need
+    /// schedules need the first schedules poll: each is waited for up to `wait`, after which
+    /// what is stored is replayed as it is.
+    public func replay(now: Double? = nil, wait: Duration = .seconds(300)) async {
+        guard started, replayPhase == nil else { return }
+        let candidates = rules.indices.filter { index in
+            guard SLAReplay.replays(rules[index].condition), case .flows = rules[index].target else { return false }
+            return true
+        }
+        replayPhase = .running
+        await publishReplayPhase()
+        defer { replayPhase = .done }
+        do {
+            let fingerprints = try await store.replayFingerprints()
+            let todo = candidates.filter { fingerprints[rules[$0].name] != Self.fingerprint(rules[$0]) }
+            guard !todo.isEmpty else { return await publishReplayPhase(.done) }
+            var observations = await host.slaObservations()
+            let needsSchedules = todo.contains { rules[$0].needsSchedules }
+            let deadline = ContinuousClock.now + wait
+            while observations.pollsFreshUntil == nil || (needsSchedules && observations.schedules.isEmpty),
+                ContinuousClock.now < deadline
+            {
+                try? await Task.sleep(for: .milliseconds(500))
+                observations = await host.slaObservations()
+            }
+            let now = now ?? Date().timeIntervalSince1970
+            let clockStart = ContinuousClock.now
+            let oldest = try await runStore.oldestRunStart().map { Double($0) / 1000 }
+            let from = max(now - 30 * 86400, oldest ?? now)
+            // Replayed to now, but a rule this database evaluated before replay existed: to when
+            // it began to be evaluated (it watched the rest).
+            let ends = todo.map {
+                fingerprints[rules[$0].name] == nil && !evaluatesFirstTime ? min(now, evaluatingSince) : now
+            }
+            let findings = try await Self.replayFlows(
+                rules: todo.map { rules[$0] }, ends: ends, from: from, step: replayStep, flows: observations.flows.map(\.flow),
+                schedules: observations.schedules, scheduleTimeZone: scheduleTimeZone, runStore: runStore)
+            let written = try await write(
+                findings, rules: todo, ends: ends, from: from, now: now,
+                replacing: todo.filter { fingerprints[rules[$0].name] != nil })
+            logger.info(
+                "Replayed SLA rules over stored runs",
+                metadata: [
+                    "sla.rules": "\(todo.count)", "sla.episodes": "\(written)",
+                    "sla.from": "\(UTCTime.format(from))",
+                    "sla.replay_seconds": "\(Self.seconds(ContinuousClock.now - clockStart))"
+                ])
+        } catch {
+            logger.warning("Could not replay SLA rules over stored runs", metadata: ["error": "\(error)"])
+        }
+        await publishReplayPhase(.done)
+    }
+
+    /// Replays every (rule, flow) pair, flows spread over the cores, each flow's runs read once.
+    nonisolated static func replayFlows(
+        rules: [SLARule], ends: [Double], from: Double, step: Double, flows: [FlowRecord],
+        schedules: [Int64: [FlowSchedule]], scheduleTimeZone: TimeZone, runStore: SQLiteRunStore
+    ) async throws -> [ReplayFinding] {
+        let lookback = max(86400, rules.map(\.condition.runWindow).max() ?? 0)
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return try await withThrowingTaskGroup(of: [ReplayFinding].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var found: [ReplayFinding] = []
+                    var evaluators = Array(repeating: SLAConditionEvaluator(), count: rules.count)
+                    for flow in stride(from: worker, to: flows.count, by: workers).map({ flows[$0] }) {
+                        let matching = rules.indices.filter { index in
+                            if case .flows(let selector) = rules[index].target { return selector.matches(flow) }
+                            return false
+                        }
+                        guard !matching.isEmpty else { continue }
+                        let runs = try await runStore.runTimes(flowId: flow.id, since: Int64((from - lookback) * 1000))
+                        let first = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
+                        for index in matching where ends[index] > from {
+                            let outcome = SLAReplay.replay(
+                                rules[index], flow: flow, runs: runs, schedules: schedules[flow.id] ?? [], from: from,
+                                to: ends[index], step: step, firstRunStart: first, scheduleTimeZone: scheduleTimeZone,
+                                evaluator: &evaluators[index])
+                            if !outcome.episodes.isEmpty || outcome.final != nil {
+                                found.append(ReplayFinding(rule: index, flow: flow, outcome: outcome))
+                            }
+                        }
+                    }
+                    return found
+                }
+            }
+            var all: [ReplayFinding] = []
+            for try await batch in group { all += batch }
+            return all
+        }
+    }
+
+    /// Writes the findings and brings the live tables up to date; notifies each breach still
+    /// on at the end of the replay once. Returns how many episodes were written.
+    private func write(
+        _ findings: [ReplayFinding], rules todo: [Int], ends: [Double], from: Double, now: Double, replacing: [Int]
+    ) async throws -> Int {
+        var replay = SLAStateStore.Replay()
+        replay.replacing = replacing.map { rules[$0].name }
+        replay.targets.reserveCapacity(findings.count)
+        var count = 0
+        for finding in findings {
+            let rule = rules[todo[finding.rule]]
+            let target = SLATarget(kind: .flow, id: finding.flow.id, name: finding.flow.name)
+            // A target the live evaluation already holds keeps its live state; the replayed
+            // breach then ends where the replay did.
+            let live = states[rule.name]?[target] != nil
+            var episodes = finding.outcome.episodes
+            if live, let last = episodes.indices.last, episodes[last].endMs == nil {
+                episodes[last].endMs = Int64((ends[finding.rule] * 1000).rounded())
+            }
+            count += episodes.count
+            let final = live ? nil : finding.outcome.final
+            replay.targets.append(
+                SLAStateStore.Replay.Target(
+                    rule: rule.name, target: target.key, targetName: target.name, severity: rule.severity.rawValue,
+                    episodes: episodes,
+                    state: final.map {
+                        StoredSLAState(
+                            rule: rule.name, target: target.key, phase: $0.phase.rawValue, sinceMs: Int64($0.since * 1000),
+                            episodeId: nil)
+                    }))
+        }
+        for index in todo { replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index]) }
+        // The replayed time is observed time, where nothing observed it yet.
+        let fromMs = Int64((from * 1000).rounded())
+        let endMs = min(Int64((ends.max() ?? from) * 1000), observed.first?.startMs ?? Int64.max)
+        if endMs > fromMs { replay.observed = (fromMs, endMs) }
+
+        let taken = try await store.apply(replay)
+        var alerts: [SLAAlert] = []
+        for (finding, episodeId) in zip(findings, taken) {
+            let rule = rules[todo[finding.rule]]
+            let target = SLATarget(kind: .flow, id: finding.flow.id, name: finding.flow.name)
+            guard states[rule.name]?[target] == nil, var state = finding.outcome.final else { continue }
+            guard state.phase == .breaching else {
+                states[rule.name, default: [:]][target] = state
+                continue
+            }
+            guard let episodeId, let open = finding.outcome.episodes.last else { continue }
+            state.episodeId = episodeId
+            state.breachStart = Double(open.startMs) / 1000
+            states[rule.name, default: [:]][target] = state
+            alerts.append(
+                SLAAlert(
+                    rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
+                    value: open.peak, threshold: open.threshold, detail: "found by replaying stored runs",
+                    startsAt: Double(open.startMs) / 1000, endsAt: nil, labels: rule.labels, annotations: rule.annotations))
+        }
+        try await reloadHistory(now: now)
+        if let sink = self.alerts, !alerts.isEmpty { await sink.deliver(changes: alerts, active: alerts) }
+        return count
+    }
+}
