@@ -62,12 +62,20 @@ extension SLAEngine {
             let ends = todo.map {
                 fingerprints[rules[$0].name] == nil && !evaluatesFirstTime ? min(now, evaluatingSince) : now
             }
-            let findings = try await Self.replayFlows(
-                rules: todo.map { rules[$0] }, ends: ends, from: from, step: replayStep, flows: observations.flows.map(\.flow),
-                schedules: observations.schedules, scheduleTimeZone: scheduleTimeZone, runStore: runStore)
-            let written = try await write(
-                findings, rules: todo, ends: ends, from: from, now: now,
-                replacing: todo.filter { fingerprints[rules[$0].name] != nil })
+            // A few hundred flows at a time, each written in a transaction of its own, so that
+            // memory holds one slice's episodes. The first slice removes what an earlier,
+            // interrupted replay of these rules wrote; the last records their definitions.
+            let flows = observations.flows.map(\.flow)
+            var written = 0
+            for start in stride(from: 0, to: max(1, flows.count), by: Self.replaySlice) {
+                let slice = Array(flows[start..<min(flows.count, start + Self.replaySlice)])
+                let findings = try await Self.replayFlows(
+                    rules: todo.map { rules[$0] }, ends: ends, from: from, step: replayStep, flows: slice,
+                    schedules: observations.schedules, scheduleTimeZone: scheduleTimeZone, runStore: runStore)
+                written += try await write(
+                    findings, rules: todo, ends: ends, from: from, now: now, first: start == 0,
+                    last: start + Self.replaySlice >= flows.count)
+            }
             logger.info(
                 "Replayed SLA rules over stored runs",
                 metadata: [
@@ -120,13 +128,15 @@ extension SLAEngine {
         }
     }
 
-    /// Writes the findings and brings the live tables up to date; notifies each breach still
-    /// on at the end of the replay once. Returns how many episodes were written.
+    static let replaySlice = 250
+
+    /// Writes one slice's findings and brings the live tables up to date; notifies each breach
+    /// still on at the end of the replay once. Returns how many episodes were written.
     private func write(
-        _ findings: [ReplayFinding], rules todo: [Int], ends: [Double], from: Double, now: Double, replacing: [Int]
+        _ findings: [ReplayFinding], rules todo: [Int], ends: [Double], from: Double, now: Double, first: Bool, last: Bool
     ) async throws -> Int {
         var replay = SLAStateStore.Replay()
-        replay.replacing = replacing.map { rules[$0].name }
+        if first { replay.replacing = todo.map { rules[$0].name } }
         replay.targets.reserveCapacity(findings.count)
         var count = 0
         for finding in findings {
@@ -151,11 +161,13 @@ extension SLAEngine {
                             episodeId: nil)
                     }))
         }
-        for index in todo { replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index]) }
-        // The replayed time is observed time, where nothing observed it yet.
-        let fromMs = Int64((from * 1000).rounded())
-        let endMs = min(Int64((ends.max() ?? from) * 1000), observed.first?.startMs ?? Int64.max)
-        if endMs > fromMs { replay.observed = (fromMs, endMs) }
+        if last {
+            for index in todo { replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index]) }
+            // The replayed time is observed time, where nothing observed it yet.
+            let fromMs = Int64((from * 1000).rounded())
+            let endMs = min(Int64((ends.max() ?? from) * 1000), observed.first?.startMs ?? Int64.max)
+            if endMs > fromMs { replay.observed = (fromMs, endMs) }
+        }
 
         let taken = try await store.apply(replay)
         var alerts: [SLAAlert] = []
@@ -177,7 +189,7 @@ extension SLAEngine {
                     value: open.peak, threshold: open.threshold, detail: "found by replaying stored runs",
                     startsAt: Double(open.startMs) / 1000, endsAt: nil, labels: rule.labels, annotations: rule.annotations))
         }
-        try await reloadHistory(now: now)
+        if last { try await reloadHistory(now: now) }
         if let sink = self.alerts, !alerts.isEmpty { await sink.deliver(changes: alerts, active: alerts) }
         return count
     }

@@ -70,7 +70,8 @@ public actor SLAStateStore {
             }
         }
 
-        /// Rules whose earlier replayed episodes are replaced.
+        /// Rules whose earlier replayed episodes are replaced (a changed definition, or a replay
+        /// a stop interrupted).
         public var replacing: [String] = []
         public var targets: [Target] = []
         public var observed: (startMs: Int64, endMs: Int64)?
