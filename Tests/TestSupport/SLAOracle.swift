@@ -26,6 +26,7 @@ package struct SLAOracle {
         package var tags: [String]
         var runs: [Run]
         var completed: [Run] { runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! } }
+        package var runCount: Int { runs.count }
 
         package init(id: Int64, name: String, tags: [String], runs: [Run]) {
             self.id = id
@@ -61,6 +62,11 @@ package struct SLAOracle {
     package struct Verdict {
         package var holds: Set<String> = []
         package var undecidable: Set<String> = []
+
+        package init(holds: Set<String> = [], undecidable: Set<String> = []) {
+            self.holds = holds
+            self.undecidable = undecidable
+        }
     }
 
     package func inWindow(_ flow: Flow, seconds: Double) -> [Run] {
