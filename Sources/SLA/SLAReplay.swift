@@ -52,6 +52,8 @@ public enum SLAReplay {
         var ticks = events(condition, runs: runs, schedules: schedules, firstRunStart: firstRunStart).map(tick)
         ticks.append(fromMs)
         ticks.append(toMs)
+        // A flow that never succeeded nor ran counts from the replay's start.
+        if case .maxSinceSuccess(let limit) = condition { ticks.append(tick(fromMs + Int64((limit * 1000).rounded(.up)) + 1)) }
         // Tests compare the instants chosen with every instant of the grid.
         if everyInstant { ticks += stride(from: fromMs, to: toMs, by: Int(stepMs)).map { $0 } }
         ticks.sort()
@@ -69,11 +71,10 @@ public enum SLAReplay {
             schedules: schedules.isEmpty ? [:] : [flow.id: schedules], evaluatingSince: from)
         inputs.scheduleTimeZone = scheduleTimeZone
         if let firstRunStart { inputs.firstRuns = [flow.id: firstRunStart] }
-        // A flow that never succeeded nor ran counts from the replay's start.
-        if case .maxSinceSuccess(let limit) = condition { ticks.append(tick(fromMs + Int64((limit * 1000).rounded(.up)) + 1)) }
-        // Limits crossed are known in advance from the runs, but for a schedule's due time,
-        // which each evaluation reports as its threshold.
-        let growsWithTime = condition.key == "missed_schedule"
+        // Schedules are judged by the latest start each fired, and their due time is the one
+        // limit not known in advance from the runs: each evaluation reports it as its threshold.
+        let judgesSchedules: Bool
+        if case .missedSchedule = condition { judgesSchedules = true } else { judgesSchedules = false }
 
         var state: SLATargetState?
         var index = 0
@@ -114,9 +115,8 @@ public enum SLAReplay {
                 }
             }
             // Runs open now: queued or started by now, not yet ended.
-            let tracksSchedules = condition.key == "missed_schedule"
             func noteScheduled(_ run: Run) {
-                guard tracksSchedules, let event = run.eventId else { return }
+                guard judgesSchedules, let event = run.eventId else { return }
                 let start = run.started.flatMap { $0 <= now ? $0 : nil } ?? run.created ?? run.started
                 if let start, start <= now { scheduledStarts[event] = max(scheduledStarts[event] ?? start, start) }
             }
@@ -139,7 +139,7 @@ public enum SLAReplay {
                     newestOpen = max(newestOpen ?? open, open)
                 }
             }
-            if tracksSchedules { inputs.scheduledStarts = scheduledStarts }
+            if judgesSchedules { inputs.scheduledStarts = scheduledStarts }
 
             inputs.now = Double(now) / 1000
             let flowNow = SLAFlow(
@@ -171,7 +171,7 @@ public enum SLAReplay {
             // A run judged now (`max_duration`) is no longer "recent" at the next instant.
             if recentLongest != nil, case .maxDuration = condition { found.append(min(toMs, now + stepMs)) }
             if let next, next.phase == .pending { found.append(tick(Int64(((next.since + rule.holdFor) * 1000).rounded()))) }
-            if growsWithTime, !measurement.holds, let value = measurement.value, let threshold = measurement.threshold,
+            if judgesSchedules, !measurement.holds, let value = measurement.value, let threshold = measurement.threshold,
                 threshold >= value
             {
                 found.append(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))

@@ -157,3 +157,18 @@ import Testing
         }
     }
 }
+
+extension SLAReplayTests {
+    /// A flow with no stored run counts from the replay's start: `max_since_success` breaches
+    /// once its limit has passed, not at the end of the replay.
+    @Test func aFlowThatNeverRanBreachesItsLimitAfterTheReplaysStart() {
+        let rule = SLARule(name: "fresh", target: .flows(FlowSelector()), condition: .maxSinceSuccess(seconds: 3600))
+        var evaluator = SLAConditionEvaluator()
+        let outcome = SLAReplay.replay(
+            rule, flow: FlowRecord(id: 1, name: "idle"), runs: [], schedules: [], from: Self.from, to: Self.from + 3 * 3600,
+            step: Self.step, firstRunStart: nil, scheduleTimeZone: TimeZone(identifier: "UTC")!, evaluator: &evaluator)
+        #expect(outcome.episodes.count == 1)
+        let start = Double(outcome.episodes.first?.startMs ?? 0) / 1000
+        #expect(start > Self.from + 3600 && start <= Self.from + 3600 + Self.step, "\(start - Self.from)")
+    }
+}
