@@ -7,8 +7,8 @@ import Store
 /// Replay (#15): on start, each rule that stored runs decide and that was not replayed with
 /// its current definition is replayed over the stored runs from the backfill horizon (at
 /// most 30 days) to when this exporter began watching it, so that its breaches, compliance
-/// and open episodes reflect that history from the first evaluation. A replay is written in
-/// one transaction with the definition it replayed: a restart replays nothing twice.
+/// and open episodes reflect that history from the first evaluation. The rules' definitions
+/// are recorded with the last of what a replay writes: a restart replays nothing twice.
 extension SLAEngine {
     /// What one (rule, flow) replay found, computed off the actor.
     struct ReplayFinding: Sendable {
@@ -37,56 +37,60 @@ extension SLAEngine {
             guard SLAReplay.replays(rules[index].condition), case .flows = rules[index].target else { return false }
             return true
         }
-        replayPhase = .running
-        await publishReplayPhase()
-        defer { replayPhase = .done }
+        await publishReplayPhase(.running)
         do {
-            let fingerprints = try await store.replayFingerprints()
-            let todo = candidates.filter { fingerprints[rules[$0].name] != Self.fingerprint(rules[$0]) }
-            guard !todo.isEmpty else { return await publishReplayPhase(.done) }
-            var observations = await host.slaObservations()
-            let needsSchedules = todo.contains { rules[$0].needsSchedules }
-            let deadline = ContinuousClock.now + wait
-            while observations.pollsFreshUntil == nil || (needsSchedules && observations.schedules.isEmpty),
-                ContinuousClock.now < deadline
-            {
-                try? await Task.sleep(for: .milliseconds(500))
-                observations = await host.slaObservations()
-            }
-            let now = now ?? Date().timeIntervalSince1970
-            let clockStart = ContinuousClock.now
-            let oldest = try await runStore.oldestRunStart().map { Double($0) / 1000 }
-            let from = max(now - 30 * 86400, oldest ?? now)
-            // Replayed to now, but a rule this database evaluated before replay existed: to when
-            // it began to be evaluated (it watched the rest).
-            let ends = todo.map {
-                fingerprints[rules[$0].name] == nil && !evaluatesFirstTime ? min(now, evaluatingSince) : now
-            }
-            // A few hundred flows at a time, each written in a transaction of its own, so that
-            // memory holds one slice's episodes. The first slice removes what an earlier,
-            // interrupted replay of these rules wrote; the last records their definitions.
-            let flows = observations.flows.map(\.flow)
-            var written = 0
-            for start in stride(from: 0, to: max(1, flows.count), by: Self.replaySlice) {
-                let slice = Array(flows[start..<min(flows.count, start + Self.replaySlice)])
-                let findings = try await Self.replayFlows(
-                    rules: todo.map { rules[$0] }, ends: ends, from: from, step: replayStep, flows: slice,
-                    schedules: observations.schedules, scheduleTimeZone: scheduleTimeZone, runStore: runStore)
-                written += try await write(
-                    findings, rules: todo, ends: ends, from: from, now: now, first: start == 0,
-                    last: start + Self.replaySlice >= flows.count)
-            }
-            logger.info(
-                "Replayed SLA rules over stored runs",
-                metadata: [
-                    "sla.rules": "\(todo.count)", "sla.episodes": "\(written)",
-                    "sla.from": "\(UTCTime.format(from))",
-                    "sla.replay_seconds": "\(Self.seconds(ContinuousClock.now - clockStart))"
-                ])
+            try await replay(candidates, now: now, wait: wait)
         } catch {
             logger.warning("Could not replay SLA rules over stored runs", metadata: ["error": "\(error)"])
         }
         await publishReplayPhase(.done)
+    }
+
+    /// Replays those of `candidates` (rule indices) not replayed with their current definition.
+    private func replay(_ candidates: [Int], now: Double?, wait: Duration) async throws {
+        let fingerprints = try await store.replayFingerprints()
+        let todo = candidates.filter { fingerprints[rules[$0].name] != Self.fingerprint(rules[$0]) }
+        guard !todo.isEmpty else { return }
+        var observations = await host.slaObservations()
+        let needsSchedules = todo.contains { rules[$0].needsSchedules }
+        let deadline = ContinuousClock.now + wait
+        while observations.pollsFreshUntil == nil || (needsSchedules && observations.schedules.isEmpty),
+            ContinuousClock.now < deadline
+        {
+            try? await Task.sleep(for: .milliseconds(500))
+            observations = await host.slaObservations()
+        }
+        let now = now ?? Date().timeIntervalSince1970
+        let clockStart = ContinuousClock.now
+        let oldest = try await runStore.oldestRunStart().map { Double($0) / 1000 }
+        let from = max(now - 30 * 86400, oldest ?? now)
+        // Replayed to now, but a rule this database evaluated before replay existed: to when
+        // it began to be evaluated (it watched the rest).
+        let ends = todo.map {
+            fingerprints[rules[$0].name] == nil && !evaluatesFirstTime ? min(now, evaluatingSince) : now
+        }
+        // A few hundred flows at a time, each written in a transaction of its own, so that
+        // memory holds one slice's episodes. The first slice removes what an earlier,
+        // interrupted replay of these rules wrote; the last records their definitions.
+        let flows = observations.flows.map(\.flow)
+        let replayed = todo.map { rules[$0] }
+        var written = 0
+        for start in stride(from: 0, to: max(1, flows.count), by: Self.replaySlice) {
+            let slice = Array(flows[start..<min(flows.count, start + Self.replaySlice)])
+            let findings = try await Self.replayFlows(
+                rules: replayed, ends: ends, from: from, step: replayStep, flows: slice,
+                schedules: observations.schedules, scheduleTimeZone: scheduleTimeZone, runStore: runStore)
+            written += try await write(
+                findings, rules: todo, ends: ends, from: from, now: now, first: start == 0,
+                last: start + Self.replaySlice >= flows.count)
+        }
+        logger.info(
+            "Replayed SLA rules over stored runs",
+            metadata: [
+                "sla.rules": "\(todo.count)", "sla.episodes": "\(written)",
+                "sla.from": "\(UTCTime.format(from))",
+                "sla.replay_seconds": "\(Self.seconds(ContinuousClock.now - clockStart))"
+            ])
     }
 
     /// Replays every (rule, flow) pair, flows spread over the cores, each flow's runs read once.
@@ -138,13 +142,15 @@ extension SLAEngine {
         var replay = SLAStateStore.Replay()
         if first { replay.replacing = todo.map { rules[$0].name } }
         replay.targets.reserveCapacity(findings.count)
-        var count = 0
-        for finding in findings {
+        // A target the live evaluation already holds keeps its live state; the replayed
+        // breach then ends where the replay did.
+        let found = findings.map { finding in
             let rule = rules[todo[finding.rule]]
             let target = SLATarget(kind: .flow, id: finding.flow.id, name: finding.flow.name)
-            // A target the live evaluation already holds keeps its live state; the replayed
-            // breach then ends where the replay did.
-            let live = states[rule.name]?[target] != nil
+            return (finding: finding, rule: rule, target: target, live: states[rule.name]?[target] != nil)
+        }
+        var count = 0
+        for (finding, rule, target, live) in found {
             var episodes = finding.outcome.episodes
             if live, let last = episodes.indices.last, episodes[last].endMs == nil {
                 episodes[last].endMs = Int64((ends[finding.rule] * 1000).rounded())
@@ -171,10 +177,8 @@ extension SLAEngine {
 
         let taken = try await store.apply(replay)
         var alerts: [SLAAlert] = []
-        for (finding, episodeId) in zip(findings, taken) {
-            let rule = rules[todo[finding.rule]]
-            let target = SLATarget(kind: .flow, id: finding.flow.id, name: finding.flow.name)
-            guard states[rule.name]?[target] == nil, var state = finding.outcome.final else { continue }
+        for ((finding, rule, target, live), episodeId) in zip(found, taken) {
+            guard !live, var state = finding.outcome.final else { continue }
             guard state.phase == .breaching else {
                 states[rule.name, default: [:]][target] = state
                 continue

@@ -181,8 +181,8 @@ public actor SLAEngine: CompletedRunSink {
     }
 
     /// Shows the replay's progress in what the engine last published (/health).
-    func publishReplayPhase(_ phase: SLASnapshot.ReplayPhase? = nil) async {
-        if let phase { replayPhase = phase }
+    func publishReplayPhase(_ phase: SLASnapshot.ReplayPhase) async {
+        replayPhase = phase
         lastPublished.replay = replayPhase
         lastPublished.rules = rules
         lastPublished.healthPolicy = healthPolicy

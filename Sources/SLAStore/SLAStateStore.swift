@@ -44,8 +44,9 @@ public actor SLAStateStore {
         return result
     }
 
-    /// What a replay of stored runs wrote, in one transaction, so that a replay interrupted
-    /// by a stop is done again whole and a finished one never twice.
+    /// What a replay of stored runs writes in one transaction: a slice of its flows. The
+    /// first slice replaces what an interrupted replay wrote; the last records the rules'
+    /// definitions, so that a finished replay is never done twice.
     public struct Replay: Sendable {
         /// The breaches replaying one rule found for one target, and the state it ended in.
         public struct Target: Sendable {
@@ -121,10 +122,7 @@ public actor SLAStateStore {
                 }
                 taken.append(episode)
             }
-            if let observed = replay.observed {
-                try connection.statement("INSERT OR REPLACE INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
-                    .run(.integer(observed.startMs), .integer(observed.endMs))
-            }
+            if let observed = replay.observed { try write(observed: observed) }
             let meta = try connection.statement("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
             for (rule, fingerprint) in replay.fingerprints {
                 try meta.run(.text(Self.fingerprintPrefix + rule), .text(fingerprint))
@@ -213,10 +211,7 @@ public actor SLAStateStore {
             }
             let delete = try connection.statement("DELETE FROM sla_state WHERE rule = ?1 AND target = ?2")
             for pair in changes.deletions { try delete.run(.text(pair.rule), .text(pair.target)) }
-            if let observed = changes.observed {
-                try connection.statement("INSERT OR REPLACE INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
-                    .run(.integer(observed.startMs), .integer(observed.endMs))
-            }
+            if let observed = changes.observed { try write(observed: observed) }
             let upsert = try connection.statement(
                 """
                 INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -233,6 +228,12 @@ public actor SLAStateStore {
             }
             return ids
         }
+    }
+
+    /// Writes an observed stretch, replacing the one that began at the same instant.
+    private func write(observed: (startMs: Int64, endMs: Int64)) throws {
+        try connection.statement("INSERT OR REPLACE INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
+            .run(.integer(observed.startMs), .integer(observed.endMs))
     }
 
     private static func real(_ value: Double?) -> SQLiteValue {
