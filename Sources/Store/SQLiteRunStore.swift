@@ -284,14 +284,14 @@ public actor SQLiteRunStore: RunStore {
     /// Per flow, when its oldest stored completed run started (or was queued, or ended),
     /// epoch ms: the evidence of how long a flow has gone without a success.
     public func firstCompletedRunStarts() throws -> [Int64: Int64] {
-        try timePerFlow(
+        try timeById(
             "SELECT flow_id, min(coalesce(started_ms, created_ms, ended_ms)) FROM runs WHERE state = 1 GROUP BY flow_id")
     }
 
     /// Each flow's latest time a run was started (or queued), epoch ms; read from the index
     /// on start time alone, unlike `historyCursors`, which reads every run.
     public func latestStarts() throws -> [Int64: Int64] {
-        try timePerFlow("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
+        try timeById("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
     }
 
     /// A flow's runs queued or started at or after `since` (epoch ms), and its runs still
@@ -320,12 +320,12 @@ public actor SQLiteRunStore: RunStore {
 
     /// Per schedule (`eventId`), the latest time a run it fired was started (or queued), epoch ms.
     public func latestScheduledStarts() throws -> [Int64: Int64] {
-        try timePerFlow(
+        try timeById(
             "SELECT event_id, max(coalesce(started_ms, created_ms)) FROM runs WHERE event_id IS NOT NULL GROUP BY event_id")
     }
 
-    /// Rows of (flow or schedule id, time) as a map, rows without a time left out.
-    private func timePerFlow(_ sql: String) throws -> [Int64: Int64] {
+    /// Rows of (id, time), a flow or a schedule, as a map; rows without a time left out.
+    private func timeById(_ sql: String) throws -> [Int64: Int64] {
         let statement = try connection.statement(sql)
         var result: [Int64: Int64] = [:]
         while try statement.step() {
