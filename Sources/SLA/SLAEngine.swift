@@ -164,13 +164,17 @@ public actor SLAEngine: CompletedRunSink {
             SLACompliance.Span(startMs: $0.startMs, endMs: $0.endMs)
         }
         intervals = [:]
-        for episode in try await store.episodes(from: Int64(from * 1000), to: Int64.max) {
-            guard let target = SLATarget(key: episode.target) else { continue }
-            intervals[episode.rule, default: [:]][target, default: []].append((episode.startMs, episode.endMs))
-            if let id = states[episode.rule]?[target]?.episodeId, id == episode.id {
-                states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
-                states[episode.rule]![target]!.peak = episode.peak
+        for (rule, byTarget) in try await store.breachIntervals(from: Int64(from * 1000)) {
+            for (key, spans) in byTarget {
+                if let target = SLATarget(key: key) { intervals[rule, default: [:]][target] = spans }
             }
+        }
+        for episode in try await store.openEpisodes() {
+            guard let target = SLATarget(key: episode.target), states[episode.rule]?[target]?.episodeId == episode.id else {
+                continue
+            }
+            states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
+            states[episode.rule]![target]!.peak = episode.peak
         }
         breachCounts = [:]
         for (rule, counts) in try await store.episodeCounts() {

@@ -44,6 +44,45 @@ public actor SLAStateStore {
         return result
     }
 
+    /// Every breach still on at or after `from` (epoch ms), per rule and target key, oldest
+    /// first: what compliance needs, however many there are (a replay can write hundreds of
+    /// thousands). Each (rule, target)'s texts are held once.
+    public func breachIntervals(from: Int64) throws -> [String: [String: [(startMs: Int64, endMs: Int64?)]]] {
+        let statement = try connection.statement(
+            """
+            SELECT rule, target, start_ms, end_ms FROM sla_episodes
+            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 ORDER BY rule, target, start_ms
+            """)
+        try statement.bind(.integer(from))
+        var result: [String: [String: [(startMs: Int64, endMs: Int64?)]]] = [:]
+        var rule = "", target = ""
+        var spans: [(startMs: Int64, endMs: Int64?)] = []
+        func flush() {
+            if !spans.isEmpty { result[rule, default: [:]][target] = spans }
+            spans = []
+        }
+        while try statement.step() {
+            let sameRule = statement.withBytes(0) { $0.elementsEqual(rule.utf8) }
+            if !sameRule || !statement.withBytes(1, { $0.elementsEqual(target.utf8) }) {
+                flush()
+                rule = statement.text(0) ?? ""
+                target = statement.text(1) ?? ""
+            }
+            spans.append((statement.int(2), statement.optionalInt(3)))
+        }
+        flush()
+        return result
+    }
+
+    /// The episodes the stored states hold (breaches still on).
+    public func openEpisodes() throws -> [SLAEpisode] {
+        let statement = try connection.statement(
+            "SELECT \(SLAEpisode.columns) FROM sla_episodes WHERE id IN (SELECT episode_id FROM sla_state)")
+        var result: [SLAEpisode] = []
+        while try statement.step() { result.append(SLAEpisode(statement)) }
+        return result
+    }
+
     /// What a replay of stored runs writes in one transaction: a slice of its flows. The
     /// first slice replaces what an interrupted replay wrote; the last records the rules'
     /// definitions, so that a finished replay is never done twice.

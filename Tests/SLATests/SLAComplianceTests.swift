@@ -101,4 +101,38 @@ import Testing
         #expect(spans.map(\.startMs) == [Int64(t0 * 1000), Int64((t0 + 3850) * 1000)])
         #expect(spans.map(\.endMs) == [Int64((t0 + 240) * 1000), Int64((t0 + 3910) * 1000)])
     }
+
+    /// A replay can write hundreds of thousands of episodes: compliance counts every one of
+    /// them, not the first 100,000 an API page holds (the newest were left out).
+    @Test func complianceCountsEveryStoredEpisodeHoweverMany() async throws {
+        let directory = try Tools.temporaryDirectory()
+        let path = directory.appendingPathComponent("sla.db").path
+        let t0: Double = 1_790_000_000
+        let store = try SQLiteRunStore(path: path)
+        _ = try await store.replaceFlows([Flow(id: 7, name: "orders")], removeMissing: true)
+        let rule = SLARule(name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(1))
+        // 120,000 breaches of one second, one every ten, over the last 1,200,000 seconds.
+        let fromMs = Int64(t0 * 1000) - 1_200_000_000
+        var replay = SLAStateStore.Replay()
+        replay.targets = [
+            SLAStateStore.Replay.Target(
+                rule: "streak", target: "flow:7", targetName: "orders", severity: "warning",
+                episodes: (0..<120_000).map {
+                    ReplayedEpisode(
+                        startMs: fromMs + Int64($0) * 10_000, endMs: fromMs + Int64($0) * 10_000 + 1000, peak: 1, threshold: 1)
+                }, state: nil)
+        ]
+        replay.observed = (fromMs, Int64(t0 * 1000))
+        _ = try await SLAStateStore(path: path).apply(replay)
+
+        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
+        await state.setFlows(try await store.flowMetrics())
+        await state.recordPoll(.executions, started: Date(timeIntervalSince1970: t0), duration: 0, error: nil, apiAnswered: true)
+        let engine = SLAEngine(
+            rules: [rule], store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil, timeZone: nil,
+            logger: Logger(label: "test"))
+        try await engine.start(now: t0)
+        let compliance = try #require(await engine.evaluate(now: t0).results.first?.compliance30d)
+        #expect(abs(compliance - 0.9) < 1e-12, "\(compliance)")
+    }
 }
