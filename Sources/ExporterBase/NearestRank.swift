@@ -3,8 +3,12 @@
 public enum NearestRank {
     /// The nearest-rank quantile: the smallest value with at least `p` of the values at or below it.
     public static func nearestRank(_ values: inout [Float], p: Double) -> Float {
-        let rank = max(1, Int((p * Double(values.count)).rounded(.up)))
-        return select(&values, min(values.count, rank) - 1)
+        select(&values, position(p: p, count: values.count))
+    }
+
+    /// Where the nearest-rank quantile sits among `count` sorted values (count > 0).
+    public static func position(p: Double, count: Int) -> Int {
+        min(count, max(1, Int((p * Double(count)).rounded(.up)))) - 1
     }
 
     /// The value that would be at `k` if `values` were sorted (quickselect, expected linear

@@ -20,6 +20,9 @@ public struct RunWindows: Sendable {
         /// Changes with every insertion and pruning, so that results computed over an
         /// unchanged range can be reused.
         public private(set) var version = 0
+        /// Changes when a held run's position changes (an insertion before the latest end, a
+        /// pruning). Appending leaves positions as they were, so ranges read before stay valid.
+        public private(set) var layout = 0
 
         public var count: Int { ends.count }
 
@@ -29,7 +32,10 @@ public struct RunWindows: Sendable {
             version += 1
             let duration = run.durationMs.map { Float(Double($0) / 1000) } ?? .nan
             var index = ends.count
-            if let last = ends.last, last > end { index = Self.firstIndex(ends, atOrAfter: end + 1) }
+            if let last = ends.last, last > end {
+                index = Self.firstIndex(ends, atOrAfter: end + 1)
+                layout += 1
+            }
             ends.insert(end, at: index)
             durations.insert(duration, at: index)
             statuses.insert(run.status, at: index)
@@ -58,6 +64,7 @@ public struct RunWindows: Sendable {
             let drop = min(Self.firstIndex(ends, atOrAfter: cutoff), max(0, ends.count - keep))
             guard drop > 0 else { return }
             version += 1
+            layout += 1
             ends.removeFirst(drop)
             durations.removeFirst(drop)
             statuses.removeFirst(drop)
@@ -70,6 +77,16 @@ public struct RunWindows: Sendable {
             let lower = Self.firstIndex(ends, atOrAfter: from + 1)
             let upper = Self.firstIndex(ends, atOrAfter: to + 1)
             guard upper > lower else { return (0, 0) }
+            return (upper - lower, Int(errorsBefore[upper] - errorsBefore[lower]))
+        }
+
+        /// `counts(endedAfter:upTo:)`, each bound searched outward from where `bounds` says it
+        /// was (a window slides a little between a replay's instants); `bounds` becomes this
+        /// window's. Exact whatever `bounds` holds.
+        public func counts(endedAfter from: Int64, upTo to: Int64, near bounds: inout Range<Int>) -> (runs: Int, errors: Int) {
+            let lower = Self.firstIndex(ends, atOrAfter: from + 1, near: bounds.lowerBound)
+            let upper = max(lower, Self.firstIndex(ends, atOrAfter: to + 1, near: bounds.upperBound))
+            bounds = lower..<upper
             return (upper - lower, Int(errorsBefore[upper] - errorsBefore[lower]))
         }
 
@@ -98,7 +115,38 @@ public struct RunWindows: Sendable {
         }
 
         static func firstIndex(_ values: [Int64], atOrAfter value: Int64) -> Int {
-            var low = 0, high = values.count
+            binarySearch(values, atOrAfter: value, low: 0, high: values.count)
+        }
+
+        /// `firstIndex(atOrAfter:)`, galloping out from `hint`: a few reads when the answer is
+        /// near it, never more than twice a plain binary search.
+        static func firstIndex(_ values: [Int64], atOrAfter value: Int64, near hint: Int) -> Int {
+            let hint = min(max(0, hint), values.count)
+            var low: Int, high: Int
+            var step = 1
+            if hint < values.count, values[hint] < value {
+                // After the hint: everything before `low` is smaller than `value`.
+                low = hint + 1
+                while low + step - 1 < values.count, values[low + step - 1] < value {
+                    low += step
+                    step *= 2
+                }
+                high = min(values.count, low + step - 1)
+            } else {
+                // At or before it: everything from `high` on is at least `value`.
+                high = hint
+                while high - step >= 0, values[high - step] >= value {
+                    high -= step
+                    step *= 2
+                }
+                low = max(0, high - step + 1)
+            }
+            return binarySearch(values, atOrAfter: value, low: low, high: high)
+        }
+
+        /// The first index in low...high whose value is at least `value` (high: none is).
+        private static func binarySearch(_ values: [Int64], atOrAfter value: Int64, low: Int, high: Int) -> Int {
+            var low = low, high = high
             while low < high {
                 let middle = (low + high) / 2
                 if values[middle] < value { low = middle + 1 } else { high = middle }

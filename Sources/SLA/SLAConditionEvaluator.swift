@@ -10,6 +10,17 @@ public struct SLAConditionEvaluator: Sendable {
     private var nextFirings: [Int64: (schedule: String, after: Double, next: Double?)] = [:]
     private var scratch: [Float] = []
     private var percentiles: [PercentileKey: (version: Int, range: Range<Int>, value: Float?)] = [:]
+    /// The last flow measured, for a replay that measures one flow at thousands of instants in
+    /// a row: the sorted run times of its percentile window, and where its count windows'
+    /// bounds fell. Only searches start there: a result never depends on them.
+    private var sliding: (flowId: Int64, layout: Int, range: Range<Int>, sorted: SortedFloats?)?
+    private var bounds: (flowId: Int64, windows: [Range<Int>]) = (.min, [])
+    private var counted: [(runs: Int, errors: Int)] = []
+    private var objectiveWindows: [Double] = []
+    private var errorWindow: [Double] = []
+
+    /// Whether measurements carry their detail and burn rates; a replay keeps only values.
+    public var describes = true
 
     private struct PercentileKey: Hashable {
         var flowId: Int64
@@ -24,11 +35,12 @@ public struct SLAConditionEvaluator: Sendable {
     public mutating func measure(_ condition: SLACondition, flow: SLAFlow, inputs: SLAInputs) -> SLAMeasurement? {
         let now = inputs.now
         let id = flow.id
-        let runs = flow.runs
+        // `flow.runs` is read where it is needed, not copied out first: a copy is four
+        // retains and releases, and a replay measures millions of times.
         switch condition {
         case .maxDuration(let seconds):
             // Several schedules: the most generous expected time.
-            guard let limit = seconds ?? inputs.schedules[id]?.compactMap(\.expectedSeconds).max(), limit > 0 else {
+            guard let limit = seconds ?? Self.longestExpected(inputs.schedules[id]), limit > 0 else {
                 return nil
             }
             let running = flow.oldestRunningStart.map { max(0, now - Double($0) / 1000) }
@@ -36,35 +48,38 @@ public struct SLAConditionEvaluator: Sendable {
             if let running, running > limit {
                 return SLAMeasurement(
                     holds: true, value: running, threshold: limit,
-                    detail: "a run has been running for \(Self.format(running))")
+                    detail: describes ? "a run has been running for \(Self.format(running))" : nil)
             }
             // Every run completed since the previous evaluation is judged, not only the latest.
             let recent = flow.recentLongest
-            let longest = [completed, recent].compactMap { $0 }.max()
-            let value = [running, longest].compactMap { $0 }.max()
+            let longest = Self.larger(completed, recent)
+            let value = Self.larger(running, longest)
             let holds = (longest ?? 0) > limit
             return SLAMeasurement(
                 holds: holds, value: value, threshold: limit,
-                detail: holds ? "a run took \(Self.format(longest ?? 0))" : nil)
+                detail: holds && describes ? "a run took \(Self.format(longest ?? 0))" : nil)
 
         case .durationPercentile(let p, let max, let window):
-            guard let runs, let quantile = percentile(p, of: runs, flowId: id, window: window, now: now) else {
+            guard let quantile = percentile(p, of: flow, window: window, now: now) else {
                 return SLAMeasurement(holds: false, value: nil, threshold: max)
             }
             let value = Double(quantile)
             return SLAMeasurement(
                 holds: value > max, value: value, threshold: max,
-                detail: value > max
+                detail: value > max && describes
                     ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))" : nil)
 
         case .errorRate(let max, let window, let minRuns):
-            let counts = runs?.counts(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now)) ?? (runs: 0, errors: 0)
+            if errorWindow.first != window { errorWindow = [window] }
+            count(flow, windows: errorWindow, now: now)
+            let counts = counted[0]
             guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
             let ratio = Double(counts.errors) / Double(counts.runs)
             let holds = counts.runs >= minRuns && ratio > max
             return SLAMeasurement(
                 holds: holds, value: ratio, threshold: max,
-                detail: holds ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
+                detail: holds && describes
+                    ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
 
         case .maxSinceSuccess(let limit):
             // Without a success, the evidence runs from the flow's oldest stored run; a flow
@@ -76,7 +91,7 @@ public struct SLAConditionEvaluator: Sendable {
             let holds = value > limit
             return SLAMeasurement(
                 holds: holds, value: value, threshold: limit,
-                detail: !holds
+                detail: !holds || !describes
                     ? nil
                     : flow.lastSuccessEnd == nil
                         ? "no successful run in \(Self.format(value)) of stored runs" : "last success \(Self.format(value)) ago")
@@ -85,13 +100,13 @@ public struct SLAConditionEvaluator: Sendable {
             let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
             return SLAMeasurement(
                 holds: value > limit, value: value, threshold: limit,
-                detail: value > limit ? "a run has been queued for \(Self.format(value))" : nil)
+                detail: value > limit && describes ? "a run has been queued for \(Self.format(value))" : nil)
 
         case .consecutiveFailures(let count):
-            let streak = runs?.trailingErrors() ?? 0
+            let streak = flow.runs?.trailingErrors() ?? 0
             return SLAMeasurement(
                 holds: streak >= count, value: Double(streak), threshold: Double(count),
-                detail: streak >= count ? "\(streak) failed runs in a row" : nil)
+                detail: streak >= count && describes ? "\(streak) failed runs in a row" : nil)
 
         case .missedSchedule(let grace, let strict):
             guard let scheduled = inputs.schedules[id], !scheduled.isEmpty else { return nil }
@@ -99,7 +114,7 @@ public struct SLAConditionEvaluator: Sendable {
             // schedule is then judged by its own runs. A flow whose runs name none of its
             // schedules is judged by all its runs.
             let tied = scheduled.contains { inputs.scheduledStarts[$0.id] != nil }
-            let flowStart = [runs?.latestStartMs, flow.newestOpenStart].compactMap { $0 }.max()
+            let flowStart = Self.larger(flow.runs?.latestStartMs, flow.newestOpenStart)
             var worst: (overrun: Double, measurement: SLAMeasurement)?
             for schedule in scheduled {
                 guard let text = schedule.schedule, let cadence = cadence(text) else { continue }
@@ -122,7 +137,7 @@ public struct SLAConditionEvaluator: Sendable {
                     value - allowed,
                     SLAMeasurement(
                         holds: value > allowed, value: value, threshold: allowed,
-                        detail: value > allowed
+                        detail: value > allowed && describes
                             ? "\(which)no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))"
                             : nil)
                 )
@@ -130,7 +145,7 @@ public struct SLAConditionEvaluator: Sendable {
             return worst?.measurement
 
         case .objective(let target, let window):
-            return Self.objective(target: target, window: window, runs: runs, now: now)
+            return objective(target: target, window: window, flow: flow, now: now)
 
         case .agentOffline, .billingUsage:
             return nil
@@ -189,35 +204,32 @@ public struct SLAConditionEvaluator: Sendable {
         return measurement
     }
 
-    static func objective(target: Double, window: Double, runs: RunWindows.Flow?, now: Double) -> SLAMeasurement {
+    private mutating func objective(target: Double, window: Double, flow: SLAFlow, now: Double) -> SLAMeasurement {
         let budget = 1 - target
-        func counts(_ seconds: Double) -> (runs: Int, errors: Int) {
-            runs?.counts(endedAfter: ms(now) - ms(seconds), upTo: ms(now)) ?? (runs: 0, errors: 0)
-        }
-        let total = counts(window)
-        var burn: [Double?] = []
-        burn.reserveCapacity(SLOBurnWindows.windows.count)
-        for (_, seconds) in SLOBurnWindows.windows {
-            let c = counts(seconds)
-            burn.append(c.runs > 0 ? Double(c.errors) / Double(c.runs) / budget : nil)
+        if objectiveWindows.first != window { objectiveWindows = [window] + SLOBurnWindows.seconds }
+        count(flow, windows: objectiveWindows, now: now)
+        let total = counted[0]
+        func burn(_ index: Int) -> Double? {
+            counted[index + 1].runs > 0 ? Double(counted[index + 1].errors) / Double(counted[index + 1].runs) / budget : nil
         }
         // Eight windows: a linear search beats hashing (a replay measures this millions of times).
         func rate(_ seconds: Double) -> Double {
-            SLOBurnWindows.windows.firstIndex { $0.seconds == seconds }.flatMap { burn[$0] } ?? 0
+            SLOBurnWindows.seconds.firstIndex(of: seconds).flatMap(burn) ?? 0
         }
         let firing = SLOBurnWindows.pairs.first { pair in rate(pair.long) > pair.factor && rate(pair.short) > pair.factor }
         guard total.runs > 0 else {
             var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
-            empty.burnRates = burn
+            if describes { empty.burnRates = SLOBurnWindows.seconds.indices.map(burn) }
             return empty
         }
         let good = 1 - Double(total.errors) / Double(total.runs)
         var measurement = SLAMeasurement(holds: good < target || firing != nil, value: good, threshold: target)
         measurement.errorBudgetRemaining = 1 - (1 - good) / budget
-        measurement.burnRates = burn
+        guard describes else { return measurement }
+        measurement.burnRates = SLOBurnWindows.seconds.indices.map(burn)
         if let firing {
             measurement.detail =
-                "error budget burning over \(factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
+                "error budget burning over \(Self.factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
         } else if good < target {
             measurement.detail =
                 "\(total.errors) of \(total.runs) runs failed in \(DurationText.format(window)): error budget spent"
@@ -225,11 +237,55 @@ public struct SLAConditionEvaluator: Sendable {
         return measurement
     }
 
+    /// Runs and errors per window (seconds) ending now, into `counted`. Bounds are searched
+    /// from where they fell for the same flow before. (Buffers kept between calls: this runs
+    /// millions of times in a replay.)
+    private mutating func count(_ flow: SLAFlow, windows: [Double], now: Double) {
+        if counted.count != windows.count { counted = Array(repeating: (0, 0), count: windows.count) }
+        guard let runs = flow.runs else {
+            for index in windows.indices { counted[index] = (0, 0) }
+            return
+        }
+        if bounds.flowId != flow.id || bounds.windows.count != windows.count {
+            bounds = (flow.id, Array(repeating: 0..<runs.count, count: windows.count))
+        }
+        let to = Self.ms(now)
+        for index in windows.indices {
+            counted[index] = runs.counts(endedAfter: to - Self.ms(windows[index]), upTo: to, near: &bounds.windows[index])
+        }
+    }
+
     /// The quantile of the run times in the window, reused while the window holds the same runs.
-    private mutating func percentile(_ p: Double, of runs: RunWindows.Flow, flowId: Int64, window: Double, now: Double) -> Float?
-    {
+    /// Measured again for the same flow as the window slides on (a replay), the window's run
+    /// times are kept sorted and changed by the runs that came and went.
+    private mutating func percentile(_ p: Double, of flow: SLAFlow, window: Double, now: Double) -> Float? {
+        guard let runs = flow.runs else { return nil }
+        let flowId = flow.id
         let range = runs.range(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now))
+        if var last = sliding, last.flowId == flowId, last.layout == runs.layout,
+            range.lowerBound >= last.range.lowerBound, range.upperBound >= last.range.upperBound,
+            range.lowerBound <= last.range.upperBound
+        {
+            sliding = nil // uniquely held while it changes
+            if var sorted = last.sorted {
+                scratch.removeAll(keepingCapacity: true)
+                runs.durations(at: last.range.lowerBound..<range.lowerBound, into: &scratch)
+                for gone in scratch { sorted.remove(gone) }
+                scratch.removeAll(keepingCapacity: true)
+                runs.durations(at: last.range.upperBound..<range.upperBound, into: &scratch)
+                for came in scratch { sorted.insert(came) }
+                last.sorted = sorted
+            } else {
+                scratch.removeAll(keepingCapacity: true)
+                runs.durations(at: range, into: &scratch)
+                last.sorted = SortedFloats(scratch)
+            }
+            last.range = range
+            sliding = last
+            return last.sorted?.nearestRank(p: p)
+        }
         let key = PercentileKey(flowId: flowId, p: p, window: window)
+        sliding = (flowId, runs.layout, range, nil)
         if let cached = percentiles[key], cached.version == runs.version, cached.range == range { return cached.value }
         scratch.removeAll(keepingCapacity: true)
         runs.durations(at: range, into: &scratch)
@@ -254,6 +310,21 @@ public struct SLAConditionEvaluator: Sendable {
         let next = cadence.next(after: after, in: timeZone)
         nextFirings[scheduleId] = (schedule, after, next)
         return next
+    }
+
+    /// The larger of two values, either of which may be unknown. (Written out: an array of
+    /// the two allocates, millions of times in a replay.)
+    static func larger<T: Comparable>(_ a: T?, _ b: T?) -> T? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return Swift.max(a, b)
+    }
+
+    /// The most generous expected run time among a flow's schedules.
+    static func longestExpected(_ schedules: [FlowSchedule]?) -> Double? {
+        var longest: Double?
+        for schedule in schedules ?? [] { longest = larger(longest, schedule.expectedSeconds) }
+        return longest
     }
 
     /// Seconds to whole milliseconds: windows are compared in integers, so that their bounds

@@ -74,22 +74,38 @@ extension SLAEngine {
         // interrupted replay of these rules wrote; the last records their definitions.
         let flows = observations.flows.map(\.flow)
         let replayed = todo.map { rules[$0] }
+        let slices = stride(from: 0, to: max(1, flows.count), by: Self.replaySlice).map {
+            Array(flows[$0..<min(flows.count, $0 + Self.replaySlice)])
+        }
+        let (step, timeZone, runStore, schedules) = (replayStep, scheduleTimeZone, runStore, observations.schedules)
+        func judge(_ slice: [FlowRecord]) -> Task<[ReplayFinding], Error> {
+            Task {
+                try await Self.replayFlows(
+                    rules: replayed, ends: ends, from: from, step: step, flows: slice, schedules: schedules,
+                    scheduleTimeZone: timeZone, runStore: runStore)
+            }
+        }
+        // Each slice is written while the next is judged (SQLite writes on a thread of its own).
+        var judging = judge(slices[0])
+        defer { judging.cancel() }
         var written = 0
-        for start in stride(from: 0, to: max(1, flows.count), by: Self.replaySlice) {
-            let slice = Array(flows[start..<min(flows.count, start + Self.replaySlice)])
-            let findings = try await Self.replayFlows(
-                rules: replayed, ends: ends, from: from, step: replayStep, flows: slice,
-                schedules: observations.schedules, scheduleTimeZone: scheduleTimeZone, runStore: runStore)
+        var writing = Duration.zero
+        for (position, _) in slices.enumerated() {
+            let findings = try await judging.value
+            if position + 1 < slices.count { judging = judge(slices[position + 1]) }
+            let writeStart = ContinuousClock.now
             written += try await write(
-                findings, rules: todo, ends: ends, from: from, now: now, first: start == 0,
-                last: start + Self.replaySlice >= flows.count)
+                findings, rules: todo, ends: ends, from: from, now: now, first: position == 0,
+                last: position == slices.count - 1)
+            writing += ContinuousClock.now - writeStart
         }
         logger.info(
             "Replayed SLA rules over stored runs",
             metadata: [
                 "sla.rules": "\(todo.count)", "sla.episodes": "\(written)",
                 "sla.from": "\(UTCTime.format(from))",
-                "sla.replay_seconds": "\(Self.seconds(ContinuousClock.now - clockStart))"
+                "sla.replay_seconds": "\(Self.seconds(ContinuousClock.now - clockStart))",
+                "sla.replay_write_seconds": "\(Self.seconds(writing))"
             ])
     }
 
@@ -105,15 +121,27 @@ extension SLAEngine {
                 group.addTask {
                     var found: [ReplayFinding] = []
                     var evaluators = Array(repeating: SLAConditionEvaluator(), count: rules.count)
-                    for flow in stride(from: worker, to: flows.count, by: workers).map({ flows[$0] }) {
+                    let mine = stride(from: worker, to: flows.count, by: workers).map { flows[$0] }.compactMap {
+                        flow -> (FlowRecord, [Int])? in
                         let matching = rules.indices.filter { index in
-                            if case .flows(let selector) = rules[index].target { return selector.matches(flow) }
-                            return false
+                            guard ends[index] > from, case .flows(let selector) = rules[index].target else { return false }
+                            return selector.matches(flow)
                         }
-                        guard !matching.isEmpty else { continue }
-                        let runs = try await runStore.runTimes(flowId: flow.id, since: Int64((from - lookback) * 1000))
+                        return matching.isEmpty ? nil : (flow, matching)
+                    }
+                    // The next flow's runs are read (on the store's thread) while this one is judged.
+                    func read(_ position: Int) -> Task<[RunTimes], Error>? {
+                        guard position < mine.count else { return nil }
+                        let id = mine[position].0.id
+                        return Task { try await runStore.runTimes(flowId: id, since: Int64((from - lookback) * 1000)) }
+                    }
+                    var reading = read(0)
+                    for (position, (flow, matching)) in mine.enumerated() {
+                        try Task.checkCancellation()
+                        let runs = try await reading!.value
+                        reading = read(position + 1)
                         let first = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
-                        for index in matching where ends[index] > from {
+                        for index in matching {
                             let outcome = SLAReplay.replay(
                                 rules[index], flow: flow, runs: runs, schedules: schedules[flow.id] ?? [], from: from,
                                 to: ends[index], step: step, firstRunStart: first, scheduleTimeZone: scheduleTimeZone,

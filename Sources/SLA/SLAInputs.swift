@@ -46,17 +46,19 @@ public struct SLAInputs: Sendable {
 
 /// What rules read of one flow. A class: 20 rules read each of 2,000 flows per evaluation,
 /// and passing a reference costs one retain where a struct of this size costs a dozen.
-public final class SLAFlow: Sendable {
+/// Unchecked: only a replay changes one, the one it made and measures on its own thread
+/// (see `SLAReplay`); the evaluations share theirs unchanged.
+public final class SLAFlow: @unchecked Sendable {
     public let record: FlowRecord
-    public let lastDurationSeconds: Double?
-    public let lastSuccessEnd: Int64?
-    public let oldestRunningStart: Int64?
-    public let oldestQueuedCreated: Int64?
-    public let newestOpenStart: Int64?
+    public internal(set) var lastDurationSeconds: Double?
+    public internal(set) var lastSuccessEnd: Int64?
+    public internal(set) var oldestRunningStart: Int64?
+    public internal(set) var oldestQueuedCreated: Int64?
+    public internal(set) var newestOpenStart: Int64?
     /// Completed runs in the windows rules need.
-    public let runs: RunWindows.Flow?
+    public internal(set) var runs: RunWindows.Flow?
     /// The longest run completed since the previous evaluation, seconds.
-    public let recentLongest: Double?
+    public internal(set) var recentLongest: Double?
 
     public var id: Int64 { record.id }
 

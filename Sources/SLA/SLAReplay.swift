@@ -61,10 +61,8 @@ public enum SLAReplay {
 
         let completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
         let byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
-        var windowRuns = RunWindows.Flow()
         var nextCompleted = 0, nextBegun = 0
         var active: [Run] = []
-        var lastDuration: Double?, lastSuccessEnd: Int64?
         var scheduledStarts: [Int64: Int64] = [:]
         var inputs = SLAInputs(
             now: from, flows: [], runs: RunWindows(horizon: 0, keepLatest: 0),
@@ -75,6 +73,13 @@ public enum SLAReplay {
         // limit not known in advance from the runs: each evaluation reports it as its threshold.
         let judgesSchedules: Bool
         if case .missedSchedule = condition { judgesSchedules = true } else { judgesSchedules = false }
+
+        // The replay keeps values only, and changes one view of the flow as time goes on (a new
+        // one per instant was a third of its time).
+        evaluator.describes = false
+        let view = SLAFlow(
+            record: flow, lastDurationSeconds: nil, lastSuccessEnd: nil, oldestRunningStart: nil, oldestQueuedCreated: nil,
+            newestOpenStart: nil, runs: RunWindows.Flow(), recentLongest: nil)
 
         var state: SLATargetState?
         var index = 0
@@ -101,12 +106,12 @@ public enum SLAReplay {
                 let run = completed[nextCompleted]
                 nextCompleted += 1
                 let duration = run.started.map { Double(max(0, run.ended! - $0)) / 1000 }
-                windowRuns.insert(
+                view.runs!.insert(
                     CompletedRun(
                         flowId: flow.id, endMs: run.ended!, startMs: run.started ?? run.created,
                         durationMs: run.started.map { max(0, run.ended! - $0) }, status: run.status))
-                lastDuration = duration
-                if run.status == .success { lastSuccessEnd = run.ended }
+                view.lastDurationSeconds = duration
+                if run.status == .success { view.lastSuccessEnd = run.ended }
                 // A run is judged at the first instant after it ended (the live engine judges the
                 // runs completed since its previous evaluation); those that ended before the
                 // replay began are context only.
@@ -115,18 +120,25 @@ public enum SLAReplay {
                 }
             }
             // Runs open now: queued or started by now, not yet ended.
-            func noteScheduled(_ run: Run) {
-                guard judgesSchedules, let event = run.eventId else { return }
-                let start = run.started.flatMap { $0 <= now ? $0 : nil } ?? run.created ?? run.started
-                if let start, start <= now { scheduledStarts[event] = max(scheduledStarts[event] ?? start, start) }
-            }
             while nextBegun < byBegin.count, byBegin[nextBegun].begin! <= now {
-                noteScheduled(byBegin[nextBegun])
                 active.append(byBegin[nextBegun])
                 nextBegun += 1
             }
-            for run in active { noteScheduled(run) }
-            active.removeAll { $0.ended.map { $0 <= now } ?? false }
+            if judgesSchedules {
+                var changed = false
+                for run in active {
+                    guard let event = run.eventId else { continue }
+                    let start = run.started.flatMap { $0 <= now ? $0 : nil } ?? run.created ?? run.started
+                    if let start, start <= now, start > scheduledStarts[event] ?? .min {
+                        scheduledStarts[event] = start
+                        changed = true
+                    }
+                }
+                if changed { inputs.scheduledStarts = scheduledStarts }
+            }
+            if active.contains(where: { $0.ended.map { $0 <= now } ?? false }) {
+                active.removeAll { $0.ended.map { $0 <= now } ?? false }
+            }
             var oldestRunning: Int64?, oldestQueued: Int64?, newestOpen: Int64?
             for run in active {
                 let startedByNow = run.started.map { $0 <= now } ?? false
@@ -139,15 +151,14 @@ public enum SLAReplay {
                     newestOpen = max(newestOpen ?? open, open)
                 }
             }
-            if judgesSchedules { inputs.scheduledStarts = scheduledStarts }
 
             inputs.now = Double(now) / 1000
-            let flowNow = SLAFlow(
-                record: flow, lastDurationSeconds: lastDuration, lastSuccessEnd: lastSuccessEnd,
-                oldestRunningStart: oldestRunning, oldestQueuedCreated: oldestQueued, newestOpenStart: newestOpen,
-                runs: windowRuns, recentLongest: recentLongest)
+            view.recentLongest = recentLongest
+            view.oldestRunningStart = oldestRunning
+            view.oldestQueuedCreated = oldestQueued
+            view.newestOpenStart = newestOpen
             let measurement =
-                evaluator.measure(condition, flow: flowNow, inputs: inputs)
+                evaluator.measure(condition, flow: view, inputs: inputs)
                 ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
             outcome.evaluations += 1
             let (next, transition) = SLAStateMachine.step(
@@ -167,18 +178,18 @@ public enum SLAReplay {
             if let next, next.phase == .breaching { outcome.episodes[outcome.episodes.count - 1].peak = next.peak }
 
             // Instants this evaluation says matter: a `for` running out, a limit crossed.
-            var found: [Int64] = []
+            func evaluateAlso(_ instant: Int64) {
+                guard instant > now else { return }
+                let position = later.firstIndex { $0 >= instant } ?? later.count
+                if position == later.count || later[position] != instant { later.insert(instant, at: position) }
+            }
             // A run judged now (`max_duration`) is no longer "recent" at the next instant.
-            if recentLongest != nil, case .maxDuration = condition { found.append(min(toMs, now + stepMs)) }
-            if let next, next.phase == .pending { found.append(tick(Int64(((next.since + rule.holdFor) * 1000).rounded()))) }
+            if recentLongest != nil, case .maxDuration = condition { evaluateAlso(min(toMs, now + stepMs)) }
+            if let next, next.phase == .pending { evaluateAlso(tick(Int64(((next.since + rule.holdFor) * 1000).rounded()))) }
             if judgesSchedules, !measurement.holds, let value = measurement.value, let threshold = measurement.threshold,
                 threshold >= value
             {
-                found.append(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))
-            }
-            for instant in found where instant > now {
-                let position = later.firstIndex { $0 >= instant } ?? later.count
-                if position == later.count || later[position] != instant { later.insert(instant, at: position) }
+                evaluateAlso(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))
             }
         }
         outcome.final = state
@@ -200,7 +211,7 @@ public enum SLAReplay {
             windows = ([window] + SLOBurnWindows.windows.map(\.seconds)).map { Int64(($0 * 1000).rounded()) }
         case .maxDuration(let seconds):
             starts = true
-            limit = seconds ?? schedules.compactMap(\.expectedSeconds).max()
+            limit = seconds ?? SLAConditionEvaluator.longestExpected(schedules)
         case .maxQueued(let seconds):
             starts = true
             limit = seconds

@@ -19,5 +19,8 @@ public enum SLOBurnWindows {
         ("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("6h", 21600), ("1d", 86400), ("3d", 259_200)
     ]
 
+    /// The windows' lengths, in the same order.
+    static let seconds = windows.map(\.seconds)
+
     static let longest: Double = 3 * 86400
 }

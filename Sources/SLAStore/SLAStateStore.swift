@@ -133,10 +133,13 @@ public actor SLAStateStore {
                     """
                 ).run(.text(rule))
             }
+            // Hundreds of thousands of rows: a target's texts are bound once, each episode's
+            // numbers per row, and the last id read from the connection (RETURNING costs a
+            // temporary table per row).
             let insert = try connection.statement(
                 """
                 INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold, replayed)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1) RETURNING id
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
                 """)
             let upsert = try connection.statement(
                 "INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)")
@@ -144,14 +147,17 @@ public actor SLAStateStore {
             taken.reserveCapacity(replay.targets.count)
             for target in replay.targets {
                 var last: Int64?
-                for episode in target.episodes {
-                    try insert.bind(
-                        .text(target.rule), .text(target.target), .text(target.targetName), .text(target.severity),
-                        .integer(episode.startMs), .optional(episode.endMs), Self.real(episode.peak),
-                        Self.real(episode.threshold))
-                    _ = try insert.step()
-                    last = insert.int(0)
+                if !target.episodes.isEmpty {
                     insert.reset()
+                    try insert.bind(.text(target.rule), .text(target.target), .text(target.targetName), .text(target.severity))
+                }
+                for episode in target.episodes {
+                    insert.bind(5, episode.startMs)
+                    insert.bind(6, episode.endMs)
+                    insert.bind(7, episode.peak.flatMap { $0.isFinite ? $0 : nil })
+                    insert.bind(8, episode.threshold.flatMap { $0.isFinite ? $0 : nil })
+                    try insert.executeBound()
+                    last = connection.lastInsertedRowid
                 }
                 let episode = target.state?.phase == 2 && target.episodes.last?.endMs == nil ? last : nil
                 if let state = target.state {

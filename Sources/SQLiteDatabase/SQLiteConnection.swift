@@ -72,6 +72,9 @@ package final class SQLiteConnection {
         return statement
     }
 
+    /// The rowid the latest successful INSERT on this connection gave its row.
+    package var lastInsertedRowid: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Runs `body` in a transaction (BEGIN IMMEDIATE), committing on success and rolling
     /// back on any error.
     package func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -182,6 +185,10 @@ package final class SQLiteStatement {
     /// Binds one number without boxing it, for loops that write many rows.
     package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(raw, index, value)
+    }
+
+    package func bind(_ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(raw, index, value) } else { sqlite3_bind_null(raw, index) }
     }
 
     package func bind(_ index: Int32, _ value: Double?) {
