@@ -151,7 +151,8 @@ let package = Package(
         .testTarget(
             name: "SLATests",
             dependencies: [
-                "SLA", "SLAStore", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Store", "SQLiteDatabase",
+                "SLA", "SLAStore", "ExporterApp", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Store",
+                "SQLiteDatabase",
                 "EtlworksAPI",
                 "Exposition", "TestSupport",
                 .product(name: "Logging", package: "swift-log")

@@ -144,7 +144,7 @@ enum SLABenchmark {
             String(
                 format:
                     "sla replay: %d rules over 30 days (%d episodes found): %.2f s; resident memory %.0f MiB, peak %.0f MiB (+%.0f MiB)",
-                rules.filter { SLAReplay.replays($0.condition) }.count, replayed, replaySeconds, replayBefore, replayPeak,
+                rules.filter { SLAReplay.replaysRuns($0.condition) }.count, replayed, replaySeconds, replayBefore, replayPeak,
                 replayPeak - replayBefore))
         var timings: [Double] = []
         var results = 0, breaching = 0
@@ -191,7 +191,7 @@ enum SLABenchmark {
         }
         let schedules = FlowSchedule(id: 1, flowId: 1, schedule: "3600", expectedSeconds: 2400)
         let only = ProcessInfo.processInfo.environment["BENCH_SLA_RULE"]
-        for rule in rules where SLAReplay.replays(rule.condition) && (only == nil || only == rule.name) {
+        for rule in rules where SLAReplay.replaysRuns(rule.condition) && (only == nil || only == rule.name) {
             var evaluator = SLAConditionEvaluator()
             var evaluations = 0, episodes = 0
             let clock = ContinuousClock.now

@@ -33,6 +33,12 @@ public enum DurationText {
         return total.isFinite ? total : nil
     }
 
+    /// A measured span for people (SLA details, `/sla`): whole seconds in the shortest unit
+    /// that divides them, or milliseconds below a second.
+    public static func measured(_ seconds: Double) -> String {
+        seconds >= 1 ? format(seconds.rounded()) : String(format: "%.3fs", seconds)
+    }
+
     /// Renders seconds back in the shortest unit that divides them, for messages and reports.
     public static func format(_ seconds: Double) -> String {
         for (unit, scale) in [("d", 86400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)] where seconds >= scale {

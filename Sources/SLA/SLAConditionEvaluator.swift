@@ -48,7 +48,7 @@ public struct SLAConditionEvaluator: Sendable {
             if let running, running > limit {
                 return SLAMeasurement(
                     holds: true, value: running, threshold: limit,
-                    detail: describes ? "a run has been running for \(Self.format(running))" : nil)
+                    detail: describes ? "a run has been running for \(DurationText.measured(running))" : nil)
             }
             // Every run completed since the previous evaluation is judged, not only the latest.
             let recent = flow.recentLongest
@@ -57,7 +57,7 @@ public struct SLAConditionEvaluator: Sendable {
             let holds = (longest ?? 0) > limit
             return SLAMeasurement(
                 holds: holds, value: value, threshold: limit,
-                detail: holds && describes ? "a run took \(Self.format(longest ?? 0))" : nil)
+                detail: holds && describes ? "a run took \(DurationText.measured(longest ?? 0))" : nil)
 
         case .durationPercentile(let p, let max, let window):
             guard let quantile = percentile(p, of: flow, window: window, now: now) else {
@@ -67,7 +67,7 @@ public struct SLAConditionEvaluator: Sendable {
             return SLAMeasurement(
                 holds: value > max, value: value, threshold: max,
                 detail: value > max && describes
-                    ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(Self.format(value))" : nil)
+                    ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(DurationText.measured(value))" : nil)
 
         case .errorRate(let max, let window, let minRuns):
             if errorWindow.first != window { errorWindow = [window] }
@@ -94,13 +94,14 @@ public struct SLAConditionEvaluator: Sendable {
                 detail: !holds || !describes
                     ? nil
                     : flow.lastSuccessEnd == nil
-                        ? "no successful run in \(Self.format(value)) of stored runs" : "last success \(Self.format(value)) ago")
+                        ? "no successful run in \(DurationText.measured(value)) of stored runs"
+                        : "last success \(DurationText.measured(value)) ago")
 
         case .maxQueued(let limit):
             let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
             return SLAMeasurement(
                 holds: value > limit, value: value, threshold: limit,
-                detail: value > limit && describes ? "a run has been queued for \(Self.format(value))" : nil)
+                detail: value > limit && describes ? "a run has been queued for \(DurationText.measured(value))" : nil)
 
         case .consecutiveFailures(let count):
             let streak = flow.runs?.trailingErrors() ?? 0
@@ -330,10 +331,6 @@ public struct SLAConditionEvaluator: Sendable {
     /// Seconds to whole milliseconds: windows are compared in integers, so that their bounds
     /// do not depend on floating-point rounding.
     static func ms(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
-
-    static func format(_ seconds: Double) -> String {
-        seconds >= 1 ? DurationText.format(seconds.rounded()) : String(format: "%.3fs", seconds)
-    }
 
     private static func percent(_ p: Double) -> String {
         let value = p * 100

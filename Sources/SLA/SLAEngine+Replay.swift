@@ -12,8 +12,9 @@ import Store
 extension SLAEngine {
     /// What one (rule, flow) replay found, computed off the actor.
     struct ReplayFinding: Sendable {
+        /// The rule's position among those replayed.
         var rule: Int
-        var flow: FlowRecord
+        var target: SLATarget
         var outcome: SLAReplay.Outcome
     }
 
@@ -34,8 +35,11 @@ extension SLAEngine {
     public func replay(now: Double? = nil, wait: Duration = .seconds(300)) async {
         guard started, replayPhase == nil else { return }
         let candidates = rules.indices.filter { index in
-            guard SLAReplay.replays(rules[index].condition), case .flows = rules[index].target else { return false }
-            return true
+            switch (rules[index].condition, rules[index].target) {
+            case (let condition, .flows): return SLAReplay.replaysRuns(condition)
+            case (.agentOffline, .agents), (.billingUsage, .tenant): return history != nil
+            default: return false
+            }
         }
         await publishReplayPhase(.running)
         do {
@@ -88,10 +92,13 @@ extension SLAEngine {
         // Each slice is written while the next is judged (SQLite writes on a thread of its own).
         var judging = judge(slices[0])
         defer { judging.cancel() }
+        // Agents and billing, from the history series, go with the first slice.
+        var fromHistory = try await replayHistory(todo, ends: ends, from: from)
         var written = 0
         var writing = Duration.zero
         for (position, _) in slices.enumerated() {
-            let findings = try await judging.value
+            let findings = try await judging.value + fromHistory
+            fromHistory = []
             if position + 1 < slices.count { judging = judge(slices[position + 1]) }
             let writeStart = ContinuousClock.now
             written += try await write(
@@ -147,7 +154,8 @@ extension SLAEngine {
                                 to: ends[index], step: step, firstRunStart: first, scheduleTimeZone: scheduleTimeZone,
                                 evaluator: &evaluators[index])
                             if !outcome.episodes.isEmpty || outcome.final != nil {
-                                found.append(ReplayFinding(rule: index, flow: flow, outcome: outcome))
+                                let target = SLATarget(kind: .flow, id: flow.id, name: flow.name)
+                                found.append(ReplayFinding(rule: index, target: target, outcome: outcome))
                             }
                         }
                     }
@@ -162,6 +170,51 @@ extension SLAEngine {
 
     static let replaySlice = 250
 
+    /// Replays the agent and billing rules among `todo` over what the history series hold.
+    private func replayHistory(_ todo: [Int], ends: [Double], from: Double) async throws -> [ReplayFinding] {
+        guard let history else { return [] }
+        let (fromSeconds, toSeconds) = (Int64(from), Int64((ends.max() ?? from).rounded(.up)) + 1)
+        var agents: [SLAHistory.Agent]?
+        var billing: [(atMs: Int64, subscription: Subscription)]?
+        var found: [ReplayFinding] = []
+        func add(_ position: Int, _ target: SLATarget, _ measurements: [(atMs: Int64, measurement: SLAMeasurement)]) {
+            let outcome = SLAReplay.replay(
+                rules[todo[position]], measurements: measurements, toMs: Int64((ends[position] * 1000).rounded()))
+            if !outcome.episodes.isEmpty || outcome.final != nil {
+                found.append(ReplayFinding(rule: position, target: target, outcome: outcome))
+            }
+        }
+        for (position, index) in todo.enumerated() {
+            switch (rules[index].condition, rules[index].target) {
+            case (.agentOffline(let hold), .agents(let patterns)):
+                if agents == nil { agents = try await history.agents(from: fromSeconds, to: toSeconds) }
+                for agent in agents ?? [] where patterns.contains(where: { $0.matches(agent.name) }) {
+                    let id = Agent(id: agent.id, name: agent.name, state: .unknown).numericId
+                    add(
+                        position, SLATarget(kind: .agent, id: id, name: agent.name, externalId: agent.id),
+                        agent.samples.map { ($0.atMs, SLAMeasurement(holds: !$0.online, value: nil, threshold: hold)) })
+                }
+            case (.billingUsage(let ratio, let period), .tenant):
+                if billing == nil { billing = try await history.billing(from: fromSeconds, to: toSeconds) }
+                var inputs = SLAInputs(
+                    now: from, flows: [], runs: RunWindows(horizon: 0, keepLatest: 0), timeZone: timeZone,
+                    evaluatingSince: from)
+                add(
+                    position, .tenant,
+                    (billing ?? []).compactMap { sample in
+                        inputs.now = Double(sample.atMs) / 1000
+                        inputs.subscription = sample.subscription
+                        return SLAConditionEvaluator.measure(billing: ratio, period: period, inputs: inputs).map {
+                            (sample.atMs, $0)
+                        }
+                    })
+            default:
+                continue
+            }
+        }
+        return found
+    }
+
     /// Writes one slice's findings and brings the live tables up to date; notifies each breach
     /// still on at the end of the replay once. Returns how many episodes were written.
     private func write(
@@ -174,8 +227,7 @@ extension SLAEngine {
         // breach then ends where the replay did.
         let found = findings.map { finding in
             let rule = rules[todo[finding.rule]]
-            let target = SLATarget(kind: .flow, id: finding.flow.id, name: finding.flow.name)
-            return (finding: finding, rule: rule, target: target, live: states[rule.name]?[target] != nil)
+            return (finding: finding, rule: rule, target: finding.target, live: states[rule.name]?[finding.target] != nil)
         }
         var count = 0
         for (finding, rule, target, live) in found {

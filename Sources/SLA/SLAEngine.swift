@@ -13,6 +13,8 @@ public actor SLAEngine: CompletedRunSink {
     let rules: [SLARule]
     let store: SLAStateStore
     let runStore: SQLiteRunStore
+    /// The stored history series, for replaying agent and billing rules (nil: not replayed).
+    let history: (any SLAHistory)?
     let host: any SLAHost
     let alerts: (any SLAAlertSink)?
     let logger: Logger
@@ -63,8 +65,10 @@ public actor SLAEngine: CompletedRunSink {
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
         alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
-        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, replayStep: Double = 30, logger: Logger
+        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, replayStep: Double = 30,
+        history: (any SLAHistory)? = nil, logger: Logger
     ) {
+        self.history = history
         self.replayStep = replayStep
         self.healthPolicy = healthPolicy
         self.flowNameLabel = flowNameLabel

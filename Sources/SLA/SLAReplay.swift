@@ -21,15 +21,63 @@ public enum SLAReplay {
         public var final: SLATargetState?
         /// Instants evaluated.
         public var evaluations = 0
+
+        /// Keeps the episodes up with one step of the state machine.
+        mutating func record(
+            _ transition: SLATransition?, from state: SLATargetState?, to next: SLATargetState?, _ measurement: SLAMeasurement
+        ) {
+            evaluations += 1
+            switch transition {
+            case .breached(let at)?:
+                episodes.append(
+                    Episode(startMs: Int64(at * 1000), endMs: nil, peak: measurement.value, threshold: measurement.threshold))
+            case .resolved(let at)?:
+                episodes[episodes.count - 1].endMs = Int64(at * 1000)
+                episodes[episodes.count - 1].peak = state?.peak
+            case nil:
+                break
+            }
+            if let next, next.phase == .breaching { episodes[episodes.count - 1].peak = next.peak }
+        }
     }
 
     /// Whether stored runs decide the condition: every flow condition does; agents and
-    /// billing depend on what was polled, not on runs.
-    public static func replays(_ condition: SLACondition) -> Bool {
+    /// billing depend on what was polled, and are replayed from the history series.
+    public static func replaysRuns(_ condition: SLACondition) -> Bool {
         switch condition {
         case .agentOffline, .billingUsage: return false
         default: return true
         }
+    }
+
+    /// Replays `rule` over what was measured at instants (epoch ms, ascending) from the
+    /// history series: an agent online or not, the billing usage. Instants after `toMs` are
+    /// left out. An agent's value is how long it has been offline, as when it is watched.
+    public static func replay(_ rule: SLARule, measurements: [(atMs: Int64, measurement: SLAMeasurement)], toMs: Int64)
+        -> Outcome
+    {
+        var outcome = Outcome()
+        var holdFor = rule.holdFor
+        let offlineFor: Bool
+        if case .agentOffline(let hold) = rule.condition {
+            holdFor += hold
+            offlineFor = true
+        } else {
+            offlineFor = false
+        }
+        var state: SLATargetState?
+        for (atMs, taken) in measurements where atMs <= toMs {
+            let now = Double(atMs) / 1000
+            var measurement = taken
+            if offlineFor { measurement.value = measurement.holds ? now - min(state?.since ?? now, now) : 0 }
+            let (next, transition) = SLAStateMachine.step(
+                state, holds: measurement.holds, value: measurement.value, now: now, holdFor: holdFor,
+                lowerIsWorse: rule.condition.lowerIsWorse, heldSince: measurement.heldSince)
+            outcome.record(transition, from: state, to: next, measurement)
+            state = next
+        }
+        outcome.final = state
+        return outcome
     }
 
     /// Replays `rule` for `flow` over [from, to] (epoch seconds) every `step` seconds.
@@ -160,22 +208,11 @@ public enum SLAReplay {
             let measurement =
                 evaluator.measure(condition, flow: view, inputs: inputs)
                 ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
-            outcome.evaluations += 1
             let (next, transition) = SLAStateMachine.step(
                 state, holds: measurement.holds, value: measurement.value, now: inputs.now, holdFor: rule.holdFor,
                 lowerIsWorse: condition.lowerIsWorse, heldSince: measurement.heldSince)
-            switch transition {
-            case .breached(let at)?:
-                outcome.episodes.append(
-                    Episode(startMs: Int64(at * 1000), endMs: nil, peak: measurement.value, threshold: measurement.threshold))
-            case .resolved(let at)?:
-                outcome.episodes[outcome.episodes.count - 1].endMs = Int64(at * 1000)
-                outcome.episodes[outcome.episodes.count - 1].peak = state?.peak
-            case nil:
-                break
-            }
+            outcome.record(transition, from: state, to: next, measurement)
             state = next
-            if let next, next.phase == .breaching { outcome.episodes[outcome.episodes.count - 1].peak = next.peak }
 
             // Instants this evaluation says matter: a `for` running out, a limit crossed.
             func evaluateAlso(_ instant: Int64) {

@@ -52,7 +52,7 @@ public enum SLAStatusTable {
         return out
     }
 
-    private static func number(_ value: Double?) -> String { value.map(SLAPage.number) ?? "" }
+    private static func number(_ value: Double?) -> String { value.map(NumberText.format) ?? "" }
 
     /// Control characters in a hostile name must not move a terminal's cursor.
     private static func printable(_ text: String) -> String {

@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterApp
 import ExporterBase
 import ExporterCore
 import Foundation

@@ -1,4 +1,6 @@
 import EtlworksAPI
+import ExporterApp
+import ExporterBase
 import ExporterCore
 import Foundation
 import Logging
@@ -117,5 +119,74 @@ import Testing
             let replayed = episodes.filter(\.replayed)
             #expect(replayed.count == 8 && replayed.filter { $0.endMs == nil }.count == 1, "\(replayed.count)")
         }
+    }
+
+    /// Agents and billing are replayed from the history series (#15): an agent offline for
+    /// two hours yesterday has an ended episode and no notification; one offline for the last
+    /// 45 minutes and usage over 90 % for the last 10 hours are breaches still on, notified
+    /// once; an agent the rule does not name has none.
+    @Test func agentsAndBillingAreReplayedFromTheHistorySeries() async throws {
+        let series = try SeriesStore(path: path)
+        let agents: [(id: String, name: String, offline: (Double, Double))] = [
+            ("501", "eu-1", (now - 30 * 3600, now - 28 * 3600)), ("x-9", "us-1", (now - 45 * 60, now + 1)),
+            ("502", "lab", (now - 40 * 3600, now))
+        ]
+        for poll in stride(from: now - 2 * 86400, through: now, by: 300) {
+            try await series.append(
+                agents.map { agent in
+                    let offline = poll >= agent.offline.0 && poll < agent.offline.1
+                    return Sample(
+                        SeriesKey(
+                            "etlworks_agent_up", [SeriesLabel("agent_id", agent.id), SeriesLabel("agent_name", agent.name)]),
+                        .gauge, offline ? 0 : 1)
+                }, group: "agents", at: Int64(poll))
+            let used: Double = poll >= now - 10 * 3600 ? 950_000 : 100_000
+            try await series.append(
+                [
+                    Sample(SeriesKey("etlworks_billing_records_used", [SeriesLabel("period", "month")]), .counter, used),
+                    Sample(SeriesKey("etlworks_billing_records_allowance", [SeriesLabel("period", "month")]), .gauge, 1_000_000)
+                ], group: "billing", at: Int64(poll))
+        }
+        await series.close()
+        try await seed()
+
+        let rules = [
+            SLARule(name: "agents", target: .agents([try Glob("eu-*"), try Glob("us-*")]), condition: .agentOffline(for: 300)),
+            SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.9, period: .month))
+        ]
+        let sink = Sink()
+        let store = try SQLiteRunStore(path: path)
+        let state = ExporterState(storagePath: path, intervals: [:], requests: RequestCounter())
+        await state.setFlows(try await store.flowMetrics())
+        await state.recordPoll(.executions, started: Date(timeIntervalSince1970: now), duration: 0, error: nil, apiAnswered: true)
+        let engine = SLAEngine(
+            rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: sink, timeZone: nil,
+            replayStep: 30, history: SeriesSLAHistory(reader: try SeriesReader(path: path)), logger: Logger(label: "test"))
+        try await engine.start(now: now)
+        await engine.replay(now: now, wait: .zero)
+
+        let episodes = try await SLAStateStore(path: path).episodes(from: 0, to: Int64.max)
+        #expect(episodes.allSatisfy { $0.replayed })
+        let usId = Agent(id: "x-9", name: "us-1", state: .offline).numericId
+        #expect(Set(episodes.map(\.target)) == ["agent:501", "agent:\(usId)", "tenant"], "\(episodes.map(\.target))")
+        func near(_ ms: Int64?, _ seconds: Double) -> Bool { ms.map { abs(Double($0) / 1000 - seconds) <= 600 } ?? false }
+        let eu = try #require(episodes.first { $0.target == "agent:501" })
+        #expect(near(eu.startMs, now - 30 * 3600 + 300) && near(eu.endMs, now - 28 * 3600), "\(eu)")
+        #expect((eu.peak ?? 0) > 6000, "time offline: \(eu.peak ?? 0)")
+        let us = try #require(episodes.first { $0.target == "agent:\(usId)" })
+        #expect(near(us.startMs, now - 45 * 60 + 300) && us.endMs == nil, "\(us)")
+        let tenant = try #require(episodes.first { $0.target == "tenant" })
+        #expect(near(tenant.startMs, now - 10 * 3600) && tenant.endMs == nil, "\(tenant)")
+        #expect(await sink.changes.map(\.target.key).sorted() == ["agent:\(usId)", "tenant"])
+
+        // The live evaluation takes the open breaches over without notifying them again.
+        await state.setAgents([
+            Agent(id: "501", name: "eu-1", state: .online), Agent(id: "x-9", name: "us-1", state: .offline),
+            Agent(id: "502", name: "lab", state: .offline)
+        ])
+        await state.setSubscription(Subscription(monthlyAllowance: 1_000_000, monthUsed: 950_000))
+        let first = await engine.evaluate(now: now + 30)
+        #expect(first.results.filter { $0.phase == .breaching }.map(\.target.key).sorted() == ["agent:\(usId)", "tenant"])
+        #expect(await sink.changes.count == 2)
     }
 }

@@ -1,5 +1,6 @@
 import ExporterBase
 import Foundation
+import SLA
 import Store
 
 /// `/sla`: a page a person can read without Grafana. What breaches now, what is pending,
@@ -63,9 +64,9 @@ public enum SLAPage {
                 html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(Double(episode.startMs) / 1000))"
                 html += episode.replayed ? " <small>(before this exporter watched)</small></td>" : "</td>"
                 html += "<td>\(end.map(UTCTime.format) ?? "ongoing")</td>"
-                html += "<td class=\"num\">\(SLAConditionEvaluator.format((end ?? now) - Double(episode.startMs) / 1000))</td>"
+                html += "<td class=\"num\">\(DurationText.measured((end ?? now) - Double(episode.startMs) / 1000))</td>"
                 html +=
-                    "<td class=\"num\">\(episode.peak.map(number) ?? "")</td><td class=\"num\">\(episode.threshold.map(number) ?? "")</td></tr>\n"
+                    "<td class=\"num\">\(episode.peak.map(NumberText.format) ?? "")</td><td class=\"num\">\(episode.threshold.map(NumberText.format) ?? "")</td></tr>\n"
             }
             html += "</table>\n"
         }
@@ -82,9 +83,9 @@ public enum SLAPage {
             html +=
                 "<tr><td>\(HTML.escape(result.rule))</td><td class=\"\(result.severity.rawValue)\">\(result.severity.rawValue)</td>"
             html += "<td>\(HTML.escape(result.target.label))</td>"
-            html += "<td class=\"num\">\(result.measurement.value.map(number) ?? "")</td>"
-            html += "<td class=\"num\">\(result.measurement.threshold.map(number) ?? "")</td>"
-            html += "<td>\(since.map { "\(UTCTime.format($0)) (\(SLAConditionEvaluator.format(now - $0)))" } ?? "")</td>"
+            html += "<td class=\"num\">\(result.measurement.value.map(NumberText.format) ?? "")</td>"
+            html += "<td class=\"num\">\(result.measurement.threshold.map(NumberText.format) ?? "")</td>"
+            html += "<td>\(since.map { "\(UTCTime.format($0)) (\(DurationText.measured(now - $0)))" } ?? "")</td>"
             html += "<td>\(HTML.escape(result.measurement.detail ?? ""))</td></tr>\n"
         }
         if results.count > 1000 {
@@ -92,11 +93,4 @@ public enum SLAPage {
         }
         return html + "</table>\n"
     }
-
-    /// A value for people: whole numbers as such, others to four significant digits.
-    static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "" }
-        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
-    }
-
 }
