@@ -40,7 +40,9 @@ import Testing
     }
 
     @Test func openRunsFromDaysNoLongerPolledAreLookedUpOneByOne() async throws {
-        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 600, history: 86400))
+        // Three days of history: the first runs lie before yesterday, which is listed again
+        // for two hours after midnight (with one day, this failed from 00:00 to 02:00 UTC).
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 600, history: 3 * 86400))
         let context = try context(harness)
         let now = await harness.simulator.now()
         let flow = SimulatedFlow.id(forIndex: 0)
@@ -67,7 +69,8 @@ import Testing
     /// One look-up answered with something that is not an audit record fails that look-up
     /// alone: the poll succeeds and the other run is settled.
     @Test func anUndecodableLookUpFailsOnlyThatLookUp() async throws {
-        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 600, history: 86400))
+        // Runs from before yesterday, as above.
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 600, history: 3 * 86400))
         let context = try context(harness)
         let now = await harness.simulator.now()
         let tenant = await harness.simulator.servedTenant
