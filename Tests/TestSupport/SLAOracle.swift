@@ -98,6 +98,30 @@ package struct SLAOracle {
         return verdict
     }
 
+    /// `consecutive_failures` over time: each streak of `count` failed runs in a row (cancels
+    /// skipped) breaches from the end of its `count`-th failure to the end of the next run
+    /// that did not fail (nil: still on), epoch ms.
+    package static func streakEpisodes(_ flow: Flow, count: Int) -> [(startMs: Int64, endMs: Int64?)] {
+        var episodes: [(startMs: Int64, endMs: Int64?)] = []
+        var streak = 0
+        for run in flow.completed {
+            if run.status == "canceled" { continue }
+            if run.status == "error" {
+                streak += 1
+                if streak == count { episodes.append((run.ended!, nil)) }
+            } else {
+                if streak >= count { episodes[episodes.count - 1].endMs = run.ended! }
+                streak = 0
+            }
+        }
+        return episodes
+    }
+
+    /// When the oldest run was started (or queued), epoch ms.
+    package static func oldestStartMs(_ flows: [Flow]) -> Int64? {
+        flows.flatMap(\.runs).map { $0.started ?? $0.created }.min()
+    }
+
     package func maxDuration(_ flows: [Flow], limit: Double) -> Verdict {
         var verdict = Verdict()
         for flow in flows {
