@@ -12,7 +12,8 @@ public struct SLAConditionEvaluator: Sendable {
     private var percentiles: [PercentileKey: (version: Int, range: Range<Int>, value: Float?)] = [:]
     /// The last flow measured, for a replay that measures one flow at thousands of instants in
     /// a row: the sorted run times of its percentile window, and where its count windows'
-    /// bounds fell. Only searches start there: a result never depends on them.
+    /// bounds fell. Exact either way: searches only start at those bounds, and the sorted
+    /// window changes by exactly the runs that came and went (`SlidingWindowTests`).
     private var sliding: (flowId: Int64, layout: Int, range: Range<Int>, sorted: SortedFloats?)?
     private var bounds: (flowId: Int64, windows: [Range<Int>]) = (.min, [])
     private var counted: [(runs: Int, errors: Int)] = []
