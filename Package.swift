@@ -189,7 +189,8 @@ let package = Package(
         .testTarget(
             name: "ExporterAppTests",
             dependencies: [
-                "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "Reports", "Store", "SeriesQuery",
+                "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "SLAStore", "Reports", "Store",
+                "SeriesQuery",
                 "EtlworksAPI", "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log")

@@ -31,17 +31,19 @@ public actor SLAStateStore {
         return result
     }
 
-    /// Episodes that were still breaching at or after `from` and began before `to`, oldest first.
-    public func episodes(from: Int64, to: Int64, limit: Int = 100_000) throws -> [SLAEpisode] {
+    /// Episodes that were still breaching at or after `from` and began before `to`, oldest
+    /// first: the first `limit` of them, or with `newest` the last `limit`.
+    public func episodes(from: Int64, to: Int64, limit: Int = 100_000, newest: Bool = false) throws -> [SLAEpisode] {
+        let order = newest ? "start_ms DESC, id DESC" : "start_ms, id"
         let statement = try connection.statement(
             """
             SELECT \(SLAEpisode.columns) FROM sla_episodes
-            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 ORDER BY start_ms, id LIMIT ?3
+            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 ORDER BY \(order) LIMIT ?3
             """)
         try statement.bind(.integer(from), .integer(to), .integer(Int64(limit)))
         var result: [SLAEpisode] = []
         while try statement.step() { result.append(SLAEpisode(statement)) }
-        return result
+        return newest ? result.reversed() : result
     }
 
     /// Every breach still on at or after `from` (epoch ms), per rule and target key, oldest

@@ -7,7 +7,8 @@ import Store
 /// each rule's standing, and the breaches of the last seven days. Pure; every value from
 /// the API or the config is HTML-escaped.
 public enum SLAPage {
-    public static func render(_ snapshot: SLASnapshot, episodes: [SLAEpisode], now: Double) -> String {
+    /// `more`: the week held more breaches than `episodes`, its newest.
+    public static func render(_ snapshot: SLASnapshot, episodes: [SLAEpisode], now: Double, more: Bool = false) -> String {
         var html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="60">
@@ -57,7 +58,7 @@ public enum SLAPage {
         } else {
             html +=
                 "<table><tr><th>Rule</th><th>Severity</th><th>Target</th><th>Start</th><th>End</th><th>Duration</th><th>Peak</th><th>Threshold</th></tr>\n"
-            for episode in episodes.reversed().prefix(500) {
+            for episode in episodes.reversed() {
                 let end = episode.endMs.map { Double($0) / 1000 }
                 html +=
                     "<tr><td>\(HTML.escape(episode.rule))</td><td class=\"\(HTML.escape(episode.severity))\">\(HTML.escape(episode.severity))</td>"
@@ -69,6 +70,7 @@ public enum SLAPage {
                     "<td class=\"num\">\(episode.peak.map(NumberText.format) ?? "")</td><td class=\"num\">\(episode.threshold.map(NumberText.format) ?? "")</td></tr>\n"
             }
             html += "</table>\n"
+            if more { html += "<p>The newest \(episodes.count) are shown; the rest are in the history JSON.</p>\n" }
         }
         html +=
             "<p><a href=\"/api/v1/sla\">JSON</a> · <a href=\"/api/v1/sla/history\">history JSON</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n"

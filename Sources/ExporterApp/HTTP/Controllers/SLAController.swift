@@ -12,11 +12,21 @@ public struct SLAController: ExporterController {
     let state: ExporterState
     let store: SLAStateStore
     let now: @Sendable () -> Date
+    /// Episodes one history answer holds at most: a range holding more is refused, as a
+    /// silently cut answer would leave out its newest breaches.
+    let historyLimit: Int
+    /// Breaches the page lists: the newest.
+    let pageLimit: Int
 
-    public init(state: ExporterState, store: SLAStateStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        state: ExporterState, store: SLAStateStore, now: @escaping @Sendable () -> Date = { Date() },
+        historyLimit: Int = 100_000, pageLimit: Int = 500
+    ) {
         self.state = state
         self.store = store
         self.now = now
+        self.historyLimit = historyLimit
+        self.pageLimit = pageLimit
     }
 
     public func register(on router: Router<BasicRequestContext>) {
@@ -29,8 +39,13 @@ public struct SLAController: ExporterController {
         }
         router.get("/sla") { _, _ -> Response in
             let time = now().timeIntervalSince1970
-            let episodes = (try? await store.episodes(from: Int64((time - 7 * 86400) * 1000), to: Int64.max, limit: 5000)) ?? []
-            return .html(SLAPage.render(await state.snapshot().sla, episodes: episodes, now: time))
+            let episodes =
+                (try? await store.episodes(
+                    from: Int64((time - 7 * 86400) * 1000), to: Int64.max, limit: pageLimit + 1, newest: true)) ?? []
+            return .html(
+                SLAPage.render(
+                    await state.snapshot().sla, episodes: Array(episodes.suffix(pageLimit)), now: time,
+                    more: episodes.count > pageLimit))
         }
     }
 
@@ -46,7 +61,11 @@ public struct SLAController: ExporterController {
                 ?? to - 7 * 86400
             guard from < to else { throw SeriesQueryError(parameter: "from", message: "must be before to") }
             do {
-                let episodes = try await store.episodes(from: from * 1000, to: to * 1000)
+                let episodes = try await store.episodes(from: from * 1000, to: to * 1000, limit: historyLimit + 1)
+                guard episodes.count <= historyLimit else {
+                    let message = "more than \(historyLimit) episodes overlap this range; narrow from and to"
+                    return .json(ErrorDocument(message, parameter: "from").data, status: .badRequest)
+                }
                 return .json(JSONDocument.encode(SLAHistoryDocument(episodes, from: Double(from), to: Double(to))))
             } catch {
                 return .json(ErrorDocument(String(describing: error)).data, status: .serviceUnavailable)
