@@ -133,9 +133,10 @@ extension EndToEndTests {
         let replayed = history.episodes.filter(\.replayed)
         #expect(replayed.count > 20 && replayed.contains { $0.end != nil }, "\(replayed.count) replayed episodes")
 
-        // The streak rule over time, from the raw runs: each episode within a poll interval
-        // (2 s, and the history's whole seconds) of the oracle's, and each flow's compliance
-        // over the observed week (from the oldest run to now) what the oracle's episodes give.
+        // The streak and freshness rules over time, from the raw runs: each episode within a
+        // poll interval (2 s, and the history's whole seconds) of the oracle's, and each flow's
+        // compliance over the observed week (from the oldest run to now) what the oracle's
+        // episodes give.
         let fromMs = try #require(SLAOracle.oldestStartMs(flows))
         let nowMs = Int64(now * 1000)
         func seconds(_ text: String?) -> Double? {
@@ -143,25 +144,36 @@ extension EndToEndTests {
         }
         var episodesCompared = 0
         for flow in flows {
-            let expected = SLAOracle.streakEpisodes(flow, count: 2)
-            let found = history.episodes.filter { $0.sla == "streak" && $0.target.id == flow.id }
-            #expect(
-                found.count == expected.count, "flow \(flow.id): \(found.count) streak episodes, the oracle \(expected.count)")
-            for (episode, oracle) in zip(found, expected) {
-                let start = Double(oracle.startMs) / 1000
-                #expect(abs((seconds(episode.start) ?? 0) - start) <= 3, "flow \(flow.id): \(episode.start) vs \(start)")
-                if let end = oracle.endMs {
-                    #expect(abs((seconds(episode.end) ?? 0) - Double(end) / 1000) <= 3, "flow \(flow.id): \(episode.end ?? "on")")
-                } else {
-                    #expect(episode.end == nil, "flow \(flow.id): still on")
+            for (rule, expected) in [
+                ("streak", SLAOracle.streakEpisodes(flow, count: 2)),
+                ("fresh", SLAOracle.freshnessEpisodes(flow, limitMs: 5_400_000, nowMs: nowMs))
+            ] {
+                let found = history.episodes.filter { $0.sla == rule && $0.target.id == flow.id }
+                #expect(
+                    found.count == expected.count,
+                    "\(rule), flow \(flow.id): \(found.count) episodes, the oracle \(expected.count)")
+                for (episode, oracle) in zip(found, expected) {
+                    let start = Double(oracle.startMs) / 1000
+                    #expect(
+                        abs((seconds(episode.start) ?? 0) - start) <= 3, "\(rule), flow \(flow.id): \(episode.start) vs \(start)")
+                    if let end = oracle.endMs {
+                        #expect(
+                            abs((seconds(episode.end) ?? 0) - Double(end) / 1000) <= 3,
+                            "\(rule), flow \(flow.id): \(episode.end ?? "on")")
+                    } else {
+                        #expect(episode.end == nil, "\(rule), flow \(flow.id): still on")
+                    }
+                    episodesCompared += 1
                 }
-                episodesCompared += 1
+                let breachMs = expected.reduce(Int64(0)) {
+                    $0 + max(0, min($1.endMs ?? nowMs, nowMs) - max($1.startMs, fromMs))
+                }
+                let oracleCompliance = 1 - Double(breachMs) / Double(nowMs - fromMs)
+                let result = results.first { $0["sla"] as? String == rule && key($0) == "flow:\(flow.id)" }
+                let compliance = try #require(result?["compliance_30d"] as? Double, "\(rule), flow \(flow.id): no compliance")
+                #expect(
+                    abs(compliance - oracleCompliance) < 2e-4, "\(rule), flow \(flow.id): \(compliance) vs \(oracleCompliance)")
             }
-            let breachMs = expected.reduce(Int64(0)) { $0 + max(0, min($1.endMs ?? nowMs, nowMs) - max($1.startMs, fromMs)) }
-            let oracleCompliance = 1 - Double(breachMs) / Double(nowMs - fromMs)
-            let result = results.first { $0["sla"] as? String == "streak" && key($0) == "flow:\(flow.id)" }
-            let compliance = try #require(result?["compliance_30d"] as? Double, "flow \(flow.id): no compliance")
-            #expect(abs(compliance - oracleCompliance) < 2e-4, "flow \(flow.id): \(compliance) vs \(oracleCompliance)")
         }
         #expect(episodesCompared > 20, "\(episodesCompared) streak episodes compared")
     }

@@ -117,6 +117,20 @@ package struct SLAOracle {
         return episodes
     }
 
+    /// `max_since_success` over time, up to `nowMs`: a breach from `limit` after the latest
+    /// success (before any, after the flow's oldest run began) to the end of the next
+    /// success (nil: still on), epoch ms.
+    package static func freshnessEpisodes(_ flow: Flow, limitMs: Int64, nowMs: Int64) -> [(startMs: Int64, endMs: Int64?)] {
+        guard var reference = oldestStartMs([flow]) else { return [] }
+        var episodes: [(startMs: Int64, endMs: Int64?)] = []
+        for run in flow.completed where run.status == "success" && run.ended! <= nowMs {
+            if run.ended! > reference + limitMs { episodes.append((reference + limitMs, run.ended!)) }
+            reference = max(reference, run.ended!)
+        }
+        if nowMs > reference + limitMs { episodes.append((reference + limitMs, nil)) }
+        return episodes
+    }
+
     /// When the oldest run was started (or queued), epoch ms.
     package static func oldestStartMs(_ flows: [Flow]) -> Int64? {
         flows.flatMap(\.runs).map { $0.started ?? $0.created }.min()
