@@ -10,24 +10,30 @@ import Testing
 /// ended, a percentile window kept sorted) gives exactly what a fresh search gives.
 @Suite struct SlidingWindowTests {
     @Test func aSearchFromAHintFindsWhatABinarySearchFinds() {
+        // One expectation for all cases: thousands of them would hold the shared test threads.
         var random = SystemRandomNumberGenerator()
+        var wrong: [String] = []
         for _ in 0..<300 {
             let values = (0..<Int.random(in: 0...40, using: &random)).map { _ in Int64.random(in: 0...30, using: &random) }
                 .sorted()
             for _ in 0..<40 {
                 let value = Int64.random(in: -2...33, using: &random)
                 let hint = Int.random(in: -3...(values.count + 3), using: &random)
-                #expect(
-                    RunWindows.Flow.firstIndex(values, atOrAfter: value, near: hint)
-                        == RunWindows.Flow.firstIndex(values, atOrAfter: value), "\(values) \(value) from \(hint)")
+                if RunWindows.Flow.firstIndex(values, atOrAfter: value, near: hint)
+                    != RunWindows.Flow.firstIndex(values, atOrAfter: value)
+                {
+                    wrong.append("\(values) \(value) from \(hint)")
+                }
             }
         }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
     }
 
     @Test func sortedFloatsQuoteTheRankSelectionQuotes() {
         var random = SystemRandomNumberGenerator()
         var sorted = SortedFloats()
         var held: [Float] = []
+        var wrong: [String] = []
         for step in 0..<2000 {
             if held.isEmpty || Bool.random(using: &random) || step < 50 {
                 // Few distinct values, so that equal values come and go.
@@ -38,12 +44,13 @@ import Testing
                 let value = held.remove(at: Int.random(in: 0..<held.count, using: &random))
                 sorted.remove(value)
             }
-            #expect(sorted.values == held.sorted())
+            if sorted.values != held.sorted() { wrong.append("step \(step): \(sorted.values)") }
             for p in [0.01, 0.5, 0.95, 0.99, 1.0] where !held.isEmpty {
                 var copy = held
-                #expect(sorted.nearestRank(p: p) == NearestRank.nearestRank(&copy, p: p))
+                if sorted.nearestRank(p: p) != NearestRank.nearestRank(&copy, p: p) { wrong.append("step \(step), p \(p)") }
             }
         }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
         sorted.remove(1000) // absent: nothing happens
         #expect(sorted.values == held.sorted())
     }
@@ -63,6 +70,7 @@ import Testing
         // One run reported late: it arrives after runs that ended after it.
         ends.swapAt(200, 230)
         let record = FlowRecord(id: 7, name: "load")
+        var wrong: [String] = []
         for condition in conditions {
             var following = SLAConditionEvaluator()
             following.describes = false
@@ -83,10 +91,12 @@ import Testing
                     var fresh = SLAConditionEvaluator()
                     let expected = fresh.measure(condition, flow: flow, inputs: inputs)
                     let measured = following.measure(condition, flow: flow, inputs: inputs)
-                    #expect(measured?.holds == expected?.holds, "\(condition) at \(now)")
-                    #expect(measured?.value == expected?.value, "\(condition) at \(now)")
+                    if measured?.holds != expected?.holds || measured?.value != expected?.value {
+                        wrong.append("\(condition) at \(now)")
+                    }
                 }
             }
         }
+        #expect(wrong.isEmpty, "\(wrong.count) instants differ: \(wrong.prefix(5))")
     }
 }
