@@ -33,7 +33,10 @@ public struct Agent: Sendable, Equatable {
 
     /// A number for the agent, for keys that need one (SLA state): the id itself when it is
     /// a number, else a stable 53-bit hash of it.
-    public var numericId: Int64 {
+    public var numericId: Int64 { Self.numericId(of: id) }
+
+    /// `numericId` of an agent with this id (a stored series names agents by id alone).
+    public static func numericId(of id: String) -> Int64 {
         if let number = Int64(id) { return number }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }

@@ -153,7 +153,7 @@ extension SLAEngine {
                                 rules[index], flow: flow, runs: runs, schedules: schedules[flow.id] ?? [], from: from,
                                 to: ends[index], step: step, firstRunStart: first, scheduleTimeZone: scheduleTimeZone,
                                 evaluator: &evaluators[index])
-                            if !outcome.episodes.isEmpty || outcome.final != nil {
+                            if !outcome.isEmpty {
                                 let target = SLATarget(kind: .flow, id: flow.id, name: flow.name)
                                 found.append(ReplayFinding(rule: index, target: target, outcome: outcome))
                             }
@@ -180,16 +180,14 @@ extension SLAEngine {
         func add(_ position: Int, _ target: SLATarget, _ measurements: [(atMs: Int64, measurement: SLAMeasurement)]) {
             let outcome = SLAReplay.replay(
                 rules[todo[position]], measurements: measurements, toMs: Int64((ends[position] * 1000).rounded()))
-            if !outcome.episodes.isEmpty || outcome.final != nil {
-                found.append(ReplayFinding(rule: position, target: target, outcome: outcome))
-            }
+            if !outcome.isEmpty { found.append(ReplayFinding(rule: position, target: target, outcome: outcome)) }
         }
         for (position, index) in todo.enumerated() {
             switch (rules[index].condition, rules[index].target) {
             case (.agentOffline(let hold), .agents(let patterns)):
                 if agents == nil { agents = try await history.agents(from: fromSeconds, to: toSeconds) }
                 for agent in agents ?? [] where patterns.contains(where: { $0.matches(agent.name) }) {
-                    let id = Agent(id: agent.id, name: agent.name, state: .unknown).numericId
+                    let id = Agent.numericId(of: agent.id)
                     add(
                         position, SLATarget(kind: .agent, id: id, name: agent.name, externalId: agent.id),
                         agent.samples.map { ($0.atMs, SLAMeasurement(holds: !$0.online, value: nil, threshold: hold)) })

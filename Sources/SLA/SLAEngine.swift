@@ -299,11 +299,10 @@ public actor SLAEngine: CompletedRunSink {
                 var measurement = measurementOrNil ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
                 let previous = heldBefore == 0 ? nil : ruleStates[target]
                 if previous != nil { heldSeen += 1 }
-                let holdFor: Double
-                if case .agentOffline(let hold) = rule.condition { holdFor = rule.holdFor + hold } else { holdFor = rule.holdFor }
                 let (next, transition) = SLAStateMachine.step(
                     previous, holds: measurement.holds, value: measurement.value,
-                    now: now, holdFor: holdFor, lowerIsWorse: rule.condition.lowerIsWorse, heldSince: measurement.heldSince)
+                    now: now, holdFor: rule.breachesAfter, lowerIsWorse: rule.condition.lowerIsWorse,
+                    heldSince: measurement.heldSince)
                 if case .agentOffline = rule.condition {
                     measurement.value = next.map { now - $0.since } ?? 0
                 }

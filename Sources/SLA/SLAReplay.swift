@@ -22,6 +22,9 @@ public enum SLAReplay {
         /// Instants evaluated.
         public var evaluations = 0
 
+        /// Whether there is anything to write: an episode, or a state still held at the end.
+        public var isEmpty: Bool { episodes.isEmpty && final == nil }
+
         /// Keeps the episodes up with one step of the state machine.
         mutating func record(
             _ transition: SLATransition?, from state: SLATargetState?, to next: SLATargetState?, _ measurement: SLAMeasurement
@@ -57,21 +60,15 @@ public enum SLAReplay {
         -> Outcome
     {
         var outcome = Outcome()
-        var holdFor = rule.holdFor
         let offlineFor: Bool
-        if case .agentOffline(let hold) = rule.condition {
-            holdFor += hold
-            offlineFor = true
-        } else {
-            offlineFor = false
-        }
+        if case .agentOffline = rule.condition { offlineFor = true } else { offlineFor = false }
         var state: SLATargetState?
         for (atMs, taken) in measurements where atMs <= toMs {
             let now = Double(atMs) / 1000
             var measurement = taken
             if offlineFor { measurement.value = measurement.holds ? now - min(state?.since ?? now, now) : 0 }
             let (next, transition) = SLAStateMachine.step(
-                state, holds: measurement.holds, value: measurement.value, now: now, holdFor: holdFor,
+                state, holds: measurement.holds, value: measurement.value, now: now, holdFor: rule.breachesAfter,
                 lowerIsWorse: rule.condition.lowerIsWorse, heldSince: measurement.heldSince)
             outcome.record(transition, from: state, to: next, measurement)
             state = next
@@ -245,7 +242,7 @@ public enum SLAReplay {
         case .errorRate(_, let window, _), .durationPercentile(_, _, let window):
             windows = [Int64((window * 1000).rounded())]
         case .objective(_, let window):
-            windows = ([window] + SLOBurnWindows.windows.map(\.seconds)).map { Int64(($0 * 1000).rounded()) }
+            windows = ([window] + SLOBurnWindows.seconds).map { Int64(($0 * 1000).rounded()) }
         case .maxDuration(let seconds):
             starts = true
             limit = seconds ?? SLAConditionEvaluator.longestExpected(schedules)

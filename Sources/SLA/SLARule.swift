@@ -37,6 +37,13 @@ public struct SLARule: Sendable, Equatable {
 }
 
 extension SLARule {
+    /// How long the condition must hold before a target breaches, seconds: `for`, plus
+    /// `agent_offline`'s own time offline.
+    public var breachesAfter: Double {
+        if case .agentOffline(let offline) = condition { return holdFor + offline }
+        return holdFor
+    }
+
     /// Whether the rule reads flow schedules (`/v1/schedules` is then polled).
     public var needsSchedules: Bool {
         switch condition {

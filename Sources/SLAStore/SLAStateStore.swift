@@ -156,8 +156,8 @@ public actor SLAStateStore {
                 for episode in target.episodes {
                     insert.bind(5, episode.startMs)
                     insert.bind(6, episode.endMs)
-                    insert.bind(7, episode.peak.flatMap { $0.isFinite ? $0 : nil })
-                    insert.bind(8, episode.threshold.flatMap { $0.isFinite ? $0 : nil })
+                    insert.bind(7, Self.finite(episode.peak))
+                    insert.bind(8, Self.finite(episode.threshold))
                     try insert.executeBound()
                     last = connection.lastInsertedRowid
                 }
@@ -283,8 +283,8 @@ public actor SLAStateStore {
             .run(.integer(observed.startMs), .integer(observed.endMs))
     }
 
-    private static func real(_ value: Double?) -> SQLiteValue {
-        guard let value, value.isFinite else { return .null }
-        return .real(value)
-    }
+    private static func real(_ value: Double?) -> SQLiteValue { finite(value).map { .real($0) } ?? .null }
+
+    /// NaN and infinities are stored as NULL.
+    private static func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
 }
