@@ -21,9 +21,14 @@ extension SLAEngine {
     /// The definition a replay stands for: a change to it replays the rule again.
     static func fingerprint(_ rule: SLARule) -> String {
         var target = ""
-        if case .flows(let selector) = rule.target {
+        switch rule.target {
+        case .flows(let selector):
             target =
                 "ids=\(selector.ids.sorted()) names=\(selector.names.map(\.description)) tags=\(selector.tags.sorted())"
+        case .agents(let patterns):
+            target = "agents=\(patterns.map(\.description))"
+        case .tenant:
+            break
         }
         return "\(target) \(rule.condition) for=\(rule.holdFor) severity=\(rule.severity.rawValue)"
     }

@@ -189,4 +189,14 @@ import Testing
         #expect(first.results.filter { $0.phase == .breaching }.map(\.target.key).sorted() == ["agent:\(usId)", "tenant"])
         #expect(await sink.changes.count == 2)
     }
+
+    /// A rule is replayed again when its definition changes, the agents it names included
+    /// (they were left out of the definition when only flow rules were replayed).
+    @Test func namingOtherAgentsIsAChangedDefinition() throws {
+        func rule(_ pattern: String) throws -> SLARule {
+            SLARule(name: "agents", target: .agents([try Glob(pattern)]), condition: .agentOffline(for: 300))
+        }
+        #expect(try SLAEngine.fingerprint(rule("eu-*")) != SLAEngine.fingerprint(rule("us-*")))
+        #expect(try SLAEngine.fingerprint(rule("eu-*")) == SLAEngine.fingerprint(rule("eu-*")))
+    }
 }
