@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EtlworksAPI
@@ -337,6 +338,50 @@ import Testing
         for bad in ["* * *", "0 0 32 * * ?", "0 0 L * * ?", "0 0 1W * * ?", "0 */0 * * * ?", "0 0 5-2 * * ?", "-5"] {
             #expect(throws: CronError.self, "\(bad)") { try FlowCadence(schedule: bad) }
         }
+    }
+
+    /// The arithmetic path agrees with the calendar wherever it answers, and the calendar
+    /// decides across daylight-saving changes (random instants over four years, zones with
+    /// changes of an hour and of half an hour, and one without).
+    @Test func cronArithmeticAgreesWithTheCalendar() throws {
+        let zones = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"].compactMap {
+            TimeZone(identifier: $0)
+        }
+        let texts = [
+            "0 0 * * * ?", "30 2 * * *", "0 */5 * * * ?", "15 1-3 * * SUN", "0 0 12 29 2 ?", "0 30 2 * 3 ?",
+            "*/20 * 2 * * ?", "0 0 0 1 * ?", "0 9 28 * MON", "0 15 10 * * ? 2027"
+        ]
+        let expressions = try texts.map { try CronExpression($0) }
+        var generator = SeededRandom(seed: 17)
+        let from = 1_767_225_600.0 // 2026-01-01
+        var answered = 0, mismatches: [String] = []
+        for _ in 0..<4000 {
+            let time = from + Double(generator.next() % (4 * 365 * 86400)) + Double(generator.next() % 1000) / 1000
+            let zone = zones[Int(generator.next() % UInt64(zones.count))]
+            let which = Int(generator.next() % UInt64(expressions.count))
+            let expression = expressions[which]
+            let byCalendar = expression.nextByCalendar(after: time, in: zone)
+            if let fast = expression.nextAtSteadyOffset(after: time, in: zone) {
+                answered += 1
+                if fast != byCalendar {
+                    mismatches.append("'\(texts[which])' \(zone.identifier) after \(time): \(fast), not \(byCalendar ?? -1)")
+                }
+            }
+            if expression.next(after: time, in: zone) != byCalendar {
+                mismatches.append("'\(texts[which])' \(zone.identifier) after \(time): next differs")
+            }
+        }
+        #expect(mismatches.count == 0, "\(mismatches.prefix(3))")
+        #expect(answered > 3000) // the arithmetic answers nearly always
+        // Across a change it leaves the answer to the calendar: 02:30 on 2026-03-29 does not
+        // exist in Berlin, so the next is 02:30 on the 30th (00:30 UTC).
+        let berlin = TimeZone(identifier: "Europe/Berlin")!
+        let beforeChange = ISO8601DateFormatter().date(from: "2026-03-28T12:00:00Z")!.timeIntervalSince1970
+        let daily = try CronExpression("30 2 * * *")
+        #expect(daily.nextAtSteadyOffset(after: beforeChange, in: berlin) == nil)
+        #expect(
+            daily.next(after: beforeChange, in: berlin).map { Date(timeIntervalSince1970: $0) }
+                == ISO8601DateFormatter().date(from: "2026-03-30T00:30:00Z"))
     }
 
     /// (Foundation switches to the Julian calendar before 1582; RFC 3339 does not, so the checks start at 1601.)
