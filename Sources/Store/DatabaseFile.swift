@@ -49,6 +49,8 @@ package enum DatabaseFile {
                 try connection.execute("PRAGMA user_version = \(Schema.version)")
             }
         }
+        // A replay interrupted while its index was dropped left it out.
+        try connection.execute(Schema.episodesByEnd)
         return connection
     }
 }

@@ -294,6 +294,20 @@ public actor SQLiteRunStore: RunStore {
         try timeById("SELECT flow_id, max(coalesce(started_ms, created_ms)) FROM runs GROUP BY flow_id")
     }
 
+    /// Sizes the page cache for a replay's reads (`pages`), or gives it back (nil). Runs are
+    /// stored in the order they were polled, so a page holds runs of a few dozen flows at
+    /// about one time, and a flow's month of runs lies on hundreds of pages: with room for
+    /// them, the next flows' reads find most of their pages cached. SQLite's default (2 MiB)
+    /// holds less than one flow's month of hourly runs, so every read went to the file.
+    public func cacheForReplay(pages: Int?) throws {
+        if usualCacheSize == nil { usualCacheSize = try connection.scalar("PRAGMA cache_size") }
+        try connection.execute("PRAGMA cache_size = \(pages.map(Int64.init) ?? usualCacheSize ?? -2000)")
+        if pages == nil { try connection.execute("PRAGMA shrink_memory") }
+    }
+
+    /// The page cache's size before a replay (`PRAGMA cache_size`: negative in KiB).
+    private var usualCacheSize: Int64?
+
     /// A flow's runs queued or started at or after `since` (epoch ms), and its runs still
     /// open, for replaying SLA rules; read through the index on flow and start time.
     public func runTimes(flowId: Int64, since: Int64) throws -> [RunTimes] {

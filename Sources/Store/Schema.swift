@@ -1,7 +1,12 @@
 /// The database schema, versioned by `PRAGMA user_version`. Each migration takes the schema
 /// from its index to the next; a database newer than `Schema.version` is refused.
-enum Schema {
+package enum Schema {
     static var version: Int64 { Int64(migrations.count) }
+
+    /// The index on when SLA episodes ended (retention, history by time). A large replay drops
+    /// it while it writes and builds it again at the end; every open builds it if it is missing.
+    package static let episodesByEnd =
+        "CREATE INDEX IF NOT EXISTS sla_episodes_by_end ON sla_episodes(coalesce(end_ms, 9223372036854775807))"
 
     static let migrations: [String] = [
         // 1: flows, runs, and per-flow aggregates maintained at ingestion.

@@ -5,6 +5,7 @@ import ExporterCore
 import Foundation
 import Logging
 import SLAStore
+import SQLiteDatabase
 import Store
 import TestSupport
 import Testing
@@ -198,5 +199,43 @@ import Testing
         }
         #expect(try SLAEngine.fingerprint(rule("eu-*")) != SLAEngine.fingerprint(rule("us-*")))
         #expect(try SLAEngine.fingerprint(rule("eu-*")) == SLAEngine.fingerprint(rule("eu-*")))
+    }
+
+    /// A large replay drops the index on end time while it writes its slices: the last slice
+    /// builds it again, and a replay interrupted in between finds it again when the database
+    /// is next opened. The history by time reads the same either way.
+    @Test func aBulkReplayLeavesTheIndexOnEndTimeInPlace() async throws {
+        _ = try SQLiteRunStore(path: path)
+        func indexed() throws -> Bool {
+            let connection = try SQLiteConnection(path: path, create: false)
+            defer { connection.close() }
+            return try connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sla_episodes_by_end'") == 1
+        }
+        let nowMs = Int64(now * 1000)
+        var first = SLAStateStore.Replay()
+        first.dropsEndIndex = true
+        first.targets = [
+            SLAStateStore.Replay.Target(
+                rule: "streak", target: "flow:7", targetName: "orders", severity: "warning",
+                episodes: (1...3).map {
+                    ReplayedEpisode(startMs: nowMs - $0 * 60_000, endMs: nowMs - $0 * 60_000 + 1000, peak: 1, threshold: 1)
+                },
+                state: nil)
+        ]
+        let store = try SLAStateStore(path: path)
+        _ = try await store.apply(first)
+        #expect(try !indexed())
+        // Interrupted here: the next open builds it.
+        _ = try SLAStateStore(path: path)
+        #expect(try indexed())
+
+        _ = try await store.apply(first)
+        #expect(try !indexed())
+        var last = SLAStateStore.Replay()
+        last.fingerprints = ["streak": "definition"]
+        _ = try await store.apply(last)
+        #expect(try indexed())
+        let found = try await store.episodes(from: nowMs - 150_000, to: nowMs)
+        #expect(found.count == 4) // two of each slice's three ended in the last 150 s
     }
 }
