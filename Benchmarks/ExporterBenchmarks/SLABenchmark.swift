@@ -184,10 +184,11 @@ enum SLABenchmark {
     /// where a replay's time goes.
     static func replayPerRule(rules: [SLARule], store: SQLiteRunStore, flows: [Flow], now: Double) async throws {
         let from = now - 30 * day
-        var loaded: [(FlowRecord, [RunTimes])] = []
+        var loaded: [(FlowRecord, SLAReplay.Runs)] = []
         for flow in flows.prefix(200) {
             let record = FlowRecord(id: flow.id, name: flow.name, tags: flow.tags)
-            loaded.append((record, try await store.runTimes(flowId: flow.id, since: Int64((from - 30 * day) * 1000))))
+            let runs = try await store.runTimes(flowId: flow.id, since: Int64((from - 30 * day) * 1000))
+            loaded.append((record, SLAReplay.Runs(runs)))
         }
         let schedules = FlowSchedule(id: 1, flowId: 1, schedule: "3600", expectedSeconds: 2400)
         let only = ProcessInfo.processInfo.environment["BENCH_SLA_RULE"]
@@ -198,13 +199,12 @@ enum SLABenchmark {
             let repeats = ProcessInfo.processInfo.environment["BENCH_SLA_REPEAT"].flatMap { Int($0) } ?? 1
             for (flow, runs) in Array(repeating: loaded, count: repeats).joined() {
                 guard case .flows(let selector) = rule.target, selector.matches(flow) else { continue }
-                let first = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
                 var schedule = schedules
                 schedule.id = flow.id
                 schedule.flowId = flow.id
                 schedule.schedule = flow.id % 3 == 0 ? "0 0 * * * ?" : "3600"
                 let outcome = SLAReplay.replay(
-                    rule, flow: flow, runs: runs, schedules: [schedule], from: from, to: now, step: 30, firstRunStart: first,
+                    rule, flow: flow, runs: runs, schedules: [schedule], from: from, to: now, step: 30,
                     scheduleTimeZone: TimeZone(identifier: "UTC")!, evaluator: &evaluator)
                 evaluations += outcome.evaluations
                 episodes += outcome.episodes.count

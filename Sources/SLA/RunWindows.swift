@@ -26,16 +26,25 @@ public struct RunWindows: Sendable {
 
         public var count: Int { ends.count }
 
+        /// A flow with no completed runs.
+        static let empty = Flow()
+
         mutating func insert(_ run: CompletedRun) {
             let end = run.endMs
             if let start = run.startMs { latestStartMs = max(latestStartMs ?? start, start) }
             version += 1
             let duration = run.durationMs.map { Float(Double($0) / 1000) } ?? .nan
-            var index = ends.count
-            if let last = ends.last, last > end {
-                index = Self.firstIndex(ends, atOrAfter: end + 1)
-                layout += 1
+            guard let latest = ends.last, latest > end else {
+                // In end order (nearly always): appended, and one prefix sum added.
+                ends.append(end)
+                durations.append(duration)
+                statuses.append(run.status)
+                errorsBefore.append((errorsBefore.last ?? 0) + (run.status == .error ? 1 : 0))
+                return
             }
+            // Before the latest end: held runs move.
+            let index = Self.firstIndex(ends, atOrAfter: end + 1)
+            layout += 1
             ends.insert(end, at: index)
             durations.insert(duration, at: index)
             statuses.insert(run.status, at: index)
@@ -121,7 +130,18 @@ public struct RunWindows: Sendable {
         /// `firstIndex(atOrAfter:)`, galloping out from `hint`: a few reads when the answer is
         /// near it, never more than twice a plain binary search.
         static func firstIndex(_ values: [Int64], atOrAfter value: Int64, near hint: Int) -> Int {
-            let hint = min(max(0, hint), values.count)
+            var hint = min(max(0, hint), values.count)
+            // Between a replay's instants a bound mostly stays or moves by a run or two: a few
+            // steps first, then the galloping search.
+            for _ in 0..<4 {
+                if hint < values.count, values[hint] < value {
+                    hint += 1
+                } else if hint > 0, values[hint - 1] >= value {
+                    hint -= 1
+                } else {
+                    return hint
+                }
+            }
             var low: Int, high: Int
             var step = 1
             if hint < values.count, values[hint] < value {

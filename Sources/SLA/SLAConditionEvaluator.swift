@@ -17,8 +17,9 @@ public struct SLAConditionEvaluator: Sendable {
     private var sliding: (flowId: Int64, layout: Int, range: Range<Int>, sorted: SortedFloats?)?
     private var bounds: (flowId: Int64, windows: [Range<Int>]) = (.min, [])
     private var counted: [(runs: Int, errors: Int)] = []
-    private var objectiveWindows: [Double] = []
-    private var errorWindow: [Double] = []
+    /// Windows counted, epoch ms (kept so that each count needs no conversion).
+    private var objectiveWindows: [Int64] = []
+    private var errorWindow: [Int64] = []
 
     /// Whether measurements carry their detail and burn rates; a replay keeps only values.
     public var describes = true
@@ -34,10 +35,17 @@ public struct SLAConditionEvaluator: Sendable {
     /// nil when the target cannot be measured (no schedule for `max_duration: schedule`, no
     /// allowance in the subscription): it then neither breaches nor exports a value.
     public mutating func measure(_ condition: SLACondition, flow: SLAFlow, inputs: SLAInputs) -> SLAMeasurement? {
+        measure(condition, flow: flow, runs: flow.runs ?? RunWindows.Flow.empty, inputs: inputs)
+    }
+
+    /// `measure(_:flow:inputs:)` with the flow's completed runs passed apart: a replay keeps
+    /// them in a variable of its own, and reading them out of the flow view is a copy (four
+    /// retains and releases, a seventh of a replay's time when it measures millions of times).
+    mutating func measure(
+        _ condition: SLACondition, flow: SLAFlow, runs: borrowing RunWindows.Flow, inputs: SLAInputs
+    ) -> SLAMeasurement? {
         let now = inputs.now
         let id = flow.id
-        // `flow.runs` is read where it is needed, not copied out first: a copy is four
-        // retains and releases, and a replay measures millions of times.
         switch condition {
         case .maxDuration(let seconds):
             // Several schedules: the most generous expected time.
@@ -61,7 +69,7 @@ public struct SLAConditionEvaluator: Sendable {
                 detail: holds && describes ? "a run took \(DurationText.measured(longest ?? 0))" : nil)
 
         case .durationPercentile(let p, let max, let window):
-            guard let quantile = percentile(p, of: flow, window: window, now: now) else {
+            guard let quantile = percentile(p, of: flow.id, runs: runs, window: window, now: now) else {
                 return SLAMeasurement(holds: false, value: nil, threshold: max)
             }
             let value = Double(quantile)
@@ -71,8 +79,8 @@ public struct SLAConditionEvaluator: Sendable {
                     ? "p\(Self.percent(p)) run time over \(DurationText.format(window)) is \(DurationText.measured(value))" : nil)
 
         case .errorRate(let max, let window, let minRuns):
-            if errorWindow.first != window { errorWindow = [window] }
-            count(flow, windows: errorWindow, now: now)
+            if errorWindow.first != Self.ms(window) { errorWindow = [Self.ms(window)] }
+            count(flow.id, runs: runs, windows: errorWindow, now: now)
             let counts = counted[0]
             guard counts.runs > 0 else { return SLAMeasurement(holds: false, value: nil, threshold: max) }
             let ratio = Double(counts.errors) / Double(counts.runs)
@@ -105,7 +113,7 @@ public struct SLAConditionEvaluator: Sendable {
                 detail: value > limit && describes ? "a run has been queued for \(DurationText.measured(value))" : nil)
 
         case .consecutiveFailures(let count):
-            let streak = flow.runs?.trailingErrors() ?? 0
+            let streak = runs.trailingErrors()
             return SLAMeasurement(
                 holds: streak >= count, value: Double(streak), threshold: Double(count),
                 detail: streak >= count && describes ? "\(streak) failed runs in a row" : nil)
@@ -116,7 +124,7 @@ public struct SLAConditionEvaluator: Sendable {
             // schedule is then judged by its own runs. A flow whose runs name none of its
             // schedules is judged by all its runs.
             let tied = scheduled.contains { inputs.scheduledStarts[$0.id] != nil }
-            let flowStart = Self.larger(flow.runs?.latestStartMs, flow.newestOpenStart)
+            let flowStart = Self.larger(runs.latestStartMs, flow.newestOpenStart)
             var worst: (overrun: Double, measurement: SLAMeasurement)?
             for schedule in scheduled {
                 guard let text = schedule.schedule, let cadence = cadence(text) else { continue }
@@ -147,7 +155,7 @@ public struct SLAConditionEvaluator: Sendable {
             return worst?.measurement
 
         case .objective(let target, let window):
-            return objective(target: target, window: window, flow: flow, now: now)
+            return objective(target: target, window: window, flowId: flow.id, runs: runs, now: now)
 
         case .agentOffline, .billingUsage:
             return nil
@@ -206,25 +214,32 @@ public struct SLAConditionEvaluator: Sendable {
         return measurement
     }
 
-    private mutating func objective(target: Double, window: Double, flow: SLAFlow, now: Double) -> SLAMeasurement {
+    private mutating func objective(
+        target: Double, window: Double, flowId: Int64, runs: borrowing RunWindows.Flow, now: Double
+    ) -> SLAMeasurement {
         let budget = 1 - target
-        if objectiveWindows.first != window { objectiveWindows = [window] + SLOBurnWindows.seconds }
-        count(flow, windows: objectiveWindows, now: now)
+        if objectiveWindows.first != Self.ms(window) { objectiveWindows = ([window] + SLOBurnWindows.seconds).map(Self.ms) }
+        count(flowId, runs: runs, windows: objectiveWindows, now: now)
         let total = counted[0]
         func burn(_ index: Int) -> Double? {
             counted[index + 1].runs > 0 ? Double(counted[index + 1].errors) / Double(counted[index + 1].runs) / budget : nil
         }
-        // Eight windows: a linear search beats hashing (a replay measures this millions of times).
-        func rate(_ seconds: Double) -> Double {
-            SLOBurnWindows.seconds.firstIndex(of: seconds).flatMap(burn) ?? 0
-        }
-        let firing = SLOBurnWindows.pairs.first { pair in rate(pair.long) > pair.factor && rate(pair.short) > pair.factor }
         guard total.runs > 0 else {
             var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
             if describes { empty.burnRates = SLOBurnWindows.seconds.indices.map(burn) }
             return empty
         }
         let good = 1 - Double(total.errors) / Double(total.runs)
+        // The pairs' windows by position, and no pair looked at when the budget is spent and no
+        // text is wanted (a replay measures this millions of times).
+        var firing: SLOBurnWindows.Pair?
+        if good >= target || describes {
+            for (pair, position) in zip(SLOBurnWindows.pairs, SLOBurnWindows.pairPositions)
+            where (burn(position.long) ?? 0) > pair.factor && (burn(position.short) ?? 0) > pair.factor {
+                firing = pair
+                break
+            }
+        }
         var measurement = SLAMeasurement(holds: good < target || firing != nil, value: good, threshold: target)
         measurement.errorBudgetRemaining = 1 - (1 - good) / budget
         guard describes else { return measurement }
@@ -242,27 +257,23 @@ public struct SLAConditionEvaluator: Sendable {
     /// Runs and errors per window (seconds) ending now, into `counted`. Bounds are searched
     /// from where they fell for the same flow before. (Buffers kept between calls: this runs
     /// millions of times in a replay.)
-    private mutating func count(_ flow: SLAFlow, windows: [Double], now: Double) {
+    private mutating func count(_ flowId: Int64, runs: borrowing RunWindows.Flow, windows: [Int64], now: Double) {
         if counted.count != windows.count { counted = Array(repeating: (0, 0), count: windows.count) }
-        guard let runs = flow.runs else {
-            for index in windows.indices { counted[index] = (0, 0) }
-            return
-        }
-        if bounds.flowId != flow.id || bounds.windows.count != windows.count {
-            bounds = (flow.id, Array(repeating: 0..<runs.count, count: windows.count))
+        if bounds.flowId != flowId || bounds.windows.count != windows.count {
+            bounds = (flowId, Array(repeating: 0..<runs.count, count: windows.count))
         }
         let to = Self.ms(now)
         for index in windows.indices {
-            counted[index] = runs.counts(endedAfter: to - Self.ms(windows[index]), upTo: to, near: &bounds.windows[index])
+            counted[index] = runs.counts(endedAfter: to - windows[index], upTo: to, near: &bounds.windows[index])
         }
     }
 
     /// The quantile of the run times in the window, reused while the window holds the same runs.
     /// Measured again for the same flow as the window slides on (a replay), the window's run
     /// times are kept sorted and changed by the runs that came and went.
-    private mutating func percentile(_ p: Double, of flow: SLAFlow, window: Double, now: Double) -> Float? {
-        guard let runs = flow.runs else { return nil }
-        let flowId = flow.id
+    private mutating func percentile(
+        _ p: Double, of flowId: Int64, runs: borrowing RunWindows.Flow, window: Double, now: Double
+    ) -> Float? {
         let range = runs.range(endedAfter: Self.ms(now) - Self.ms(window), upTo: Self.ms(now))
         if var last = sliding, last.flowId == flowId, last.layout == runs.layout,
             range.lowerBound >= last.range.lowerBound, range.upperBound >= last.range.upperBound,

@@ -94,6 +94,8 @@ extension SLAEngine {
                     scheduleTimeZone: timeZone, runStore: runStore)
             }
         }
+        try await runStore.cacheForReplay(pages: Self.replayCachePages)
+        defer { Task { try? await runStore.cacheForReplay(pages: nil) } }
         // Each slice is written while the next is judged (SQLite writes on a thread of its own).
         var judging = judge(slices[0])
         defer { judging.cancel() }
@@ -150,14 +152,12 @@ extension SLAEngine {
                     var reading = read(0)
                     for (position, (flow, matching)) in mine.enumerated() {
                         try Task.checkCancellation()
-                        let runs = try await reading!.value
+                        let runs = SLAReplay.Runs(try await reading!.value)
                         reading = read(position + 1)
-                        let first = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
                         for index in matching {
                             let outcome = SLAReplay.replay(
                                 rules[index], flow: flow, runs: runs, schedules: schedules[flow.id] ?? [], from: from,
-                                to: ends[index], step: step, firstRunStart: first, scheduleTimeZone: scheduleTimeZone,
-                                evaluator: &evaluators[index])
+                                to: ends[index], step: step, scheduleTimeZone: scheduleTimeZone, evaluator: &evaluators[index])
                             if !outcome.isEmpty {
                                 let target = SLATarget(kind: .flow, id: flow.id, name: flow.name)
                                 found.append(ReplayFinding(rule: index, target: target, outcome: outcome))
@@ -174,6 +174,10 @@ extension SLAEngine {
     }
 
     static let replaySlice = 250
+    /// Episodes in a replay's first slice from which it drops the index on end time while it writes.
+    static let bulkEpisodes = 10_000
+    /// 8 MiB: about three flows' months of hourly runs (the neighbours read next share them).
+    static let replayCachePages = 2048
 
     /// Replays the agent and billing rules among `todo` over what the history series hold.
     private func replayHistory(_ todo: [Int], ends: [Double], from: Double) async throws -> [ReplayFinding] {
@@ -250,6 +254,8 @@ extension SLAEngine {
                             episodeId: nil)
                     }))
         }
+        // A slice this large is a bulk load: the index on end time is built once at the end.
+        replay.dropsEndIndex = first && !last && count >= Self.bulkEpisodes
         if last {
             for index in todo { replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index]) }
             // The replayed time is observed time, where nothing observed it yet.

@@ -77,13 +77,31 @@ public enum SLAReplay {
         return outcome
     }
 
+    /// A flow's stored runs, put in the orders a replay walks them once for all its rules.
+    public struct Runs: Sendable {
+        public let all: [Run]
+        /// Completed runs, by end.
+        let completed: [Run]
+        /// Runs by when they first existed.
+        let byBegin: [Run]
+        /// The start (or queueing) of the oldest run, epoch seconds: where `max_since_success`
+        /// counts from without a success.
+        public var firstStart: Double?
+
+        public init(_ runs: [Run]) {
+            all = runs
+            completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
+            byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
+            firstStart = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
+        }
+    }
+
     /// Replays `rule` for `flow` over [from, to] (epoch seconds) every `step` seconds.
-    /// `firstRunStart`: the start of the flow's oldest stored run (for `max_since_success`).
     public static func replay(
-        _ rule: SLARule, flow: FlowRecord, runs: [Run], schedules: [FlowSchedule], from: Double, to: Double,
-        step: Double, firstRunStart: Double?, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator,
-        everyInstant: Bool = false
+        _ rule: SLARule, flow: FlowRecord, runs prepared: Runs, schedules: [FlowSchedule], from: Double, to: Double,
+        step: Double, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator, everyInstant: Bool = false
     ) -> Outcome {
+        let (runs, firstRunStart) = (prepared.all, prepared.firstStart)
         let fromMs = Int64((from * 1000).rounded()), toMs = Int64((to * 1000).rounded())
         let stepMs = max(1, Int64((step * 1000).rounded()))
         var outcome = Outcome()
@@ -104,8 +122,7 @@ public enum SLAReplay {
         ticks.sort()
         var later: [Int64] = [] // instants found while replaying, ascending
 
-        let completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
-        let byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
+        let (completed, byBegin) = (prepared.completed, prepared.byBegin)
         var nextCompleted = 0, nextBegun = 0
         var active: [Run] = []
         var scheduledStarts: [Int64: Int64] = [:]
@@ -120,11 +137,13 @@ public enum SLAReplay {
         if case .missedSchedule = condition { judgesSchedules = true } else { judgesSchedules = false }
 
         // The replay keeps values only, and changes one view of the flow as time goes on (a new
-        // one per instant was a third of its time).
+        // one per instant was a third of its time); its completed runs are held apart, as the
+        // evaluator reads them without copying them out of the view.
         evaluator.describes = false
         let view = SLAFlow(
             record: flow, lastDurationSeconds: nil, lastSuccessEnd: nil, oldestRunningStart: nil, oldestQueuedCreated: nil,
-            newestOpenStart: nil, runs: RunWindows.Flow(), recentLongest: nil)
+            newestOpenStart: nil, runs: nil, recentLongest: nil)
+        var windows = RunWindows.Flow()
 
         var state: SLATargetState?
         var index = 0
@@ -151,7 +170,7 @@ public enum SLAReplay {
                 let run = completed[nextCompleted]
                 nextCompleted += 1
                 let duration = run.started.map { Double(max(0, run.ended! - $0)) / 1000 }
-                view.runs!.insert(
+                windows.insert(
                     CompletedRun(
                         flowId: flow.id, endMs: run.ended!, startMs: run.started ?? run.created,
                         durationMs: run.started.map { max(0, run.ended! - $0) }, status: run.status))
@@ -202,14 +221,18 @@ public enum SLAReplay {
             view.oldestRunningStart = oldestRunning
             view.oldestQueuedCreated = oldestQueued
             view.newestOpenStart = newestOpen
-            let measurement =
-                evaluator.measure(condition, flow: view, inputs: inputs)
-                ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
-            let (next, transition) = SLAStateMachine.step(
-                state, holds: measurement.holds, value: measurement.value, now: inputs.now, holdFor: rule.holdFor,
-                lowerIsWorse: condition.lowerIsWorse, heldSince: measurement.heldSince)
-            outcome.record(transition, from: state, to: next, measurement)
-            state = next
+            let measured = evaluator.measure(condition, flow: view, runs: windows, inputs: inputs)
+            // Mostly all is well and stays so: nothing to step.
+            if measured?.holds == true || state != nil {
+                let measurement = measured ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
+                let (next, transition) = SLAStateMachine.step(
+                    state, holds: measurement.holds, value: measurement.value, now: inputs.now, holdFor: rule.holdFor,
+                    lowerIsWorse: condition.lowerIsWorse, heldSince: measurement.heldSince)
+                outcome.record(transition, from: state, to: next, measurement)
+                state = next
+            } else {
+                outcome.evaluations += 1
+            }
 
             // Instants this evaluation says matter: a `for` running out, a limit crossed.
             func evaluateAlso(_ instant: Int64) {
@@ -219,8 +242,8 @@ public enum SLAReplay {
             }
             // A run judged now (`max_duration`) is no longer "recent" at the next instant.
             if recentLongest != nil, case .maxDuration = condition { evaluateAlso(min(toMs, now + stepMs)) }
-            if let next, next.phase == .pending { evaluateAlso(tick(Int64(((next.since + rule.holdFor) * 1000).rounded()))) }
-            if judgesSchedules, !measurement.holds, let value = measurement.value, let threshold = measurement.threshold,
+            if let state, state.phase == .pending { evaluateAlso(tick(Int64(((state.since + rule.holdFor) * 1000).rounded()))) }
+            if judgesSchedules, let measured, !measured.holds, let value = measured.value, let threshold = measured.threshold,
                 threshold >= value
             {
                 evaluateAlso(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))
@@ -259,11 +282,15 @@ public enum SLAReplay {
         let limitMs = limit.map { Int64(($0 * 1000).rounded(.up)) + 1 }
         var events: [Int64] = []
         events.reserveCapacity(runs.count * (2 + windows.count))
-        for run in runs {
-            if let ended = run.ended {
-                events.append(ended)
-                for window in windows { events.append(ended + window) }
+        // A window at a time: each block then comes nearly sorted (runs are read in start
+        // order), which the sort merges rather than sorting afresh.
+        for window in windows {
+            for run in runs {
+                if let ended = run.ended { events.append(ended + window) }
             }
+        }
+        for run in runs {
+            if let ended = run.ended { events.append(ended) }
             if starts {
                 if let created = run.created { events.append(created) }
                 if let started = run.started { events.append(started) }

@@ -22,5 +22,10 @@ public enum SLOBurnWindows {
     /// The windows' lengths, in the same order.
     static let seconds = windows.map(\.seconds)
 
+    /// Each pair's windows, as positions in `seconds`.
+    static let pairPositions: [(long: Int, short: Int)] = pairs.map { pair in
+        (seconds.firstIndex(of: pair.long) ?? 0, seconds.firstIndex(of: pair.short) ?? 0)
+    }
+
     static let longest: Double = 3 * 86400
 }

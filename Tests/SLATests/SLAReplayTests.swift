@@ -91,10 +91,9 @@ import Testing
             for (id, runs) in flows.sorted(by: { $0.key < $1.key }) {
                 var evaluator = SLAConditionEvaluator()
                 let replayed = SLAReplay.replay(
-                    rule, flow: FlowRecord(id: id, name: "flow \(id)"), runs: runs, schedules: [schedules[id]!],
-                    from: Self.from, to: Self.to, step: Self.step,
-                    firstRunStart: runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 },
-                    scheduleTimeZone: TimeZone(identifier: "UTC")!, evaluator: &evaluator)
+                    rule, flow: FlowRecord(id: id, name: "flow \(id)"), runs: SLAReplay.Runs(runs), schedules: [schedules[id]!],
+                    from: Self.from, to: Self.to, step: Self.step, scheduleTimeZone: TimeZone(identifier: "UTC")!,
+                    evaluator: &evaluator)
                 // The oracle at every instant of the grid; a breach is a run of instants that hold.
                 var expected: [(start: Int64, end: Int64?)] = []
                 var time = Int64(Self.from * 1000)
@@ -136,8 +135,8 @@ import Testing
                 func replay(everyInstant: Bool) -> SLAReplay.Outcome {
                     var evaluator = SLAConditionEvaluator()
                     return SLAReplay.replay(
-                        rule, flow: FlowRecord(id: id, name: "f"), runs: runs, schedules: [schedule], from: Self.from,
-                        to: Self.to, step: Self.step, firstRunStart: nil, scheduleTimeZone: TimeZone(identifier: "UTC")!,
+                        rule, flow: FlowRecord(id: id, name: "f"), runs: Self.runs(runs, firstStart: nil), schedules: [schedule],
+                        from: Self.from, to: Self.to, step: Self.step, scheduleTimeZone: TimeZone(identifier: "UTC")!,
                         evaluator: &evaluator, everyInstant: everyInstant)
                 }
                 let picked = replay(everyInstant: false), every = replay(everyInstant: true)
@@ -165,10 +164,17 @@ extension SLAReplayTests {
         let rule = SLARule(name: "fresh", target: .flows(FlowSelector()), condition: .maxSinceSuccess(seconds: 3600))
         var evaluator = SLAConditionEvaluator()
         let outcome = SLAReplay.replay(
-            rule, flow: FlowRecord(id: 1, name: "idle"), runs: [], schedules: [], from: Self.from, to: Self.from + 3 * 3600,
-            step: Self.step, firstRunStart: nil, scheduleTimeZone: TimeZone(identifier: "UTC")!, evaluator: &evaluator)
+            rule, flow: FlowRecord(id: 1, name: "idle"), runs: SLAReplay.Runs([]), schedules: [], from: Self.from,
+            to: Self.from + 3 * 3600, step: Self.step, scheduleTimeZone: TimeZone(identifier: "UTC")!, evaluator: &evaluator)
         #expect(outcome.episodes.count == 1)
         let start = Double(outcome.episodes.first?.startMs ?? 0) / 1000
         #expect(start > Self.from + 3600 && start <= Self.from + 3600 + Self.step, "\(start - Self.from)")
+    }
+
+    /// Runs as a replay takes them, with the oldest start it counts from set apart.
+    static func runs(_ runs: [RunTimes], firstStart: Double?) -> SLAReplay.Runs {
+        var prepared = SLAReplay.Runs(runs)
+        prepared.firstStart = firstStart
+        return prepared
     }
 }
