@@ -153,7 +153,8 @@ public struct CronExpression: Sendable, Equatable {
         for _ in 0..<(5 * 366) {
             let base = day * 86400
             guard Double(base - offset) < change else { return nil }
-            let (year, month, dom) = Self.civilDate(days: day)
+            let date = UTCTime.civilDate(days: day)
+            let (year, month, dom) = (Int(date.year), Int(date.month), Int(date.day))
             let weekday = Int(((day % 7) + 11) % 7) // 1970-01-01 was a Thursday; 0 = Sunday
             if years?.contains(year) ?? true, months.contains(month), dayMatches(dom: dom, dow: weekday) {
                 for hour in sortedHours where base + Int64(hour * 3600 + 3599) >= earliest {
@@ -174,19 +175,6 @@ public struct CronExpression: Sendable, Equatable {
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
-    }
-
-    /// The proleptic Gregorian date `days` days after 1970-01-01 (H. Hinnant's `civil_from_days`).
-    static func civilDate(days: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 
     /// `next(after:in:)` through the calendar: right across daylight-saving changes (a local
