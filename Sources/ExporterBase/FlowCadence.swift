@@ -149,7 +149,7 @@ public struct CronExpression: Sendable, Equatable {
         let change = timeZone.nextDaylightSavingTimeTransition(after: start)?.timeIntervalSince1970 ?? .infinity
         // Local seconds since 1970; a firing is on a whole second, strictly after `time`.
         let earliest = Int64((time + Double(offset)).rounded(.down)) + 1
-        var day = Self.floorDivide(earliest, 86400)
+        var day = UTCTime.day(containing: earliest)
         for _ in 0..<(5 * 366) {
             let base = day * 86400
             guard Double(base - offset) < change else { return nil }
@@ -171,10 +171,6 @@ public struct CronExpression: Sendable, Equatable {
             day += 1
         }
         return nil
-    }
-
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
-        value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
     }
 
     /// `next(after:in:)` through the calendar: right across daylight-saving changes (a local

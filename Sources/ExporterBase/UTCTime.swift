@@ -2,6 +2,11 @@
 /// ISO8601DateFormatter builds an ICU formatter per instance, far too slow for thousands of
 /// SLA results per evaluation.
 package enum UTCTime {
+    /// The day (since 1970-01-01) a second since 1970 falls on, before 1970 too.
+    package static func day(containing second: Int64) -> Int64 {
+        second >= 0 ? second / 86400 : (second - 86399) / 86400
+    }
+
     /// The proleptic Gregorian date `days` days after 1970-01-01 (Howard Hinnant's
     /// `civil_from_days`).
     package static func civilDate(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
@@ -18,7 +23,7 @@ package enum UTCTime {
 
     package static func format(_ seconds: Double) -> String {
         let whole = Int64(seconds.rounded(.down))
-        let days = whole >= 0 ? whole / 86400 : (whole - 86399) / 86400
+        let days = day(containing: whole)
         let secondOfDay = whole - days * 86400
         let (year, month, day) = civilDate(days: days)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -254,7 +254,7 @@ public struct SLAConditionEvaluator: Sendable {
         return measurement
     }
 
-    /// Runs and errors per window (seconds) ending now, into `counted`. Bounds are searched
+    /// Runs and errors per window (its length in ms) ending now, into `counted`. Bounds are searched
     /// from where they fell for the same flow before. (Buffers kept between calls: this runs
     /// millions of times in a replay.)
     private mutating func count(_ flowId: Int64, runs: borrowing RunWindows.Flow, windows: [Int64], now: Double) {

@@ -56,7 +56,7 @@ public final class SLAFlow: @unchecked Sendable {
     public internal(set) var oldestQueuedCreated: Int64?
     public internal(set) var newestOpenStart: Int64?
     /// Completed runs in the windows rules need.
-    public internal(set) var runs: RunWindows.Flow?
+    public let runs: RunWindows.Flow?
     /// The longest run completed since the previous evaluation, seconds.
     public internal(set) var recentLongest: Double?
 

@@ -263,9 +263,9 @@ public enum SLAReplay {
         var limit: Double?
         switch condition {
         case .errorRate(_, let window, _), .durationPercentile(_, _, let window):
-            windows = [Int64((window * 1000).rounded())]
+            windows = [SLAConditionEvaluator.ms(window)]
         case .objective(_, let window):
-            windows = ([window] + SLOBurnWindows.seconds).map { Int64(($0 * 1000).rounded()) }
+            windows = ([window] + SLOBurnWindows.seconds).map(SLAConditionEvaluator.ms)
         case .maxDuration(let seconds):
             starts = true
             limit = seconds ?? SLAConditionEvaluator.longestExpected(schedules)
