@@ -50,11 +50,14 @@ let package = Package(
         // Helpers every feature shares: config issues and YAML value reading, durations,
         // RFC 3339, HTML escaping, nearest rank, SHA-256/HMAC, globs, health verdicts.
         .target(name: "ExporterBase", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Pure: each flow's recent completed runs in memory, counted and ranked over sliding
+        // windows (what SLA conditions read).
+        .target(name: "SlidingWindows", dependencies: ["EtlworksAPI", "Store"]),
         // SLA rules: configuration, conditions, state machine, engine, documents and page.
         .target(
             name: "SLA",
             dependencies: [
-                "ExporterBase", "EtlworksAPI", "Exposition", "Store", "SLAStore",
+                "ExporterBase", "EtlworksAPI", "Exposition", "Store", "SLAStore", "SlidingWindows",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -151,7 +154,8 @@ let package = Package(
         .testTarget(
             name: "SLATests",
             dependencies: [
-                "SLA", "SLAStore", "ExporterApp", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Store",
+                "SLA", "SLAStore", "SlidingWindows", "ExporterApp", "ExporterBase", "ExporterCore", "ExporterConfiguration",
+                "Store",
                 "SQLiteDatabase",
                 "EtlworksAPI",
                 "Exposition", "TestSupport",

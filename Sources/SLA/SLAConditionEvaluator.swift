@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
+import SlidingWindows
 
 /// Measures one condition for one target. Pure apart from two caches (parsed schedules and
 /// their next firing), which only save work: the same inputs give the same measurement.

@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterBase
 import Foundation
 import SLAStore
+import SlidingWindows
 import Store
 
 /// Replay (#15): on start, each rule that stored runs decide and that was not replayed with

@@ -4,6 +4,7 @@ import Exposition
 import Foundation
 import Logging
 import SLAStore
+import SlidingWindows
 import Store
 
 /// Evaluates every rule for every target after each poll and on a timer, against stored

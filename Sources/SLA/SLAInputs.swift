@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SlidingWindows
 import Store
 
 /// Everything one evaluation reads, taken at one instant: the live state and the windows of

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SlidingWindows
 import Store
 
 /// Replays one rule over one flow's stored runs, as the engine would have judged them had it

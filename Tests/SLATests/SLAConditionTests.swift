@@ -1,4 +1,5 @@
 import Foundation
+import SlidingWindows
 import TestSupport
 import Testing
 

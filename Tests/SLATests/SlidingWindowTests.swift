@@ -4,6 +4,7 @@ import Testing
 @testable import EtlworksAPI
 @testable import ExporterBase
 @testable import SLA
+@testable import SlidingWindows
 @testable import Store
 
 /// What a replay reuses from one instant to the next (searches started where the last one

@@ -26,10 +26,12 @@ public struct RunWindows: Sendable {
 
         public var count: Int { ends.count }
 
-        /// A flow with no completed runs.
-        static let empty = Flow()
+        public init() {}
 
-        mutating func insert(_ run: CompletedRun) {
+        /// A flow with no completed runs.
+        public static let empty = Flow()
+
+        public mutating func insert(_ run: CompletedRun) {
             let end = run.endMs
             if let start = run.startMs { latestStartMs = max(latestStartMs ?? start, start) }
             version += 1
@@ -63,7 +65,7 @@ public struct RunWindows: Sendable {
         }
 
         /// Whether a run ending at this instant (epoch ms) is held.
-        func contains(endMs: Int64) -> Bool {
+        public func contains(endMs: Int64) -> Bool {
             let index = Self.firstIndex(ends, atOrAfter: endMs)
             return index < ends.count && ends[index] == endMs
         }
