@@ -220,21 +220,27 @@ public struct SLAConditionEvaluator: Sendable {
     ) -> SLAMeasurement {
         let budget = 1 - target
         if objectiveWindows.first != Self.ms(window) { objectiveWindows = ([window] + SLOBurnWindows.seconds).map(Self.ms) }
-        count(flowId, runs: runs, windows: objectiveWindows, now: now)
+        count(flowId, runs: runs, windows: objectiveWindows, now: now, positions: 0..<1)
         let total = counted[0]
+        let good = total.runs > 0 ? 1 - Double(total.errors) / Double(total.runs) : nil
+        // The burn rates are counted only when they can decide or are wanted: with the budget
+        // spent the objective holds whatever they are (a replay measures this millions of times,
+        // mostly with the budget spent or no text wanted).
+        let burnsDecide = (good ?? 1) >= target
+        if burnsDecide || describes {
+            count(flowId, runs: runs, windows: objectiveWindows, now: now, positions: 1..<objectiveWindows.count)
+        }
         func burn(_ index: Int) -> Double? {
             counted[index + 1].runs > 0 ? Double(counted[index + 1].errors) / Double(counted[index + 1].runs) / budget : nil
         }
-        guard total.runs > 0 else {
+        guard let good else {
             var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
             if describes { empty.burnRates = SLOBurnWindows.seconds.indices.map(burn) }
             return empty
         }
-        let good = 1 - Double(total.errors) / Double(total.runs)
-        // The pairs' windows by position, and no pair looked at when the budget is spent and no
-        // text is wanted (a replay measures this millions of times).
+        // The pairs' windows by position.
         var firing: SLOBurnWindows.Pair?
-        if good >= target || describes {
+        if burnsDecide || describes {
             for (pair, position) in zip(SLOBurnWindows.pairs, SLOBurnWindows.pairPositions)
             where (burn(position.long) ?? 0) > pair.factor && (burn(position.short) ?? 0) > pair.factor {
                 firing = pair
@@ -255,16 +261,18 @@ public struct SLAConditionEvaluator: Sendable {
         return measurement
     }
 
-    /// Runs and errors per window (its length in ms) ending now, into `counted`. Bounds are searched
-    /// from where they fell for the same flow before. (Buffers kept between calls: this runs
-    /// millions of times in a replay.)
-    private mutating func count(_ flowId: Int64, runs: borrowing RunWindows.Flow, windows: [Int64], now: Double) {
+    /// Runs and errors per window (its length in ms) ending now, into `counted`, for the
+    /// windows at `positions` (all by default). Bounds are searched from where they fell for
+    /// the same flow before. (Buffers kept between calls: this runs millions of times in a replay.)
+    private mutating func count(
+        _ flowId: Int64, runs: borrowing RunWindows.Flow, windows: [Int64], now: Double, positions: Range<Int>? = nil
+    ) {
         if counted.count != windows.count { counted = Array(repeating: (0, 0), count: windows.count) }
         if bounds.flowId != flowId || bounds.windows.count != windows.count {
             bounds = (flowId, Array(repeating: 0..<runs.count, count: windows.count))
         }
         let to = Self.ms(now)
-        for index in windows.indices {
+        for index in positions ?? windows.indices {
             counted[index] = runs.counts(endedAfter: to - windows[index], upTo: to, near: &bounds.windows[index])
         }
     }

@@ -89,9 +89,13 @@ public enum SLAReplay {
         /// counts from without a success.
         public var firstStart: Double?
 
+        /// When its failed runs ended, ascending.
+        let errorEnds: [Int64]
+
         public init(_ runs: [Run]) {
             all = runs
             completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
+            errorEnds = completed.compactMap { $0.status == .error ? $0.ended : nil }
             byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
             firstStart = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
         }
@@ -102,7 +106,7 @@ public enum SLAReplay {
         _ rule: SLARule, flow: FlowRecord, runs prepared: Runs, schedules: [FlowSchedule], from: Double, to: Double,
         step: Double, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator, everyInstant: Bool = false
     ) -> Outcome {
-        let (runs, firstRunStart) = (prepared.all, prepared.firstStart)
+        let firstRunStart = prepared.firstStart
         let fromMs = Int64((from * 1000).rounded()), toMs = Int64((to * 1000).rounded())
         let stepMs = max(1, Int64((step * 1000).rounded()))
         var outcome = Outcome()
@@ -113,13 +117,16 @@ public enum SLAReplay {
             return min(toMs, fromMs + steps * stepMs)
         }
         let condition = rule.condition
-        var ticks = events(condition, runs: runs, schedules: schedules, firstRunStart: firstRunStart).map(tick)
-        ticks.append(fromMs)
-        ticks.append(toMs)
+        // Instants on the grid, each with what its events can change (`Event`).
+        var ticks = events(condition, runs: prepared, schedules: schedules).map { Event.at(tick($0.time), $0.effect) }
+        ticks.append(Event.at(fromMs))
+        ticks.append(Event.at(toMs))
         // A flow that never succeeded nor ran counts from the replay's start.
-        if case .maxSinceSuccess(let limit) = condition { ticks.append(tick(fromMs + Int64((limit * 1000).rounded(.up)) + 1)) }
+        if case .maxSinceSuccess(let limit) = condition {
+            ticks.append(Event.at(tick(fromMs + Int64((limit * 1000).rounded(.up)) + 1)))
+        }
         // Tests compare the instants chosen with every instant of the grid.
-        if everyInstant { ticks += stride(from: fromMs, to: toMs, by: Int(stepMs)).map { $0 } }
+        if everyInstant { ticks += stride(from: fromMs, to: toMs, by: Int(stepMs)).map { Event.at($0) } }
         ticks.sort()
         var later: [Int64] = [] // instants found while replaying, ascending
 
@@ -134,8 +141,9 @@ public enum SLAReplay {
         if let firstRunStart { inputs.firstRuns = [flow.id: firstRunStart] }
         // Schedules are judged by the latest start each fired, and their due time is the one
         // limit not known in advance from the runs: each evaluation reports it as its threshold.
-        let judgesSchedules: Bool
+        let judgesSchedules: Bool, isObjective: Bool
         if case .missedSchedule = condition { judgesSchedules = true } else { judgesSchedules = false }
+        if case .objective = condition { isObjective = true } else { isObjective = false }
 
         // The replay keeps values only, and changes one view of the flow as time goes on (a new
         // one per instant was a third of its time); its completed runs are held apart, as the
@@ -147,21 +155,32 @@ public enum SLAReplay {
         var windows = RunWindows.Flow()
 
         var state: SLATargetState?
+        var budgetSpent = false // an objective's, at the latest evaluation
         var index = 0
         var previous = Int64.min
         while true {
             // The next instant: the earlier of the static list and those found on the way.
             let now: Int64
-            if let found = later.first, index >= ticks.count || found <= ticks[index] {
+            var effect = Event.Effect.all
+            if let found = later.first, index >= ticks.count || found <= Event.time(ticks[index]) {
                 now = found
                 later.removeFirst()
             } else if index < ticks.count {
-                now = ticks[index]
-                index += 1
+                now = Event.time(ticks[index])
+                effect = []
+                while index < ticks.count, Event.time(ticks[index]) == now {
+                    effect.formUnion(Event.effect(ticks[index]))
+                    index += 1
+                }
             } else {
                 break
             }
             guard now > previous else { continue }
+            // Nothing here can change what the previous evaluation found: while all is well,
+            // nothing that could make the condition hold; while a state is held, only burn
+            // rates of an objective whose budget is spent. The runs that came and went are
+            // taken in at the next instant evaluated.
+            if state == nil ? !effect.contains(.wakes) : !effect.contains(.moves) && budgetSpent { continue }
             let previousEvaluated = previous == .min ? nil : previous
             previous = now
 
@@ -223,6 +242,11 @@ public enum SLAReplay {
             view.oldestQueuedCreated = oldestQueued
             view.newestOpenStart = newestOpen
             let measured = evaluator.measure(condition, flow: view, runs: windows, inputs: inputs)
+            if isObjective, let good = measured?.value, let target = measured?.threshold {
+                budgetSpent = good < target
+            } else {
+                budgetSpent = false
+            }
             // Mostly all is well and stays so: nothing to step.
             if measured?.holds == true || state != nil {
                 let measurement = measured ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
@@ -254,11 +278,30 @@ public enum SLAReplay {
         return outcome
     }
 
+    /// An instant at which the condition's measurement can change, and how: kept in one
+    /// number (the time shifted left, what can change in the two low bits), so that the
+    /// instants sort as numbers.
+    enum Event {
+        struct Effect: OptionSet {
+            let rawValue: Int64
+            /// It can make the condition hold when it did not.
+            static let wakes = Effect(rawValue: 1)
+            /// It can change the measurement otherwise than through an objective's burn rates.
+            static let moves = Effect(rawValue: 2)
+            static let all: Effect = [.wakes, .moves]
+        }
+
+        static func at(_ time: Int64, _ effect: Effect = .all) -> Int64 { time << 2 | effect.rawValue }
+        static func time(_ event: Int64) -> Int64 { event >> 2 }
+        static func effect(_ event: Int64) -> Effect { Effect(rawValue: event & 3) }
+    }
+
     /// Instants (epoch ms) at which the condition's measurement can change, before they are
-    /// put on the grid.
-    static func events(_ condition: SLACondition, runs: [Run], schedules: [FlowSchedule], firstRunStart: Double?)
-        -> [Int64]
+    /// put on the grid, with what each can change.
+    static func events(_ condition: SLACondition, runs prepared: Runs, schedules: [FlowSchedule])
+        -> [(time: Int64, effect: Event.Effect)]
     {
+        let runs = prepared.all
         var windows: [Int64] = []
         var starts = false
         var limit: Double?
@@ -281,32 +324,67 @@ public enum SLAReplay {
             break
         }
         let limitMs = limit.map { Int64(($0 * 1000).rounded(.up)) + 1 }
-        var events: [Int64] = []
+        // Whether a run failed in [from, to]: a window with no failure in it has no error
+        // rate and burns no budget, whatever leaves it.
+        let errorEnds = prepared.errorEnds
+        func failures(from: Int64, to: Int64) -> Bool {
+            var low = 0, high = errorEnds.count
+            while low < high {
+                let middle = (low + high) / 2
+                if errorEnds[middle] < from { low = middle + 1 } else { high = middle }
+            }
+            return low < errorEnds.count && errorEnds[low] <= to
+        }
+        var events: [(time: Int64, effect: Event.Effect)] = []
         events.reserveCapacity(runs.count * (2 + windows.count))
-        // A window at a time: each block then comes nearly sorted (runs are read in start
-        // order), which the sort merges rather than sorting afresh.
-        for window in windows {
+        // A run leaving a window. A window at a time: each block then comes nearly sorted
+        // (runs are read in start order), which the sort merges rather than sorting afresh.
+        for (position, window) in windows.enumerated() {
             for run in runs {
-                if let ended = run.ended { events.append(ended + window) }
+                guard let ended = run.ended else { continue }
+                var effect = Event.Effect.all
+                switch condition {
+                case .errorRate, .objective:
+                    // A failure leaving lowers the error rate; a success leaving raises it only
+                    // if the window holds a failure. An objective's other windows are burn rates.
+                    if run.status == .error || !failures(from: ended, to: ended + window) { effect.remove(.wakes) }
+                    if case .objective = condition, position > 0 { effect.remove(.moves) }
+                default:
+                    break
+                }
+                events.append((ended + window, effect))
             }
         }
         for run in runs {
-            if let ended = run.ended { events.append(ended) }
+            if let ended = run.ended {
+                // A run ending can only make things better, except in the cases named.
+                let wakes: Bool
+                switch condition {
+                case .errorRate, .durationPercentile: wakes = true
+                case .objective, .consecutiveFailures: wakes = run.status == .error
+                case .maxDuration:
+                    wakes = limit.map { limit in run.started.map { Double(ended - $0) / 1000 > limit } ?? false } ?? true
+                default: wakes = false
+                }
+                events.append((ended, wakes ? .all : .moves))
+            }
+            // A run queued or started: nothing is overdue or too long yet.
             if starts {
-                if let created = run.created { events.append(created) }
-                if let started = run.started { events.append(started) }
+                if let created = run.created { events.append((created, .moves)) }
+                if let started = run.started { events.append((started, .moves)) }
             }
             if let limitMs {
                 switch condition {
-                case .maxDuration: if let started = run.started { events.append(started + limitMs) }
-                case .maxQueued: if let created = run.created { events.append(created + limitMs) }
-                case .maxSinceSuccess: if run.status == .success, let ended = run.ended { events.append(ended + limitMs) }
+                case .maxDuration: if let started = run.started { events.append((started + limitMs, .all)) }
+                case .maxQueued: if let created = run.created { events.append((created + limitMs, .all)) }
+                case .maxSinceSuccess:
+                    if run.status == .success, let ended = run.ended { events.append((ended + limitMs, .all)) }
                 default: break
                 }
             }
         }
-        if case .maxSinceSuccess = condition, let firstRunStart, let limitMs {
-            events.append(Int64(firstRunStart * 1000) + limitMs)
+        if case .maxSinceSuccess = condition, let firstRunStart = prepared.firstStart, let limitMs {
+            events.append((Int64(firstRunStart * 1000) + limitMs, .all))
         }
         return events
     }
