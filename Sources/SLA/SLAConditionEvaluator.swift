@@ -126,8 +126,9 @@ public struct SLAConditionEvaluator: Sendable {
             // schedules is judged by all its runs.
             let tied = scheduled.contains { inputs.scheduledStarts[$0.id] != nil }
             let flowStart = Self.larger(runs.latestStartMs, flow.newestOpenStart)
-            var worst: (overrun: Double, measurement: SLAMeasurement)?
-            for schedule in scheduled {
+            // The most overdue schedule; its measurement is built once, at the end.
+            var worst: (position: Int, last: Double, next: Double, value: Double, allowed: Double)?
+            for (position, schedule) in scheduled.enumerated() {
                 guard let text = schedule.schedule, let cadence = cadence(text) else { continue }
                 // A schedule that keeps no audit of empty runs leaves no trace when there was
                 // nothing to do: a missing run proves nothing unless the rule says so.
@@ -142,18 +143,18 @@ public struct SLAConditionEvaluator: Sendable {
                 else { continue }
                 let allowed = next + grace - last
                 let value = max(0, now - last)
-                guard value - allowed > worst?.overrun ?? -.infinity else { continue }
-                let which = scheduled.count > 1 ? "schedule \(schedule.name ?? String(schedule.id)): " : ""
-                worst = (
-                    value - allowed,
-                    SLAMeasurement(
-                        holds: value > allowed, value: value, threshold: allowed,
-                        detail: value > allowed && describes
-                            ? "\(which)no run started since \(UTCTime.format(last)); one was due by \(UTCTime.format(next))"
-                            : nil)
-                )
+                guard value - allowed > worst.map({ $0.value - $0.allowed }) ?? -.infinity else { continue }
+                worst = (position, last, next, value, allowed)
             }
-            return worst?.measurement
+            guard let worst else { return nil }
+            let holds = worst.value > worst.allowed
+            let schedule = scheduled[worst.position]
+            let which = scheduled.count > 1 ? "schedule \(schedule.name ?? String(schedule.id)): " : ""
+            return SLAMeasurement(
+                holds: holds, value: worst.value, threshold: worst.allowed,
+                detail: holds && describes
+                    ? "\(which)no run started since \(UTCTime.format(worst.last)); one was due by \(UTCTime.format(worst.next))"
+                    : nil)
 
         case .objective(let target, let window):
             return objective(target: target, window: window, flowId: flow.id, runs: runs, now: now)

@@ -28,13 +28,13 @@ public enum SLAReplay {
 
         /// Keeps the episodes up with one step of the state machine.
         mutating func record(
-            _ transition: SLATransition?, from state: SLATargetState?, to next: SLATargetState?, _ measurement: SLAMeasurement
+            _ transition: SLATransition?, from state: SLATargetState?, to next: SLATargetState?, value: Double?,
+            threshold: Double?
         ) {
             evaluations += 1
             switch transition {
             case .breached(let at)?:
-                episodes.append(
-                    Episode(startMs: Int64(at * 1000), endMs: nil, peak: measurement.value, threshold: measurement.threshold))
+                episodes.append(Episode(startMs: Int64(at * 1000), endMs: nil, peak: value, threshold: threshold))
             case .resolved(let at)?:
                 episodes[episodes.count - 1].endMs = Int64(at * 1000)
                 episodes[episodes.count - 1].peak = state?.peak
@@ -71,7 +71,7 @@ public enum SLAReplay {
             let (next, transition) = SLAStateMachine.step(
                 state, holds: measurement.holds, value: measurement.value, now: now, holdFor: rule.breachesAfter,
                 lowerIsWorse: rule.condition.lowerIsWorse, heldSince: measurement.heldSince)
-            outcome.record(transition, from: state, to: next, measurement)
+            outcome.record(transition, from: state, to: next, value: measurement.value, threshold: measurement.threshold)
             state = next
         }
         outcome.final = state
@@ -241,19 +241,17 @@ public enum SLAReplay {
             view.oldestRunningStart = oldestRunning
             view.oldestQueuedCreated = oldestQueued
             view.newestOpenStart = newestOpen
+            // Read field by field: copies of the whole measurement (its text and burn rates
+            // retained and released) were a twelfth of a replay's time.
             let measured = evaluator.measure(condition, flow: view, runs: windows, inputs: inputs)
-            if isObjective, let good = measured?.value, let target = measured?.threshold {
-                budgetSpent = good < target
-            } else {
-                budgetSpent = false
-            }
+            let (holds, value, threshold) = (measured?.holds ?? false, measured?.value, measured?.threshold)
+            if isObjective, let value, let threshold { budgetSpent = value < threshold } else { budgetSpent = false }
             // Mostly all is well and stays so: nothing to step.
-            if measured?.holds == true || state != nil {
-                let measurement = measured ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
+            if holds || state != nil {
                 let (next, transition) = SLAStateMachine.step(
-                    state, holds: measurement.holds, value: measurement.value, now: inputs.now, holdFor: rule.holdFor,
-                    lowerIsWorse: condition.lowerIsWorse, heldSince: measurement.heldSince)
-                outcome.record(transition, from: state, to: next, measurement)
+                    state, holds: holds, value: value, now: inputs.now, holdFor: rule.holdFor,
+                    lowerIsWorse: condition.lowerIsWorse, heldSince: measured?.heldSince)
+                outcome.record(transition, from: state, to: next, value: value, threshold: threshold)
                 state = next
             } else {
                 outcome.evaluations += 1
@@ -268,9 +266,7 @@ public enum SLAReplay {
             // A run judged now (`max_duration`) is no longer "recent" at the next instant.
             if recentLongest != nil, case .maxDuration = condition { evaluateAlso(min(toMs, now + stepMs)) }
             if let state, state.phase == .pending { evaluateAlso(tick(Int64(((state.since + rule.holdFor) * 1000).rounded()))) }
-            if judgesSchedules, let measured, !measured.holds, let value = measured.value, let threshold = measured.threshold,
-                threshold >= value
-            {
+            if judgesSchedules, !holds, let value, let threshold, threshold >= value {
                 evaluateAlso(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))
             }
         }
