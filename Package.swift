@@ -25,7 +25,8 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]),
         // zlib from the system (Debian: zlib1g-dev), for gzip-encoded scrapes.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // glibc allocator tuning (mallopt, malloc_trim), which Swift's Glibc module omits.
+        // glibc allocator tuning (mallopt, malloc_trim), which Swift's Glibc module omits, and
+        // the hand-back of unused library pages (/proc/self/smaps, madvise).
         .target(name: "CMalloc"),
         // Pure: API models and tolerant decoding, plus the URLSession client.
         .target(name: "EtlworksAPI"),
