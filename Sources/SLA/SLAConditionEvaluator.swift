@@ -220,33 +220,29 @@ public struct SLAConditionEvaluator: Sendable {
         target: Double, window: Double, flowId: Int64, runs: borrowing RunWindows.Flow, now: Double
     ) -> SLAMeasurement {
         let budget = 1 - target
-        if objectiveWindows.first != Self.ms(window) { objectiveWindows = ([window] + SLOBurnWindows.seconds).map(Self.ms) }
+        if objectiveWindows.first != Self.ms(window) { objectiveWindows = Self.objectiveWindows(window) }
         count(flowId, runs: runs, windows: objectiveWindows, now: now, positions: 0..<1)
         let total = counted[0]
         let good = total.runs > 0 ? 1 - Double(total.errors) / Double(total.runs) : nil
-        // The burn rates are counted only when they can decide or are wanted: with the budget
-        // spent the objective holds whatever they are (a replay measures this millions of times,
-        // mostly with the budget spent or no text wanted).
-        let burnsDecide = (good ?? 1) >= target
-        if burnsDecide || describes {
-            count(flowId, runs: runs, windows: objectiveWindows, now: now, positions: 1..<objectiveWindows.count)
-        }
         func burn(_ index: Int) -> Double? {
             counted[index + 1].runs > 0 ? Double(counted[index + 1].errors) / Double(counted[index + 1].runs) / budget : nil
         }
-        guard let good else {
-            var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
-            if describes { empty.burnRates = SLOBurnWindows.seconds.indices.map(burn) }
-            return empty
-        }
-        // The pairs' windows by position.
+        // The burn rates are counted only when they can decide or are wanted: with the budget
+        // spent the objective holds whatever they are (a replay measures this millions of times,
+        // mostly with the budget spent or no text wanted). The pairs' windows by position.
         var firing: SLOBurnWindows.Pair?
-        if burnsDecide || describes {
+        if (good ?? 1) >= target || describes {
+            count(flowId, runs: runs, windows: objectiveWindows, now: now, positions: 1..<objectiveWindows.count)
             for (pair, position) in zip(SLOBurnWindows.pairs, SLOBurnWindows.pairPositions)
             where (burn(position.long) ?? 0) > pair.factor && (burn(position.short) ?? 0) > pair.factor {
                 firing = pair
                 break
             }
+        }
+        guard let good else {
+            var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
+            if describes { empty.burnRates = SLOBurnWindows.seconds.indices.map(burn) }
+            return empty
         }
         var measurement = SLAMeasurement(holds: good < target || firing != nil, value: good, threshold: target)
         measurement.errorBudgetRemaining = 1 - (1 - good) / budget
@@ -353,6 +349,9 @@ public struct SLAConditionEvaluator: Sendable {
     /// Seconds to whole milliseconds: windows are compared in integers, so that their bounds
     /// do not depend on floating-point rounding.
     static func ms(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+
+    /// An objective's windows in ms: its own first, then the burn-rate windows.
+    static func objectiveWindows(_ window: Double) -> [Int64] { ([window] + SLOBurnWindows.seconds).map(ms) }
 
     private static func percent(_ p: Double) -> String {
         let value = p * 100

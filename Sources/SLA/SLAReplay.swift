@@ -305,7 +305,7 @@ public enum SLAReplay {
         case .errorRate(_, let window, _), .durationPercentile(_, _, let window):
             windows = [SLAConditionEvaluator.ms(window)]
         case .objective(_, let window):
-            windows = ([window] + SLOBurnWindows.seconds).map(SLAConditionEvaluator.ms)
+            windows = SLAConditionEvaluator.objectiveWindows(window)
         case .maxDuration(let seconds):
             starts = true
             limit = seconds ?? SLAConditionEvaluator.longestExpected(schedules)
@@ -324,12 +324,8 @@ public enum SLAReplay {
         // rate and burns no budget, whatever leaves it.
         let errorEnds = prepared.errorEnds
         func failures(from: Int64, to: Int64) -> Bool {
-            var low = 0, high = errorEnds.count
-            while low < high {
-                let middle = (low + high) / 2
-                if errorEnds[middle] < from { low = middle + 1 } else { high = middle }
-            }
-            return low < errorEnds.count && errorEnds[low] <= to
+            let first = RunWindows.Flow.firstIndex(errorEnds, atOrAfter: from)
+            return first < errorEnds.count && errorEnds[first] <= to
         }
         var events: [(time: Int64, effect: Event.Effect)] = []
         events.reserveCapacity(runs.count * (2 + windows.count))

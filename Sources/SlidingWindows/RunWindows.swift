@@ -125,7 +125,8 @@ public struct RunWindows: Sendable {
             return streak
         }
 
-        static func firstIndex(_ values: [Int64], atOrAfter value: Int64) -> Int {
+        /// The first index of ascending `values` whose value is at least `value` (count: none is).
+        package static func firstIndex(_ values: [Int64], atOrAfter value: Int64) -> Int {
             binarySearch(values, atOrAfter: value, low: 0, high: values.count)
         }
 
