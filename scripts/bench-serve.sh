@@ -3,14 +3,17 @@
 # FLOWS flows over loopback. Prints resident memory (now and peak), /metrics latency and
 # size (bytes and series per flow), API requests and CPU per executions poll, and where
 # resident memory goes (from /proc/PID/smaps). Usage:
-#   [RUN_EVERY=30m] [METRICS='{flow_name_label: false}'] [STATIC=1] scripts/bench-serve.sh [FLOWS]
+#   [RUN_EVERY=30m] [METRICS='{flow_name_label: false}'] [STATIC=1 | BIN=path] scripts/bench-serve.sh [FLOWS]
 # (RUN_EVERY=19m gives 2,000 flows about 60,000 runs a day; METRICS is the `metrics:` section;
 # STATIC=1 measures the binary as deploy/Dockerfile builds it, the Swift runtime and
-# Foundation linked in, built in .build-static).
+# Foundation linked in, built in .build-static; BIN measures a binary built elsewhere, such as
+# a baseline alternated with the current build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLOWS="${1:-2000}"
-if [ "${STATIC:-}" = 1 ]; then
+if [ -n "${BIN:-}" ]; then
+  :
+elif [ "${STATIC:-}" = 1 ]; then
   swift build -c release --product etlworks-exporter --static-swift-stdlib --scratch-path .build-static >/dev/null
   BIN=.build-static/release/etlworks-exporter
 else

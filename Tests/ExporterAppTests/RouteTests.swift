@@ -87,6 +87,15 @@ import Testing
         }
     }
 
+    /// The gzipped exposition is kept between scrapes: a buffer sized for the worst case
+    /// (the input's size and more) would keep megabytes resident for a few hundred KB.
+    @Test func theGzippedBytesKeepNoRoomBeyondTheirSize() throws {
+        let text = (0..<20_000).map { "etlworks_flow_runs_total{flow_id=\"\($0)\",status=\"success\"} \($0 % 7)\n" }.joined()
+        let gzipped = try #require(Gzip.compress(Array(text.utf8)))
+        #expect(gzipped.count * 10 < text.utf8.count)
+        #expect(gzipped.capacity < gzipped.count + 4096, "capacity \(gzipped.capacity) for \(gzipped.count) bytes")
+    }
+
     @Test func acceptEncodingParsing() {
         #expect(Gzip.isAccepted("gzip"))
         #expect(Gzip.isAccepted("deflate, GZIP;q=0.5"))

@@ -15,19 +15,20 @@ enum Gzip {
                 Int32(MemoryLayout<z_stream>.size)) == Z_OK
         else { return nil }
         defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))))
+        // The worst case is larger than the input; the answer is kept between scrapes, so it
+        // is copied out at its size rather than keeping the worst case's pages resident.
+        let bound = Int(deflateBound(&stream, UInt(bytes.count)))
+        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bound)
+        defer { scratch.deallocate() }
         let result: Int32 = bytes.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = UInt32(input.count)
-                stream.next_out = out.baseAddress
-                stream.avail_out = UInt32(out.count)
-                return deflate(&stream, Z_FINISH)
-            }
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.avail_in = UInt32(input.count)
+            stream.next_out = scratch.baseAddress
+            stream.avail_out = UInt32(bound)
+            return deflate(&stream, Z_FINISH)
         }
         guard result == Z_STREAM_END else { return nil }
-        output.removeLast(output.count - Int(stream.total_out))
-        return output
+        return Array(scratch[..<Int(stream.total_out)])
     }
 
     /// Whether an Accept-Encoding header accepts gzip (present and not `q=0`).
