@@ -9,14 +9,14 @@
 # Foundation linked in, built in .build-static; BIN measures a binary built elsewhere, such as
 # a baseline alternated with the current build).
 set -euo pipefail
+# A binary given by path is found from where the script was called, before it moves.
+if [ -n "${BIN:-}" ]; then BIN="$(realpath "$BIN")"; fi
 cd "$(dirname "$0")/.."
 FLOWS="${1:-2000}"
-if [ -n "${BIN:-}" ]; then
-  :
-elif [ "${STATIC:-}" = 1 ]; then
+if [ -z "${BIN:-}" ] && [ "${STATIC:-}" = 1 ]; then
   swift build -c release --product etlworks-exporter --static-swift-stdlib --scratch-path .build-static >/dev/null
   BIN=.build-static/release/etlworks-exporter
-else
+elif [ -z "${BIN:-}" ]; then
   swift build -c release --product etlworks-exporter >/dev/null
   BIN=.build/release/etlworks-exporter
 fi
