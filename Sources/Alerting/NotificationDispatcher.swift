@@ -1,11 +1,11 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
-import FoundationNetworking
 import Logging
 import SLA
 
 #if canImport(FoundationNetworking)
+    import FoundationNetworking
 #endif
 
 /// Sends an HTTP POST; returns the status code. The edge notifications cross.
@@ -13,8 +13,14 @@ public protocol NotificationTransport: Sendable {
     func post(_ url: URL, body: Data, headers: [String: String], timeout: Double) async throws -> Int
 }
 
-/// `NotificationTransport` over URLSession.
+/// `NotificationTransport` over a `BoundedSession`: `timeout` bounds the whole transfer (a
+/// receiver that trickles its answer is cut off), the answer's body is limited (it is never
+/// read), and a redirect to another origin is not followed (the 3xx counts as a failure).
 public struct URLSessionNotificationTransport: NotificationTransport {
+    /// Receivers answer with a status; their bodies are only drained.
+    static let answerLimit: Int64 = 64 << 10
+    private let session = BoundedSession(backstop: 120)
+
     public init() {}
 
     public func post(_ url: URL, body: Data, headers: [String: String], timeout: Double) async throws -> Int {
@@ -24,8 +30,12 @@ public struct URLSessionNotificationTransport: NotificationTransport {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("etlworks-exporter/\(BuildInfo.version)", forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (_, response) = try await URLSession.shared.data(for: request)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+        switch await session.send(request, deadline: timeout, limit: Self.answerLimit) {
+        case .answered(_, let response): return response.statusCode
+        case .tooLarge(let bytes): throw NotificationError.tooLarge(bytes)
+        case .timedOut: throw NotificationError.timedOut(timeout)
+        case .failed(let error): throw error
+        }
     }
 }
 
@@ -58,7 +68,10 @@ public actor NotificationDispatcher: SLAAlertSink {
     private var alertmanagerFailures = 0
     private var queues: [[PendingEvent]]
     private var stats: [String: NotificationStats] = [:]
-    private var sending = false
+    /// The delivery in flight per receiver ("alertmanager", "webhook[i]"), one at most: each
+    /// receiver is sent to on a task of its own, so that a slow or trickling webhook never
+    /// delays Alertmanager's re-sends (which keep its alerts from lapsing) or another webhook.
+    private var deliveries: [String: Task<Void, Never>] = [:]
     private var nextEventId: UInt64 = 0
     /// Per webhook, the event being sent: never the one a full queue drops.
     private var inFlight: [Int: UInt64] = [:]
@@ -112,19 +125,42 @@ public actor NotificationDispatcher: SLAAlertSink {
         await publishStats()
     }
 
-    /// Sends what is due; the notification service calls this about every second.
+    /// Starts what is due on each receiver that has no delivery in flight, and returns
+    /// without waiting for any; the notification service calls this about every second.
     public func tick() async {
-        guard !sending else { return }
-        sending = true
-        defer { sending = false }
         let now = clock()
-        if let alertmanager = config.alertmanager,
+        if let alertmanager = config.alertmanager, deliveries["alertmanager"] == nil,
             alertmanagerDue || now >= alertmanagerNext, now >= alertmanagerNext || alertmanagerFailures == 0
         {
-            await sendAlertmanager(alertmanager, now: now)
+            deliveries["alertmanager"] = Task {
+                await sendAlertmanager(alertmanager, now: now)
+                await finish("alertmanager")
+            }
         }
-        for index in queues.indices { await sendWebhook(index, now: clock()) }
+        for index in queues.indices {
+            let name = Self.webhookName(index)
+            guard deliveries[name] == nil, let event = queues[index].first, event.notBefore <= now else { continue }
+            deliveries[name] = Task {
+                await sendWebhook(index)
+                await finish(name)
+            }
+        }
         await publishStats()
+    }
+
+    private func finish(_ receiver: String) async {
+        deliveries[receiver] = nil
+        await publishStats()
+    }
+
+    /// Waits until no delivery is in flight (tests; shutdown).
+    public func idle() async {
+        while let delivery = deliveries.values.first { await delivery.value }
+    }
+
+    /// Cancels every delivery in flight (shutdown): each ends at its next await.
+    public func cancelDeliveries() {
+        for delivery in deliveries.values { delivery.cancel() }
     }
 
     private func sendAlertmanager(_ target: NotificationConfig.Alertmanager, now: Double) async {
@@ -156,10 +192,12 @@ public actor NotificationDispatcher: SLAAlertSink {
         }
     }
 
-    private func sendWebhook(_ index: Int, now: Double) async {
+    /// Sends the webhook's due events in order, until one fails or none is due.
+    private func sendWebhook(_ index: Int) async {
         let webhook = config.webhooks[index]
         let name = Self.webhookName(index)
-        while let event = queues[index].first, event.notBefore <= now {
+        while !Task.isCancelled, let event = queues[index].first, event.notBefore <= clock() {
+            let now = clock()
             let body = AlertPayloads.webhook(event.alert, sentAt: now)
             var headers: [String: String] = [:]
             if let secret = webhook.secret { headers["X-Signature-SHA256"] = AlertPayloads.signature(body: body, secret: secret) }
@@ -233,9 +271,13 @@ public actor NotificationDispatcher: SLAAlertSink {
 
 enum NotificationError: Error, CustomStringConvertible {
     case status(Int)
+    case timedOut(Double)
+    case tooLarge(Int64)
     var description: String {
         switch self {
         case .status(let code): return "HTTP \(code)"
+        case .timedOut(let seconds): return "no complete answer within \(DurationText.measured(seconds))"
+        case .tooLarge(let bytes): return "an answer of more than \(bytes) bytes"
         }
     }
 }

@@ -11,8 +11,7 @@ import Foundation
 /// and 503, a shared request-rate limit, and errors that never carry a secret.
 public final class HTTPEtlworksClient: EtlworksClient {
     private let configuration: ClientConfiguration
-    private let session: URLSession
-    private let bodies: BoundedBodies
+    private let session: BoundedSession
     private let limiter: RateLimiter
     private let tokens: TokenStore
     private let evidence = CredentialEvidence()
@@ -21,23 +20,13 @@ public final class HTTPEtlworksClient: EtlworksClient {
 
     public init(configuration: ClientConfiguration, observer: RequestObserver? = nil) {
         self.configuration = configuration
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = max(configuration.timeout, configuration.largeResponseTimeout)
-        // Each request's whole-transfer deadline is kept in `transmit`; these are only backstops.
-        sessionConfiguration.timeoutIntervalForResource = max(configuration.timeout, configuration.largeResponseTimeout) * 2
-        sessionConfiguration.httpCookieStorage = nil
-        sessionConfiguration.urlCache = nil
-        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        let bodies = BoundedBodies()
-        self.bodies = bodies
-        session = URLSession(configuration: sessionConfiguration, delegate: bodies, delegateQueue: nil)
+        // Each request's whole-transfer deadline is kept in `transmit`; the session's is a backstop.
+        session = BoundedSession(backstop: max(configuration.timeout, configuration.largeResponseTimeout))
         limiter = RateLimiter(requestsPerSecond: configuration.maxRequestsPerSecond)
         tokens = TokenStore(credentials: configuration.credentials)
         self.observer = observer
         redactor = Redactor(secrets: configuration.credentials.secrets)
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     // MARK: Endpoints
 
@@ -303,31 +292,22 @@ public final class HTTPEtlworksClient: EtlworksClient {
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         try await limiter.acquire()
         let started = ContinuousClock.now
-        let task = session.dataTask(with: request)
-        let watchdog = Task { () -> Bool in
-            guard (try? await Task.sleep(for: .seconds(deadline))) != nil else { return false }
-            task.cancel()
-            return true
-        }
-        let outcome = await bodies.run(task, limit: configuration.maxResponseBytes)
-        watchdog.cancel()
-        let timedOut = await watchdog.value
+        let outcome = await session.send(request, deadline: deadline, limit: configuration.maxResponseBytes)
         let seconds = Self.seconds(since: started)
         switch outcome {
-        case .answered(let data, let response):
-            guard let http = response as? HTTPURLResponse else {
-                observer?(endpoint, "error", seconds)
-                throw APIError.transport(endpoint: endpoint, message: "not an HTTP response")
-            }
+        case .answered(let data, let http):
             observer?(endpoint, String(http.statusCode), seconds)
             return (data, http)
         case .tooLarge:
             observer?(endpoint, "error", seconds)
             throw APIError.tooLarge(endpoint: endpoint, limit: configuration.maxResponseBytes)
+        case .timedOut:
+            observer?(endpoint, "error", seconds)
+            try Task.checkCancellation()
+            throw APIError.transport(endpoint: endpoint, message: "timed out after \(Int(deadline))s")
         case .failed(let error):
             observer?(endpoint, "error", seconds)
             try Task.checkCancellation()
-            if timedOut { throw APIError.transport(endpoint: endpoint, message: "timed out after \(Int(deadline))s") }
             throw APIError.transport(endpoint: endpoint, message: redactor.scrub(Self.describe(error)))
         }
     }

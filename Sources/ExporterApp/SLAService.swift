@@ -45,6 +45,7 @@ public struct SLAService: Service {
                             await dispatcher.tick()
                             try? await Task.sleep(for: .milliseconds(500))
                         }
+                        await dispatcher.cancelDeliveries()
                     }
                 }
             }

@@ -14,9 +14,18 @@ public struct LinearRegex: Sendable {
     }
 
     /// The largest program a pattern may compile to: `(x{1000}){1000}` is refused, not run.
-    static let maxInstructions = 20_000
+    public static let maxInstructions = 20_000
+    /// The deepest nesting of groups a pattern may have: the parser and compiler recurse once
+    /// per level, and a request must not be able to exhaust a thread's stack.
+    static let maxDepth = 100
+    /// The most quantifiers one atom may carry (`a*+?{2}…`): each is a level of nesting too.
+    static let maxStackedQuantifiers = 4
 
     private let program: [Instruction]
+
+    /// The number of instructions the pattern compiled to: what one step of a match can
+    /// visit at most, and what a selector's patterns together are bounded by.
+    public var size: Int { program.count }
 
     public init(_ pattern: String) throws(SyntaxError) {
         var parser = Parser(Array(pattern.unicodeScalars))
@@ -33,15 +42,17 @@ public struct LinearRegex: Sendable {
         return matches(text, steps: &steps) ?? false
     }
 
-    /// Whether the whole of `text` matches, counting the work done against `steps` (threads
-    /// advanced); nil when the budget ran out first. Linear time still multiplies by the
+    /// Whether the whole of `text` matches, counting the work done against `steps`: every
+    /// instruction visited, the epsilon moves between characters included (a pattern of
+    /// empty alternations walks thousands of them per character while keeping one thread
+    /// alive); nil when the budget ran out first. Linear time still multiplies by the
     /// pattern's size and the number of series: a query shares one budget across them all.
     public func matches(_ text: String, steps: inout Int) -> Bool? {
         let input = Array(text.unicodeScalars)
         var current = ThreadList(size: program.count)
         var next = ThreadList(size: program.count)
         var generation = 1
-        add(0, at: 0, of: input, to: &current, generation: generation)
+        add(0, at: 0, of: input, to: &current, generation: generation, steps: &steps)
         for (position, scalar) in input.enumerated() {
             steps -= current.pcs.count + 1
             if steps < 0 { return nil }
@@ -49,19 +60,25 @@ public struct LinearRegex: Sendable {
             next.clear()
             for pc in current.pcs {
                 if case .scalar(let set) = program[pc], set.contains(scalar) {
-                    add(pc + 1, at: position + 1, of: input, to: &next, generation: generation)
+                    add(pc + 1, at: position + 1, of: input, to: &next, generation: generation, steps: &steps)
                 }
             }
             swap(&current, &next)
-            if current.pcs.isEmpty { return false }
+            if current.pcs.isEmpty { return steps < 0 ? nil : false }
         }
+        if steps < 0 { return nil }
         return current.pcs.contains { if case .match = program[$0] { true } else { false } }
     }
 
-    /// Adds the thread at `pc` and every one its epsilon moves reach (once per step).
-    private func add(_ start: Int, at position: Int, of input: [Unicode.Scalar], to list: inout ThreadList, generation: Int) {
+    /// Adds the thread at `pc` and every one its epsilon moves reach (once per step),
+    /// charging each instruction visited to `steps`.
+    private func add(
+        _ start: Int, at position: Int, of input: [Unicode.Scalar], to list: inout ThreadList, generation: Int,
+        steps: inout Int
+    ) {
         var stack = [start]
         while let pc = stack.popLast() {
+            steps -= 1
             guard list.mark(pc, generation: generation) else { continue }
             switch program[pc] {
             case .jump(let target): stack.append(target)
@@ -131,6 +148,7 @@ public struct LinearRegex: Sendable {
         let scalars: [Unicode.Scalar]
         var index = 0
         var caseInsensitive = false
+        var depth = 0
 
         init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -161,8 +179,13 @@ public struct LinearRegex: Sendable {
             var items: [Node] = []
             while let scalar = peek, scalar != "|", scalar != ")" {
                 var atom = try self.atom()
+                var quantifiers = 0
                 while let quantifier = peek, "*+?{".unicodeScalars.contains(quantifier) {
                     guard let (min, max) = try repetitionBounds() else { break }
+                    quantifiers += 1
+                    guard quantifiers <= LinearRegex.maxStackedQuantifiers else {
+                        throw error("more than \(LinearRegex.maxStackedQuantifiers) quantifiers on one item")
+                    }
                     if case .assertStart = atom { throw error("nothing to repeat") }
                     if case .assertEnd = atom { throw error("nothing to repeat") }
                     atom = .repetition(atom, min: min, max: max)
@@ -221,7 +244,10 @@ public struct LinearRegex: Sendable {
                         throw error("unsupported group (?\(rest.dropFirst().prefix(1))")
                     }
                 }
+                depth += 1
+                guard depth <= LinearRegex.maxDepth else { throw error("groups nested deeper than \(LinearRegex.maxDepth)") }
                 let inner = try alternation()
+                depth -= 1
                 guard peek == ")" else { throw error("missing )") }
                 index += 1
                 return inner

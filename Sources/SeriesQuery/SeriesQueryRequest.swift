@@ -69,16 +69,27 @@ public struct SeriesQueryRequest: Sendable, Equatable {
 
     /// Epoch seconds from RFC 3339 (`2026-11-29T10:00:00Z`, fractions and offsets allowed)
     /// or a number of seconds.
+    /// Times before 1970 are refused: nothing is stored there, and a range reaching back to
+    /// year 1 is a mistake (or an attack) to name, not to scan.
     package static func time(_ text: String, parameter: String) throws(SeriesQueryError) -> Int64 {
-        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e13 {
-            return Int64(seconds.rounded(.down))
+        var seconds: Int64?
+        if let number = Double(text), number.isFinite, abs(number) < 1e13 {
+            seconds = Int64(number.rounded(.down))
         }
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]]
+        where seconds == nil {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970.rounded(.down)) }
+            if let date = formatter.date(from: text) { seconds = Int64(date.timeIntervalSince1970.rounded(.down)) }
         }
-        throw SeriesQueryError(
-            parameter: parameter, message: "'\(text)' is neither RFC 3339 (2026-11-29T10:00:00Z) nor epoch seconds")
+        guard let seconds else {
+            throw SeriesQueryError(
+                parameter: parameter, message: "'\(text)' is neither RFC 3339 (2026-11-29T10:00:00Z) nor epoch seconds")
+        }
+        guard seconds >= 0 else {
+            throw SeriesQueryError(
+                parameter: parameter, message: "'\(text)' is before 1970-01-01T00:00:00Z; nothing is stored there")
+        }
+        return seconds
     }
 }

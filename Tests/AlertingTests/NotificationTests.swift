@@ -49,19 +49,19 @@ import Testing
         let dispatcher = dispatcher(config, clock: clock)
         await dispatcher.deliver(changes: [alert()], active: [alert()])
         await dispatcher.deliver(changes: [alert(endsAt: clock.now + 30)], active: [])
-        await dispatcher.tick() // attempt 1: 500, next in 1 s
+        await dispatcher.tickAndWait() // attempt 1: 500, next in 1 s
         #expect(await receiver.received.count == 1)
         clock.advance(0.5)
-        await dispatcher.tick() // not due yet
+        await dispatcher.tickAndWait() // not due yet
         #expect(await receiver.received.count == 1)
         clock.advance(0.5)
-        await dispatcher.tick() // attempt 2: 503, next in 2 s
+        await dispatcher.tickAndWait() // attempt 2: 503, next in 2 s
         #expect(await receiver.received.count == 2)
         clock.advance(1.9)
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         #expect(await receiver.received.count == 2)
         clock.advance(0.1)
-        await dispatcher.tick() // attempt 3 succeeds, and the resolution follows
+        await dispatcher.tickAndWait() // attempt 3 succeeds, and the resolution follows
         let received = await receiver.received
         #expect(received.count == 4)
         let events = try received.map { try JSONSerialization.jsonObject(with: $0.body) as? [String: Any] ?? [:] }
@@ -87,9 +87,9 @@ import Testing
         await dispatcher.deliver(changes: [alert("a"), alert("b"), alert("c")], active: [])
         var stats = await dispatcher.statistics()["webhook[0]"]
         #expect(stats?.dropped == 1 && stats?.queued == 2, "the oldest event makes room")
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         clock.advance(1)
-        await dispatcher.tick() // second and last attempt for "b"
+        await dispatcher.tickAndWait() // second and last attempt for "b"
         stats = await dispatcher.statistics()["webhook[0]"]
         #expect(stats?.failed == 2 && stats?.dropped == 2 && stats?.queued == 1)
     }
@@ -128,14 +128,14 @@ import Testing
             config: config, transport: transport, onStats: nil, generatorURL: nil, logger: capture.logger,
             clock: { 1_790_000_000 })
         await dispatcher.deliver(changes: [alert("a")], active: [])
-        let sending = Task { await dispatcher.tick() }
+        let sending = Task { await dispatcher.tickAndWait() }
         while !(await transport.waiting) { try await Task.sleep(for: .milliseconds(5)) }
         await dispatcher.deliver(changes: [alert("b")], active: [])
         await dispatcher.deliver(changes: [alert("c")], active: [])
         await transport.release()
         await sending.value
-        await dispatcher.tick()
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
+        await dispatcher.tickAndWait()
         let delivered = await transport.posted
         let dropped = capture.all.split(separator: "\n").filter { $0.contains("Dropped an SLA webhook event") }
             .compactMap { line in ["a", "b", "c"].first { line.contains("\"sla\": \($0),") || line.contains("\"sla\": \($0)]") } }
@@ -143,6 +143,110 @@ import Testing
         #expect(Set(delivered).isDisjoint(with: dropped), "delivered and reported dropped: \(delivered) \(dropped)")
         #expect(Set(delivered).union(dropped) == ["a", "b", "c"], "delivered \(delivered), reported dropped \(dropped)")
         #expect(await dispatcher.statistics()["webhook[0]"]?.dropped == Int64(dropped.count))
+    }
+
+    /// Posts to Alertmanager answer at once; posts to any webhook hang until released.
+    actor HangingWebhooks: NotificationTransport {
+        var alertmanagerPosts = 0
+        var webhookPosts = 0
+        private var gates: [CheckedContinuation<Void, Never>] = []
+
+        func post(_ url: URL, body: Data, headers: [String: String], timeout: Double) async throws -> Int {
+            if url.path.hasSuffix("/api/v2/alerts") {
+                alertmanagerPosts += 1
+                return 200
+            }
+            webhookPosts += 1
+            await withCheckedContinuation { gates.append($0) }
+            return 200
+        }
+
+        func release() {
+            for gate in gates { gate.resume() }
+            gates = []
+        }
+    }
+
+    /// The dispatcher's tick sent to Alertmanager, then drained every webhook in turn: one
+    /// hanging webhook held the tick, Alertmanager got no re-send, and after 4 × resend_interval
+    /// every SLA alert resolved mid-incident. Each receiver is now sent to on its own.
+    @Test func aHangingWebhookNeverDelaysAlertmanagersResends() async throws {
+        var config = NotificationConfig()
+        config.alertmanager = NotificationConfig.Alertmanager(url: URL(string: "http://127.0.0.1:9")!, resendInterval: 60)
+        config.webhooks = [
+            NotificationConfig.Webhook(url: URL(string: "http://127.0.0.1:9/one")!),
+            NotificationConfig.Webhook(url: URL(string: "http://127.0.0.1:9/two")!)
+        ]
+        let transport = HangingWebhooks()
+        let clock = ManualClock()
+        let dispatcher = NotificationDispatcher(
+            config: config, transport: transport, onStats: nil, generatorURL: nil, logger: Logger(label: "test"),
+            clock: { clock.now })
+        await dispatcher.deliver(changes: [alert()], active: [alert()])
+        func waitFor(_ what: String, _ condition: @Sendable () async -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !(await condition()) {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("\(what) did not happen within 10 s")
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        await dispatcher.tick()
+        try await waitFor("both webhooks posted") { await transport.webhookPosts == 2 }
+        try await waitFor("the first Alertmanager post") { await transport.alertmanagerPosts == 1 }
+        for resend in 2...4 {
+            clock.advance(60)
+            await dispatcher.tick()
+            try await waitFor("Alertmanager re-send \(resend)") { await transport.alertmanagerPosts == resend }
+        }
+        #expect(await transport.webhookPosts == 2, "a webhook with a post in flight gets no second one")
+        await transport.release()
+        await dispatcher.idle()
+        #expect(await dispatcher.statistics()["webhook[1]"]?.sent == 1)
+    }
+
+    /// A receiver that answers one byte a second never tripped FoundationNetworking's idle
+    /// timer; the timeout now bounds the whole transfer. A redirect to another origin is not
+    /// followed (URLSession would repeat the signed body there) and counts as a failure.
+    @Test(.requires("python3")) func aTricklingReceiverIsCutOffAtItsTimeout() async throws {
+        let script = """
+            import socket, sys, time, threading
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", 0)); s.listen(8)
+            print(s.getsockname()[1], flush=True)
+            def serve(c):
+                c.recv(65536)
+                c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 60\\r\\n\\r\\n")
+                for _ in range(60):
+                    time.sleep(1)
+                    try: c.sendall(b"x")
+                    except OSError: return
+            while True:
+                c, _ = s.accept()
+                threading.Thread(target=serve, args=(c,), daemon=True).start()
+            """
+        let server = try ChildProcess(
+            arguments: ["-c", script], directory: try Tools.temporaryDirectory(), name: "trickle",
+            executable: URL(fileURLWithPath: "/usr/bin/python3"))
+        defer { server.process.terminate() }
+        let port = try await server.firstLine(timeout: 20)
+        let transport = URLSessionNotificationTransport()
+        let started = ContinuousClock.now
+        await #expect(throws: (any Error).self) {
+            _ = try await transport.post(
+                URL(string: "http://127.0.0.1:\(port)/hook")!, body: Data("{}".utf8), headers: [:], timeout: 2)
+        }
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(20), "the 2 s deadline held the 60 s trickle to \(took)")
+
+        let elsewhere = try await WebhookReceiver.start()
+        let redirecting = try await RecordingServer.start { _ in (307, ["Location": elsewhere.url.absoluteString], "") }
+        let status = try await transport.post(
+            redirecting.url.appendingPathComponent("hook"), body: Data("{}".utf8), headers: [:], timeout: 5)
+        #expect(status == 307)
+        #expect(await elsewhere.received.isEmpty, "the signed body never reached another origin")
     }
 
     @Test func aPasswordInAReceiverURLAppearsInNoLogOrError() async throws {
@@ -157,7 +261,7 @@ import Testing
         ]
         let dispatcher = NotificationDispatcher(config: config, onStats: nil, generatorURL: nil, logger: capture.logger)
         await dispatcher.deliver(changes: [alert()], active: [alert()])
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         let stats = await dispatcher.statistics()
         #expect(stats["alertmanager"]?.failed == 1 && stats["webhook[0]"]?.dropped == 1)
         let text = capture.all + "\(stats)"
@@ -204,7 +308,7 @@ import Testing
         let clock = ManualClock(start: Date().timeIntervalSince1970)
         let dispatcher = dispatcher(config, clock: clock)
         await dispatcher.deliver(changes: [alert()], active: [alert()])
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         let stats = await dispatcher.statistics()
         #expect(stats["alertmanager"]?.sent == 1, "\(stats)")
 
@@ -225,17 +329,25 @@ import Testing
         #expect((active.first?["status"] as? [String: Any])?["state"] as? String == "active")
 
         // Re-sent while active: once per resend interval, without a change.
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         #expect(await dispatcher.statistics()["alertmanager"]?.sent == 1)
         clock.advance(1.1)
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         #expect(await dispatcher.statistics()["alertmanager"]?.sent == 2)
 
         // Resolved: sent with endsAt now, and Alertmanager no longer lists it as active.
         await dispatcher.deliver(changes: [alert(endsAt: Date().timeIntervalSince1970)], active: [])
-        await dispatcher.tick()
+        await dispatcher.tickAndWait()
         #expect(await dispatcher.statistics()["alertmanager"]?.sent == 3)
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await alerts().isEmpty)
+    }
+}
+
+extension NotificationDispatcher {
+    /// Starts what is due and waits for it: the deliveries run on tasks of their own.
+    func tickAndWait() async {
+        await tick()
+        await idle()
     }
 }

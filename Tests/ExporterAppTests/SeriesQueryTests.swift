@@ -51,6 +51,10 @@ import Testing
         #expect(rejection(["match": "up", "step": "-5"])?.parameter == "step")
         #expect(rejection(["match": "up", "step": "soon"])?.parameter == "step")
         #expect(rejection(["match": "up", "tier": "2h"])?.parameter == "tier")
+        // Before 1970 nothing is stored: the review's crash URL and its variants are named.
+        #expect(rejection(["match": "up", "from": "-9999999999999", "tier": "5m", "step": "2000000000"])?.parameter == "from")
+        #expect(rejection(["match": "up", "from": "0001-01-01T00:00:00Z"])?.parameter == "from")
+        #expect(rejection(["match": "up", "from": "-1", "to": "100"])?.parameter == "from")
         let tooMany = rejection(["match": "up", "from": "0", "to": "\(now)", "step": "60"])
         #expect(tooMany?.parameter == "step" && tooMany?.message.contains("11000") == true)
     }

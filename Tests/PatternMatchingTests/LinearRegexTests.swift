@@ -51,6 +51,32 @@ import Testing
         #expect(regex.matches(String(repeating: "a", count: 100), steps: &budget) == nil, "the budget runs out")
     }
 
+    /// `(?:(?:(?:|){1000}){9}.)*` keeps one thread alive but walks some 18,000 epsilon moves
+    /// per character; it was charged like `(?:.)*`. Every instruction visited now counts.
+    @Test func theBudgetChargesEveryInstructionTheClosureVisits() throws {
+        let evil = try LinearRegex("(?:(?:(?:|){1000}){9}.)*")
+        let plain = try LinearRegex("(?:.)*")
+        func cost(_ regex: LinearRegex) -> Int {
+            var steps = Int.max
+            #expect(regex.matches(String(repeating: "a", count: 20), steps: &steps) == true)
+            return Int.max - steps
+        }
+        #expect(cost(evil) >= 20 * 18_000, "\(cost(evil)) steps charged for 20 characters")
+        #expect(cost(plain) < 200)
+        var budget = 100_000
+        #expect(evil.matches(String(repeating: "a", count: 20), steps: &budget) == nil, "the budget runs out")
+    }
+
+    /// The parser and compiler recurse per group: a request could nest thousands.
+    @Test func nestingIsBounded() throws {
+        let deep = String(repeating: "(", count: 100) + "a" + String(repeating: ")", count: 100)
+        #expect(try LinearRegex(deep).matches("a"))
+        let deeper = String(repeating: "(?:", count: 5_000) + "a" + String(repeating: ")", count: 5_000)
+        #expect(throws: LinearRegex.SyntaxError.self) { try LinearRegex(deeper) }
+        #expect(try LinearRegex("a*?").matches("aa"))
+        #expect(throws: LinearRegex.SyntaxError.self) { try LinearRegex("a" + String(repeating: "*", count: 5_000)) }
+    }
+
     @Test func refusesWhatItCannotRunInLinearTime() {
         for pattern in ["(", "a)", "[a", "*a", "\\1", "(?=a)", "(?<!a)b", "[[:alpha:]]", "(x{1000}){1000}", "a{1001}", "\\"] {
             #expect(throws: LinearRegex.SyntaxError.self, "\(pattern)") { try LinearRegex(pattern) }

@@ -151,6 +151,34 @@ import Testing
         #expect(hourly.count == 26)
     }
 
+    /// A query reaching back millennia (one window of 2e9 s from -1e13 s) allocated a slot
+    /// per tier bucket from `from` to the watermark: 266 GB and SIGABRT. It is answered from
+    /// what is stored, the same as a query from the first poll, in every tier.
+    @Test func aQueryFromLongBeforeTheDataReadsOnlyWhatIsStored() async throws {
+        let store = try SeriesStore(path: path())
+        try await Self.fill(store)
+        while try await store.rollUp(now: Self.start + 3 * 86400, maxChunks: 50) {}
+        let reader = try SeriesReader(path: path())
+        let to = Self.start + 30 * 3600
+        for tier in RollupTier.allCases {
+            for (key, kind) in [(Self.counter, SeriesKind.counter), (Self.intermittent, .gauge)] {
+                let ancient = try await query(reader, key, tier: tier, step: 2_000_000_000, from: -9_999_999_999_999, to: to)
+                let expected = Self.expected(key, kind: kind, step: 2_000_000_000, from: 0, to: to)
+                #expect(ancient.count == 1 && EveryPollOracle.same(ancient, expected), "\(tier.rawValue) \(key.labels)")
+                let hourly = try await query(reader, key, tier: tier, step: 3600, from: Self.start - 400 * 86400, to: to)
+                #expect(
+                    EveryPollOracle.same(hourly, Self.expected(key, kind: kind, step: 3600, to: to)) || tier == .day,
+                    "\(tier.rawValue) \(key.labels) hourly")
+            }
+        }
+        // An empty file answers nothing, whatever the range.
+        let empty = try SeriesStore(path: path("empty.db"))
+        _ = empty
+        let emptyReader = try SeriesReader(path: path("empty.db"))
+        #expect(
+            try await query(emptyReader, Self.counter, tier: .fiveMinutes, step: 60, from: -9_999_999_999_999, to: to).isEmpty)
+    }
+
     @Test func onlyChangesAreStored() async throws {
         let store = try SeriesStore(path: path())
         try await Self.fill(store)
@@ -292,6 +320,21 @@ import Testing
         for bad in ["", "{a=\"b\"}", "up{", "up{a}", "up{a=b}", "up{a=\"b\"", "up{a=~\"(\"}", "up} x", "9up", "up{a=\"\\q\"}"] {
             #expect(throws: SeriesSelector.ParseError.self, "\(bad)") { try SeriesSelector.parse(bad) }
         }
+    }
+
+    /// Each matcher compiled a program of its own, and only the request line bounded their
+    /// number: eight regex matchers at most, and their programs together within one's limit.
+    @Test func aSelectorsRegexesAreBoundedTogether() throws {
+        let evil = "(?:(?:(?:|){1000}){9}.)*"
+        let eight = (0..<8).map { "l\($0)=~\"a.*\"" }.joined(separator: ",")
+        #expect(try SeriesSelector.parse("up{\(eight)}").matchers.count == 8)
+        let nine = (0..<9).map { "l\($0)=~\"a.*\"" }.joined(separator: ",")
+        #expect(throws: SeriesSelector.ParseError.self) { try SeriesSelector.parse("up{\(nine)}") }
+        #expect(try SeriesSelector.parse("up{a=~\"\(evil)\"}").matchers.count == 1)
+        #expect(throws: SeriesSelector.ParseError.self) { try SeriesSelector.parse("up{a=~\"\(evil)\",b!~\"\(evil)\"}") }
+        // Plain equality matchers are not regexes and stay unbounded by this rule.
+        let equalities = (0..<20).map { "l\($0)=\"x\"" }.joined(separator: ",")
+        #expect(try SeriesSelector.parse("up{\(equalities)}").matchers.count == 20)
     }
 
     @Test func flowNamesAreMatchedByTheFlowsCurrentName() async throws {

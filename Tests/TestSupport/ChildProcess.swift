@@ -45,6 +45,18 @@ package final class ChildProcess: @unchecked Sendable {
         throw HarnessError("no 'listening on' line within \(timeout)s: \(stderr.suffix(2000))")
     }
 
+    /// Waits for the first whole line on stdout (a port a helper script prints).
+    package func firstLine(timeout: Double = 60) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = stdout
+            if let end = text.firstIndex(of: "\n") { return String(text[..<end]) }
+            if !process.isRunning { throw HarnessError("process exited \(process.terminationStatus): \(stderr.suffix(2000))") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("no line on stdout within \(timeout)s: \(stderr.suffix(2000))")
+    }
+
     /// Sends SIGTERM and waits; returns the exit status and the seconds it took.
     package func terminate(timeout: Double = 15) async throws -> (Int32, Double) {
         let started = Date()

@@ -105,55 +105,61 @@ public enum HeldValues {
         return (entries, held)
     }
 
-    /// Polls per finer bucket of a span, indexed by position: looked up once per bucket
-    /// walked, so an array rather than a hash.
+    /// Polls per finer bucket of a span, only the buckets that were polled, ascending: the
+    /// memory follows what is stored, never the span asked for (a query from year 1 must not
+    /// allocate a slot per five minutes since then).
     public struct PollCounts: Sendable {
-        let from: Int64
-        let width: Int64
+        let buckets: [Int64]
         let counts: [Int64]
 
-        public init(_ counts: [Int64: Int64], from: Int64, to: Int64, width: Int64) {
-            self.from = from
-            self.width = width
-            var array = [Int64](repeating: 0, count: max(0, Int((to - from + width - 1) / width)))
-            for (bucket, count) in counts where bucket >= from && bucket < to { array[Int((bucket - from) / width)] = count }
-            self.counts = array
+        public init(_ counts: [Int64: Int64], from: Int64, to: Int64) {
+            let kept = counts.filter { $0.key >= from && $0.key < to }.sorted { $0.key < $1.key }
+            buckets = kept.map(\.key)
+            self.counts = kept.map(\.value)
         }
 
-        subscript(bucket: Int64) -> Int64 {
-            let index = Int((bucket - from) / width)
-            return index >= 0 && index < counts.count ? counts[index] : 0
+        /// The position of the first bucket at or after `bucket`.
+        func firstIndex(atOrAfter bucket: Int64) -> Int {
+            var low = 0
+            var high = buckets.count
+            while low < high {
+                let middle = (low + high) / 2
+                if buckets[middle] < bucket { low = middle + 1 } else { high = middle }
+            }
+            return low
         }
     }
 
     /// Coarser buckets from finer ones. `rows` are the stored finer buckets (ascending); a
     /// finer bucket without a row repeats the held value at each of its polls, which
-    /// `pollCounts` gives per finer bucket start. Returns every coarse bucket with data or a
-    /// stored row, and the value held after `to`.
+    /// `pollCounts` gives per finer bucket start. Only finer buckets with a row or a poll
+    /// are visited (the others contribute nothing), so the cost follows what is stored.
+    /// Returns every coarse bucket with data or a stored row, and the value held after `to`.
     public static func fromBuckets(
-        _ rows: [Entry], pollCounts: PollCounts, fineWidth: Int64, from: Int64, to: Int64,
+        _ rows: [Entry], pollCounts: PollCounts, from: Int64, to: Int64,
         held: Double?, kind: SeriesKind, width: Int64
     ) -> (entries: [Entry], held: Double?) {
         var entries: [Entry] = []
         var held = held
         var row = rows.startIndex
-        var fine = from
-        while fine < to {
-            // Skip ahead over finer buckets that contribute nothing.
-            if held == nil, row < rows.endIndex, rows[row].start > fine {
-                fine = rows[row].start
-                continue
-            }
-            if held == nil, row == rows.endIndex { break }
+        while row < rows.endIndex, rows[row].start < from { row += 1 }
+        var poll = pollCounts.firstIndex(atOrAfter: from)
+        while true {
+            let nextRow = row < rows.endIndex ? rows[row].start : Int64.max
+            let nextPoll = poll < pollCounts.buckets.count ? pollCounts.buckets[poll] : Int64.max
+            let fine = min(nextRow, nextPoll)
+            guard fine < to else { break }
+            let polls = nextPoll == fine ? pollCounts.counts[poll] : 0
+            if nextPoll == fine { poll += 1 }
             let start = BucketConsolidator.floor(fine, width)
             var contribution: RollupBucket?
             var stored = false
-            if row < rows.endIndex, rows[row].start == fine {
+            if nextRow == fine {
                 contribution = rows[row].values
                 held = rows[row].held
                 stored = true
                 row += 1
-            } else if let value = held, case let polls = pollCounts[fine], polls > 0 {
+            } else if let value = held, polls > 0 {
                 contribution = RollupBucket(
                     count: polls, sum: value * Double(polls), min: value, max: value, last: value,
                     increase: kind == .counter ? 0 : nil)
@@ -171,7 +177,6 @@ public enum HeldValues {
                 entries[index].stored = entries[index].stored || stored
                 entries[index].held = held
             }
-            fine += fineWidth
         }
         return (entries, held)
     }

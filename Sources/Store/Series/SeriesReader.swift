@@ -91,7 +91,13 @@ public actor SeriesReader {
                     "selects \(series.count) series × \(windows) windows = \(overflow ? "too many" : String(samples)) points, more than query.max_samples (\(maxSamples)); narrow it, raise step or shorten the range"
             )
         }
-        let windowStart = BucketConsolidator.floor(from, step)
+        // Nothing lies before the oldest poll stored, so the scan starts at its day (every
+        // tier's buckets start within it), aligned to the windows: what is read and
+        // allocated follows what is stored, however early `from` is.
+        guard let oldest = try oldestPoll() else { return series.map { SeriesResult(series: $0, points: []) } }
+        let windowStart = max(
+            BucketConsolidator.floor(from, step),
+            BucketConsolidator.floor(BucketConsolidator.floor(oldest, RollupTier.day.seconds), step))
         let segments = try segments(tier: tier, from: windowStart, to: to)
         var polls: [String: [Int64]] = [:]
         var pollCounts: [String: HeldValues.PollCounts] = [:]
@@ -116,11 +122,11 @@ public actor SeriesReader {
                     if pollCounts[key] == nil {
                         pollCounts[key] = HeldValues.PollCounts(
                             try groupPolls(series.group, segment.tier, from: first, to: segment.to),
-                            from: first, to: segment.to, width: segment.tier.seconds)
+                            from: first, to: segment.to)
                     }
                     (entries, held) = HeldValues.fromBuckets(
                         try rows(series.id, segment.tier, from: first, to: segment.to), pollCounts: pollCounts[key]!,
-                        fineWidth: segment.tier.seconds, from: first, to: segment.to, held: held, kind: series.kind, width: step)
+                        from: first, to: segment.to, held: held, kind: series.kind, width: step)
                 }
                 for entry in entries { if let values = entry.values { consolidator.add(start: entry.start, bucket: values) } }
             }
@@ -232,6 +238,18 @@ public actor SeriesReader {
             }
             return matched ? series : nil
         }
+    }
+
+    /// The time of the oldest poll any tier still records, if any.
+    func oldestPoll() throws -> Int64? {
+        var oldest: Int64? = try connection.scalar("SELECT min(ts) FROM polls")
+        for tier in RollupTier.allCases where tier != .raw {
+            let statement = try connection.statement("SELECT min(bucket) FROM group_polls WHERE tier = ?1")
+            try statement.bind(.text(tier.rawValue))
+            defer { statement.reset() }
+            if try statement.step(), let bucket = statement.optionalInt(0) { oldest = min(oldest ?? bucket, bucket) }
+        }
+        return oldest
     }
 
     /// The time of the latest poll recorded, if any.

@@ -234,9 +234,9 @@ public actor SeriesStore {
         try writeGroupPolls(tier, counts)
         let hourCounts = hourTo > from ? try fold(counts, into: .hour, from: from, to: hourTo) : [:]
         let dayCounts = dayTo > from ? try fold(counts, into: .day, from: from, to: dayTo) : [:]
-        let fineCounts = counts.mapValues { HeldValues.PollCounts($0, from: from, to: hourTo, width: tier.seconds) }
-        let hourArrays = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo, width: 3600) }
-        let noPolls = HeldValues.PollCounts([:], from: from, to: from, width: tier.seconds)
+        let fineCounts = counts.mapValues { HeldValues.PollCounts($0, from: from, to: hourTo) }
+        let hourArrays = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo) }
+        let noPolls = HeldValues.PollCounts([:], from: from, to: from)
 
         let rows = try connection.statement(
             """
@@ -255,14 +255,14 @@ public actor SeriesStore {
             guard hourTo > from else { return }
             let hours = HeldValues.fromBuckets(
                 entries.filter { $0.start < hourTo }, pollCounts: fineCounts[group] ?? noPolls,
-                fineWidth: tier.seconds, from: from, to: hourTo, held: held, kind: kind,
+                from: from, to: hourTo, held: held, kind: kind,
                 width: 3600
             ).entries.filter(\.stored)
             try write(.hour, series, hours)
             guard dayTo > from else { return }
             let days = HeldValues.fromBuckets(
                 hours.filter { $0.start < dayTo }, pollCounts: hourArrays[group] ?? noPolls,
-                fineWidth: 3600, from: from, to: dayTo, held: held, kind: kind,
+                from: from, to: dayTo, held: held, kind: kind,
                 width: 86400
             ).entries.filter(\.stored)
             try write(.day, series, days)
@@ -298,8 +298,8 @@ public actor SeriesStore {
         pollRows.reset()
         _ = try fold(fineCounts, into: tier, from: from, to: to)
 
-        let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to, width: source.seconds) }
-        let none = HeldValues.PollCounts([:], from: from, to: to, width: source.seconds)
+        let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to) }
+        let none = HeldValues.PollCounts([:], from: from, to: to)
         let rows = try connection.statement(
             """
             SELECT s.id, r.bucket, r.count, r.sum, r.min, r.max, r.last, r.increase, r.live
@@ -311,7 +311,7 @@ public actor SeriesStore {
             let held = try SeriesRows.held(connection, series, in: source, before: from)
             let (entries, _) = HeldValues.fromBuckets(
                 rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
-                fineWidth: source.seconds, from: from, to: to, held: held,
+                from: from, to: to, held: held,
                 kind: try kind(of: series), width: tier.seconds)
             try write(tier, series, entries.filter(\.stored))
         }
