@@ -197,6 +197,7 @@ let package = Package(
                 "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "SLAStore", "Reports", "Store",
                 "SeriesQuery",
                 "EtlworksAPI", "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log")
             ]),

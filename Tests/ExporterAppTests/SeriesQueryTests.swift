@@ -4,6 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOEmbedded
 import SeriesQuery
 import TestSupport
 import Testing
@@ -164,6 +166,46 @@ import Testing
         }
         let selector = try SeriesSelector.parse(#"etlworks_flow_queued_runs{x=~"(.+.+)+#"}"#)
         #expect(selector.compiled(steps: 1_000)([SeriesLabel("x", name)]) == nil, "an exhausted budget says so")
+    }
+
+    /// Slow readers each kept a whole answer alive while the next was built, and queries
+    /// queued without bound: two run at once (each until its answer is written), a few
+    /// wait, the rest are refused; a waiter whose client left leaves the queue.
+    @Test func seriesQueriesAreAdmittedAFewAtATime() async throws {
+        let admission = QueryAdmission(running: 2, queued: 1)
+        let first = try #require(await admission.admit())
+        let second = try #require(await admission.admit())
+        let waiting = Task { await admission.admit() }
+        while admission.load.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await admission.admit() == nil, "a full queue refuses at once")
+        first.release()
+        let third = try #require(await waiting.value, "the waiter takes the freed slot")
+        #expect(admission.load == (2, 0))
+        let leaving = Task { await admission.admit() }
+        while admission.load.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        leaving.cancel()
+        #expect(await leaving.value == nil)
+        #expect(admission.load == (2, 0), "the cancelled waiter left the queue")
+        second.release()
+        second.release()
+        #expect(admission.load == (1, 0), "a permit is released once")
+        _ = third
+    }
+
+    /// A query runs for nobody once its client has gone: the connection's close cancels it.
+    @Test func aQueryStopsWhenItsConnectionCloses() async throws {
+        let loop = EmbeddedEventLoop()
+        let closed = loop.makePromise(of: Void.self)
+        let started = ContinuousClock.now
+        let work = Task {
+            try await SeriesController.whileConnected(closed.futureResult) {
+                while true { try await Task.sleep(for: .milliseconds(10)) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        closed.succeed(())
+        await #expect(throws: CancellationError.self) { try await work.value }
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     /// A history write that fails (here: the file may not grow, as on a full disk) marks the

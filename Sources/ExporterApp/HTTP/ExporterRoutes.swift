@@ -3,7 +3,7 @@ import WebSecurity
 
 /// A feature's routes, registered on the exporter's router.
 public protocol ExporterController: Sendable {
-    func register(on router: Router<BasicRequestContext>)
+    func register(on router: Router<ExporterRequestContext>)
 }
 
 /// The exporter's HTTP endpoints: basic auth in front (with a web configuration), then each
@@ -27,8 +27,8 @@ public enum ExporterRoutes {
 
     public static func router(
         _ controllers: [any ExporterController], authentication: Authentication? = nil
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) -> Router<ExporterRequestContext> {
+        let router = Router(context: ExporterRequestContext.self)
         if let authentication {
             // Probes never carry credentials; /health may be left open for load balancers.
             var open: Set<String> = ["/-/healthy", "/-/ready"]

@@ -102,6 +102,8 @@ public actor SeriesReader {
         var polls: [String: [Int64]] = [:]
         var pollCounts: [String: HeldValues.PollCounts] = [:]
         return try series.map { series in
+            // A query whose client has gone stops between series.
+            try Task.checkCancellation()
             var consolidator = BucketConsolidator(width: step, kind: series.kind)
             var held: Double?
             for (index, segment) in segments.enumerated() {
@@ -218,6 +220,7 @@ public actor SeriesReader {
         list.reset()
         let flowName = try connection.statement("SELECT name FROM flows WHERE id = ?1")
         return try candidates.compactMap { series in
+            try Task.checkCancellation()
             var series = series
             if let flowId = series.labels.first(where: { $0.name == "flow_id" }).flatMap({ Int64($0.value) }),
                 !series.labels.contains(where: { $0.name == "flow_name" })

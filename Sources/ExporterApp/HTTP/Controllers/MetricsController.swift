@@ -15,7 +15,7 @@ public struct MetricsController: ExporterController {
 
     public init(state: ExporterState) { self.state = state }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<ExporterRequestContext>) {
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             let snapshot = await state.snapshot()

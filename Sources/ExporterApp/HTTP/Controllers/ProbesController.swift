@@ -15,7 +15,7 @@ public struct ProbesController: ExporterController {
         self.apiURL = apiURL
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<ExporterRequestContext>) {
         router.get("/health") { _, _ -> Response in
             let report = HealthReport(snapshot: await state.snapshot(), apiURL: apiURL)
             return .json(report.json(), status: .init(code: report.httpStatus))

@@ -16,7 +16,7 @@ public struct ReportsController: ExporterController {
         self.now = now
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<ExporterRequestContext>) {
         router.get("/api/v1/reports/usage") { request, _ -> Response in
             let answer = await service.answer(QueryString.parse(request.uri.query), now: now())
             var headers: HTTPFields = [.contentType: answer.contentType]

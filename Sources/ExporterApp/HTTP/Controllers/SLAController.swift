@@ -29,7 +29,7 @@ public struct SLAController: ExporterController {
         self.pageLimit = pageLimit
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<ExporterRequestContext>) {
         router.get("/api/v1/sla") { request, _ -> Response in
             let onlyBreaching = QueryString.parse(request.uri.query)["state"] == "breaching"
             return .json(JSONDocument.encode(SLADocument(await state.snapshot().sla, onlyBreaching: onlyBreaching)))
