@@ -54,6 +54,9 @@ final class BoundedBodies: NSObject, URLSessionDataDelegate, Sendable {
         transfer.state.withLock { state in
             state.response = response
             if tooLarge { state.oversize = announced }
+            // An announced length is reserved once: appending chunk by chunk doubles the
+            // buffer as it grows, up to twice the answer.
+            if !tooLarge, announced > 0 { state.body.reserveCapacity(Int(announced)) }
         }
         completionHandler(tooLarge ? .cancel : .allow)
     }

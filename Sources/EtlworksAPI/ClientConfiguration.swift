@@ -22,7 +22,7 @@ public struct ClientConfiguration: Sendable {
     /// Timeout of the answers that may be large (a day's executions, the flow list), seconds.
     public var largeResponseTimeout: Double = 120
     /// The largest answer read, bytes; a larger one fails its call.
-    public var maxResponseBytes: Int64 = 256 << 20
+    public var maxResponseBytes: Int64 = 32 << 20
 
     public init(
         baseURL: URL, credentials: Credentials, timeout: Double = 10, maxRequestsPerSecond: Double = 5,

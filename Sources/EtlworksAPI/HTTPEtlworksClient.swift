@@ -149,7 +149,9 @@ public final class HTTPEtlworksClient: EtlworksClient {
         var result = DecodedPage<Item>(items: [], skipped: 0)
         var seen = Set<Key>()
         var previousKeys: [Key]?
-        var previousPage: Data?
+        // The previous page's size and digest, not its bytes: two pages of up to
+        // `max_response_bytes` are never held at once.
+        var previousPage: (count: Int, digest: UInt64)?
         var offset = 0
         for _ in 0..<Self.maxPages {
             let pageSize = min(configuration.pageSize, max(1, limit - result.items.count))
@@ -159,8 +161,9 @@ public final class HTTPEtlworksClient: EtlworksClient {
                     URLQueryItem(name: "offset", value: String(offset))
                 ]
             let (data, response) = try await send(endpoint: endpoint, path: path, query: pageQuery, large: large)
-            if data == previousPage { break }
-            previousPage = data
+            let fingerprint = (count: data.count, digest: Self.digest(data))
+            if let previousPage, previousPage == fingerprint { break }
+            previousPage = fingerprint
             let page = try decode(endpoint) { try decodePage(data) }
             let keys = page.items.map(key)
             if !keys.isEmpty, keys == previousKeys { break }
@@ -178,6 +181,11 @@ public final class HTTPEtlworksClient: EtlworksClient {
             if result.items.count >= limit { break }
         }
         return result
+    }
+
+    /// FNV-1a over the bytes: tells a page repeated by a server that ignores `offset`.
+    static func digest(_ data: Data) -> UInt64 {
+        data.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     // MARK: Requests

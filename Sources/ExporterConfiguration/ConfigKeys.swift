@@ -74,8 +74,8 @@ public enum ConfigKeys {
             "timeout of the answers that may be large: a day's executions (`/v1/metrics/executions`, not paged) and the flow list"
         ),
         ConfigKey(
-            ["etlworks.max_response_bytes"], default: "`256MiB`",
-            "the largest answer read (`KiB`, `MiB`, `GiB`, or bytes); a larger one is cut off as it arrives and fails its poll with an error naming the endpoint"
+            ["etlworks.max_response_bytes"], default: "`32MiB`",
+            "the largest answer read (`KiB`, `MiB`, `GiB`, or bytes); a larger one is cut off as it arrives and fails its poll with an error naming the endpoint. A day's executions take 200–500 bytes a run (the simulator's: 214), so 32 MiB holds some 60,000 runs: raise it (and the pod's memory limit, by about 4 times as much) for busier tenants"
         ),
         ConfigKey(
             ["poll.executions"], default: "`30s`",

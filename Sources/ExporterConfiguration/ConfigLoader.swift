@@ -50,14 +50,25 @@ public struct ConfigLoader: Sendable {
         var line: Int?
     }
 
-    /// Loads configuration text.
+    /// Loads configuration text. Every message is scrubbed of the secrets the text holds
+    /// (read line by line, so even from a file that does not parse) before anyone sees it.
     public func load(yaml: String) -> Result<ExporterConfig, ConfigErrors> {
+        let redactor = Redactor(secrets: YAMLSyntax.secrets(in: yaml, environment: environment))
+        return loadUnscrubbed(yaml: yaml).mapError { errors in
+            ConfigErrors(
+                errors.issues.map { issue in
+                    ConfigIssue(key: redactor.scrub(issue.key), line: issue.line, message: redactor.scrub(issue.message))
+                })
+        }
+    }
+
+    private func loadUnscrubbed(yaml: String) -> Result<ExporterConfig, ConfigErrors> {
         var issues: [ConfigIssue] = []
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            return .failure(ConfigErrors([Self.syntaxIssue(error)]))
+            return .failure(ConfigErrors([YAMLSyntax.issue(error, in: yaml)]))
         }
         var values: [String: Value] = [:]
         var featureReader = ConfigNodeReader(expand: expand)
@@ -152,18 +163,6 @@ public struct ConfigLoader: Sendable {
         config?.metrics = metrics
         if let config, issues.isEmpty { return .success(config) }
         return .failure(ConfigErrors(issues))
-    }
-
-    private static func syntaxIssue(_ error: Error) -> ConfigIssue {
-        if let yamlError = error as? YamlError {
-            switch yamlError {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-                return ConfigIssue(key: "(syntax)", line: mark.line, message: "invalid YAML: \(problem)")
-            default:
-                break
-            }
-        }
-        return ConfigIssue(key: "(syntax)", line: nil, message: "invalid YAML: \(error)")
     }
 
     /// Replaces `${VAR}` with the environment's value; `$$` is a literal `$`.

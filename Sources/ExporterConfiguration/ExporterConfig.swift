@@ -27,7 +27,7 @@ public struct ExporterConfig: Sendable {
         /// Timeout of the answers that may be large (a day's executions, the flow list), seconds.
         public var largeResponseTimeout: Double = 120
         /// The largest answer read, bytes.
-        public var maxResponseBytes: Int64 = 256 << 20
+        public var maxResponseBytes: Int64 = 32 << 20
         /// The zone cron schedules fire in (`etlworks.scheduler_timezone`); nil: `timeZone`,
         /// else UTC.
         public var schedulerTimeZone: TimeZone?

@@ -409,7 +409,8 @@ public actor SQLiteRunStore: RunStore {
         while try totals.step() {
             let id = totals.int(0)
             guard byId[id] != nil else { continue }
-            byId[id]!.completedRuns[RunStatus(rawValue: totals.text(1) ?? "") ?? .unknown, default: 0] += totals.int(2)
+            let status = RunStatus(rawValue: totals.text(1) ?? "") ?? .unknown
+            byId[id]!.completedRuns[status] = byId[id]!.completedRuns[status, default: 0].addingSaturated(totals.int(2))
             byId[id]!.recordsProcessed = byId[id]!.recordsProcessed.addingSaturated(totals.int(3))
         }
         let buckets = try connection.statement("SELECT flow_id, bucket, runs, duration_ms FROM flow_duration_buckets")
@@ -417,14 +418,15 @@ public actor SQLiteRunStore: RunStore {
             let id = buckets.int(0)
             let bucket = Int(buckets.int(1))
             guard byId[id] != nil, bucket >= 0, bucket < durationBuckets.count else { continue }
-            byId[id]!.durationBucketCounts[bucket] += UInt64(max(0, buckets.int(2)))
+            byId[id]!.durationBucketCounts[bucket] = byId[id]!.durationBucketCounts[bucket].addingSaturated(
+                UInt64(max(0, buckets.int(2))))
             byId[id]!.durationSumSeconds += Double(buckets.int(3)) / 1000
         }
         let kinds = try connection.statement("SELECT flow_id, kind, runs FROM flow_run_kinds")
         while try kinds.step() {
             let id = kinds.int(0)
             guard byId[id] != nil, let kind = RunKind(rawValue: kinds.int(1)) else { continue }
-            byId[id]!.completedRunsByKind[kind, default: 0] += kinds.int(2)
+            byId[id]!.completedRunsByKind[kind] = byId[id]!.completedRunsByKind[kind, default: 0].addingSaturated(kinds.int(2))
         }
         let last = try connection.statement("SELECT flow_id, end_ms, duration_ms, status, success_end_ms FROM flow_last")
         while try last.step() {
@@ -446,14 +448,14 @@ public actor SQLiteRunStore: RunStore {
             guard byId[id] != nil else { continue }
             if let newest = open.optionalInt(5) { byId[id]!.newestOpenStart = max(byId[id]!.newestOpenStart ?? newest, newest) }
             if open.text(1) == RunStatus.canceled.rawValue {
-                byId[id]!.stopping += open.int(2)
+                byId[id]!.stopping = byId[id]!.stopping.addingSaturated(open.int(2))
             } else if open.text(1) == RunStatus.queued.rawValue {
-                byId[id]!.queued += open.int(2)
+                byId[id]!.queued = byId[id]!.queued.addingSaturated(open.int(2))
                 if let created = open.optionalInt(4) {
                     byId[id]!.oldestQueuedCreated = min(byId[id]!.oldestQueuedCreated ?? created, created)
                 }
             } else {
-                byId[id]!.running += open.int(2)
+                byId[id]!.running = byId[id]!.running.addingSaturated(open.int(2))
                 if let start = open.optionalInt(3) {
                     byId[id]!.oldestRunningStart = min(byId[id]!.oldestRunningStart ?? start, start)
                 }
@@ -526,7 +528,8 @@ public actor SQLiteRunStore: RunStore {
             let duration = select.int(1)
             let index = durationBuckets.index(milliseconds: duration)
             let current = buckets[select.int(0), default: [:]][index] ?? (0, 0)
-            buckets[select.int(0), default: [:]][index] = (current.runs + 1, current.duration + duration)
+            // Sentinel end dates make durations near Int64.max: the sum saturates, never traps.
+            buckets[select.int(0), default: [:]][index] = (current.runs + 1, current.duration.addingSaturated(duration))
         }
         let insert = try connection.statement(
             "INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, ?3, ?4)")

@@ -7,3 +7,12 @@ extension Int64 {
         return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
+
+extension UInt64 {
+    /// `self + other`, held at `UInt64.max` instead of trapping (counts read from a file that
+    /// may be corrupt).
+    package func addingSaturated(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
+}

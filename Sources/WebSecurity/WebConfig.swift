@@ -34,7 +34,12 @@ public struct WebConfig: Sendable, Equatable {
         }
         let root: Any?
         do { root = try Yams.load(yaml: text) } catch {
-            throw ConfigErrors([ConfigIssue(key: "web.config_file", line: nil, message: "not valid YAML: \(error)")])
+            let issue = YAMLSyntax.issue(error, in: text, key: "")
+            throw ConfigErrors([
+                ConfigIssue(
+                    key: "web.config_file" + (issue.key.isEmpty ? "" : ": \(issue.key)"), line: issue.line, message: issue.message
+                )
+            ])
         }
         var config = WebConfig()
         guard let top = root as? [String: Any] else {

@@ -14,6 +14,37 @@ import Testing
             return "pw-from-file\n"
         })
 
+    /// A literal secret starting with `*` is read as an undefined alias, and Yams' error
+    /// quoted the offending line: check-config, serve's start and the SIGHUP log printed the
+    /// secret. The issue names the key and line, and no message holds a secret of the file.
+    @Test func aYAMLErrorNamesTheKeyAndLineButNeverTheSecret() throws {
+        let cases = [
+            "etlworks:\n  url: http://x\n  api_key: k\nnotifications:\n  webhooks:\n    - url: http://h\n      secret: *Wh00k-S3cret-value\n",
+            "etlworks:\n  url: http://x\n  api_key: *Wh00k-S3cret-value\n",
+            "etlworks:\n  url: http://x\n  password: \"Wh00k-S3cret-value\n  username: u\n",
+            "etlworks:\n  url: http://x\n  api_key: Wh00k-S3cret-value\n  api_key: Wh00k-S3cret-value\n  timeout: [\n"
+        ]
+        for yaml in cases {
+            guard case .failure(let errors) = loader.load(yaml: yaml) else {
+                Issue.record("loaded: \(yaml)")
+                continue
+            }
+            #expect(!errors.description.contains("Wh00k"), "\(errors)")
+            #expect(errors.issues.allSatisfy { $0.line != nil }, "\(errors)")
+        }
+        if case .failure(let errors) = loader.load(yaml: cases[0]) {
+            #expect(errors.issues.first?.key == "notifications.webhooks.secret" && errors.issues.first?.line == 7, "\(errors)")
+        }
+        if case .failure(let errors) = loader.load(yaml: cases[1]) {
+            #expect(errors.issues.first?.key == "etlworks.api_key", "\(errors)")
+        }
+        // A secret from the environment is scrubbed too, wherever a message would quote it.
+        let env = ConfigLoader(environment: ["K": "env-Wh00k-S3cret"])
+        if case .failure(let errors) = env.load(yaml: "etlworks:\n  url: ${K}\n  api_key: ${K}\n") {
+            #expect(!errors.description.contains("Wh00k"), "\(errors)")
+        }
+    }
+
     @Test func theIssueExampleLoads() throws {
         let config = try loader.load(
             yaml: """

@@ -67,6 +67,28 @@ import Testing
         #expect(try await again.flowMetrics().first?.durationBucketCounts == [1, 1, 1], "same bounds: nothing recounted")
     }
 
+    /// Runs with sentinel end dates (9999-12-31, as some instances write for "never") have
+    /// durations near Int64.max: the recount on new bucket bounds summed them with `+` and
+    /// trapped, on SIGHUP and then at every start. The sum saturates; the counts stay exact.
+    @Test func sentinelDurationsRecountWithoutOverflow() async throws {
+        let store = try SQLiteRunStore(path: path())
+        let sentinel: Int64 = 253_402_300_799_000 // 9999-12-31T23:59:59Z in ms
+        _ = try await store.ingest(
+            [
+                Self.run(1, .success, started: 0, ended: sentinel), Self.run(2, .success, started: 0, ended: sentinel),
+                Self.run(3, .success, started: 1_000, ended: sentinel), Self.run(4, .error, started: 2_000_000, ended: 2_060_000)
+            ], observedAt: 4_000_000)
+        await store.close()
+        // The file as a corrupt or hostile writer could leave it: durations summing past 2^63.
+        let sqlite = try SQLiteConnection(path: path(), create: false)
+        try sqlite.execute("UPDATE runs SET ended_ms = 9223372036854775000, started_ms = 0 WHERE audit_id IN (1, 2, 3)")
+        sqlite.close()
+        let reopened = try SQLiteRunStore(path: path(), durationBuckets: try #require(DurationBuckets([60, 600])))
+        let flow = try #require(try await reopened.flowMetrics().first)
+        #expect(flow.durationBucketCounts == [1, 0, 3], "the 60 s run and three sentinel runs, counted")
+        #expect(flow.durationSumSeconds.isFinite && flow.durationSumSeconds > 9e15)
+    }
+
     @Test func aCompletedRunIsNeverRecountedEvenIfTheAPIChangesItsMind() async throws {
         let store = try SQLiteRunStore(path: path())
         _ = try await store.ingest([Self.run(1, .error, ended: 1_001_000)], observedAt: 1)
