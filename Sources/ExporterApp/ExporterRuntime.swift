@@ -118,7 +118,7 @@ public struct ExporterRuntime: Sendable {
             })
         let server = Application(
             router: router,
-            server: try WebServer.builder(web?.1),
+            server: try WebServer.builder(web?.1, connections: ConnectionLimit(maximum: config.web.maxConnections)),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)

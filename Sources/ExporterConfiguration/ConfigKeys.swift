@@ -132,6 +132,10 @@ public enum ConfigKeys {
             ["web.health_requires_auth"], default: "`true`",
             "whether `/health` asks for the password too (`/-/healthy` and `/-/ready` never do)"),
         ConfigKey(
+            ["web.max_connections"], default: "`512`",
+            "connections open at once; one more is closed as soon as it is accepted, while established ones (a scraper's kept-alive connection) go on being served"
+        ),
+        ConfigKey(
             ["log.level"], default: "`info`",
             "`trace`, `debug`, `info`, `warning`, `error`"),
         ConfigKey(

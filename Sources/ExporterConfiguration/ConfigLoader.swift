@@ -388,6 +388,7 @@ public struct ConfigLoader: Sendable {
                 for problem in error.issues { issue(problem.key, problem.message) }
             }
         }
+        if let connections = count("web.max_connections", maximum: 1_000_000) { web.maxConnections = connections }
         if let value = values["web.health_requires_auth"]?.text {
             switch value.lowercased() {
             case "true": web.healthRequiresAuth = true

@@ -84,6 +84,8 @@ public struct ExporterConfig: Sendable {
         public var configFile: String?
         /// Whether /health asks for the password too (/-/healthy and /-/ready never do).
         public var healthRequiresAuth = true
+        /// Connections open at once; more are closed as they are accepted.
+        public var maxConnections = 512
         /// What check-config and serve warn about in the web configuration.
         public var configWarnings: [String] = []
         public init() {}

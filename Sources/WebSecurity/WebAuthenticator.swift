@@ -38,17 +38,23 @@ public final class WebAuthenticator: Sendable {
         /// SHA-256 of the content last read.
         var contentHash: [UInt8]?
         var lastLook: ContinuousClock.Instant?
-        var verified: Set<String> = []
         var failed: [String: ContinuousClock.Instant] = [:]
         var pending = 0
 
         mutating func set(_ users: [String: PasswordHash]) {
             self.users = users
             decoy = users.values.max { $0.cost < $1.cost }
-            verified.removeAll()
             failed.removeAll()
         }
     }
+
+    /// Credentials verified by bcrypt, by a digest of name, password and the hash they
+    /// matched: kept for the life of the process, across changes of the file and SIGHUP's
+    /// new authenticator, so that a flood of wrong passwords after a reload cannot starve a
+    /// scraper whose credential was verified before (a changed hash gives another digest).
+    private static let verified = Mutex<Set<String>>([])
+    /// Most digests kept: past it the set starts anew (each is re-verified once).
+    static let maxVerified = 1000
 
     private let path: String
     private let logger: Logger
@@ -87,7 +93,7 @@ public final class WebAuthenticator: Sendable {
             guard let hash = state.users[name] ?? state.decoy else { return .answer(.allowed) }
             let known = state.users[name] != nil
             let key = SHA256.hex(SHA256.hash(Array("\(name)\u{0}\(password)\u{0}\(hash.text)".utf8)))
-            if known && state.verified.contains(key) { return .answer(.allowed) }
+            if known && Self.verified.withLock({ $0.contains(key) }) { return .answer(.allowed) }
             if let at = state.failed[key], now - at < Self.failureMemory { return .answer(.refused) }
             guard state.pending < Self.maxPending else { return .answer(.busy) }
             state.pending += 1
@@ -102,8 +108,10 @@ public final class WebAuthenticator: Sendable {
         return state.withLock { state in
             state.pending -= 1
             if matches && known {
-                if state.verified.count > 1000 { state.verified.removeAll() }
-                state.verified.insert(key)
+                Self.verified.withLock { verified in
+                    if verified.count >= Self.maxVerified { verified.removeAll() }
+                    verified.insert(key)
+                }
                 return .allowed
             }
             if state.failed.count > 10_000 { state.failed = state.failed.filter { now - $0.value < Self.failureMemory } }

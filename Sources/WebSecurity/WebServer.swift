@@ -18,10 +18,15 @@ package enum WebServer {
     /// stopped reading would otherwise hold a response, and the memory behind it, forever.
     static let writeTimeout = TimeAmount.seconds(30)
 
-    package static func builder(_ web: WebConfig?) throws -> HTTPServerBuilder {
+    /// Connections open at once by default (`web.max_connections`).
+    package static let defaultMaxConnections = 512
+
+    package static func builder(_ web: WebConfig?, connections: ConnectionLimit) throws -> HTTPServerBuilder {
         let http = HTTPServerBuilder.http1(
             configuration: .init(
-                additionalChannelHandlers: [IdleStateHandler(writeTimeout: writeTimeout), StalledWriteCloser()],
+                additionalChannelHandlers: [
+                    connections.handler(), IdleStateHandler(writeTimeout: writeTimeout), StalledWriteCloser()
+                ],
                 idleTimeout: idleTimeout, httpDecoderConfiguration: limits))
         guard let web, let certFile = web.certFile, let keyFile = web.keyFile else { return http }
         do {

@@ -19,6 +19,46 @@ import Testing
          "redis": {"status": "DOWN", "version": "7.0.9", "db.size": 81}}
         """#
 
+    /// The document names its own nodes, components and disks, and each becomes series: 40
+    /// nodes of 50 components and 30 disks would be 100,000. At most 8 nodes of 12
+    /// components and 6 disks are kept, the rest summed into `other` entries.
+    @Test func aHugeDocumentIsCappedAndTheRestSummed() throws {
+        var nodes: [String] = []
+        for index in 0..<40 {
+            var members: [String] = [
+                #""node": "n\#(index + 10)""#, #""status": "UP""#, #""db": {"status": "UP", "running.flows": 1}"#
+            ]
+            for component in 0..<50 {
+                let status = index == 39 && component == 49 ? "DOWN" : "UP"
+                members.append(#""c\#(component)": {"status": "\#(status)"}"#)
+            }
+            for disk in 0..<30 { members.append(#""d\#(disk)": {"status": "UP", "free": 10, "total": 100}"#) }
+            nodes.append("{" + members.joined(separator: ", ") + "}")
+        }
+        let health = try InstanceHealth.decode(Data(("[" + nodes.joined(separator: ",") + "]").utf8))
+        let (capped, summed) = health.capped()
+        #expect(summed > 0)
+        #expect(capped.nodes.count == InstanceHealth.maxNodes && capped.nodes.last?.name == "other")
+        // Series as the renderer writes them: node up, each component, free and total per
+        // disk, running flows, heap used and max, load.
+        let series: Int = capped.nodes.map { 5 + $0.components.count + 2 * $0.disks.count }.reduce(0, +)
+        #expect(series <= 256, "\(series) series")
+        #expect(
+            capped.nodes.allSatisfy {
+                $0.components.count <= InstanceHealth.maxComponents && $0.disks.count <= InstanceHealth.maxDisks
+            })
+        // Nothing is lost from the sums: 40 nodes × 30 disks × 10 free bytes, 40 running flows.
+        let free: Int64 = capped.nodes.flatMap { Array($0.disks.values) }.compactMap(\.freeBytes).reduce(0, +)
+        #expect(free == 12_000)
+        let running: Int64 = capped.nodes.compactMap(\.runningFlows).reduce(0, +)
+        #expect(running == 40)
+        #expect(capped.nodes.last?.components["other"] == false, "one component down among those summed")
+        #expect(capped.nodes.first?.components["other"] == true)
+        // A document within the caps is left as it is.
+        let small = try InstanceHealth.decode(Data(Self.vendorExample.utf8))
+        #expect(small.capped().health == small && small.capped().summed == 0)
+    }
+
     @Test func theVendorsSingleNodeExampleDecodes() throws {
         let health = try InstanceHealth.decode(Data(Self.vendorExample.utf8))
         let node = try #require(health.nodes.first)

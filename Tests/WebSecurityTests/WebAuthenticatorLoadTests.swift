@@ -45,4 +45,37 @@ import Testing
         #expect(ContinuousClock.now - started < .milliseconds(20) || verdicts[0] == .busy)
         #expect(await auth.authenticate(Self.basic("nobody", "right")) == .refused)
     }
+
+    /// A flood of wrong passwords filled the bcrypt queue after SIGHUP (which builds a new
+    /// authenticator) or a change of the file, and a scraper verified before got 429 until
+    /// the flood ended. Verified credentials survive both while their hash is unchanged.
+    @Test func aCredentialVerifiedBeforeAReloadIsNotQueuedBehindAFlood() async throws {
+        let hash = Bcrypt.hash("right-before-reload", cost: 11)
+        let directory = try Tools.temporaryDirectory()
+        let path = directory.appendingPathComponent("web.yml").path
+        try "basic_auth_users:\n  scraper: \"\(hash)\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let before = WebAuthenticator(path: path, config: try WebConfig.load(path: path), logger: Logger(label: "test"))
+        #expect(await before.authenticate(Self.basic("scraper", "right-before-reload")) == .allowed)
+        // SIGHUP: a new authenticator from the same file, with one more user.
+        try "basic_auth_users:\n  scraper: \"\(hash)\"\n  other: \"\(hash)\"\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let after = WebAuthenticator(path: path, config: try WebConfig.load(path: path), logger: Logger(label: "test"))
+        let flood = Task {
+            await withTaskGroup(of: WebAuthenticator.Verdict.self) { group in
+                for attempt in 0..<40 { group.addTask { await after.authenticate(Self.basic("scraper", "flood-\(attempt)")) } }
+                return await group.reduce(into: [WebAuthenticator.Verdict]()) { $0.append($1) }
+            }
+        }
+        // The queue is full once some flood checks were answered busy; the verified
+        // credential is then allowed without a place in it.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await after.authenticate(Self.basic("scraper", "right-before-reload")) == .allowed)
+        #expect(await flood.value.contains(.busy), "the flood did fill the queue")
+        // A changed hash is verified afresh: the old password no longer passes.
+        let changed = Bcrypt.hash("new-password", cost: 4)
+        try "basic_auth_users:\n  scraper: \"\(changed)\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let rotated = WebAuthenticator(path: path, config: try WebConfig.load(path: path), logger: Logger(label: "test"))
+        #expect(await rotated.authenticate(Self.basic("scraper", "right-before-reload")) == .refused)
+        #expect(await rotated.authenticate(Self.basic("scraper", "new-password")) == .allowed)
+    }
 }

@@ -11,6 +11,8 @@ public actor InstanceHealthCollector: Collector {
     private let context: CollectorContext
     private let logger: Logger
     private var availability = ResourceAvailability(threshold: 1)
+    /// Whether the cap on the document's entries was logged (once per run of the process).
+    private var warnedOfCap = false
 
     public init(context: CollectorContext, logger: Logger) {
         self.context = context
@@ -26,7 +28,18 @@ public actor InstanceHealthCollector: Collector {
                 logger.info("GET /health answers again; reading node health")
                 await context.state.setUnavailable(resource, reason: nil)
             }
-            await context.state.setInstanceHealth(health)
+            let (capped, summed) = health.capped()
+            if summed > 0, !warnedOfCap {
+                warnedOfCap = true
+                logger.warning(
+                    "GET /health names more nodes, components or disks than the exporter exports; the rest are summed into entries named 'other'",
+                    metadata: [
+                        "summed": "\(summed)",
+                        "limits":
+                            "\(InstanceHealth.maxNodes) nodes of \(InstanceHealth.maxComponents) components and \(InstanceHealth.maxDisks) disks"
+                    ])
+            }
+            await context.state.setInstanceHealth(capped)
             return 0
         } catch let error as APIError {
             await context.state.setInstanceHealth(nil)
