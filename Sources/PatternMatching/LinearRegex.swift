@@ -22,6 +22,8 @@ public struct LinearRegex: Sendable {
     static let maxStackedQuantifiers = 4
 
     private let program: [Instruction]
+    /// How often a match with a deadline reads the clock.
+    static let stepsBetweenLooks = 100_000
 
     /// The number of instructions the pattern compiled to: what one step of a match can
     /// visit at most, and what a selector's patterns together are bounded by.
@@ -47,8 +49,10 @@ public struct LinearRegex: Sendable {
     /// empty alternations walks thousands of them per character while keeping one thread
     /// alive); nil when the budget ran out first. Linear time still multiplies by the
     /// pattern's size and the number of series: a query shares one budget across them all.
-    public func matches(_ text: String, steps: inout Int) -> Bool? {
+    /// Past `deadline` (looked at every 100,000 steps or so) the answer is nil as well.
+    public func matches(_ text: String, steps: inout Int, until deadline: ContinuousClock.Instant? = nil) -> Bool? {
         let input = Array(text.unicodeScalars)
+        var nextLook = steps - Self.stepsBetweenLooks
         var current = ThreadList(size: program.count)
         var next = ThreadList(size: program.count)
         var generation = 1
@@ -56,6 +60,10 @@ public struct LinearRegex: Sendable {
         for (position, scalar) in input.enumerated() {
             steps -= current.pcs.count + 1
             if steps < 0 { return nil }
+            if let deadline, steps < nextLook {
+                if ContinuousClock.now >= deadline { return nil }
+                nextLook = steps - Self.stepsBetweenLooks
+            }
             generation += 1
             next.clear()
             for pc in current.pcs {

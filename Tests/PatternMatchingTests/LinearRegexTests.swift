@@ -65,6 +65,10 @@ import Testing
         #expect(cost(plain) < 200)
         var budget = 100_000
         #expect(evil.matches(String(repeating: "a", count: 20), steps: &budget) == nil, "the budget runs out")
+        var plenty = Int.max
+        let late = evil.matches(String(repeating: "a", count: 200), steps: &plenty, until: .now)
+        #expect(late == nil, "past its deadline a match gives up, within some 100,000 steps")
+        #expect(Int.max - plenty < 300_000)
     }
 
     /// The parser and compiler recurse per group: a request could nest thousands.

@@ -236,7 +236,7 @@ public actor SeriesReader {
                 throw SeriesQueryError(
                     parameter: "match",
                     message:
-                        "its regular expressions need more than \(SeriesSelector.regexStepBudget) steps over these series; narrow it"
+                        "its regular expressions need more than \(SeriesSelector.regexStepBudget) steps or \(SeriesSelector.regexTimeBudget) over these series; narrow it"
                 )
             }
             return matched ? series : nil

@@ -86,6 +86,8 @@ public struct SeriesSelector: Sendable, Equatable {
     /// about a tenth of a second in a release build, and some 50 times what a pattern over
     /// the names of 2,000 flows takes.
     public static let regexStepBudget = 10_000_000
+    /// And how long, whatever the build: a step costs ten times as much in a debug build.
+    public static let regexTimeBudget = Duration.milliseconds(500)
     /// Regex matchers one selector may hold: each compiles a program of its own, and the
     /// request line alone bounded their number.
     public static let maxRegexMatchers = 8
@@ -93,8 +95,11 @@ public struct SeriesSelector: Sendable, Equatable {
     /// A matcher set ready to test labels; regexes compiled once. The test answers nil once
     /// the regexes have spent `steps` (shared by every call), so that a costly pattern over
     /// many series is refused instead of pinning a core.
-    public func compiled(steps: Int = SeriesSelector.regexStepBudget) -> (_ labels: [SeriesLabel]) -> Bool? {
+    public func compiled(
+        steps: Int = SeriesSelector.regexStepBudget, time: Duration = SeriesSelector.regexTimeBudget
+    ) -> (_ labels: [SeriesLabel]) -> Bool? {
         let budget = StepBudget(steps)
+        let deadline = ContinuousClock.now + time
         let tests: [(String, (String) -> Bool?)] = matchers.map { matcher in
             let value = matcher.value
             switch matcher.op {
@@ -104,7 +109,10 @@ public struct SeriesSelector: Sendable, Equatable {
                 // Parsing validated the pattern.
                 let regex = try? LinearRegex(value)
                 let wanted = matcher.op == .matches
-                return (matcher.label, { text in regex?.matches(text, steps: &budget.remaining).map { $0 == wanted } })
+                return (
+                    matcher.label,
+                    { text in regex?.matches(text, steps: &budget.remaining, until: deadline).map { $0 == wanted } }
+                )
             }
         }
         return { labels in
