@@ -4,7 +4,7 @@ import Testing
 
 /// The built binary: `serve` polling `simulate`, both as child processes, checked against the
 /// simulator's ground truth.
-@Suite(.serialized, .requires("promtool", "python3", "prometheus", "openssl", "chattr")) struct EndToEndTests {
+@Suite(.serialized, .endToEnd, .requires("promtool", "python3", "prometheus", "openssl", "chattr")) struct EndToEndTests {
     let directory: URL
     init() throws { directory = try Tools.temporaryDirectory() }
 

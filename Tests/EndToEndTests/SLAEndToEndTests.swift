@@ -195,19 +195,19 @@ extension EndToEndTests {
 
         // Round 1: the tenant as it is.
         let first = try await checkFrozenTenant(simulator: simulatorURL, exporter: exporter, round: "round 1")
-        let breachingFlow = (first["results"] as? [[String: Any]] ?? []).first {
-            $0["sla"] as? String == "streak" && $0["state"] as? String == "breaching"
-        }.flatMap { ($0["target"] as? [String: Any])?["id"] as? NSNumber }?.int64Value
+        let breachingFlow = try #require(
+            (first["results"] as? [[String: Any]] ?? []).first {
+                $0["sla"] as? String == "streak" && $0["state"] as? String == "breaching"
+            }.flatMap { ($0["target"] as? [String: Any])?["id"] as? NSNumber }?.int64Value,
+            "the seeded tenant has a flow breaching the streak rule")
 
         // Round 2: time moves on, a breaching flow is deleted and an agent goes offline.
         _ = try await HTTP.json("POST", simulatorURL.appendingPathComponent("/_sim/clock"), body: ["paused": false])
-        if let breachingFlow {
-            _ = try await HTTP.json("DELETE", simulatorURL.appendingPathComponent("/_sim/flows/\(breachingFlow)"))
-        }
+        _ = try await HTTP.json("DELETE", simulatorURL.appendingPathComponent("/_sim/flows/\(breachingFlow)"))
         _ = try await HTTP.json("POST", simulatorURL.appendingPathComponent("/_sim/agents/0"), body: ["online": false])
         try await Task.sleep(for: .seconds(8))
         let second = try await checkFrozenTenant(simulator: simulatorURL, exporter: exporter, round: "round 2")
-        if let breachingFlow {
+        do {
             let results = second["results"] as? [[String: Any]] ?? []
             #expect(
                 !results.contains {

@@ -25,35 +25,50 @@ import Testing
         return ServiceGroup(configuration: configuration)
     }
 
+    /// A timer the test fires by hand: what was armed, and for how long.
+    final class HandTimer: Sendable {
+        private let armed = Mutex<[(seconds: Double, fire: @Sendable () -> Void)]>([])
+        var timer: ShutdownBackstop.Timer { { seconds, fire in self.armed.withLock { $0.append((seconds, fire)) } } }
+        var delays: [Double] { armed.withLock { $0.map(\.seconds) } }
+        func fireAll() { for entry in armed.withLock({ $0 }) { entry.fire() } }
+    }
+
+    /// Waits (polled, bounded) until the backstop has armed its timer.
+    func waitUntilArmed(_ timer: HandTimer) async throws {
+        let start = ContinuousClock.now
+        while timer.delays.isEmpty, ContinuousClock.now - start < .seconds(30) { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
     @Test func aStuckShutdownEndsTheProcessAfterTheBackstop() async throws {
-        let fired = Mutex<ContinuousClock.Instant?>(nil)
-        let backstop = ShutdownBackstop(seconds: 0.5, logger: Logger(label: "t")) { fired.withLock { $0 = .now } }
+        let fired = Mutex(false)
+        let timer = HandTimer()
+        let backstop = ShutdownBackstop(
+            seconds: 20, logger: Logger(label: "t"), onTimeout: { fired.withLock { $0 = true } }, timer: timer.timer)
         let stuck = group([backstop, StuckService()])
         Task { try? await stuck.run() }
         try await Task.sleep(for: .milliseconds(100))
-        let triggered = ContinuousClock.now
+        #expect(timer.delays.isEmpty, "nothing is armed before the shutdown begins")
         await stuck.triggerGracefulShutdown()
-        // Polled, not slept on: a loaded machine may take a while to run the timer.
-        while fired.withLock({ $0 }) == nil, ContinuousClock.now - triggered < .seconds(30) {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let at = try #require(fired.withLock { $0 }, "the backstop ended the stuck shutdown")
-        #expect(at - triggered >= .milliseconds(500), "not before its time")
+        try await waitUntilArmed(timer)
+        #expect(timer.delays == [20], "armed for its time once the shutdown began")
+        timer.fireAll()
+        #expect(fired.withLock { $0 }, "the backstop ended the stuck shutdown")
     }
 
     @Test func aShutdownThatFinishesDisarmsIt() async throws {
         let fired = Mutex(false)
-        let backstop = ShutdownBackstop(seconds: 2, logger: Logger(label: "t")) { fired.withLock { $0 = true } }
+        let timer = HandTimer()
+        let backstop = ShutdownBackstop(
+            seconds: 20, logger: Logger(label: "t"), onTimeout: { fired.withLock { $0 = true } }, timer: timer.timer)
         let polite = group([backstop, PoliteService()])
         async let finished: Void = polite.run()
         try await Task.sleep(for: .milliseconds(100))
-        let shutdown = ContinuousClock.now
         await polite.triggerGracefulShutdown()
         try await finished
         backstop.disarm()
-        let took = ContinuousClock.now - shutdown
-        try await Task.sleep(for: .seconds(2.5))
-        // On a machine so loaded that the group took longer than the backstop, it fired rightly.
-        if took < .seconds(1.5) { #expect(!fired.withLock { $0 }) }
+        try await waitUntilArmed(timer)
+        timer.fireAll()
+        #expect(timer.delays == [20])
+        #expect(!fired.withLock { $0 }, "a disarmed backstop does nothing when its timer fires")
     }
 }

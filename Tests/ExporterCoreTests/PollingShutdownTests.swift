@@ -33,13 +33,13 @@ import Testing
             returned.withLock { $0 = .now }
         }
         try await Task.sleep(for: .milliseconds(200))
+        #expect(returned.withLock { $0 } == nil, "it runs until the shutdown")
         let cancelled = ContinuousClock.now
         await group.triggerGracefulShutdown()
         while returned.withLock({ $0 }) == nil, ContinuousClock.now - cancelled < .seconds(30) {
             try await Task.sleep(for: .milliseconds(50))
         }
         let at = try #require(returned.withLock { $0 }, "run() returned although its poll never ends")
-        #expect(at > cancelled, "it ran until cancelled")
         #expect(at - cancelled < .seconds(10))
     }
 }
