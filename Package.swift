@@ -33,6 +33,9 @@ let package = Package(
         .target(name: "EtlworksAPI"),
         // Pure: the Prometheus / OpenMetrics text encoder.
         .target(name: "Exposition"),
+        // The words features share without importing each other: the metric families each
+        // collector fills and the catalogue of them, the polled resources, notification counts.
+        .target(name: "Vocabulary", dependencies: ["Exposition"]),
         // Pure: regular expressions matched in linear time (label matchers of series queries).
         .target(name: "PatternMatching"),
         // SQLite: one connection with its cached statements, the serial executor of the actor
@@ -67,7 +70,7 @@ let package = Package(
         .target(
             name: "Alerting",
             dependencies: [
-                "ExporterBase", "EtlworksAPI", "SLA",
+                "ExporterBase", "EtlworksAPI", "SLA", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -94,7 +97,7 @@ let package = Package(
         .target(
             name: "ExporterConfiguration",
             dependencies: [
-                "ExporterBase", "SLA", "Alerting", "WebSecurity", "EtlworksAPI", "Store", "SeriesQuery",
+                "ExporterBase", "SLA", "Alerting", "EtlworksAPI", "Store", "SeriesQuery", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -102,21 +105,21 @@ let package = Package(
         .target(
             name: "ExporterCore",
             dependencies: [
-                "ExporterConfiguration", "ExporterBase", "SLA", "Alerting", "EtlworksAPI", "Exposition", "Store", "SLAStore",
-                "SQLiteDatabase", "CMalloc",
+                "ExporterConfiguration", "ExporterBase", "SLA", "EtlworksAPI", "Exposition", "Store", "SLAStore",
+                "SQLiteDatabase", "CMalloc", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ]),
         // The monthly usage report: pure figures, writers and the reader of the database.
         .target(
             name: "Reports",
-            dependencies: ["ExporterBase", "ExporterCore", "ExporterConfiguration", "SLA", "EtlworksAPI", "Store"]),
+            dependencies: ["ExporterBase", "SLA", "EtlworksAPI", "Store", "Vocabulary"]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
         .target(
             name: "ExporterApp",
             dependencies: [
                 "ExporterBase", "ExporterCore", "ExporterConfiguration", "SLA", "SLAStore", "Alerting", "WebSecurity", "Reports",
-                "EtlworksAPI", "Exposition", "Store", "SeriesQuery", "CZlib",
+                "EtlworksAPI", "Exposition", "Store", "SeriesQuery", "CZlib", "Vocabulary",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -128,7 +131,7 @@ let package = Package(
             name: "etlworks-exporter",
             dependencies: [
                 "ExporterApp", "ExporterBase", "ExporterCore", "ExporterConfiguration", "Reports", "SLA", "Store", "EtlworksAPI",
-                "Simulator",
+                "Simulator", "Vocabulary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

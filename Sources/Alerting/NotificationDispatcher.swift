@@ -3,6 +3,7 @@ import ExporterBase
 import Foundation
 import Logging
 import SLA
+import Vocabulary
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

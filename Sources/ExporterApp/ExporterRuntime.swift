@@ -11,6 +11,7 @@ import SLA
 import SLAStore
 import ServiceLifecycle
 import Store
+import Vocabulary
 import WebSecurity
 
 /// The daemon assembled from a configuration: store, API client, collectors, the polling

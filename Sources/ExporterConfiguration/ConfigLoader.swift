@@ -5,7 +5,7 @@ import Foundation
 import SLA
 import SeriesQuery
 import Store
-import WebSecurity
+import Vocabulary
 import Yams
 
 /// Reads the YAML configuration: expands `${VAR}` from the environment inside values,
@@ -380,14 +380,8 @@ public struct ConfigLoader: Sendable {
                 web.listenAddress = address.text
             }
         }
-        if let file = values["web.config_file"]?.text {
-            do {
-                web.configWarnings = try WebConfig.load(path: file).warnings
-                web.configFile = file
-            } catch {
-                for problem in error.issues { issue(problem.key, problem.message) }
-            }
-        }
+        // The file itself is checked where the server is built (`WebConfigCheck` in the app).
+        if let file = values["web.config_file"]?.text { web.configFile = file }
         if let connections = count("web.max_connections", maximum: 1_000_000) { web.maxConnections = connections }
         if let value = values["web.health_requires_auth"]?.text {
             switch value.lowercased() {

@@ -4,6 +4,7 @@ import Foundation
 import SLA
 import SeriesQuery
 import Store
+import Vocabulary
 
 /// The validated configuration of the daemon. Every field has a default except the API URL
 /// and credentials; see README.md, "Configuration".
@@ -86,8 +87,6 @@ public struct ExporterConfig: Sendable {
         public var healthRequiresAuth = true
         /// Connections open at once; more are closed as they are accepted.
         public var maxConnections = 512
-        /// What check-config and serve warn about in the web configuration.
-        public var configWarnings: [String] = []
         public init() {}
     }
 
@@ -114,14 +113,6 @@ public struct ExporterConfig: Sendable {
     public init(api: API) {
         self.api = api
     }
-}
-
-/// The resources the exporter polls, each with its own collector and interval.
-public enum Resource: String, Sendable, CaseIterable, Comparable {
-    case executions, flows, summary, agents, billing, health, schedules
-    case instanceHealth = "instance_health"
-
-    public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// The unit of a schedule given as an interval (`etlworks.schedule_interval_unit`).

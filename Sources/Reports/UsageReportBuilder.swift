@@ -1,7 +1,6 @@
-import ExporterConfiguration
-import ExporterCore
 import Foundation
 import Store
+import Vocabulary
 
 /// Builds a `UsageReport` from the database: runs, flows and SLA episodes through a
 /// `UsageReportReader`, billing and agents from the stored series. The arithmetic lives in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExporterApp
 import ExporterBase
 
 /// `check-config`: validates a configuration file and prints every problem.
@@ -11,8 +12,8 @@ struct CheckConfigCommand: ParsableCommand {
     var configPath: String
 
     func run() throws {
-        let config = try loadConfig(configPath)
-        for warning in config.web.configWarnings { printError("warning: \(warning)") }
+        let (config, warnings) = try loadConfig(configPath)
+        for warning in warnings { printError("warning: \(warning)") }
         let auth: String
         switch config.api.credentials {
         case .apiKey: auth = "API key"

@@ -2,6 +2,7 @@ import ArgumentParser
 import ExporterCore
 import Exposition
 import Foundation
+import Vocabulary
 
 /// `metrics`: the catalogue of metric families, for people and for the dashboard and alert
 /// checks (scripts/check-monitoring.py reads the JSON).

@@ -6,6 +6,7 @@ import ExporterCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Vocabulary
 
 /// `serve`: the daemon.
 struct ServeCommand: AsyncParsableCommand {
@@ -29,9 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let (path, command) = (configPath, self)
         try await runDaemon(
-            config: withOverrides(try loadConfig(path)),
+            config: withOverrides(try loadConfig(path).config),
             reload: {
-                configLoader().load(path: path).map(command.withOverrides)
+                WebConfigCheck.checked(configLoader().load(path: path)).config.map(command.withOverrides)
             })
     }
 
@@ -50,11 +51,13 @@ struct ServeCommand: AsyncParsableCommand {
 /// (they are defined above the configuration target).
 func configLoader() -> ConfigLoader { ConfigLoader(metricFamilies: MetricCatalogue.disableableNames) }
 
-/// Loads and validates a config file, printing every problem and exiting 1 on error.
-func loadConfig(_ path: String) throws -> ExporterConfig {
-    switch configLoader().load(path: path) {
+/// Loads and validates a config file and the web configuration it names, printing every
+/// problem and exiting 1 on error; returns the web configuration's warnings too.
+func loadConfig(_ path: String) throws -> (config: ExporterConfig, warnings: [String]) {
+    let (loaded, warnings) = WebConfigCheck.checked(configLoader().load(path: path))
+    switch loaded {
     case .success(let config):
-        return config
+        return (config, warnings)
     case .failure(let errors):
         for issue in errors.issues { printError("\(path): \(issue)") }
         throw ExitCode(1)

@@ -230,7 +230,7 @@ import Testing
         let server = try ChildProcess(
             arguments: ["-c", script], directory: try Tools.temporaryDirectory(), name: "trickle",
             executable: URL(fileURLWithPath: "/usr/bin/python3"))
-        defer { server.process.terminate() }
+        defer { server.stop() }
         let port = try await server.firstLine(timeout: 20)
         let transport = URLSessionNotificationTransport()
         let started = ContinuousClock.now

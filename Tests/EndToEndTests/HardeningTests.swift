@@ -126,7 +126,7 @@ extension EndToEndTests {
         let hooks = try ChildProcess(
             arguments: ["-c", script], directory: directory, name: "slow-hooks",
             executable: URL(fileURLWithPath: "/usr/bin/python3"))
-        defer { hooks.process.terminate() }
+        defer { hooks.stop() }
         let port = try await hooks.firstLine(timeout: 20)
         let deployment = try await deploy(flows: 30, database: "slow-hooks.db") { config in
             config + """
@@ -207,7 +207,7 @@ extension EndToEndTests {
         let client = try ChildProcess(
             arguments: ["-c", script, String(deployment.exporter.port ?? 0)], directory: directory, name: "idle-client",
             executable: URL(fileURLWithPath: "/usr/bin/python3"))
-        defer { client.process.terminate() }
+        defer { client.stop() }
         let line = try await client.firstLine(timeout: 60)
         let parts = line.split(separator: " ")
         #expect(parts.count == 3 && parts[1] == "200", "\(line) \(client.stderr.suffix(500))")

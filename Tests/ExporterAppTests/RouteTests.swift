@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterApp

@@ -1,6 +1,7 @@
 import ExporterConfiguration
 import Foundation
 import Testing
+import Vocabulary
 
 @testable import Alerting
 @testable import EtlworksAPI

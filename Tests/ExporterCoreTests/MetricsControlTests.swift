@@ -4,6 +4,7 @@ import Exposition
 import Foundation
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import ExporterCore
 @testable import SLA

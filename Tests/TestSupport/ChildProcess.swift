@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A long-running child process (the built binary) with stdout and stderr in files, so a
 /// test can wait for its "listening on" line and read its logs afterwards.
 package final class ChildProcess: @unchecked Sendable {
@@ -43,6 +47,12 @@ package final class ChildProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw HarnessError("no 'listening on' line within \(timeout)s: \(stderr.suffix(2000))")
+    }
+
+    /// Ends the process with SIGKILL: children of the test runner inherit its ignored SIGTERM
+    /// (the service lifecycle's signal handling), so a helper script would outlive the test.
+    package func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// Waits for the first whole line on stdout (a port a helper script prints).

@@ -1,5 +1,6 @@
 import ExporterConfiguration
 import Logging
+import Vocabulary
 
 /// Reads the on-premise agents; an agent no longer listed drops its series.
 public struct AgentsCollector: Collector {

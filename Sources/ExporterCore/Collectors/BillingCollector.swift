@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterConfiguration
 import Logging
+import Vocabulary
 
 /// Reads the subscription: tier, seats, allowance and usage. On-premise installs are
 /// licensed outside the app and answer 404: after three in a row the resource is not

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SLA
 import Store
+import Vocabulary
 
 /// Polls one resource of the API and stores what it sees. One collector per resource, each
 /// with its own interval, success and duration (node_exporter's collector pattern).

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SQLiteDatabase
 import Store
+import Vocabulary
 
 /// Reads flow runs: from `/v1/metrics/executions?date=` when the credentials may (one request
 /// per day polled: today, and the day before while it still holds open runs), otherwise per

@@ -1,5 +1,6 @@
 import ExporterConfiguration
 import Logging
+import Vocabulary
 
 /// Reads the flow list: names, types and tags for the labels, and which flows were deleted
 /// upstream (their series are dropped).

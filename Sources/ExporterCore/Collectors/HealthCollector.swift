@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterConfiguration
 import Logging
+import Vocabulary
 
 /// Reads the instance's liveness (no auth) and, when the credentials allow, its version.
 /// Up is a 2xx from `/v1/system/health`; any other status, a timeout or a refused

@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterConfiguration
 import Foundation
 import Logging
+import Vocabulary
 
 /// Reads `GET /health?allNodes=true` at the instance root: components, running flows, disks,
 /// heap and load of every node. Cloud tenants may not expose it: a 404 or 401 makes the

@@ -5,6 +5,7 @@ import Logging
 import SQLiteDatabase
 import ServiceLifecycle
 import Store
+import Vocabulary
 
 /// Runs every collector on its own interval until graceful shutdown. A failed poll is
 /// counted, reported in /health and logged once per kind of failure, never fatal.

@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterConfiguration
 import Logging
+import Vocabulary
 
 /// Reads flow schedules (`GET /v1/schedules`) for the SLA rules that need a flow's cadence
 /// or expected run time. Runs only when such a rule is configured.

@@ -1,5 +1,6 @@
 import ExporterConfiguration
 import Logging
+import Vocabulary
 
 /// Reads the tenant-wide executions summary over a trailing day.
 public struct SummaryCollector: Collector {

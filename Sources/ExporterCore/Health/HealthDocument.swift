@@ -1,6 +1,7 @@
 import ExporterBase
 import ExporterConfiguration
 import SLA
+import Vocabulary
 
 /// The JSON of `/health`. Encoded by the server, decoded by the tests.
 public struct HealthDocument: Codable, Sendable, Equatable {

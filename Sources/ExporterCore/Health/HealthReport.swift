@@ -2,6 +2,7 @@ import ExporterBase
 import ExporterConfiguration
 import Foundation
 import SLA
+import Vocabulary
 
 /// The /health report: an overall status (pass, warn or fail) with the reasons, each
 /// resource's last poll, API reachability, storage state and version. Pure.

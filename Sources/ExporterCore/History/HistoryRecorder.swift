@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SQLiteDatabase
 import Store
+import Vocabulary
 
 /// Where history samples go: the series store, behind a protocol so the polling loop can
 /// be tested without a database.

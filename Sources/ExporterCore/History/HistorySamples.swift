@@ -1,6 +1,7 @@
 import ExporterConfiguration
 import Foundation
 import Store
+import Vocabulary
 
 /// What is stored as history after a poll of each resource: the values a successful poll
 /// produced, under the names /metrics uses (counters with `_total`), and the result of

@@ -1,6 +1,7 @@
 import EtlworksAPI
 import SLA
 import Store
+import Vocabulary
 
 /// The stored history series, read for replaying agent and billing rules: each series in
 /// 5-minute windows, its value at the end of each window the poll ran in.

@@ -5,6 +5,7 @@ import Exposition
 import Foundation
 import Store
 import Synchronization
+import Vocabulary
 
 /// Renders a snapshot as Prometheus text or OpenMetrics. Pure: the same snapshot gives the
 /// same bytes. Every family is documented in README.md, "Metrics".

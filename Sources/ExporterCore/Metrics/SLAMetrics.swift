@@ -1,5 +1,6 @@
 import Exposition
 import SLA
+import Vocabulary
 
 /// The `etlworks_sla_*` families, rendered from the latest evaluation. Flow rules carry
 /// `flow_id` and `flow_name`, agent rules `agent_id` and `agent_name`, tenant rules neither.

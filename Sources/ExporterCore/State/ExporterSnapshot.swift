@@ -1,8 +1,8 @@
-import Alerting
 import EtlworksAPI
 import ExporterConfiguration
 import Foundation
 import SLA
+import Vocabulary
 
 /// A consistent view of everything the exporter knows, taken at one moment. Scrapes and
 /// /health render from it and never wait on the API.

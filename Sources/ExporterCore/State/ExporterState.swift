@@ -1,10 +1,10 @@
-import Alerting
 import EtlworksAPI
 import ExporterConfiguration
 import Exposition
 import Foundation
 import SLA
 import Store
+import Vocabulary
 
 /// The exporter's live state: what the collectors last saw and how their polls went.
 /// Collectors write into it; scrapes and /health read snapshots of it.
