@@ -34,10 +34,10 @@ import Testing
     }
 
     /// HMAC computed by Python's hmac module, independently of the exporter's SHA-256.
-    func pythonSignature(_ body: Data, secret: String) throws -> String {
+    func pythonSignature(_ body: Data, secret: String) async throws -> String {
         let script =
             "import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())"
-        return try Tools.run("/usr/bin/python3", ["-c", script, secret], input: body).stdout.trimmingCharacters(
+        return try await Tools.run("/usr/bin/python3", ["-c", script, secret], input: body).stdout.trimmingCharacters(
             in: .whitespacesAndNewlines)
     }
 
@@ -71,7 +71,7 @@ import Testing
         #expect(events[0]["value"] as? Double == 0.4 && events[0]["threshold"] as? Double == 0.05)
         for item in received {
             let signature = try #require(item.headers["x-signature-sha256"])
-            #expect(signature == (try pythonSignature(item.body, secret: "s3cret")))
+            await #expect(signature == (try pythonSignature(item.body, secret: "s3cret")))
         }
         let stats = await dispatcher.statistics()["webhook[0]"]
         #expect(stats?.sent == 2 && stats?.failed == 2 && stats?.dropped == 0 && stats?.queued == 0)

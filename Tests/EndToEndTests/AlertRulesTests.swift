@@ -4,16 +4,16 @@ import Testing
 
 /// The shipped alert rules: valid, covered by promtool unit tests, and built only on
 /// metrics the exporter serves.
-@Suite(.requires("promtool")) struct AlertRulesTests {
+@Suite(.endToEnd, .requires("promtool")) struct AlertRulesTests {
     static let alerts = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("alerts")
 
-    @Test func rulesPassPromtoolCheckAndUnitTests() throws {
+    @Test func rulesPassPromtoolCheckAndUnitTests() async throws {
         let promtool = try Tools.which("promtool")
-        let check = try Tools.run(
+        let check = try await Tools.run(
             promtool, ["check", "rules", Self.alerts.appendingPathComponent("etlworks-exporter.rules.yml").path])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        let test = try Tools.run(
+        let test = try await Tools.run(
             promtool, ["test", "rules", Self.alerts.appendingPathComponent("tests/etlworks-exporter.test.yml").path])
         #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
     }

@@ -6,7 +6,7 @@ import Testing
 @testable import Store
 
 /// `etlworks-exporter db …` on real files, through the built binary.
-@Suite struct DatabaseCommandTests {
+@Suite(.endToEnd) struct DatabaseCommandTests {
     let directory: URL
     init() throws { directory = try Tools.temporaryDirectory() }
 
@@ -26,13 +26,13 @@ import Testing
         return path
     }
 
-    func db(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try Tools.run(Tools.exporterBinary.path, ["db"] + arguments)
+    func db(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await Tools.run(Tools.exporterBinary.path, ["db"] + arguments)
     }
 
     @Test func statsShowRowsPerTableAndTheRunRange() async throws {
         let path = try await database(runs: 1234)
-        let result = try db(["stats", "--storage.path", path])
+        let result = await try db(["stats", "--storage.path", path])
         #expect(result.status == 0)
         let runsLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("runs ") }
         #expect(runsLine?.split(separator: " ").dropFirst().first == "1234")
@@ -50,7 +50,7 @@ import Testing
         }
         while try await series.rollUp(now: start + 26 * 3600) {}
         await series.close()
-        let result = try db(["stats", "--storage.path", path])
+        let result = await try db(["stats", "--storage.path", path])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(result.stdout.contains("history: 1 series"))
@@ -64,12 +64,12 @@ import Testing
 
     @Test func checkPassesAGoodFileAndFailsADamagedOne() async throws {
         let path = try await database(runs: 3000)
-        let good = try db(["check", "--storage.path", path])
+        let good = await try db(["check", "--storage.path", path])
         #expect(good.status == 0 && good.stdout.contains("ok"))
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         for index in stride(from: 8192 + 64, to: min(bytes.count, 60_000), by: 13) { bytes[index] ^= 0x5A }
         try bytes.write(to: URL(fileURLWithPath: path))
-        let bad = try db(["check", "--storage.path", path])
+        let bad = await try db(["check", "--storage.path", path])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains(path))
     }
@@ -77,26 +77,26 @@ import Testing
     @Test func backupCopiesAndRefusesToOverwrite() async throws {
         let path = try await database(runs: 500)
         let copy = directory.appendingPathComponent("copy.db").path
-        #expect(try db(["backup", "--storage.path", path, copy]).status == 0)
+        await #expect(try db(["backup", "--storage.path", path, copy]).status == 0)
         let mode = try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the copy holds the same history: owner only, not \(String(mode ?? 0, radix: 8))")
         let reopened = try SQLiteRunStore(path: copy)
         #expect(try await reopened.flowMetrics().reduce(0) { $0 + ($1.completedRuns[.success] ?? 0) } == 500)
-        let again = try db(["backup", "--storage.path", path, copy])
+        let again = await try db(["backup", "--storage.path", path, copy])
         #expect(again.status == 1)
         #expect(again.stderr.contains("refusing to overwrite"))
     }
 
     @Test func vacuumKeepsTheData() async throws {
         let path = try await database(runs: 200)
-        #expect(try db(["vacuum", "--storage.path", path]).status == 0)
-        #expect(try db(["check", "--storage.path", path]).status == 0)
+        await #expect(try db(["vacuum", "--storage.path", path]).status == 0)
+        await #expect(try db(["check", "--storage.path", path]).status == 0)
         let store = try SQLiteRunStore(path: path)
         #expect(try await store.flowMetrics().count == 5)
     }
 
-    @Test func aMissingFileIsAClearError() throws {
-        let result = try db(["stats", "--storage.path", directory.appendingPathComponent("nope.db").path])
+    @Test func aMissingFileIsAClearError() async throws {
+        let result = await try db(["stats", "--storage.path", directory.appendingPathComponent("nope.db").path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("nope.db") && result.stderr.contains("no such file"))
     }

@@ -12,7 +12,7 @@ import Testing
 /// and either decode or throw; a decoded page never holds more items than the answer had.
 /// The whole renderer, fed random hostile names, tags and values, always yields text that
 /// promtool accepts. Seeds are fixed, so a failure reproduces.
-@Suite(.requires("promtool", "python3")) struct DecoderFuzzTests {
+@Suite(.endToEnd, .requires("promtool", "python3")) struct DecoderFuzzTests {
     /// One valid answer per endpoint the exporter decodes.
     static let answers: [(name: String, json: String, decode: @Sendable (Data) throws -> Int)] = [
         (
@@ -154,8 +154,9 @@ import Testing
                 window: 86400)
             let snapshot = await state.snapshot()
             let text = Data(MetricsRenderer.render(snapshot, format: .prometheusText))
-            #expect(try Tools.promtoolCheck(text) == "", "round \(round)")
-            #expect(try Tools.pythonParse(Data(MetricsRenderer.render(snapshot, format: .openMetrics)), openMetrics: true) > 0)
+            #expect(try await Tools.promtoolCheck(text) == "", "round \(round)")
+            #expect(
+                try await Tools.pythonParse(Data(MetricsRenderer.render(snapshot, format: .openMetrics)), openMetrics: true) > 0)
         }
     }
 }

@@ -86,7 +86,7 @@ import Testing
     func metrics(_ exporter: URL) async throws -> (Data, [ParsedSample]) {
         let (status, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
         #expect(status == 200)
-        return (data, try Exposition.parse(data))
+        return (data, try await Exposition.parse(data))
     }
 
     func successfulPolls(_ samples: [ParsedSample], _ resource: String) -> Double {
@@ -168,19 +168,19 @@ import Testing
         try await expectMatchesTruth(samples, simulator: simulator)
 
         let (raw, _) = try await metrics(exporter)
-        #expect(try Tools.promtoolCheck(raw) == "")
+        #expect(try await Tools.promtoolCheck(raw) == "")
         let (_, openMetrics, headers) = try await HTTP.get(
             exporter.appendingPathComponent("metrics"),
             headers: ["Accept": "application/openmetrics-text; version=1.0.0"])
         #expect(headers.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/openmetrics-text") == true)
-        #expect(try Tools.pythonParse(openMetrics, openMetrics: true) > 0)
+        #expect(try await Tools.pythonParse(openMetrics, openMetrics: true) > 0)
         #expect(samples.contains { $0.name == "etlworks_up" && $0.value == 1 })
         #expect(samples.contains { $0.name == "etlworks_agent_up" })
         #expect(samples.contains { $0.name == "etlworks_billing_records_allowance" && $0.labels["period"] == "month" })
         #expect(samples.contains { $0.name == "etlworks_tenant_runs" })
         #expect(samples.contains { $0.name == "etlworks_instance_up" && $0.value == 1 })
         // build_info carries the revision --version prints, stamped at build time.
-        let revision = try VersionTests.builtRevision()
+        let revision = await try VersionTests.builtRevision()
         #expect(revision != "unknown")
         #expect(samples.contains { $0.name == "etlworks_exporter_build_info" && $0.labels["revision"] == revision })
 
@@ -233,16 +233,16 @@ import Testing
         let exporter = deployment.exporter
         _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 2)
         let copy = directory.appendingPathComponent("live-copy.db").path
-        let backup = try Tools.run(
+        let backup = try await Tools.run(
             Tools.exporterBinary.path,
             [
                 "db", "backup", "--storage.path",
                 directory.appendingPathComponent("live.db").path, copy
             ])
         #expect(backup.status == 0, "\(backup.stderr)")
-        let check = try Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", copy])
+        let check = try await Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", copy])
         #expect(check.status == 0 && check.stdout.contains("ok"))
-        let stats = try Tools.run(Tools.exporterBinary.path, ["db", "stats", "--storage.path", copy])
+        let stats = try await Tools.run(Tools.exporterBinary.path, ["db", "stats", "--storage.path", copy])
         let runs = stats.stdout.split(separator: "\n").first { $0.hasPrefix("runs ") }?.split(separator: " ").dropFirst().first
         #expect((runs.flatMap { Int($0) } ?? 0) > 100)
         #expect(deployment.serve.process.isRunning, "the daemon kept running")
@@ -266,7 +266,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500)))
             kill(exporter.process.processIdentifier, SIGKILL)
             _ = try await exporter.waitForExit()
-            let check = try Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", database])
+            let check = try await Tools.run(Tools.exporterBinary.path, ["db", "check", "--storage.path", database])
             #expect(check.status == 0, "round \(round): \(check.stderr)")
         }
         _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
@@ -395,26 +395,26 @@ import Testing
         let config = try writeConfig(simulator: URL(string: "http://127.0.0.1:9")!, database: "corrupt.db")
         var environment = ProcessInfo.processInfo.environment
         environment["TEST_API_KEY"] = "k"
-        let result = try Tools.run(Tools.exporterBinary.path, ["serve", "--config", config], environment: environment)
+        let result = try await Tools.run(Tools.exporterBinary.path, ["serve", "--config", config], environment: environment)
         #expect(result.status == 1)
         #expect(result.stderr.contains(database.path))
         #expect(try Data(contentsOf: database) == garbage)
     }
 
     /// `check-config` of the built binary on a file `file` holding `yaml`.
-    func checkConfig(_ yaml: String, file: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    func checkConfig(_ yaml: String, file: String) async throws -> (status: Int32, stdout: String, stderr: String) {
         let path = directory.appendingPathComponent(file).path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
+        return try await Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
     }
 
-    @Test func checkConfigNamesEveryBadKeyAndExitsOne() throws {
-        let result = try checkConfig(
+    @Test func checkConfigNamesEveryBadKeyAndExitsOne() async throws {
+        let result = await try checkConfig(
             "etlworks:\n  url: http://x\n  api_key: k\npoll:\n  executions: soon\n  flowz: 1m\n", file: "bad.yaml")
         #expect(result.status == 1)
         #expect(result.stderr.contains("poll.executions (line 5)"))
         #expect(result.stderr.contains("poll.flowz (line 6)"))
-        let ok = try checkConfig("etlworks:\n  url: http://x\n  api_key: super-secret-key\n", file: "good.yaml")
+        let ok = await try checkConfig("etlworks:\n  url: http://x\n  api_key: super-secret-key\n", file: "good.yaml")
         #expect(ok.status == 0)
         #expect(!(ok.stdout + ok.stderr).contains("super-secret-key"))
     }

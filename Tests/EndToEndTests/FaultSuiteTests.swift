@@ -157,9 +157,9 @@ extension EndToEndTests {
         let deployment = try await deploy(flows: 6, database: "readonly.db")
         var samples = try await waitForPolls(deployment.exporter, "executions", moreThan: 0, count: 2)
         let wal = directory.appendingPathComponent("readonly.db-wal").path
-        let locked = try Tools.run("/usr/bin/chattr", ["+i", wal])
+        let locked = try await Tools.run("/usr/bin/chattr", ["+i", wal])
         #expect(locked.status == 0, "chattr +i needs a file system with attributes: \(locked.stderr)")
-        defer { _ = try? Tools.run("/usr/bin/chattr", ["-i", wal]) }
+        defer { _ = try? Tools.runBlocking("/usr/bin/chattr", ["-i", wal], input: nil, environment: nil) }
         let deadline = Date().addingTimeInterval(30)
         var failing = false
         var document: [String: Any] = [:]
@@ -173,11 +173,11 @@ extension EndToEndTests {
         #expect(deployment.serve.process.isRunning)
         let (_, during) = try await metrics(deployment.exporter)
         #expect(during.contains { $0.name == "etlworks_exporter_store_up" && $0.value == 0 })
-        _ = try Tools.run("/usr/bin/chattr", ["-i", wal])
+        _ = try await Tools.run("/usr/bin/chattr", ["-i", wal])
         samples = try await settle(deployment)
         try await expectMatchesTruth(samples, simulator: deployment.simulator)
         #expect(try await health(deployment.exporter).status == 200)
-        let check = try Tools.run(
+        let check = try await Tools.run(
             Tools.exporterBinary.path, ["db", "check", "--storage.path", directory.appendingPathComponent("readonly.db").path])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }

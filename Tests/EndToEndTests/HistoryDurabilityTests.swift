@@ -9,7 +9,7 @@ import Testing
 /// times (Tests/HistorySoak). After every kill the file passes `integrity_check`, no run is
 /// counted twice and no rollup watermark moved back; at the end every rollup bucket equals
 /// a consolidation of the raw samples recomputed here, and the raw samples have no gap.
-@Suite(.serialized, .requiresBuilt("HistorySoak")) struct HistoryDurabilityTests {
+@Suite(.serialized, .endToEnd, .requiresBuilt("HistorySoak")) struct HistoryDurabilityTests {
     @Test func sigkillWhileIngestingAndRollingUpLosesAndDoublesNothing() async throws {
         let directory = try Tools.temporaryDirectory()
         let path = directory.appendingPathComponent("soak.db").path

@@ -6,9 +6,9 @@ import Testing
 /// errors, no failed polls (scripts/load-test.py; the figures at 2,000 flows are in
 /// docs/benchmarks.md). Short and small here. Part of the serialized end-to-end suite.
 extension EndToEndTests {
-    @Test func fiftyConcurrentClientsGetNoErrorsWhilePollingRuns() throws {
+    @Test func fiftyConcurrentClientsGetNoErrorsWhilePollingRuns() async throws {
         let script = Self.root.appendingPathComponent("scripts/load-test.py").path
-        let result = try Tools.run(
+        let result = try await Tools.run(
             "/usr/bin/python3",
             [
                 script, "--binary", Tools.exporterBinary.path,

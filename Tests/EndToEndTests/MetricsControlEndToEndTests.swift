@@ -13,11 +13,11 @@ extension EndToEndTests {
         #expect(!samples.contains { $0.name.hasPrefix("etlworks_flow_run_duration_seconds") })
         #expect(!samples.contains { $0.name == "etlworks_flow_last_run_status" })
         let (raw, _) = try await metrics(deployment.exporter)
-        #expect(try Tools.promtoolCheck(raw) == "")
+        #expect(try await Tools.promtoolCheck(raw) == "")
     }
 
-    @Test func checkConfigNamesAnUnknownFamily() throws {
-        let result = try checkConfig(
+    @Test func checkConfigNamesAnUnknownFamily() async throws {
+        let result = await try checkConfig(
             "etlworks:\n  url: http://x\n  api_key: k\nmetrics:\n  disable: [etlworks_flow_rnus_total]\n", file: "disable.yaml")
         #expect(result.status == 1)
         #expect(result.stderr.contains("metrics.disable (line 5)") && result.stderr.contains("etlworks_flow_rnus_total"))
@@ -50,14 +50,14 @@ extension EndToEndTests {
         #expect(bounds == ["1.0", "3.0", "10.0", "+Inf"])
         #expect(samples.contains { $0.name == "etlworks_tenant_runs" }, "tenant totals are the API's, every flow in them")
         let (raw, _) = try await metrics(deployment.exporter)
-        #expect(try Tools.promtoolCheck(raw) == "")
+        #expect(try await Tools.promtoolCheck(raw) == "")
 
         // Stored and reported: the usage report (read beside the running daemon) lists them.
         var reported = Set<String>()
         let now = Date()
         for date in [now, now.addingTimeInterval(-3600)] {
             let month = String(ISO8601DateFormatter().string(from: date).prefix(7))
-            let result = try Tools.run(
+            let result = try await Tools.run(
                 Tools.exporterBinary.path,
                 ["report", "usage", "--month", month, "--format", "json", "--storage.path", database])
             #expect(result.status == 0, "\(result.stderr)")
@@ -97,11 +97,11 @@ extension EndToEndTests {
         let after = try #require(runs(samples).first)
         #expect(after.labels == before.labels && after.value >= before.value, "one series across the rename")
         let (raw, _) = try await metrics(deployment.exporter)
-        #expect(try Tools.promtoolCheck(raw) == "")
+        #expect(try await Tools.promtoolCheck(raw) == "")
     }
 
-    @Test func checkConfigNamesABadControl() throws {
-        let result = try checkConfig(
+    @Test func checkConfigNamesABadControl() async throws {
+        let result = await try checkConfig(
             "etlworks:\n  url: http://x\n  api_key: k\nmetrics:\n  duration_buckets: [60, 10]\n  flows:\n    include: {tag: [x]}\n",
             file: "controls.yaml")
         #expect(result.status == 1)

@@ -10,9 +10,9 @@ extension EndToEndTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test func theMonitoringKitWorksAgainstARealPrometheus() throws {
+    @Test func theMonitoringKitWorksAgainstARealPrometheus() async throws {
         let script = Self.root.appendingPathComponent("scripts/check-monitoring.py").path
-        let result = try Tools.run("/usr/bin/python3", [script, "--binary", Tools.exporterBinary.path])
+        let result = try await Tools.run("/usr/bin/python3", [script, "--binary", Tools.exporterBinary.path])
         #expect(result.status == 0, "\(result.stdout.suffix(4000))\(result.stderr.suffix(2000))")
         #expect(result.stdout.contains("monitoring kit: all checks passed"))
         #expect(result.stdout.contains("dashboard queries sent to Prometheus"))
@@ -20,7 +20,7 @@ extension EndToEndTests {
 
     /// The check can fail: a dashboard query with a PromQL syntax error, a metric the catalogue
     /// does not define and an Overview panel without data are all reported.
-    @Test func theMonitoringCheckCatchesABrokenQuery() throws {
+    @Test func theMonitoringCheckCatchesABrokenQuery() async throws {
         let copy = try Tools.temporaryDirectory()
         for item in ["scripts", "dashboards", "alerts", "deploy"] {
             try FileManager.default.copyItem(at: Self.root.appendingPathComponent(item), to: copy.appendingPathComponent(item))
@@ -31,7 +31,7 @@ extension EndToEndTests {
             of: "\"expr\": \"sum(etlworks_sla_breach{", with: "\"expr\": \"sum(etlworks_sla_breach{{")
         text = text.replacingOccurrences(of: "etlworks_flow_queued_runs", with: "etlworks_flow_waiting_runs")
         try text.write(to: overview, atomically: true, encoding: .utf8)
-        let result = try Tools.run(
+        let result = try await Tools.run(
             "/usr/bin/python3",
             [
                 copy.appendingPathComponent("scripts/check-monitoring.py").path,

@@ -127,7 +127,7 @@ extension EndToEndTests {
         let exported = samples.filter { $0.name == "etlworks_instance_running_flows" }.map(\.value).reduce(0, +)
         #expect(exported == Double(running))
         let (raw, _) = try await metrics(exporter)
-        #expect(try Tools.promtoolCheck(raw) == "")
+        #expect(try await Tools.promtoolCheck(raw) == "")
         _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/instance"), body: ["down": true])
         // Two polls: one may have been in flight when the instance went down.
         samples = try await waitForPolls(exporter, "health", moreThan: successfulPolls(samples, "health"), count: 2)
@@ -213,7 +213,7 @@ extension EndToEndTests {
         #expect(up.filter { $0.value == 1 }.allSatisfy { state($0.labels["agent_id"] ?? "") == "online" })
         #expect(up.first { $0.labels["agent_id"] == "agt-504" }?.value == 0)
         let (raw, _) = try await metrics(exporter)
-        #expect(try Tools.promtoolCheck(raw) == "")
+        #expect(try await Tools.promtoolCheck(raw) == "")
     }
 
     /// Summary, agents, subscription and system info answering with unknown field names:

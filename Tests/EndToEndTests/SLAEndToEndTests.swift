@@ -78,7 +78,7 @@ extension EndToEndTests {
     func pollCounts(_ exporter: URL) async throws -> [String: Double] {
         let (_, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
         var counts: [String: Double] = [:]
-        for sample in try Exposition.parse(data)
+        for sample in try await Exposition.parse(data)
         where sample.name == "etlworks_exporter_polls_total" && sample.labels["result"] == "success" {
             counts[sample.labels["resource"] ?? ""] = sample.value
         }
@@ -251,7 +251,7 @@ extension EndToEndTests {
             }, "/health")
         try await agrees(
             {
-                let table = try Tools.run(Tools.exporterBinary.path, ["sla", "status", "--url", exporter.absoluteString])
+                let table = try await Tools.run(Tools.exporterBinary.path, ["sla", "status", "--url", exporter.absoluteString])
                 #expect(table.status == 0)
                 let summary = table.stdout.split(separator: "\n").first { $0.contains(" breaching,") } ?? ""
                 return Int(summary.split(separator: ":").last?.split(separator: " ").first ?? "") ?? -1
@@ -259,8 +259,8 @@ extension EndToEndTests {
         try await agrees(
             {
                 let (_, data, _) = try await HTTP.get(exporter.appendingPathComponent("metrics"))
-                #expect(try Tools.promtoolCheck(data) == "")
-                return try Exposition.parse(data).filter { $0.name == "etlworks_sla_breach" && $0.value == 1 }.count
+                #expect(try await Tools.promtoolCheck(data) == "")
+                return try await Exposition.parse(data).filter { $0.name == "etlworks_sla_breach" && $0.value == 1 }.count
             }, "/metrics")
         let (pageStatus, page, _) = try await HTTP.get(exporter.appendingPathComponent("sla"))
         #expect(pageStatus == 200)

@@ -84,13 +84,13 @@ extension EndToEndTests {
             #expect(exporter.stderr.contains("<redacted>"), "the echoed credentials reached the logs, scrubbed")
         }
         // check-config on a file whose secret YAML cannot read (`*…` is an alias).
-        let alias = try checkConfig(
+        let alias = await try checkConfig(
             "etlworks:\n  url: http://x\n  api_key: *\(Self.knownKey)\n", file: "alias.yaml")
         #expect(alias.status == 1)
         #expect(alias.stderr.contains("etlworks.api_key (line 3)"), "\(alias.stderr)")
         outputs.append(alias.stdout + alias.stderr)
         // check-config on a file with a bad key beside the secrets.
-        let check = try checkConfig(
+        let check = await try checkConfig(
             "etlworks:\n  url: http://x\n  api_key: \(Self.knownKey)\n  password: \(Self.knownPassword)\n  bogus: 1\n",
             file: "broken.yaml")
         #expect(check.status == 1)

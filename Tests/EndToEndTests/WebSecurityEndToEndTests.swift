@@ -14,7 +14,7 @@ extension EndToEndTests {
 
     /// Runs `requests` (path, user, password, extra header size) against `base` over TLS and
     /// returns each status, or 0 when the connection failed.
-    func statuses(_ base: URL, certificate: String, _ requests: [(String, String?, String?, Int)]) throws -> [Int] {
+    func statuses(_ base: URL, certificate: String, _ requests: [(String, String?, String?, Int)]) async throws -> [Int] {
         let script = """
             import base64, http.client, json, ssl, sys
             host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -38,7 +38,8 @@ extension EndToEndTests {
             print(json.dumps(out))
             """
         let input = try JSONSerialization.data(withJSONObject: requests.map { [$0.0, $0.1 as Any, $0.2 as Any, $0.3] as [Any] })
-        let result = try Tools.run("/usr/bin/python3", ["-c", script, base.host!, String(base.port!), certificate], input: input)
+        let result = try await Tools.run(
+            "/usr/bin/python3", ["-c", script, base.host!, String(base.port!), certificate], input: input)
         let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Int]
         return try #require(parsed, "\(result.stderr)")
     }
@@ -48,7 +49,7 @@ extension EndToEndTests {
         defer { simulatorProcess.process.terminate() }
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        let made = try Tools.run(
+        let made = try await Tools.run(
             "/usr/bin/openssl",
             [
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
@@ -83,7 +84,7 @@ extension EndToEndTests {
             line.flatMap { URL(string: String($0[$0.range(of: "https://")!.lowerBound...])) }, "\(exporter.stderr)")
 
         let right = ("prometheus", "scrape-pass")
-        var got = try statuses(
+        var got = await try statuses(
             base, certificate: certificate,
             [
                 ("/metrics", nil, nil, 0), ("/metrics", "prometheus", "wrong", 0), ("/metrics", "nobody", "scrape-pass", 0),
@@ -100,7 +101,7 @@ extension EndToEndTests {
         #expect(plain == nil || plain!.0 != 200)
 
         // Failed logins are counted (in the exposition, read with credentials).
-        let metrics = try Tools.run(
+        let metrics = try await Tools.run(
             "/usr/bin/python3",
             [
                 "-c",
@@ -123,7 +124,7 @@ extension EndToEndTests {
         var rotated = false
         for _ in 0..<20 where !rotated {
             try await Task.sleep(for: .milliseconds(500))
-            got = try statuses(
+            got = await try statuses(
                 base, certificate: certificate,
                 [
                     ("/metrics", "prometheus", "scrape-pass", 0),
@@ -137,13 +138,13 @@ extension EndToEndTests {
         try await Task.sleep(for: .seconds(1.1))
         try "basic_auth_users:\n  prometheus: not-a-hash\n".write(toFile: web, atomically: true, encoding: .utf8)
         try await Task.sleep(for: .seconds(2.5))
-        got = try statuses(base, certificate: certificate, [("/metrics", "prometheus", "rotated-pass", 0)])
+        got = await try statuses(base, certificate: certificate, [("/metrics", "prometheus", "rotated-pass", 0)])
         #expect(got == [200])
         #expect(exporter.stderr.contains("web.config_file is invalid"))
         #expect(!exporter.stderr.contains("rotated-pass") && !exporter.stderr.contains(Self.rotatedHash))
 
         // check-config names the bad user, not the hash.
-        let check = try Tools.run(
+        let check = try await Tools.run(
             Tools.exporterBinary.path, ["check-config", "--config", config],
             environment: ProcessInfo.processInfo.environment.merging(["TEST_API_KEY": "k"]) { $1 })
         #expect(check.status == 1)

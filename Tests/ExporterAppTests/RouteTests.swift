@@ -78,7 +78,7 @@ import Vocabulary
             }
             #expect(gzipped.starts(with: [0x1F, 0x8B]))
             #expect(gzipped.count * 5 < plain.count, "repetitive text compresses well")
-            let inflated = try Tools.run(try Tools.which("gzip"), ["-dc"], input: gzipped)
+            let inflated = try await Tools.run(try Tools.which("gzip"), ["-dc"], input: gzipped)
             #expect(inflated.status == 0)
             #expect(Data(inflated.stdout.utf8) == plain)
             try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) {

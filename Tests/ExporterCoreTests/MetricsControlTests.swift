@@ -52,9 +52,9 @@ import Vocabulary
                 && !$0.contains("etlworks_agent_info")
         }
         #expect(text.split(separator: "\n") == kept, "everything else is unchanged")
-        #expect(try Tools.promtoolCheck(Data(text.utf8)) == "")
+        #expect(try await Tools.promtoolCheck(Data(text.utf8)) == "")
         let openMetrics = MetricsRenderer.render(trimmed, format: .openMetrics)
-        #expect(try Tools.pythonParse(Data(openMetrics), openMetrics: true) > 0)
+        #expect(try await Tools.pythonParse(Data(openMetrics), openMetrics: true) > 0)
     }
 
     // MARK: Flows, buckets, the name label
@@ -125,7 +125,7 @@ import Vocabulary
         let ids = Set(text.matches(of: /flow_id="(\d+)"/).map { String($0.1) })
         #expect(ids == ["1"])
         #expect(snapshot.flows.count == 3, "every flow is still known (history, SLA, totals)")
-        #expect(try Tools.promtoolCheck(Data(text.utf8)) == "")
+        #expect(try await Tools.promtoolCheck(Data(text.utf8)) == "")
     }
 
     @Test(.requires("promtool")) func customBucketsAreServedAndValid() async throws {
@@ -143,7 +143,7 @@ import Vocabulary
         }
         #expect(buckets.map { $0.split(separator: " ").last! } == ["1", "1", "3", "3"])
         #expect(buckets.map { String($0.firstMatch(of: /le="([^"]+)"/)!.1) } == ["30.0", "600.0", "7200.0", "+Inf"])
-        #expect(try Tools.promtoolCheck(Data(text.utf8)) == "")
+        #expect(try await Tools.promtoolCheck(Data(text.utf8)) == "")
     }
 
     @Test(.requires("promtool", "python3")) func withoutTheNameLabelOnlyTheInfoMetricCarriesTheName() async throws {
@@ -155,9 +155,9 @@ import Vocabulary
         #expect(named.count == 3 && named.allSatisfy { $0.hasPrefix("etlworks_flow_info{flow_id=") }, "\(named)")
         #expect(named.contains { $0.contains(#"flow_name="orders \"eu\"""#) })
         #expect(text.contains(#"etlworks_flow_runs_total{flow_id="1",status="success"} 3"#))
-        #expect(try Tools.promtoolCheck(Data(text.utf8)) == "")
+        #expect(try await Tools.promtoolCheck(Data(text.utf8)) == "")
         let openMetrics = MetricsRenderer.render(snapshot, format: .openMetrics)
-        #expect(try Tools.pythonParse(Data(openMetrics), openMetrics: true) > 0)
+        #expect(try await Tools.pythonParse(Data(openMetrics), openMetrics: true) > 0)
     }
 
     @Test func breachOnlyRulesExportTheBreachAndItsCounterAlone() async throws {

@@ -91,7 +91,7 @@ import Testing
             #expect(rendered == expected, "\(file): same lines, different order")
         }
         let text = Data(MetricsRenderer.render(snapshot, format: .prometheusText))
-        #expect(try Tools.promtoolCheck(text) == "")
-        #expect(try Tools.pythonParse(Data(MetricsRenderer.render(snapshot, format: .openMetrics)), openMetrics: true) > 0)
+        #expect(try await Tools.promtoolCheck(text) == "")
+        #expect(try await Tools.pythonParse(Data(MetricsRenderer.render(snapshot, format: .openMetrics)), openMetrics: true) > 0)
     }
 }

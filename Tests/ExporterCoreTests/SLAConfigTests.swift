@@ -123,7 +123,7 @@ import Testing
         #expect(config.sla.count == 5)
     }
 
-    @Test func checkConfigPrintsTheSameErrorsAndExitsOne() throws {
+    @Test func checkConfigPrintsTheSameErrorsAndExitsOne() async throws {
         let directory = try Tools.temporaryDirectory()
         let path = directory.appendingPathComponent("sla.yaml").path
         try
@@ -132,7 +132,7 @@ import Testing
                   - name: p-out-of-range
                     duration_percentile: {p: 0, max: 1m}
                 """).write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
+        let result = try await Tools.run(Tools.exporterBinary.path, ["check-config", "--config", path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("sla[0] p-out-of-range.duration_percentile.p (line 6)"))
     }

@@ -92,7 +92,7 @@ import Testing
 
     /// Random label values (any Unicode, quotes, backslashes, newlines, braces, very long)
     /// always yield text that promtool and prometheus_client accept, in both formats.
-    @Test func randomLabelValuesAlwaysParse() throws {
+    @Test func randomLabelValuesAlwaysParse() async throws {
         var random = SystemRandomNumberGenerator()
         let alphabet: [Character] = [
             "a", "\"", "\\", "\n", "{", "}", "=", ",", " ", "#", "é", "数", "🚀", "\t", "\r", "\u{0}", "\u{2028}", "n", "\u{FEFF}"
@@ -110,9 +110,9 @@ import Testing
             }
             let bytes = Data(writer.finish())
             if format == .prometheusText {
-                #expect(try Tools.promtoolCheck(bytes) == "")
+                #expect(try await Tools.promtoolCheck(bytes) == "")
             }
-            #expect(try Tools.pythonParse(bytes, openMetrics: format == .openMetrics) == values.count)
+            #expect(try await Tools.pythonParse(bytes, openMetrics: format == .openMetrics) == values.count)
         }
     }
 }

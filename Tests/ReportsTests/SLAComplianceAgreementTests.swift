@@ -119,7 +119,7 @@ import Testing
         let complianceLines = exposition.split(separator: "\n").filter {
             $0.hasPrefix("etlworks_sla_compliance_ratio{") && $0.contains("window=\"month\"")
         }
-        #expect(try Tools.promtoolCheck(Data(exposition.utf8)) == "")
+        #expect(try await Tools.promtoolCheck(Data(exposition.utf8)) == "")
 
         let rows: [String] = table.split(separator: "\n").map(String.init)
         var breached = 0

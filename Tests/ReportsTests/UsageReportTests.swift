@@ -26,8 +26,8 @@ import Testing
         }
     }
 
-    func report(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try Tools.run(Tools.exporterBinary.path, ["report", "usage"] + arguments)
+    func report(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await Tools.run(Tools.exporterBinary.path, ["report", "usage"] + arguments)
     }
 
     func json(_ text: String) throws -> [String: Any] {
@@ -47,7 +47,7 @@ import Testing
     @Test func totalsMatchTheSeededRuns() async throws {
         let seeded = try await Fixture.shared.month()
         let expected = seeded.expected()
-        let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path])
+        let result = await try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try json(result.stdout)
         #expect(document["month"] as? String == "2026-10")
@@ -108,7 +108,9 @@ import Testing
 
     @Test func coverageBillingAgentsAndSLAComeFromTheStoredSeries() async throws {
         let seeded = try await Fixture.shared.month()
-        let result = try report(["--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "json"]
+        let result = await try report([
+            "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "json"
+        ]
         )
         #expect(result.status == 0, "\(result.stderr)")
         let document = try json(result.stdout)
@@ -186,7 +188,7 @@ import Testing
         let expected = seeded.expected()
         for table in UsageReportTable.allCases {
             let file = directory.appendingPathComponent("\(table.rawValue).csv")
-            let result = try report([
+            let result = await try report([
                 "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path,
                 "--format", "csv", "--table", table.rawValue, "--output", file.path
             ])
@@ -200,7 +202,7 @@ import Testing
                 assert all(len(r) == len(rows[0]) for r in rows), [len(r) for r in rows]
                 print(json.dumps(rows))
                 """
-            let parsed = try Tools.run("/usr/bin/python3", ["-c", script, file.path])
+            let parsed = try await Tools.run("/usr/bin/python3", ["-c", script, file.path])
             #expect(parsed.status == 0, "\(table): \(parsed.stderr)")
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8)) as? [[String]])
             let header = rows[0]
@@ -227,7 +229,7 @@ import Testing
 
     @Test func markdownEscapesNamesAndSaysWhatIsMissing() async throws {
         let seeded = try await Fixture.shared.month()
-        let result = try report([
+        let result = await try report([
             "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path, "--format", "markdown"
         ])
         #expect(result.status == 0)
@@ -250,7 +252,7 @@ import Testing
         let seeded = try await Fixture.shared.month()
         let directory = try Tools.temporaryDirectory()
         let page = directory.appendingPathComponent("report.html")
-        let result = try report([
+        let result = await try report([
             "--month", "2026-10", "--tz", "Europe/Berlin", "--storage.path", seeded.path,
             "--format", "html", "--output", page.path
         ])
@@ -261,8 +263,8 @@ import Testing
         #expect(!html.contains("http://") || !html.contains("src="), "no external resources")
 
         let chromium = try (try? Tools.which("chromium")) ?? Tools.which("chromium-browser")
-        func render(_ file: URL) throws -> (dom: String, console: [String]) {
-            let run = try Tools.run(
+        func render(_ file: URL) async throws -> (dom: String, console: [String]) {
+            let run = try await Tools.run(
                 chromium,
                 [
                     "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
@@ -270,7 +272,7 @@ import Testing
                 ])
             return (run.stdout, run.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init))
         }
-        let rendered = try render(page)
+        let rendered = await try render(page)
         #expect(rendered.console.isEmpty, "\(rendered.console)")
         #expect(rendered.dom.contains("id=\"chart-runs\""))
         #expect(rendered.dom.contains("id=\"chart-records\""))
@@ -282,10 +284,10 @@ import Testing
         let broken = directory.appendingPathComponent("broken.html")
         try Data((html.replacingOccurrences(of: "</body>", with: "<script>undefinedFunction()</script></body>")).utf8).write(
             to: broken)
-        #expect(try render(broken).console.contains { $0.contains("undefinedFunction") })
+        await #expect(try render(broken).console.contains { $0.contains("undefinedFunction") })
 
         let pdf = directory.appendingPathComponent("report.pdf")
-        _ = try Tools.run(
+        _ = try await Tools.run(
             chromium,
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
@@ -311,12 +313,12 @@ import Testing
             (["--format", "pdf"], "--format"), (["--format", "csv", "--table", "runs"], "--table"),
             (["--table", "flows"], "--table")
         ] {
-            let result = try report(arguments + ["--storage.path", seeded.path])
+            let result = await try report(arguments + ["--storage.path", seeded.path])
             #expect(result.status == 2, "\(arguments)")
             #expect(result.stderr.hasPrefix("error: \(parameter)"), "\(arguments): \(result.stderr)")
             #expect(result.stdout.isEmpty)
         }
-        let missing = try report(["--storage.path", "/nonexistent/x.db"])
+        let missing = await try report(["--storage.path", "/nonexistent/x.db"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent/x.db"))
     }
@@ -324,11 +326,11 @@ import Testing
     @Test func aMonthWithoutDataIsAnEmptyReportThatSaysSo() async throws {
         let seeded = try await Fixture.shared.month()
         for format in UsageReportFormat.allCases {
-            let result = try report(["--month", "2025-03", "--storage.path", seeded.path, "--format", format.rawValue])
+            let result = await try report(["--month", "2025-03", "--storage.path", seeded.path, "--format", format.rawValue])
             #expect(result.status == 0)
             #expect(result.stdout.contains("No data is stored for 2025-03"), "\(format)")
         }
-        let document = try json(try report(["--month", "2025-03", "--storage.path", seeded.path]).stdout)
+        let document = await try json(try report(["--month", "2025-03", "--storage.path", seeded.path]).stdout)
         #expect(document["has_data"] as? Bool == false)
         #expect(Self.number((document["tenant"] as? [String: Any])?["runs"]) == 0)
         #expect(Self.number((document["coverage"] as? [String: Any])?["ratio"]) == 0)

@@ -139,13 +139,13 @@ import Testing
         let streak = SLARule(name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(1))
         let (store, engine, state) = try await open(rules: [streak], now: t0)
         // Another process breaks the table the next breach is written to.
-        _ = try Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE sla_episodes RENAME TO broken"])
+        _ = try await Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE sla_episodes RENAME TO broken"])
         try await ingest([run(1, .error, endedAt: t0 - 5)], store: store, engine: engine, state: state, at: t0)
         await engine.evaluate(now: t0)
         let failing = await state.snapshot()
         #expect(HealthReport(snapshot: failing, apiURL: "").httpStatus == 503)
         #expect(HealthReport(snapshot: failing, apiURL: "").reasons.contains { $0.contains("SLA states") })
-        _ = try Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE broken RENAME TO sla_episodes"])
+        _ = try await Tools.run(try Tools.which("sqlite3"), [path, "ALTER TABLE broken RENAME TO sla_episodes"])
         try await ingest(
             [run(2, .success, endedAt: t0 + 5), run(3, .error, endedAt: t0 + 8)], store: store, engine: engine,
             state: state, at: t0 + 10)
@@ -231,9 +231,10 @@ import Testing
         let snapshot = await engine.evaluate(now: t0 + 60)
         #expect(snapshot.breaching.map(\.rule).sorted() == ["agents", "allowance", "objective"])
         let exposition = Data(MetricsRenderer.render(await state.snapshot(), format: .prometheusText))
-        #expect(try Tools.promtoolCheck(exposition) == "")
-        _ = try Tools.pythonParse(Data(MetricsRenderer.render(await state.snapshot(), format: .openMetrics)), openMetrics: true)
-        let samples = try Exposition.parse(exposition)
+        #expect(try await Tools.promtoolCheck(exposition) == "")
+        _ = try await Tools.pythonParse(
+            Data(MetricsRenderer.render(await state.snapshot(), format: .openMetrics)), openMetrics: true)
+        let samples = try await Exposition.parse(exposition)
         let breach = samples.filter { $0.name == "etlworks_sla_breach" }
         #expect(breach.first { $0.labels["sla"] == "agents" }?.labels["agent_name"] == "agent \"eu\" \\ {west}")
         #expect(breach.first { $0.labels["sla"] == "agents" }?.value == 1)

@@ -223,7 +223,7 @@ import Testing
             let store = try SQLiteRunStore(path: file)
             await store.close()
         }
-        let result = try Tools.run(try Tools.which("sqlite3"), [file, "PRAGMA user_version = 99;"])
+        let result = try await Tools.run(try Tools.which("sqlite3"), [file, "PRAGMA user_version = 99;"])
         #expect(result.status == 0)
         #expect {
             _ = try SQLiteRunStore(path: file)

@@ -101,7 +101,7 @@ package struct ParsedSample: Sendable {
 
 package enum Exposition {
     /// Parses an exposition with Python's prometheus_client, an implementation independent of ours.
-    package static func parse(_ data: Data) throws -> [ParsedSample] {
+    package static func parse(_ data: Data) async throws -> [ParsedSample] {
         let script = """
             import sys, json
             from prometheus_client.parser import text_string_to_metric_families
@@ -113,7 +113,7 @@ package enum Exposition {
             """
         let python =
             FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : try Tools.which("python3")
-        let result = try Tools.run(python, ["-c", script], input: data)
+        let result = try await Tools.run(python, ["-c", script], input: data)
         guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[Any]] else {
             throw HarnessError("parse failed: \(result.stderr.suffix(500))")
         }

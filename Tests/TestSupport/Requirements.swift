@@ -12,8 +12,8 @@ extension Trait where Self == ConditionTrait {
                 rawValue: "\(missing.joined(separator: ", ")) not installed: run scripts/install-deps.sh (scripts/test.sh does)"))
     }
 
-    /// The end-to-end tier: suites that drive the built binary against the simulator and
-    /// real tools run only with ETLWORKS_E2E=1 (scripts/test.sh runs them as its second step,
+    /// The end-to-end tier: the suites of the EndToEndTests target, which drive the built
+    /// binary against the simulator and real tools, run only with ETLWORKS_E2E=1 (scripts/test.sh runs them as its second step,
     /// after the unit tier), so that `swift test` alone is the fast unit tier.
     package static var endToEnd: Self {
         .enabled(

@@ -20,10 +20,25 @@ package enum Tools {
         return URL(fileURLWithPath: ".build/debug/\(name)")
     }
 
-    /// Runs a command to completion, feeding `input` to stdin.
+    /// Runs a command to completion, feeding `input` to stdin. The waiting happens on a
+    /// thread of its own: a test blocked on a child process must not hold one of the
+    /// cooperative pool's two threads, which every other test of the run shares (two such
+    /// waits at once stalled the whole unit tier for seconds).
     package static func run(
         _ executable: String, _ arguments: [String], input: Data? = nil,
         environment: [String: String]? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result { try runBlocking(executable, arguments, input: input, environment: environment) })
+            }
+        }
+    }
+
+    /// The same, waiting on the calling thread: only where nothing may await (a `defer`).
+    package static func runBlocking(
+        _ executable: String, _ arguments: [String], input: Data?, environment: [String: String]?
     ) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -46,15 +61,15 @@ package enum Tools {
 
     /// `promtool check metrics` on an exposition; returns its complaints (empty when clean).
     /// Lint warnings about naming are returned too: they count as failures here.
-    package static func promtoolCheck(_ exposition: Data) throws -> String {
-        let result = try run(which("promtool"), ["check", "metrics"], input: exposition)
+    package static func promtoolCheck(_ exposition: Data) async throws -> String {
+        let result = try await run(which("promtool"), ["check", "metrics"], input: exposition)
         let output = (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
         return result.status == 0 && output.isEmpty ? "" : "exit \(result.status): \(output)"
     }
 
     /// Parses an exposition with Python's prometheus_client (text or OpenMetrics); returns
     /// the number of samples, or throws with the parser's error.
-    package static func pythonParse(_ exposition: Data, openMetrics: Bool) throws -> Int {
+    package static func pythonParse(_ exposition: Data, openMetrics: Bool) async throws -> Int {
         let script = """
             import sys
             from prometheus_client.parser import text_string_to_metric_families as text_parse
@@ -64,7 +79,7 @@ package enum Tools {
             print(sum(len(f.samples) for f in parse(data)))
             """
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : try which("python3")
-        let result = try run(python, ["-c", script, openMetrics ? "om" : "text"], input: exposition)
+        let result = try await run(python, ["-c", script, openMetrics ? "om" : "text"], input: exposition)
         guard result.status == 0, let count = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw HarnessError("prometheus_client rejected the exposition: \(result.stderr.suffix(600))")
         }
