@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "SLATests",
             dependencies: [
-                "SLA", "SLAStore", "SlidingWindows", "ExporterApp", "ExporterBase", "ExporterCore", "ExporterConfiguration",
+                "SLA", "SLAStore", "SlidingWindows", "ExporterBase", "ExporterCore", "ExporterConfiguration",
                 "Store",
                 "SQLiteDatabase",
                 "EtlworksAPI",

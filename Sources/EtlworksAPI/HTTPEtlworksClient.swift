@@ -301,7 +301,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
         try await limiter.acquire()
         let started = ContinuousClock.now
         let outcome = await session.send(request, deadline: deadline, limit: configuration.maxResponseBytes)
-        let seconds = Self.seconds(since: started)
+        let seconds = (ContinuousClock.now - started).inSeconds
         switch outcome {
         case .answered(let data, let http):
             observer?(endpoint, String(http.statusCode), seconds)
@@ -318,11 +318,6 @@ public final class HTTPEtlworksClient: EtlworksClient {
             try Task.checkCancellation()
             throw APIError.transport(endpoint: endpoint, message: redactor.scrub(Self.describe(error)))
         }
-    }
-
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     private static func describe(_ error: Error) -> String {

@@ -5,6 +5,7 @@ import ExporterCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import WebSecurity
 
@@ -129,19 +130,10 @@ public enum ExporterDaemon {
 }
 
 /// A value handed between tasks: the configuration a SIGHUP read, the port bound.
-private final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value?
+private final class Locked<Value: Sendable>: Sendable {
+    private let stored = Mutex<Value?>(nil)
 
-    func set(_ value: Value) {
-        lock.lock()
-        stored = value
-        lock.unlock()
-    }
+    func set(_ value: Value) { stored.withLock { $0 = value } }
 
-    var value: Value? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
+    var value: Value? { stored.withLock { $0 } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Synchronization
 
 /// The completed runs of a period tallied for the tenant, each flow and each local day.
 /// Slices of the period are tallied in parallel, each over its own connection, and merged.
@@ -73,22 +74,13 @@ struct RunTally {
     }
 
     /// The slices' results, written from several threads.
-    private final class Results: @unchecked Sendable {
-        private let lock = NSLock()
-        private var results: [Result<RunTally, Error>]
+    private final class Results: Sendable {
+        private let results: Mutex<[Result<RunTally, Error>]>
 
-        init(count: Int) { results = Array(repeating: .failure(CancellationError()), count: count) }
+        init(count: Int) { results = Mutex(Array(repeating: .failure(CancellationError()), count: count)) }
 
-        func set(_ index: Int, _ result: Result<RunTally, Error>) {
-            lock.lock()
-            results[index] = result
-            lock.unlock()
-        }
+        func set(_ index: Int, _ result: Result<RunTally, Error>) { results.withLock { $0[index] = result } }
 
-        var all: [Result<RunTally, Error>] {
-            lock.lock()
-            defer { lock.unlock() }
-            return results
-        }
+        var all: [Result<RunTally, Error>] { results.withLock { $0 } }
     }
 }

@@ -119,8 +119,8 @@ extension SLAEngine {
             metadata: [
                 "sla.rules": "\(todo.count)", "sla.episodes": "\(written)",
                 "sla.from": "\(UTCTime.format(from))",
-                "sla.replay_seconds": "\(Self.seconds(ContinuousClock.now - clockStart))",
-                "sla.replay_write_seconds": "\(Self.seconds(writing))"
+                "sla.replay_seconds": "\((ContinuousClock.now - clockStart).inSeconds)",
+                "sla.replay_write_seconds": "\(writing.inSeconds)"
             ])
     }
 
@@ -251,7 +251,7 @@ extension SLAEngine {
                     episodes: episodes,
                     state: final.map {
                         StoredSLAState(
-                            rule: rule.name, target: target.key, phase: $0.phase.rawValue, sinceMs: Int64($0.since * 1000),
+                            rule: rule.name, target: target.key, phase: $0.phase, sinceMs: Int64($0.since * 1000),
                             episodeId: nil)
                     }))
         }

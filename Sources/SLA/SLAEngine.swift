@@ -116,7 +116,7 @@ public actor SLAEngine: CompletedRunSink {
             }
             guard let target = SLATarget(key: stored.target) else { continue }
             states[stored.rule, default: [:]][target] = SLATargetState(
-                phase: stored.phase == 2 ? .breaching : .pending, since: Double(stored.sinceMs) / 1000,
+                phase: stored.phase, since: Double(stored.sinceMs) / 1000,
                 breachStart: nil, episodeId: stored.episodeId)
         }
         _ = try await store.apply(changes)
@@ -133,7 +133,7 @@ public actor SLAEngine: CompletedRunSink {
                 "Loaded the runs SLA windows need",
                 metadata: [
                     "sla.runs": "\(windows.runCount)", "sla.horizon": "\(DurationText.format(windows.horizon))",
-                    "sla.load_seconds": "\(Self.seconds(ContinuousClock.now - loadStart))"
+                    "sla.load_seconds": "\((ContinuousClock.now - loadStart).inSeconds)"
                 ])
         }
         if rules.contains(where: { if case .consecutiveFailures = $0.condition { true } else { false } }) {
@@ -371,7 +371,7 @@ public actor SLAEngine: CompletedRunSink {
         }
         var published = SLASnapshot()
         published.evaluatedAt = now
-        published.evaluationSeconds = Self.seconds(ContinuousClock.now - clockStart)
+        published.evaluationSeconds = (ContinuousClock.now - clockStart).inSeconds
         published.results = results
         published.rules = rules
         published.healthPolicy = healthPolicy
@@ -468,7 +468,7 @@ public actor SLAEngine: CompletedRunSink {
             opened.append((rule.name, target))
             changes.upserts.append(
                 StoredSLAState(
-                    rule: rule.name, target: key, phase: 2, sinceMs: Int64((next?.since ?? at) * 1000),
+                    rule: rule.name, target: key, phase: .breaching, sinceMs: Int64((next?.since ?? at) * 1000),
                     episodeId: nil))
             breachCounts[rule.name, default: [:]][target, default: 0] += 1
             intervals[rule.name, default: [:]][target, default: []].append((Int64(at * 1000), nil))
@@ -488,7 +488,7 @@ public actor SLAEngine: CompletedRunSink {
             if let next, previous == nil {
                 changes.upserts.append(
                     StoredSLAState(
-                        rule: rule.name, target: key, phase: 1, sinceMs: Int64(next.since * 1000),
+                        rule: rule.name, target: key, phase: .pending, sinceMs: Int64(next.since * 1000),
                         episodeId: nil))
             } else if previous != nil, next == nil {
                 changes.deletions.append((rule.name, key))
@@ -570,9 +570,5 @@ public actor SLAEngine: CompletedRunSink {
             value: result.measurement.value, threshold: result.measurement.threshold,
             detail: result.measurement.detail, startsAt: result.breachStart ?? result.since ?? 0,
             endsAt: endsAt, labels: rule?.labels ?? [:], annotations: rule?.annotations ?? [:])
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

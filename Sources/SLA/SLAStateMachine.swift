@@ -1,8 +1,10 @@
+import Store
+
 /// The life of one (rule, target): ok → pending (the condition holds, `for` not yet over) →
 /// breaching → ok. Pure; the engine persists what it returns, so `for` timers and open
 /// episodes survive a restart.
 public struct SLATargetState: Sendable, Equatable {
-    public enum Phase: Int, Sendable { case pending = 1, breaching = 2 }
+    public typealias Phase = SLAPhase
 
     public var phase: Phase
     /// When the condition started holding, epoch seconds.

@@ -22,10 +22,12 @@ public actor SLAStateStore {
         let statement = try connection.statement("SELECT rule, target, phase, since_ms, episode_id FROM sla_state")
         var result: [StoredSLAState] = []
         while try statement.step() {
+            // A phase no version wrote (a damaged file) is skipped: that target starts afresh.
+            guard let phase = SLAPhase(rawValue: Int(statement.int(2))) else { continue }
             result.append(
                 StoredSLAState(
                     rule: statement.text(0) ?? "", target: statement.text(1) ?? "",
-                    phase: Int(statement.int(2)), sinceMs: statement.int(3),
+                    phase: phase, sinceMs: statement.int(3),
                     episodeId: statement.optionalInt(4)))
         }
         return result
@@ -167,10 +169,10 @@ public actor SLAStateStore {
                     try insert.executeBound()
                     last = connection.lastInsertedRowid
                 }
-                let episode = target.state?.phase == 2 && target.episodes.last?.endMs == nil ? last : nil
+                let episode = target.state?.phase == .breaching && target.episodes.last?.endMs == nil ? last : nil
                 if let state = target.state {
                     try upsert.run(
-                        .text(state.rule), .text(state.target), .integer(Int64(state.phase)), .integer(state.sinceMs),
+                        .text(state.rule), .text(state.target), .integer(Int64(state.phase.rawValue)), .integer(state.sinceMs),
                         .optional(episode))
                 }
                 taken.append(episode)
@@ -277,7 +279,7 @@ public actor SLAStateStore {
                     ?? changes.opened.firstIndex { $0.rule == state.rule && $0.target == state.target }
                     .map { ids[$0] }
                 try upsert.run(
-                    .text(state.rule), .text(state.target), .integer(Int64(state.phase)), .integer(state.sinceMs),
+                    .text(state.rule), .text(state.target), .integer(Int64(state.phase.rawValue)), .integer(state.sinceMs),
                     .optional(episode))
             }
             return ids

@@ -1,16 +1,22 @@
 import Foundation
 import SQLiteDatabase
 
+/// Where a (rule, target) whose condition holds stands, as `sla_state.phase` stores it.
+public enum SLAPhase: Int, Sendable {
+    /// The condition holds, its `for` not yet over.
+    case pending = 1
+    case breaching = 2
+}
+
 /// A stored (rule, target) whose condition holds: pending or breaching.
 public struct StoredSLAState: Sendable, Equatable {
     public var rule: String
     public var target: String
-    /// 1 pending, 2 breaching.
-    public var phase: Int
+    public var phase: SLAPhase
     public var sinceMs: Int64
     public var episodeId: Int64?
 
-    public init(rule: String, target: String, phase: Int, sinceMs: Int64, episodeId: Int64?) {
+    public init(rule: String, target: String, phase: SLAPhase, sinceMs: Int64, episodeId: Int64?) {
         self.rule = rule
         self.target = target
         self.phase = phase

@@ -73,7 +73,7 @@ public actor SQLiteRunStore: RunStore {
                 }
                 try lookup.bind(.integer(run.auditId))
                 if try lookup.step() {
-                    let state = lookup.int(0)
+                    let state = RunState(rawValue: lookup.int(0))
                     let stored = (
                         status: lookup.text(1), started: lookup.optionalInt(2), ended: lookup.optionalInt(3),
                         records: lookup.optionalInt(4), since: lookup.optionalInt(5),
@@ -82,20 +82,20 @@ public actor SQLiteRunStore: RunStore {
                     lookup.reset()
                     let statusChanged = stored.status != run.status.rawValue
                     let since = statusChanged ? observedAt : (stored.since ?? observedAt)
-                    if state == 1 {
+                    if state == .completed {
                         summary.unchanged += 1
                         summary.settled.append(run.auditId)
                     } else if StopRule.isFinal(run, statusSince: since, observedAt: observedAt, stopGrace: stopGrace) {
-                        try updateRun(run, state: 1, statusSince: since, observedAt: observedAt)
+                        try updateRun(run, state: .completed, statusSince: since, observedAt: observedAt)
                         try count(run, kinds: stored.kinds, observedAt: observedAt)
                         summary.completed += 1
                         summary.settled.append(run.auditId)
                         summary.completedRuns.append(Self.completed(run, observedAt: observedAt))
-                    } else if state == 0,
+                    } else if state == .open,
                         statusChanged || stored.started != run.started || stored.ended != run.ended
                             || stored.records != run.records
                     {
-                        try updateRun(run, state: 0, statusSince: since, observedAt: observedAt)
+                        try updateRun(run, state: .open, statusSince: since, observedAt: observedAt)
                         summary.updated += 1
                     } else {
                         summary.unchanged += 1
@@ -128,12 +128,12 @@ public actor SQLiteRunStore: RunStore {
             """
         ).run(
             .integer(run.auditId), .integer(run.flowId), .text(run.status.rawValue),
-            .integer(final ? 1 : 0), .optional(run.parentAuditId), .optional(run.created),
+            .integer((final ? RunState.completed : .open).rawValue), .optional(run.parentAuditId), .optional(run.created),
             .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt),
             .integer(statusSince), .integer(RunKind.bits(of: run)), .optional(run.eventId))
     }
 
-    private func updateRun(_ run: FlowRun, state: Int64, statusSince: Int64, observedAt: Int64) throws {
+    private func updateRun(_ run: FlowRun, state: RunState, statusSince: Int64, observedAt: Int64) throws {
         try connection.statement(
             """
             UPDATE runs SET status = ?2, state = ?3, created_ms = coalesce(?4, created_ms),
@@ -143,7 +143,7 @@ public actor SQLiteRunStore: RunStore {
             WHERE audit_id = ?1
             """
         ).run(
-            .integer(run.auditId), .text(run.status.rawValue), .integer(state), .optional(run.created),
+            .integer(run.auditId), .text(run.status.rawValue), .integer(state.rawValue), .optional(run.created),
             .optional(run.started), .optional(run.ended), .optional(run.records), .integer(observedAt),
             .integer(statusSince), .integer(RunKind.bits(of: run)), .optional(run.eventId))
     }

@@ -1,5 +1,4 @@
 import EtlworksAPI
-import ExporterApp
 import ExporterBase
 import ExporterCore
 import Foundation

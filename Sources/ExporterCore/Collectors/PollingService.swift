@@ -88,7 +88,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
             var succeeded = false
             do {
                 let skipped = try await collector.collect()
-                let duration = Self.seconds(ContinuousClock.now - start)
+                let duration = (ContinuousClock.now - start).inSeconds
                 await state.recordPoll(
                     resource, started: started, duration: duration, error: nil, skipped: skipped,
                     apiAnswered: true)
@@ -105,7 +105,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                 break
             } catch {
                 if Task.isCancelled { break }
-                let duration = Self.seconds(ContinuousClock.now - start)
+                let duration = (ContinuousClock.now - start).inSeconds
                 let (message, kind, answered) = Self.describe(error)
                 let scrubbed = redactor.scrub(message)
                 var refused = false
@@ -152,9 +152,5 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
         default:
             return (String(describing: error), "other", true)
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
