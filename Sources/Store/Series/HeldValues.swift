@@ -119,15 +119,7 @@ public enum HeldValues {
         }
 
         /// The position of the first bucket at or after `bucket`.
-        func firstIndex(atOrAfter bucket: Int64) -> Int {
-            var low = 0
-            var high = buckets.count
-            while low < high {
-                let middle = (low + high) / 2
-                if buckets[middle] < bucket { low = middle + 1 } else { high = middle }
-            }
-            return low
-        }
+        func firstIndex(atOrAfter bucket: Int64) -> Int { HeldValues.lowerBound(buckets, bucket) }
     }
 
     /// Coarser buckets from finer ones. `rows` are the stored finer buckets (ascending); a
