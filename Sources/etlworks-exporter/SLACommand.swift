@@ -2,10 +2,10 @@ import ArgumentParser
 import ExporterConfiguration
 import ExporterCore
 import Foundation
-import FoundationNetworking
 import SLA
 
 #if canImport(FoundationNetworking)
+    import FoundationNetworking
 #endif
 
 /// `sla`: read SLA state from a running exporter.
