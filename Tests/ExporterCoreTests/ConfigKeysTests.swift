@@ -35,6 +35,58 @@ import Testing
     }
 }
 
+/// The README's defaults are the loader's: for every key whose documented default is one
+/// value, a file that sets the key to it loads the same configuration as a file without it.
+/// A default changed in the code but not in the table (or the other way round) fails here.
+@Suite struct DocumentedDefaultsTests {
+    /// A configuration as sorted lines of its dump: dictionaries iterate in no fixed order.
+    static func fingerprint(_ config: ExporterConfig) -> [String] {
+        var text = ""
+        dump(config, to: &text)
+        return text.split(separator: "\n").map { String($0) }.sorted()
+    }
+
+    /// What a nested key needs beside it to be read at all.
+    static let prerequisites = ["notifications.alertmanager": "url: http://127.0.0.1:9093"]
+
+    /// A minimal file; with `key`, that key set to `value` (`nil`: only what it needs beside it).
+    static func yaml(_ key: String? = nil, _ value: String? = nil) -> String {
+        var sections: [String: [String]] = ["etlworks": ["url: \"https://x\"", "api_key: k"]]
+        if let key {
+            let parts = key.split(separator: ".").map(String.init)
+            if parts.count == 2 {
+                if let value { sections[parts[0], default: []].append("\(parts[1]): \(value)") }
+            } else {
+                let fields = [prerequisites["\(parts[0]).\(parts[1])"], value.map { "\(parts[2]): \($0)" }].compactMap { $0 }
+                if !fields.isEmpty { sections[parts[0], default: []].append("\(parts[1]): {\(fields.joined(separator: ", "))}") }
+            }
+        }
+        return sections.sorted { $0.key < $1.key }.map { section, lines in
+            "\(section):\n" + lines.map { "  \($0)\n" }.joined()
+        }.joined()
+    }
+
+    @Test func everyDocumentedDefaultIsTheLoadersDefault() throws {
+        let loader = ConfigLoader(environment: [:])
+        var checked = 0
+        for row in ConfigKeys.all where row.keys.count == 1 {
+            guard let value = row.defaultValue.wholeMatch(of: /`([^`]+)`/)?.1 else { continue }
+            let key = row.keys[0]
+            let baseline = Self.fingerprint(try loader.load(yaml: Self.yaml(key)).get())
+            switch loader.load(yaml: Self.yaml(key, String(value))) {
+            case .success(let config):
+                let differences = Set(Self.fingerprint(config)).symmetricDifference(baseline)
+                #expect(
+                    differences.isEmpty, "\(key): the README's default `\(value)` is not the loader's: \(differences.sorted())")
+                checked += 1
+            case .failure(let errors):
+                Issue.record("\(key): the README's default `\(value)` is refused: \(errors)")
+            }
+        }
+        #expect(checked > 25, "\(checked) defaults checked")
+    }
+}
+
 /// Runs must outlive any backfill (92 days): a run the API lists again must still be known,
 /// or it would be counted twice.
 @Suite struct RetentionConfigTests {
