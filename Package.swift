@@ -237,3 +237,12 @@ if Context.environment["ETLWORKS_DEV_TARGETS"] != nil {
         .executableTarget(name: "HistorySoak", dependencies: ["Store", "EtlworksAPI"], path: "Tests/HistorySoak")
     ]
 }
+
+// Compiler settings as Hummingbird uses them: existentials spelled `any`, and a member
+// visible only in files that import the module defining it.
+for target in package.targets where [.regular, .executable, .test].contains(target.type) {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")
+        ]
+}

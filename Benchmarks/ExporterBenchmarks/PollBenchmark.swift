@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterConfiguration
 import ExporterCore
 import Foundation
+import Hummingbird
 import Logging
 import Simulator
 import Store

@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterConfiguration
 import ExporterCore
+import Exposition
 import Foundation
 import Store
 

@@ -205,7 +205,7 @@ public actor NotificationDispatcher: SLAAlertSink {
             // The queue may change during the await (deliver runs meanwhile): the event is
             // found again by its id, and a full queue never drops it while it is in flight.
             inFlight[index] = event.id
-            let outcome: Result<Void, Error>
+            let outcome: Result<Void, any Error>
             do {
                 let status = try await transport.post(webhook.url, body: body, headers: headers, timeout: webhook.timeout)
                 outcome = (200..<300).contains(status) ? .success(()) : .failure(NotificationError.status(status))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the client authenticates.
 public enum Credentials: Sendable {
     /// A long-lived API key sent as the Bearer token.

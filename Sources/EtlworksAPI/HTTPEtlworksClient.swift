@@ -320,7 +320,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
         }
     }
 
-    private static func describe(_ error: Error) -> String {
+    private static func describe(_ error: any Error) -> String {
         if let urlError = error as? URLError {
             switch urlError.code {
             case .timedOut: return "timed out"

@@ -9,7 +9,7 @@ actor TokenStore {
     private var token: String?
     private var expiresAt: Double?
     private var obtainedAt: Double = 0
-    private var pending: Task<String, Error>?
+    private var pending: Task<String, any Error>?
 
     init(credentials: Credentials) {
         self.credentials = credentials
@@ -51,7 +51,7 @@ actor TokenStore {
 
     private func renew(refreshing current: String?, mint: @escaping Mint) async throws -> String {
         if let pending { return try await pending.value }
-        let task = Task<String, Error> {
+        let task = Task<String, any Error> {
             if let current, let refreshed = try? await mint(current) { return refreshed }
             return try await mint(nil)
         }

@@ -1,3 +1,4 @@
+import Alerting
 import EtlworksAPI
 import ExporterBase
 import ExporterConfiguration
@@ -5,6 +6,7 @@ import ExporterCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 import Synchronization
 import UnixSignals
 import WebSecurity

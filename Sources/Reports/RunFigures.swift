@@ -1,5 +1,6 @@
 import EtlworksAPI
 import ExporterBase
+import Store
 
 /// The figures of a set of runs: counts by status, success ratio, durations and records.
 public struct RunSummary: Sendable, Equatable {

@@ -75,12 +75,12 @@ struct RunTally {
 
     /// The slices' results, written from several threads.
     private final class Results: Sendable {
-        private let results: Mutex<[Result<RunTally, Error>]>
+        private let results: Mutex<[Result<RunTally, any Error>]>
 
         init(count: Int) { results = Mutex(Array(repeating: .failure(CancellationError()), count: count)) }
 
-        func set(_ index: Int, _ result: Result<RunTally, Error>) { results.withLock { $0[index] = result } }
+        func set(_ index: Int, _ result: Result<RunTally, any Error>) { results.withLock { $0[index] = result } }
 
-        var all: [Result<RunTally, Error>] { results.withLock { $0 } }
+        var all: [Result<RunTally, any Error>] { results.withLock { $0 } }
     }
 }

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import ExporterBase
+import Foundation
 import SLA
 
 /// One table of the usage report as CSV (RFC 4180: CRLF line ends, fields quoted when they

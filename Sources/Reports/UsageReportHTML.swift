@@ -1,4 +1,5 @@
 import ExporterBase
+import Foundation
 import SLA
 
 /// The usage report as one self-contained HTML file: inline CSS and two inline SVG charts

@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
+import Logging
 import SLAStore
 import SlidingWindows
 import Store
@@ -88,7 +89,7 @@ extension SLAEngine {
             Array(flows[$0..<min(flows.count, $0 + Self.replaySlice)])
         }
         let (step, timeZone, runStore, schedules) = (replayStep, scheduleTimeZone, runStore, observations.schedules)
-        func judge(_ slice: [FlowRecord]) -> Task<[ReplayFinding], Error> {
+        func judge(_ slice: [FlowRecord]) -> Task<[ReplayFinding], any Error> {
             Task {
                 try await Self.replayFlows(
                     rules: replayed, ends: ends, from: from, step: step, flows: slice, schedules: schedules,
@@ -145,7 +146,7 @@ extension SLAEngine {
                         return matching.isEmpty ? nil : (flow, matching)
                     }
                     // The next flow's runs are read (on the store's thread) while this one is judged.
-                    func read(_ position: Int) -> Task<[RunTimes], Error>? {
+                    func read(_ position: Int) -> Task<[RunTimes], any Error>? {
                         guard position < mine.count else { return nil }
                         let id = mine[position].0.id
                         return Task { try await runStore.runTimes(flowId: id, since: Int64((from - lookback) * 1000)) }

@@ -199,7 +199,7 @@ public actor SLAEngine: CompletedRunSink {
     }
 
     /// Publishes that rules cannot be evaluated (shown in /health).
-    public func reportStartFailure(_ error: Error) async {
+    public func reportStartFailure(_ error: any Error) async {
         var published = SLASnapshot()
         published.rules = rules
         published.healthPolicy = healthPolicy

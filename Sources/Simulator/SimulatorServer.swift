@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOFoundationEssentialsCompat
 
 /// Serves an `EtlworksSimulator` over HTTP with Hummingbird.
 public enum SimulatorServer {

@@ -1,6 +1,9 @@
 import ArgumentParser
+import EtlworksAPI
 import ExporterApp
 import ExporterBase
+import ExporterConfiguration
+import FoundationEssentials
 
 /// `check-config`: validates a configuration file and prints every problem.
 struct CheckConfigCommand: ParsableCommand {

@@ -1,8 +1,10 @@
 import ArgumentParser
+import EtlworksAPI
 import ExporterBase
 import ExporterConfiguration
 import ExporterCore
 import Foundation
+import Hummingbird
 import Logging
 import SLA
 import Simulator

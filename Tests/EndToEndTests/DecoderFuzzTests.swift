@@ -1,7 +1,9 @@
 import ExporterConfiguration
+import Exposition
 import Foundation
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterCore

@@ -1,3 +1,4 @@
+import ExporterBase
 import ExporterConfiguration
 import ExporterCore
 import Foundation

@@ -8,7 +8,7 @@ import Testing
     struct Oracle: Decodable {
         let value: JSONValue
 
-        init(from decoder: Decoder) throws {
+        init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if container.decodeNil() {
                 value = .null

@@ -21,7 +21,7 @@ import Testing
         return options
     }
 
-    static func refusedForRole(_ status: Int, _ endpoint: String) -> @Sendable (Error) -> Bool {
+    static func refusedForRole(_ status: Int, _ endpoint: String) -> @Sendable (any Error) -> Bool {
         { error in
             guard case APIError.forbidden(let refused, let code) = error else { return false }
             return refused == endpoint && code == status && "\(error)".contains("Administrator")

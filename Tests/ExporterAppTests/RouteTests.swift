@@ -1,8 +1,10 @@
+import ExporterBase
 import ExporterConfiguration
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOFoundationEssentialsCompat
 import TestSupport
 import Testing
 import Vocabulary

@@ -4,11 +4,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import NIOEmbedded
+import NIOFoundationEssentialsCompat
 import SeriesQuery
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import ExporterApp
 @testable import ExporterCore

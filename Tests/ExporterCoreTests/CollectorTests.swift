@@ -1,8 +1,10 @@
+import ExporterBase
 import ExporterConfiguration
 import Foundation
 import Logging
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterCore

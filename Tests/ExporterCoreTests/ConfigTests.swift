@@ -1,5 +1,7 @@
 import ExporterConfiguration
 import Foundation
+import SeriesQuery
+import Store
 import Testing
 
 @testable import EtlworksAPI

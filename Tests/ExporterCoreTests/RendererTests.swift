@@ -2,6 +2,7 @@ import ExporterConfiguration
 import Foundation
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterCore

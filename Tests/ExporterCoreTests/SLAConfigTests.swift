@@ -1,3 +1,4 @@
+import Alerting
 import ExporterConfiguration
 import Foundation
 import TestSupport

@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterApp
 import ExporterBase
 import ExporterCore
+import Exposition
 import Foundation
 import Logging
 import SLAStore
@@ -9,6 +10,7 @@ import SQLiteDatabase
 import Store
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import Reports
 @testable import SLA

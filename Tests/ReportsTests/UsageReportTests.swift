@@ -2,6 +2,7 @@ import ExporterConfiguration
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationEssentialsCompat
 import TestSupport
 import Testing
 

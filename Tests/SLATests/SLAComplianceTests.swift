@@ -6,6 +6,7 @@ import SLAStore
 import Store
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import SLA
 

@@ -1,10 +1,12 @@
 import ExporterConfiguration
+import Exposition
 import Foundation
 import Logging
 import SLAStore
 import SQLiteDatabase
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterBase

@@ -8,6 +8,7 @@ import SQLiteDatabase
 import Store
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import SLA
 

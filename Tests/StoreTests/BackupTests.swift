@@ -33,7 +33,7 @@ import Testing
         writer.start()
         let copy = directory.appendingPathComponent("copy.db").path
         let started = Date()
-        let outcome: Result<Void, Error> = await withCheckedContinuation { continuation in
+        let outcome: Result<Void, any Error> = await withCheckedContinuation { continuation in
             Thread {
                 continuation.resume(returning: Result { try DatabaseMaintenance(path: path, readOnly: true).backup(to: copy) })
             }.start()

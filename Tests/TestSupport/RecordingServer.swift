@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOFoundationEssentialsCompat
 
 /// An HTTP server on loopback that records every request (method, path, headers, body) and
 /// answers each with what `answer` says: for tests of what a client sends where.
@@ -23,7 +24,7 @@ package final class RecordingServer: Sendable {
 
     private let log: Log
     package let url: URL
-    private let task: Task<Void, Error>
+    private let task: Task<Void, any Error>
 
     package static func start(_ answer: @escaping Answer) async throws -> RecordingServer {
         let log = Log()
@@ -58,7 +59,7 @@ package final class RecordingServer: Sendable {
             status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
-    private init(log: Log, url: URL, task: Task<Void, Error>) {
+    private init(log: Log, url: URL, task: Task<Void, any Error>) {
         self.log = log
         self.url = url
         self.task = task

@@ -11,7 +11,7 @@ import Simulator
 package final class SimulatorHarness: Sendable {
     package let simulator: EtlworksSimulator
     package let baseURL: URL
-    private let task: Task<Void, Error>
+    private let task: Task<Void, any Error>
 
     package static func start(_ options: SimulatorOptions = SimulatorOptions()) async throws -> SimulatorHarness {
         let simulator = EtlworksSimulator(options: options)
@@ -27,7 +27,7 @@ package final class SimulatorHarness: Sendable {
         return SimulatorHarness(simulator: simulator, baseURL: URL(string: "http://127.0.0.1:\(port)")!, task: task)
     }
 
-    private init(simulator: EtlworksSimulator, baseURL: URL, task: Task<Void, Error>) {
+    private init(simulator: EtlworksSimulator, baseURL: URL, task: Task<Void, any Error>) {
         self.simulator = simulator
         self.baseURL = baseURL
         self.task = task

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterConfiguration
 import Logging
 import Vocabulary

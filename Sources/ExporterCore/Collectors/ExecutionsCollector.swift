@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterConfiguration
 import Foundation
 import Logging
+import SLA
 import SQLiteDatabase
 import Store
 import Vocabulary

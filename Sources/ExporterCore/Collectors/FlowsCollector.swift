@@ -1,5 +1,7 @@
+import EtlworksAPI
 import ExporterConfiguration
 import Logging
+import Store
 import Vocabulary
 
 /// Reads the flow list: names, types and tags for the labels, and which flows were deleted

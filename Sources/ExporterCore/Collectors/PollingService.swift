@@ -137,7 +137,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// A message, a kind for log de-duplication, and whether the API gave a usable answer.
-    static func describe(_ error: Error) -> (message: String, kind: String, apiAnswered: Bool) {
+    static func describe(_ error: any Error) -> (message: String, kind: String, apiAnswered: Bool) {
         switch error {
         case let error as APIError:
             let answered: Bool

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import ExporterConfiguration
+import Foundation
 import Logging
 import Vocabulary
 

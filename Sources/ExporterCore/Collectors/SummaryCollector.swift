@@ -1,4 +1,6 @@
+import EtlworksAPI
 import ExporterConfiguration
+import FoundationEssentials
 import Logging
 import Vocabulary
 

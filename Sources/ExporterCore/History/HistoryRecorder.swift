@@ -52,7 +52,7 @@ public actor HistoryRecorder {
         logger.info("History writes succeed again")
     }
 
-    func reportFailure(_ error: Error, during activity: String) async {
+    func reportFailure(_ error: any Error, during activity: String) async {
         let message = (error as? StoreError)?.description ?? String(describing: error)
         await state.setStorage(.failing(message), writer: .history)
         if !failing { logger.error("History write failed", metadata: ["activity": "\(activity)", "error": "\(message)"]) }

@@ -1,4 +1,6 @@
+import EtlworksAPI
 import ExporterConfiguration
+import Exposition
 import Foundation
 import Store
 import Vocabulary

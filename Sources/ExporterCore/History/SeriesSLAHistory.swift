@@ -1,4 +1,5 @@
 import EtlworksAPI
+import Exposition
 import SLA
 import Store
 import Vocabulary

@@ -1,5 +1,7 @@
 import ExporterConfiguration
+import FoundationEssentials
 import SLA
+import Vocabulary
 
 /// The live state is what SLA rules judge and where their results show.
 extension ExporterState: SLAHost {

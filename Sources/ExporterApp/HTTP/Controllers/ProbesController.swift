@@ -3,6 +3,7 @@ import ExporterConfiguration
 import ExporterCore
 import Hummingbird
 import NIOCore
+import Vocabulary
 
 /// `/health`, the liveness and readiness probes, and the landing page.
 public struct ProbesController: ExporterController {
