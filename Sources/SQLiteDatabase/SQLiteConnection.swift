@@ -31,6 +31,12 @@ package final class SQLiteConnection {
 
     deinit { close() }
 
+    /// How long a statement waits for another connection's lock before failing as busy
+    /// (5 s unless set; tests hold a lock for as long as they need).
+    package func setBusyTimeout(milliseconds: Int32) {
+        if let handle { sqlite3_busy_timeout(handle, milliseconds) }
+    }
+
     /// Finalises statements and closes the file.
     package func close() {
         statements.removeAll()

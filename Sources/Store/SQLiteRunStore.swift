@@ -40,6 +40,9 @@ public actor SQLiteRunStore: RunStore {
         self.connection = connection
     }
 
+    /// How long a write waits for another connection's lock (tests).
+    package func setBusyTimeout(milliseconds: Int32) { connection.setBusyTimeout(milliseconds: milliseconds) }
+
     /// Closes the database; later calls fail.
     public func close() {
         connection.close()

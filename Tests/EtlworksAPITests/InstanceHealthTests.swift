@@ -99,7 +99,7 @@ import Testing
     func client(_ harness: SimulatorHarness) -> HTTPEtlworksClient {
         HTTPEtlworksClient(
             configuration: ClientConfiguration(
-                baseURL: harness.baseURL, credentials: .apiKey("sim-admin-key"), timeout: 5, maxRequestsPerSecond: 0))
+                baseURL: harness.baseURL, credentials: .apiKey("sim-admin-key"), timeout: 20, maxRequestsPerSecond: 0))
     }
 
     @Test func systemHealthIsTheStatusWhateverTheBody() async throws {

@@ -13,7 +13,7 @@ import Testing
         let harness = try await SimulatorHarness.start(options)
         let api = HTTPEtlworksClient(
             configuration: ClientConfiguration(
-                baseURL: harness.baseURL, credentials: .apiKey("sim-admin-key"), timeout: 5, maxRequestsPerSecond: 0))
+                baseURL: harness.baseURL, credentials: .apiKey("sim-admin-key"), timeout: 20, maxRequestsPerSecond: 0))
         let flows = try await api.flows()
         #expect(flows.items.count == 200, "all the server will give")
         #expect(Set(flows.items.map(\.id)).count == 200)
@@ -24,7 +24,7 @@ import Testing
         let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 3, runEvery: 60, history: 86400))
         let api = HTTPEtlworksClient(
             configuration: ClientConfiguration(
-                baseURL: harness.baseURL, credentials: .apiKey("sim-admin-key"), timeout: 5, maxRequestsPerSecond: 0,
+                baseURL: harness.baseURL, credentials: .apiKey("sim-admin-key"), timeout: 20, maxRequestsPerSecond: 0,
                 pageSize: 50))
         let flow = SimulatedFlow.id(forIndex: 0)
         // Runs keep being queued while the pages are read: a run may move to the next page.

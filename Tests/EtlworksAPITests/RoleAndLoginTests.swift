@@ -11,7 +11,7 @@ import Testing
     func client(_ harness: SimulatorHarness, _ credentials: Credentials) -> HTTPEtlworksClient {
         HTTPEtlworksClient(
             configuration: ClientConfiguration(
-                baseURL: harness.baseURL, credentials: credentials, timeout: 5, maxRequestsPerSecond: 0))
+                baseURL: harness.baseURL, credentials: credentials, timeout: 20, maxRequestsPerSecond: 0))
     }
 
     func options(_ quirks: Set<SimulatorQuirk>, role: SimulatorRole = .administrator) -> SimulatorOptions {
