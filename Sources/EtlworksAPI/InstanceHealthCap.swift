@@ -36,25 +36,28 @@ extension NodeHealth {
     /// This node within the component and disk caps, and how many were summed.
     func capped() -> (NodeHealth, summed: Int) {
         var node = self
-        var summed = 0
-        if components.count > InstanceHealth.maxComponents {
-            let names = components.keys.sorted()
-            let rest = names[(InstanceHealth.maxComponents - 1)...]
-            summed += rest.count
-            node.components = Dictionary(
-                uniqueKeysWithValues: names.prefix(InstanceHealth.maxComponents - 1).map { ($0, components[$0]!) })
-            node.components[InstanceHealth.otherName] = rest.allSatisfy { components[$0]! }
+        let (components, summedComponents) = Self.capped(self.components, at: InstanceHealth.maxComponents) {
+            $0.allSatisfy { $0 }
         }
-        if disks.count > InstanceHealth.maxDisks {
-            let names = disks.keys.sorted()
-            let rest = names[(InstanceHealth.maxDisks - 1)...]
-            summed += rest.count
-            node.disks = Dictionary(uniqueKeysWithValues: names.prefix(InstanceHealth.maxDisks - 1).map { ($0, disks[$0]!) })
-            node.disks[InstanceHealth.otherName] = rest.reduce(DiskSpace(freeBytes: nil, totalBytes: nil)) {
-                $0.adding(disks[$1]!)
-            }
+        let (disks, summedDisks) = Self.capped(self.disks, at: InstanceHealth.maxDisks) {
+            $0.reduce(DiskSpace(freeBytes: nil, totalBytes: nil)) { $0.adding($1) }
         }
-        return (node, summed)
+        node.components = components
+        node.disks = disks
+        return (node, summedComponents + summedDisks)
+    }
+
+    /// The first `limit - 1` entries by name, and the rest summed by `sum` into one named
+    /// `other`; `entries` unchanged when within `limit`. Also how many were summed.
+    private static func capped<Value>(
+        _ entries: [String: Value], at limit: Int, sum: ([Value]) -> Value
+    ) -> ([String: Value], summed: Int) {
+        guard entries.count > limit else { return (entries, 0) }
+        let names = entries.keys.sorted()
+        var kept = Dictionary(uniqueKeysWithValues: names.prefix(limit - 1).map { ($0, entries[$0]!) })
+        let rest = names[(limit - 1)...]
+        kept[InstanceHealth.otherName] = sum(rest.map { entries[$0]! })
+        return (kept, rest.count)
     }
 
     /// Two nodes as one: components up when up on both, figures added (load: the higher).
@@ -77,9 +80,8 @@ extension NodeHealth.DiskSpace {
     }
 }
 
-/// A sum of two figures either of which may be missing, held at `Int64.max`.
+/// A sum of two figures either of which may be missing, saturating.
 private func add(_ lhs: Int64?, _ rhs: Int64?) -> Int64? {
     guard let lhs, let rhs else { return lhs ?? rhs }
-    let (sum, overflow) = lhs.addingReportingOverflow(rhs)
-    return overflow ? .max : sum
+    return lhs.addingSaturated(rhs)
 }

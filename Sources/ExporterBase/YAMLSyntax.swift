@@ -33,9 +33,9 @@ public enum YAMLSyntax {
         return ConfigIssue(key: key, line: line, message: "invalid YAML: \(problem)")
     }
 
-    /// The literal values of `secretKeys` in `text`, and the environment's value for each
-    /// `${VAR}` one, read line by line (the text need not parse).
-    public static func secrets(in text: String, environment: [String: String]) -> [String] {
+    /// The literal values of `secretKeys` in `text`, and what `expand` makes of each (the
+    /// environment's value of a `${VAR}` one), read line by line (the text need not parse).
+    public static func secrets(in text: String, expand: (String) -> String?) -> [String] {
         var found: [String] = []
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             guard let (key, rawValue) = keyAndValue(line), secretKeys.contains(key) else { continue }
@@ -45,11 +45,7 @@ public enum YAMLSyntax {
             }
             guard !value.isEmpty else { continue }
             found.append(value)
-            var rest = Substring(value)
-            while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
-                if let expanded = environment[String(rest[open.upperBound..<close])] { found.append(expanded) }
-                rest = rest[rest.index(after: close)...]
-            }
+            if let expanded = expand(value), expanded != value { found.append(expanded) }
         }
         return found
     }

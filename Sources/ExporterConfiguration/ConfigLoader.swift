@@ -53,7 +53,10 @@ public struct ConfigLoader: Sendable {
     /// Loads configuration text. Every message is scrubbed of the secrets the text holds
     /// (read line by line, so even from a file that does not parse) before anyone sees it.
     public func load(yaml: String) -> Result<ExporterConfig, ConfigErrors> {
-        let redactor = Redactor(secrets: YAMLSyntax.secrets(in: yaml, environment: environment))
+        let redactor = Redactor(
+            secrets: YAMLSyntax.secrets(in: yaml) { value in
+                if case .value(let expanded) = expand(value) { expanded } else { nil }
+            })
         return loadUnscrubbed(yaml: yaml).mapError { errors in
             ConfigErrors(
                 errors.issues.map { issue in

@@ -234,8 +234,8 @@ public actor SeriesStore {
         try writeGroupPolls(tier, counts)
         let hourCounts = hourTo > from ? try fold(counts, into: .hour, from: from, to: hourTo) : [:]
         let dayCounts = dayTo > from ? try fold(counts, into: .day, from: from, to: dayTo) : [:]
-        let fineCounts = counts.mapValues { HeldValues.PollCounts($0, from: from, to: hourTo) }
-        let hourArrays = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo) }
+        let finePollCounts = counts.mapValues { HeldValues.PollCounts($0, from: from, to: hourTo) }
+        let hourPollCounts = hourCounts.mapValues { HeldValues.PollCounts($0, from: from, to: dayTo) }
         let noPolls = HeldValues.PollCounts([:], from: from, to: from)
 
         let rows = try connection.statement(
@@ -254,14 +254,14 @@ public actor SeriesStore {
             try write(tier, series, entries)
             guard hourTo > from else { return }
             let hours = HeldValues.fromBuckets(
-                entries.filter { $0.start < hourTo }, pollCounts: fineCounts[group] ?? noPolls,
+                entries.filter { $0.start < hourTo }, pollCounts: finePollCounts[group] ?? noPolls,
                 from: from, to: hourTo, held: held, kind: kind,
                 width: 3600
             ).entries.filter(\.stored)
             try write(.hour, series, hours)
             guard dayTo > from else { return }
             let days = HeldValues.fromBuckets(
-                hours.filter { $0.start < dayTo }, pollCounts: hourArrays[group] ?? noPolls,
+                hours.filter { $0.start < dayTo }, pollCounts: hourPollCounts[group] ?? noPolls,
                 from: from, to: dayTo, held: held, kind: kind,
                 width: 86400
             ).entries.filter(\.stored)
@@ -298,7 +298,7 @@ public actor SeriesStore {
         pollRows.reset()
         _ = try fold(fineCounts, into: tier, from: from, to: to)
 
-        let arrays = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to) }
+        let pollCounts = fineCounts.mapValues { HeldValues.PollCounts($0, from: from, to: to) }
         let none = HeldValues.PollCounts([:], from: from, to: to)
         let rows = try connection.statement(
             """
@@ -310,7 +310,7 @@ public actor SeriesStore {
         try forEachSeries(rows, { SeriesRows.entry($0, offset: 1) }) { series, rowsOfSeries in
             let held = try SeriesRows.held(connection, series, in: source, before: from)
             let (entries, _) = HeldValues.fromBuckets(
-                rowsOfSeries, pollCounts: arrays[groups[series] ?? ""] ?? none,
+                rowsOfSeries, pollCounts: pollCounts[groups[series] ?? ""] ?? none,
                 from: from, to: to, held: held,
                 kind: try kind(of: series), width: tier.seconds)
             try write(tier, series, entries.filter(\.stored))
