@@ -42,7 +42,7 @@ let package = Package(
         // that owns it, and the storage error.
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite"]),
         // SQLite-backed run store.
-        .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI", "PatternMatching"]),
+        .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI"]),
         .target(name: "SLAStore", dependencies: ["Store", "SQLiteDatabase"]),
         // The built-in Etlworks API simulator.
         .target(
@@ -91,7 +91,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams")
             ]),
         // Queries of the stored history: parameters, limits and the answer's JSON.
-        .target(name: "SeriesQuery", dependencies: ["ExporterBase", "EtlworksAPI", "Store"]),
+        .target(name: "SeriesQuery", dependencies: ["ExporterBase", "EtlworksAPI", "PatternMatching", "Store"]),
         // The configuration: model, loader and key table (the README's table is checked
         // against it), and the log setup it names.
         .target(
@@ -106,14 +106,14 @@ let package = Package(
             name: "ExporterCore",
             dependencies: [
                 "ExporterConfiguration", "ExporterBase", "SLA", "EtlworksAPI", "Exposition", "Store", "SLAStore",
-                "SQLiteDatabase", "CMalloc", "Vocabulary",
+                "SQLiteDatabase", "SeriesQuery", "CMalloc", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ]),
         // The monthly usage report: pure figures, writers and the reader of the database.
         .target(
             name: "Reports",
-            dependencies: ["ExporterBase", "SLA", "EtlworksAPI", "Store", "Vocabulary"]),
+            dependencies: ["ExporterBase", "SLA", "SLAStore", "EtlworksAPI", "SeriesQuery", "Store", "Vocabulary"]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
         .target(
             name: "ExporterApp",
@@ -156,7 +156,9 @@ let package = Package(
         .testTarget(name: "EtlworksAPITests", dependencies: ["EtlworksAPI", "Simulator", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "PatternMatchingTests", dependencies: ["PatternMatching"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "SLAStore", "SQLiteDatabase", "EtlworksAPI", "TestSupport"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "SLAStore", "SeriesQuery", "SQLiteDatabase", "EtlworksAPI", "TestSupport"]),
         .testTarget(
             name: "SLATests",
             dependencies: [

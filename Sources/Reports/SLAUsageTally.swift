@@ -1,4 +1,5 @@
 import SLA
+import SLAStore
 import Store
 
 /// Breaches and compliance per SLA rule and target over a period, from the stored breach

@@ -1,5 +1,7 @@
 import Exposition
 import Foundation
+import SLAStore
+import SeriesQuery
 import Store
 import Vocabulary
 

@@ -1,5 +1,6 @@
 import ExporterBase
 import Foundation
+import SLAStore
 import Store
 
 /// `GET /api/v1/sla`: every rule and target now (`?state=breaching` keeps only breaches).

@@ -1,6 +1,7 @@
 import ExporterBase
 import Foundation
 import SLA
+import SLAStore
 import Store
 
 /// `/sla`: a page a person can read without Grafana. What breaches now, what is pending,

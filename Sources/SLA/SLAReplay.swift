@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SLAStore
 import SlidingWindows
 import Store
 

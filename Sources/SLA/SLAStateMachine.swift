@@ -1,3 +1,4 @@
+import SLAStore
 import Store
 
 /// The life of one (rule, target): ok → pending (the condition holds, `for` not yet over) →

@@ -23,7 +23,8 @@ public struct ReportFlow: Sendable, Equatable {
 /// Reads what a usage report needs over its own read-only connection, all in one read
 /// transaction so every part comes from the same snapshot. Used by one caller at a time.
 public final class UsageReportReader {
-    private let connection: SQLiteConnection
+    /// Shared with the SLA store's reads of episodes and observed time (`SLAStore`).
+    package let connection: SQLiteConnection
 
     /// Opens an existing database read-only; refuses a file whose schema is not this
     /// binary's (older files are migrated by `serve`, newer ones need a newer binary).
@@ -100,25 +101,6 @@ public final class UsageReportReader {
                 ReportFlow(id: statement.int(0), name: statement.text(1) ?? "", tags: tags, deleted: statement.int(3) != 0))
         }
         return flows
-    }
-
-    /// SLA episodes overlapping [from, to), epoch ms.
-    public func episodes(from: Int64, to: Int64) throws -> [SLAEpisode] {
-        let statement = try connection.statement(
-            """
-            SELECT \(SLAEpisode.columns) FROM sla_episodes
-            WHERE coalesce(end_ms, 9223372036854775807) > ?1 AND start_ms < ?2 ORDER BY start_ms, id
-            """)
-        try statement.bind(.integer(from), .integer(to))
-        defer { statement.reset() }
-        var result: [SLAEpisode] = []
-        while try statement.step() { result.append(SLAEpisode(statement)) }
-        return result
-    }
-
-    /// Observed stretches of SLA evaluation overlapping [from, to], epoch ms (see `SLACompliance`).
-    public func observedSpans(from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
-        try ObservedSpans.read(connection, from: from, to: to)
     }
 
     /// When `group` was polled in [from, to), epoch seconds, ascending (raw polls only:

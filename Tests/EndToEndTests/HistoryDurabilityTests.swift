@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteDatabase
+import SeriesQuery
 import TestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import SLAStore
 import SlidingWindows
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import EtlworksAPI
 import Foundation
+import SLAStore
 import Store
 import TestSupport
 import Testing

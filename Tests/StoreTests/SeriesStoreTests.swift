@@ -1,6 +1,7 @@
 import EtlworksAPI
 import Foundation
 import SQLiteDatabase
+import SeriesQuery
 import TestSupport
 import Testing
 

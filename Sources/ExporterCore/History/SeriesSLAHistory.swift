@@ -1,6 +1,7 @@
 import EtlworksAPI
 import Exposition
 import SLA
+import SeriesQuery
 import Store
 import Vocabulary
 

@@ -67,7 +67,7 @@ public actor SeriesReader {
     /// then; a bucket counts in the window holding its start. Windows in which the group was
     /// not polled, or the series did not exist, are left out: a gap, never a zero.
     public func query(
-        _ selector: SeriesSelector, tier: RollupTier, from: Int64, to: Int64, step: Int64,
+        _ selector: some SeriesFilter, tier: RollupTier, from: Int64, to: Int64, step: Int64,
         maxSeries: Int, maxSamples: Int = .max
     ) throws -> [SeriesResult] {
         // Matched before the read transaction: a regex must never hold one open (the WAL
@@ -194,27 +194,27 @@ public actor SeriesReader {
     }
 
     /// The series named by the selector whose labels (with `flow_name`) match it.
-    public func matching(_ selector: SeriesSelector) throws -> [StoredSeries] {
-        let matches = selector.compiled()
+    public func matching(_ selector: some SeriesFilter) throws -> [StoredSeries] {
+        let matches = selector.labelTest()
         // Equality matchers on stored labels narrow the scan in SQL first: the canonical
         // JSON holds each pair as the exact text "name":"value". The full match follows.
-        let pairs: [String] = selector.matchers.filter { $0.op == .equal && $0.label != "flow_name" }.map { matcher in
+        let pairs: [String] = selector.requiredLabels.map { label in
             var pair = ""
-            JSONString.append(matcher.label, to: &pair)
+            JSONString.append(label.name, to: &pair)
             pair += ":"
-            JSONString.append(matcher.value, to: &pair)
+            JSONString.append(label.value, to: &pair)
             return pair
         }
         let filters = pairs.indices.map { " AND instr(labels, ?\($0 + 2)) > 0" }.joined()
         let list = try connection.statement("SELECT id, labels, kind, grp FROM series WHERE name = ?1\(filters) ORDER BY id")
-        try list.bind(.text(selector.name))
+        try list.bind(.text(selector.metricName))
         for (index, pair) in pairs.enumerated() { try list.bind(at: Int32(index + 2), .text(pair)) }
         var candidates: [StoredSeries] = []
         while try list.step() {
             guard let labels = SeriesKey.labels(fromCanonical: list.text(1) ?? "") else { continue }
             candidates.append(
                 StoredSeries(
-                    id: list.int(0), name: selector.name, labels: labels,
+                    id: list.int(0), name: selector.metricName, labels: labels,
                     kind: SeriesKind(rawValue: list.int(2)) ?? .gauge, group: list.text(3) ?? ""))
         }
         list.reset()
@@ -233,11 +233,7 @@ public actor SeriesReader {
                 flowName.reset()
             }
             guard let matched = matches(series.labels) else {
-                throw SeriesQueryError(
-                    parameter: "match",
-                    message:
-                        "its regular expressions need more than \(SeriesSelector.regexStepBudget) steps or \(SeriesSelector.regexTimeBudget) over these series; narrow it"
-                )
+                throw SeriesQueryError(parameter: "match", message: selector.budgetExhaustedMessage)
             }
             return matched ? series : nil
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PatternMatching
+import Store
 
 /// A PromQL-style series selector: `name{label="value", label!="value", label=~"regex",
 /// label!~"regex"}`. Regexes are anchored at both ends, as in PromQL.
@@ -123,6 +124,20 @@ public struct SeriesSelector: Sendable, Equatable {
             }
             return true
         }
+    }
+}
+
+extension SeriesSelector: SeriesFilter {
+    public var metricName: String { name }
+
+    public var requiredLabels: [SeriesLabel] {
+        matchers.filter { $0.op == .equal && $0.label != "flow_name" }.map { SeriesLabel($0.label, $0.value) }
+    }
+
+    public func labelTest() -> (_ labels: [SeriesLabel]) -> Bool? { compiled() }
+
+    public var budgetExhaustedMessage: String {
+        "its regular expressions need more than \(Self.regexStepBudget) steps or \(Self.regexTimeBudget) over these series; narrow it"
     }
 }
 

@@ -1,0 +1,25 @@
+import Foundation
+import SQLiteDatabase
+import Store
+
+/// The SLA history a usage report reads, in the report's read transaction.
+extension UsageReportReader {
+    /// SLA episodes overlapping [from, to), epoch ms.
+    public func episodes(from: Int64, to: Int64) throws -> [SLAEpisode] {
+        let statement = try connection.statement(
+            """
+            SELECT \(SLAEpisode.columns) FROM sla_episodes
+            WHERE coalesce(end_ms, 9223372036854775807) > ?1 AND start_ms < ?2 ORDER BY start_ms, id
+            """)
+        try statement.bind(.integer(from), .integer(to))
+        defer { statement.reset() }
+        var result: [SLAEpisode] = []
+        while try statement.step() { result.append(SLAEpisode(statement)) }
+        return result
+    }
+
+    /// Observed stretches of SLA evaluation overlapping [from, to], epoch ms (see `SLACompliance`).
+    public func observedSpans(from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
+        try ObservedSpans.read(connection, from: from, to: to)
+    }
+}
