@@ -23,7 +23,7 @@ public enum Timestamp {
 
     private static func fromNumber(_ value: Double?) -> Int64? {
         guard let value, value.isFinite, value > 0, value < 1e15 else { return nil }
-        return value < 1e11 ? Int64((value * 1000).rounded()) : Int64(value.rounded())
+        return value < 1e11 ? EpochMillis.from(seconds: value) : Int64(value.rounded())
     }
 
     private static func fromISO8601(_ text: String) -> Int64? {
@@ -33,11 +33,11 @@ public enum Timestamp {
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
         for formatter in [plain, withFraction] {
-            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+            if let date = formatter.date(from: text) { return EpochMillis.from(date) }
         }
         // A timestamp without a zone ("2026-11-29T10:00:00") is read as UTC.
         if !text.hasSuffix("Z"), let date = plain.date(from: text + "Z") ?? withFraction.date(from: text + "Z") {
-            return Int64((date.timeIntervalSince1970 * 1000).rounded())
+            return EpochMillis.from(date)
         }
         return nil
     }

@@ -36,7 +36,7 @@ public struct SLAService: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         await engine.evaluate()
-                        try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+                        try? await Task.sleep(for: .seconds(interval))
                     }
                 }
                 if let dispatcher {

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Store
 
 /// Billing for the month, from the stored `etlworks_billing_*` series. Pure.
@@ -35,7 +36,7 @@ public struct BillingUsage: Sendable, Equatable {
         var daily = [Double?](repeating: nil, count: month.dayCount)
         var endOfDay = daily
         for point in usage {
-            guard let day = month.day(of: point.timestamp * 1000) else { continue }
+            guard let day = month.day(of: EpochMillis.from(wholeSeconds: point.timestamp)) else { continue }
             daily[day] = (daily[day] ?? 0) + (point.values.increase ?? 0)
             endOfDay[day] = point.values.last
         }
@@ -50,7 +51,7 @@ public struct BillingUsage: Sendable, Equatable {
         {
             billing.exhaustedAt = Double(usage[crossing].timestamp)
         }
-        let monthStart = Double(month.start) / 1000, monthEnd = Double(month.end) / 1000
+        let monthStart = EpochMillis.seconds(month.start), monthEnd = EpochMillis.seconds(month.end)
         if !complete, billing.asOf > monthStart {
             let pace = billing.recordsUsed / (billing.asOf - monthStart)
             billing.projectedUsage = billing.recordsUsed + pace * (monthEnd - billing.asOf)

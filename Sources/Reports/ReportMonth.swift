@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Foundation
 
 /// A calendar month in a time zone, cut into its local days. Pure.
@@ -23,10 +24,10 @@ public struct ReportMonth: Sendable, Equatable {
         let days = calendar.range(of: .day, in: .month, for: first)?.count ?? 30
         var starts: [Int64] = []
         for day in 1...days {
-            starts.append(Self.milliseconds(calendar.date(from: DateComponents(year: year, month: month, day: day))!))
+            starts.append(EpochMillis.from(calendar.date(from: DateComponents(year: year, month: month, day: day))!))
         }
         let next = month == 12 ? (year + 1, 1) : (year, month + 1)
-        starts.append(Self.milliseconds(calendar.date(from: DateComponents(year: next.0, month: next.1, day: 1))!))
+        starts.append(EpochMillis.from(calendar.date(from: DateComponents(year: next.0, month: next.1, day: 1))!))
         dayStarts = starts
     }
 
@@ -73,5 +74,4 @@ public struct ReportMonth: Sendable, Equatable {
         return ReportMonth(year: year, month: month, timeZone: timeZone, zoneName: zoneName)
     }
 
-    private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 }

@@ -67,11 +67,11 @@ struct RunFigures {
         summary.runs = runs
         for (index, status) in RunStatus.completedStatuses.enumerated() { summary.byStatus[status.rawValue] = counts[index] }
         summary.successRatio = runs > 0 ? Double(counts[0]) / Double(runs) : nil
-        summary.durationTotalSeconds = Double(durationTotalMs) / 1000
+        summary.durationTotalSeconds = EpochMillis.seconds(durationTotalMs)
         if !durations.isEmpty {
-            summary.durationP50Seconds = Double(NearestRank.nearestRank(&durations, p: 0.5)) / 1000
-            summary.durationP95Seconds = Double(NearestRank.nearestRank(&durations, p: 0.95)) / 1000
-            summary.durationMaxSeconds = Double(durationMaxMs) / 1000
+            summary.durationP50Seconds = EpochMillis.seconds(Int64(NearestRank.nearestRank(&durations, p: 0.5)))
+            summary.durationP95Seconds = EpochMillis.seconds(Int64(NearestRank.nearestRank(&durations, p: 0.95)))
+            summary.durationMaxSeconds = EpochMillis.seconds(durationMaxMs)
         }
         summary.records = records
         return summary

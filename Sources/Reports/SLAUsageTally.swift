@@ -1,3 +1,4 @@
+import EtlworksAPI
 import SLA
 import SLAStore
 import Store
@@ -19,7 +20,7 @@ enum SLAUsageTally {
         for episode in episodes {
             let start = max(episode.startMs, from), end = min(episode.endMs ?? to, to)
             guard end > start || (episode.startMs >= from && episode.startMs < to) else { continue }
-            let seconds = Double(max(0, end - start)) / 1000
+            let seconds = EpochMillis.seconds(max(0, end - start))
             let key = episode.rule + "\u{0}" + episode.target
             if byKey[key] == nil {
                 order.append(key)

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 
@@ -30,7 +31,7 @@ public struct UsageReport: Sendable {
         if periodEnd <= month.start {
             notes.append("\(month.label) has not started yet.")
         } else if !complete {
-            notes.append("\(month.label) is not over: figures run to \(UTCTime.format(Double(periodEnd) / 1000)).")
+            notes.append("\(month.label) is not over: figures run to \(UTCTime.format(EpochMillis.seconds(periodEnd))).")
         }
         if hasData && coverage.ratio < 1 {
             var note = "Data covers \(ReportNumber.percent(coverage.ratio)) of the \(complete ? "month" : "month so far")"

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Exposition
 import Foundation
 import SLAStore
@@ -11,7 +12,7 @@ import Vocabulary
 public enum UsageReportBuilder {
     /// Reads the report for `month` at `now` from the database at `path` (read-only).
     public static func build(path: String, month: ReportMonth, now: Date) async throws -> UsageReport {
-        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
+        let nowMs = EpochMillis.from(now, .towardZero)
         let periodEnd = max(month.start, min(month.end, nowMs))
         let stored = try await offThePool { try readStored(path: path, month: month, periodEnd: periodEnd) }
         var report = stored
@@ -55,12 +56,12 @@ public enum UsageReportBuilder {
             }
             flows.sort { ($1.summary.records, $1.summary.runs, $0.id) < ($0.summary.records, $0.summary.runs, $1.id) }
 
-            let from = month.start / 1000, to = (periodEnd + 999) / 1000
+            let from = EpochMillis.wholeSeconds(month.start), to = EpochMillis.wholeSeconds(periodEnd, up: true)
             let coverage = ReportCoverage.compute(
                 polls: try reader.pollTimes(group: "executions", from: from, to: to),
                 fiveMinuteBuckets: try reader.polledBuckets(group: "executions", tier: .fiveMinutes, from: from, to: to),
                 hourBuckets: try reader.polledBuckets(group: "executions", tier: .hour, from: from, to: to),
-                dayStarts: month.dayStarts.map { $0 / 1000 }, to: periodEnd / 1000)
+                dayStarts: month.dayStarts.map { EpochMillis.wholeSeconds($0) }, to: EpochMillis.wholeSeconds(periodEnd))
             for index in days.indices { days[index].coverageRatio = coverage.dayRatios[index] }
 
             var report = UsageReport(month: month, generatedAt: 0, periodEnd: periodEnd, coverage: coverage)
@@ -80,7 +81,7 @@ public enum UsageReportBuilder {
     /// the rest to the hour.
     static func addSeries(from series: SeriesReader, to report: inout UsageReport) async throws {
         let month = report.month
-        let from = month.start / 1000, to = (report.periodEnd + 999) / 1000
+        let from = EpochMillis.wholeSeconds(month.start), to = EpochMillis.wholeSeconds(report.periodEnd, up: true)
         guard to > from else { return }
         let wholeHours = month.dayStarts.allSatisfy { $0 % 3_600_000 == 0 }
         let tier = RollupTier.hour, step: Int64 = wholeHours ? 3600 : 900

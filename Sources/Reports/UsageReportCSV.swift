@@ -37,7 +37,7 @@ enum UsageReportCSV {
             rows.append(
                 [
                     report.month.label, report.month.zoneName, String(report.complete),
-                    UTCTime.format(Double(report.periodEnd) / 1000), coverage,
+                    UTCTime.format(EpochMillis.seconds(report.periodEnd)), coverage,
                     report.coverage.firstSample.map(UTCTime.format) ?? "", report.coverage.lastSample.map(UTCTime.format) ?? ""
                 ]
                     + summary(report.tenant)
@@ -59,7 +59,7 @@ enum UsageReportCSV {
             rows = [["date", "start", "runs", "errors", "records", "billing_records", "coverage_ratio"]]
             for day in report.days {
                 rows.append([
-                    day.date, UTCTime.format(Double(day.start) / 1000), String(day.runs), String(day.errors),
+                    day.date, UTCTime.format(EpochMillis.seconds(day.start)), String(day.runs), String(day.errors),
                     String(day.records), ReportNumber.plain(day.billingRecords), ReportNumber.plain(day.coverageRatio)
                 ])
             }

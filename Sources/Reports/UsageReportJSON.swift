@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 import SLA
@@ -12,9 +13,9 @@ enum UsageReportJSON {
             json.field("schema_version", 1)
             json.field("month", report.month.label)
             json.field("time_zone", report.month.zoneName)
-            json.field("from", time(Double(report.month.start) / 1000))
-            json.field("to", time(Double(report.month.end) / 1000))
-            json.field("period_end", time(Double(report.periodEnd) / 1000))
+            json.field("from", time(EpochMillis.seconds(report.month.start)))
+            json.field("to", time(EpochMillis.seconds(report.month.end)))
+            json.field("period_end", time(EpochMillis.seconds(report.periodEnd)))
             json.field("generated_at", time(report.generatedAt))
             json.field("complete", report.complete)
             json.field("has_data", report.hasData)
@@ -30,7 +31,7 @@ enum UsageReportJSON {
                 for day in report.days {
                     json.object { json in
                         json.field("date", day.date)
-                        json.field("start", time(Double(day.start) / 1000))
+                        json.field("start", time(EpochMillis.seconds(day.start)))
                         json.field("runs", day.runs)
                         json.field("errors", day.errors)
                         json.field("records", day.records)

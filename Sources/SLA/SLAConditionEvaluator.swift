@@ -53,7 +53,7 @@ public struct SLAConditionEvaluator: Sendable {
             guard let limit = seconds ?? Self.longestExpected(inputs.schedules[id]), limit > 0 else {
                 return nil
             }
-            let running = flow.oldestRunningStart.map { max(0, now - Double($0) / 1000) }
+            let running = flow.oldestRunningStart.map { max(0, now - EpochMillis.seconds($0)) }
             let completed = flow.lastDurationSeconds
             if let running, running > limit {
                 return SLAMeasurement(
@@ -95,7 +95,7 @@ public struct SLAConditionEvaluator: Sendable {
             // Without a success, the evidence runs from the flow's oldest stored run; a flow
             // that never ran counts from the first evaluation.
             let reference =
-                flow.lastSuccessEnd.map { Double($0) / 1000 } ?? inputs.firstRuns[id].map { min($0, now) }
+                flow.lastSuccessEnd.map { EpochMillis.seconds($0) } ?? inputs.firstRuns[id].map { min($0, now) }
                 ?? inputs.evaluatingSince
             let value = max(0, now - reference)
             let holds = value > limit
@@ -108,7 +108,7 @@ public struct SLAConditionEvaluator: Sendable {
                         : "last success \(DurationText.measured(value)) ago")
 
         case .maxQueued(let limit):
-            let value = flow.oldestQueuedCreated.map { max(0, now - Double($0) / 1000) } ?? 0
+            let value = flow.oldestQueuedCreated.map { max(0, now - EpochMillis.seconds($0)) } ?? 0
             return SLAMeasurement(
                 holds: value > limit, value: value, threshold: limit,
                 detail: value > limit && describes ? "a run has been queued for \(DurationText.measured(value))" : nil)
@@ -134,7 +134,7 @@ public struct SLAConditionEvaluator: Sendable {
                 // nothing to do: a missing run proves nothing unless the rule says so.
                 if schedule.keepEmptyAudit == false && !strict { continue }
                 let last =
-                    (tied ? inputs.scheduledStarts[schedule.id] : flowStart).map { Double($0) / 1000 }
+                    (tied ? inputs.scheduledStarts[schedule.id] : flowStart).map { EpochMillis.seconds($0) }
                     ?? inputs.evaluatingSince
                 guard
                     let next = nextFiring(
@@ -170,7 +170,7 @@ public struct SLAConditionEvaluator: Sendable {
     public static func measure(agentOffline hold: Double, agent: Agent) -> SLAMeasurement {
         var measurement = SLAMeasurement(
             holds: !agent.online, value: nil, threshold: hold, detail: agent.online ? nil : "agent is offline")
-        if !agent.online { measurement.heldSince = agent.lastSeen.map { Double($0) / 1000 } }
+        if !agent.online { measurement.heldSince = agent.lastSeen.map { EpochMillis.seconds($0) } }
         return measurement
     }
 
@@ -188,9 +188,9 @@ public struct SLAConditionEvaluator: Sendable {
         case .month:
             (used, allowance) = (subscription.monthUsed, subscription.monthlyAllowance)
             let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
-            start = subscription.periodStart.map { Double($0) / 1000 } ?? monthStart.timeIntervalSince1970
+            start = subscription.periodStart.map { EpochMillis.seconds($0) } ?? monthStart.timeIntervalSince1970
             end =
-                subscription.periodEnd.map { Double($0) / 1000 }
+                subscription.periodEnd.map { EpochMillis.seconds($0) }
                 ?? (calendar.date(byAdding: .month, value: 1, to: monthStart) ?? date).timeIntervalSince1970
         case .day:
             (used, allowance) = (subscription.todayUsed, subscription.dailyAllowance)
@@ -348,7 +348,7 @@ public struct SLAConditionEvaluator: Sendable {
 
     /// Seconds to whole milliseconds: windows are compared in integers, so that their bounds
     /// do not depend on floating-point rounding.
-    static func ms(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+    static func ms(_ seconds: Double) -> Int64 { EpochMillis.from(seconds: seconds) }
 
     /// An objective's windows in ms: its own first, then the burn-rate windows.
     static func objectiveWindows(_ window: Double) -> [Int64] { ([window] + SLOBurnWindows.seconds).map(ms) }

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 import SLAStore
@@ -152,9 +153,9 @@ public struct SLAHistoryDocument: Codable, Sendable, Equatable {
             target =
                 SLATarget(key: episode.target).map { SLATargetEntry(kind: $0.kind.rawValue, id: $0.id, name: episode.targetName) }
                 ?? SLATargetEntry(kind: episode.target, id: 0, name: episode.targetName)
-            start = UTCTime.format(Double(episode.startMs) / 1000)
-            end = episode.endMs.map { UTCTime.format(Double($0) / 1000) }
-            durationSeconds = episode.endMs.map { Double($0 - episode.startMs) / 1000 }
+            start = UTCTime.format(EpochMillis.seconds(episode.startMs))
+            end = episode.endMs.map { UTCTime.format(EpochMillis.seconds($0)) }
+            durationSeconds = episode.endMs.map { EpochMillis.seconds($0 - episode.startMs) }
             peak = episode.peak.finite
             threshold = episode.threshold.finite
             replayed = episode.replayed

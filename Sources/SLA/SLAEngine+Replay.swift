@@ -73,7 +73,7 @@ extension SLAEngine {
         }
         let now = now ?? Date().timeIntervalSince1970
         let clockStart = ContinuousClock.now
-        let oldest = try await runStore.oldestRunStart().map { Double($0) / 1000 }
+        let oldest = try await runStore.oldestRunStart().map { EpochMillis.seconds($0) }
         let from = max(now - 30 * 86400, oldest ?? now)
         // Replayed to now, but a rule this database evaluated before replay existed: to when
         // it began to be evaluated (it watched the rest).
@@ -149,7 +149,10 @@ extension SLAEngine {
                     func read(_ position: Int) -> Task<[RunTimes], any Error>? {
                         guard position < mine.count else { return nil }
                         let id = mine[position].0.id
-                        return Task { try await runStore.runTimes(flowId: id, since: Int64((from - lookback) * 1000)) }
+                        return Task {
+                            try await runStore.runTimes(
+                                flowId: id, since: EpochMillis.from(seconds: from - lookback, .towardZero))
+                        }
                     }
                     var reading = read(0)
                     for (position, (flow, matching)) in mine.enumerated() {
@@ -190,7 +193,7 @@ extension SLAEngine {
         var found: [ReplayFinding] = []
         func add(_ position: Int, _ target: SLATarget, _ measurements: [(atMs: Int64, measurement: SLAMeasurement)]) {
             let outcome = SLAReplay.replay(
-                rules[todo[position]], measurements: measurements, toMs: Int64((ends[position] * 1000).rounded()))
+                rules[todo[position]], measurements: measurements, toMs: EpochMillis.from(seconds: ends[position]))
             if !outcome.isEmpty { found.append(ReplayFinding(rule: position, target: target, outcome: outcome)) }
         }
         for (position, index) in todo.enumerated() {
@@ -211,7 +214,7 @@ extension SLAEngine {
                 add(
                     position, .tenant,
                     (billing ?? []).compactMap { sample in
-                        inputs.now = Double(sample.atMs) / 1000
+                        inputs.now = EpochMillis.seconds(sample.atMs)
                         inputs.subscription = sample.subscription
                         return SLAConditionEvaluator.measure(billing: ratio, period: period, inputs: inputs).map {
                             (sample.atMs, $0)
@@ -242,7 +245,7 @@ extension SLAEngine {
         for (finding, rule, target, live) in found {
             var episodes = finding.outcome.episodes
             if live, let last = episodes.indices.last, episodes[last].endMs == nil {
-                episodes[last].endMs = Int64((ends[finding.rule] * 1000).rounded())
+                episodes[last].endMs = EpochMillis.from(seconds: ends[finding.rule])
             }
             count += episodes.count
             let final = live ? nil : finding.outcome.final
@@ -252,7 +255,8 @@ extension SLAEngine {
                     episodes: episodes,
                     state: final.map {
                         StoredSLAState(
-                            rule: rule.name, target: target.key, phase: $0.phase, sinceMs: Int64($0.since * 1000),
+                            rule: rule.name, target: target.key, phase: $0.phase,
+                            sinceMs: EpochMillis.from(seconds: $0.since, .towardZero),
                             episodeId: nil)
                     }))
         }
@@ -261,8 +265,8 @@ extension SLAEngine {
         if last {
             for index in todo { replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index]) }
             // The replayed time is observed time, where nothing observed it yet.
-            let fromMs = Int64((from * 1000).rounded())
-            let endMs = min(Int64((ends.max() ?? from) * 1000), observed.first?.startMs ?? Int64.max)
+            let fromMs = EpochMillis.from(seconds: from)
+            let endMs = min(EpochMillis.from(seconds: ends.max() ?? from, .towardZero), observed.first?.startMs ?? Int64.max)
             if endMs > fromMs { replay.observed = (fromMs, endMs) }
         }
 
@@ -276,13 +280,13 @@ extension SLAEngine {
             }
             guard let episodeId, let open = finding.outcome.episodes.last else { continue }
             state.episodeId = episodeId
-            state.breachStart = Double(open.startMs) / 1000
+            state.breachStart = EpochMillis.seconds(open.startMs)
             states[rule.name, default: [:]][target] = state
             alerts.append(
                 SLAAlert(
                     rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
                     value: open.peak, threshold: open.threshold, detail: "found by replaying stored runs",
-                    startsAt: Double(open.startMs) / 1000, endsAt: nil, labels: rule.labels, annotations: rule.annotations))
+                    startsAt: EpochMillis.seconds(open.startMs), endsAt: nil, labels: rule.labels, annotations: rule.annotations))
         }
         if last { try await reloadHistory(now: now) }
         if let sink = self.alerts, !alerts.isEmpty { await sink.deliver(changes: alerts, active: alerts) }

@@ -111,22 +111,23 @@ public actor SLAEngine: CompletedRunSink {
         for stored in try await store.states() {
             guard names.contains(stored.rule) else {
                 changes.deletions.append((stored.rule, stored.target))
-                if let id = stored.episodeId { changes.updated.append((id, Int64(now * 1000), nil)) }
+                if let id = stored.episodeId { changes.updated.append((id, EpochMillis.from(seconds: now, .towardZero), nil)) }
                 continue
             }
             guard let target = SLATarget(key: stored.target) else { continue }
             states[stored.rule, default: [:]][target] = SLATargetState(
-                phase: stored.phase, since: Double(stored.sinceMs) / 1000,
+                phase: stored.phase, since: EpochMillis.seconds(stored.sinceMs),
                 breachStart: nil, episodeId: stored.episodeId)
         }
         _ = try await store.apply(changes)
         try await reloadHistory(now: now)
         if windows.horizon > 0 {
             let loadStart = ContinuousClock.now
-            var page = try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000))
+            var page = try await runStore.completedRuns(endedSince: EpochMillis.from(seconds: now - windows.horizon, .towardZero))
             windows.add(page.runs)
             while let next = page.next {
-                page = try await runStore.completedRuns(endedSince: Int64((now - windows.horizon) * 1000), after: next)
+                page = try await runStore.completedRuns(
+                    endedSince: EpochMillis.from(seconds: now - windows.horizon, .towardZero), after: next)
                 windows.add(page.runs)
             }
             logger.info(
@@ -144,7 +145,7 @@ public actor SLAEngine: CompletedRunSink {
             }
         }
         if tracksFirstRuns {
-            firstRuns = try await runStore.firstCompletedRunStarts().mapValues { Double($0) / 1000 }
+            firstRuns = try await runStore.firstCompletedRunStarts().mapValues { EpochMillis.seconds($0) }
         }
         if tracksSchedules {
             for (flowId, latest) in try await runStore.latestStarts() { windows.noteStart(flowId: flowId, epochMs: latest) }
@@ -153,7 +154,7 @@ public actor SLAEngine: CompletedRunSink {
         // Runs read back from the database were judged before the restart; those that arrive
         // now, and the ones that arrived during the load, are judged at the next evaluation.
         windows.clearRecentLongest()
-        windows.judgedFromMs = Int64(evaluatingSince * 1000)
+        windows.judgedFromMs = EpochMillis.from(seconds: evaluatingSince, .towardZero)
         windows.add(pendingRuns.filter { run in !(windows[run.flowId]?.contains(endMs: run.endMs) ?? false) })
         pendingRuns = []
         windows.compact()
@@ -165,11 +166,11 @@ public actor SLAEngine: CompletedRunSink {
     /// need from the database (at start, and after a replay wrote to it).
     func reloadHistory(now: Double = Date().timeIntervalSince1970) async throws {
         let from = min(now - 31 * 86400, monthStart(now))
-        observed = try await store.observedSpans(from: Int64(from * 1000)).map {
+        observed = try await store.observedSpans(from: EpochMillis.from(seconds: from, .towardZero)).map {
             SLACompliance.Span(startMs: $0.startMs, endMs: $0.endMs)
         }
         intervals = [:]
-        for (rule, byTarget) in try await store.breachIntervals(from: Int64(from * 1000)) {
+        for (rule, byTarget) in try await store.breachIntervals(from: EpochMillis.from(seconds: from, .towardZero)) {
             for (key, spans) in byTarget {
                 if let target = SLATarget(key: key) { intervals[rule, default: [:]][target] = spans }
             }
@@ -178,7 +179,7 @@ public actor SLAEngine: CompletedRunSink {
             guard let target = SLATarget(key: episode.target), states[episode.rule]?[target]?.episodeId == episode.id else {
                 continue
             }
-            states[episode.rule]![target]!.breachStart = Double(episode.startMs) / 1000
+            states[episode.rule]![target]!.breachStart = EpochMillis.seconds(episode.startMs)
             states[episode.rule]![target]!.peak = episode.peak
         }
         breachCounts = [:]
@@ -214,7 +215,7 @@ public actor SLAEngine: CompletedRunSink {
         // While `start` reads the database, new runs wait: they may be in what it reads.
         if started { windows.add(runs) } else { pendingRuns += runs }
         for run in runs where tracksFirstRuns {
-            let start = Double(run.startMs ?? run.endMs) / 1000
+            let start = EpochMillis.seconds(run.startMs ?? run.endMs)
             if start < firstRuns[run.flowId] ?? .infinity { firstRuns[run.flowId] = start }
         }
     }
@@ -254,7 +255,7 @@ public actor SLAEngine: CompletedRunSink {
         if now - lastPrune > 600 {
             windows.prune(now: now)
             // Breach intervals are kept for the compliance windows: 30 days and this month.
-            let keepFrom = Int64(min(now - 31 * 86400, monthStart(now)) * 1000)
+            let keepFrom = EpochMillis.from(seconds: min(now - 31 * 86400, monthStart(now)), .towardZero)
             for (rule, byTarget) in intervals {
                 intervals[rule] = byTarget.compactMapValues { spans in
                     let kept = spans.filter { ($0.endMs ?? .max) >= keepFrom }
@@ -277,13 +278,14 @@ public actor SLAEngine: CompletedRunSink {
         // writes, and notifies) the same transitions.
         let saved = (states: states, counts: breachCounts, intervals: intervals, peaks: unsavedPeaks, observed: observed)
         var changes = SLAStateChanges()
-        let nowMs = Int64((now * 1000).rounded())
+        let nowMs = EpochMillis.from(seconds: now)
         if let fresh = snapshot.pollsFreshUntil, now <= fresh { changes.observed = observe(at: nowMs) }
         var results: [SLAResult] = []
         var alertChanges: [SLAAlert] = []
         var openedIndex: [(rule: String, target: SLATarget)] = []
         let thirtyDays = SLACompliance.window(observed: observed, fromMs: nowMs - 30 * 86_400_000, toMs: nowMs)
-        let month = SLACompliance.window(observed: observed, fromMs: Int64(monthStart(now) * 1000), toMs: nowMs)
+        let month = SLACompliance.window(
+            observed: observed, fromMs: EpochMillis.from(seconds: monthStart(now), .towardZero), toMs: nowMs)
         let measurements = await measureAll(inputs: inputs, agents: snapshot.agents)
         for (ruleIndex, rule) in rules.enumerated() {
             // Targets not measured this time (agents before their first poll) keep their state.
@@ -339,9 +341,9 @@ public actor SLAEngine: CompletedRunSink {
                 ruleStates[target] = nil
                 changes.deletions.append((rule.name, target.key))
                 if held.phase == .breaching, let id = held.episodeId {
-                    changes.updated.append((id, Int64(now * 1000), held.peak))
+                    changes.updated.append((id, EpochMillis.from(seconds: now, .towardZero), held.peak))
                     unsavedPeaks[id] = nil
-                    closeInterval(rule: rule.name, target: target, atMs: Int64(now * 1000))
+                    closeInterval(rule: rule.name, target: target, atMs: EpochMillis.from(seconds: now, .towardZero))
                 }
             }
             labelCache[rule.name] = ruleLabels
@@ -463,23 +465,24 @@ public actor SLAEngine: CompletedRunSink {
             changes.opened.append(
                 SLAEpisode(
                     id: 0, rule: rule.name, target: key, targetName: target.name,
-                    severity: rule.severity.rawValue, startMs: Int64(at * 1000), endMs: nil,
+                    severity: rule.severity.rawValue, startMs: EpochMillis.from(seconds: at, .towardZero), endMs: nil,
                     peak: measurement.value, threshold: measurement.threshold))
             opened.append((rule.name, target))
             changes.upserts.append(
                 StoredSLAState(
-                    rule: rule.name, target: key, phase: .breaching, sinceMs: Int64((next?.since ?? at) * 1000),
+                    rule: rule.name, target: key, phase: .breaching,
+                    sinceMs: EpochMillis.from(seconds: next?.since ?? at, .towardZero),
                     episodeId: nil))
             breachCounts[rule.name, default: [:]][target, default: 0] += 1
-            intervals[rule.name, default: [:]][target, default: []].append((Int64(at * 1000), nil))
+            intervals[rule.name, default: [:]][target, default: []].append((EpochMillis.from(seconds: at, .towardZero), nil))
             alerts.append(alert(rule: rule, target: target, measurement: measurement, startsAt: at, endsAt: nil))
         case .resolved(let at)?:
             changes.deletions.append((rule.name, key))
             if let id = previous?.episodeId {
-                changes.updated.append((id, Int64(at * 1000), previous?.peak))
+                changes.updated.append((id, EpochMillis.from(seconds: at, .towardZero), previous?.peak))
                 unsavedPeaks[id] = nil
             }
-            closeInterval(rule: rule.name, target: target, atMs: Int64(at * 1000))
+            closeInterval(rule: rule.name, target: target, atMs: EpochMillis.from(seconds: at, .towardZero))
             alerts.append(
                 alert(
                     rule: rule, target: target, measurement: measurement,
@@ -488,7 +491,8 @@ public actor SLAEngine: CompletedRunSink {
             if let next, previous == nil {
                 changes.upserts.append(
                     StoredSLAState(
-                        rule: rule.name, target: key, phase: .pending, sinceMs: Int64(next.since * 1000),
+                        rule: rule.name, target: key, phase: .pending,
+                        sinceMs: EpochMillis.from(seconds: next.since, .towardZero),
                         episodeId: nil))
             } else if previous != nil, next == nil {
                 changes.deletions.append((rule.name, key))
@@ -511,7 +515,9 @@ public actor SLAEngine: CompletedRunSink {
     /// Extends the latest observed stretch to `nowMs`, or begins one when the previous
     /// evaluation on fresh polls is more than `observationGap` ago; returns it for storage.
     private func observe(at nowMs: Int64) -> (startMs: Int64, endMs: Int64) {
-        if let last = observed.last, nowMs >= last.endMs, nowMs - last.endMs <= Int64(Self.observationGap * 1000) {
+        if let last = observed.last, nowMs >= last.endMs,
+            nowMs - last.endMs <= EpochMillis.from(seconds: Self.observationGap, .towardZero)
+        {
             observed[observed.count - 1].endMs = nowMs
         } else if observed.last.map({ nowMs > $0.endMs }) ?? true {
             observed.append(SLACompliance.Span(startMs: nowMs, endMs: nowMs))

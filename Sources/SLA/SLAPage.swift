@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 import SLA
@@ -60,13 +61,13 @@ public enum SLAPage {
             html +=
                 "<table><tr><th>Rule</th><th>Severity</th><th>Target</th><th>Start</th><th>End</th><th>Duration</th><th>Peak</th><th>Threshold</th></tr>\n"
             for episode in episodes.reversed() {
-                let end = episode.endMs.map { Double($0) / 1000 }
+                let end = episode.endMs.map { EpochMillis.seconds($0) }
                 html +=
                     "<tr><td>\(HTML.escape(episode.rule))</td><td class=\"\(HTML.escape(episode.severity))\">\(HTML.escape(episode.severity))</td>"
-                html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(Double(episode.startMs) / 1000))"
+                html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(EpochMillis.seconds(episode.startMs)))"
                 html += episode.replayed ? " <small>(before this exporter watched)</small></td>" : "</td>"
                 html += "<td>\(end.map(UTCTime.format) ?? "ongoing")</td>"
-                html += "<td class=\"num\">\(DurationText.measured((end ?? now) - Double(episode.startMs) / 1000))</td>"
+                html += "<td class=\"num\">\(DurationText.measured((end ?? now) - EpochMillis.seconds(episode.startMs)))</td>"
                 html +=
                     "<td class=\"num\">\(episode.peak.map(NumberText.format) ?? "")</td><td class=\"num\">\(episode.threshold.map(NumberText.format) ?? "")</td></tr>\n"
             }

@@ -35,9 +35,10 @@ public enum SLAReplay {
             evaluations += 1
             switch transition {
             case .breached(let at)?:
-                episodes.append(Episode(startMs: Int64(at * 1000), endMs: nil, peak: value, threshold: threshold))
+                episodes.append(
+                    Episode(startMs: EpochMillis.from(seconds: at, .towardZero), endMs: nil, peak: value, threshold: threshold))
             case .resolved(let at)?:
-                episodes[episodes.count - 1].endMs = Int64(at * 1000)
+                episodes[episodes.count - 1].endMs = EpochMillis.from(seconds: at, .towardZero)
                 episodes[episodes.count - 1].peak = state?.peak
             case nil:
                 break
@@ -66,7 +67,7 @@ public enum SLAReplay {
         if case .agentOffline = rule.condition { offlineFor = true } else { offlineFor = false }
         var state: SLATargetState?
         for (atMs, taken) in measurements where atMs <= toMs {
-            let now = Double(atMs) / 1000
+            let now = EpochMillis.seconds(atMs)
             var measurement = taken
             if offlineFor { measurement.value = measurement.holds ? now - min(state?.since ?? now, now) : 0 }
             let (next, transition) = SLAStateMachine.step(
@@ -98,7 +99,7 @@ public enum SLAReplay {
             completed = runs.filter { $0.ended != nil }.sorted { $0.ended! < $1.ended! }
             errorEnds = completed.compactMap { $0.status == .error ? $0.ended : nil }
             byBegin = runs.filter { $0.begin != nil }.sorted { $0.begin! < $1.begin! }
-            firstStart = runs.compactMap { $0.started ?? $0.created }.min().map { Double($0) / 1000 }
+            firstStart = runs.compactMap { $0.started ?? $0.created }.min().map { EpochMillis.seconds($0) }
         }
     }
 
@@ -108,8 +109,8 @@ public enum SLAReplay {
         step: Double, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator, everyInstant: Bool = false
     ) -> Outcome {
         let firstRunStart = prepared.firstStart
-        let fromMs = Int64((from * 1000).rounded()), toMs = Int64((to * 1000).rounded())
-        let stepMs = max(1, Int64((step * 1000).rounded()))
+        let fromMs = EpochMillis.from(seconds: from), toMs = EpochMillis.from(seconds: to)
+        let stepMs = max(1, EpochMillis.from(seconds: step))
         var outcome = Outcome()
         guard toMs >= fromMs else { return outcome }
         func tick(_ instant: Int64) -> Int64 {
@@ -124,7 +125,7 @@ public enum SLAReplay {
         ticks.append(Event.at(toMs))
         // A flow that never succeeded nor ran counts from the replay's start.
         if case .maxSinceSuccess(let limit) = condition {
-            ticks.append(Event.at(tick(fromMs + Int64((limit * 1000).rounded(.up)) + 1)))
+            ticks.append(Event.at(tick(fromMs + EpochMillis.from(seconds: limit, .up) + 1)))
         }
         // Tests compare the instants chosen with every instant of the grid.
         if everyInstant { ticks += stride(from: fromMs, to: toMs, by: Int(stepMs)).map { Event.at($0) } }
@@ -190,7 +191,7 @@ public enum SLAReplay {
             while nextCompleted < completed.count, completed[nextCompleted].ended! <= now {
                 let run = completed[nextCompleted]
                 nextCompleted += 1
-                let duration = run.started.map { Double(max(0, run.ended! - $0)) / 1000 }
+                let duration = run.started.map { EpochMillis.seconds(max(0, run.ended! - $0)) }
                 windows.insert(
                     CompletedRun(
                         flowId: flow.id, endMs: run.ended!, startMs: run.started ?? run.created,
@@ -237,7 +238,7 @@ public enum SLAReplay {
                 }
             }
 
-            inputs.now = Double(now) / 1000
+            inputs.now = EpochMillis.seconds(now)
             view.recentLongest = recentLongest
             view.oldestRunningStart = oldestRunning
             view.oldestQueuedCreated = oldestQueued
@@ -266,9 +267,9 @@ public enum SLAReplay {
             }
             // A run judged now (`max_duration`) is no longer "recent" at the next instant.
             if recentLongest != nil, case .maxDuration = condition { evaluateAlso(min(toMs, now + stepMs)) }
-            if let state, state.phase == .pending { evaluateAlso(tick(Int64(((state.since + rule.holdFor) * 1000).rounded()))) }
+            if let state, state.phase == .pending { evaluateAlso(tick(EpochMillis.from(seconds: (state.since + rule.holdFor)))) }
             if judgesSchedules, !holds, let value, let threshold, threshold >= value {
-                evaluateAlso(tick(now + Int64(((threshold - value) * 1000).rounded(.up)) + 1))
+                evaluateAlso(tick(now + EpochMillis.from(seconds: (threshold - value), .up) + 1))
             }
         }
         outcome.final = state
@@ -320,7 +321,7 @@ public enum SLAReplay {
         case .consecutiveFailures, .agentOffline, .billingUsage:
             break
         }
-        let limitMs = limit.map { Int64(($0 * 1000).rounded(.up)) + 1 }
+        let limitMs = limit.map { EpochMillis.from(seconds: $0, .up) + 1 }
         // Whether a run failed in [from, to]: a window with no failure in it has no error
         // rate and burns no budget, whatever leaves it.
         let errorEnds = prepared.errorEnds
@@ -356,7 +357,7 @@ public enum SLAReplay {
                 case .errorRate, .durationPercentile: wakes = true
                 case .objective, .consecutiveFailures: wakes = run.status == .error
                 case .maxDuration:
-                    wakes = limit.map { limit in run.started.map { Double(ended - $0) / 1000 > limit } ?? false } ?? true
+                    wakes = limit.map { limit in run.started.map { EpochMillis.seconds(ended - $0) > limit } ?? false } ?? true
                 default: wakes = false
                 }
                 events.append((ended, wakes ? .all : .moves))
@@ -377,7 +378,7 @@ public enum SLAReplay {
             }
         }
         if case .maxSinceSuccess = condition, let firstRunStart = prepared.firstStart, let limitMs {
-            events.append((Int64(firstRunStart * 1000) + limitMs, .all))
+            events.append((EpochMillis.from(seconds: firstRunStart, .towardZero) + limitMs, .all))
         }
         return events
     }

@@ -35,7 +35,7 @@ public struct RunWindows: Sendable {
             let end = run.endMs
             if let start = run.startMs { latestStartMs = max(latestStartMs ?? start, start) }
             version += 1
-            let duration = run.durationMs.map { Float(Double($0) / 1000) } ?? .nan
+            let duration = run.durationMs.map { Float(EpochMillis.seconds($0)) } ?? .nan
             guard let latest = ends.last, latest > end else {
                 // In end order (nearly always): appended, and one prefix sum added.
                 ends.append(end)
@@ -202,7 +202,7 @@ public struct RunWindows: Sendable {
         let ordered = runs.count > 1 ? runs.sorted { $0.endMs < $1.endMs } : runs
         for run in ordered {
             flows[run.flowId, default: Flow()].insert(run)
-            if run.endMs >= judgedFromMs, let duration = run.durationMs.map({ Double($0) / 1000 }) {
+            if run.endMs >= judgedFromMs, let duration = run.durationMs.map({ EpochMillis.seconds($0) }) {
                 recentLongest[run.flowId] = max(recentLongest[run.flowId] ?? duration, duration)
             }
         }
@@ -217,7 +217,7 @@ public struct RunWindows: Sendable {
     public mutating func clearRecentLongest() { recentLongest.removeAll(keepingCapacity: true) }
 
     public mutating func prune(now: Double) {
-        let cutoff = Int64((now - horizon) * 1000)
+        let cutoff = EpochMillis.from(seconds: now - horizon, .towardZero)
         for id in Array(flows.keys) { flows[id]!.prune(before: cutoff, keep: keepLatest) }
     }
 

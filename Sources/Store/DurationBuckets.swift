@@ -1,3 +1,5 @@
+import EtlworksAPI
+
 /// Upper bounds, in seconds, of the run-duration histogram (`metrics.duration_buckets`).
 /// Stored counts are per bucket, so the store recounts its histogram from the runs it still
 /// holds when the bounds change (see `SQLiteRunStore.init`).
@@ -26,7 +28,7 @@ public struct DurationBuckets: Sendable, Equatable {
     /// The bucket of a duration in milliseconds: index of the first bound ≥ it, or
     /// `upperBoundsSeconds.count` for +Inf.
     public func index(milliseconds: Int64) -> Int {
-        let seconds = Double(milliseconds) / 1000
+        let seconds = EpochMillis.seconds(milliseconds)
         return upperBoundsSeconds.firstIndex { seconds <= $0 } ?? upperBoundsSeconds.count
     }
 

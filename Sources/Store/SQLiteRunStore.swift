@@ -423,7 +423,7 @@ public actor SQLiteRunStore: RunStore {
             guard byId[id] != nil, bucket >= 0, bucket < durationBuckets.count else { continue }
             byId[id]!.durationBucketCounts[bucket] = byId[id]!.durationBucketCounts[bucket].addingSaturated(
                 UInt64(max(0, buckets.int(2))))
-            byId[id]!.durationSumSeconds += Double(buckets.int(3)) / 1000
+            byId[id]!.durationSumSeconds += EpochMillis.seconds(buckets.int(3))
         }
         let kinds = try connection.statement("SELECT flow_id, kind, runs FROM flow_run_kinds")
         while try kinds.step() {
@@ -436,7 +436,7 @@ public actor SQLiteRunStore: RunStore {
             let id = last.int(0)
             guard byId[id] != nil else { continue }
             byId[id]!.lastEnd = last.optionalInt(1)
-            byId[id]!.lastDurationSeconds = last.optionalInt(2).map { Double($0) / 1000 }
+            byId[id]!.lastDurationSeconds = last.optionalInt(2).map { EpochMillis.seconds($0) }
             byId[id]!.lastStatus = last.text(3).map { RunStatus(rawValue: $0) ?? .unknown }
             byId[id]!.lastSuccessEnd = last.optionalInt(4)
         }

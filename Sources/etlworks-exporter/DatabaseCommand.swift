@@ -1,4 +1,5 @@
 import ArgumentParser
+import EtlworksAPI
 import Foundation
 import Store
 
@@ -30,7 +31,7 @@ struct DatabaseCommand: ParsableCommand {
         func run() throws {
             let statistics = try failing { try location.open(readOnly: true).statistics() }
             func time(_ milliseconds: Int64?) -> String {
-                milliseconds.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "-"
+                milliseconds.map { ISO8601DateFormatter().string(from: EpochMillis.date($0)) } ?? "-"
             }
             printLine(
                 """
@@ -48,7 +49,7 @@ struct DatabaseCommand: ParsableCommand {
                 printLine(row(table.name, String(table.rows ?? 0), table.bytes.map(String.init) ?? "-"))
             }
             guard !statistics.tiers.isEmpty else { return }
-            func seconds(_ value: Int64?) -> String { time(value.map { $0 * 1000 }) }
+            func seconds(_ value: Int64?) -> String { time(value.map(EpochMillis.from(wholeSeconds:))) }
             printLine("\nhistory: \(statistics.series) series")
             printLine(row("tier", "rows", "bytes") + "  oldest                newest                complete until")
             for tier in statistics.tiers {

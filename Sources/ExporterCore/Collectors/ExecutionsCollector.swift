@@ -94,7 +94,8 @@ public actor ExecutionsCollector: Collector {
         let grace = max(2 * 3600, 4 * context.config.poll.executions)
         var dates = days.daysToPoll(now: now, lastPolled: lastPolled, backfill: backfill, grace: grace)
         let latest = days.latestDay(now: now)
-        let open = try await context.store.openRuns(referencedBefore: Self.milliseconds(latest), limit: Self.openRunScanLimit)
+        let open = try await context.store.openRuns(
+            referencedBefore: EpochMillis.from(latest, .towardZero), limit: Self.openRunScanLimit)
         let earliest = days.earliestDay(now: now, backfill: backfill)
         let openDays = Set(open.flatMap { run in runDays(run).filter { $0 >= earliest } })
         dates += openDays.subtracting(dates).sorted(by: >).prefix(Self.maxOpenRunDays)
@@ -181,7 +182,7 @@ public actor ExecutionsCollector: Collector {
 
     /// The days a run may be filed under: the day it was queued and the day it started.
     private func runDays(_ run: OpenRun) -> [Date] {
-        Set([run.created, run.started].compactMap { $0 }.map { days.start(of: Date(timeIntervalSince1970: Double($0) / 1000)) })
+        Set([run.created, run.started].compactMap { $0 }.map { days.start(of: EpochMillis.date($0)) })
             .sorted()
     }
 
@@ -207,16 +208,14 @@ public actor ExecutionsCollector: Collector {
         _ = try await ingest(found, now: now)
     }
 
-    private static func milliseconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
-
     // MARK: History fallback
 
     private func pollHistory(now: Date) async throws -> Int {
         var flowIds = try await context.store.flowMetrics().map(\.flow.id)
         if flowIds.isEmpty { flowIds = try await context.client.flows().items.map(\.id) }
         let cursors = try await context.store.historyCursors()
-        let nowMs = Int64(now.timeIntervalSince1970 * 1000)
-        let floor = nowMs - Int64(context.config.poll.backfill * 1000)
+        let nowMs = EpochMillis.from(now, .towardZero)
+        let floor = nowMs - EpochMillis.from(seconds: context.config.poll.backfill, .towardZero)
         var skipped = 0
         for flowId in flowIds {
             let cursor = cursors[flowId]
@@ -239,8 +238,8 @@ public actor ExecutionsCollector: Collector {
     private func ingest(_ runs: [FlowRun], now: Date) async throws -> IngestSummary {
         do {
             let summary = try await context.store.ingest(
-                runs, observedAt: Int64(now.timeIntervalSince1970 * 1000),
-                stopGrace: Int64(context.config.api.stopGrace * 1000))
+                runs, observedAt: EpochMillis.from(now, .towardZero),
+                stopGrace: EpochMillis.from(seconds: context.config.api.stopGrace, .towardZero))
             if !summary.completedRuns.isEmpty { await context.completedRuns?.add(summary.completedRuns) }
             if !summary.scheduledStarts.isEmpty { await context.completedRuns?.noteScheduledStarts(summary.scheduledStarts) }
             return summary

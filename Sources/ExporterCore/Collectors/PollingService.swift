@@ -129,7 +129,7 @@ public struct PollingService<C: Clock>: Service where C.Duration == Duration {
                 interval: interval, consecutiveFailures: failures, retryAfter: retryAfter,
                 unit: Double.random(in: 0..<1))
             do {
-                try await clock.sleep(for: .milliseconds(Int64(delay * 1000)))
+                try await clock.sleep(for: .seconds(delay))
             } catch {
                 break
             }

@@ -18,8 +18,8 @@ public struct SummaryCollector: Collector {
     }
 
     public func collect() async throws -> Int {
-        let now = Int64(context.now().timeIntervalSince1970 * 1000)
-        let summary = try await context.client.summary(from: now - Int64(Self.window * 1000), to: now)
+        let now = EpochMillis.from(context.now(), .towardZero)
+        let summary = try await context.client.summary(from: now - EpochMillis.from(seconds: Self.window, .towardZero), to: now)
         await context.noteAnswerShape(resource, unrecognizedKeys: summary.unrecognizedKeys, logger: logger)
         await context.state.setSummary(summary, window: Self.window)
         return 0

@@ -77,7 +77,7 @@ struct TenantDays: Sendable {
     /// started), with the zone's slack when the zone is unknown.
     func holds(_ date: Date, _ run: FlowRun) -> Bool {
         guard let time = run.created ?? run.started ?? run.ended else { return true }
-        let instant = Date(timeIntervalSince1970: Double(time) / 1000)
+        let instant = EpochMillis.date(time)
         let end = self.day(1, from: date)
         return instant >= date.addingTimeInterval(-ahead) && instant < end.addingTimeInterval(behind)
     }

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Foundation
 import Logging
 import SLAStore
@@ -66,13 +67,14 @@ public struct HistoryMaintenance: Service {
             var runsDeleted = 0
             if let runs {
                 while !Task.isCancelled {
-                    let batch = try await runs.deleteRuns(endedBefore: (now - retention.runs) * 1000)
+                    let batch = try await runs.deleteRuns(endedBefore: EpochMillis.from(wholeSeconds: now - retention.runs))
                     runsDeleted += batch
                     if batch == 0 { break }
                     await Task.yield()
                 }
             }
-            let episodesDeleted = try await episodes?.deleteEpisodes(endedBefore: (now - retention.episodes) * 1000) ?? 0
+            let episodesDeleted =
+                try await episodes?.deleteEpisodes(endedBefore: EpochMillis.from(wholeSeconds: now - retention.episodes)) ?? 0
             if runsDeleted + episodesDeleted > 0 {
                 logger.debug(
                     "Deleted expired runs and SLA episodes",

@@ -48,5 +48,5 @@ public struct SeriesSLAHistory: SLAHistory {
     }
 
     /// A window's values hold at its end (the last poll in it).
-    private static func endMs(of point: SeriesPoint) -> Int64 { (point.timestamp + step) * 1000 }
+    private static func endMs(of point: SeriesPoint) -> Int64 { EpochMillis.from(wholeSeconds: point.timestamp + step) }
 }

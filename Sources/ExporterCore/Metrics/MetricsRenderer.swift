@@ -87,11 +87,11 @@ public enum MetricsRenderer {
         }
         writer.family(FlowRunFamilies.lastRunEnd)
         for flow in flows where flow.exported {
-            if let value = flow.metrics.lastEnd { writer.sample(flow.labels, seconds(value)) }
+            if let value = flow.metrics.lastEnd { writer.sample(flow.labels, EpochMillis.seconds(value)) }
         }
         writer.family(FlowRunFamilies.lastSuccess)
         for flow in flows where flow.exported {
-            if let value = flow.metrics.lastSuccessEnd { writer.sample(flow.labels, seconds(value)) }
+            if let value = flow.metrics.lastSuccessEnd { writer.sample(flow.labels, EpochMillis.seconds(value)) }
         }
         writer.family(FlowRunFamilies.lastRunStatus)
         for flow in flows where flow.exported {
@@ -117,7 +117,7 @@ public enum MetricsRenderer {
         }
         writer.family(FlowRunFamilies.oldestRunningStart)
         for flow in flows where flow.exported {
-            if let value = flow.metrics.oldestRunningStart { writer.sample(flow.labels, seconds(value)) }
+            if let value = flow.metrics.oldestRunningStart { writer.sample(flow.labels, EpochMillis.seconds(value)) }
         }
     }
 
@@ -138,7 +138,9 @@ public enum MetricsRenderer {
             }
         }
         writer.family(AgentFamilies.lastSeen)
-        for (agent, label) in zip(agents, labels) { if let seen = agent.lastSeen { writer.sample(label, seconds(seen)) } }
+        for (agent, label) in zip(agents, labels) {
+            if let seen = agent.lastSeen { writer.sample(label, EpochMillis.seconds(seen)) }
+        }
         writer.family(AgentFamilies.updaterUp)
         for (agent, label) in zip(agents, labels) {
             if let running = agent.updaterRunning { writer.sample(label, running ? 1 : 0) }
@@ -163,9 +165,9 @@ public enum MetricsRenderer {
         if let value = subscription.seatsTotal { writer.sample(LabelSet([("state", "total")]), Double(value)) }
         if let value = subscription.seatsUsed { writer.sample(LabelSet([("state", "used")]), Double(value)) }
         writer.family(BillingFamilies.periodStart)
-        if let value = subscription.periodStart { writer.sample(.empty, seconds(value)) }
+        if let value = subscription.periodStart { writer.sample(.empty, EpochMillis.seconds(value)) }
         writer.family(BillingFamilies.periodEnd)
-        if let value = subscription.periodEnd { writer.sample(.empty, seconds(value)) }
+        if let value = subscription.periodEnd { writer.sample(.empty, EpochMillis.seconds(value)) }
         writer.family(BillingFamilies.subscription)
         writer.sample(LabelSet([("tier", subscription.tier ?? ""), ("status", subscription.status ?? "")]), 1)
     }
@@ -283,5 +285,4 @@ public enum MetricsRenderer {
         writer.sample(LabelSet([("version", BuildInfo.version), ("revision", BuildInfo.revision)]), 1)
     }
 
-    private static func seconds(_ milliseconds: Int64) -> Double { Double(milliseconds) / 1000 }
 }

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import ExporterCore
 import Foundation
@@ -41,7 +42,8 @@ public struct SLAController: ExporterController {
             let time = now().timeIntervalSince1970
             let episodes =
                 (try? await store.episodes(
-                    from: Int64((time - 7 * 86400) * 1000), to: Int64.max, limit: pageLimit + 1, newest: true)) ?? []
+                    from: EpochMillis.from(seconds: time - 7 * 86400, .towardZero), to: Int64.max, limit: pageLimit + 1,
+                    newest: true)) ?? []
             return .html(
                 SLAPage.render(
                     await state.snapshot().sla, episodes: Array(episodes.suffix(pageLimit)), now: time,
@@ -61,7 +63,8 @@ public struct SLAController: ExporterController {
                 ?? to - 7 * 86400
             guard from < to else { throw SeriesQueryError(parameter: "from", message: "must be before to") }
             do {
-                let episodes = try await store.episodes(from: from * 1000, to: to * 1000, limit: historyLimit + 1)
+                let episodes = try await store.episodes(
+                    from: EpochMillis.from(wholeSeconds: from), to: EpochMillis.from(wholeSeconds: to), limit: historyLimit + 1)
                 guard episodes.count <= historyLimit else {
                     let message = "more than \(historyLimit) episodes overlap this range; narrow from and to"
                     return .json(ErrorDocument(message, parameter: "from").data, status: .badRequest)
