@@ -38,9 +38,11 @@ let package = Package(
         .target(name: "Vocabulary", dependencies: ["Exposition"]),
         // Pure: regular expressions matched in linear time (label matchers of series queries).
         .target(name: "PatternMatching"),
+        // The threads blocking work runs on, off Swift's cooperative pool.
+        .target(name: "BlockingThreads"),
         // SQLite: one connection with its cached statements, the serial executor of the actor
         // that owns it, and the storage error.
-        .target(name: "SQLiteDatabase", dependencies: ["CSQLite"]),
+        .target(name: "SQLiteDatabase", dependencies: ["CSQLite", "BlockingThreads"]),
         // SQLite-backed run store.
         .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI"]),
         .target(name: "SLAStore", dependencies: ["Store", "SQLiteDatabase"]),
@@ -78,9 +80,8 @@ let package = Package(
         .target(
             name: "WebSecurity",
             dependencies: [
-                "ExporterBase",
+                "ExporterBase", "BlockingThreads",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -113,7 +114,9 @@ let package = Package(
         // The monthly usage report: pure figures, writers and the reader of the database.
         .target(
             name: "Reports",
-            dependencies: ["ExporterBase", "SLA", "SLAStore", "EtlworksAPI", "SeriesQuery", "Store", "Vocabulary"]),
+            dependencies: [
+                "ExporterBase", "SLA", "SLAStore", "EtlworksAPI", "SeriesQuery", "Store", "Vocabulary", "BlockingThreads"
+            ]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
         .target(
             name: "ExporterApp",
@@ -158,7 +161,7 @@ let package = Package(
         .testTarget(name: "PatternMatchingTests", dependencies: ["PatternMatching"]),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "SLAStore", "SeriesQuery", "SQLiteDatabase", "EtlworksAPI", "TestSupport"]),
+            dependencies: ["Store", "SLAStore", "SeriesQuery", "SQLiteDatabase", "BlockingThreads", "EtlworksAPI", "TestSupport"]),
         .testTarget(
             name: "SLATests",
             dependencies: [

@@ -1,3 +1,4 @@
+import BlockingThreads
 import EtlworksAPI
 import Foundation
 import Store
@@ -51,37 +52,27 @@ struct RunTally {
         return flows.count - 1
     }
 
-    /// Tallies the runs that ended in [from, to) (epoch ms) in `slices` parallel slices.
-    /// Blocks: call it off the cooperative pool.
-    static func read(path: String, month: ReportMonth, from: Int64, to: Int64, slices: Int) throws -> RunTally {
+    /// Tallies the runs that ended in [from, to) (epoch ms) in `slices` slices, read in
+    /// parallel on the report threads.
+    static func read(path: String, month: ReportMonth, from: Int64, to: Int64, slices: Int) async throws -> RunTally {
         let bounds = (0...slices).map { from + (to - from) * Int64($0) / Int64(slices) }
-        let results = Results(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            results.set(
-                slice,
-                Result {
-                    let reader = try UsageReportReader(path: path)
-                    defer { reader.close() }
-                    var tally = RunTally(dayCount: month.dayCount)
-                    try reader.forEachCompletedRun(endedFrom: bounds[slice], to: bounds[slice + 1]) {
-                        tally.add($0, month: month)
+        return try await withThrowingTaskGroup(of: RunTally.self) { group in
+            for slice in 0..<slices {
+                group.addTask {
+                    try await ReportThreads.shared.run {
+                        let reader = try UsageReportReader(path: path)
+                        defer { reader.close() }
+                        var tally = RunTally(dayCount: month.dayCount)
+                        try reader.forEachCompletedRun(endedFrom: bounds[slice], to: bounds[slice + 1]) {
+                            tally.add($0, month: month)
+                        }
+                        return tally
                     }
-                    return tally
-                })
+                }
+            }
+            var total = RunTally(dayCount: month.dayCount)
+            for try await tally in group { total.merge(tally) }
+            return total
         }
-        var total = RunTally(dayCount: month.dayCount)
-        for result in results.all { total.merge(try result.get()) }
-        return total
-    }
-
-    /// The slices' results, written from several threads.
-    private final class Results: Sendable {
-        private let results: Mutex<[Result<RunTally, any Error>]>
-
-        init(count: Int) { results = Mutex(Array(repeating: .failure(CancellationError()), count: count)) }
-
-        func set(_ index: Int, _ result: Result<RunTally, any Error>) { results.withLock { $0[index] = result } }
-
-        var all: [Result<RunTally, any Error>] { results.withLock { $0 } }
     }
 }

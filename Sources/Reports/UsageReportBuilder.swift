@@ -1,3 +1,4 @@
+import BlockingThreads
 import EtlworksAPI
 import Exposition
 import Foundation
@@ -14,7 +15,7 @@ public enum UsageReportBuilder {
     public static func build(path: String, month: ReportMonth, now: Date) async throws -> UsageReport {
         let nowMs = EpochMillis.from(now, .towardZero)
         let periodEnd = max(month.start, min(month.end, nowMs))
-        let stored = try await offThePool { try readStored(path: path, month: month, periodEnd: periodEnd) }
+        let stored = try await readStored(path: path, month: month, periodEnd: periodEnd)
         var report = stored
         report.generatedAt = now.timeIntervalSince1970
         let series = try SeriesReader(path: path)
@@ -25,9 +26,15 @@ public enum UsageReportBuilder {
 
     /// Runs (in parallel slices of the month), then flows, SLA episodes and coverage from
     /// one read transaction.
-    static func readStored(path: String, month: ReportMonth, periodEnd: Int64) throws -> UsageReport {
-        let slices = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        var tally = try RunTally.read(path: path, month: month, from: month.start, to: periodEnd, slices: slices)
+    static func readStored(path: String, month: ReportMonth, periodEnd: Int64) async throws -> UsageReport {
+        let tally = try await RunTally.read(
+            path: path, month: month, from: month.start, to: periodEnd, slices: ReportThreads.count)
+        return try await ReportThreads.shared.run { try readStored(path: path, month: month, periodEnd: periodEnd, tally: tally) }
+    }
+
+    /// Flows, SLA episodes and coverage; blocks.
+    private static func readStored(path: String, month: ReportMonth, periodEnd: Int64, tally: RunTally) throws -> UsageReport {
+        var tally = tally
         let reader = try UsageReportReader(path: path)
         defer { reader.close() }
         return try reader.read {
@@ -111,13 +118,5 @@ public enum UsageReportBuilder {
                 id: label("agent_id"), name: label("agent_name"),
                 availability: online / Double(polls), polls: polls)
         }.sorted { ($0.availability, $0.name, $0.id) < ($1.availability, $1.name, $1.id) }
-    }
-
-    /// Runs blocking SQLite reads on a thread of their own, not on the cooperative pool
-    /// that serves scrapes and polls.
-    private static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
     }
 }

@@ -43,7 +43,7 @@ public struct SLAConditionEvaluator: Sendable {
     /// them in a variable of its own, and reading them out of the flow view is a copy (four
     /// retains and releases, a seventh of a replay's time when it measures millions of times).
     mutating func measure(
-        _ condition: SLACondition, flow: SLAFlow, runs: borrowing RunWindows.Flow, inputs: SLAInputs
+        _ condition: SLACondition, flow: some SLAFlowFacts, runs: borrowing RunWindows.Flow, inputs: SLAInputs
     ) -> SLAMeasurement? {
         let now = inputs.now
         let id = flow.id

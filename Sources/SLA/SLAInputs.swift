@@ -45,23 +45,37 @@ public struct SLAInputs: Sendable {
     }
 }
 
-/// What rules read of one flow. A class: 20 rules read each of 2,000 flows per evaluation,
-/// and passing a reference costs one retain where a struct of this size costs a dozen.
-/// Unchecked: only a replay changes one, the one it made and measures on its own thread
-/// (see `SLAReplay`); the evaluations share theirs unchanged.
-public final class SLAFlow: @unchecked Sendable {
+/// What rules read of one flow. Conditions are measured over any view of it (`some
+/// SLAFlowFacts`, specialised, never boxed): a live evaluation's unchanging `SLAFlow`, or
+/// the one view a replay changes as its time goes on (`ReplayedFlow`).
+public protocol SLAFlowFacts: AnyObject {
+    var record: FlowRecord { get }
+    var lastDurationSeconds: Double? { get }
+    var lastSuccessEnd: Int64? { get }
+    var oldestRunningStart: Int64? { get }
+    var oldestQueuedCreated: Int64? { get }
+    var newestOpenStart: Int64? { get }
+    /// The longest run completed since the previous evaluation, seconds.
+    var recentLongest: Double? { get }
+}
+
+extension SLAFlowFacts {
+    public var id: Int64 { record.id }
+}
+
+/// A flow as one evaluation reads it, shared unchanged by the tasks that measure the rules.
+/// A class: 20 rules read each of 2,000 flows per evaluation, and passing a reference costs
+/// one retain where a struct of this size costs a dozen.
+public final class SLAFlow: SLAFlowFacts, Sendable {
     public let record: FlowRecord
-    public internal(set) var lastDurationSeconds: Double?
-    public internal(set) var lastSuccessEnd: Int64?
-    public internal(set) var oldestRunningStart: Int64?
-    public internal(set) var oldestQueuedCreated: Int64?
-    public internal(set) var newestOpenStart: Int64?
+    public let lastDurationSeconds: Double?
+    public let lastSuccessEnd: Int64?
+    public let oldestRunningStart: Int64?
+    public let oldestQueuedCreated: Int64?
+    public let newestOpenStart: Int64?
     /// Completed runs in the windows rules need.
     public let runs: RunWindows.Flow?
-    /// The longest run completed since the previous evaluation, seconds.
-    public internal(set) var recentLongest: Double?
-
-    public var id: Int64 { record.id }
+    public let recentLongest: Double?
 
     /// A flow as it stood at some instant (replaying stored runs).
     public init(
@@ -114,4 +128,18 @@ public struct SLAMeasurement: Sendable, Equatable {
         self.threshold = threshold
         self.detail = detail
     }
+}
+
+/// The one view of a flow a replay changes as its time goes on (a new `SLAFlow` per instant
+/// was a third of its time). Not `Sendable`: it lives and is measured in the replay's task.
+final class ReplayedFlow: SLAFlowFacts {
+    let record: FlowRecord
+    var lastDurationSeconds: Double?
+    var lastSuccessEnd: Int64?
+    var oldestRunningStart: Int64?
+    var oldestQueuedCreated: Int64?
+    var newestOpenStart: Int64?
+    var recentLongest: Double?
+
+    init(record: FlowRecord) { self.record = record }
 }

@@ -151,9 +151,7 @@ public enum SLAReplay {
         // one per instant was a third of its time); its completed runs are held apart, as the
         // evaluator reads them without copying them out of the view.
         evaluator.describes = false
-        let view = SLAFlow(
-            record: flow, lastDurationSeconds: nil, lastSuccessEnd: nil, oldestRunningStart: nil, oldestQueuedCreated: nil,
-            newestOpenStart: nil, runs: nil, recentLongest: nil)
+        let view = ReplayedFlow(record: flow)
         var windows = RunWindows.Flow()
 
         var state: SLATargetState?

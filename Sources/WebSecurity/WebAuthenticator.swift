@@ -1,7 +1,7 @@
+import BlockingThreads
 import ExporterBase
 import Foundation
 import Logging
-import NIOPosix
 import Synchronization
 
 /// Checks HTTP basic authentication against the web configuration file's users.
@@ -60,7 +60,7 @@ public final class WebAuthenticator: Sendable {
     private let logger: Logger
     private let tls: (enabled: Bool, certFile: String?)
     private let state: Mutex<State>
-    private let bcrypt: NIOThreadPool
+    private let bcrypt: BlockingThreads
 
     /// `config` is the file at `path` as already read, so that the server's TLS and the users
     /// come from one reading of it. `threads` run bcrypt.
@@ -71,11 +71,10 @@ public final class WebAuthenticator: Sendable {
         var initial = State(users: [:], contentHash: FileManager.default.contents(atPath: path).map { SHA256.hash(Array($0)) })
         initial.set(config.hashes)
         state = Mutex(initial)
-        bcrypt = NIOThreadPool(numberOfThreads: threads)
-        bcrypt.start()
+        bcrypt = BlockingThreads(name: "bcrypt", count: threads)
     }
 
-    deinit { bcrypt.shutdownGracefully { _ in } }
+    deinit { bcrypt.stop() }
 
     /// The verdict on an `Authorization` header (always allowed when the file names no users).
     public func authenticate(_ authorization: String?) async -> Verdict {
@@ -104,7 +103,7 @@ public final class WebAuthenticator: Sendable {
         case .answer(let verdict): return verdict
         case .check(let checked, let isKnown, let cacheKey): (hash, known, key) = (checked, isKnown, cacheKey)
         }
-        let matches = (try? await bcrypt.runIfActive { hash.verify(password) }) ?? false
+        let matches = (try? await bcrypt.run { hash.verify(password) }) ?? false
         return state.withLock { state in
             state.pending -= 1
             if matches && known {

@@ -41,7 +41,7 @@ import Testing
     /// The layers, lowest first. A target depends only on targets of lower layers, or on one
     /// of its own layer that `sideways` names with the reason.
     static let layers: [[String]] = [
-        ["CSQLite", "CZlib", "CMalloc", "Exposition", "PatternMatching", "EtlworksAPI", "ExporterBase"],
+        ["CSQLite", "CZlib", "CMalloc", "BlockingThreads", "Exposition", "PatternMatching", "EtlworksAPI", "ExporterBase"],
         ["SQLiteDatabase", "Vocabulary"],
         ["Store", "SLAStore", "SlidingWindows"],
         ["SeriesQuery"],
