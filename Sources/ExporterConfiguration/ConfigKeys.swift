@@ -1,4 +1,34 @@
+import ExporterBase
+import SeriesQuery
 import Store
+
+/// A scalar key's type, default and bounds, in one place: the loader checks a value against
+/// them, `ExporterConfig` starts from the default, and the README shows it.
+public enum ConfigValue: Sendable {
+    /// A duration (`500ms`, `5m`, `7d`), seconds.
+    case seconds(Double, ClosedRange<Double>)
+    /// A whole number.
+    case count(Int, ClosedRange<Int>)
+    /// A number above 0, at most the bound.
+    case positive(Double, atMost: Double)
+    /// A size (`64KiB`, `32MiB`, or bytes).
+    case bytes(Int64, ClosedRange<Int64>)
+    /// One of a few words.
+    case choice(String, [String])
+    case flag(Bool)
+
+    /// The default as the README shows it.
+    var markdown: String {
+        switch self {
+        case .seconds(let value, _): return "`\(DurationText.format(value))`"
+        case .count(let value, _): return "`\(value)`"
+        case .positive(let value, _): return "`\(NumberText.format(value))`"
+        case .bytes(let value, _): return "`\(value >> 20)MiB`"
+        case .choice(let value, _): return "`\(value)`"
+        case .flag(let value): return "`\(value)`"
+        }
+    }
+}
 
 /// One row of the configuration reference: the keys it names, their default and meaning. The
 /// loader accepts exactly the scalar keys listed here, and the README's configuration table is
@@ -10,11 +40,21 @@ public struct ConfigKey: Sendable {
     public let defaultValue: String
     /// What it does (Markdown).
     public let meaning: String
+    /// Type, default and bounds of a typed scalar key.
+    public let value: ConfigValue?
 
     init(_ keys: [String], default defaultValue: String, _ meaning: String) {
         self.keys = keys
         self.defaultValue = defaultValue
         self.meaning = meaning
+        value = nil
+    }
+
+    init(_ key: String, _ value: ConfigValue, _ meaning: String) {
+        keys = [key]
+        defaultValue = value.markdown
+        self.meaning = meaning
+        self.value = value
     }
 
     /// The README's row.
@@ -42,68 +82,68 @@ public enum ConfigKeys {
             ["etlworks.password", "etlworks.password_file"], default: "—",
             "its password, or a file holding it"),
         ConfigKey(
-            ["etlworks.timeout"], default: "`10s`",
+            "etlworks.timeout", .seconds(10, 0.1...600),
             "per-request timeout"),
         ConfigKey(
-            ["etlworks.max_requests_per_second"], default: "`5`",
+            "etlworks.max_requests_per_second", .positive(5, atMost: 1000),
             "ceiling on requests to the API, across all resources"),
         ConfigKey(
             ["etlworks.timezone"], default: "unset",
             "the tenant's time zone (IANA name): `/v1/metrics/executions?date=` takes days in it. Unset, every date current somewhere from UTC−10 to UTC+13 is polled (one or two requests); set it to poll exactly one"
         ),
         ConfigKey(
-            ["etlworks.max_history_per_flow"], default: "`5000`",
+            "etlworks.max_history_per_flow", .count(5000, 1...1_000_000),
             "most runs read per flow and poll in the history fallback"),
         ConfigKey(
-            ["etlworks.max_retry_after"], default: "`1h`",
+            "etlworks.max_retry_after", .seconds(3600, 1...86400),
             "the longest wait a `Retry-After` (seconds or a date) may impose; longer ones are cut to it"),
         ConfigKey(
             ["etlworks.scheduler_timezone"], default: "`etlworks.timezone`, else UTC",
             "the zone the instance's scheduler fires cron schedules in (IANA name), for `missed_schedule`"
         ),
         ConfigKey(
-            ["etlworks.schedule_interval_unit"], default: "`minutes`",
+            "etlworks.schedule_interval_unit", .choice("minutes", ["minutes", "seconds"]),
             "the unit of a schedule given as a number in `/v1/schedules` (`minutes`, as the API page says, or `seconds`, as the UI page says), for `missed_schedule`; the log says which is used"
         ),
         ConfigKey(
-            ["etlworks.stop_grace"], default: "`5m`",
+            "etlworks.stop_grace", .seconds(300, 0...86400),
             "a stopped run shows `canceled` first and its final status (`error`, or `success` for a streaming flow) minutes later: a `canceled` run counts as final once it has ended and kept its status this long; until then it is stopping (`etlworks_flow_stopping_runs`)"
         ),
         ConfigKey(
-            ["etlworks.large_response_timeout"], default: "`2m`",
+            "etlworks.large_response_timeout", .seconds(120, 1...3600),
             "timeout of the answers that may be large: a day's executions (`/v1/metrics/executions`, not paged) and the flow list"
         ),
         ConfigKey(
-            ["etlworks.max_response_bytes"], default: "`32MiB`",
+            "etlworks.max_response_bytes", .bytes(32 << 20, (64 << 10)...(16 << 30)),
             "the largest answer read (`KiB`, `MiB`, `GiB`, or bytes); a larger one is cut off as it arrives and fails its poll with an error naming the endpoint. A day's executions take 200–500 bytes a run (the simulator's: 214), so 32 MiB holds some 60,000 runs: raise it (and the pod's memory limit, by about 4 times as much) for busier tenants"
         ),
         ConfigKey(
-            ["poll.executions"], default: "`30s`",
+            "poll.executions", .seconds(30, 1...7 * 86400),
             "how often runs are read"),
         ConfigKey(
-            ["poll.flows"], default: "`5m`",
+            "poll.flows", .seconds(300, 1...7 * 86400),
             "flow list (names, tags, deletions)"),
         ConfigKey(
-            ["poll.summary"], default: "`1m`",
+            "poll.summary", .seconds(60, 1...7 * 86400),
             "tenant executions summary (trailing 24 h)"),
         ConfigKey(
-            ["poll.agents"], default: "`1m`",
+            "poll.agents", .seconds(60, 1...7 * 86400),
             "on-premise agents"),
         ConfigKey(
-            ["poll.billing"], default: "`1h`",
+            "poll.billing", .seconds(3600, 1...7 * 86400),
             "subscription and allowance usage"),
         ConfigKey(
-            ["poll.health"], default: "`30s`",
+            "poll.health", .seconds(30, 1...7 * 86400),
             "`/v1/system/health` and `/v1/system/info`"),
         ConfigKey(
-            ["poll.schedules"], default: "`5m`",
+            "poll.schedules", .seconds(300, 1...7 * 86400),
             "flow schedules (`/v1/schedules`); polled only when a rule uses `missed_schedule` or `max_duration: schedule`"),
         ConfigKey(
-            ["poll.instance_health"], default: "`1m`",
+            "poll.instance_health", .seconds(60, 1...7 * 86400),
             "node health from `GET /health?allNodes=true` at the instance root (components, running flows, disks, heap, load); where it answers 404 or 401 (cloud tenants) it is checked again every 6 h"
         ),
         ConfigKey(
-            ["poll.backfill"], default: "`7d`",
+            "poll.backfill", .seconds(7 * 86400, 0...92 * 86400),
             "how far back runs are read on first start and after an outage (at most `92d`)"),
         ConfigKey(
             ["storage.path"], default: "`./etlworks-exporter.db`",
@@ -113,13 +153,13 @@ public enum ConfigKeys {
             "how long each history tier keeps its rows (each at least `1h`; `y` is 365 days), completed runs (at least `93d`, longer than any backfill; counters do not need them) and ended SLA breach episodes with the observed time compliance is counted over (at least `1d`; `etlworks_sla_breaches_total` still counts them). Give any subset; the rest keep their defaults"
         ),
         ConfigKey(
-            ["query.max_points"], default: "`11000`",
+            "query.max_points", .count(SeriesQueryLimits().maxPoints, 1...10_000_000),
             "most windows per series one `/api/v1/series` answer may hold"),
         ConfigKey(
-            ["query.max_samples"], default: "`1000000`",
+            "query.max_samples", .count(SeriesQueryLimits().maxSamples, 1...100_000_000),
             "most points (series × windows) one `/api/v1/series` answer may hold, checked before anything is read"),
         ConfigKey(
-            ["query.max_series"], default: "`5000`",
+            "query.max_series", .count(SeriesQueryLimits().maxSeries, 1...1_000_000),
             "most series one `/api/v1/series` answer may hold"),
         ConfigKey(
             ["web.listen_address"], default: "`127.0.0.1:9720`",
@@ -129,17 +169,17 @@ public enum ConfigKeys {
             "a web configuration in the [exporter-toolkit format](https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md): `basic_auth_users` (name: bcrypt hash) and `tls_server_config` (`cert_file`, `key_file`); see [Securing the endpoints](#securing-the-endpoints)"
         ),
         ConfigKey(
-            ["web.health_requires_auth"], default: "`true`",
+            "web.health_requires_auth", .flag(true),
             "whether `/health` asks for the password too (`/-/healthy` and `/-/ready` never do)"),
         ConfigKey(
-            ["web.max_connections"], default: "`512`",
+            "web.max_connections", .count(512, 1...1_000_000),
             "connections open at once; one more is closed as soon as it is accepted, while established ones (a scraper's kept-alive connection) go on being served"
         ),
         ConfigKey(
-            ["log.level"], default: "`info`",
+            "log.level", .choice("info", ["trace", "debug", "info", "warning", "error"]),
             "`trace`, `debug`, `info`, `warning`, `error`"),
         ConfigKey(
-            ["log.format"], default: "`logfmt`",
+            "log.format", .choice("logfmt", ["logfmt", "json"]),
             "`logfmt` or `json`"),
         ConfigKey(
             ["sla"], default: "none",
@@ -192,6 +232,48 @@ public enum ConfigKeys {
         }
         return sections
     }()
+
+    /// The typed row of `key`; a key missing here is a programming error the tests catch.
+    static func value(_ key: String) -> ConfigValue {
+        guard let value = all.first(where: { $0.keys == [key] })?.value else { preconditionFailure("no typed key \(key)") }
+        return value
+    }
+
+    /// The default of a duration key, seconds.
+    static func seconds(_ key: String) -> Double {
+        guard case .seconds(let value, _) = value(key) else { preconditionFailure("\(key) is not a duration") }
+        return value
+    }
+
+    /// The default of a whole-number key.
+    static func count(_ key: String) -> Int {
+        guard case .count(let value, _) = value(key) else { preconditionFailure("\(key) is not a count") }
+        return value
+    }
+
+    /// The default of a number key.
+    static func positive(_ key: String) -> Double {
+        guard case .positive(let value, _) = value(key) else { preconditionFailure("\(key) is not a number") }
+        return value
+    }
+
+    /// The default of a size key, bytes.
+    static func bytes(_ key: String) -> Int64 {
+        guard case .bytes(let value, _) = value(key) else { preconditionFailure("\(key) is not a size") }
+        return value
+    }
+
+    /// The default of a choice key.
+    static func choice(_ key: String) -> String {
+        guard case .choice(let value, _) = value(key) else { preconditionFailure("\(key) is not a choice") }
+        return value
+    }
+
+    /// The default of a flag key.
+    static func flag(_ key: String) -> Bool {
+        guard case .flag(let value) = value(key) else { preconditionFailure("\(key) is not a flag") }
+        return value
+    }
 
     /// The README's table, header included.
     public static var markdownTable: String {

@@ -221,6 +221,38 @@ public struct ConfigLoader: Sendable {
             }
             return seconds
         }
+        // Typed keys: bounds and messages from the key's row of `ConfigKeys`.
+        func seconds(_ key: String) -> Double? {
+            guard case .seconds(_, let range) = ConfigKeys.value(key) else { return nil }
+            return duration(key, minimum: range.lowerBound, maximum: range.upperBound)
+        }
+        func whole(_ key: String) -> Int? {
+            guard let text = values[key]?.text, case .count(_, let range) = ConfigKeys.value(key) else { return nil }
+            guard let number = Int(text), range.contains(number) else {
+                issue(key, "'\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                return nil
+            }
+            return number
+        }
+        func choice(_ key: String) -> String? {
+            guard let text = values[key]?.text, case .choice(_, let words) = ConfigKeys.value(key) else { return nil }
+            guard words.contains(text) else {
+                let list = words.count == 2 ? words.joined(separator: " or ") : "one of " + words.joined(separator: ", ")
+                issue(key, "'\(text)' must be \(list)")
+                return nil
+            }
+            return text
+        }
+        func flag(_ key: String) -> Bool? {
+            guard let text = values[key]?.text else { return nil }
+            switch text.lowercased() {
+            case "true": return true
+            case "false": return false
+            default:
+                issue(key, "'\(text)' must be true or false")
+                return nil
+            }
+        }
         func secret(_ key: String, fileKey: String) -> String? {
             if values[key] != nil, values[fileKey] != nil { issue(fileKey, "give \(key) or \(fileKey), not both") }
             if let value = values[key] {
@@ -278,31 +310,33 @@ public struct ConfigLoader: Sendable {
         }
 
         var api = url.flatMap { url in credentials.map { ExporterConfig.API(url: url, credentials: $0) } }
-        if let timeout = duration("etlworks.timeout", minimum: 0.1, maximum: 600) { api?.timeout = timeout }
-        if let wait = duration("etlworks.max_retry_after", minimum: 1, maximum: 86400) { api?.maxRetryAfter = wait }
-        if let grace = duration("etlworks.stop_grace", minimum: 0, maximum: 86400) { api?.stopGrace = grace }
-        if let text = values["etlworks.schedule_interval_unit"]?.text {
-            if let unit = ScheduleIntervalUnit(rawValue: text) {
-                api?.scheduleIntervalUnit = unit
-            } else {
-                issue("etlworks.schedule_interval_unit", "'\(text)' must be minutes or seconds")
-            }
+        if let timeout = seconds("etlworks.timeout") { api?.timeout = timeout }
+        if let wait = seconds("etlworks.max_retry_after") { api?.maxRetryAfter = wait }
+        if let grace = seconds("etlworks.stop_grace") { api?.stopGrace = grace }
+        if let text = choice("etlworks.schedule_interval_unit"), let unit = ScheduleIntervalUnit(rawValue: text) {
+            api?.scheduleIntervalUnit = unit
         }
-        if let timeout = duration("etlworks.large_response_timeout", minimum: 1, maximum: 3600) {
-            api?.largeResponseTimeout = timeout
-        }
-        if let text = values["etlworks.max_response_bytes"]?.text {
-            if let bytes = ByteSize.bytes(text), bytes >= 1 << 16, bytes <= 16 << 30 {
+        if let timeout = seconds("etlworks.large_response_timeout") { api?.largeResponseTimeout = timeout }
+        if let text = values["etlworks.max_response_bytes"]?.text,
+            case .bytes(_, let range) = ConfigKeys.value("etlworks.max_response_bytes")
+        {
+            if let bytes = ByteSize.bytes(text), range.contains(bytes) {
                 api?.maxResponseBytes = bytes
             } else {
-                issue("etlworks.max_response_bytes", "'\(text)' must be a size from 64KiB to 16GiB, such as 256MiB")
+                issue(
+                    "etlworks.max_response_bytes",
+                    "'\(text)' must be a size from \(range.lowerBound >> 10)KiB to \(range.upperBound >> 30)GiB, such as 256MiB")
             }
         }
-        if let text = values["etlworks.max_requests_per_second"]?.text {
-            if let rate = Double(text), rate > 0, rate <= 1000 {
+        if let text = values["etlworks.max_requests_per_second"]?.text,
+            case .positive(_, let maximum) = ConfigKeys.value("etlworks.max_requests_per_second")
+        {
+            if let rate = Double(text), rate > 0, rate <= maximum {
                 api?.maxRequestsPerSecond = rate
             } else {
-                issue("etlworks.max_requests_per_second", "'\(text)' must be a number above 0 and at most 1000")
+                issue(
+                    "etlworks.max_requests_per_second",
+                    "'\(text)' must be a number above 0 and at most \(NumberText.format(maximum))")
             }
         }
         func timeZone(_ key: String) -> TimeZone? {
@@ -315,18 +349,12 @@ public struct ConfigLoader: Sendable {
         }
         if let zone = timeZone("etlworks.timezone") { api?.timeZone = zone }
         if let zone = timeZone("etlworks.scheduler_timezone") { api?.schedulerTimeZone = zone }
-        if let text = values["etlworks.max_history_per_flow"]?.text {
-            if let count = Int(text), count >= 1, count <= 1_000_000 {
-                api?.maxHistoryPerFlow = count
-            } else {
-                issue("etlworks.max_history_per_flow", "'\(text)' must be a whole number from 1 to 1000000")
-            }
-        }
+        if let count = whole("etlworks.max_history_per_flow") { api?.maxHistoryPerFlow = count }
 
         var poll = ExporterConfig.Poll()
         for resource in Resource.allCases {
             let key = "poll.\(resource.rawValue)"
-            if let seconds = duration(key, minimum: 1, maximum: 7 * 86400) {
+            if let seconds = seconds(key) {
                 switch resource {
                 case .executions: poll.executions = seconds
                 case .flows: poll.flows = seconds
@@ -339,7 +367,7 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
-        if let backfill = duration("poll.backfill", minimum: 0, maximum: 92 * 86400) { poll.backfill = backfill }
+        if let backfill = seconds("poll.backfill") { poll.backfill = backfill }
 
         var storage = ExporterConfig.Storage()
         if let path = values["storage.path"]?.text {
@@ -364,17 +392,9 @@ public struct ConfigLoader: Sendable {
             storage.retention.episodes = Int64(seconds)
         }
         var query = SeriesQueryLimits()
-        func count(_ key: String, maximum: Int) -> Int? {
-            guard let text = values[key]?.text else { return nil }
-            guard let number = Int(text), number >= 1, number <= maximum else {
-                issue(key, "'\(text)' must be a whole number from 1 to \(maximum)")
-                return nil
-            }
-            return number
-        }
-        if let points = count("query.max_points", maximum: 10_000_000) { query.maxPoints = points }
-        if let series = count("query.max_series", maximum: 1_000_000) { query.maxSeries = series }
-        if let samples = count("query.max_samples", maximum: 100_000_000) { query.maxSamples = samples }
+        if let points = whole("query.max_points") { query.maxPoints = points }
+        if let series = whole("query.max_series") { query.maxSeries = series }
+        if let samples = whole("query.max_samples") { query.maxSamples = samples }
         var web = ExporterConfig.Web()
         if let address = values["web.listen_address"] {
             if ListenAddress(address.text) == nil {
@@ -385,29 +405,11 @@ public struct ConfigLoader: Sendable {
         }
         // The file itself is checked where the server is built (`WebConfigCheck` in the app).
         if let file = values["web.config_file"]?.text { web.configFile = file }
-        if let connections = count("web.max_connections", maximum: 1_000_000) { web.maxConnections = connections }
-        if let value = values["web.health_requires_auth"]?.text {
-            switch value.lowercased() {
-            case "true": web.healthRequiresAuth = true
-            case "false": web.healthRequiresAuth = false
-            default: issue("web.health_requires_auth", "'\(value)' must be true or false")
-            }
-        }
+        if let connections = whole("web.max_connections") { web.maxConnections = connections }
+        if let required = flag("web.health_requires_auth") { web.healthRequiresAuth = required }
         var log = ExporterConfig.Log()
-        if let level = values["log.level"]?.text {
-            if LogSettings.level(level) == nil {
-                issue("log.level", "'\(level)' must be one of trace, debug, info, warning, error")
-            } else {
-                log.level = level
-            }
-        }
-        if let format = values["log.format"]?.text {
-            if ["logfmt", "json"].contains(format) {
-                log.format = format
-            } else {
-                issue("log.format", "'\(format)' must be logfmt or json")
-            }
-        }
+        if let level = choice("log.level") { log.level = level }
+        if let format = choice("log.format") { log.format = format }
 
         guard var config = api.map({ ExporterConfig(api: $0) }) else { return nil }
         config.poll = poll

@@ -13,28 +13,28 @@ public struct ExporterConfig: Sendable {
     public struct API: Sendable {
         public var url: URL
         public var credentials: Credentials
-        public var timeout: Double = 10
-        public var maxRequestsPerSecond: Double = 5
+        public var timeout: Double = ConfigKeys.seconds("etlworks.timeout")
+        public var maxRequestsPerSecond: Double = ConfigKeys.positive("etlworks.max_requests_per_second")
         /// The tenant's time zone: `/v1/metrics/executions?date=` takes days in it. When
         /// unknown (nil), every date that is "today" somewhere on Earth is polled.
         public var timeZone: TimeZone?
         /// At most this many runs are read per flow and poll in the history fallback.
-        public var maxHistoryPerFlow: Int = 5000
+        public var maxHistoryPerFlow: Int = ConfigKeys.count("etlworks.max_history_per_flow")
         /// The longest wait a Retry-After may impose, seconds.
-        public var maxRetryAfter: Double = 3600
+        public var maxRetryAfter: Double = ConfigKeys.seconds("etlworks.max_retry_after")
         /// How long a `canceled` run must keep its status, after it ended, to count as final
         /// (a stopped run turns into `error` or `success` minutes later), seconds.
-        public var stopGrace: Double = 300
+        public var stopGrace: Double = ConfigKeys.seconds("etlworks.stop_grace")
         /// Timeout of the answers that may be large (a day's executions, the flow list), seconds.
-        public var largeResponseTimeout: Double = 120
+        public var largeResponseTimeout: Double = ConfigKeys.seconds("etlworks.large_response_timeout")
         /// The largest answer read, bytes.
-        public var maxResponseBytes: Int64 = 32 << 20
+        public var maxResponseBytes: Int64 = ConfigKeys.bytes("etlworks.max_response_bytes")
         /// The zone cron schedules fire in (`etlworks.scheduler_timezone`); nil: `timeZone`,
         /// else UTC.
         public var schedulerTimeZone: TimeZone?
         /// The unit of a numeric `schedule` in `/v1/schedules` (the API page says minutes, the
         /// UI page seconds).
-        public var scheduleIntervalUnit = ScheduleIntervalUnit.minutes
+        public var scheduleIntervalUnit = ScheduleIntervalUnit(rawValue: ConfigKeys.choice("etlworks.schedule_interval_unit"))!
 
         public init(url: URL, credentials: Credentials) {
             self.url = url
@@ -44,16 +44,16 @@ public struct ExporterConfig: Sendable {
 
     /// How often each resource is polled, seconds.
     public struct Poll: Sendable {
-        public var executions: Double = 30
-        public var flows: Double = 300
-        public var summary: Double = 60
-        public var agents: Double = 60
-        public var billing: Double = 3600
-        public var health: Double = 30
-        public var schedules: Double = 300
-        public var instanceHealth: Double = 60
+        public var executions: Double = ConfigKeys.seconds("poll.executions")
+        public var flows: Double = ConfigKeys.seconds("poll.flows")
+        public var summary: Double = ConfigKeys.seconds("poll.summary")
+        public var agents: Double = ConfigKeys.seconds("poll.agents")
+        public var billing: Double = ConfigKeys.seconds("poll.billing")
+        public var health: Double = ConfigKeys.seconds("poll.health")
+        public var schedules: Double = ConfigKeys.seconds("poll.schedules")
+        public var instanceHealth: Double = ConfigKeys.seconds("poll.instance_health")
         /// How far back executions are read on first start (and after an outage).
-        public var backfill: Double = 7 * 86400
+        public var backfill: Double = ConfigKeys.seconds("poll.backfill")
 
         public init() {}
 
@@ -84,15 +84,15 @@ public struct ExporterConfig: Sendable {
         /// The exporter-toolkit web configuration (basic auth users, TLS); nil: open HTTP.
         public var configFile: String?
         /// Whether /health asks for the password too (/-/healthy and /-/ready never do).
-        public var healthRequiresAuth = true
+        public var healthRequiresAuth = ConfigKeys.flag("web.health_requires_auth")
         /// Connections open at once; more are closed as they are accepted.
-        public var maxConnections = 512
+        public var maxConnections: Int = ConfigKeys.count("web.max_connections")
         public init() {}
     }
 
     public struct Log: Sendable {
-        public var level = "info"
-        public var format = "logfmt"
+        public var level = ConfigKeys.choice("log.level")
+        public var format = ConfigKeys.choice("log.format")
         public init() {}
     }
 

@@ -61,11 +61,19 @@ public final class WebAuthenticator: Sendable {
     private let tls: (enabled: Bool, certFile: String?)
     private let state: Mutex<State>
     private let bcrypt: BlockingThreads
+    /// The clock the file's re-reading and the memory of failures follow (a test's own).
+    private let now: @Sendable () -> ContinuousClock.Instant
+    /// bcrypt verifications started, for tests: a verified or remembered credential starts none.
+    let verifications = Atomic<Int>(0)
 
     /// `config` is the file at `path` as already read, so that the server's TLS and the users
     /// come from one reading of it. `threads` run bcrypt.
-    public init(path: String, config: WebConfig, logger: Logger, threads: Int = 2) {
+    public init(
+        path: String, config: WebConfig, logger: Logger, threads: Int = 2,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.path = path
+        self.now = now
         self.logger = logger
         tls = (config.tls, config.certFile)
         var initial = State(users: [:], contentHash: FileManager.default.contents(atPath: path).map { SHA256.hash(Array($0)) })
@@ -79,7 +87,7 @@ public final class WebAuthenticator: Sendable {
     /// The verdict on an `Authorization` header (always allowed when the file names no users).
     public func authenticate(_ authorization: String?) async -> Verdict {
         reloadIfChanged()
-        let now = ContinuousClock.now
+        let now = self.now()
         guard let (name, password) = Self.credentials(authorization) else {
             return state.withLock { $0.users.isEmpty } ? .allowed : .refused
         }
@@ -103,6 +111,7 @@ public final class WebAuthenticator: Sendable {
         case .answer(let verdict): return verdict
         case .check(let checked, let isKnown, let cacheKey): (hash, known, key) = (checked, isKnown, cacheKey)
         }
+        verifications.add(1, ordering: .relaxed)
         let matches = (try? await bcrypt.run { hash.verify(password) }) ?? false
         return state.withLock { state in
             state.pending -= 1
@@ -120,7 +129,7 @@ public final class WebAuthenticator: Sendable {
     }
 
     private func reloadIfChanged() {
-        let now = ContinuousClock.now
+        let now = self.now()
         let due = state.withLock { state -> Bool in
             if let last = state.lastLook, now - last < .seconds(1) { return false }
             state.lastLook = now

@@ -129,3 +129,48 @@ extension Result where Failure == ConfigErrors {
         if case .failure(let errors) = self { errors.issues } else { nil }
     }
 }
+
+/// A typed key's bounds are its row's: every bound is accepted and a value just past it is
+/// refused with a message naming the key, for every typed row of the table.
+@Suite struct TypedKeyBoundsTests {
+    /// Values at and just past each bound of `value`, as YAML text.
+    static func probes(_ value: ConfigValue) -> (accepted: [String], refused: [String]) {
+        switch value {
+        case .seconds(_, let range):
+            let below = range.lowerBound > 0 ? ["\(Int((range.lowerBound * 1000).rounded()) - 1)ms"] : ["-1s"]
+            return (
+                ["\(Int((range.lowerBound * 1000).rounded()))ms", "\(Int(range.upperBound))s"],
+                below + ["\(Int(range.upperBound) + 1)s"]
+            )
+        case .count(_, let range):
+            return (["\(range.lowerBound)", "\(range.upperBound)"], ["\(range.lowerBound - 1)", "\(range.upperBound + 1)"])
+        case .positive(_, let maximum):
+            return (["0.5", NumberText.format(maximum)], ["0", NumberText.format(maximum + 1)])
+        case .bytes(_, let range):
+            return (["\(range.lowerBound)", "\(range.upperBound)"], ["\(range.lowerBound - 1)", "\(range.upperBound + 1)"])
+        case .choice(_, let words):
+            return (words, ["none-of-them"])
+        case .flag:
+            return (["true", "false"], ["maybe"])
+        }
+    }
+
+    @Test func everyTypedRowsBoundsAreTheLoaders() throws {
+        let loader = ConfigLoader(environment: [:])
+        var checked = 0
+        for row in ConfigKeys.all {
+            guard let value = row.value, let key = row.keys.first else { continue }
+            let (accepted, refused) = Self.probes(value)
+            for text in accepted {
+                let result = loader.load(yaml: DocumentedDefaultsTests.yaml(key, "\"\(text)\""))
+                #expect(result.failureIssues == nil, "\(key): \(text) refused: \(String(describing: result.failureIssues))")
+            }
+            for text in refused {
+                let issues = loader.load(yaml: DocumentedDefaultsTests.yaml(key, "\"\(text)\"")).failureIssues ?? []
+                #expect(issues.map(\.key) == [key], "\(key): \(text) not refused as its own: \(issues)")
+            }
+            checked += 1
+        }
+        #expect(checked >= 20, "\(checked) typed rows")
+    }
+}

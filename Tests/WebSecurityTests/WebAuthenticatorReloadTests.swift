@@ -17,18 +17,20 @@ import Testing
 
     static func users(_ hash: String) -> String { "basic_auth_users:\n  alice: \"\(hash)\"\n" }
 
-    func authenticator(_ path: String) throws -> WebAuthenticator {
-        WebAuthenticator(path: path, config: try WebConfig.load(path: path), logger: Logger(label: "test"))
+    /// The file is looked at again once a second of `clock` has passed.
+    func authenticator(_ path: String, clock: SteppedInstant) throws -> WebAuthenticator {
+        WebAuthenticator(path: path, config: try WebConfig.load(path: path), logger: Logger(label: "test"), now: clock.now)
     }
 
     @Test func aFileThatNoLongerNamesUsersKeepsTheUsersUntilSIGHUP() async throws {
         let path = try Tools.temporaryDirectory().appendingPathComponent("web.yml").path
         try Self.users(Self.secret.hash).write(toFile: path, atomically: true, encoding: .utf8)
-        let auth = try authenticator(path)
+        let clock = SteppedInstant()
+        let auth = try authenticator(path, clock: clock)
         #expect(await auth.authenticate(nil) == .refused)
         for emptied in ["", "basic_auth_users: {}\n", "# being rewritten\n"] {
             try emptied.write(toFile: path, atomically: true, encoding: .utf8)
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: .milliseconds(1100))
             #expect(await auth.authenticate(nil) == .refused, "'\(emptied)' switched authentication off")
             #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .allowed)
         }
@@ -47,13 +49,16 @@ import Testing
         try files.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path, withDestinationPath: "..v1")
         try files.createSymbolicLink(
             atPath: directory.appendingPathComponent("web.yml").path, withDestinationPath: "..data/web.yml")
-        let auth = try authenticator(directory.appendingPathComponent("web.yml").path)
+        let clock = SteppedInstant()
+        let auth = try authenticator(directory.appendingPathComponent("web.yml").path, clock: clock)
         #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .allowed)
         // The new version appears and ..data is swapped to it (rename over the old link).
         try version("..v2", Self.other.hash)
         try files.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
         #expect(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path) == 0)
-        try await Task.sleep(for: .milliseconds(1100))
+        // Within the second the file is not looked at; after it, the swap is seen.
+        #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .allowed)
+        clock.advance(by: .milliseconds(1100))
         #expect(await auth.authenticate(Self.basic("alice", Self.other.password)) == .allowed, "the new password applies")
         #expect(await auth.authenticate(Self.basic("alice", Self.secret.password)) == .refused, "the old one no longer does")
     }
