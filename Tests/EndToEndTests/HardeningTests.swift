@@ -100,34 +100,9 @@ extension EndToEndTests {
             if request.method == "POST" { posts.withLock { $0.append((Date(), request.body)) } }
             return (200, [:], "")
         }
-        let script = """
-            import socket, sys, time, threading
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", 0)); s.listen(64)
-            print(s.getsockname()[1], flush=True)
-            def serve(c):
-                try:
-                    data = c.recv(65536)
-                    if b"/trickle" in data.split(b"\\r\\n")[0]:
-                        c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 120\\r\\n\\r\\n")
-                        for _ in range(120):
-                            time.sleep(1); c.sendall(b"x")
-                    else:
-                        time.sleep(2)
-                        c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n")
-                except OSError:
-                    pass
-                finally:
-                    c.close()
-            while True:
-                c, _ = s.accept()
-                threading.Thread(target=serve, args=(c,), daemon=True).start()
-            """
-        let hooks = try ChildProcess(
-            arguments: ["-c", script], directory: directory, name: "slow-hooks",
-            executable: URL(fileURLWithPath: "/usr/bin/python3"))
+        let hooks = try await SlowReceiver.start(trickleBytes: 120, delaySeconds: 2)
         defer { hooks.stop() }
-        let port = try await hooks.firstLine(timeout: 20)
+        let port = hooks.port
         let deployment = try await deploy(flows: 30, database: "slow-hooks.db") { config in
             config + """
 

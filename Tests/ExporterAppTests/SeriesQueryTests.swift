@@ -199,7 +199,6 @@ import Vocabulary
     @Test func aQueryStopsWhenItsConnectionCloses() async throws {
         let loop = EmbeddedEventLoop()
         let closed = loop.makePromise(of: Void.self)
-        let started = ContinuousClock.now
         let work = Task {
             try await SeriesController.whileConnected(closed.futureResult) {
                 while true { try await Task.sleep(for: .milliseconds(10)) }
@@ -207,8 +206,8 @@ import Vocabulary
         }
         try await Task.sleep(for: .milliseconds(50))
         closed.succeed(())
+        // Uncancelled, the work never ends and this waits for ever.
         await #expect(throws: CancellationError.self) { try await work.value }
-        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     /// A history write that fails (here: the file may not grow, as on a full disk) marks the
