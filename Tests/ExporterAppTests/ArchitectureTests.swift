@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// docs/architecture.md draws the targets' dependency graph; it must be the one Package.swift
@@ -9,24 +10,41 @@ import Testing
         .deletingLastPathComponent()
 
     /// `target -> dependency` for every source target of Package.swift and the targets of
-    /// this package it names (products of other packages left out).
+    /// this package it names (products of other packages left out), as
+    /// `swift package dump-package` reads the manifest (in a scratch folder of its own, so
+    /// that it never waits for the lock of the build that runs these tests).
     static func declaredEdges() throws -> Set<String> {
-        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("architecture-dump-\(getpid())")
+        var environment = ProcessInfo.processInfo.environment
+        environment["ETLWORKS_DEV_TARGETS"] = nil
+        let result = try Tools.runBlocking(
+            "/usr/bin/env", ["swift", "package", "--package-path", root.path, "--scratch-path", scratch.path, "dump-package"],
+            input: nil, environment: environment)
+        guard result.status == 0 else { throw ManifestError(message: result.stderr) }
+        struct Manifest: Decodable {
+            struct Target: Decodable {
+                var name: String
+                var type: String
+                var dependencies: [[String: [String?]]]
+            }
+            var targets: [Target]
+        }
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(result.stdout.utf8))
+        let names = Set(manifest.targets.map(\.name))
         var edges: Set<String> = []
-        let blocks =
-            manifest.components(separatedBy: ".target(").dropFirst().map { ("library", $0) }
-            + manifest.components(separatedBy: ".executableTarget(").dropFirst().map { ("executable", $0) }
-        for (_, block) in blocks {
-            guard let name = block.firstMatch(of: /name: "([^"]+)"/)?.1 else { continue }
-            guard !["ExporterBenchmarks", "HistorySoak", "TestSupport"].contains(String(name)) else { continue }
-            // The dependencies list ends at the block's closing `])` or the next target.
-            let body = block.components(separatedBy: ".target(")[0].components(separatedBy: ".testTarget(")[0]
-            guard let list = body.firstMatch(of: /dependencies: \[([^\]]*)\]/)?.1 else { continue }
-            let withoutProducts = list.replacing(/\.product\([^)]*\)/, with: "")
-            for dependency in withoutProducts.matches(of: /"([^"]+)"/) { edges.insert("\(name) --> \(dependency.1)") }
+        for target in manifest.targets where ["regular", "executable", "system"].contains(target.type) {
+            guard !["ExporterBenchmarks", "HistorySoak", "TestSupport"].contains(target.name) else { continue }
+            for dependency in target.dependencies {
+                guard let name = (dependency["byName"] ?? dependency["target"])?.first ?? nil, names.contains(name) else {
+                    continue
+                }
+                edges.insert("\(target.name) --> \(name)")
+            }
         }
         return edges
     }
+
+    struct ManifestError: Error { var message: String }
 
     @Test func theDrawnGraphIsTheDeclaredOne() throws {
         let page = try String(contentsOf: Self.root.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
