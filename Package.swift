@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "Alerting",
             dependencies: [
-                "ExporterBase", "EtlworksAPI", "SLA", "Vocabulary",
+                "ExporterBase", "EtlworksAPI", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),
@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: [
-                "ExporterBase", "SLA", "SLAStore", "EtlworksAPI", "SeriesQuery", "Store", "Vocabulary", "BlockingThreads"
+                "ExporterBase", "SLAStore", "EtlworksAPI", "SeriesQuery", "Store", "Vocabulary", "BlockingThreads"
             ]),
         // The composition root: runtime, daemon (signals, reload), HTTP routes.
         .target(

@@ -8,6 +8,7 @@ import Logging
 import SLA
 import SLAStore
 import Store
+import Vocabulary
 
 /// SLA evaluation: 20 rules over N flows with 30 days of hourly runs (1.44 million at 2,000
 /// flows), against a baseline that asks SQLite for each window the obvious way.

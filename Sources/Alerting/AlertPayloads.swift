@@ -1,6 +1,6 @@
 import ExporterBase
 import Foundation
-import SLA
+import Vocabulary
 
 /// The JSON bodies notifications carry. Pure.
 public enum AlertPayloads {

@@ -2,7 +2,6 @@ import EtlworksAPI
 import ExporterBase
 import Foundation
 import Logging
-import SLA
 import Vocabulary
 
 #if canImport(FoundationNetworking)

@@ -1,5 +1,4 @@
 import EtlworksAPI
-import SLA
 import SLAStore
 import Store
 

@@ -1,6 +1,7 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
+import SLAStore
 
 /// A month of usage: runs, flows, billing, agents and SLA, with how much of the month the
 /// stored data covers. Built by `UsageReportBuilder`, written by the format writers.

@@ -1,7 +1,7 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
-import SLA
+import Vocabulary
 
 /// One table of the usage report as CSV (RFC 4180: CRLF line ends, fields quoted when they
 /// hold a comma, quote or line break, quotes doubled; names that would run as spreadsheet

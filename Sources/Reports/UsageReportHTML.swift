@@ -1,6 +1,6 @@
 import ExporterBase
 import Foundation
-import SLA
+import Vocabulary
 
 /// The usage report as one self-contained HTML file: inline CSS and two inline SVG charts
 /// (daily runs and errors; records against the allowance), no scripts, no external

@@ -1,7 +1,7 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
-import SLA
+import Vocabulary
 
 /// The usage report as JSON (schema in docs/reports.md): every field present, null when
 /// unknown; times RFC 3339 UTC, durations in seconds, ratios 0–1. Pure.

@@ -1,4 +1,4 @@
-import SLA
+import Vocabulary
 
 /// The usage report as Markdown for tickets: notes first, then the tenant, billing, SLA,
 /// agents, the busiest flows and the days. Every name is escaped. Pure.

@@ -1,5 +1,6 @@
 import ExporterBase
 import Foundation
+import Vocabulary
 import Yams
 
 /// Reads the `sla:` and `health:` sections. Every problem names the rule

@@ -3,6 +3,7 @@ import ExporterBase
 import Foundation
 import SLAStore
 import Store
+import Vocabulary
 
 /// `GET /api/v1/sla`: every rule and target now (`?state=breaching` keeps only breaches).
 /// Times are RFC 3339, values in base units. Encoded by the server, decoded by

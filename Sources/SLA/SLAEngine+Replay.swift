@@ -5,6 +5,7 @@ import Logging
 import SLAStore
 import SlidingWindows
 import Store
+import Vocabulary
 
 /// Replay (#15): on start, each rule that stored runs decide and that was not replayed with
 /// its current definition is replayed over the stored runs from the backfill horizon (at

@@ -6,6 +6,7 @@ import Logging
 import SLAStore
 import SlidingWindows
 import Store
+import Vocabulary
 
 /// Evaluates every rule for every target after each poll and on a timer, against stored
 /// runs and persisted states, so that neither windows nor `for` timers reset on a restart.

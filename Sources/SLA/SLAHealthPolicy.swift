@@ -1,4 +1,5 @@
 import ExporterBase
+import Vocabulary
 
 /// How SLA breaches set the /health status, per severity.
 public struct SLAHealthPolicy: Sendable, Equatable {

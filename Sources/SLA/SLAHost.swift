@@ -1,4 +1,5 @@
 import EtlworksAPI
+import SLAStore
 import Store
 
 /// What the SLA engine judges and where it publishes: in the daemon, the exporter's live

@@ -4,6 +4,7 @@ import Foundation
 import SLA
 import SLAStore
 import Store
+import Vocabulary
 
 /// `/sla`: a page a person can read without Grafana. What breaches now, what is pending,
 /// each rule's standing, and the breaches of the last seven days. Pure; every value from

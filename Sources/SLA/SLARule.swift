@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// One SLA rule from the `sla:` section: which targets it covers, the condition each must
 /// meet, and what a breach means.

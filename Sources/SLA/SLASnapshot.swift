@@ -1,5 +1,6 @@
 import Exposition
 import Foundation
+import Vocabulary
 
 /// The latest SLA evaluation, as metrics, /health, the API and the /sla page show it.
 public struct SLASnapshot: Sendable {

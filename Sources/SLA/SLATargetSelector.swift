@@ -1,5 +1,6 @@
 import ExporterBase
 import Store
+import Vocabulary
 
 /// What a rule applies to.
 public enum SLATargetSelector: Sendable, Equatable {

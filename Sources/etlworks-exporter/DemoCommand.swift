@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import SLA
 import Simulator
+import Vocabulary
 
 /// `demo`: the simulator and the daemon in one process, with a local database file.
 struct DemoCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Vocabulary
 
 /// docs/architecture.md draws the targets' dependency graph; it must be the one Package.swift
 /// declares, every dependency goes down the layers, and the server stack stays in the
@@ -70,12 +71,12 @@ import Testing
         ["etlworks-exporter"]
     ]
 
-    /// Edges within a layer, each for a reason a feature cannot avoid.
+    /// Edges within a layer, each for a reason that cannot be avoided. None is between two
+    /// features: a feature reaches another through words or a protocol in a lower target
+    /// (`Vocabulary`'s `SLAAlertSink`, `SLAStore`'s `SLACompliance`).
     static let sideways: [String: String] = [
         "SLAStore --> Store": "episodes and states are kept in the run store's file",
-        "SlidingWindows --> Store": "windows are filled from the stored completed runs",
-        "Alerting --> SLA": "it delivers the SLA engine's alerts, through the engine's SLAAlertSink protocol",
-        "Reports --> SLA": "the report's compliance is the SLA engine's, computed once"
+        "SlidingWindows --> Store": "windows are filled from the stored completed runs"
     ]
 
     /// Targets that may run a server or import the server stack (NIO, Hummingbird, BoringSSL).

@@ -3,6 +3,7 @@ import ExporterConfiguration
 import Foundation
 import TestSupport
 import Testing
+import Vocabulary
 
 @testable import ExporterBase
 @testable import ExporterCore

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SLAStore
 import Testing
+import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterBase

@@ -13,6 +13,23 @@ public struct SLAAlert: Sendable, Equatable {
     public var labels: [String: String]
     public var annotations: [String: String]
 
+    public init(
+        rule: String, severity: SLASeverity, condition: String, target: SLATarget, value: Double?, threshold: Double?,
+        detail: String?, startsAt: Double, endsAt: Double?, labels: [String: String], annotations: [String: String]
+    ) {
+        self.rule = rule
+        self.severity = severity
+        self.condition = condition
+        self.target = target
+        self.value = value
+        self.threshold = threshold
+        self.detail = detail
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.labels = labels
+        self.annotations = annotations
+    }
+
     public var isResolved: Bool { endsAt != nil }
 }
 
