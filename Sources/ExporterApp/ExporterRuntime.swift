@@ -48,10 +48,14 @@ public struct ExporterRuntime: Sendable {
         let series = try SeriesStore(path: config.storage.path, verify: false)
         let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()
-        let polled = Resource.allCases.filter { $0 != .schedules || config.sla.contains(where: \.needsSchedules) }
+        // Schedules are always read: they decide which flows are scheduled (`kind`) and what
+        // each is expected to do.
+        let polled = Resource.allCases
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
         await state.setExportSettings(config.metrics)
+        await state.setStreamingFlows(config.api.streamingFlows)
+        await state.setScheduleTimeZone(config.api.schedulerTimeZone ?? config.api.timeZone ?? TimeZone(identifier: "UTC")!)
         var clientConfiguration = ClientConfiguration(
             baseURL: config.api.url, credentials: config.api.credentials,
             timeout: config.api.timeout,
@@ -83,11 +87,9 @@ public struct ExporterRuntime: Sendable {
             AgentsCollector(context: context, logger: logger),
             BillingCollector(context: context, logger: logger),
             HealthCollector(context: context, logger: logger),
-            InstanceHealthCollector(context: context, logger: logger)
+            InstanceHealthCollector(context: context, logger: logger),
+            SchedulesCollector(context: context, logger: logger)
         ]
-        if config.sla.contains(where: \.needsSchedules) {
-            collectors.append(SchedulesCollector(context: context, logger: logger))
-        }
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
             if resource != .health && resource != .summary { await engine.evaluate() }
         }

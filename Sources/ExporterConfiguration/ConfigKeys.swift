@@ -118,6 +118,10 @@ public enum ConfigKeys {
             "the largest answer read (`KiB`, `MiB`, `GiB`, or bytes); a larger one is cut off as it arrives and fails its poll with an error naming the endpoint. A day's executions take 200–500 bytes a run (the simulator's: 214), so 32 MiB holds some 60,000 runs: raise it (and the pod's memory limit, by about 4 times as much) for busier tenants"
         ),
         ConfigKey(
+            ["etlworks.streaming_flows"], default: "none",
+            "flows to treat as change-data-capture streams (`kind=\"streaming\"`) before any of their runs answered with a stream task: a selector `{ids, names (globs), tags}` as in SLA targets"
+        ),
+        ConfigKey(
             "poll.executions", .seconds(30, 1...7 * 86400),
             "how often runs are read"),
         ConfigKey(
@@ -137,7 +141,7 @@ public enum ConfigKeys {
             "`/v1/system/health` and `/v1/system/info`"),
         ConfigKey(
             "poll.schedules", .seconds(300, 1...7 * 86400),
-            "flow schedules (`/v1/schedules`); polled only when a rule uses `missed_schedule` or `max_duration: schedule`"),
+            "flow schedules (`/v1/schedules`): which flows are scheduled (`kind`), their cadence and expected run time"),
         ConfigKey(
             "poll.instance_health", .seconds(60, 1...7 * 86400),
             "node health from `GET /health?allNodes=true` at the instance root (components, running flows, disks, heap, load); where it answers 404 or 401 (cloud tenants) it is checked again every 6 h"

@@ -79,6 +79,7 @@ public struct ConfigLoader: Sendable {
         var notifications = NotificationConfig()
         var slaHealth = SLAHealthPolicy()
         var metrics = MetricsSettings()
+        var streamingFlows: FlowSelector?
         func read(_ node: Node, key: String, keyLine: Int?) {
             guard case .scalar(let scalar) = node else {
                 issues.append(ConfigIssue(key: key, line: node.mark?.line, message: "must be a single value"))
@@ -124,6 +125,10 @@ public struct ConfigLoader: Sendable {
                 for (entryKey, entryValue) in entries {
                     let name = entryKey.string ?? ""
                     let key = "\(section).\(name)"
+                    if key == "etlworks.streaming_flows" {
+                        streamingFlows = featureReader.flowSelector(entryValue, key: key)
+                        continue
+                    }
                     guard allowed.contains(name) else {
                         issues.append(
                             ConfigIssue(
@@ -164,6 +169,7 @@ public struct ConfigLoader: Sendable {
         config?.notifications = notifications
         config?.slaHealth = slaHealth
         config?.metrics = metrics
+        config?.api.streamingFlows = streamingFlows
         if let config, issues.isEmpty { return .success(config) }
         return .failure(ConfigErrors(issues))
     }

@@ -139,7 +139,7 @@ extension ConfigNodeReader {
     package mutating func flowSelector(_ node: Node, key: String) -> FlowSelector? {
         var selector = FlowSelector()
         guard let entries = node.mapping else {
-            issue(key, node, "must be a mapping of ids, names and tags")
+            issue(key, node, "must be a mapping of ids, names, tags and kinds")
             return nil
         }
         for (entry, value) in entries {
@@ -155,7 +155,15 @@ extension ConfigNodeReader {
                 }
             case "names": selector.names = globs(value, key: sub)
             case "tags": selector.tags = Set(list(value, key: sub).compactMap { scalar($0) })
-            default: issue(sub, entry, "unknown key (expected ids, names, tags)")
+            case "kinds":
+                for item in list(value, key: sub) {
+                    if let text = scalar(item), let kind = FlowKind(rawValue: text) {
+                        selector.kinds.insert(kind)
+                    } else {
+                        issue(sub, item, "'\(scalar(item) ?? "")' is not a flow kind (streaming, scheduled, unscheduled)")
+                    }
+                }
+            default: issue(sub, entry, "unknown key (expected ids, names, tags, kinds)")
             }
         }
         return selector

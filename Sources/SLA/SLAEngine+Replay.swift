@@ -90,11 +90,12 @@ extension SLAEngine {
             Array(flows[$0..<min(flows.count, $0 + Self.replaySlice)])
         }
         let (step, timeZone, runStore, schedules) = (replayStep, scheduleTimeZone, runStore, observations.schedules)
+        let kinds = observations.kinds
         func judge(_ slice: [FlowRecord]) -> Task<[ReplayFinding], any Error> {
             Task {
                 try await Self.replayFlows(
                     rules: replayed, ends: ends, from: from, step: step, flows: slice, schedules: schedules,
-                    scheduleTimeZone: timeZone, runStore: runStore)
+                    kinds: kinds, scheduleTimeZone: timeZone, runStore: runStore)
             }
         }
         try await runStore.cacheForReplay(pages: Self.replayCachePages)
@@ -129,7 +130,8 @@ extension SLAEngine {
     /// Replays every (rule, flow) pair, flows spread over the cores, each flow's runs read once.
     nonisolated static func replayFlows(
         rules: [SLARule], ends: [Double], from: Double, step: Double, flows: [FlowRecord],
-        schedules: [Int64: [FlowSchedule]], scheduleTimeZone: TimeZone, runStore: SQLiteRunStore
+        schedules: [Int64: [FlowSchedule]], kinds: [Int64: FlowKind] = [:], scheduleTimeZone: TimeZone,
+        runStore: SQLiteRunStore
     ) async throws -> [ReplayFinding] {
         let lookback = max(86400, rules.map(\.condition.runWindow).max() ?? 0)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -142,7 +144,7 @@ extension SLAEngine {
                         flow -> (FlowRecord, [Int])? in
                         let matching = rules.indices.filter { index in
                             guard ends[index] > from, case .flows(let selector) = rules[index].target else { return false }
-                            return selector.matches(flow)
+                            return selector.matches(flow, kind: kinds[flow.id])
                         }
                         return matching.isEmpty ? nil : (flow, matching)
                     }

@@ -272,6 +272,7 @@ public actor SLAEngine: CompletedRunSink {
             agents: snapshot.agents ?? [], subscription: snapshot.subscription, timeZone: timeZone,
             evaluatingSince: evaluatingSince)
         inputs.firstRuns = firstRuns
+        inputs.kinds = snapshot.kinds
         inputs.scheduledStarts = scheduledStarts
         inputs.scheduleTimeZone = scheduleTimeZone
         windows.clearRecentLongest()
@@ -430,7 +431,7 @@ public actor SLAEngine: CompletedRunSink {
         case .flows(let selector):
             var measured: [(SLATarget, SLAMeasurement?)] = []
             measured.reserveCapacity(inputs.flows.count)
-            for flow in inputs.flows where selector.matches(flow.record) {
+            for flow in inputs.flows where selector.matches(flow.record, kind: inputs.kinds[flow.id]) {
                 measured.append(
                     (
                         SLATarget(kind: .flow, id: flow.id, name: flow.record.name),

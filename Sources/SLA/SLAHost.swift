@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterBase
 import SLAStore
 import Store
 
@@ -26,10 +27,14 @@ public struct SLAObservations: Sendable {
     /// compliance (`SLACompliance`).
     public var pollsFreshUntil: Double?
 
+    /// Each flow's kind, as far as it is known.
+    public var kinds: [Int64: FlowKind]
+
     public init(
         flows: [FlowMetrics], schedules: [Int64: [FlowSchedule]], agents: [Agent]?, subscription: Subscription?,
-        pollsFreshUntil: Double? = nil
+        pollsFreshUntil: Double? = nil, kinds: [Int64: FlowKind] = [:]
     ) {
+        self.kinds = kinds
         self.flows = flows
         self.schedules = schedules
         self.agents = agents

@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterBase
 import Foundation
 import SlidingWindows
 import Store
@@ -13,6 +14,8 @@ public struct SLAInputs: Sendable {
     public var runs: RunWindows
     /// Each flow's enabled schedules.
     public var schedules: [Int64: [FlowSchedule]]
+    /// Each flow's kind, as far as it is known (rules selecting `kinds` read it).
+    public var kinds: [Int64: FlowKind] = [:]
     /// Per schedule (`eventId`), the latest start of a run it fired, epoch ms.
     public var scheduledStarts: [Int64: Int64] = [:]
     public var agents: [Agent]

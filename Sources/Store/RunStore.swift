@@ -27,6 +27,9 @@ public protocol RunStore: Sendable {
     func setMeta(_ key: String, _ value: String) async throws
     /// Bytes used by the database (file plus WAL).
     func sizeBytes() async -> Int64
+    /// Each flow's nearest-rank `p` percentile of run time (seconds) over the completed runs
+    /// that ended since `since` (epoch ms), for flows with at least `minimumRuns` of them.
+    func runTimePercentiles(endedSince since: Int64, p: Double, minimumRuns: Int) async throws -> [Int64: Double]
 }
 
 extension RunStore {

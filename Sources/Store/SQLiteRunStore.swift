@@ -286,6 +286,28 @@ public actor SQLiteRunStore: RunStore {
 
     /// Per flow, when its oldest stored completed run started (or was queued, or ended),
     /// epoch ms: the evidence of how long a flow has gone without a success.
+    /// Each flow's nearest-rank `p` percentile of run time (seconds) over the completed runs
+    /// that ended since `since` (epoch ms), for flows with at least `minimumRuns` of them.
+    public func runTimePercentiles(endedSince since: Int64, p: Double, minimumRuns: Int) throws -> [Int64: Double] {
+        // The expression and the partial-index condition match `runs_completed_by_end`.
+        let statement = try connection.statement(
+            """
+            SELECT flow_id, ended_ms - started_ms FROM runs
+            WHERE state = 1 AND coalesce(ended_ms, updated_ms) >= ?1 AND started_ms IS NOT NULL AND ended_ms IS NOT NULL
+            """)
+        try statement.bind(.integer(since))
+        defer { statement.reset() }
+        var durations: [Int64: [Int64]] = [:]
+        while try statement.step() { durations[statement.int(0), default: []].append(max(0, statement.int(1))) }
+        var result: [Int64: Double] = [:]
+        for (flow, var values) in durations where values.count >= minimumRuns {
+            values.sort()
+            let rank = max(1, Int((p * Double(values.count)).rounded(.up)))
+            result[flow] = EpochMillis.seconds(values[rank - 1])
+        }
+        return result
+    }
+
     public func firstCompletedRunStarts() throws -> [Int64: Int64] {
         try timeById(
             "SELECT flow_id, min(coalesce(started_ms, created_ms, ended_ms)) FROM runs WHERE state = 1 GROUP BY flow_id")

@@ -74,6 +74,10 @@ import Vocabulary
             .flows, started: Date(timeIntervalSince1970: 1_764_000_300), duration: 1.5,
             error: "/v1/flows: request failed: timed out", apiAnswered: false)
         await state.setStorage(.ok, sizeBytes: 4096)
+        // Flow 7 is scheduled every hour (an interval: no clock-dependent next firing) and
+        // expected to take 20 minutes; flow 9 has no schedule, and a p95 of its own.
+        await state.setSchedules([FlowSchedule(id: 70, flowId: 7, schedule: "3600", expectedSeconds: 1200)])
+        await state.setRecentRunTimes([9: 42.5])
         return await state.snapshot()
     }
 

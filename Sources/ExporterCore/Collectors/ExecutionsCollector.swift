@@ -78,7 +78,21 @@ public actor ExecutionsCollector: Collector {
             skipped += try await pollHistory(now: now)
         }
         try await context.publishFlows()
+        try await refreshRunTimes(now: now)
         return skipped
+    }
+
+    /// How often each flow's p95 run time over 30 days is read again: a scan of a month of
+    /// runs, cheap every quarter hour, wasteful every poll.
+    static let runTimesInterval: TimeInterval = 900
+    private var runTimesRead: Date?
+
+    private func refreshRunTimes(now: Date) async throws {
+        guard runTimesRead.map({ now.timeIntervalSince($0) >= Self.runTimesInterval }) ?? true else { return }
+        runTimesRead = now
+        let p95 = try await context.store.runTimePercentiles(
+            endedSince: EpochMillis.from(now) - 30 * 86_400_000, p: 0.95, minimumRuns: 5)
+        await context.state.setRecentRunTimes(p95)
     }
 
     // MARK: Admin endpoint

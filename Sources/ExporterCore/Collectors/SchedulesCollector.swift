@@ -4,8 +4,9 @@ import Foundation
 import Logging
 import Vocabulary
 
-/// Reads flow schedules (`GET /v1/schedules`) for the SLA rules that need a flow's cadence
-/// or expected run time. Runs only when such a rule is configured.
+/// Reads flow schedules (`GET /v1/schedules`): which flows are scheduled (their `kind`), their
+/// cadence and expected run time (the expectation metrics, `missed_schedule`,
+/// `max_duration: schedule`).
 public struct SchedulesCollector: Collector {
     public let resource = Resource.schedules
     let context: CollectorContext

@@ -39,6 +39,25 @@ public enum MetricsRenderer {
 
     // MARK: Flows
 
+    /// Each flow's cadence, next firing and expected run time, where known.
+    private static func writeExpectations(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+        let expectations = snapshot.expectations
+        guard !expectations.isEmpty else { return }
+        let now = snapshot.takenAt.timeIntervalSince1970
+        writer.family(FlowExpectationFamilies.scheduleInterval)
+        for flow in snapshot.flows where flow.exported {
+            if let value = expectations[flow.metrics.flow.id]?.interval { writer.sample(flow.labels, value) }
+        }
+        writer.family(FlowExpectationFamilies.nextScheduledRun)
+        for flow in snapshot.flows where flow.exported {
+            if let value = expectations[flow.metrics.flow.id]?.nextRun(after: now) { writer.sample(flow.labels, value) }
+        }
+        writer.family(FlowExpectationFamilies.expectedDuration)
+        for flow in snapshot.flows where flow.exported {
+            if let value = expectations[flow.metrics.flow.id]?.duration { writer.sample(flow.labels, value) }
+        }
+    }
+
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         // Each loop tests `exported` itself: a filtered copy, or a lazy filter (which copies each
         // flow it yields), made a 2,000-flow render 1.5-2 ms slower.
@@ -49,9 +68,12 @@ public enum MetricsRenderer {
         for flow in flows where flow.exported {
             let record = flow.metrics.flow
             let tags = record.tags.isEmpty ? "" : "," + record.tags.joined(separator: ",") + ","
-            let extra = (nameOnInfo ? [("flow_name", record.name)] : []) + [("flow_type", record.flowType ?? ""), ("tags", tags)]
+            let extra =
+                (nameOnInfo ? [("flow_name", record.name)] : [])
+                + [("flow_type", record.flowType ?? ""), ("kind", flow.kind?.rawValue ?? "unknown"), ("tags", tags)]
             writer.sample(flow.labels, extra: LabelSet(extra), 1)
         }
+        writeExpectations(snapshot, into: &writer)
         // One series per tag, so that dashboards can list tags with label_values().
         writer.family(FlowListFamilies.tagInfo)
         for flow in flows where flow.exported {

@@ -52,6 +52,16 @@ public struct ExporterSnapshot: Sendable {
     public var storeSizeBytes: Int64 = 0
     /// What `/metrics` exports (`metrics:`); the per-flow part is applied to `flows` already.
     public var exportSettings = MetricsSettings()
+    /// Flows treated as streams (`etlworks.streaming_flows`).
+    public var streamingFlows: FlowSelector?
+    /// Each flow's expectation (cadence, coming firings, run time); flows with none absent.
+    public var expectations: [Int64: FlowExpectation] = [:]
+    /// Each flow's nearest-rank p95 run time over 30 days, for flows with at least 5 runs.
+    public var recentRunTimes: [Int64: Double] = [:]
+    /// The zone cron schedules fire in (`etlworks.scheduler_timezone`).
+    public var scheduleTimeZone = TimeZone(identifier: "UTC")!
+    /// Flows a run of which answered with a stream task.
+    public var streamsSeen: Set<Int64> = []
     /// Whether the API answered the latest poll of any resource (nil before the first).
     public var apiUp: Bool?
 

@@ -1,6 +1,7 @@
 import ExporterConfiguration
 import FoundationEssentials
 import SLA
+import Store
 import Vocabulary
 
 /// The live state is what SLA rules judge and where their results show.
@@ -12,7 +13,8 @@ extension ExporterState: SLAHost {
         return SLAObservations(
             flows: now.flows.map(\.metrics), schedules: now.schedules ?? [:], agents: now.agents,
             subscription: now.subscription,
-            pollsFreshUntil: now.polls[.executions]?.lastSuccess.map { $0.timeIntervalSince1970 + fresh })
+            pollsFreshUntil: now.polls[.executions]?.lastSuccess.map { $0.timeIntervalSince1970 + fresh },
+            kinds: now.flows.reduce(into: [:]) { kinds, flow in kinds[flow.metrics.flow.id] = flow.kind })
     }
 
     public func publishSLA(_ snapshot: SLASnapshot) { setSLA(snapshot) }

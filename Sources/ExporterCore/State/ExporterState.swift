@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterBase
 import ExporterConfiguration
 import Exposition
 import Foundation
@@ -50,16 +51,41 @@ public actor ExporterState {
             seen.insert(flow.flow.id)
             // Tags can change without the name: the selection is cheap enough to redo.
             let exported = settings.exports(flow.flow)
+            var series: FlowSeries
             if let cached = labelCache[flow.flow.id], cached.name == flow.flow.name {
-                return FlowSeries(metrics: flow, labels: cached.labels, exported: exported)
+                series = FlowSeries(metrics: flow, labels: cached.labels, exported: exported)
+            } else {
+                var pairs = [("flow_id", String(flow.flow.id))]
+                if settings.flowNameLabel { pairs.append(("flow_name", flow.flow.name)) }
+                let labels = LabelSet(pairs)
+                labelCache[flow.flow.id] = (flow.flow.name, labels)
+                series = FlowSeries(metrics: flow, labels: labels, exported: exported)
             }
-            var pairs = [("flow_id", String(flow.flow.id))]
-            if settings.flowNameLabel { pairs.append(("flow_name", flow.flow.name)) }
-            let labels = LabelSet(pairs)
-            labelCache[flow.flow.id] = (flow.flow.name, labels)
-            return FlowSeries(metrics: flow, labels: labels, exported: exported)
+            series.kind = kind(of: flow.flow)
+            return series
         }
         labelCache = labelCache.filter { seen.contains($0.key) }
+    }
+
+    /// A flow's kind from what is known: a stream seen or selected, else its schedules once
+    /// they have been read (nil before).
+    private func kind(of flow: FlowRecord) -> FlowKind? {
+        let streaming =
+            snapshotValue.streamsSeen.contains(flow.id) || (snapshotValue.streamingFlows?.matches(flow) ?? false)
+        guard streaming || snapshotValue.schedules != nil else { return nil }
+        return FlowKind.of(streaming: streaming, scheduled: snapshotValue.schedules?[flow.id]?.isEmpty == false)
+    }
+
+    private func updateKinds() {
+        for index in snapshotValue.flows.indices {
+            snapshotValue.flows[index].kind = kind(of: snapshotValue.flows[index].metrics.flow)
+        }
+    }
+
+    /// Flows treated as streams before a stream task is seen (`etlworks.streaming_flows`).
+    public func setStreamingFlows(_ selector: FlowSelector?) {
+        snapshotValue.streamingFlows = selector
+        updateKinds()
     }
 
     /// What `/metrics` exports (`metrics:`); applied to the flows at once.
@@ -76,6 +102,33 @@ public actor ExporterState {
         var byFlow: [Int64: [FlowSchedule]] = [:]
         for schedule in schedules where schedule.enabled { byFlow[schedule.flowId, default: []].append(schedule) }
         snapshotValue.schedules = byFlow
+        updateKinds()
+        updateExpectations()
+    }
+
+    /// Each flow's p95 run time over 30 days (flows with at least 5 runs).
+    public func setRecentRunTimes(_ p95: [Int64: Double]) {
+        snapshotValue.recentRunTimes = p95
+        updateExpectations()
+    }
+
+    /// The zone cron schedules fire in.
+    public func setScheduleTimeZone(_ zone: TimeZone) {
+        snapshotValue.scheduleTimeZone = zone
+        updateExpectations()
+    }
+
+    private func updateExpectations() {
+        let now = Date().timeIntervalSince1970
+        let schedules = snapshotValue.schedules ?? [:]
+        var expectations: [Int64: FlowExpectation] = [:]
+        for flow in Set(schedules.keys).union(snapshotValue.recentRunTimes.keys) {
+            let expectation = FlowExpectation.of(
+                schedules: schedules[flow] ?? [], recentP95: snapshotValue.recentRunTimes[flow], now: now,
+                timeZone: snapshotValue.scheduleTimeZone)
+            if expectation != FlowExpectation() { expectations[flow] = expectation }
+        }
+        snapshotValue.expectations = expectations
     }
 
     public func setSLA(_ sla: SLASnapshot) { snapshotValue.sla = sla }

@@ -1,3 +1,4 @@
+import ExporterBase
 import Exposition
 import Store
 
@@ -8,6 +9,8 @@ public struct FlowSeries: Sendable {
     public var labels: LabelSet
     /// Whether the flow has per-flow series (`metrics.flows.include`/`exclude`).
     public var exported: Bool
+    /// What the flow is; nil until it is known (schedules not read yet, no stream seen).
+    public var kind: FlowKind?
 
     public init(metrics: FlowMetrics, labels: LabelSet, exported: Bool = true) {
         self.metrics = metrics
