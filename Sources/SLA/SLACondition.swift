@@ -1,3 +1,5 @@
+import ExporterBase
+
 /// One thing a rule evaluates to a value (base units) and compares with its threshold.
 public enum SLACondition: Sendable, Equatable {
     /// A run (completed, or still running) longer than this; `nil`: the schedule's expected time.
@@ -53,6 +55,18 @@ public enum SLACondition: Sendable, Equatable {
         case .durationPercentile(_, _, let window), .errorRate(_, let window, _): return window
         case .objective(_, let window): return max(window, SLOBurnWindows.longest)
         default: return 0
+        }
+    }
+}
+
+extension SLACondition {
+    /// Whether the condition means something for a flow of `kind` (nil: not known yet, when
+    /// only a stream is ruled out from nothing).
+    public func fits(_ kind: FlowKind?) -> Bool {
+        switch self {
+        case .maxDuration, .durationPercentile, .maxSinceSuccess, .objective: return kind != .streaming
+        case .missedSchedule: return kind != .streaming && kind != .unscheduled
+        default: return true
         }
     }
 }

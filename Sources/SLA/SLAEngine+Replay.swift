@@ -143,8 +143,7 @@ extension SLAEngine {
                     let mine = stride(from: worker, to: flows.count, by: workers).map { flows[$0] }.compactMap {
                         flow -> (FlowRecord, [Int])? in
                         let matching = rules.indices.filter { index in
-                            guard ends[index] > from, case .flows(let selector) = rules[index].target else { return false }
-                            return selector.matches(flow, kind: kinds[flow.id])
+                            ends[index] > from && rules[index].judges(flow, kind: kinds[flow.id])
                         }
                         return matching.isEmpty ? nil : (flow, matching)
                     }

@@ -428,10 +428,10 @@ public actor SLAEngine: CompletedRunSink {
         evaluator: inout SLAConditionEvaluator
     ) -> [(SLATarget, SLAMeasurement?)]? {
         switch rule.target {
-        case .flows(let selector):
+        case .flows:
             var measured: [(SLATarget, SLAMeasurement?)] = []
             measured.reserveCapacity(inputs.flows.count)
-            for flow in inputs.flows where selector.matches(flow.record, kind: inputs.kinds[flow.id]) {
+            for flow in inputs.flows where rule.judges(flow.record, kind: inputs.kinds[flow.id]) {
                 measured.append(
                     (
                         SLATarget(kind: .flow, id: flow.id, name: flow.record.name),

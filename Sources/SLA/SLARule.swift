@@ -1,4 +1,6 @@
+import ExporterBase
 import Foundation
+import Store
 import Vocabulary
 
 /// One SLA rule from the `sla:` section: which targets it covers, the condition each must
@@ -43,6 +45,15 @@ extension SLARule {
     public var breachesAfter: Double {
         if case .agentOffline(let offline) = condition { return holdFor + offline }
         return holdFor
+    }
+
+    /// Whether the rule judges `flow`, of `kind` (nil while unknown): its selector picks it,
+    /// and its condition fits the kind. A run time, a freshness or an objective means nothing
+    /// for a stream that runs until stopped, and a schedule missed only for a scheduled flow;
+    /// a rule that names `kinds` judges the kinds it names whatever its condition.
+    public func judges(_ flow: FlowRecord, kind: FlowKind?) -> Bool {
+        guard case .flows(let selector) = target, selector.matches(flow, kind: kind) else { return false }
+        return !selector.kinds.isEmpty || condition.fits(kind)
     }
 
     /// Whether the rule reads flow schedules (`/v1/schedules` is then polled).

@@ -131,3 +131,32 @@ import Testing
         #expect(p95 == [1: 19 * 60], "nearest rank: the 19th of 20")
     }
 }
+
+/// Conditions that mean nothing for a kind skip it, unless the rule names the kind: a stream
+/// has no run time, freshness or objective; only a scheduled flow can miss its schedule.
+@Suite struct KindFitTests {
+    static let flow = FlowRecord(id: 1, name: "f")
+
+    func rule(_ condition: SLACondition, kinds: Set<FlowKind> = []) -> SLARule {
+        SLARule(name: "r", target: .flows(FlowSelector(kinds: kinds)), condition: condition)
+    }
+
+    @Test func conditionsSkipTheKindsTheyDoNotFit() {
+        for condition in [
+            SLACondition.maxDuration(seconds: 60), .durationPercentile(p: 0.9, max: 60, window: 86400),
+            .maxSinceSuccess(seconds: 3600), .objective(target: 0.99, window: 86400)
+        ] {
+            #expect(!rule(condition).judges(Self.flow, kind: .streaming), "\(condition)")
+            #expect(rule(condition).judges(Self.flow, kind: .scheduled) && rule(condition).judges(Self.flow, kind: .unscheduled))
+            #expect(rule(condition).judges(Self.flow, kind: nil), "an unknown kind is judged until known")
+        }
+        let missed = rule(.missedSchedule(grace: 300))
+        #expect(missed.judges(Self.flow, kind: .scheduled))
+        #expect(!missed.judges(Self.flow, kind: .unscheduled) && !missed.judges(Self.flow, kind: .streaming))
+        let errors = rule(.consecutiveFailures(2))
+        #expect(FlowKind.allCases.allSatisfy { errors.judges(Self.flow, kind: $0) }, "failures matter for every kind")
+        // Named kinds win: a rule written for streams judges them by its condition.
+        #expect(rule(.maxSinceSuccess(seconds: 3600), kinds: [.streaming]).judges(Self.flow, kind: .streaming))
+        #expect(!rule(.maxSinceSuccess(seconds: 3600), kinds: [.streaming]).judges(Self.flow, kind: .scheduled))
+    }
+}
