@@ -2,8 +2,7 @@
 /// by its progress and latency, a scheduled flow by its own cadence and run time, a flow run
 /// by hand (by the API, by another flow) by its failures only.
 public enum FlowKind: String, Sendable, CaseIterable, Hashable {
-    /// A change-data-capture stream: a run of it answered with a stream task, or it matches
-    /// `etlworks.streaming_flows`.
+    /// A change-data-capture stream: it matches `etlworks.streaming_flows`.
     case streaming
     /// It has an enabled schedule in `/v1/schedules`.
     case scheduled

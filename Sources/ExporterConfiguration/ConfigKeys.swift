@@ -119,7 +119,7 @@ public enum ConfigKeys {
         ),
         ConfigKey(
             ["etlworks.streaming_flows"], default: "none",
-            "flows to treat as change-data-capture streams (`kind=\"streaming\"`) before any of their runs answered with a stream task: a selector `{ids, names (globs), tags}` as in SLA targets"
+            "flows to treat as change-data-capture streams (`kind=\"streaming\"`) (never stale, never stuck: they run until stopped): a selector `{ids, names (globs), tags}` as in SLA targets"
         ),
         ConfigKey(
             "poll.executions", .seconds(30, 1...7 * 86400),

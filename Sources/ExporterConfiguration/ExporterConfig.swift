@@ -34,7 +34,7 @@ public struct ExporterConfig: Sendable {
         public var schedulerTimeZone: TimeZone?
         /// The unit of a numeric `schedule` in `/v1/schedules` (the API page says minutes, the
         /// UI page seconds).
-        /// Flows treated as streams before a stream task is seen (`etlworks.streaming_flows`).
+        /// Flows treated as streams (`etlworks.streaming_flows`).
         public var streamingFlows: FlowSelector?
         public var scheduleIntervalUnit = ScheduleIntervalUnit(rawValue: ConfigKeys.choice("etlworks.schedule_interval_unit"))!
 

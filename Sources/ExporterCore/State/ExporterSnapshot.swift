@@ -60,8 +60,6 @@ public struct ExporterSnapshot: Sendable {
     public var recentRunTimes: [Int64: Double] = [:]
     /// The zone cron schedules fire in (`etlworks.scheduler_timezone`).
     public var scheduleTimeZone = TimeZone(identifier: "UTC")!
-    /// Flows a run of which answered with a stream task.
-    public var streamsSeen: Set<Int64> = []
     /// Whether the API answered the latest poll of any resource (nil before the first).
     public var apiUp: Bool?
 

@@ -67,11 +67,10 @@ public actor ExporterState {
         labelCache = labelCache.filter { seen.contains($0.key) }
     }
 
-    /// A flow's kind from what is known: a stream seen or selected, else its schedules once
-    /// they have been read (nil before).
+    /// A flow's kind from what is known: a stream selected, else its schedules once they have
+    /// been read (nil before).
     private func kind(of flow: FlowRecord) -> FlowKind? {
-        let streaming =
-            snapshotValue.streamsSeen.contains(flow.id) || (snapshotValue.streamingFlows?.matches(flow) ?? false)
+        let streaming = snapshotValue.streamingFlows?.matches(flow) ?? false
         guard streaming || snapshotValue.schedules != nil else { return nil }
         return FlowKind.of(streaming: streaming, scheduled: snapshotValue.schedules?[flow.id]?.isEmpty == false)
     }
@@ -82,7 +81,7 @@ public actor ExporterState {
         }
     }
 
-    /// Flows treated as streams before a stream task is seen (`etlworks.streaming_flows`).
+    /// Flows treated as streams (`etlworks.streaming_flows`).
     public func setStreamingFlows(_ selector: FlowSelector?) {
         snapshotValue.streamingFlows = selector
         updateKinds()
