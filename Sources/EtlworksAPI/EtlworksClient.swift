@@ -36,6 +36,10 @@ public protocol EtlworksClient: Sendable {
     func instanceHealth() async throws -> InstanceHealth
     /// Version and deployment mode.
     func systemInfo() async throws -> SystemInfo
+    /// The running tasks of `type` (`stream`, …) of a run, from
+    /// `GET {instance}/etl/rest/v1/tasks/{auditId}/?type=`, or where that path answers 404,
+    /// from `/v1/executions/{flowId}/audit/{auditId}/running-tasks`. Empty: none is running.
+    func runningTasks(flowId: Int64, auditId: Int64, type: String) async throws -> DecodedPage<RunningTask>
 }
 
 extension EtlworksClient {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -17,6 +18,8 @@ public final class HTTPEtlworksClient: EtlworksClient {
     private let evidence = CredentialEvidence()
     private let observer: RequestObserver?
     private let redactor: Redactor
+    /// Set once the `/etl/rest` tasks path answered 404 and the fallback did not.
+    private let tasksPathMissing = Mutex(false)
 
     public init(configuration: ClientConfiguration, observer: RequestObserver? = nil) {
         self.configuration = configuration
@@ -132,6 +135,26 @@ public final class HTTPEtlworksClient: EtlworksClient {
         let endpoint = "/v1/system/info"
         let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [])
         return try decode(endpoint) { try SystemInfo.decode(data) }
+    }
+
+    public func runningTasks(flowId: Int64, auditId: Int64, type: String) async throws -> DecodedPage<RunningTask> {
+        if !tasksPathMissing.withLock({ $0 }) {
+            let endpoint = "/etl/rest/v1/tasks/{auditId}"
+            do {
+                // The documented path ends in a slash; the instance root is outside `/rest`.
+                let (data, _) = try await send(
+                    endpoint: endpoint, path: "/etl/rest/v1/tasks/\(auditId)/",
+                    query: [URLQueryItem(name: "type", value: type)], root: configuration.instanceRootURL)
+                return try decode(endpoint) { try RunningTask.decode(data, type: type) }
+            } catch APIError.notFound {
+                // Older or differently routed instances: the developer portal's path.
+            }
+        }
+        let endpoint = "/v1/executions/{flowId}/audit/{auditId}/running-tasks"
+        let (data, _) = try await send(
+            endpoint: endpoint, path: "/v1/executions/\(flowId)/audit/\(auditId)/running-tasks", query: [])
+        tasksPathMissing.withLock { $0 = true }
+        return try decode(endpoint) { try RunningTask.decode(data, type: type) }
     }
 
     // MARK: Paging

@@ -88,7 +88,8 @@ public struct ExporterRuntime: Sendable {
             BillingCollector(context: context, logger: logger),
             HealthCollector(context: context, logger: logger),
             InstanceHealthCollector(context: context, logger: logger),
-            SchedulesCollector(context: context, logger: logger)
+            SchedulesCollector(context: context, logger: logger),
+            StreamsCollector(context: context, logger: logger)
         ]
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
             if resource != .health && resource != .summary { await engine.evaluate() }

@@ -122,6 +122,17 @@ public enum ConfigKeys {
             "flows to treat as change-data-capture streams (`kind=\"streaming\"`) (never stale, never stuck: they run until stopped): a selector `{ids, names (globs), tags}` as in SLA targets"
         ),
         ConfigKey(
+            "etlworks.stream_probe_after", .seconds(600, 0...30 * 86400),
+            "a run of a flow not known to stream that has run this long has its running tasks asked once whether it is a change-data-capture stream (one that is becomes `kind=\"streaming\"`)"
+        ),
+        ConfigKey(
+            "etlworks.stream_latency_unit", .choice("ms", ["ms", "s"]),
+            "the unit the running-tasks API gives a stream's `latency` in (not documented): `ms` or `s`"),
+        ConfigKey(
+            "etlworks.max_stream_probes", .count(50, 0...10000),
+            "running-tasks requests per streams poll, at most (streams first, then runs asked once); `0` turns stream polling off"
+        ),
+        ConfigKey(
             "poll.executions", .seconds(30, 1...7 * 86400),
             "how often runs are read"),
         ConfigKey(
@@ -145,6 +156,10 @@ public enum ConfigKeys {
         ConfigKey(
             "poll.instance_health", .seconds(60, 1...7 * 86400),
             "node health from `GET /health?allNodes=true` at the instance root (components, running flows, disks, heap, load); where it answers 404 or 401 (cloud tenants) it is checked again every 6 h"
+        ),
+        ConfigKey(
+            "poll.streams", .seconds(30, 1...7 * 86400),
+            "the running tasks of streaming flows' running runs (`/etl/rest/v1/tasks/{auditId}/?type=stream`): the stream metrics"
         ),
         ConfigKey(
             "poll.backfill", .seconds(7 * 86400, 0...92 * 86400),

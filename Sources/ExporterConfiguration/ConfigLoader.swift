@@ -319,6 +319,9 @@ public struct ConfigLoader: Sendable {
         if let timeout = seconds("etlworks.timeout") { api?.timeout = timeout }
         if let wait = seconds("etlworks.max_retry_after") { api?.maxRetryAfter = wait }
         if let grace = seconds("etlworks.stop_grace") { api?.stopGrace = grace }
+        if let after = seconds("etlworks.stream_probe_after") { api?.streamProbeAfter = after }
+        if let unit = choice("etlworks.stream_latency_unit") { api?.streamLatencyUnit = unit }
+        if let count = whole("etlworks.max_stream_probes") { api?.maxStreamProbes = count }
         if let text = choice("etlworks.schedule_interval_unit"), let unit = ScheduleIntervalUnit(rawValue: text) {
             api?.scheduleIntervalUnit = unit
         }
@@ -370,6 +373,7 @@ public struct ConfigLoader: Sendable {
                 case .health: poll.health = seconds
                 case .schedules: poll.schedules = seconds
                 case .instanceHealth: poll.instanceHealth = seconds
+                case .streams: poll.streams = seconds
                 }
             }
         }

@@ -32,10 +32,17 @@ public struct ExporterConfig: Sendable {
         /// The zone cron schedules fire in (`etlworks.scheduler_timezone`); nil: `timeZone`,
         /// else UTC.
         public var schedulerTimeZone: TimeZone?
-        /// The unit of a numeric `schedule` in `/v1/schedules` (the API page says minutes, the
-        /// UI page seconds).
         /// Flows treated as streams (`etlworks.streaming_flows`).
         public var streamingFlows: FlowSelector?
+        /// How long a run of a flow not known to stream runs before its tasks are asked, once,
+        /// whether it is a stream, seconds.
+        public var streamProbeAfter: Double = ConfigKeys.seconds("etlworks.stream_probe_after")
+        /// The unit the running-tasks API gives latency in: `ms` or `s`.
+        public var streamLatencyUnit = ConfigKeys.choice("etlworks.stream_latency_unit")
+        /// Running-tasks requests per streams poll, at most.
+        public var maxStreamProbes: Int = ConfigKeys.count("etlworks.max_stream_probes")
+        /// The unit of a numeric `schedule` in `/v1/schedules` (the API page says minutes, the
+        /// UI page seconds).
         public var scheduleIntervalUnit = ScheduleIntervalUnit(rawValue: ConfigKeys.choice("etlworks.schedule_interval_unit"))!
 
         public init(url: URL, credentials: Credentials) {
@@ -54,6 +61,7 @@ public struct ExporterConfig: Sendable {
         public var health: Double = ConfigKeys.seconds("poll.health")
         public var schedules: Double = ConfigKeys.seconds("poll.schedules")
         public var instanceHealth: Double = ConfigKeys.seconds("poll.instance_health")
+        public var streams: Double = ConfigKeys.seconds("poll.streams")
         /// How far back executions are read on first start (and after an outage).
         public var backfill: Double = ConfigKeys.seconds("poll.backfill")
 
@@ -70,6 +78,7 @@ public struct ExporterConfig: Sendable {
             case .health: return health
             case .schedules: return schedules
             case .instanceHealth: return instanceHealth
+            case .streams: return streams
             }
         }
     }

@@ -33,6 +33,10 @@ public actor EtlworksSimulator {
             requestCounts["/health", default: 0] += 1
             return nodeHealth(request)
         }
+        if request.path.hasPrefix("/etl/rest/") {
+            requestCounts["/etl/rest/v1/tasks/{auditId}", default: 0] += 1
+            return etlTasks(request)
+        }
         guard request.path.hasPrefix("/rest/") else { return .error(404, "no such path", path: request.path) }
         let path = String(request.path.dropFirst("/rest".count))
         let segments = path.split(separator: "/").map(String.init)
@@ -83,7 +87,9 @@ public actor EtlworksSimulator {
         guard segments.count >= 3, segments[1] == "executions", Int64(segments[2]) != nil else {
             return "/" + segments.joined(separator: "/")
         }
-        return "/" + (segments[0...1] + ["{flowId}"] + segments.dropFirst(3)).joined(separator: "/")
+        var template = Array(segments[0...1]) + ["{flowId}"] + segments.dropFirst(3)
+        if template.count > 4, template[3] == "audit" { template[4] = "{auditId}" }
+        return "/" + template.joined(separator: "/")
     }
 
     // MARK: API
@@ -164,6 +170,11 @@ public actor EtlworksSimulator {
                 let since = request.query["since"].flatMap { Int64($0) }
                 let runs = tenant.history(flow: flow, since: since, now: now)
                 return page(runs, request: request)
+            case 6 where s[3] == "audit" && s[5] == "running-tasks":
+                if access != .administrator { return refused(fullPath, needs: "Administrator") }
+                guard let auditId = Int64(s[4]), let tasks = tenant.runningTasks(auditId: auditId, type: nil, now: now)
+                else { return .error(404, "Execution not found", path: fullPath) }
+                return .json(tasks)
             case 4 where s[3] == "statuses":
                 let from = request.query["from"].flatMap { Int64($0) } ?? now - 86_400_000
                 let to = request.query["to"].flatMap { Int64($0) } ?? now
@@ -190,13 +201,29 @@ public actor EtlworksSimulator {
             }
             return .json(tenant.subscription(now: now))
         case ["v1", "schedules"]:
-            return page(tenant.liveFlows.map { scheduleJSON($0) }, request: request)
+            return page(tenant.liveFlows.filter { !$0.isChangeDataCapture }.map { scheduleJSON($0) }, request: request)
         case ["v1", "system", "info"]:
             if options.quirks.contains(.unknownShapes) { return .json(["appVersion": "6.4.2", "edition": "cloud"]) }
             return .json(["version": "6.4.2", "build": "simulator", "deploymentMode": "cloud"])
         default:
             return .error(404, "no such path", path: fullPath)
         }
+    }
+
+    /// `GET /etl/rest/v1/tasks/{auditId}/?type=`: the running tasks of a run (Administrator).
+    private func etlTasks(_ request: SimulatorRequest) -> SimulatorResponse {
+        let segments = request.path.split(separator: "/").map(String.init)
+        guard !options.quirks.contains(.noEtlTasks), request.method == "GET", segments.count == 5,
+            segments[2...3] == ["v1", "tasks"], let auditId = Int64(segments[4])
+        else { return .error(404, "Not Found", path: request.path) }
+        guard let access = authenticate(request) else {
+            return .error(401, "Full authentication is required to access this resource", path: request.path)
+        }
+        if access != .administrator { return refused(request.path, needs: "Administrator") }
+        guard let tasks = tenant.runningTasks(auditId: auditId, type: request.query["type"], now: clock.now()) else {
+            return .json([[String: Any]]())
+        }
+        return .json(tasks)
     }
 
     /// The root `/health` (no authentication): one node's document, or with `allNodes=true`
@@ -386,6 +413,21 @@ public actor EtlworksSimulator {
             guard let index = Int(s[2]) else { return .error(400, "agent index", path: request.path) }
             tenant.agentOverrides[index] = body["online"] as? Bool
             return .json(["ok": true])
+        case ("POST", let s) where s.count == 3 && s[1] == "streams":
+            guard let flowId = Int64(s[2]), var stream = tenant.streams[flowId] else {
+                return .error(404, "no such change-data-capture flow", path: request.path)
+            }
+            let now = clock.now()
+            if let word = body["mode"] as? String {
+                guard let mode = SimulatedStream.Mode(rawValue: word) else {
+                    return .error(400, "mode must be progressing, stalled or down", path: request.path)
+                }
+                stream.set(mode, at: now)
+            }
+            if body["reset"] as? Bool == true { stream.reset(at: now) }
+            if let latency = body["latency"] as? Double { stream.latency = latency }
+            tenant.streams[flowId] = stream
+            return .json(["mode": stream.mode.rawValue, "records": stream.records(at: now)])
         case ("POST", ["_sim", "flows"]):
             let flow = tenant.addFlow(name: body["name"] as? String, now: clock.now())
             return .json(["id": flow.id, "name": flow.name])

@@ -7,9 +7,9 @@ struct SimulatedFlow: Sendable {
     let flowType: String
     let tags: [String]
     /// Time between scheduled runs, ms.
-    let period: Int64
+    private(set) var period: Int64
     /// Offset of the first run from `firstRunFloor`, ms.
-    let phase: Int64
+    private(set) var phase: Int64
     /// No run is queued before this instant, ms.
     let firstRunFloor: Int64
     /// Share of runs that end in error.
@@ -19,7 +19,10 @@ struct SimulatedFlow: Sendable {
     /// With the `stop-transition` quirk: how long a stopped run shows `canceled`, ms.
     var stopTransition: Int64?
     /// A streaming (CDC) flow: a stopped run ends as `success` with its records.
-    var isStreaming: Bool { index % 6 == 5 }
+    var isStreaming: Bool { index % 6 == 5 || isChangeDataCapture }
+    /// A change-data-capture flow (`SimulatorOptions.streamFlows`): one run, started
+    /// `firstRunFloor`, that runs until the end of the simulation, with a `stream` task.
+    private(set) var isChangeDataCapture = false
 
     /// Ids are sparse and not the index, so that code confusing the two is caught.
     static func id(forIndex index: Int) -> Int64 { Int64(1000 + index * 7) }
@@ -52,11 +55,28 @@ struct SimulatedFlow: Sendable {
         errorRate = index % 11 == 4 ? 0.35 : 0.04
     }
 
+    /// A change-data-capture flow whose run started at `started`; unscheduled, so that only its
+    /// stream task tells what it is.
+    static func changeDataCapture(index: Int, seed: UInt64, started: Int64) -> SimulatedFlow {
+        var flow = SimulatedFlow(index: index, seed: seed, runEvery: 1000, firstRunFloor: started, hostile: false)
+        flow.name = "cdc stream \(index)"
+        flow.isChangeDataCapture = true
+        flow.period = 365 * 86_400_000
+        flow.phase = 0
+        return flow
+    }
+
     /// The run `sequence` as it looks at `now`, or nil when it has not been queued yet.
     func run(_ sequence: Int64, at now: Int64) -> SimulatedRun? {
         guard sequence >= 0 else { return nil }
         let created = firstRunFloor + phase + sequence * period
         guard created <= now else { return nil }
+        if isChangeDataCapture {
+            return SimulatedRun(
+                auditId: sequence * Self.auditStride + Int64(index) + 1, flowId: id, flowName: name, status: "running",
+                created: created, started: created, ended: nil, records: nil, user: "jane.doe@example.com",
+                parentAuditId: nil, retries: nil, eventId: nil)
+        }
         let s = UInt64(bitPattern: sequence)
         let i = UInt64(index)
         let queueDelay = Int64(Double(period) * 0.05 * SplitMix64.unit(seed, i, s, 1))

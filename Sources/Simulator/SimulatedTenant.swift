@@ -8,6 +8,8 @@ struct SimulatedTenant: Sendable {
     let origin: Int64
     private(set) var flows: [SimulatedFlow]
     var agentOverrides: [Int: Bool] = [:]
+    /// The stream task of each change-data-capture flow, by flow id.
+    var streams: [Int64: SimulatedStream] = [:]
 
     init(options: SimulatorOptions, origin: Int64) {
         self.options = options
@@ -21,6 +23,41 @@ struct SimulatedTenant: Sendable {
             flow.stopTransition = options.stopTransitionMilliseconds
             return flow
         }
+        let streamStart = origin - Int64(options.streamAge * 1000)
+        for index in options.flows..<(options.flows + options.streamFlows) {
+            let flow = SimulatedFlow.changeDataCapture(index: index, seed: options.seed, started: streamStart)
+            flows.append(flow)
+            streams[flow.id] = SimulatedStream(started: streamStart)
+        }
+    }
+
+    /// The flow and run of an audit id, when it is one of a live flow's runs.
+    func run(auditId: Int64, now: Int64) -> (SimulatedFlow, SimulatedRun)? {
+        guard auditId > 0 else { return nil }
+        let index = Int((auditId - 1) % SimulatedFlow.auditStride)
+        guard index < flows.count, !flows[index].deleted, let sequence = flows[index].sequence(ofAuditId: auditId),
+            let run = flows[index].run(sequence, at: now)
+        else { return nil }
+        return (flows[index], run)
+    }
+
+    /// The running tasks of `type` of a run: a change-data-capture run's stream task, or for
+    /// any other running run one `extract` task (so a client must filter by type).
+    func runningTasks(auditId: Int64, type: String?, now: Int64) -> [[String: Any]]? {
+        guard let (flow, run) = run(auditId: auditId, now: now) else { return nil }
+        guard run.status == "running" else { return [] }
+        var tasks: [[String: Any]] = []
+        if let stream = streams[flow.id] {
+            tasks = stream.tasks(flowName: flow.name, auditId: auditId, at: now)
+        } else {
+            tasks = [
+                [
+                    "requestId": "extract-\(auditId)", "name": "extract \(flow.name)", "type": "extract",
+                    "started": run.started ?? now, "duration": now - (run.started ?? now), "recordsProcessed": 10
+                ]
+            ]
+        }
+        return tasks.filter { type == nil || $0["type"] as? String == type }
     }
 
     var liveFlows: [SimulatedFlow] { flows.filter { !$0.deleted } }

@@ -31,6 +31,11 @@ public struct SimulatorOptions: Sendable {
     public var quirks: Set<SimulatorQuirk> = []
     /// With `stop-transition`: how long a stopped run shows `canceled`, seconds.
     public var stopTransition: Double = 120
+    /// Change-data-capture flows, after the others: each has one run, started
+    /// `streamAge` ago and still running, whose `stream` task the running-tasks API lists.
+    public var streamFlows = 0
+    /// How long ago the change-data-capture runs started, seconds.
+    public var streamAge: Double = 7200
     /// Whether a schedule given as an interval is written in minutes (as the API page says)
     /// or in seconds (as the UI page says).
     public var scheduleIntervalInSeconds = false

@@ -24,6 +24,9 @@ public enum SimulatorQuirk: String, Sendable, CaseIterable {
     case noNodeHealth = "no-node-health"
     /// `/v1/billing/subscription` answers 404, as on-premise installs do.
     case noBilling = "no-billing"
+    /// `/etl/rest/v1/tasks/{auditId}/` answers 404: running tasks only at
+    /// `/rest/v1/executions/{flowId}/audit/{auditId}/running-tasks`.
+    case noEtlTasks = "no-etl-tasks"
 
     /// Parses a comma-separated list; throws naming the unknown words.
     public static func parse(_ text: String) throws(UnknownQuirks) -> Set<SimulatorQuirk> {

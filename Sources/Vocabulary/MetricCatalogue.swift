@@ -5,7 +5,8 @@ import Exposition
 /// metrics` (which the dashboard and alert checks use) and the README's check.
 public enum MetricCatalogue {
     public static let all: [MetricDescriptor] =
-        FlowListFamilies.all + FlowRunFamilies.all + FlowExpectationFamilies.all + AgentFamilies.all + BillingFamilies.all
+        FlowListFamilies.all + FlowRunFamilies.all + FlowExpectationFamilies.all + StreamFamilies.all + AgentFamilies.all
+        + BillingFamilies.all
         + TenantFamilies.all
         + InstanceFamilies.all + SLAFamilies.all + ExporterFamilies.all
 

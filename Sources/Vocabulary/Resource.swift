@@ -2,6 +2,7 @@
 public enum Resource: String, Sendable, CaseIterable, Comparable {
     case executions, flows, summary, agents, billing, health, schedules
     case instanceHealth = "instance_health"
+    case streams
 
     public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -72,6 +72,14 @@ struct SimulateCommand: AsyncParsableCommand {
         help: "Unit of schedules given as an interval: minutes (the API page) or seconds (the UI page).")
     var scheduleIntervalUnit = "minutes"
 
+    @Option(
+        name: .customLong("stream-flows"),
+        help: "Change-data-capture flows (after the others), each with one run that streams until stopped.")
+    var streamFlows = 0
+
+    @Option(name: .customLong("stream-age"), help: "How long ago the change-data-capture runs started.")
+    var streamAge = "2h"
+
     func options() throws -> SimulatorOptions {
         guard let runEverySeconds = DurationText.seconds(runEvery), runEverySeconds >= 0.1 else {
             throw ValidationError("--run-every '\(runEvery)' is not a duration of at least 100ms")
@@ -107,6 +115,12 @@ struct SimulateCommand: AsyncParsableCommand {
         options.scheduleIntervalInSeconds = scheduleIntervalUnit == "seconds"
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1...16") }
         options.nodes = nodes
+        guard (0...1000).contains(streamFlows) else { throw ValidationError("--stream-flows must be 0...1000") }
+        guard let streamAgeSeconds = DurationText.seconds(streamAge), streamAgeSeconds <= 92 * 86400 else {
+            throw ValidationError("--stream-age '\(streamAge)' is not a duration of at most 92d")
+        }
+        options.streamFlows = streamFlows
+        options.streamAge = streamAgeSeconds
         return options
     }
 

@@ -1,3 +1,4 @@
+import ExporterBase
 import ExporterConfiguration
 import Foundation
 import TestSupport
@@ -78,6 +79,12 @@ import Vocabulary
         // expected to take 20 minutes; flow 9 has no schedule, and a p95 of its own.
         await state.setSchedules([FlowSchedule(id: 70, flowId: 7, schedule: "3600", expectedSeconds: 1200)])
         await state.setRecentRunTimes([9: 42.5])
+        // Flow 9's run answers a stream task: 1,500 records so far, 2.5 s behind.
+        var stream = StreamStatus()
+        stream.observe(
+            auditId: 90, runStarted: 1_763_990_000_000, counter: 1500, latencySeconds: 2.5,
+            taskStarted: 1_763_990_001_000, at: 1_764_000_300_000)
+        await state.setStreams([9: stream])
         return await state.snapshot()
     }
 

@@ -44,6 +44,7 @@ public struct HealthReport: Sendable {
             }
             resources[resource.rawValue] = entry
         }
+        if let off = snapshot.unavailable[.streams] { reasons.append((.warn, "stream polling is off: \(off)")) }
         // Runs are what the exporter is for: the API failing them fails the report; other
         // resources failing (a 503 on billing, say) only warn.
         if snapshot.polls[.executions]?.lastAnswered == false {

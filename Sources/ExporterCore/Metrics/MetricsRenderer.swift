@@ -58,6 +58,22 @@ public enum MetricsRenderer {
         }
     }
 
+    private static func writeStreams(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+        let streams = snapshot.streams
+        guard !streams.isEmpty else { return }
+        func each(_ family: MetricDescriptor, _ value: (StreamStatus) -> Double?) {
+            writer.family(family)
+            for flow in snapshot.flows where flow.exported {
+                if let stream = streams[flow.metrics.flow.id], let value = value(stream) { writer.sample(flow.labels, value) }
+            }
+        }
+        each(StreamFamilies.up) { $0.up.map { $0 ? 1 : 0 } }
+        each(StreamFamilies.latency) { $0.latencySeconds }
+        each(StreamFamilies.recordsProcessed) { Double($0.recordsProcessed) }
+        each(StreamFamilies.started) { $0.started.map { EpochMillis.seconds($0) } }
+        each(StreamFamilies.lastProgress) { $0.lastProgress.map { EpochMillis.seconds($0) } }
+    }
+
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         // Each loop tests `exported` itself: a filtered copy, or a lazy filter (which copies each
         // flow it yields), made a 2,000-flow render 1.5-2 ms slower.
@@ -74,6 +90,7 @@ public enum MetricsRenderer {
             writer.sample(flow.labels, extra: LabelSet(extra), 1)
         }
         writeExpectations(snapshot, into: &writer)
+        writeStreams(snapshot, into: &writer)
         // One series per tag, so that dashboards can list tags with label_values().
         writer.family(FlowListFamilies.tagInfo)
         for flow in flows where flow.exported {

@@ -1,4 +1,5 @@
 import EtlworksAPI
+import ExporterBase
 import ExporterConfiguration
 import Foundation
 import SLA
@@ -54,6 +55,8 @@ public struct ExporterSnapshot: Sendable {
     public var exportSettings = MetricsSettings()
     /// Flows treated as streams (`etlworks.streaming_flows`).
     public var streamingFlows: FlowSelector?
+    /// The stream of each flow known to stream (selected, or a stream task seen).
+    public var streams: [Int64: StreamStatus] = [:]
     /// Each flow's expectation (cadence, coming firings, run time); flows with none absent.
     public var expectations: [Int64: FlowExpectation] = [:]
     /// Each flow's nearest-rank p95 run time over 30 days, for flows with at least 5 runs.

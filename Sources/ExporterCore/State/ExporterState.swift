@@ -70,7 +70,7 @@ public actor ExporterState {
     /// A flow's kind from what is known: a stream selected, else its schedules once they have
     /// been read (nil before).
     private func kind(of flow: FlowRecord) -> FlowKind? {
-        let streaming = snapshotValue.streamingFlows?.matches(flow) ?? false
+        let streaming = snapshotValue.streams[flow.id] != nil || snapshotValue.streamingFlows?.matches(flow) == true
         guard streaming || snapshotValue.schedules != nil else { return nil }
         return FlowKind.of(streaming: streaming, scheduled: snapshotValue.schedules?[flow.id]?.isEmpty == false)
     }
@@ -86,6 +86,21 @@ public actor ExporterState {
         snapshotValue.streamingFlows = selector
         updateKinds()
     }
+
+    /// The streams read (`StreamsCollector`); a flow with one is streaming.
+    public func setStreams(_ streams: [Int64: StreamStatus]) {
+        let newStream = streams.keys.contains { snapshotValue.streams[$0] == nil }
+        snapshotValue.streams = streams
+        if newStream { updateKinds() }
+    }
+
+    /// Each flow's kind, as far as it is known.
+    public func flowKinds() -> [Int64: FlowKind] {
+        snapshotValue.flows.reduce(into: [:]) { kinds, flow in kinds[flow.metrics.flow.id] = flow.kind }
+    }
+
+    /// The ids of the flows listed.
+    public func flowIds() -> Set<Int64> { Set(snapshotValue.flows.map(\.metrics.flow.id)) }
 
     /// What `/metrics` exports (`metrics:`); applied to the flows at once.
     public func setExportSettings(_ settings: MetricsSettings) {
