@@ -33,7 +33,10 @@ struct DemoCommand: AsyncParsableCommand {
     var flowNameLabel = true
 
     func run() async throws {
-        let options = SimulatorOptions(flows: flows, seed: 42, runEvery: 60, history: 86400)
+        var options = SimulatorOptions(flows: flows, seed: 42, runEvery: 60, history: 86400)
+        // Two change-data-capture flows, running for two hours: the exporter finds them by
+        // asking their runs' tasks, and shows their streams.
+        options.streamFlows = 2
         let simulator = EtlworksSimulator(options: options)
         var simulatorLogger = Logger(label: "etlworks-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         simulatorLogger.logLevel = .critical
@@ -57,6 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
         config.poll.agents = 15
         config.poll.billing = 60
         config.poll.health = 10
+        config.poll.streams = 5
         config.poll.backfill = 2 * 86400
         config.storage.path = storagePath
         config.web.listenAddress = listenAddress
@@ -83,7 +87,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await runDaemon(
             config: config, extraServices: [],
             banner: """
-                demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows; database \(storagePath)
+                demo: simulated Etlworks API at http://127.0.0.1:\(simulatorPort)/rest with \(flows) flows and \(options.streamFlows) streams; database \(storagePath)
                 demo: open /metrics, /health, /sla or / on the address above; Ctrl-C stops it
                 """)
     }

@@ -23,7 +23,7 @@ import Testing
         let tests = try String(
             contentsOf: Self.alerts.appendingPathComponent("tests/etlworks-exporter.test.yml"), encoding: .utf8)
         let alertNames = matches(#"alert: (\w+)"#, in: rules)
-        #expect(alertNames.count == 13)
+        #expect(alertNames.count == 16)
         for name in alertNames { #expect(tests.contains("alertname: \(name)"), "\(name) has no promtool test") }
         let fixture = try String(
             contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
