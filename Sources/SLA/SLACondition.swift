@@ -24,6 +24,11 @@ public enum SLACondition: Sendable, Equatable {
     /// Share of completed runs that did not fail, over `window`, against `target`; breaches on
     /// multi-window burn rates (Google SRE workbook, chapter 5).
     case objective(target: Double, window: Double)
+    /// A stream's latency above `max` (streaming flows, from the running-tasks API).
+    case streamLatency(max: Double)
+    /// A stream not up, or up without progress, for `for`; counted from the evidence (its last
+    /// progress, when it was last up, or its run's start), not from when it was first seen.
+    case streamStalled(for: Double)
 
     public enum BillingPeriod: String, Sendable, Equatable { case month, day }
 
@@ -40,6 +45,8 @@ public enum SLACondition: Sendable, Equatable {
         case .agentOffline: return "agent_offline"
         case .billingUsage: return "billing_usage"
         case .objective: return "objective"
+        case .streamLatency: return "stream_latency"
+        case .streamStalled: return "stream_stalled"
         }
     }
 
@@ -66,6 +73,7 @@ extension SLACondition {
         switch self {
         case .maxDuration, .durationPercentile, .maxSinceSuccess, .objective: return kind != .streaming
         case .missedSchedule: return kind != .streaming && kind != .unscheduled
+        case .streamLatency, .streamStalled: return kind == .streaming
         default: return true
         }
     }

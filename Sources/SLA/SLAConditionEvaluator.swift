@@ -159,9 +159,38 @@ public struct SLAConditionEvaluator: Sendable {
         case .objective(let target, let window):
             return objective(target: target, window: window, flowId: flow.id, runs: runs, now: now)
 
+        case .streamLatency(let limit):
+            // Not measured without a stream; no latency while it is down (stream_stalled's case).
+            guard let stream = inputs.streams[id], stream.up != nil else { return nil }
+            guard let latency = stream.latencySeconds else { return SLAMeasurement(holds: false, value: nil, threshold: limit) }
+            return SLAMeasurement(
+                holds: latency > limit, value: latency, threshold: limit,
+                detail: latency > limit && describes ? "the stream is \(DurationText.measured(latency)) behind" : nil)
+
+        case .streamStalled(let limit):
+            guard let stream = inputs.streams[id], let quiet = stream.quietSince else { return nil }
+            return Self.measure(streamStalled: limit, quietSince: EpochMillis.seconds(quiet), up: stream.up ?? false, now: now)
+
         case .agentOffline, .billingUsage:
             return nil
         }
+    }
+
+    /// A stream quiet (down, or up without progress) since `quietSince`: holds once that is
+    /// `limit` ago, and held since then by the evidence, so a stream found quiet for a day after
+    /// a restart breaches at once.
+    static func measure(streamStalled limit: Double, quietSince: Double, up: Bool, now: Double) -> SLAMeasurement {
+        let value = max(0, now - quietSince)
+        let holds = value >= limit
+        var measurement = SLAMeasurement(
+            holds: holds, value: value, threshold: limit,
+            detail: holds
+                ? up
+                    ? "the stream has processed no records for \(DurationText.measured(value))"
+                    : "no stream task has answered for \(DurationText.measured(value))"
+                : nil)
+        if holds { measurement.heldSince = quietSince + limit }
+        return measurement
     }
 
     /// An agent's state: holds while it is offline, since its last heartbeat when the API

@@ -9,7 +9,7 @@ extension ConfigNodeReader {
     private static let conditionKeys = [
         "max_duration", "duration_percentile", "error_rate", "max_since_success",
         "max_queued", "consecutive_failures", "missed_schedule", "agent_offline",
-        "billing_usage", "objective"
+        "billing_usage", "objective", "stream_latency", "stream_stalled"
     ]
     private static let ruleKeys: Set<String> = Set(
         [
@@ -19,7 +19,7 @@ extension ConfigNodeReader {
     private static let flowConditions: Set<String> = [
         "max_duration", "duration_percentile", "error_rate",
         "max_since_success", "max_queued", "consecutive_failures",
-        "missed_schedule", "objective"
+        "missed_schedule", "objective", "stream_latency", "stream_stalled"
     ]
 
     // MARK: sla
@@ -190,7 +190,7 @@ extension ConfigNodeReader {
         let allowed: [String: Set<String>] = [
             "duration_percentile": ["p", "max", "window"], "error_rate": ["max", "window", "min_runs"],
             "missed_schedule": ["grace", "strict"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
-            "objective": ["target", "window"]
+            "objective": ["target", "window"], "stream_latency": ["max"], "stream_stalled": ["for"]
         ]
         guard let fields = node.mapping else {
             issue(prefix, node, "must be a mapping of \(allowed[key, default: []].sorted().joined(separator: ", "))")
@@ -262,6 +262,12 @@ extension ConfigNodeReader {
             let window = window(default: 30 * 86400)
             guard let target, let window else { return nil }
             return .objective(target: target, window: window)
+        case "stream_latency":
+            return required("max").flatMap { duration($0, key: "\(prefix).max", minimum: 0.001) }.map {
+                .streamLatency(max: $0)
+            }
+        case "stream_stalled":
+            return required("for").flatMap { duration($0, key: "\(prefix).for", minimum: 1) }.map { .streamStalled(for: $0) }
         default:
             return nil
         }

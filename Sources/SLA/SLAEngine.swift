@@ -273,6 +273,7 @@ public actor SLAEngine: CompletedRunSink {
             evaluatingSince: evaluatingSince)
         inputs.firstRuns = firstRuns
         inputs.kinds = snapshot.kinds
+        inputs.streams = snapshot.streams
         inputs.scheduledStarts = scheduledStarts
         inputs.scheduleTimeZone = scheduleTimeZone
         windows.clearRecentLongest()

@@ -29,6 +29,8 @@ public struct SLAObservations: Sendable {
 
     /// Each flow's kind, as far as it is known.
     public var kinds: [Int64: FlowKind]
+    /// What was seen of each streaming flow's stream.
+    public var streams: [Int64: StreamStatus] = [:]
 
     public init(
         flows: [FlowMetrics], schedules: [Int64: [FlowSchedule]], agents: [Agent]?, subscription: Subscription?,

@@ -16,6 +16,8 @@ public struct SLAInputs: Sendable {
     public var schedules: [Int64: [FlowSchedule]]
     /// Each flow's kind, as far as it is known (rules selecting `kinds` read it).
     public var kinds: [Int64: FlowKind] = [:]
+    /// Each streaming flow's stream (`stream_latency`, `stream_stalled`).
+    public var streams: [Int64: StreamStatus] = [:]
     /// Per schedule (`eventId`), the latest start of a run it fired, epoch ms.
     public var scheduledStarts: [Int64: Int64] = [:]
     public var agents: [Agent]

@@ -51,7 +51,8 @@ public enum SLAReplay {
     /// billing depend on what was polled, and are replayed from the history series.
     public static func replaysRuns(_ condition: SLACondition) -> Bool {
         switch condition {
-        case .agentOffline, .billingUsage: return false
+        // What a stream did is not stored run by run: stream conditions start when watched.
+        case .agentOffline, .billingUsage, .streamLatency, .streamStalled: return false
         default: return true
         }
     }
@@ -316,7 +317,7 @@ public enum SLAReplay {
             limit = seconds
         case .missedSchedule:
             starts = true
-        case .consecutiveFailures, .agentOffline, .billingUsage:
+        case .consecutiveFailures, .agentOffline, .billingUsage, .streamLatency, .streamStalled:
             break
         }
         let limitMs = limit.map { EpochMillis.from(seconds: $0, .up) + 1 }

@@ -117,6 +117,29 @@ import Vocabulary
         #expect(issue("notifications.webhooks[0].secret")?.message.contains("empty") == true)
     }
 
+    @Test func streamConditionsLoadAndTheirMistakesAreNamed() throws {
+        let config = try loader.load(
+            yaml: head + """
+                sla:
+                  - {name: lag, flows: {kinds: [streaming]}, stream_latency: {max: 10m}}
+                  - {name: stalled, stream_stalled: {for: 30m}, severity: critical}
+                """
+        ).get()
+        #expect(config.sla.map(\.condition) == [.streamLatency(max: 600), .streamStalled(for: 1800)])
+        let result = loader.load(
+            yaml: head + """
+                sla:
+                  - {name: no-max, stream_latency: {}}
+                  - {name: bad-for, stream_stalled: {for: soon}}
+                  - {name: agents, agents: {names: ["*"]}, stream_stalled: {for: 5m}}
+                """)
+        guard case .failure(let errors) = result else { Issue.record("expected errors"); return }
+        func issue(_ key: String) -> ConfigIssue? { errors.issues.first { $0.key == key } }
+        #expect(issue("sla[0] no-max.stream_latency.max")?.message.contains("required") == true, "\(errors.issues)")
+        #expect(issue("sla[1] bad-for.stream_stalled.for")?.line == 6, "\(errors.issues)")
+        #expect(issue("sla[2] agents.stream_stalled")?.message.contains("does not apply to agent targets") == true)
+    }
+
     @Test func theDeployExampleIsValid() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "../../deploy/etlworks-exporter.example.yaml"

@@ -10,11 +10,13 @@ extension ExporterState: SLAHost {
         let now = snapshot()
         // A poll is fresh for three intervals, and at least five minutes.
         let fresh = max(300, 3 * (now.intervals[.executions] ?? 30))
-        return SLAObservations(
+        var observations = SLAObservations(
             flows: now.flows.map(\.metrics), schedules: now.schedules ?? [:], agents: now.agents,
             subscription: now.subscription,
             pollsFreshUntil: now.polls[.executions]?.lastSuccess.map { $0.timeIntervalSince1970 + fresh },
             kinds: now.flows.reduce(into: [:]) { kinds, flow in kinds[flow.metrics.flow.id] = flow.kind })
+        observations.streams = now.streams
+        return observations
     }
 
     public func publishSLA(_ snapshot: SLASnapshot) { setSLA(snapshot) }
