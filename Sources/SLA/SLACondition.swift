@@ -26,6 +26,8 @@ public enum SLACondition: Sendable, Equatable {
     case objective(target: Double, window: Double)
     /// A stream's latency above `max` (streaming flows, from the running-tasks API).
     case streamLatency(max: Double)
+    /// No successful run ended since the window of the latest deadline opened, once it is due.
+    case deadline(Deadline)
     /// A stream not up, or up without progress, for `for`; counted from the evidence (its last
     /// progress, when it was last up, or its run's start), not from when it was first seen.
     case streamStalled(for: Double)
@@ -45,6 +47,7 @@ public enum SLACondition: Sendable, Equatable {
         case .agentOffline: return "agent_offline"
         case .billingUsage: return "billing_usage"
         case .objective: return "objective"
+        case .deadline: return "deadline"
         case .streamLatency: return "stream_latency"
         case .streamStalled: return "stream_stalled"
         }
@@ -71,7 +74,7 @@ extension SLACondition {
     /// only a stream is ruled out from nothing).
     public func fits(_ kind: FlowKind?) -> Bool {
         switch self {
-        case .maxDuration, .durationPercentile, .maxSinceSuccess, .objective: return kind != .streaming
+        case .maxDuration, .durationPercentile, .maxSinceSuccess, .objective, .deadline: return kind != .streaming
         case .missedSchedule: return kind != .streaming && kind != .unscheduled
         case .streamLatency, .streamStalled: return kind == .streaming
         default: return true

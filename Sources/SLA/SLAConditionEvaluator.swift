@@ -21,6 +21,9 @@ public struct SLAConditionEvaluator: Sendable {
     /// Windows counted, epoch ms (kept so that each count needs no conversion).
     private var objectiveWindows: [Int64] = []
     private var errorWindow: [Int64] = []
+    /// The latest deadline of the last `deadline` measured and until when it stays the latest:
+    /// calendar arithmetic once per deadline, not once per flow and instant.
+    private var dueCache: (deadline: Deadline, zone: TimeZone, from: Double, until: Double, due: Deadline.Due?)?
 
     /// Whether measurements carry their detail and burn rates; a replay keeps only values.
     public var describes = true
@@ -158,6 +161,22 @@ public struct SLAConditionEvaluator: Sendable {
 
         case .objective(let target, let window):
             return objective(target: target, window: window, flowId: flow.id, runs: runs, now: now)
+
+        case .deadline(let deadline):
+            let (due, next) = latestDue(deadline, now: now, zone: inputs.timeZone)
+            // Met by a success that ended since the window opened, a late one included.
+            guard let due, (flow.lastSuccessEnd.map { EpochMillis.seconds($0) } ?? -.infinity) < due.windowStart else {
+                var met = SLAMeasurement(holds: false, value: 0, threshold: 0)
+                met.changesAt = next
+                return met
+            }
+            var late = SLAMeasurement(
+                holds: true, value: max(0, now - due.due), threshold: 0,
+                detail: describes
+                    ? "no successful run since \(UTCTime.format(due.windowStart)); one was due by \(UTCTime.format(due.due))"
+                    : nil)
+            late.heldSince = due.due
+            return late
 
         case .streamLatency(let limit):
             // Not measured without a stream; no latency while it is down (stream_stalled's case).
@@ -340,6 +359,17 @@ public struct SLAConditionEvaluator: Sendable {
         let value = scratch.isEmpty ? nil : NearestRank.nearestRank(&scratch, p: p)
         percentiles[key] = (runs.version, range, value)
         return value
+    }
+
+    /// The latest deadline at or before `now` and the next one after it.
+    private mutating func latestDue(_ deadline: Deadline, now: Double, zone: TimeZone) -> (Deadline.Due?, Double?) {
+        if let cached = dueCache, cached.deadline == deadline, cached.zone == zone, now >= cached.from, now < cached.until {
+            return (cached.due, cached.until)
+        }
+        let due = deadline.latest(atOrBefore: now, in: zone)
+        let next = deadline.next(after: now, in: zone)
+        dueCache = (deadline, zone, due?.due ?? -.infinity, next ?? .infinity, due)
+        return (due, next)
     }
 
     private mutating func cadence(_ schedule: String) -> FlowCadence? {

@@ -9,7 +9,7 @@ extension ConfigNodeReader {
     private static let conditionKeys = [
         "max_duration", "duration_percentile", "error_rate", "max_since_success",
         "max_queued", "consecutive_failures", "missed_schedule", "agent_offline",
-        "billing_usage", "objective", "stream_latency", "stream_stalled"
+        "billing_usage", "objective", "stream_latency", "stream_stalled", "deadline"
     ]
     private static let ruleKeys: Set<String> = Set(
         [
@@ -19,7 +19,7 @@ extension ConfigNodeReader {
     private static let flowConditions: Set<String> = [
         "max_duration", "duration_percentile", "error_rate",
         "max_since_success", "max_queued", "consecutive_failures",
-        "missed_schedule", "objective", "stream_latency", "stream_stalled"
+        "missed_schedule", "objective", "stream_latency", "stream_stalled", "deadline"
     ]
 
     // MARK: sla
@@ -190,7 +190,8 @@ extension ConfigNodeReader {
         let allowed: [String: Set<String>] = [
             "duration_percentile": ["p", "max", "window"], "error_rate": ["max", "window", "min_runs"],
             "missed_schedule": ["grace", "strict"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
-            "objective": ["target", "window"], "stream_latency": ["max"], "stream_stalled": ["for"]
+            "objective": ["target", "window"], "stream_latency": ["max"], "stream_stalled": ["for"],
+            "deadline": ["at", "after", "timezone", "days", "holidays"]
         ]
         guard let fields = node.mapping else {
             issue(prefix, node, "must be a mapping of \(allowed[key, default: []].sorted().joined(separator: ", "))")
@@ -262,6 +263,8 @@ extension ConfigNodeReader {
             let window = window(default: 30 * 86400)
             guard let target, let window else { return nil }
             return .objective(target: target, window: window)
+        case "deadline":
+            return deadline(fields, node: node, prefix: prefix)
         case "stream_latency":
             return required("max").flatMap { duration($0, key: "\(prefix).max", minimum: 0.001) }.map {
                 .streamLatency(max: $0)
@@ -272,6 +275,72 @@ extension ConfigNodeReader {
             return nil
         }
     }
+
+    /// `deadline: {at, after, timezone, days, holidays}`: times of day as `HH:MM`, an IANA zone,
+    /// weekday names, `yyyy-MM-dd` dates.
+    private mutating func deadline(_ fields: Node.Mapping, node: Node, prefix: String) -> SLACondition? {
+        func time(_ name: String) -> Int? {
+            guard let value = fields[name] else { return nil }
+            guard let text = scalar(value), let seconds = Deadline.parseTime(text) else {
+                issue("\(prefix).\(name)", value, "'\(value.string ?? "")' must be a time of day, HH:MM (24-hour)")
+                return nil
+            }
+            return seconds
+        }
+        guard fields["at"] != nil else {
+            issue("\(prefix).at", node, "is required")
+            return nil
+        }
+        var valid = true
+        let at = time("at")
+        let after = fields["after"] == nil ? 0 : time("after")
+        var deadline = Deadline(at: at ?? 0, after: after ?? 0)
+        if at == nil || after == nil { valid = false }
+        if let value = fields["timezone"] {
+            if let name = scalar(value), let zone = TimeZone(identifier: name) {
+                deadline.timeZone = zone
+            } else {
+                issue(
+                    "\(prefix).timezone", value, "'\(value.string ?? "")' is not a time zone (an IANA name, e.g. Europe/Berlin)")
+                valid = false
+            }
+        }
+        if let value = fields["days"] {
+            var days: Set<Int> = []
+            for item in list(value, key: "\(prefix).days") {
+                if let name = scalar(item)?.lowercased(),
+                    let index = Deadline.weekdayNames.firstIndex(of: String(name.prefix(3))),
+                    name.count == 3 || Self.weekdayWords.contains(name)
+                {
+                    days.insert(index + 1)
+                } else {
+                    issue(
+                        "\(prefix).days", item, "'\(item.string ?? "")' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+                    valid = false
+                }
+            }
+            if days.isEmpty && valid {
+                issue("\(prefix).days", value, "must name at least one weekday")
+                valid = false
+            }
+            deadline.days = days
+        }
+        if let value = fields["holidays"] {
+            for item in list(value, key: "\(prefix).holidays") {
+                if let text = scalar(item), Deadline.isDate(text) {
+                    deadline.holidays.insert(text)
+                } else {
+                    issue("\(prefix).holidays", item, "'\(item.string ?? "")' is not a date (yyyy-MM-dd)")
+                    valid = false
+                }
+            }
+        }
+        return valid ? .deadline(deadline) : nil
+    }
+
+    private static let weekdayWords: Set<String> = [
+        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
+    ]
 
     /// Checks every rule window against the executions poll interval (a shorter window would
     /// be judged on a single poll or none).

@@ -126,6 +126,9 @@ public struct SLAMeasurement: Sendable, Equatable {
     /// Since when the condition has held, by the evidence (an agent's last heartbeat): `for`
     /// counts from here rather than from the first evaluation that saw it hold.
     public var heldSince: Double?
+    /// While it does not hold: the next instant it may start holding with no run coming or
+    /// going (a deadline), for a replay to evaluate then.
+    public var changesAt: Double?
 
     public init(holds: Bool, value: Double?, threshold: Double?, detail: String? = nil) {
         self.holds = holds

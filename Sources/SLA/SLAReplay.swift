@@ -267,6 +267,8 @@ public enum SLAReplay {
             // A run judged now (`max_duration`) is no longer "recent" at the next instant.
             if recentLongest != nil, case .maxDuration = condition { evaluateAlso(min(toMs, now + stepMs)) }
             if let state, state.phase == .pending { evaluateAlso(tick(EpochMillis.from(seconds: (state.since + rule.holdFor)))) }
+            // A deadline falls due with no run to mark it.
+            if !holds, let at = measured?.changesAt { evaluateAlso(tick(EpochMillis.from(seconds: at, .up))) }
             if judgesSchedules, !holds, let value, let threshold, threshold >= value {
                 evaluateAlso(tick(now + EpochMillis.from(seconds: (threshold - value), .up) + 1))
             }
@@ -317,7 +319,7 @@ public enum SLAReplay {
             limit = seconds
         case .missedSchedule:
             starts = true
-        case .consecutiveFailures, .agentOffline, .billingUsage, .streamLatency, .streamStalled:
+        case .consecutiveFailures, .agentOffline, .billingUsage, .streamLatency, .streamStalled, .deadline:
             break
         }
         let limitMs = limit.map { EpochMillis.from(seconds: $0, .up) + 1 }

@@ -140,6 +140,41 @@ import Vocabulary
         #expect(issue("sla[2] agents.stream_stalled")?.message.contains("does not apply to agent targets") == true)
     }
 
+    @Test func aDeadlineLoadsAsTheIssueWritesItAndItsMistakesAreNamed() throws {
+        let config = try loader.load(
+            yaml: head + """
+                sla:
+                  - name: nightly-by-six
+                    flows: {tags: [nightly]}
+                    deadline: {at: "06:00", after: "00:00", timezone: Europe/Berlin, days: [mon, tue, wed, thu, fri], holidays: ["2026-12-25"]}
+                  - {name: daily, deadline: {at: "07:30"}}
+                """
+        ).get()
+        #expect(
+            config.sla[0].condition
+                == .deadline(
+                    Deadline(
+                        at: 21600, after: 0, timeZone: TimeZone(identifier: "Europe/Berlin"), days: Set(2...6),
+                        holidays: ["2026-12-25"])))
+        #expect(config.sla[1].condition == .deadline(Deadline(at: 27000)))
+        let result = loader.load(
+            yaml: head + """
+                sla:
+                  - {name: no-at, deadline: {after: "01:00"}}
+                  - {name: bad-time, deadline: {at: "6am"}}
+                  - {name: bad-zone, deadline: {at: "06:00", timezone: Mars/Olympus}}
+                  - {name: bad-day, deadline: {at: "06:00", days: [mon, funday]}}
+                  - {name: bad-date, deadline: {at: "06:00", holidays: ["2026-02-30"]}}
+                """)
+        guard case .failure(let errors) = result else { Issue.record("expected errors"); return }
+        func issue(_ key: String) -> ConfigIssue? { errors.issues.first { $0.key == key } }
+        #expect(issue("sla[0] no-at.deadline.at")?.message.contains("required") == true, "\(errors.issues)")
+        #expect(issue("sla[1] bad-time.deadline.at")?.message.contains("HH:MM") == true)
+        #expect(issue("sla[2] bad-zone.deadline.timezone")?.message.contains("Mars/Olympus") == true)
+        #expect(issue("sla[3] bad-day.deadline.days")?.message.contains("funday") == true)
+        #expect(issue("sla[4] bad-date.deadline.holidays")?.line == 9)
+    }
+
     @Test func theDeployExampleIsValid() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "../../deploy/etlworks-exporter.example.yaml"

@@ -61,7 +61,16 @@ import Testing
             (.missedSchedule(grace: 300), { $0.missedSchedule($1, grace: 300) }),
             (.objective(target: 0.8, window: 21600), { $0.objective($1, target: 0.8, window: 21600) }),
             // Mostly within budget over a day (about 2 runs in 7 fail), so that the burn rates decide.
-            (.objective(target: 0.7, window: 86400), { $0.objective($1, target: 0.7, window: 86400) })
+            (.objective(target: 0.7, window: 86400), { $0.objective($1, target: 0.7, window: 86400) }),
+            // Due at 06:00 and 18:30 UTC, a success since 05:40 and 18:10, on weekdays only.
+            (
+                .deadline(Deadline(at: 21600, after: 20400, timeZone: TimeZone(identifier: "UTC")!, days: Set(2...6))),
+                { $0.deadline($1, at: 21600, after: 20400, weekdays: Set(1...5)) }
+            ),
+            (
+                .deadline(Deadline(at: 66600, after: 65400, timeZone: TimeZone(identifier: "UTC")!)),
+                { $0.deadline($1, at: 66600, after: 65400, weekdays: Set(0...6)) }
+            )
         ]
     }
 

@@ -159,6 +159,31 @@ package struct SLAOracle {
         return verdict
     }
 
+    /// `deadline` in UTC by day arithmetic (no calendar): the latest listed day's `at` at or
+    /// before now; it holds when no success ended since that day's `after` (the day before
+    /// when `after` >= `at`). Weekdays 0 (Sunday) to 6.
+    package func deadline(_ flows: [Flow], at: Int, after: Int, weekdays: Set<Int>, skippedDays: Set<Int64> = [])
+        -> Verdict
+    {
+        var verdict = Verdict()
+        let today = Int64((now / 86400).rounded(.down))
+        var due: (at: Double, from: Double)?
+        for day in stride(from: today, through: today - 14, by: -1) {
+            let weekday = Int((day + 4) % 7) // 1970-01-01 was a Thursday
+            guard weekdays.contains(weekday), !skippedDays.contains(day) else { continue }
+            let dueAt = Double(day * 86400 + Int64(at))
+            guard dueAt <= now else { continue }
+            due = (dueAt, Double(day * 86400 + Int64(after)) - (after >= at ? 86400 : 0))
+            break
+        }
+        guard let due else { return verdict }
+        for flow in flows {
+            let lastSuccess = flow.completed.filter { $0.status == "success" }.last?.ended.map { Double($0) / 1000 }
+            if (lastSuccess ?? -.infinity) < due.from { verdict.holds.insert("flow:\(flow.id)") }
+        }
+        return verdict
+    }
+
     package func durationPercentile(_ flows: [Flow], p: Double, max: Double, window: Double) -> Verdict {
         var verdict = Verdict()
         for flow in flows {
