@@ -22,8 +22,9 @@ public enum SLACondition: Sendable, Equatable {
     /// Records used over the allowance of the period, or projected to exceed it.
     case billingUsage(maxRatio: Double, period: BillingPeriod)
     /// Share of completed runs that did not fail, over `window`, against `target`; breaches on
-    /// multi-window burn rates (Google SRE workbook, chapter 5).
-    case objective(target: Double, window: Double)
+    /// multi-window burn rates (Google SRE workbook, chapter 5), each pair judged once its long
+    /// window holds `minRuns` completed runs.
+    case objective(target: Double, window: Double, minRuns: Int = 1)
     /// A stream's latency above `max` (streaming flows, from the running-tasks API).
     case streamLatency(max: Double)
     /// No successful run ended since the window of the latest deadline opened, once it is due.
@@ -63,7 +64,7 @@ public enum SLACondition: Sendable, Equatable {
     var runWindow: Double {
         switch self {
         case .durationPercentile(_, _, let window), .errorRate(_, let window, _): return window
-        case .objective(_, let window): return max(window, SLOBurnWindows.longest)
+        case .objective(_, let window, _): return max(window, SLOBurnWindows.longest)
         default: return 0
         }
     }

@@ -159,8 +159,8 @@ public struct SLAConditionEvaluator: Sendable {
                     ? "\(which)no run started since \(UTCTime.format(worst.last)); one was due by \(UTCTime.format(worst.next))"
                     : nil)
 
-        case .objective(let target, let window):
-            return objective(target: target, window: window, flowId: flow.id, runs: runs, now: now)
+        case .objective(let target, let window, let minRuns):
+            return objective(target: target, window: window, minRuns: minRuns, flowId: flow.id, runs: runs, now: now)
 
         case .deadline(let deadline):
             let (due, next) = latestDue(deadline, now: now, zone: inputs.timeZone)
@@ -265,7 +265,7 @@ public struct SLAConditionEvaluator: Sendable {
     }
 
     private mutating func objective(
-        target: Double, window: Double, flowId: Int64, runs: borrowing RunWindows.Flow, now: Double
+        target: Double, window: Double, minRuns: Int, flowId: Int64, runs: borrowing RunWindows.Flow, now: Double
     ) -> SLAMeasurement {
         let budget = 1 - target
         if objectiveWindows.first != Self.ms(window) { objectiveWindows = Self.objectiveWindows(window) }
@@ -278,27 +278,37 @@ public struct SLAConditionEvaluator: Sendable {
         // The burn rates are counted only when they can decide or are wanted: with the budget
         // spent the objective holds whatever they are (a replay measures this millions of times,
         // mostly with the budget spent or no text wanted). The pairs' windows by position.
-        var firing: SLOBurnWindows.Pair?
+        var firing: (pair: SLOBurnWindows.Pair, factor: Double)?
+        var thresholds: [Double?] = []
         if (good ?? 1) >= target || describes {
             count(flowId, runs: runs, windows: objectiveWindows, now: now, positions: 1..<objectiveWindows.count)
+            if describes { thresholds = Array(repeating: nil, count: SLOBurnWindows.seconds.count) }
             for (pair, position) in zip(SLOBurnWindows.pairs, SLOBurnWindows.pairPositions)
-            where (burn(position.long) ?? 0) > pair.factor && (burn(position.short) ?? 0) > pair.factor {
-                firing = pair
-                break
+            where SLOBurnWindows.judges(pair, window: window) && counted[position.long + 1].runs >= minRuns {
+                let factor = SLOBurnWindows.factor(pair, window: window)
+                if describes { thresholds[position.long] = factor }
+                if firing == nil, (burn(position.long) ?? 0) > factor && (burn(position.short) ?? 0) > factor {
+                    firing = (pair, factor)
+                    if !describes { break }
+                }
             }
         }
         guard let good else {
             var empty = SLAMeasurement(holds: false, value: nil, threshold: target)
-            if describes { empty.burnRates = SLOBurnWindows.seconds.indices.map(burn) }
+            if describes {
+                empty.burnRates = SLOBurnWindows.seconds.indices.map(burn)
+                empty.burnThresholds = thresholds
+            }
             return empty
         }
         var measurement = SLAMeasurement(holds: good < target || firing != nil, value: good, threshold: target)
         measurement.errorBudgetRemaining = 1 - (1 - good) / budget
         guard describes else { return measurement }
         measurement.burnRates = SLOBurnWindows.seconds.indices.map(burn)
+        measurement.burnThresholds = thresholds
         if let firing {
             measurement.detail =
-                "error budget burning over \(Self.factor(firing.factor))× in \(DurationText.format(firing.long)) and \(DurationText.format(firing.short))"
+                "error budget of \(DurationText.format(window)) burning over \(Self.factor(firing.factor))× in \(DurationText.format(firing.pair.long)) and \(DurationText.format(firing.pair.short))"
         } else if good < target {
             measurement.detail =
                 "\(total.errors) of \(total.runs) runs failed in \(DurationText.format(window)): error budget spent"
@@ -418,7 +428,8 @@ public struct SLAConditionEvaluator: Sendable {
     }
 
     private static func factor(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+        let rounded = (value * 100).rounded() / 100
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
 }

@@ -190,7 +190,7 @@ extension ConfigNodeReader {
         let allowed: [String: Set<String>] = [
             "duration_percentile": ["p", "max", "window"], "error_rate": ["max", "window", "min_runs"],
             "missed_schedule": ["grace", "strict"], "agent_offline": ["for"], "billing_usage": ["max_ratio", "period"],
-            "objective": ["target", "window"], "stream_latency": ["max"], "stream_stalled": ["for"],
+            "objective": ["target", "window", "min_runs"], "stream_latency": ["max"], "stream_stalled": ["for"],
             "deadline": ["at", "after", "timezone", "days", "holidays"]
         ]
         guard let fields = node.mapping else {
@@ -216,6 +216,12 @@ extension ConfigNodeReader {
             windows.append(("\(prefix).window", node.mark?.line, value))
             return value
         }
+        func minimumRuns() -> Int {
+            guard let node = fields["min_runs"] else { return 1 }
+            if let text = scalar(node), let count = Int(text), count >= 1 { return count }
+            issue("\(prefix).min_runs", node, "must be a whole number of at least 1")
+            return 1
+        }
         switch key {
         case "duration_percentile":
             let p = required("p").flatMap { number($0, key: "\(prefix).p", open: 0...1, inclusive: false) }
@@ -226,14 +232,7 @@ extension ConfigNodeReader {
         case "error_rate":
             let max = required("max").flatMap { number($0, key: "\(prefix).max", open: 0...1, inclusive: true) }
             let window = window(default: 86400)
-            var minRuns = 1
-            if let node = fields["min_runs"] {
-                if let text = scalar(node), let count = Int(text), count >= 1 {
-                    minRuns = count
-                } else {
-                    issue("\(prefix).min_runs", node, "must be a whole number of at least 1")
-                }
-            }
+            let minRuns = minimumRuns()
             guard let max, let window else { return nil }
             return .errorRate(max: max, window: window, minRuns: minRuns)
         case "missed_schedule":
@@ -261,8 +260,9 @@ extension ConfigNodeReader {
         case "objective":
             let target = required("target").flatMap { number($0, key: "\(prefix).target", open: 0...1, inclusive: false) }
             let window = window(default: 30 * 86400)
+            let minRuns = minimumRuns()
             guard let target, let window else { return nil }
-            return .objective(target: target, window: window)
+            return .objective(target: target, window: window, minRuns: minRuns)
         case "deadline":
             return deadline(fields, node: node, prefix: prefix)
         case "stream_latency":

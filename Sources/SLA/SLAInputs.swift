@@ -119,6 +119,9 @@ public struct SLAMeasurement: Sendable, Equatable {
     public var errorBudgetRemaining: Double?
     /// Objectives: burn rate per window of `SLOBurnWindows.windows` (nil where no runs ended).
     public var burnRates: [Double?]?
+    /// Objectives: per window of `SLOBurnWindows.windows`, the factor of the pair whose long
+    /// window it is, where that pair is judged.
+    public var burnThresholds: [Double?]?
     /// Billing: usage projected to the end of the period at the current pace, over the allowance.
     public var projectedRatio: Double?
     /// Why it holds, for people (health, notifications).

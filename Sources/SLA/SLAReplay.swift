@@ -307,7 +307,7 @@ public enum SLAReplay {
         switch condition {
         case .errorRate(_, let window, _), .durationPercentile(_, _, let window):
             windows = [SLAConditionEvaluator.ms(window)]
-        case .objective(_, let window):
+        case .objective(_, let window, _):
             windows = SLAConditionEvaluator.objectiveWindows(window)
         case .maxDuration(let seconds):
             starts = true
@@ -356,7 +356,9 @@ public enum SLAReplay {
                 let wakes: Bool
                 switch condition {
                 case .errorRate, .durationPercentile: wakes = true
-                case .objective, .consecutiveFailures: wakes = run.status == .error
+                // A run of any status can bring a window up to an objective's `min_runs`.
+                case .objective(_, _, let minRuns): wakes = run.status == .error || minRuns > 1
+                case .consecutiveFailures: wakes = run.status == .error
                 case .maxDuration:
                     wakes = limit.map { limit in run.started.map { EpochMillis.seconds(ended - $0) > limit } ?? false } ?? true
                 default: wakes = false

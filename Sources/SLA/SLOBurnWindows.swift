@@ -28,4 +28,15 @@ public enum SLOBurnWindows {
     }
 
     static let longest: Double = 3 * 86400
+
+    /// The workbook's factors are for a 30-day objective: a pair fires when its long window
+    /// spends a set share of the budget (2% in 1 h, 5% in 6 h, 10% in 1 d and in 3 d).
+    static let factorWindow: Double = 30 * 86400
+
+    /// The pair's factor for an objective over `window`: the same share of that window's
+    /// budget (14.4 over 1 h for 30 days is 3.36 for 7 days).
+    public static func factor(_ pair: Pair, window: Double) -> Double { pair.factor * window / factorWindow }
+
+    /// Whether the pair judges an objective over `window`: its long window fits in it.
+    public static func judges(_ pair: Pair, window: Double) -> Bool { pair.long <= window }
 }

@@ -34,6 +34,11 @@ public enum SLAFamilies {
         help:
             "Objectives: error ratio over the window divided by the error budget (1 spends it exactly in the objective's window).",
         labels: target + ["window"])
+    public static let burnRateThreshold = MetricDescriptor(
+        "etlworks_sla_burn_rate_threshold", .gauge,
+        help:
+            "Objectives: the factor the burn-rate pair whose long window this is fires above (the SRE workbook's, scaled to the objective's window); absent while the pair is not judged (too long a window, or fewer runs than min_runs).",
+        labels: target + ["window"])
     public static let billingProjectedUsage = MetricDescriptor(
         "etlworks_sla_billing_projected_usage_ratio", .gauge,
         help: "Billing rules: usage projected to the end of the period at the current pace, over the allowance.", labels: target)
@@ -53,6 +58,6 @@ public enum SLAFamilies {
 
     public static let all = [
         breach, pending, value, threshold, breaches, breachStart, compliance, errorBudgetRemaining, burnRate,
-        billingProjectedUsage, lastEvaluation, evaluationDuration, notifications, notificationQueue
+        burnRateThreshold, billingProjectedUsage, lastEvaluation, evaluationDuration, notifications, notificationQueue
     ]
 }

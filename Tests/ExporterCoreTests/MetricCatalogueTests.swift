@@ -28,6 +28,7 @@ import Vocabulary
         var measurement = SLAMeasurement(holds: true, value: 0.9, threshold: 0.99)
         measurement.errorBudgetRemaining = -9
         measurement.burnRates = SLOBurnWindows.windows.map { _ in 10 }
+        measurement.burnThresholds = [nil, nil, 0.48, nil, 0.2, 0.1, nil]
         measurement.projectedRatio = 1.2
         sla.results = [
             SLAResult(

@@ -281,6 +281,30 @@ import Testing
         #expect(fast.detail?.contains("1h") == true)
     }
 
+    /// Issue #26: a flow with three runs a day cannot page on one failure with `min_runs`,
+    /// and the pairs' factors follow the objective's window.
+    @Test func minRunsKeepsAFewRunsADayFromPagingAndFactorsScaleWithTheWindow() throws {
+        // Three runs a day for 30 days; the latest, 2 minutes ago, failed. Target 95%.
+        let runs: [(Double, RunStatus, Double)] = (0..<90).map { (Double($0) * 28800 + 120, $0 == 0 ? .error : .success, 60) }
+        let paged = try #require(measure(.objective(target: 0.95, window: 30 * 86400), flow(), windows(runs)))
+        #expect(paged.holds, "one failed run makes the 1h and 5m windows burn 20x: a page without min_runs")
+        let quiet = try #require(
+            measure(.objective(target: 0.95, window: 30 * 86400, minRuns: 10), flow(), windows(runs)))
+        #expect(!quiet.holds, "no long window holds 10 runs: 1h 1, 6h 1, 1d 3, 3d 9")
+        #expect((quiet.errorBudgetRemaining ?? 0) > 0)
+
+        // Over 7 days the fast pair fires at 14.4 x 7/30 = 3.36: one error in the last 5 minutes
+        // among 20 runs of the last hour (burn 5 at 99%) pages a 7-day objective, not a 30-day one.
+        var hourly: [(Double, RunStatus, Double)] = (0..<20).map { (Double($0) * 170 + 60, $0 == 0 ? .error : .success, 1) }
+        hourly += (0..<400).map { (Double($0) * 1500 + 3600, .success, 1) }
+        let month = try #require(measure(.objective(target: 0.99, window: 30 * 86400), flow(), windows(hourly)))
+        #expect(!month.holds)
+        let week = try #require(measure(.objective(target: 0.99, window: 7 * 86400), flow(), windows(hourly)))
+        #expect(week.holds)
+        #expect(week.detail?.contains("error budget of 7d burning over 3.36× in 1h and 5m") == true, "\(week.detail ?? "")")
+        #expect(SLOBurnWindows.factor(SLOBurnWindows.pairs[0], window: 30 * 86400) == 14.4)
+    }
+
     @Test func theStateMachineWaitsForForAndKeepsTheWorstValue() {
         var (state, transition) = SLAStateMachine.step(nil, holds: true, value: 5, now: 0, holdFor: 300, lowerIsWorse: false)
         #expect(state?.phase == .pending && transition == nil)

@@ -62,6 +62,11 @@ import Testing
             (.objective(target: 0.8, window: 21600), { $0.objective($1, target: 0.8, window: 21600) }),
             // Mostly within budget over a day (about 2 runs in 7 fail), so that the burn rates decide.
             (.objective(target: 0.7, window: 86400), { $0.objective($1, target: 0.7, window: 86400) }),
+            // Over a week, each pair judged once its long window holds 4 runs.
+            (
+                .objective(target: 0.75, window: 7 * 86400, minRuns: 4),
+                { $0.objective($1, target: 0.75, window: 7 * 86400, minRuns: 4) }
+            ),
             // Due at 06:00 and 18:30 UTC, a success since 05:40 and 18:10, on weekdays only.
             (
                 .deadline(Deadline(at: 21600, after: 20400, timeZone: TimeZone(identifier: "UTC")!, days: Set(2...6))),

@@ -227,7 +227,10 @@ package struct SLAOracle {
         return verdict
     }
 
-    package func objective(_ flows: [Flow], target: Double, window: Double) -> Verdict {
+    /// The workbook's pairs for a 30-day objective, their factors scaled to `window` (a pair
+    /// whose long window is longer than the objective's is left out), each judged once its
+    /// long window holds `minRuns` runs.
+    package func objective(_ flows: [Flow], target: Double, window: Double, minRuns: Int = 1) -> Verdict {
         var verdict = Verdict()
         let budget = 1 - target
         let pairs: [(long: Double, short: Double, factor: Double)] = [
@@ -242,7 +245,11 @@ package struct SLAOracle {
             let total = inWindow(flow, seconds: window)
             guard !total.isEmpty else { continue }
             let good = 1 - Double(total.filter { $0.status == "error" }.count) / Double(total.count)
-            let firing = pairs.contains { rate($0.long) > $0.factor && rate($0.short) > $0.factor }
+            let firing = pairs.contains { pair in
+                let factor = pair.factor * window / (30 * 86400)
+                return pair.long <= window && inWindow(flow, seconds: pair.long).count >= minRuns
+                    && rate(pair.long) > factor && rate(pair.short) > factor
+            }
             if good < target || firing { verdict.holds.insert("flow:\(flow.id)") }
         }
         return verdict

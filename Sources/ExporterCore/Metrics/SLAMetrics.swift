@@ -41,6 +41,13 @@ extension MetricsRenderer {
                 if let rate { writer.sample(result.labels, extra: burnLabels[index], rate) }
             }
         }
+        writer.family(SLAFamilies.burnRateThreshold)
+        for result in full {
+            guard let factors = result.measurement.burnThresholds else { continue }
+            for (index, factor) in factors.enumerated() where index < burnLabels.count {
+                if let factor { writer.sample(result.labels, extra: burnLabels[index], factor) }
+            }
+        }
         writer.family(SLAFamilies.billingProjectedUsage)
         for result in full { if let value = result.measurement.projectedRatio { writer.sample(result.labels, value) } }
         writer.family(SLAFamilies.lastEvaluation)
