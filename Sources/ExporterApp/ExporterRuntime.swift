@@ -91,6 +91,9 @@ public struct ExporterRuntime: Sendable {
             SchedulesCollector(context: context, logger: logger),
             StreamsCollector(context: context, logger: logger)
         ]
+        if SuccessLookbackCollector.needed(by: config.sla) {
+            collectors.append(SuccessLookbackCollector(context: context, logger: logger))
+        }
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
             if resource != .health && resource != .summary { await engine.evaluate() }
         }

@@ -202,7 +202,11 @@ public enum ConfigKeys {
             "`logfmt` or `json`"),
         ConfigKey(
             ["sla"], default: "none",
-            "a list of SLA rules; see [SLA rules](#sla-rules)"),
+            "a list of SLA rules, or `{rules: [...], lookback: 30d}`; see [SLA rules](#sla-rules)"),
+        ConfigKey(
+            "sla.lookback", .seconds(30 * 86400, 3600...92 * 86400),
+            "how far back `max_since_success` reads a flow's own history (`/v1/executions/{flowId}/history`, once per flow) when no stored run of it succeeded"
+        ),
         ConfigKey(
             ["notifications.alertmanager.url"], default: "—",
             "Alertmanager to push breaches to (API v2)"),

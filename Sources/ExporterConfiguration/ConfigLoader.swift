@@ -98,7 +98,24 @@ public struct ConfigLoader: Sendable {
             for (keyNode, sectionNode) in mapping {
                 let section = keyNode.string ?? ""
                 switch section {
-                case "sla": rules = featureReader.slaRules(sectionNode); continue
+                case "sla":
+                    // A list of rules, or `{rules: [...], lookback: 30d}`.
+                    guard let fields = sectionNode.mapping else {
+                        rules = featureReader.slaRules(sectionNode)
+                        continue
+                    }
+                    for (fieldNode, value) in fields {
+                        switch fieldNode.string ?? "" {
+                        case "rules": rules = featureReader.slaRules(value)
+                        case "lookback": read(value, key: "sla.lookback", keyLine: fieldNode.mark?.line)
+                        default:
+                            issues.append(
+                                ConfigIssue(
+                                    key: "sla.\(fieldNode.string ?? "")", line: fieldNode.mark?.line,
+                                    message: "unknown key (expected rules, lookback)"))
+                        }
+                    }
+                    continue
                 case "notifications": notifications = featureReader.notifications(sectionNode); continue
                 case "health": slaHealth = featureReader.slaHealthPolicy(sectionNode); continue
                 case "metrics": metrics = featureReader.metricsSettings(sectionNode, families: metricFamilies); continue
@@ -361,7 +378,7 @@ public struct ConfigLoader: Sendable {
         if let count = whole("etlworks.max_history_per_flow") { api?.maxHistoryPerFlow = count }
 
         var poll = ExporterConfig.Poll()
-        for resource in Resource.allCases {
+        for resource in Resource.allCases where resource != .lookback {
             let key = "poll.\(resource.rawValue)"
             if let seconds = seconds(key) {
                 switch resource {
@@ -374,10 +391,12 @@ public struct ConfigLoader: Sendable {
                 case .schedules: poll.schedules = seconds
                 case .instanceHealth: poll.instanceHealth = seconds
                 case .streams: poll.streams = seconds
+                case .lookback: break
                 }
             }
         }
         if let backfill = seconds("poll.backfill") { poll.backfill = backfill }
+        let slaLookback = seconds("sla.lookback")
 
         var storage = ExporterConfig.Storage()
         if let path = values["storage.path"]?.text {
@@ -423,6 +442,7 @@ public struct ConfigLoader: Sendable {
 
         guard var config = api.map({ ExporterConfig(api: $0) }) else { return nil }
         config.poll = poll
+        if let slaLookback { config.slaLookback = slaLookback }
         config.storage = storage
         config.query = query
         config.web = web

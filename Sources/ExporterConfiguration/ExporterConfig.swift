@@ -79,6 +79,8 @@ public struct ExporterConfig: Sendable {
             case .schedules: return schedules
             case .instanceHealth: return instanceHealth
             case .streams: return streams
+            // Once per flow, a few flows a minute.
+            case .lookback: return 60
             }
         }
     }
@@ -117,6 +119,8 @@ public struct ExporterConfig: Sendable {
     public var log = Log()
     /// SLA rules (`sla:`), evaluated after every poll.
     public var sla: [SLARule] = []
+    /// How far back `max_since_success` looks in a flow's own history (`sla.lookback`).
+    public var slaLookback: Double = ConfigKeys.seconds("sla.lookback")
     public var notifications = NotificationConfig()
     /// How breaching rules set the /health status.
     public var slaHealth = SLAHealthPolicy()

@@ -95,11 +95,13 @@ public struct SLAConditionEvaluator: Sendable {
                     ? "\(counts.errors) of \(counts.runs) runs failed in \(DurationText.format(window))" : nil)
 
         case .maxSinceSuccess(let limit):
-            // Without a success, the evidence runs from the flow's oldest stored run; a flow
-            // that never ran counts from the first evaluation.
+            // Without a stored success, the evidence runs from the last success the flow's own
+            // history shows (or its look-back bound), else from the flow's oldest stored run
+            // (whichever is older); a flow that never ran counts from the first evaluation.
+            let stored = inputs.firstRuns[id].map { min($0, now) }
             let reference =
-                flow.lastSuccessEnd.map { EpochMillis.seconds($0) } ?? inputs.firstRuns[id].map { min($0, now) }
-                ?? inputs.evaluatingSince
+                flow.lastSuccessEnd.map { EpochMillis.seconds($0) }
+                ?? SLAConditionEvaluator.smaller(inputs.lastSuccessLookedUp[id], stored) ?? inputs.evaluatingSince
             let value = max(0, now - reference)
             let holds = value > limit
             return SLAMeasurement(
@@ -406,6 +408,13 @@ public struct SLAConditionEvaluator: Sendable {
         guard let a else { return b }
         guard let b else { return a }
         return Swift.max(a, b)
+    }
+
+    /// The smaller of two values, either of which may be unknown.
+    static func smaller<T: Comparable>(_ a: T?, _ b: T?) -> T? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return Swift.min(a, b)
     }
 
     /// The most generous expected run time among a flow's schedules.

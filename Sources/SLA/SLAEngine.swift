@@ -274,6 +274,7 @@ public actor SLAEngine: CompletedRunSink {
         inputs.firstRuns = firstRuns
         inputs.kinds = snapshot.kinds
         inputs.streams = snapshot.streams
+        inputs.lastSuccessLookedUp = snapshot.lastSuccessLookedUp
         inputs.scheduledStarts = scheduledStarts
         inputs.scheduleTimeZone = scheduleTimeZone
         windows.clearRecentLongest()

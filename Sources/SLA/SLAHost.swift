@@ -31,6 +31,8 @@ public struct SLAObservations: Sendable {
     public var kinds: [Int64: FlowKind]
     /// What was seen of each streaming flow's stream.
     public var streams: [Int64: StreamStatus] = [:]
+    /// Per flow with no stored success, when its own history says it last succeeded.
+    public var lastSuccessLookedUp: [Int64: Double] = [:]
 
     public init(
         flows: [FlowMetrics], schedules: [Int64: [FlowSchedule]], agents: [Agent]?, subscription: Subscription?,

@@ -32,6 +32,9 @@ public struct SLAInputs: Sendable {
     /// Per flow, when its oldest stored completed run started, epoch seconds: a flow that has
     /// never succeeded has gone without a success since then.
     public var firstRuns: [Int64: Double] = [:]
+    /// Per flow with no stored success, when its own history says it last succeeded (or the
+    /// look-back bound when it says none), epoch seconds.
+    public var lastSuccessLookedUp: [Int64: Double] = [:]
 
     public init(
         now: Double, flows: [FlowMetrics], runs: RunWindows, schedules: [Int64: [FlowSchedule]] = [:],

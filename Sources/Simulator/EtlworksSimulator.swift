@@ -436,6 +436,12 @@ public actor EtlworksSimulator {
                 return .error(404, "no such flow, or no name", path: request.path)
             }
             return .json(["id": flowId, "name": name])
+        case ("POST", let s) where s.count == 4 && s[1] == "flows" && s[3] == "fail":
+            let since = (body["since"] as? NSNumber)?.int64Value
+            guard let flowId = Int64(s[2]), tenant.fail(flowId: flowId, since: since) else {
+                return .error(404, "no such flow", path: request.path)
+            }
+            return .json(["id": flowId, "failingSince": since.map { $0 as Any } ?? NSNull()])
         case ("DELETE", let s) where s.count == 3 && s[1] == "flows":
             guard let flowId = Int64(s[2]), tenant.delete(flowId: flowId) else {
                 return .error(404, "no such flow", path: request.path)

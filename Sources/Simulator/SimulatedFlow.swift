@@ -23,6 +23,8 @@ struct SimulatedFlow: Sendable {
     /// A change-data-capture flow (`SimulatorOptions.streamFlows`): one run, started
     /// `firstRunFloor`, that runs until the end of the simulation, with a `stream` task.
     private(set) var isChangeDataCapture = false
+    /// Runs queued at or after this (epoch ms) end in error (`POST /_sim/flows/ID/fail`).
+    var failingSince: Int64?
 
     /// Ids are sparse and not the index, so that code confusing the two is caught.
     static func id(forIndex index: Int) -> Int64 { Int64(1000 + index * 7) }
@@ -89,7 +91,9 @@ struct SimulatedFlow: Sendable {
         // Runs stopped by someone: 1 in 100, or 1 in 10 where stopping is what is tested.
         let stopped = stopTransition == nil ? 0.01 : 0.10
         var final: String
-        if outcome < errorRate {
+        if let failingSince, created >= failingSince {
+            final = "error"
+        } else if outcome < errorRate {
             final = "error"
         } else if outcome < errorRate + 0.05 {
             final = "warning"

@@ -72,6 +72,13 @@ struct SimulatedTenant: Sendable {
         return true
     }
 
+    /// Makes every run of the flow queued from `since` on fail (nil: as before).
+    mutating func fail(flowId: Int64, since: Int64?) -> Bool {
+        guard let index = flows.firstIndex(where: { $0.id == flowId && !$0.deleted }) else { return false }
+        flows[index].failingSince = since
+        return true
+    }
+
     mutating func delete(flowId: Int64) -> Bool {
         guard let index = flows.firstIndex(where: { $0.id == flowId && !$0.deleted }) else { return false }
         flows[index].deleted = true

@@ -3,6 +3,8 @@ public enum Resource: String, Sendable, CaseIterable, Comparable {
     case executions, flows, summary, agents, billing, health, schedules
     case instanceHealth = "instance_health"
     case streams
+    /// Flows' own histories, read once per flow for `max_since_success` (`sla.lookback`).
+    case lookback
 
     public static func < (lhs: Resource, rhs: Resource) -> Bool { lhs.rawValue < rhs.rawValue }
 }

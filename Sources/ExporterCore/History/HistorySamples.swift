@@ -34,7 +34,7 @@ public enum HistorySamples {
             if let up = snapshot.instanceUp { samples.append(gauge(InstanceFamilies.up.storedName, [], up ? 1 : 0)) }
         case .flows:
             samples.append(gauge(FlowListFamilies.flows.storedName, [], Double(snapshot.flows.count)))
-        case .schedules, .instanceHealth, .streams:
+        case .schedules, .instanceHealth, .streams, .lookback:
             break
         }
         return samples

@@ -57,6 +57,9 @@ public struct ExporterSnapshot: Sendable {
     public var streamingFlows: FlowSelector?
     /// The stream of each flow known to stream (selected, or a stream task seen).
     public var streams: [Int64: StreamStatus] = [:]
+    /// Per flow with no stored success, when its own history says it last succeeded (or the
+    /// look-back bound), epoch seconds (`SuccessLookbackCollector`).
+    public var lastSuccessLookedUp: [Int64: Double] = [:]
     /// Each flow's expectation (cadence, coming firings, run time); flows with none absent.
     public var expectations: [Int64: FlowExpectation] = [:]
     /// Each flow's nearest-rank p95 run time over 30 days, for flows with at least 5 runs.

@@ -16,6 +16,7 @@ extension ExporterState: SLAHost {
             pollsFreshUntil: now.polls[.executions]?.lastSuccess.map { $0.timeIntervalSince1970 + fresh },
             kinds: now.flows.reduce(into: [:]) { kinds, flow in kinds[flow.metrics.flow.id] = flow.kind })
         observations.streams = now.streams
+        observations.lastSuccessLookedUp = now.lastSuccessLookedUp
         return observations
     }
 

@@ -87,6 +87,8 @@ public actor ExporterState {
         updateKinds()
     }
 
+    public func setLastSuccessLookedUp(_ found: [Int64: Double]) { snapshotValue.lastSuccessLookedUp = found }
+
     /// The streams read (`StreamsCollector`); a flow with one is streaming.
     public func setStreams(_ streams: [Int64: StreamStatus]) {
         let newStream = streams.keys.contains { snapshotValue.streams[$0] == nil }
