@@ -235,7 +235,7 @@ enum SLABenchmark {
         var windows: [Double] = []
         for rule in rules {
             switch rule.condition {
-            case .errorRate(_, let window, _), .durationPercentile(_, _, let window), .objective(_, let window):
+            case .errorRate(_, let window, _), .durationPercentile(_, _, let window), .objective(_, let window, _):
                 windows.append(window)
             default: break
             }
