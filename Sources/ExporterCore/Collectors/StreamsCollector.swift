@@ -116,12 +116,7 @@ public actor StreamsCollector: Collector {
 
     private func loadStreams() async throws -> [Int64: StreamStatus] {
         if let streams { return streams }
-        var loaded: [Int64: StreamStatus] = [:]
-        if let text = try await context.store.meta(Self.metaKey),
-            let stored = try? JSONDecoder().decode([String: StreamStatus].self, from: Data(text.utf8))
-        {
-            for (key, status) in stored { if let flowId = Int64(key) { loaded[flowId] = status } }
-        }
+        let loaded = try await context.store.perFlowMeta(Self.metaKey, as: StreamStatus.self)
         streams = loaded
         return loaded
     }
@@ -132,10 +127,7 @@ public actor StreamsCollector: Collector {
         let kept = flows.isEmpty ? updated : updated.filter { flows.contains($0.key) }
         guard kept != streams else { return kept }
         streams = kept
-        let stored = Dictionary(uniqueKeysWithValues: kept.map { (String($0.key), $0.value) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        try await context.store.setMeta(Self.metaKey, String(decoding: try encoder.encode(stored), as: UTF8.self))
+        try await context.store.setPerFlowMeta(Self.metaKey, kept)
         return kept
     }
 }

@@ -80,12 +80,7 @@ public actor SuccessLookbackCollector: Collector {
 
     private func load() async throws -> [Int64: Double] {
         if let found { return found }
-        var loaded: [Int64: Double] = [:]
-        if let text = try await context.store.meta(Self.metaKey),
-            let stored = try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))
-        {
-            for (key, value) in stored { if let flowId = Int64(key) { loaded[flowId] = value } }
-        }
+        let loaded = try await context.store.perFlowMeta(Self.metaKey, as: Double.self)
         found = loaded
         await context.state.setLastSuccessLookedUp(loaded)
         return loaded
@@ -94,9 +89,6 @@ public actor SuccessLookbackCollector: Collector {
     private func save(_ updated: [Int64: Double]) async throws {
         guard updated != found else { return }
         found = updated
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let stored = Dictionary(uniqueKeysWithValues: updated.map { (String($0.key), $0.value) })
-        try await context.store.setMeta(Self.metaKey, String(decoding: try encoder.encode(stored), as: UTF8.self))
+        try await context.store.setPerFlowMeta(Self.metaKey, updated)
     }
 }
