@@ -49,8 +49,9 @@ public struct ExporterRuntime: Sendable {
         let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()
         // Schedules are always read: they decide which flows are scheduled (`kind`) and what
-        // each is expected to do.
-        let polled = Resource.allCases
+        // each is expected to do. Flows' own histories only for `max_since_success`.
+        let looksBack = SuccessLookbackCollector.needed(by: config.sla)
+        let polled = Resource.allCases.filter { $0 != .lookback || looksBack }
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
         let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
         await state.setExportSettings(config.metrics)
@@ -91,7 +92,7 @@ public struct ExporterRuntime: Sendable {
             SchedulesCollector(context: context, logger: logger),
             StreamsCollector(context: context, logger: logger)
         ]
-        if SuccessLookbackCollector.needed(by: config.sla) {
+        if looksBack {
             collectors.append(SuccessLookbackCollector(context: context, logger: logger))
         }
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in

@@ -39,7 +39,7 @@ public struct HealthReport: Sendable {
             if let error = poll?.lastError {
                 entry.error = error
                 reasons.append((.warn, "\(resource.rawValue): latest poll failed: \(error)"))
-            } else if poll == nil, resource != .lookback {
+            } else if poll == nil {
                 reasons.append((.warn, "\(resource.rawValue): waiting for the first poll"))
             }
             resources[resource.rawValue] = entry

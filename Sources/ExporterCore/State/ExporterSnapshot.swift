@@ -74,8 +74,9 @@ public struct ExporterSnapshot: Sendable {
         self.startedAt = startedAt
     }
 
-    /// The resources this exporter polls: schedules only when a rule needs them.
+    /// The resources this exporter polls: those polled on demand only when they have an
+    /// interval (the runtime gives one to each resource it polls).
     public var polledResources: [Resource] {
-        Resource.allCases.sorted().filter { $0 != .schedules || intervals[.schedules] != nil }
+        Resource.allCases.sorted().filter { !$0.isPolledOnDemand || intervals[$0] != nil }
     }
 }
