@@ -37,26 +37,23 @@ public struct Deadline: Sendable, Equatable, Hashable {
     /// The latest deadline at or before `now`, looking back at most 400 days (nil: none, when
     /// no day of the past 400 applies).
     public func latest(atOrBefore now: Double, in zone: TimeZone) -> Due? {
-        let calendar = Self.calendar(timeZone ?? zone)
-        let today = calendar.startOfDay(for: Date(timeIntervalSince1970: now))
-        for back in 0...400 {
-            guard let day = calendar.date(byAdding: .day, value: -back, to: today),
-                let due = due(on: day, calendar: calendar), due.due <= now
-            else { continue }
-            return due
-        }
-        return nil
+        first(from: now, in: zone, step: -1) { $0.due <= now }
     }
 
     /// The first deadline after `now`, looking ahead at most 400 days.
     public func next(after now: Double, in zone: TimeZone) -> Double? {
+        first(from: now, in: zone, step: 1) { $0.due > now }?.due
+    }
+
+    /// The first deadline `accept`s, walking the local days from the one holding `now` by `step`.
+    private func first(from now: Double, in zone: TimeZone, step: Int, where accept: (Due) -> Bool) -> Due? {
         let calendar = Self.calendar(timeZone ?? zone)
         let today = calendar.startOfDay(for: Date(timeIntervalSince1970: now))
-        for ahead in 0...400 {
-            guard let day = calendar.date(byAdding: .day, value: ahead, to: today),
-                let due = due(on: day, calendar: calendar), due.due > now
+        for offset in 0...400 {
+            guard let day = calendar.date(byAdding: .day, value: offset * step, to: today),
+                let due = due(on: day, calendar: calendar), accept(due)
             else { continue }
-            return due.due
+            return due
         }
         return nil
     }
