@@ -30,13 +30,16 @@ public actor SuccessLookbackCollector: Collector {
     }
 
     /// Whether any rule needs it.
-    public static func needed(by rules: [SLARule]) -> Bool {
-        rules.contains { if case .maxSinceSuccess = $0.condition { return true } else { return false } }
+    public static func needed(by rules: [SLARule]) -> Bool { !judging(rules).isEmpty }
+
+    /// The rules whose flows it looks up: `max_since_success`.
+    private static func judging(_ rules: [SLARule]) -> [SLARule] {
+        rules.filter { if case .maxSinceSuccess = $0.condition { return true } else { return false } }
     }
 
     public func collect() async throws -> Int {
         var found = try await load()
-        let rules = context.config.sla.filter { if case .maxSinceSuccess = $0.condition { return true } else { return false } }
+        let rules = Self.judging(context.config.sla)
         let snapshot = await context.state.snapshot()
         let now = context.now().timeIntervalSince1970
         let bound = now - context.config.slaLookback

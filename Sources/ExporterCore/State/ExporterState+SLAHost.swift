@@ -14,7 +14,7 @@ extension ExporterState: SLAHost {
             flows: now.flows.map(\.metrics), schedules: now.schedules ?? [:], agents: now.agents,
             subscription: now.subscription,
             pollsFreshUntil: now.polls[.executions]?.lastSuccess.map { $0.timeIntervalSince1970 + fresh },
-            kinds: now.flows.reduce(into: [:]) { kinds, flow in kinds[flow.metrics.flow.id] = flow.kind })
+            kinds: flowKinds())
         observations.streams = now.streams
         observations.lastSuccessLookedUp = now.lastSuccessLookedUp
         return observations
