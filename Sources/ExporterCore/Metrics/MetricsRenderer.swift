@@ -44,34 +44,33 @@ public enum MetricsRenderer {
         let expectations = snapshot.expectations
         guard !expectations.isEmpty else { return }
         let now = snapshot.takenAt.timeIntervalSince1970
-        writer.family(FlowExpectationFamilies.scheduleInterval)
-        for flow in snapshot.flows where flow.exported {
-            if let value = expectations[flow.metrics.flow.id]?.interval { writer.sample(flow.labels, value) }
-        }
-        writer.family(FlowExpectationFamilies.nextScheduledRun)
-        for flow in snapshot.flows where flow.exported {
-            if let value = expectations[flow.metrics.flow.id]?.nextRun(after: now) { writer.sample(flow.labels, value) }
-        }
-        writer.family(FlowExpectationFamilies.expectedDuration)
-        for flow in snapshot.flows where flow.exported {
-            if let value = expectations[flow.metrics.flow.id]?.duration { writer.sample(flow.labels, value) }
-        }
+        writePerFlow(FlowExpectationFamilies.scheduleInterval, snapshot, expectations, into: &writer) { $0.interval }
+        writePerFlow(FlowExpectationFamilies.nextScheduledRun, snapshot, expectations, into: &writer) { $0.nextRun(after: now) }
+        writePerFlow(FlowExpectationFamilies.expectedDuration, snapshot, expectations, into: &writer) { $0.duration }
     }
 
     private static func writeStreams(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         let streams = snapshot.streams
         guard !streams.isEmpty else { return }
-        func each(_ family: MetricDescriptor, _ value: (StreamStatus) -> Double?) {
-            writer.family(family)
-            for flow in snapshot.flows where flow.exported {
-                if let stream = streams[flow.metrics.flow.id], let value = value(stream) { writer.sample(flow.labels, value) }
-            }
+        writePerFlow(StreamFamilies.up, snapshot, streams, into: &writer) { $0.up.map { $0 ? 1 : 0 } }
+        writePerFlow(StreamFamilies.latency, snapshot, streams, into: &writer) { $0.latencySeconds }
+        writePerFlow(StreamFamilies.recordsProcessed, snapshot, streams, into: &writer) { Double($0.recordsProcessed) }
+        writePerFlow(StreamFamilies.started, snapshot, streams, into: &writer) { $0.started.map { EpochMillis.seconds($0) } }
+        writePerFlow(StreamFamilies.lastProgress, snapshot, streams, into: &writer) {
+            $0.lastProgress.map { EpochMillis.seconds($0) }
         }
-        each(StreamFamilies.up) { $0.up.map { $0 ? 1 : 0 } }
-        each(StreamFamilies.latency) { $0.latencySeconds }
-        each(StreamFamilies.recordsProcessed) { Double($0.recordsProcessed) }
-        each(StreamFamilies.started) { $0.started.map { EpochMillis.seconds($0) } }
-        each(StreamFamilies.lastProgress) { $0.lastProgress.map { EpochMillis.seconds($0) } }
+    }
+
+    /// One family whose value comes from what is known of some flows (keyed by flow id):
+    /// a sample per exported flow that has a value.
+    private static func writePerFlow<Known>(
+        _ family: MetricDescriptor, _ snapshot: ExporterSnapshot, _ known: [Int64: Known],
+        into writer: inout ExpositionWriter, value: (Known) -> Double?
+    ) {
+        writer.family(family)
+        for flow in snapshot.flows where flow.exported {
+            if let entry = known[flow.metrics.flow.id], let value = value(entry) { writer.sample(flow.labels, value) }
+        }
     }
 
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
