@@ -76,7 +76,8 @@ public struct ExporterRuntime: Sendable {
             alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
             scheduleTimeZone: config.api.schedulerTimeZone,
             healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel,
-            replayStep: config.poll.executions, history: SeriesSLAHistory(reader: reader), logger: logger)
+            replayStep: config.poll.executions, history: SeriesSLAHistory(reader: reader), maintenance: config.maintenance,
+            logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }
         // Counters come from stored runs: export them before the first poll answers.

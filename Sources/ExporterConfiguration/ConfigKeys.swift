@@ -208,6 +208,10 @@ public enum ConfigKeys {
             "how far back `max_since_success` reads a flow's own history (`/v1/executions/{flowId}/history`, once per flow) when no stored run of it succeeded"
         ),
         ConfigKey(
+            ["maintenance"], default: "none",
+            "windows in which no SLA breach starts for the flows they cover: `{name, flows?, start, end}` (RFC 3339) or `{name, flows?, cron, duration, timezone?}`; see [Maintenance windows](#maintenance-windows)"
+        ),
+        ConfigKey(
             ["notifications.alertmanager.url"], default: "—",
             "Alertmanager to push breaches to (API v2)"),
         ConfigKey(
@@ -243,7 +247,7 @@ public enum ConfigKeys {
 
     /// Sections whose own reader takes their keys (lists and nested mappings with rules of
     /// their own): `sla:`, `notifications:`, `health:`, `metrics:`.
-    static let featureSections: Set<String> = ["sla", "notifications", "health", "metrics"]
+    static let featureSections: Set<String> = ["sla", "maintenance", "notifications", "health", "metrics"]
 
     /// The scalar sections and the keys each accepts, as the loader reads them.
     static let sections: [String: Set<String>] = {

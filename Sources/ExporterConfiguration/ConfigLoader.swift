@@ -76,6 +76,7 @@ public struct ConfigLoader: Sendable {
         var values: [String: Value] = [:]
         var featureReader = ConfigNodeReader(expand: expand)
         var rules: [SLARule] = []
+        var maintenance: [MaintenanceWindow] = []
         var notifications = NotificationConfig()
         var slaHealth = SLAHealthPolicy()
         var metrics = MetricsSettings()
@@ -116,6 +117,7 @@ public struct ConfigLoader: Sendable {
                         }
                     }
                     continue
+                case "maintenance": maintenance = featureReader.maintenanceWindows(sectionNode); continue
                 case "notifications": notifications = featureReader.notifications(sectionNode); continue
                 case "health": slaHealth = featureReader.slaHealthPolicy(sectionNode); continue
                 case "metrics": metrics = featureReader.metricsSettings(sectionNode, families: metricFamilies); continue
@@ -183,6 +185,7 @@ public struct ConfigLoader: Sendable {
         featureReader.checkWindows(pollInterval: config?.poll.executions ?? ExporterConfig.Poll().executions)
         issues += featureReader.issues
         config?.sla = rules
+        config?.maintenance = maintenance
         config?.notifications = notifications
         config?.slaHealth = slaHealth
         config?.metrics = metrics

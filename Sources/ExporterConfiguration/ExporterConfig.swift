@@ -119,6 +119,8 @@ public struct ExporterConfig: Sendable {
     public var log = Log()
     /// SLA rules (`sla:`), evaluated after every poll.
     public var sla: [SLARule] = []
+    /// When no SLA breach starts for the flows a window covers (`maintenance:`).
+    public var maintenance: [MaintenanceWindow] = []
     /// How far back `max_since_success` looks in a flow's own history (`sla.lookback`).
     public var slaLookback: Double = ConfigKeys.seconds("sla.lookback")
     public var notifications = NotificationConfig()

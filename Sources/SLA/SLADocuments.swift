@@ -32,9 +32,18 @@ public struct SLADocument: Codable, Sendable, Equatable {
     public var evaluatedAt: String?
     /// Exact, so that a check can recompute the same windows.
     public var evaluatedAtSeconds: Double?
+    /// Maintenance windows active at the evaluation.
+    public var maintenance: [Maintenance]
+
+    /// An active maintenance window: no breach starts for the flows it covers.
+    public struct Maintenance: Codable, Sendable, Equatable {
+        public var name: String
+        public var start: String
+        public var end: String
+    }
 
     enum CodingKeys: String, CodingKey {
-        case status, rules, results, breaching
+        case status, rules, results, breaching, maintenance
         case evaluatedAt = "evaluated_at"
         case evaluatedAtSeconds = "evaluated_at_seconds"
     }
@@ -49,6 +58,9 @@ public struct SLADocument: Codable, Sendable, Equatable {
         breaching = snapshot.breaching.count
         evaluatedAt = snapshot.evaluatedAt.map(UTCTime.format)
         evaluatedAtSeconds = snapshot.evaluatedAt
+        maintenance = snapshot.maintenance.map {
+            Maintenance(name: $0.name, start: UTCTime.format($0.start), end: UTCTime.format($0.end))
+        }
     }
 }
 

@@ -22,7 +22,7 @@ extension SLAEngine {
     }
 
     /// The definition a replay stands for: a change to it replays the rule again.
-    static func fingerprint(_ rule: SLARule) -> String {
+    static func fingerprint(_ rule: SLARule, maintenance: [MaintenanceWindow] = []) -> String {
         var target = ""
         switch rule.target {
         case .flows(let selector):
@@ -33,7 +33,10 @@ extension SLAEngine {
         case .tenant:
             break
         }
-        return "\(target) \(rule.condition) for=\(rule.holdFor) severity=\(rule.severity.rawValue)"
+        let definition = "\(target) \(rule.condition) for=\(rule.holdFor) severity=\(rule.severity.rawValue)"
+        // Maintenance decides where a flow rule's replayed breaches may start.
+        guard !maintenance.isEmpty, case .flows = rule.target else { return definition }
+        return definition + " maintenance=\(maintenance)"
     }
 
     /// Replays what needs it; evaluations wait until it is done. The runs to replay are those
@@ -61,7 +64,9 @@ extension SLAEngine {
     /// Replays those of `candidates` (rule indices) not replayed with their current definition.
     private func replay(_ candidates: [Int], now: Double?, wait: Duration) async throws {
         let fingerprints = try await store.replayFingerprints()
-        let todo = candidates.filter { fingerprints[rules[$0].name] != Self.fingerprint(rules[$0]) }
+        let todo = candidates.filter {
+            fingerprints[rules[$0].name] != Self.fingerprint(rules[$0], maintenance: self.maintenance)
+        }
         guard !todo.isEmpty else { return }
         var observations = await host.slaObservations()
         let needsSchedules = todo.contains { rules[$0].needsSchedules }
@@ -91,11 +96,13 @@ extension SLAEngine {
         }
         let (step, timeZone, runStore, schedules) = (replayStep, scheduleTimeZone, runStore, observations.schedules)
         let kinds = observations.kinds
+        let (maintenance, zone) = (self.maintenance, self.timeZone)
+        let quiet = maintenance.map { SLAMaintenance.spans($0, from: from, to: now, in: zone) }
         func judge(_ slice: [FlowRecord]) -> Task<[ReplayFinding], any Error> {
             Task {
                 try await Self.replayFlows(
                     rules: replayed, ends: ends, from: from, step: step, flows: slice, schedules: schedules,
-                    kinds: kinds, scheduleTimeZone: timeZone, runStore: runStore)
+                    kinds: kinds, scheduleTimeZone: timeZone, runStore: runStore, maintenance: maintenance, quiet: quiet)
             }
         }
         try await runStore.cacheForReplay(pages: Self.replayCachePages)
@@ -131,7 +138,7 @@ extension SLAEngine {
     nonisolated static func replayFlows(
         rules: [SLARule], ends: [Double], from: Double, step: Double, flows: [FlowRecord],
         schedules: [Int64: [FlowSchedule]], kinds: [Int64: FlowKind] = [:], scheduleTimeZone: TimeZone,
-        runStore: SQLiteRunStore
+        runStore: SQLiteRunStore, maintenance: [MaintenanceWindow] = [], quiet: [[SLACompliance.Span]] = []
     ) async throws -> [ReplayFinding] {
         let lookback = max(86400, rules.map(\.condition.runWindow).max() ?? 0)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -161,10 +168,13 @@ extension SLAEngine {
                         try Task.checkCancellation()
                         let runs = SLAReplay.Runs(try await reading!.value)
                         reading = read(position + 1)
+                        let covered = maintenance.indices.filter { maintenance[$0].covers(flow, kind: kinds[flow.id]) }
+                        let flowQuiet = covered.flatMap { quiet[$0] }
                         for index in matching {
                             let outcome = SLAReplay.replay(
                                 rules[index], flow: flow, runs: runs, schedules: schedules[flow.id] ?? [], from: from,
-                                to: ends[index], step: step, scheduleTimeZone: scheduleTimeZone, evaluator: &evaluators[index])
+                                to: ends[index], step: step, scheduleTimeZone: scheduleTimeZone, evaluator: &evaluators[index],
+                                maintenance: flowQuiet)
                             if !outcome.isEmpty {
                                 let target = SLATarget(kind: .flow, id: flow.id, name: flow.name)
                                 found.append(ReplayFinding(rule: index, target: target, outcome: outcome))
@@ -265,7 +275,9 @@ extension SLAEngine {
         // A slice this large is a bulk load: the index on end time is built once at the end.
         replay.dropsEndIndex = first && !last && count >= Self.bulkEpisodes
         if last {
-            for index in todo { replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index]) }
+            for index in todo {
+                replay.fingerprints[rules[index].name] = Self.fingerprint(rules[index], maintenance: self.maintenance)
+            }
             // The replayed time is observed time, where nothing observed it yet.
             let fromMs = EpochMillis.from(seconds: from)
             let endMs = min(EpochMillis.from(seconds: ends.max() ?? from, .towardZero), observed.first?.startMs ?? Int64.max)

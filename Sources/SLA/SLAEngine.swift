@@ -24,6 +24,8 @@ public actor SLAEngine: CompletedRunSink {
     /// Cron schedules fire in this zone (`etlworks.scheduler_timezone`, else `timeZone`).
     let scheduleTimeZone: TimeZone
     let healthPolicy: SLAHealthPolicy
+    /// When no breach starts for the flows they cover (`maintenance:`).
+    let maintenance: [MaintenanceWindow]
 
     private var windows: RunWindows
     /// One per rule: each keeps its own caches, so rules can be measured in parallel.
@@ -68,8 +70,9 @@ public actor SLAEngine: CompletedRunSink {
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
         alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
         healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, replayStep: Double = 30,
-        history: (any SLAHistory)? = nil, logger: Logger
+        history: (any SLAHistory)? = nil, maintenance: [MaintenanceWindow] = [], logger: Logger
     ) {
+        self.maintenance = maintenance
         self.history = history
         self.replayStep = replayStep
         self.healthPolicy = healthPolicy
@@ -290,6 +293,9 @@ public actor SLAEngine: CompletedRunSink {
         let thirtyDays = SLACompliance.window(observed: observed, fromMs: nowMs - 30 * 86_400_000, toMs: nowMs)
         let month = SLACompliance.window(
             observed: observed, fromMs: EpochMillis.from(seconds: monthStart(now), .towardZero), toMs: nowMs)
+        var inMaintenance = SLAMaintenance(
+            maintenance, flows: inputs.flows, kinds: inputs.kinds, now: now, zone: timeZone,
+            periodStart: min(now - 30 * 86400, monthStart(now)))
         let measurements = await measureAll(inputs: inputs, agents: snapshot.agents)
         for (ruleIndex, rule) in rules.enumerated() {
             // Targets not measured this time (agents before their first poll) keep their state.
@@ -306,8 +312,13 @@ public actor SLAEngine: CompletedRunSink {
                 var measurement = measurementOrNil ?? SLAMeasurement(holds: false, value: nil, threshold: nil)
                 let previous = heldBefore == 0 ? nil : ruleStates[target]
                 if previous != nil { heldSeen += 1 }
+                // In maintenance no breach starts (one under way goes on, to its end).
+                let held =
+                    measurement.holds
+                    && (inMaintenance.covered.isEmpty || previous?.phase == .breaching || target.kind != .flow
+                        || !inMaintenance.covered.contains(target.id))
                 let (next, transition) = SLAStateMachine.step(
-                    previous, holds: measurement.holds, value: measurement.value,
+                    previous, holds: held, value: measurement.value,
                     now: now, holdFor: rule.breachesAfter, lowerIsWorse: rule.condition.lowerIsWorse,
                     heldSince: measurement.heldSince)
                 if case .agentOffline = rule.condition {
@@ -318,6 +329,7 @@ public actor SLAEngine: CompletedRunSink {
                     rule: rule, target: target, previous: previous, next: next, transition: transition,
                     measurement: measurement, now: now, changes: &changes, opened: &openedIndex, alerts: &alertChanges)
                 let labels = Self.labels(rule: rule, target: target, flowName: flowNameLabel, cache: &ruleLabels)
+                let observedWindows = inMaintenance.windows(for: target, thirtyDays: thirtyDays, month: month)
                 // A transition changed the live tables; otherwise the rule's copies are current.
                 let spans =
                     (transition == nil ? (ruleIntervals.isEmpty ? nil : ruleIntervals[target]) : intervals[rule.name]?[target])
@@ -329,8 +341,8 @@ public actor SLAEngine: CompletedRunSink {
                         since: next?.since, breachStart: next?.breachStart, measurement: measurement,
                         breachesTotal: (transition == nil
                             ? (ruleCounts.isEmpty ? nil : ruleCounts[target]) : breachCounts[rule.name]?[target]) ?? 0,
-                        compliance30d: compliance(spans, in: thirtyDays),
-                        complianceMonth: compliance(spans, in: month), labels: labels))
+                        compliance30d: compliance(spans, in: observedWindows.thirtyDays),
+                        complianceMonth: compliance(spans, in: observedWindows.month), labels: labels))
             }
             // Targets gone (a deleted flow, a flow no longer matching): end their breach.
             let gone: [(SLATarget, SLATargetState)]
@@ -382,6 +394,7 @@ public actor SLAEngine: CompletedRunSink {
         published.rules = rules
         published.healthPolicy = healthPolicy
         published.replay = replayPhase
+        published.maintenance = inMaintenance.active
         await host.publishSLA(published)
         lastPublished = published
         if let alerts {

@@ -1,7 +1,6 @@
 import EtlworksAPI
 import ExporterBase
 import Foundation
-import SLA
 import SLAStore
 import Store
 import Vocabulary
@@ -31,6 +30,10 @@ public enum SLAPage {
         html +=
             breaching.isEmpty
             ? "<span class=\"ok\">nothing breaches</span>.</p>\n" : "<strong>\(breaching.count) breaching</strong>.</p>\n"
+        for window in snapshot.maintenance {
+            html +=
+                "<p class=\"pending\">Maintenance <strong>\(HTML.escape(window.name))</strong> until \(UTCTime.format(window.end)): no breach starts for the flows it covers.</p>\n"
+        }
         if !breaching.isEmpty {
             html += "<h2>Breaching now</h2>\n" + table(breaching, sinceLabel: "Breaching since", now: now)
         }

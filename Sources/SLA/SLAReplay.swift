@@ -107,7 +107,8 @@ public enum SLAReplay {
     /// Replays `rule` for `flow` over [from, to] (epoch seconds) every `step` seconds.
     public static func replay(
         _ rule: SLARule, flow: FlowRecord, runs prepared: Runs, schedules: [FlowSchedule], from: Double, to: Double,
-        step: Double, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator, everyInstant: Bool = false
+        step: Double, scheduleTimeZone: TimeZone, evaluator: inout SLAConditionEvaluator, everyInstant: Bool = false,
+        maintenance: [SLACompliance.Span] = []
     ) -> Outcome {
         let firstRunStart = prepared.firstStart
         let fromMs = EpochMillis.from(seconds: from), toMs = EpochMillis.from(seconds: to)
@@ -124,6 +125,8 @@ public enum SLAReplay {
         var ticks = events(condition, runs: prepared, schedules: schedules).map { Event.at(tick($0.time), $0.effect) }
         ticks.append(Event.at(fromMs))
         ticks.append(Event.at(toMs))
+        // A condition that held through maintenance breaches as the window ends.
+        ticks += maintenance.map { Event.at(tick($0.endMs)) }
         // A flow that never succeeded nor ran counts from the replay's start.
         if case .maxSinceSuccess(let limit) = condition {
             ticks.append(Event.at(tick(fromMs + EpochMillis.from(seconds: limit, .up) + 1)))
@@ -245,7 +248,12 @@ public enum SLAReplay {
             // Read field by field: copies of the whole measurement (its text and burn rates
             // retained and released) were a twelfth of a replay's time.
             let measured = evaluator.measure(condition, flow: view, runs: windows, inputs: inputs)
-            let (holds, value, threshold) = (measured?.holds ?? false, measured?.value, measured?.threshold)
+            var holds = measured?.holds ?? false
+            let (value, threshold) = (measured?.value, measured?.threshold)
+            // In maintenance no breach starts (one under way goes on), as live.
+            if holds, state?.phase != .breaching, maintenance.contains(where: { $0.startMs <= now && now < $0.endMs }) {
+                holds = false
+            }
             if isObjective, let value, let threshold { budgetSpent = value < threshold } else { budgetSpent = false }
             // Mostly all is well and stays so: nothing to step.
             if holds || state != nil {

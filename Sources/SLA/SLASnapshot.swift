@@ -17,6 +17,8 @@ public struct SLASnapshot: Sendable {
     public var problem: String?
     /// The replay of stored runs at start: running, then done (nil before it begins).
     public var replay: ReplayPhase?
+    /// Maintenance windows active at the evaluation.
+    public var maintenance: [SLAMaintenanceEntry] = []
 
     public enum ReplayPhase: String, Sendable { case running, done }
 

@@ -40,6 +40,23 @@ public enum SLACompliance {
         return Window(fromMs: fromMs, toMs: toMs, observed: clipped, observedMs: clipped.reduce(0) { $0 + $1.endMs - $1.startMs })
     }
 
+    /// The window [fromMs, toMs] of `observed` less the `excluded` spans (maintenance): time
+    /// that counts neither as good nor as bad.
+    public static func window(observed: [Span], fromMs: Int64, toMs: Int64, excluding excluded: [Span]) -> Window {
+        let cuts = window(observed: excluded, fromMs: fromMs, toMs: toMs).observed
+        guard !cuts.isEmpty else { return window(observed: observed, fromMs: fromMs, toMs: toMs) }
+        var kept: [Span] = []
+        for span in window(observed: observed, fromMs: fromMs, toMs: toMs).observed {
+            var start = span.startMs
+            for cut in cuts where cut.endMs > start && cut.startMs < span.endMs {
+                if cut.startMs > start { kept.append(Span(startMs: start, endMs: cut.startMs)) }
+                start = max(start, cut.endMs)
+            }
+            if span.endMs > start { kept.append(Span(startMs: start, endMs: span.endMs)) }
+        }
+        return Window(fromMs: fromMs, toMs: toMs, observed: kept, observedMs: kept.reduce(0) { $0 + $1.endMs - $1.startMs })
+    }
+
     /// 1 − breached observed time / observed time, or nil when nothing of the window was
     /// observed. A breach without an end lasts to the end of the window. Overlapping breaches
     /// (which the engine never writes, but a database may hold) count their time once.

@@ -175,6 +175,58 @@ import Vocabulary
         #expect(issue("sla[4] bad-date.deadline.holidays")?.line == 9)
     }
 
+    @Test func maintenanceWindowsLoadAsTheIssueWritesThemAndTheirMistakesAreNamed() throws {
+        let config = try loader.load(
+            yaml: head + """
+                maintenance:
+                  - {name: db-upgrade, start: "2026-12-24T22:00:00Z", end: "2026-12-25T02:00:00+01:00"}
+                  - name: weekly-patching
+                    flows: {tags: [warehouse], kinds: [scheduled]}
+                    cron: "0 0 22 ? * SAT"
+                    duration: 4h
+                    timezone: Europe/Berlin
+                """
+        ).get()
+        #expect(config.maintenance.count == 2)
+        #expect(
+            config.maintenance[0]
+                == MaintenanceWindow(name: "db-upgrade", timing: .once(start: 1_798_149_600, end: 1_798_160_400)))
+        #expect(
+            config.maintenance[1]
+                == MaintenanceWindow(
+                    name: "weekly-patching", flows: FlowSelector(tags: ["warehouse"], kinds: [.scheduled]),
+                    timing: .recurring(
+                        cron: try FlowCadence(schedule: "0 0 22 ? * SAT"), duration: 14400,
+                        timeZone: TimeZone(identifier: "Europe/Berlin"))))
+        let result = loader.load(
+            yaml: head + """
+                maintenance:
+                  - {start: "2026-12-24T22:00:00Z", end: "2026-12-25T02:00:00Z"}
+                  - {name: backwards, start: "2026-12-25T02:00:00Z", end: "2026-12-24T22:00:00Z"}
+                  - {name: not-a-time, start: "Christmas eve", end: "2026-12-25T02:00:00Z"}
+                  - {name: both, start: "2026-12-24T22:00:00Z", end: "2026-12-25T02:00:00Z", cron: "0 0 22 * * ?", duration: 1h}
+                  - {name: bad-cron, cron: "every night", duration: 1h}
+                  - {name: no-duration, cron: "0 0 22 * * ?"}
+                  - {name: bad-zone, cron: "0 0 22 * * ?", duration: 1h, timezone: Mars/Olympus}
+                  - {name: typo, start: "2026-12-24T22:00:00Z", ends: "2026-12-25T02:00:00Z"}
+                """)
+        guard case .failure(let errors) = result else { Issue.record("expected errors"); return }
+        func issue(_ key: String) -> ConfigIssue? { errors.issues.first { $0.key == key } }
+        #expect(issue("maintenance[0].name")?.message.contains("required") == true, "\(errors.issues)")
+        #expect(issue("maintenance[1] backwards.end")?.message.contains("after start") == true)
+        #expect(issue("maintenance[2] not-a-time.start")?.message.contains("Christmas eve") == true)
+        #expect(issue("maintenance[3] both")?.message.contains("both") == true)
+        #expect(issue("maintenance[4] bad-cron.cron") != nil)
+        #expect(issue("maintenance[5] no-duration.duration")?.message.contains("required") == true)
+        #expect(issue("maintenance[6] bad-zone.timezone")?.message.contains("Mars/Olympus") == true)
+        #expect(issue("maintenance[7] typo.ends")?.message.contains("unknown key") == true)
+        #expect(issue("maintenance[7] typo.ends")?.line == 12)
+        #expect(issue("maintenance[6] bad-zone.timezone")?.line == 11)
+        let notAList = loader.load(yaml: head + "maintenance: {name: x}\n")
+        guard case .failure(let listErrors) = notAList else { Issue.record("expected errors"); return }
+        #expect(listErrors.issues.first { $0.key == "maintenance" }?.message.contains("list") == true)
+    }
+
     @Test func theDeployExampleIsValid() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "../../deploy/etlworks-exporter.example.yaml"
