@@ -3,7 +3,7 @@ import Logging
 import Simulator
 
 /// Prints the figures recorded in docs/benchmarks.md. Run in release:
-/// `swift run -c release ExporterBenchmarks [--flows 2000] [--only render|poll|history|sla|report]`.
+/// `swift run -c release ExporterBenchmarks [--flows 2000] [--only render|poll|streams|history|sla|report]`.
 @main
 struct BenchmarkMain {
     static func main() async throws {
@@ -13,6 +13,7 @@ struct BenchmarkMain {
         let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
         if only == nil || only == "render" { try RenderBenchmark.run(flows: flows) }
         if only == nil || only == "poll" { try await PollBenchmark.run(flows: flows) }
+        if only == nil || only == "streams" { try await StreamBenchmark.run(flows: flows) }
         if only == nil || only == "history" { try await HistoryBenchmark.run(flows: flows) }
         if only == nil || only == "sla" { try await SLABenchmark.run(flows: flows) }
         if only == nil || only == "report" { try await ReportBenchmark.run(flows: flows) }

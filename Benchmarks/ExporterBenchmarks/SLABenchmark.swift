@@ -51,6 +51,34 @@ enum SLABenchmark {
         ]
     }
 
+    /// The conditions of #26, added unless `BENCH_SLA_RULES=before` (the rules the commit
+    /// before had, for a like-for-like figure).
+    static func flowKindRules() throws -> [SLARule] {
+        let all = SLATargetSelector.flows(FlowSelector())
+        let streaming = SLATargetSelector.flows(FlowSelector(kinds: [.streaming]))
+        return [
+            SLARule(
+                name: "done-by-six", target: all,
+                condition: .deadline(
+                    Deadline(
+                        at: 6 * 3600, timeZone: TimeZone(identifier: "Europe/Berlin"), days: Set(2...6), holidays: ["2026-12-25"])
+                )),
+            SLARule(name: "slo-7d-min-runs", target: all, condition: .objective(target: 0.97, window: 7 * day, minRuns: 24)),
+            SLARule(name: "stream-latency", target: streaming, condition: .streamLatency(max: 600)),
+            SLARule(name: "stream-stalled", target: streaming, condition: .streamStalled(for: 1800))
+        ]
+    }
+
+    /// A nightly window over the nightly flows, and a one-off window over every flow a week ago.
+    static func maintenance(now: Double) throws -> [MaintenanceWindow] {
+        [
+            MaintenanceWindow(
+                name: "nightly", flows: FlowSelector(tags: ["nightly"]),
+                timing: .recurring(cron: try FlowCadence(schedule: "0 0 1 * * ?"), duration: 2 * 3600, timeZone: nil)),
+            MaintenanceWindow(name: "upgrade", timing: .once(start: now - 7 * day, end: now - 7 * day + 4 * 3600))
+        ]
+    }
+
     static func run(flows count: Int) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sla-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -118,11 +146,30 @@ enum SLABenchmark {
             })
         await state.setAgents((0..<10).map { Agent(id: Int64($0), name: "agent-\($0)", online: $0 != 3) })
         await state.setSubscription(Subscription(monthlyAllowance: 1_000_000_000, monthUsed: 400_000_000))
-        let rules = try rules()
+        let before = ProcessInfo.processInfo.environment["BENCH_SLA_RULES"] == "before"
+        let rules = try rules() + (before ? [] : flowKindRules())
+        // 50 flows are change-data-capture streams, 10 of them stalled for an hour.
+        let streams = flows.suffix(50)
+        if !before {
+            await state.setStreamingFlows(FlowSelector(ids: Set(streams.map(\.id))))
+            var statuses: [Int64: StreamStatus] = [:]
+            for (index, flow) in streams.enumerated() {
+                var status = StreamStatus()
+                let readAt = nowMs - (index < 10 ? 3_600_000 : 0)
+                status.observe(
+                    auditId: flow.id, runStarted: nowMs - 86_400_000, counter: 1000, latencySeconds: Double(index * 30),
+                    taskStarted: nowMs - 86_400_000, at: readAt)
+                status.observe(
+                    auditId: flow.id, runStarted: nowMs - 86_400_000, counter: index < 10 ? 1000 : 2000,
+                    latencySeconds: Double(index * 30), taskStarted: nowMs - 86_400_000, at: nowMs)
+                statuses[flow.id] = status
+            }
+            await state.setStreams(statuses)
+        }
         let memoryBefore = residentMemory().current
         let engine = SLAEngine(
             rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
-            timeZone: nil, replayStep: 30, logger: Logger(label: "bench"))
+            timeZone: nil, replayStep: 30, maintenance: before ? [] : try maintenance(now: now), logger: Logger(label: "bench"))
         if ProcessInfo.processInfo.environment["BENCH_SLA_PER_RULE"] != nil {
             try await replayPerRule(rules: rules, store: store, flows: flows, now: now)
             return

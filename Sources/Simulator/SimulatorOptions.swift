@@ -36,6 +36,8 @@ public struct SimulatorOptions: Sendable {
     public var streamFlows = 0
     /// How long ago the change-data-capture runs started, seconds.
     public var streamAge: Double = 7200
+    /// The ids of the change-data-capture flows.
+    public var streamFlowIds: [Int64] { (flows..<(flows + streamFlows)).map(SimulatedFlow.id(forIndex:)) }
     /// Whether a schedule given as an interval is written in minutes (as the API page says)
     /// or in seconds (as the UI page says).
     public var scheduleIntervalInSeconds = false
