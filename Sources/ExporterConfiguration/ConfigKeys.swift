@@ -240,6 +240,10 @@ public enum ConfigKeys {
             "upper bounds in seconds of `etlworks_flow_run_duration_seconds` (ascending, 1 to 50); a change recounts the histogram from the runs still stored (a counter reset for Prometheus)"
         ),
         ConfigKey(
+            ["metrics.status_series"], default: "`all`",
+            "`current`: `etlworks_flow_last_run_status` has one series per flow, the latest run's status, valued 1 (select it with `etlworks_flow_last_run_status{status=\"error\"}` rather than `== 1`), instead of one per status"
+        ),
+        ConfigKey(
             ["metrics.flow_name_label"], default: "`true`",
             "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (flow_id) group_left (flow_name) etlworks_flow_info`); a rename then keeps every series"
         )

@@ -16,6 +16,15 @@ public struct MetricsSettings: Sendable, Equatable {
     /// Whether per-flow series carry `flow_name` (`metrics.flow_name_label`); when false,
     /// only `etlworks_flow_info` does.
     public var flowNameLabel = true
+    /// Which series of `etlworks_flow_last_run_status` are exported (`metrics.status_series`).
+    public var statusSeries = StatusSeries.all
+
+    public enum StatusSeries: String, Sendable, Equatable, CaseIterable {
+        /// One per status, 1 on the latest run's: `== 1` selects it, and a change is seen at once.
+        case all
+        /// Only the latest run's status, valued 1: a fifth of the series.
+        case current
+    }
 
     public init() {}
 
@@ -26,7 +35,7 @@ public struct MetricsSettings: Sendable, Equatable {
 }
 
 extension ConfigNodeReader {
-    private static let metricsKeys = "disable, flows, duration_buckets, flow_name_label"
+    private static let metricsKeys = "disable, flows, duration_buckets, flow_name_label, status_series"
 
     /// Reads `metrics:`. `families` maps every name a user may write for a family (with and
     /// without `_total`/`_info`) to its descriptor name; an unknown name is an issue listing
@@ -46,6 +55,15 @@ extension ConfigNodeReader {
                 if let buckets = durationBuckets(value) { settings.durationBuckets = buckets }
             case "flow_name_label":
                 if let flag = boolean(value, key: "metrics.flow_name_label") { settings.flowNameLabel = flag }
+            case "status_series":
+                let choices = MetricsSettings.StatusSeries.allCases.map(\.rawValue)
+                if let text = scalar(value), let choice = MetricsSettings.StatusSeries(rawValue: text) {
+                    settings.statusSeries = choice
+                } else {
+                    issue(
+                        "metrics.status_series", value,
+                        "'\(value.string ?? "")' is not one of \(choices.joined(separator: ", "))")
+                }
             default: issue("metrics.\(key.string ?? "")", key, "unknown key (expected \(Self.metricsKeys))")
             }
         }

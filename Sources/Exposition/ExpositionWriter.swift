@@ -89,9 +89,10 @@ public struct ExpositionWriter {
         writeSample(suffix: "_count", labels: labels, extra: nil, value: Double(count))
     }
 
-    /// The finished document (with `# EOF` in OpenMetrics).
-    public consuming func finish() -> [UInt8] {
-        if format == .openMetrics { buffer.append(contentsOf: "# EOF\n".utf8) }
+    /// The finished document (with `# EOF` in OpenMetrics, unless it is a part that goes
+    /// before another document).
+    public consuming func finish(endOfDocument: Bool = true) -> [UInt8] {
+        if format == .openMetrics, endOfDocument { buffer.append(contentsOf: "# EOF\n".utf8) }
         return buffer
     }
 

@@ -10,8 +10,10 @@ public enum BillingFamilies {
     public static let recordsAllowance = MetricDescriptor(
         "etlworks_billing_records_allowance", .gauge, help: "The plan's maximum records per month or day.",
         labels: ["period"], exposure: [.scraped, .stored])
-    public static let seats = MetricDescriptor(
-        "etlworks_billing_seats", .gauge, help: "Seats of the subscription, total and used.", labels: ["state"])
+    public static let seatsUsed = MetricDescriptor(
+        "etlworks_billing_seats_used", .gauge, help: "Seats of the subscription in use.")
+    public static let seatsLimit = MetricDescriptor(
+        "etlworks_billing_seats_limit", .gauge, help: "Seats the subscription allows.")
     public static let periodStart = MetricDescriptor(
         "etlworks_billing_period_start_timestamp_seconds", .gauge, help: "Start of the current billing period.")
     public static let periodEnd = MetricDescriptor(
@@ -21,5 +23,5 @@ public enum BillingFamilies {
         "etlworks_billing_subscription", .info, help: "Subscription tier and status.", labels: ["tier", "status"],
         exposure: [.scraped, .stored])
 
-    public static let all = [recordsUsed, recordsAllowance, seats, periodStart, periodEnd, subscription]
+    public static let all = [recordsUsed, recordsAllowance, seatsUsed, seatsLimit, periodStart, periodEnd, subscription]
 }

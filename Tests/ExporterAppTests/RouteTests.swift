@@ -27,6 +27,37 @@ import Vocabulary
         ExporterState(storagePath: "/tmp/x.db", intervals: [.executions: 30], requests: RequestCounter())
     }
 
+    /// An exposition without its `process_*` lines, which change at every scrape.
+    static func withoutProcess(_ text: String) -> String {
+        text.split(separator: "\n").filter { !$0.contains("process_") }.joined(separator: "\n")
+    }
+
+    /// The process figures client libraries export, read from /proc at each scrape, in both
+    /// formats; OpenMetrics still ends with `# EOF`, once.
+    @Test(.requires("promtool", "python3")) func processMetricsAreServedAtEachScrape() async throws {
+        try await app(state()).test(.router) { client in
+            let text = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            func value(_ name: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+            }
+            let now = Date().timeIntervalSince1970
+            #expect((value("process_cpu_seconds_total") ?? 0) > 0)
+            #expect((value("process_resident_memory_bytes") ?? 0) > 1_000_000)
+            #expect((value("process_virtual_memory_bytes") ?? 0) >= (value("process_resident_memory_bytes") ?? .infinity))
+            #expect((value("process_open_fds") ?? 0) >= 3)
+            #expect((value("process_max_fds") ?? 0) >= (value("process_open_fds") ?? .infinity))
+            let start = try #require(value("process_start_time_seconds"))
+            #expect(start <= now && start > now - 86400 * 30, "\(start)")
+            #expect(try await Tools.promtoolCheck(Data(text.utf8)) == "")
+            let openMetrics = try await client.execute(
+                uri: "/metrics", method: .get, headers: [.accept: "application/openmetrics-text;version=1.0.0"]
+            ) { String(buffer: $0.body) }
+            #expect(openMetrics.contains("# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total "))
+            #expect(openMetrics.hasSuffix("# EOF\n") && openMetrics.components(separatedBy: "# EOF").count == 2)
+            #expect(try await Tools.pythonParse(Data(openMetrics.utf8), openMetrics: true) > 0)
+        }
+    }
+
     @Test func metricsNegotiatesTheFormat() async throws {
         try await app(state()).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
@@ -54,7 +85,7 @@ import Vocabulary
                 try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             }
             let first = try await scrape()
-            #expect(try await scrape() == first)
+            #expect(Self.withoutProcess(try await scrape()) == Self.withoutProcess(first), "process_* change at each scrape")
             await state.setAgents([Agent(id: 1, name: "eu-1", online: true)])
             #expect(try await scrape().contains("etlworks_agent_up{agent_id=\"1\",agent_name=\"eu-1\"} 1"))
             requests.record(endpoint: "/v1/flows", code: "200")
@@ -82,7 +113,9 @@ import Vocabulary
             #expect(gzipped.count * 5 < plain.count, "repetitive text compresses well")
             let inflated = try await Tools.run(try Tools.which("gzip"), ["-dc"], input: gzipped)
             #expect(inflated.status == 0)
-            #expect(Data(inflated.stdout.utf8) == plain)
+            // Two gzip members: the process figures of this scrape, then the cached rest.
+            #expect(inflated.stdout.hasPrefix("# HELP process_cpu_seconds_total"))
+            #expect(Self.withoutProcess(inflated.stdout) == Self.withoutProcess(String(decoding: plain, as: UTF8.self)))
             try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) {
                 response in
                 #expect(response.headers[.contentEncoding] == nil)

@@ -17,6 +17,9 @@ import Vocabulary
     /// so that every family the exporter can serve is in it.
     static func fullSnapshot() async -> ExporterSnapshot {
         var snapshot = await RendererTests.snapshot()
+        snapshot.process = ProcessStats(
+            cpuSeconds: 12.5, residentBytes: 31_457_280, virtualBytes: 1_073_741_824, startTimeSeconds: 1_764_000_000,
+            openFds: 23, maxFds: 1_048_576)
         var sla = SLASnapshot()
         sla.evaluatedAt = 1_764_000_400
         sla.evaluationSeconds = 0.01
@@ -103,11 +106,12 @@ import Vocabulary
         let sections = readme.components(separatedBy: "\n## ").filter { $0.hasPrefix("Metrics\n") || $0.hasPrefix("SLA rules\n") }
         #expect(sections.count == 2)
         var documented: [String: (type: String, labels: [String]?)] = [:]
-        for line in sections.joined().split(separator: "\n") where line.hasPrefix("| `etlworks_") {
+        for line in sections.joined().split(separator: "\n") where line.hasPrefix("| `etlworks_") || line.hasPrefix("| `process_")
+        {
             // `\|` is a pipe inside a cell.
             let cells = line.replacingOccurrences(of: "\\|", with: "¦").split(separator: "|", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
-            let names = cells[1].matches(of: /`(etlworks_[a-z_]+)`/).map { String($0.1) }
+            let names = cells[1].matches(of: /`((?:etlworks|process)_[a-z_]+)`/).map { String($0.1) }
             let type = String(cells[2].split(separator: ",")[0])
             let labels: [String]? =
                 cells.count > 5

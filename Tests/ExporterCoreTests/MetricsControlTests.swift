@@ -69,17 +69,20 @@ import Vocabulary
                     exclude: {names: ["tmp-*"], ids: [3, 7]}
                   duration_buckets: [10, 60, 300, 3600]
                   flow_name_label: false
+                  status_series: current
 
                 """
         ).get()
         let settings = config.metrics
         #expect(settings.durationBuckets.upperBoundsSeconds == [10, 60, 300, 3600])
         #expect(!settings.flowNameLabel)
+        #expect(settings.statusSeries == .current)
         #expect(settings.exports(FlowRecord(id: 1, name: "orders", tags: ["prod"])))
         #expect(!settings.exports(FlowRecord(id: 2, name: "orders", tags: ["dev"])), "not included")
         #expect(!settings.exports(FlowRecord(id: 3, name: "tmp-orders", tags: ["prod"])), "excluded by name")
         #expect(settings.exports(FlowRecord(id: 7, name: "orders", tags: ["prod"])), "a selector's lists narrow each other")
         let defaults = try loader.load(yaml: Self.head).get().metrics
+        #expect(defaults.statusSeries == .all)
         #expect(defaults.flowNameLabel && defaults.durationBuckets == .standard && defaults.exports(FlowRecord(id: 1, name: "x")))
 
         let bad: [(String, String, Int)] = [
@@ -88,6 +91,7 @@ import Vocabulary
             ("  duration_buckets: []\n", "metrics.duration_buckets", 5),
             ("  duration_buckets: 60\n", "metrics.duration_buckets", 5),
             ("  flow_name_label: maybe\n", "metrics.flow_name_label", 5),
+            ("  status_series: latest\n", "metrics.status_series", 5),
             ("  flows:\n    include: {colour: red}\n", "metrics.flows.include.colour", 6),
             ("  flows:\n    exclude: {ids: [x1]}\n", "metrics.flows.exclude.ids", 6),
             ("  flows:\n    exlude: {ids: [1]}\n", "metrics.flows.exlude", 6),

@@ -32,6 +32,7 @@ public enum MetricsRenderer {
         writeSLA(snapshot, into: &writer)
         writeExporter(snapshot, into: &writer)
         writeNotifications(snapshot, into: &writer)
+        if let process = snapshot.process { writeProcess(process, into: &writer) }
         let document = writer.finish()
         bytesPerFlow.withLock { $0 = document.count / flows }
         return document
@@ -132,8 +133,13 @@ public enum MetricsRenderer {
             if let value = flow.metrics.lastSuccessEnd { writer.sample(flow.labels, EpochMillis.seconds(value)) }
         }
         writer.family(FlowRunFamilies.lastRunStatus)
+        let currentOnly = snapshot.exportSettings.statusSeries == .current
         for flow in flows where flow.exported {
             guard let last = flow.metrics.lastStatus else { continue }
+            if currentOnly {
+                writer.sample(flow.labels, extra: statusLabels[last]!, 1)
+                continue
+            }
             for status in alwaysExported {
                 writer.sample(flow.labels, extra: statusLabels[status]!, last == status ? 1 : 0)
             }
@@ -199,9 +205,10 @@ public enum MetricsRenderer {
         writer.family(BillingFamilies.recordsAllowance)
         if let value = subscription.monthlyAllowance { writer.sample(month, Double(value)) }
         if let value = subscription.dailyAllowance { writer.sample(day, Double(value)) }
-        writer.family(BillingFamilies.seats)
-        if let value = subscription.seatsTotal { writer.sample(LabelSet([("state", "total")]), Double(value)) }
-        if let value = subscription.seatsUsed { writer.sample(LabelSet([("state", "used")]), Double(value)) }
+        writer.family(BillingFamilies.seatsUsed)
+        if let value = subscription.seatsUsed { writer.sample(.empty, Double(value)) }
+        writer.family(BillingFamilies.seatsLimit)
+        if let value = subscription.seatsTotal { writer.sample(.empty, Double(value)) }
         writer.family(BillingFamilies.periodStart)
         if let value = subscription.periodStart { writer.sample(.empty, EpochMillis.seconds(value)) }
         writer.family(BillingFamilies.periodEnd)
@@ -272,6 +279,29 @@ public enum MetricsRenderer {
     }
 
     // MARK: The exporter itself
+
+    /// The `process_*` families alone, to go before a document rendered earlier (they change
+    /// at every scrape, the rest only when the state does).
+    public static func render(process: ProcessStats, format: ExpositionFormat, disabled: Set<String>) -> [UInt8] {
+        var writer = ExpositionWriter(format: format, reservingCapacity: 1024, disabled: disabled)
+        writeProcess(process, into: &writer)
+        return writer.finish(endOfDocument: false)
+    }
+
+    private static func writeProcess(_ process: ProcessStats, into writer: inout ExpositionWriter) {
+        writer.family(ProcessFamilies.cpu)
+        writer.sample(.empty, process.cpuSeconds)
+        writer.family(ProcessFamilies.residentMemory)
+        writer.sample(.empty, process.residentBytes)
+        writer.family(ProcessFamilies.virtualMemory)
+        writer.sample(.empty, process.virtualBytes)
+        writer.family(ProcessFamilies.openFds)
+        if let value = process.openFds { writer.sample(.empty, value) }
+        writer.family(ProcessFamilies.maxFds)
+        if let value = process.maxFds { writer.sample(.empty, value) }
+        writer.family(ProcessFamilies.startTime)
+        writer.sample(.empty, process.startTimeSeconds)
+    }
 
     private static func writeExporter(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         writer.family(ExporterFamilies.up)

@@ -57,6 +57,8 @@ public struct ExporterSnapshot: Sendable {
     public var streamingFlows: FlowSelector?
     /// The stream of each flow known to stream (selected, or a stream task seen).
     public var streams: [Int64: StreamStatus] = [:]
+    /// This process's figures (`process_*`), read at the scrape: not part of the cached document.
+    public var process: ProcessStats?
     /// Per flow with no stored success, when its own history says it last succeeded (or the
     /// look-back bound), epoch seconds (`SuccessLookbackCollector`).
     public var lastSuccessLookedUp: [Int64: Double] = [:]

@@ -1,3 +1,4 @@
+import ExporterConfiguration
 import ExporterCore
 import Exposition
 import HTTPTypes
@@ -27,10 +28,17 @@ public struct MetricsController: ExporterController {
             }
             if gzip && cached != nil { headers[.contentEncoding] = "gzip" }
             let bytes = cached ?? MetricsRenderer.render(snapshot, format: format)
+            // The process figures change at every scrape: rendered apart and sent first (a
+            // gzip member of their own: a gzip stream may hold several, RFC 1952 §2.2).
+            let process = ProcessStats.current().map {
+                MetricsRenderer.render(process: $0, format: format, disabled: snapshot.exportSettings.disabled)
+            }
+            let head = process.flatMap { gzip && cached != nil ? Gzip.compress($0) : $0 } ?? []
             // Sent in slices: copying megabytes of exposition whole would double the peak.
             return Response(
                 status: .ok, headers: headers,
-                body: ResponseBody(contentLength: bytes.count) { writer in
+                body: ResponseBody(contentLength: head.count + bytes.count) { writer in
+                    if !head.isEmpty { try await writer.write(ByteBuffer(bytes: head)) }
                     for start in stride(from: 0, to: bytes.count, by: Self.sliceSize) {
                         try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + Self.sliceSize)]))
                     }

@@ -1,0 +1,82 @@
+import ExporterBase
+import ExporterConfiguration
+import Foundation
+import TestSupport
+import Testing
+import Vocabulary
+
+@testable import EtlworksAPI
+@testable import ExporterCore
+@testable import Exposition
+@testable import Store
+
+/// The conventions SREs expect of an exporter (#30): families whose `sum()` means something,
+/// series only where they carry news, the process metrics client libraries export.
+@Suite struct MetricConventionsTests {
+    static func lines(_ snapshot: ExporterSnapshot) -> [Substring] {
+        String(decoding: MetricsRenderer.render(snapshot, format: .prometheusText), as: UTF8.self).split(separator: "\n")
+    }
+
+    @Test func billingSeatsAreTwoGaugesNotOneFamilyWhoseSumIsMeaningless() async {
+        let lines = Self.lines(await RendererTests.snapshot())
+        #expect(lines.contains("etlworks_billing_seats_used 7"))
+        #expect(lines.contains("etlworks_billing_seats_limit 10"))
+        #expect(!lines.contains { $0.hasPrefix("etlworks_billing_seats{") })
+    }
+}
+
+extension MetricConventionsTests {
+    @Test(.requires("promtool")) func withCurrentStatusSeriesEachFlowHasOneStatusSeriesValuedOne() async throws {
+        var settings = MetricsSettings()
+        let flows = MetricsControlTests.flows.enumerated().map { index, flow in
+            var flow = flow
+            flow.lastStatus = [RunStatus.success, .error, .unknown][index]
+            return flow
+        }
+        func statusLines(_ settings: MetricsSettings) async -> [Substring] {
+            let snapshot = await MetricsControlTests.snapshot(settings, flows: flows)
+            return Self.lines(snapshot).filter { $0.hasPrefix("etlworks_flow_last_run_status{") }
+        }
+        let all = await statusLines(settings)
+        #expect(all.count == 4 + 4 + 5, "one per status, and unknown when it is the latest")
+        settings.statusSeries = .current
+        let current = await statusLines(settings)
+        #expect(current == all.filter { $0.hasSuffix(" 1") }, "the ones valued 1, in the same order")
+        #expect(current.count == 3)
+        #expect(current[1].contains(#"flow_id="2""#) && current[1].contains(#"status="error""#))
+        let snapshot = await MetricsControlTests.snapshot(settings, flows: flows)
+        #expect(try await Tools.promtoolCheck(Data(MetricsRenderer.render(snapshot, format: .prometheusText))) == "")
+    }
+}
+
+extension MetricConventionsTests {
+    /// `/proc/self/stat` as Linux writes it, with a command name holding spaces and a ')'.
+    @Test func processStatsAreReadAsClientLibrariesReadThem() throws {
+        let stat =
+            "4242 (etl exporter) x) S 1 4242 4242 0 -1 4194560 2500 0 0 0 1250 250 0 0 20 0 9 0 360000 1073741824 7680 "
+            + "18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 17 1 0 0 0 0 0\n"
+        let limits = """
+            Limit                     Soft Limit           Hard Limit           Units
+            Max cpu time              unlimited            unlimited            seconds
+            Max open files            1024                 524288               files
+
+            """
+        let stats = try #require(
+            ProcessStats.parse(
+                stat: stat, bootTime: 1_764_000_000, ticksPerSecond: 100, pageSize: 4096, limits: limits, openFds: 17))
+        #expect(stats.cpuSeconds == 15, "(1250 + 250) ticks at 100 a second")
+        #expect(stats.startTimeSeconds == 1_764_003_600, "boot + 360000 ticks")
+        #expect(stats.virtualBytes == 1_073_741_824)
+        #expect(stats.residentBytes == 7680 * 4096)
+        #expect(stats.openFds == 17 && stats.maxFds == 1024, "the soft limit")
+        #expect(
+            ProcessStats.parse(stat: "garbage", bootTime: 0, ticksPerSecond: 100, pageSize: 4096, limits: nil, openFds: nil)
+                == nil)
+        #expect(ProcessStats.maxOpenFiles("Max open files            unlimited            unlimited            files") == nil)
+        #expect(ProcessStats.bootTime("cpu  1 2 3\nbtime 1764000000\nprocesses 9\n") == 1_764_000_000)
+        // This process, for real.
+        let current = try #require(ProcessStats.current())
+        #expect(current.residentBytes > 1_000_000 && current.cpuSeconds > 0)
+        #expect(current.startTimeSeconds <= Date().timeIntervalSince1970)
+    }
+}
