@@ -127,9 +127,23 @@ import Vocabulary
     /// (the input's size and more) would keep megabytes resident for a few hundred KB.
     @Test func theGzippedBytesKeepNoRoomBeyondTheirSize() throws {
         let text = (0..<20_000).map { "etlworks_flow_runs_total{flow_id=\"\($0)\",status=\"success\"} \($0 % 7)\n" }.joined()
-        let gzipped = try #require(Gzip.compress(Array(text.utf8)))
+        let gzipped = try #require(Gzip.deflate(Array(text.utf8))).stream
         #expect(gzipped.count * 10 < text.utf8.count)
         #expect(gzipped.capacity < gzipped.count + 4096, "capacity \(gzipped.capacity) for \(gzipped.count) bytes")
+    }
+
+    /// A part deflated at each scrape joins the cached stream in one gzip member, which gzip
+    /// reads back whole with its CRC and length checked.
+    @Test(.requires("gzip")) func aPrefixJoinsTheCachedStreamInOneGzipMember() async throws {
+        let document = Array((0..<5000).map { "etlworks_flow_runs_total{flow_id=\"\($0)\"} \($0 % 7)\n" }.joined().utf8)
+        let deflated = try #require(Gzip.deflate(document))
+        for prefix in ["", "process_open_fds 12\n", String(repeating: "process_cpu_seconds_total 1.5\n", count: 3000)] {
+            let parts = try #require(Gzip.member(prefix: Array(prefix.utf8), deflated))
+            let gzipped = parts.head + deflated.stream + parts.tail
+            let inflated = try await Tools.run(try Tools.which("gzip"), ["-dc"], input: Data(gzipped))
+            #expect(inflated.status == 0, "\(inflated.stderr)")
+            #expect(inflated.stdout == prefix + String(decoding: document, as: UTF8.self))
+        }
     }
 
     @Test func acceptEncodingParsing() {

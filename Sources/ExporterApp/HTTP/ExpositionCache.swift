@@ -11,10 +11,17 @@ actor ExpositionCache {
         var gzip: Bool
     }
 
-    private var renders: [Key: Task<[UInt8]?, Never>] = [:]
+    /// A render: the document's bytes, or its deflate stream when gzipped.
+    struct Body: Sendable {
+        var bytes: [UInt8]
+        /// With gzip: the CRC-32 and length of the document the stream holds.
+        var deflated: Gzip.Deflated?
+    }
 
-    /// The bytes for `key`, from `render` once per key; nil when gzip failed.
-    func bytes(_ key: Key, render: @escaping @Sendable () -> [UInt8]?) async -> [UInt8]? {
+    private var renders: [Key: Task<Body?, Never>] = [:]
+
+    /// The body for `key`, from `render` once per key; nil when gzip failed.
+    func body(_ key: Key, render: @escaping @Sendable () -> Body?) async -> Body? {
         if let task = renders[key] { return await task.value }
         renders = renders.filter { $0.key.version == key.version }
         let task = Task { render() }

@@ -22,26 +22,36 @@ public struct MetricsController: ExporterController {
             let snapshot = await state.snapshot()
             var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept-Encoding"]
             let gzip = Gzip.isAccepted(request.headers[.acceptEncoding])
-            let cached = await expositions.bytes(.init(version: snapshot.version, format: format, gzip: gzip)) {
+            let cached = await expositions.body(.init(version: snapshot.version, format: format, gzip: gzip)) {
                 let rendered = MetricsRenderer.render(snapshot, format: format)
-                return gzip ? Gzip.compress(rendered) : rendered
+                guard gzip else { return .init(bytes: rendered) }
+                return Gzip.deflate(rendered).map { .init(bytes: $0.stream, deflated: $0) }
             }
-            if gzip && cached != nil { headers[.contentEncoding] = "gzip" }
-            let bytes = cached ?? MetricsRenderer.render(snapshot, format: format)
-            // The process figures change at every scrape: rendered apart and sent first (a
-            // gzip member of their own: a gzip stream may hold several, RFC 1952 §2.2).
-            let process = ProcessStats.current().map {
-                MetricsRenderer.render(process: $0, format: format, disabled: snapshot.exportSettings.disabled)
+            // The process figures change at every scrape: rendered apart and sent first,
+            // deflated into the same gzip member as the cached rest.
+            let process =
+                ProcessStats.current().map {
+                    MetricsRenderer.render(process: $0, format: format, disabled: snapshot.exportSettings.disabled)
+                } ?? []
+            let bytes: [UInt8]
+            var (head, tail) = (process, [UInt8]())
+            if let cached, let deflated = cached.deflated, let parts = Gzip.member(prefix: process, deflated) {
+                headers[.contentEncoding] = "gzip"
+                bytes = cached.bytes
+                (head, tail) = parts
+            } else {
+                bytes = cached.flatMap { $0.deflated == nil ? $0.bytes : nil } ?? MetricsRenderer.render(snapshot, format: format)
             }
-            let head = process.flatMap { gzip && cached != nil ? Gzip.compress($0) : $0 } ?? []
+            let (first, last) = (head, tail)
             // Sent in slices: copying megabytes of exposition whole would double the peak.
             return Response(
                 status: .ok, headers: headers,
-                body: ResponseBody(contentLength: head.count + bytes.count) { writer in
-                    if !head.isEmpty { try await writer.write(ByteBuffer(bytes: head)) }
+                body: ResponseBody(contentLength: first.count + bytes.count + last.count) { writer in
+                    if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
                     for start in stride(from: 0, to: bytes.count, by: Self.sliceSize) {
                         try await writer.write(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + Self.sliceSize)]))
                     }
+                    if !last.isEmpty { try await writer.write(ByteBuffer(bytes: last)) }
                     try await writer.finish(nil)
                 })
         }
