@@ -65,7 +65,7 @@ public struct ExporterRuntime: Sendable {
         clientConfiguration.maxResponseBytes = config.api.maxResponseBytes
         let client = HTTPEtlworksClient(
             configuration: clientConfiguration,
-            observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
+            observer: { endpoint, code, seconds in requests.record(endpoint: endpoint, code: code, seconds: seconds) })
         let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
         let slaStore = try SLAStateStore(path: config.storage.path, verify: false)
         let dispatcher = NotificationDispatcher(

@@ -27,6 +27,10 @@ public enum ExporterFamilies {
         "etlworks_exporter_api_requests", .counter,
         help: "HTTP requests to the Etlworks API by endpoint template and status code (error: no answer).",
         labels: ["endpoint", "code"])
+    public static let apiRequestDuration = MetricDescriptor(
+        "etlworks_exporter_api_request_duration_seconds", .histogram,
+        help: "How long HTTP requests to the Etlworks API took, by endpoint template (waits for the rate limit excluded).",
+        labels: ["endpoint"])
     public static let executionsSource = MetricDescriptor(
         "etlworks_exporter_executions_source", .gauge,
         help: "1 on the source executions are read from: metrics (admin endpoint) or history (per-flow fallback).",
@@ -44,7 +48,9 @@ public enum ExporterFamilies {
         "etlworks_exporter_build", .info, help: "Version and revision of the exporter.", labels: ["version", "revision"])
 
     public static let all = [
-        up, polls, pollSuccess, pollDuration, lastPollSuccess, skippedRecords, unrecognizedAnswers, apiRequests, executionsSource,
+        up, polls, pollSuccess, pollDuration, lastPollSuccess, skippedRecords, unrecognizedAnswers, apiRequests,
+        apiRequestDuration,
+        executionsSource,
         storeSize, storeUp,
         authFailures, start, build
     ]

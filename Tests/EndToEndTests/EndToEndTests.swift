@@ -366,6 +366,13 @@ import Testing
         #expect(try await query("count(etlworks_flow_run_duration_seconds_bucket)") == 6 * 16)
         #expect(try await query("etlworks_up") == 1)
         #expect(try await query("count(etlworks_exporter_build_info)") == 1)
+        // The process figures (a gzip part deflated at each scrape) and the API request timings.
+        #expect(try await query("process_resident_memory_bytes > 1e6 and process_max_fds >= process_open_fds") != nil)
+        #expect(try await query("process_start_time_seconds <= time()") != nil)
+        #expect(
+            try await query(
+                "sum(etlworks_exporter_api_request_duration_seconds_count) - sum(etlworks_exporter_api_requests_total)") == 0)
+        #expect(try await query("sum(etlworks_exporter_api_request_duration_seconds_sum) > 0") != nil)
     }
 
     @Test func aKeyWithoutTheAdministratorRoleFallsBackToPerFlowHistory() async throws {

@@ -35,7 +35,7 @@ import Vocabulary
             configuration: ClientConfiguration(
                 baseURL: harness.baseURL, credentials: api.credentials,
                 timeout: 5, maxRequestsPerSecond: 0),
-            observer: { endpoint, code, _ in requests.record(endpoint: endpoint, code: code) })
+            observer: { endpoint, code, seconds in requests.record(endpoint: endpoint, code: code, seconds: seconds) })
         let store = try SQLiteRunStore(path: directory.appendingPathComponent("\(UUID().uuidString).db").path)
         let state = ExporterState(storagePath: "", intervals: [:], requests: requests)
         return CollectorContext(client: client, store: store, state: state, config: config, now: now)

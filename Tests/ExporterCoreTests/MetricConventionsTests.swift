@@ -1,6 +1,8 @@
 import ExporterBase
 import ExporterConfiguration
 import Foundation
+import Logging
+import Simulator
 import TestSupport
 import Testing
 import Vocabulary
@@ -78,5 +80,45 @@ extension MetricConventionsTests {
         let current = try #require(ProcessStats.current())
         #expect(current.residentBytes > 1_000_000 && current.cpuSeconds > 0)
         #expect(current.startTimeSeconds <= Date().timeIntervalSince1970)
+    }
+}
+
+extension MetricConventionsTests {
+    /// Each API request is timed once, by its endpoint template, against the simulator.
+    @Test(.requires("promtool")) func apiRequestsAreTimedByEndpointTemplate() async throws {
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 4, runEvery: 600, history: 3600))
+        let context = try CollectorTests().context(harness)
+        _ = try await FlowsCollector(context: context, logger: Logger(label: "t")).collect()
+        _ = try await ExecutionsCollector(context: context, logger: Logger(label: "t")).collect()
+        let lines = Self.lines(await context.state.snapshot())
+        func value(_ prefix: String) -> Double {
+            lines.filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        let endpoints = Set(
+            lines.filter { $0.hasPrefix("etlworks_exporter_api_requests_total{") }.compactMap {
+                $0.firstMatch(of: /endpoint="([^"]+)"/).map { String($0.1) }
+            })
+        #expect(endpoints.contains("/v1/flows"), "\(endpoints)")
+        for endpoint in endpoints {
+            let requests = value("etlworks_exporter_api_requests_total{endpoint=\"\(endpoint)\"")
+            let timed = value("etlworks_exporter_api_request_duration_seconds_count{endpoint=\"\(endpoint)\"}")
+            #expect(requests > 0 && timed == requests, "\(endpoint): \(requests) requests, \(timed) timed")
+            let inf = value("etlworks_exporter_api_request_duration_seconds_bucket{endpoint=\"\(endpoint)\",le=\"+Inf\"}")
+            #expect(inf == requests)
+            #expect(value("etlworks_exporter_api_request_duration_seconds_sum{endpoint=\"\(endpoint)\"}") > 0)
+        }
+        let text = Data(MetricsRenderer.render(await context.state.snapshot(), format: .prometheusText))
+        #expect(try await Tools.promtoolCheck(text) == "")
+    }
+
+    @Test func aRequestFallsInTheFirstBucketItFits() {
+        let counter = RequestCounter()
+        for seconds in [0.01, 0.025, 0.026, 3, 120] { counter.record(endpoint: "/v1/flows", code: "200", seconds: seconds) }
+        counter.record(endpoint: "/v1/flows", code: "error") // not timed: nothing was measured
+        let durations = try! #require(counter.durations["/v1/flows"])
+        // Bounds 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, +Inf.
+        #expect(durations.cumulative == [2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 5])
+        #expect(abs(durations.sum - 123.061) < 1e-9)
+        #expect(counter.total == 6)
     }
 }

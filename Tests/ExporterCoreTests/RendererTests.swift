@@ -15,9 +15,9 @@ import Vocabulary
 @Suite struct RendererTests {
     static func snapshot() async -> ExporterSnapshot {
         let requests = RequestCounter()
-        requests.record(endpoint: "/v1/metrics/executions", code: "200")
-        requests.record(endpoint: "/v1/metrics/executions", code: "429")
-        requests.record(endpoint: "/v1/flows", code: "error")
+        requests.record(endpoint: "/v1/metrics/executions", code: "200", seconds: 0.12)
+        requests.record(endpoint: "/v1/metrics/executions", code: "429", seconds: 0.01)
+        requests.record(endpoint: "/v1/flows", code: "error", seconds: 5)
         let state = ExporterState(
             startedAt: Date(timeIntervalSince1970: 1_764_000_000), storagePath: "/var/lib/x.db",
             intervals: [:], requests: requests)

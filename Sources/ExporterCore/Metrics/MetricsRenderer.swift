@@ -336,6 +336,12 @@ public enum MetricsRenderer {
         for (key, count) in snapshot.apiRequests.sorted(by: { $0.key < $1.key }) {
             writer.sample(LabelSet([("endpoint", key.endpoint), ("code", key.code)]), Double(count))
         }
+        writer.family(ExporterFamilies.apiRequestDuration)
+        for (endpoint, durations) in snapshot.apiRequestDurations.sorted(by: { $0.key < $1.key }) {
+            writer.histogram(
+                LabelSet([("endpoint", endpoint)]), layout: RequestCounter.durationLayout,
+                cumulativeCounts: durations.cumulative, sum: durations.sum)
+        }
         writer.family(ExporterFamilies.executionsSource)
         let fallback: Bool
         if case .historyFallback = snapshot.executionsSource { fallback = true } else { fallback = false }

@@ -44,6 +44,8 @@ public struct ExporterSnapshot: Sendable {
     public var polls: [Resource: PollStatus] = [:]
     public var intervals: [Resource: Double] = [:]
     public var apiRequests: [RequestCounter.Key: Int64] = [:]
+    /// How long API requests took, by endpoint template.
+    public var apiRequestDurations: [String: RequestCounter.Durations] = [:]
     public var executionsSource: ExecutionsSource = .metricsEndpoint
     /// Whether the Reporting API is asked for days by `offset` (an older instance that
     /// ignores `date`).

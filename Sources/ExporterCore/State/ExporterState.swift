@@ -32,6 +32,7 @@ public actor ExporterState {
         var copy = snapshotValue
         copy.takenAt = Date()
         copy.apiRequests = requests.snapshot
+        copy.apiRequestDurations = requests.durations
         copy.version = ExporterSnapshot.Version(state: version, requests: requests.total)
         return copy
     }
