@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "SLA",
             dependencies: [
-                "ExporterBase", "EtlworksAPI", "Exposition", "Store", "SLAStore", "SlidingWindows",
+                "ExporterBase", "EtlworksAPI", "Exposition", "Store", "SLAStore", "SlidingWindows", "Vocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams")
             ]),

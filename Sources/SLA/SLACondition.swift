@@ -1,4 +1,5 @@
 import ExporterBase
+import Vocabulary
 
 /// One thing a rule evaluates to a value (base units) and compares with its threshold.
 public enum SLACondition: Sendable, Equatable {
@@ -51,6 +52,17 @@ public enum SLACondition: Sendable, Equatable {
         case .deadline: return "deadline"
         case .streamLatency: return "stream_latency"
         case .streamStalled: return "stream_stalled"
+        }
+    }
+
+    /// The unit of its value and threshold, which names their families.
+    public var unit: SLAFamilies.ValueUnit {
+        switch self {
+        case .errorRate, .billingUsage, .objective: return .ratio
+        case .consecutiveFailures: return .runs
+        case .maxDuration, .durationPercentile, .maxSinceSuccess, .maxQueued, .missedSchedule, .agentOffline, .deadline,
+            .streamLatency, .streamStalled:
+            return .seconds
         }
     }
 

@@ -11,11 +11,48 @@ public enum SLAFamilies {
         labels: target)
     public static let pending = MetricDescriptor(
         "etlworks_sla_pending", .gauge, help: "1 while the rule's condition holds but its `for` has not passed.", labels: target)
-    public static let value = MetricDescriptor(
-        "etlworks_sla_value", .gauge, help: "What the rule measures for the target, in base units (seconds, ratio, count).",
-        labels: target)
-    public static let threshold = MetricDescriptor(
-        "etlworks_sla_threshold", .gauge, help: "The limit the value is compared with, in the same units.", labels: target)
+    /// The unit of what a condition measures: one family per unit, so that no series of a
+    /// family mixes seconds with ratios or counts.
+    public enum ValueUnit: String, Sendable, CaseIterable {
+        case seconds, ratio, runs
+    }
+
+    public static let valueSeconds = MetricDescriptor(
+        "etlworks_sla_value_seconds", .gauge,
+        help: "What the rule measures for the target, in seconds (a run time, time since, time past a deadline, a latency).",
+        labels: target + ["condition"])
+    public static let valueRatio = MetricDescriptor(
+        "etlworks_sla_value_ratio", .gauge,
+        help: "What the rule measures for the target, a ratio 0-1 (errors over runs, good runs over runs, usage over allowance).",
+        labels: target + ["condition"])
+    public static let valueRuns = MetricDescriptor(
+        "etlworks_sla_value_runs", .gauge, help: "What the rule measures for the target, in runs (failures in a row).",
+        labels: target + ["condition"])
+    public static let thresholdSeconds = MetricDescriptor(
+        "etlworks_sla_threshold_seconds", .gauge, help: "The limit etlworks_sla_value_seconds is compared with.",
+        labels: target + ["condition"])
+    public static let thresholdRatio = MetricDescriptor(
+        "etlworks_sla_threshold_ratio", .gauge, help: "The limit etlworks_sla_value_ratio is compared with.",
+        labels: target + ["condition"])
+    public static let thresholdRuns = MetricDescriptor(
+        "etlworks_sla_threshold_runs", .gauge, help: "The limit etlworks_sla_value_runs is compared with.",
+        labels: target + ["condition"])
+
+    public static func value(_ unit: ValueUnit) -> MetricDescriptor {
+        switch unit {
+        case .seconds: valueSeconds
+        case .ratio: valueRatio
+        case .runs: valueRuns
+        }
+    }
+
+    public static func threshold(_ unit: ValueUnit) -> MetricDescriptor {
+        switch unit {
+        case .seconds: thresholdSeconds
+        case .ratio: thresholdRatio
+        case .runs: thresholdRuns
+        }
+    }
     public static let breaches = MetricDescriptor(
         "etlworks_sla_breaches", .counter, help: "Breaches of the rule by the target that began (stored; survives restarts).",
         labels: target)
@@ -57,7 +94,8 @@ public enum SLAFamilies {
         labels: ["receiver"])
 
     public static let all = [
-        breach, pending, value, threshold, breaches, breachStart, compliance, errorBudgetRemaining, burnRate,
+        breach, pending, valueSeconds, valueRatio, valueRuns, thresholdSeconds, thresholdRatio, thresholdRuns, breaches,
+        breachStart, compliance, errorBudgetRemaining, burnRate,
         burnRateThreshold, billingProjectedUsage, lastEvaluation, evaluationDuration, notifications, notificationQueue
     ]
 }

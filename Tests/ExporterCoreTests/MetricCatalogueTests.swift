@@ -26,7 +26,9 @@ import Vocabulary
         sla.rules = [
             SLARule(
                 name: "orders-objective", target: .flows(FlowSelector()), condition: .objective(target: 0.99, window: 86400),
-                severity: .critical, holdFor: 0)
+                severity: .critical, holdFor: 0),
+            SLARule(name: "nightly-in-an-hour", target: .flows(FlowSelector()), condition: .maxDuration(seconds: 3600)),
+            SLARule(name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(3))
         ]
         var measurement = SLAMeasurement(holds: true, value: 0.9, threshold: 0.99)
         measurement.errorBudgetRemaining = -9
@@ -41,7 +43,21 @@ import Vocabulary
                 complianceMonth: 0.5,
                 labels: LabelSet([
                     ("sla", "orders-objective"), ("flow_id", "7"), ("flow_name", "orders"), ("severity", "critical")
-                ]))
+                ])),
+            SLAResult(
+                rule: "nightly-in-an-hour", severity: .warning, condition: "max_duration",
+                target: SLATarget(kind: .flow, id: 7, name: "orders"), phase: .ok, since: nil, breachStart: nil,
+                measurement: SLAMeasurement(holds: false, value: 1800, threshold: 3600), breachesTotal: 0, compliance30d: 1,
+                complianceMonth: 1,
+                labels: LabelSet([
+                    ("sla", "nightly-in-an-hour"), ("flow_id", "7"), ("flow_name", "orders"), ("severity", "warning")
+                ])),
+            SLAResult(
+                rule: "streak", severity: .warning, condition: "consecutive_failures",
+                target: SLATarget(kind: .flow, id: 7, name: "orders"), phase: .pending, since: 1_764_000_300, breachStart: nil,
+                measurement: SLAMeasurement(holds: true, value: 3, threshold: 3), breachesTotal: 2, compliance30d: 0.9,
+                complianceMonth: 0.8,
+                labels: LabelSet([("sla", "streak"), ("flow_id", "7"), ("flow_name", "orders"), ("severity", "warning")]))
         ]
         snapshot.sla = sla
         snapshot.notifications = ["alertmanager": NotificationStats()]

@@ -10,6 +10,7 @@ import Vocabulary
 @testable import EtlworksAPI
 @testable import ExporterCore
 @testable import Exposition
+@testable import SLA
 @testable import Store
 
 /// The conventions SREs expect of an exporter (#30): families whose `sum()` means something,
@@ -120,5 +121,40 @@ extension MetricConventionsTests {
         #expect(durations.cumulative == [2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 5])
         #expect(abs(durations.sum - 123.061) < 1e-9)
         #expect(counter.total == 6)
+    }
+}
+
+extension MetricConventionsTests {
+    /// No SLA family mixes units: seconds, ratios and runs each have their own, and each series
+    /// names its condition.
+    @Test(.requires("promtool")) func slaValuesAndThresholdsHaveOneUnitPerFamilyAndNameTheirCondition() async throws {
+        let snapshot = await MetricCatalogueTests.fullSnapshot()
+        let lines = Self.lines(snapshot).filter { !$0.hasPrefix("#") }
+        func series(_ family: String) -> [Substring] { lines.filter { $0.hasPrefix(family + "{") } }
+        #expect(
+            series("etlworks_sla_value_ratio") == [
+                #"etlworks_sla_value_ratio{sla="orders-objective",flow_id="7",flow_name="orders",severity="critical",condition="objective"} 0.9"#
+            ])
+        #expect(series("etlworks_sla_threshold_ratio").map { $0.split(separator: " ").last } == ["0.99"])
+        #expect(
+            series("etlworks_sla_value_seconds").count == 1
+                && series("etlworks_sla_value_seconds")[0].contains(#"condition="max_duration""#))
+        #expect(series("etlworks_sla_threshold_seconds").map { $0.split(separator: " ").last } == ["3600"])
+        #expect(
+            series("etlworks_sla_value_runs").count == 1
+                && series("etlworks_sla_value_runs")[0].hasSuffix(#"condition="consecutive_failures"} 3"#))
+        #expect(series("etlworks_sla_value").isEmpty && series("etlworks_sla_threshold").isEmpty, "the mixed families are gone")
+        // Every condition has a unit.
+        let conditions: [SLACondition] = [
+            .maxDuration(seconds: 1), .durationPercentile(p: 0.5, max: 1, window: 1), .errorRate(max: 0.1, window: 1, minRuns: 1),
+            .maxSinceSuccess(seconds: 1), .maxQueued(seconds: 1), .consecutiveFailures(2), .missedSchedule(grace: 1),
+            .agentOffline(for: 1), .billingUsage(maxRatio: 0.9, period: .month), .objective(target: 0.9, window: 86400),
+            .streamLatency(max: 1), .deadline(Deadline(at: 0)), .streamStalled(for: 1)
+        ]
+        #expect(
+            Dictionary(grouping: conditions.map(\.key), by: { key in conditions.first { $0.key == key }!.unit }).mapValues(
+                \.count)
+                == [.seconds: 9, .ratio: 3, .runs: 1])
+        #expect(try await Tools.promtoolCheck(Data(MetricsRenderer.render(snapshot, format: .prometheusText))) == "")
     }
 }

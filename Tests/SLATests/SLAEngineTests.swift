@@ -248,6 +248,6 @@ import Vocabulary
         #expect(sample("etlworks_sla_burn_rate", ["window": "1h", "flow_id": "7"]) != nil)
         #expect(sample("etlworks_sla_compliance_ratio", ["window": "month"]) != nil)
         #expect(sample("etlworks_sla_breaches_total", ["sla": "allowance"])?.value == 1)
-        #expect(sample("etlworks_sla_value", ["sla": "allowance"])?.value == 0.6)
+        #expect(sample("etlworks_sla_value_ratio", ["sla": "allowance", "condition": "billing_usage"])?.value == 0.6)
     }
 }

@@ -19,10 +19,26 @@ extension MetricsRenderer {
         for result in results { writer.sample(result.labels, result.phase == .breaching ? 1 : 0) }
         writer.family(SLAFamilies.pending)
         for result in full { writer.sample(result.labels, result.phase == .pending ? 1 : 0) }
-        writer.family(SLAFamilies.value)
-        for result in full { if let value = result.measurement.value { writer.sample(result.labels, value) } }
-        writer.family(SLAFamilies.threshold)
-        for result in full { if let value = result.measurement.threshold { writer.sample(result.labels, value) } }
+        // Values and thresholds in one family per unit, each series naming its condition.
+        let units = Dictionary(sla.rules.map { ($0.name, $0.condition.unit) }, uniquingKeysWith: { first, _ in first })
+        var conditionLabels: [String: LabelSet] = [:]
+        for result in full where conditionLabels[result.condition] == nil {
+            conditionLabels[result.condition] = LabelSet([("condition", result.condition)])
+        }
+        for unit in SLAFamilies.ValueUnit.allCases {
+            writer.family(SLAFamilies.value(unit))
+            for result in full where units[result.rule] == unit {
+                if let value = result.measurement.value {
+                    writer.sample(result.labels, extra: conditionLabels[result.condition]!, value)
+                }
+            }
+            writer.family(SLAFamilies.threshold(unit))
+            for result in full where units[result.rule] == unit {
+                if let value = result.measurement.threshold {
+                    writer.sample(result.labels, extra: conditionLabels[result.condition]!, value)
+                }
+            }
+        }
         writer.family(SLAFamilies.breaches)
         for result in results { writer.sample(result.labels, Double(result.breachesTotal)) }
         writer.family(SLAFamilies.breachStart)
