@@ -3,9 +3,9 @@
 
   scripts/check-monitoring.py [--binary .build/debug/etlworks-exporter]
 
-1. Starts `etlworks-exporter demo` twice, once with `flow_name` on every per-flow series
-   (job etlworks) and once with it on etlworks_flow_info alone (`--metrics.flow-name-label
-   false`, job etlworks-lean), and a real Prometheus (Debian package) scraping both every
+1. Starts `etlworks-exporter demo` twice, once with `flow_name` on etlworks_flow_info alone
+   (the default, job etlworks) and once on every per-flow series too (`--metrics.flow-name-label
+   true`, job etlworks-named), and a real Prometheus (Debian package) scraping both every
    2 s with the shipped alert rules loaded; waits for two scrapes of each.
 2. For each job, sends every PromQL expression in dashboards/ and alerts/ to Prometheus's
    query API, with Grafana's variables set to "All": each must parse and evaluate; every
@@ -117,7 +117,7 @@ def dashboards():
             yield json.load(f), path
 
 
-JOBS = {"etlworks": [], "etlworks-lean": ["--metrics.flow-name-label", "false"]}
+JOBS = {"etlworks": [], "etlworks-named": ["--metrics.flow-name-label", "true"]}
 
 
 def binary_path():

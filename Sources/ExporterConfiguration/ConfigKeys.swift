@@ -244,8 +244,8 @@ public enum ConfigKeys {
             "`current`: `etlworks_flow_last_run_status` has one series per flow, the latest run's status, valued 1 (select it with `etlworks_flow_last_run_status{status=\"error\"}` rather than `== 1`), instead of one per status"
         ),
         ConfigKey(
-            ["metrics.flow_name_label"], default: "`true`",
-            "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (flow_id) group_left (flow_name) etlworks_flow_info`); a rename then keeps every series"
+            ["metrics.flow_name_label"], default: "`false`",
+            "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (instance, job, flow_id) group_left (flow_name) etlworks_flow_info`), so a rename keeps every series; `true`: every per-flow series carries `flow_name` too (the default up to 0.1.0; see [Upgrading](#upgrading))"
         )
     ]
 

@@ -13,9 +13,10 @@ public struct MetricsSettings: Sendable, Equatable {
     public var excludedFlows: FlowSelector?
     /// The run-duration histogram's bounds (`metrics.duration_buckets`).
     public var durationBuckets = DurationBuckets.standard
-    /// Whether per-flow series carry `flow_name` (`metrics.flow_name_label`); when false,
-    /// only `etlworks_flow_info` does.
-    public var flowNameLabel = true
+    /// Whether per-flow series carry `flow_name` (`metrics.flow_name_label`); when false, the
+    /// default, only `etlworks_flow_info` does: a rename keeps every series, and a flow costs
+    /// fewer bytes.
+    public var flowNameLabel = false
     /// Which series of `etlworks_flow_last_run_status` are exported (`metrics.status_series`).
     public var statusSeries = StatusSeries.all
 

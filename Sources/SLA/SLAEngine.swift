@@ -69,7 +69,7 @@ public actor SLAEngine: CompletedRunSink {
     public init(
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
         alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
-        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = true, replayStep: Double = 30,
+        healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = false, replayStep: Double = 30,
         history: (any SLAHistory)? = nil, maintenance: [MaintenanceWindow] = [], logger: Logger
     ) {
         self.maintenance = maintenance

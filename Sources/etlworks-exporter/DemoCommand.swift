@@ -29,8 +29,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("metrics.flow-name-label"),
-        help: "Whether per-flow series carry flow_name (false: only etlworks_flow_info does).")
-    var flowNameLabel = true
+        help: "Whether per-flow series carry flow_name (false, the default: only etlworks_flow_info does).")
+    var flowNameLabel = false
 
     func run() async throws {
         var options = SimulatorOptions(flows: flows, seed: 42, runEvery: 60, history: 86400)

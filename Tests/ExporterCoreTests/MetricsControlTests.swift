@@ -68,14 +68,14 @@ import Vocabulary
                     include: {tags: [prod]}
                     exclude: {names: ["tmp-*"], ids: [3, 7]}
                   duration_buckets: [10, 60, 300, 3600]
-                  flow_name_label: false
+                  flow_name_label: true
                   status_series: current
 
                 """
         ).get()
         let settings = config.metrics
         #expect(settings.durationBuckets.upperBoundsSeconds == [10, 60, 300, 3600])
-        #expect(!settings.flowNameLabel)
+        #expect(settings.flowNameLabel)
         #expect(settings.statusSeries == .current)
         #expect(settings.exports(FlowRecord(id: 1, name: "orders", tags: ["prod"])))
         #expect(!settings.exports(FlowRecord(id: 2, name: "orders", tags: ["dev"])), "not included")
@@ -83,7 +83,8 @@ import Vocabulary
         #expect(settings.exports(FlowRecord(id: 7, name: "orders", tags: ["prod"])), "a selector's lists narrow each other")
         let defaults = try loader.load(yaml: Self.head).get().metrics
         #expect(defaults.statusSeries == .all)
-        #expect(defaults.flowNameLabel && defaults.durationBuckets == .standard && defaults.exports(FlowRecord(id: 1, name: "x")))
+        #expect(
+            !defaults.flowNameLabel && defaults.durationBuckets == .standard && defaults.exports(FlowRecord(id: 1, name: "x")))
 
         let bad: [(String, String, Int)] = [
             ("  duration_buckets: [60, 10]\n", "metrics.duration_buckets", 5),

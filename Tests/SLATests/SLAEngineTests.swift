@@ -33,7 +33,9 @@ import Vocabulary
     }
 
     /// A store, state and engine on `path`, as the runtime wires them.
-    func open(rules: [SLARule], now: Double) async throws -> (SQLiteRunStore, SLAEngine, ExporterState) {
+    func open(rules: [SLARule], now: Double, flowNameLabel: Bool = false) async throws
+        -> (SQLiteRunStore, SLAEngine, ExporterState)
+    {
         let store = try SQLiteRunStore(path: path)
         _ = try await store.replaceFlows(
             [
@@ -46,7 +48,7 @@ import Vocabulary
         await Self.polled(state, at: now)
         let engine = SLAEngine(
             rules: rules, store: try SLAStateStore(path: path), runStore: store, host: state, alerts: nil,
-            timeZone: nil, logger: Logger(label: "test"))
+            timeZone: nil, flowNameLabel: flowNameLabel, logger: Logger(label: "test"))
         try await engine.start(now: now)
         return (store, engine, state)
     }
@@ -219,7 +221,8 @@ import Vocabulary
             SLARule(name: "agents", target: .agents([try Glob("*")]), condition: .agentOffline(for: 0)),
             SLARule(name: "allowance", target: .tenant, condition: .billingUsage(maxRatio: 0.5, period: .month), severity: .info)
         ]
-        let (store, engine, state) = try await open(rules: rules, now: t0)
+        // The name on SLA series too (`metrics.flow_name_label: true`), to see it escaped.
+        let (store, engine, state) = try await open(rules: rules, now: t0, flowNameLabel: true)
         try await ingest(
             [run(1, .error, endedAt: t0 - 100), run(2, .success, endedAt: t0 - 50)], store: store, engine: engine,
             state: state, at: t0)
