@@ -148,8 +148,13 @@ import Testing
             #expect(
                 series.first { $0.name == "etlworks_flow_manual_runs_total" }?.value == Double(flow["manualRuns"] as? Int ?? -1),
                 "flow \(id) manual runs")
+            // The name (hostile in the simulator) is on the info metric alone, as the default has it.
             #expect(
-                series.allSatisfy { $0.labels["flow_name"] == flow["name"] as? String }, "flow \(id) name survives exposition")
+                series.filter { $0.labels["flow_name"] != nil }.map(\.name) == ["etlworks_flow_info"],
+                "flow \(id): only etlworks_flow_info carries the name")
+            #expect(
+                series.first { $0.name == "etlworks_flow_info" }?.labels["flow_name"] == flow["name"] as? String,
+                "flow \(id) name survives exposition")
             let histogramCount = series.first { $0.name == "etlworks_flow_run_duration_seconds_count" }?.value ?? -1
             #expect(histogramCount == Double(runs.values.reduce(0, +)), "every simulated completed run has a duration")
         }
@@ -298,10 +303,13 @@ import Testing
         let series = try #require(data["series"] as? [[String: Any]])
         let exported = samples.filter { $0.name == "etlworks_flow_runs_total" && $0.value > 0 }
         #expect(!exported.isEmpty)
+        // The name is on the info metric (the default); the history API shows it on every series.
+        let names = Dictionary(
+            samples.filter { $0.name == "etlworks_flow_info" }.map { ($0.labels["flow_id"] ?? "", $0.labels["flow_name"] ?? "") },
+            uniquingKeysWith: { first, _ in first })
         for sample in exported {
-            let labels = [
-                "flow_id": sample.labels["flow_id"]!, "flow_name": sample.labels["flow_name"]!, "status": sample.labels["status"]!
-            ]
+            let id = try #require(sample.labels["flow_id"])
+            let labels = ["flow_id": id, "flow_name": try #require(names[id]), "status": sample.labels["status"]!]
             let stored = series.first { ($0["labels"] as? [String: String]) == labels }
             let last = ((stored?["points"] as? [[String: Any]])?.last?["last"] as? NSNumber)?.doubleValue
             #expect(last == sample.value, "\(labels)")

@@ -38,7 +38,7 @@ extension EndToEndTests {
                 "--binary", Tools.exporterBinary.path
             ])
         #expect(result.status == 1)
-        for job in ["etlworks", "etlworks-lean"] {
+        for job in ["etlworks", "etlworks-named"] {
             #expect(
                 result.stdout.contains("FAIL: \(job): etlworks-overview.json panel 'SLA breaches now'"),
                 "\(result.stdout.suffix(3000))")
