@@ -44,7 +44,7 @@ let package = Package(
         // that owns it, and the storage error.
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite", "BlockingThreads"]),
         // SQLite-backed run store.
-        .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI"]),
+        .target(name: "Store", dependencies: ["SQLiteDatabase", "EtlworksAPI", "Exposition"]),
         .target(name: "SLAStore", dependencies: ["Store", "SQLiteDatabase"]),
         // The built-in Etlworks API simulator.
         .target(

@@ -28,6 +28,10 @@ enum RenderBenchmark {
                 flow.durationBucketCounts[bucket] = UInt64((index + bucket) % 50)
             }
             flow.durationSumSeconds = Double(index) * 1234.567
+            // Run times of 5 to 45 minutes: 25 native buckets at schema 3.
+            var native = NativeHistogram(schema: settings.nativeHistogramSchema)
+            for bucket in 66..<91 { native.counts[bucket] = UInt64((index + bucket) % 50 + 1) }
+            flow.nativeDuration = native
             flow.completedRunsByKind = [.retry: Int64(index % 3)]
             flow.lastEnd = 1_764_000_000_000 + Int64(index) * 1000
             flow.lastDurationSeconds = 61.25
@@ -66,18 +70,52 @@ enum RenderBenchmark {
         return (bytes / flows, Double(series) / Double(flows))
     }
 
+    /// The median of the flows' series with native histograms alone (the classic histogram's
+    /// series count as one), as Prometheus would hold them.
+    static func nativeSeriesPerFlow(_ snapshot: ExporterSnapshot, flows: Int) -> Int {
+        let text = String(decoding: MetricsRenderer.render(snapshot, format: .prometheusText), as: UTF8.self)
+        var perFlow: [Substring: Int] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("etlworks_flow_") {
+            if line.hasPrefix("etlworks_flow_run_duration_seconds_"), !line.hasPrefix("etlworks_flow_run_duration_seconds_count")
+            {
+                continue
+            }
+            guard let id = line.firstMatch(of: /flow_id="(\d+)"/)?.1 else { continue }
+            perFlow[id, default: 0] += 1
+        }
+        let sorted = perFlow.values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
     static func run(flows: Int) throws {
         let snapshot = build(flows: flows)
-        var lean = MetricsSettings()
-        lean.flowNameLabel = false
-        var leanEight = lean
-        leanEight.durationBuckets = DurationBuckets([10, 60, 300, 900, 3600, 14400, 43200, 86400])!
+        var named = MetricsSettings()
+        named.flowNameLabel = true
+        var eight = MetricsSettings()
+        eight.durationBuckets = DurationBuckets([10, 60, 300, 900, 3600, 14400, 43200, 86400])!
         for (label, settings) in [
-            ("defaults", MetricsSettings()), ("flow_name_label: false", lean), ("flow_name_label: false, 8 buckets", leanEight)
+            ("defaults", MetricsSettings()), ("flow_name_label: true", named), ("defaults, 8 buckets", eight)
         ] {
             let figures = perFlow(build(flows: flows, settings: settings), flows: flows)
             print("per flow, \(label): \(figures.bytes) bytes, \(String(format: "%.1f", figures.series)) series")
         }
+        // Protocol buffers, with classic buckets beside the native ones and without.
+        var nativeOnly = MetricsSettings()
+        nativeOnly.classicHistograms = false
+        let nativeSnapshot = build(flows: flows, settings: nativeOnly)
+        var protobufBytes = (both: 0, native: 0)
+        let protobufBoth = medianMilliseconds(runs: 41) {
+            protobufBytes.both = MetricsRenderer.render(snapshot, format: .protobuf).count
+        }
+        let protobufNative = medianMilliseconds(runs: 41) {
+            protobufBytes.native = MetricsRenderer.render(nativeSnapshot, format: .protobuf).count
+        }
+        print(
+            String(
+                format:
+                    "protobuf: classic and native %d bytes a flow, median %.2f ms; native only %d bytes a flow, median %.2f ms, median %d series a flow",
+                protobufBytes.both / flows, protobufBoth, protobufBytes.native / flows, protobufNative,
+                nativeSeriesPerFlow(nativeSnapshot, flows: flows)))
         var bytes = 0
         let text = medianMilliseconds(runs: 41) { bytes = MetricsRenderer.render(snapshot, format: .prometheusText).count }
         let openMetrics = medianMilliseconds(runs: 41) { _ = MetricsRenderer.render(snapshot, format: .openMetrics) }

@@ -44,7 +44,8 @@ public struct ExporterRuntime: Sendable {
         // One quick check of the file per start (it reads the whole file), none on a reload
         // of the same one: the other connections open it unchecked.
         let store = try SQLiteRunStore(
-            path: config.storage.path, verify: verifyStorage, durationBuckets: config.metrics.durationBuckets)
+            path: config.storage.path, verify: verifyStorage, durationBuckets: config.metrics.durationBuckets,
+            nativeSchema: config.metrics.nativeHistogramSchema)
         let series = try SeriesStore(path: config.storage.path, verify: false)
         let reader = try SeriesReader(path: config.storage.path)
         let requests = RequestCounter()

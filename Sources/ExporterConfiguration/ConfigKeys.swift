@@ -240,6 +240,18 @@ public enum ConfigKeys {
             "upper bounds in seconds of `etlworks_flow_run_duration_seconds` (ascending, 1 to 50); a change recounts the histogram from the runs still stored (a counter reset for Prometheus)"
         ),
         ConfigKey(
+            ["metrics.native_histogram_schema"], default: "`3`",
+            "the resolution of the native run-duration histograms served to a scraper that asks for protocol buffers (Prometheus with `--enable-feature=native-histograms`): −4 to 8, bucket bounds a factor 2^(2^−schema) apart (3: 1.09); a change recounts them from the stored runs"
+        ),
+        ConfigKey(
+            ["metrics.native_histogram_bucket_factor"], default: "—",
+            "the same as a largest factor between bucket bounds, as client_golang names it (`1.1` is schema 3); give one or the other"
+        ),
+        ConfigKey(
+            ["metrics.classic_histograms"], default: "`true`",
+            "`false`: the protocol-buffer format carries native histograms alone, without their classic buckets (the text formats always have them)"
+        ),
+        ConfigKey(
             ["metrics.status_series"], default: "`all`",
             "`current`: `etlworks_flow_last_run_status` has one series per flow, the latest run's status, valued 1 (select it with `etlworks_flow_last_run_status{status=\"error\"}` rather than `== 1`), instead of one per status"
         ),

@@ -1,4 +1,5 @@
 import ExporterBase
+import Exposition
 import SLA
 import Store
 import Yams
@@ -17,6 +18,12 @@ public struct MetricsSettings: Sendable, Equatable {
     /// default, only `etlworks_flow_info` does: a rename keeps every series, and a flow costs
     /// fewer bytes.
     public var flowNameLabel = false
+    /// The schema of the native run-duration histograms served over protocol buffers
+    /// (`metrics.native_histogram_schema`, or from `metrics.native_histogram_bucket_factor`).
+    public var nativeHistogramSchema = 3
+    /// Whether the protocol-buffer format keeps the classic buckets beside the native ones
+    /// (`metrics.classic_histograms`); the text formats always have them.
+    public var classicHistograms = true
     /// Which series of `etlworks_flow_last_run_status` are exported (`metrics.status_series`).
     public var statusSeries = StatusSeries.all
 
@@ -36,7 +43,8 @@ public struct MetricsSettings: Sendable, Equatable {
 }
 
 extension ConfigNodeReader {
-    private static let metricsKeys = "disable, flows, duration_buckets, flow_name_label, status_series"
+    private static let metricsKeys =
+        "disable, flows, duration_buckets, flow_name_label, status_series, native_histogram_schema, native_histogram_bucket_factor, classic_histograms"
 
     /// Reads `metrics:`. `families` maps every name a user may write for a family (with and
     /// without `_total`/`_info`) to its descriptor name; an unknown name is an issue listing
@@ -56,6 +64,26 @@ extension ConfigNodeReader {
                 if let buckets = durationBuckets(value) { settings.durationBuckets = buckets }
             case "flow_name_label":
                 if let flag = boolean(value, key: "metrics.flow_name_label") { settings.flowNameLabel = flag }
+            case "native_histogram_schema":
+                let range = NativeHistogram.schemas
+                if let text = scalar(value), let schema = Int(text), range.contains(schema) {
+                    settings.nativeHistogramSchema = schema
+                } else {
+                    issue(
+                        "metrics.native_histogram_schema", value,
+                        "'\(value.string ?? "")' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                if mapping["native_histogram_bucket_factor"] != nil {
+                    issue(
+                        "metrics.native_histogram_schema", value,
+                        "give either native_histogram_schema or native_histogram_bucket_factor")
+                }
+            case "native_histogram_bucket_factor":
+                if let factor = number(value, key: "metrics.native_histogram_bucket_factor", open: 1...65536, inclusive: false) {
+                    settings.nativeHistogramSchema = NativeHistogram.schema(forFactor: factor)
+                }
+            case "classic_histograms":
+                if let flag = boolean(value, key: "metrics.classic_histograms") { settings.classicHistograms = flag }
             case "status_series":
                 let choices = MetricsSettings.StatusSeries.allCases.map(\.rawValue)
                 if let text = scalar(value), let choice = MetricsSettings.StatusSeries(rawValue: text) {

@@ -1,4 +1,6 @@
-/// Writes metric families in the Prometheus text format 0.0.4 or OpenMetrics 1.0.
+/// Writes metric families in the Prometheus text format 0.0.4, OpenMetrics 1.0, or the
+/// delimited protocol-buffer format (`io.prometheus.client.MetricFamily`), which alone carries
+/// native histograms.
 ///
 /// Callers announce a family, then write its samples; the writer applies the format's naming
 /// rules (`_total` on counter samples, `_info` on info samples, `# EOF` in OpenMetrics) and
@@ -14,10 +16,18 @@ public struct ExpositionWriter {
     /// Families not written (`metrics.disable`), by name: their header and samples are dropped.
     private let disabled: Set<String>
     private var skipping = false
+    /// Protocol buffers: whether histograms keep their classic buckets beside the native ones.
+    private let classicHistograms: Bool
+    /// Protocol buffers: the family being written, sent when the next one starts.
+    private var protobufFamily: (name: [UInt8], help: String, type: UInt64, metrics: ProtobufEncoding)?
 
-    public init(format: ExpositionFormat, reservingCapacity capacity: Int = 64 * 1024, disabled: Set<String> = []) {
+    public init(
+        format: ExpositionFormat, reservingCapacity capacity: Int = 64 * 1024, disabled: Set<String> = [],
+        classicHistograms: Bool = true
+    ) {
         self.format = format
         self.disabled = disabled
+        self.classicHistograms = classicHistograms
         buffer.reserveCapacity(capacity)
     }
 
@@ -38,6 +48,13 @@ public struct ExpositionWriter {
         case .counter: sampleName = familyName + Array("_total".utf8)
         case .info: sampleName = familyName + Array("_info".utf8)
         case .gauge, .histogram: sampleName = familyName
+        }
+        if format == .protobuf {
+            flushProtobufFamily()
+            // client_golang's names: a counter's and an info metric's are their samples'.
+            let code: UInt64 = type == .counter ? 0 : type == .histogram ? 4 : 1
+            protobufFamily = (type == .histogram ? familyName : sampleName, help, code, ProtobufEncoding())
+            return
         }
         let headerName: [UInt8]
         let headerType: String
@@ -78,9 +95,17 @@ public struct ExpositionWriter {
     /// A whole histogram series. `bucketLabels[i]` must be the pre-rendered `le` pair for
     /// `upperBounds[i]` (see `HistogramLayout`), `cumulativeCounts` one per bound, the last
     /// being `+Inf` and equal to `count`.
-    public mutating func histogram(_ labels: LabelSet, layout: HistogramLayout, cumulativeCounts: [UInt64], sum: Double) {
+    /// `native`: the same observations in native buckets, written in the protocol-buffer
+    /// format only (the text formats cannot carry them).
+    public mutating func histogram(
+        _ labels: LabelSet, layout: HistogramLayout, cumulativeCounts: [UInt64], sum: Double, native: NativeHistogram? = nil
+    ) {
         if skipping { return }
         precondition(cumulativeCounts.count == layout.leLabels.count, "one count per bucket")
+        if format == .protobuf {
+            protobufHistogram(labels, layout: layout, cumulativeCounts: cumulativeCounts, sum: sum, native: native)
+            return
+        }
         for (index, leLabel) in layout.leLabels.enumerated() {
             writeSample(suffix: "_bucket", labels: labels, extra: leLabel, value: Double(cumulativeCounts[index]))
         }
@@ -92,6 +117,7 @@ public struct ExpositionWriter {
     /// The finished document (with `# EOF` in OpenMetrics, unless it is a part that goes
     /// before another document).
     public consuming func finish(endOfDocument: Bool = true) -> [UInt8] {
+        flushProtobufFamily()
         if format == .openMetrics, endOfDocument { buffer.append(contentsOf: "# EOF\n".utf8) }
         return buffer
     }
@@ -100,6 +126,14 @@ public struct ExpositionWriter {
 
     private mutating func writeSample(suffix: String?, labels: LabelSet, extra: LabelSet?, value: Double) {
         if skipping { return }
+        if format == .protobuf {
+            let kind: UInt64 = familyType == .counter ? 3 : 2 // Metric.counter or Metric.gauge
+            protobufFamily?.metrics.message(4) { metric in
+                Self.labelPairs(labels, extra, into: &metric)
+                metric.message(kind) { $0.double(1, value) }
+            }
+            return
+        }
         append(sampleName)
         if let suffix { buffer.append(contentsOf: suffix.utf8) }
         let hasExtra = !(extra?.bytes.isEmpty ?? true)
@@ -115,6 +149,72 @@ public struct ExpositionWriter {
         buffer.append(UInt8(ascii: " "))
         NumberFormatting.append(value, to: &buffer)
         buffer.append(UInt8(ascii: "\n"))
+    }
+
+    // MARK: Protocol buffers
+
+    private mutating func protobufHistogram(
+        _ labels: LabelSet, layout: HistogramLayout, cumulativeCounts: [UInt64], sum: Double, native: NativeHistogram?
+    ) {
+        let classic = classicHistograms || native == nil
+        protobufFamily?.metrics.message(4) { metric in
+            Self.labelPairs(labels, nil, into: &metric)
+            metric.message(7) { histogram in
+                histogram.uint(1, cumulativeCounts.last ?? 0)
+                histogram.double(2, sum)
+                if classic {
+                    // +Inf is implied by the sample count.
+                    for (bound, count) in zip(layout.upperBounds, cumulativeCounts) {
+                        histogram.message(3) { bucket in
+                            bucket.uint(1, count)
+                            bucket.double(2, bound)
+                        }
+                    }
+                }
+                guard let native else { return }
+                histogram.sint(5, Int64(native.schema))
+                // A zero threshold above 0 marks the histogram native even with no observation.
+                histogram.double(6, NativeHistogram.zeroThreshold)
+                histogram.uint(7, native.zeroCount)
+                let (spans, deltas) = native.spansAndDeltas
+                for span in spans {
+                    histogram.message(12) { message in
+                        message.sint(1, Int64(span.offset))
+                        message.uint(2, UInt64(span.length))
+                    }
+                }
+                for delta in deltas { histogram.sint(13, delta) }
+            }
+        }
+    }
+
+    /// Ends the family being written: a `MetricFamily` message, its length before it. A
+    /// family without samples is left out.
+    private mutating func flushProtobufFamily() {
+        guard let family = protobufFamily else { return }
+        protobufFamily = nil
+        guard !family.metrics.bytes.isEmpty else { return }
+        var message = ProtobufEncoding()
+        message.string(1, family.name)
+        message.string(2, Array(family.help.utf8))
+        message.uint(3, family.type)
+        message.bytes.append(contentsOf: family.metrics.bytes)
+        var length = ProtobufEncoding()
+        length.varint(UInt64(message.bytes.count))
+        append(length.bytes)
+        append(message.bytes)
+    }
+
+    /// `Metric.label` pairs from rendered label sets, unescaped.
+    private static func labelPairs(_ labels: LabelSet, _ extra: LabelSet?, into metric: inout ProtobufEncoding) {
+        for set in [labels, extra ?? .empty] where !set.bytes.isEmpty {
+            set.forEachPair { name, value in
+                metric.message(1) { pair in
+                    pair.string(1, name)
+                    pair.string(2, value)
+                }
+            }
+        }
     }
 
     /// `append(contentsOf:)` takes an array it is given as owned: a retain and a release per

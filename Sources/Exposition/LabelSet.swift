@@ -54,6 +54,29 @@ public struct LabelSet: Sendable, Equatable {
         }
     }
 
+    /// Each pair's name and value (unescaped), in order.
+    func forEachPair(_ body: (ArraySlice<UInt8>, [UInt8]) -> Void) {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let nameStart = index
+            while bytes[index] != UInt8(ascii: "=") { index += 1 }
+            let name = bytes[nameStart..<index]
+            index += 2 // `="`
+            var value: [UInt8] = []
+            while bytes[index] != UInt8(ascii: "\"") {
+                if bytes[index] == UInt8(ascii: "\\") {
+                    index += 1
+                    value.append(bytes[index] == UInt8(ascii: "n") ? UInt8(ascii: "\n") : bytes[index])
+                } else {
+                    value.append(bytes[index])
+                }
+                index += 1
+            }
+            body(name, value)
+            index += 2 // `"` and `,`
+        }
+    }
+
     /// Whether `name` matches `[a-zA-Z_][a-zA-Z0-9_]*`.
     public static func isValidName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }

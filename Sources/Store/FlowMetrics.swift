@@ -1,4 +1,5 @@
 import EtlworksAPI
+import Exposition
 
 /// A flow as the store knows it: from the flow list, or from its runs until the list has it.
 public struct FlowRecord: Sendable, Equatable {
@@ -27,6 +28,8 @@ public struct FlowMetrics: Sendable, Equatable {
     public var durationBucketCounts: [UInt64]
     /// Sum of those durations, seconds.
     public var durationSumSeconds: Double = 0
+    /// The same durations in native-histogram buckets, at the store's schema.
+    public var nativeDuration: NativeHistogram?
     /// The most recently ended run.
     public var lastEnd: Int64?
     public var lastDurationSeconds: Double?

@@ -1,4 +1,5 @@
 import EtlworksAPI
+import Exposition
 import Foundation
 import SQLiteDatabase
 
@@ -26,9 +27,14 @@ public actor SQLiteRunStore: RunStore {
     /// `durationBuckets`: the histogram's bounds. When they differ from the ones the file
     /// was counted with, the histogram is recounted from the runs still stored (the other
     /// totals are kept: they also count runs that retention has deleted).
-    public init(path: String, verify: Bool = true, durationBuckets: DurationBuckets = .standard) throws {
+    /// `nativeSchema`: the schema of the native-histogram buckets (`metrics.native_histogram_schema`),
+    /// recounted from the stored runs likewise when it changes.
+    public init(path: String, verify: Bool = true, durationBuckets: DurationBuckets = .standard, nativeSchema: Int = 3)
+        throws
+    {
         self.path = path
         self.durationBuckets = durationBuckets
+        self.nativeSchema = nativeSchema
         let connection = try DatabaseFile.open(path: path, verify: verify)
         let signature = try Self.readMeta(connection, "duration_buckets")
         if signature != durationBuckets.signature {
@@ -37,8 +43,17 @@ public actor SQLiteRunStore: RunStore {
                 try Self.writeMeta(connection, "duration_buckets", durationBuckets.signature)
             }
         }
+        if try Self.readMeta(connection, "native_schema") != String(nativeSchema) {
+            try connection.transaction {
+                try Self.recountNativeBuckets(connection, schema: nativeSchema)
+                try Self.writeMeta(connection, "native_schema", String(nativeSchema))
+            }
+        }
         self.connection = connection
     }
+
+    /// The schema of the native-histogram buckets.
+    public nonisolated let nativeSchema: Int
 
     /// How long a write waits for another connection's lock (tests).
     package func setBusyTimeout(milliseconds: Int32) { connection.setBusyTimeout(milliseconds: milliseconds) }
@@ -242,6 +257,12 @@ public actor SQLiteRunStore: RunStore {
                     duration_ms = min(duration_ms + excluded.duration_ms, 9223372036854775807)
                 """
             ).run(.integer(run.flowId), .integer(Int64(durationBuckets.index(milliseconds: duration))), .integer(duration))
+            try connection.statement(
+                """
+                INSERT INTO flow_native_buckets (flow_id, bucket, runs) VALUES (?1, ?2, 1)
+                ON CONFLICT (flow_id, bucket) DO UPDATE SET runs = runs + 1
+                """
+            ).run(.integer(run.flowId), .integer(Self.nativeBucket(milliseconds: duration, schema: nativeSchema)))
         }
         // A run that completed without an end time is filed at the moment it was seen completed.
         let end = run.ended ?? observedAt
@@ -447,6 +468,19 @@ public actor SQLiteRunStore: RunStore {
                 UInt64(max(0, buckets.int(2))))
             byId[id]!.durationSumSeconds += EpochMillis.seconds(buckets.int(3))
         }
+        let native = try connection.statement("SELECT flow_id, bucket, runs FROM flow_native_buckets")
+        while try native.step() {
+            let id = native.int(0)
+            guard byId[id] != nil else { continue }
+            let (bucket, runs) = (native.int(1), UInt64(max(0, native.int(2))))
+            var histogram = byId[id]!.nativeDuration ?? NativeHistogram(schema: nativeSchema)
+            if bucket == Self.nativeZeroBucket {
+                histogram.zeroCount += runs
+            } else {
+                histogram.counts[Int(bucket), default: 0] += runs
+            }
+            byId[id]!.nativeDuration = histogram
+        }
         let kinds = try connection.statement("SELECT flow_id, kind, runs FROM flow_run_kinds")
         while try kinds.step() {
             let id = kinds.int(0)
@@ -538,6 +572,34 @@ public actor SQLiteRunStore: RunStore {
                 WHERE runs.flow_id = flow_last.flow_id AND state = 1 AND status = 'success');
             """)
         try recountDurationBuckets(connection, durationBuckets)
+        try recountNativeBuckets(connection, schema: Int(try readMeta(connection, "native_schema").flatMap { Int($0) } ?? 3))
+    }
+
+    /// The stored key of the native bucket of a duration (the zero bucket's: `nativeZeroBucket`).
+    static func nativeBucket(milliseconds: Int64, schema: Int) -> Int64 {
+        let seconds = EpochMillis.seconds(milliseconds)
+        return seconds <= NativeHistogram.zeroThreshold
+            ? nativeZeroBucket : Int64(NativeHistogram.index(of: seconds, schema: schema))
+    }
+
+    static let nativeZeroBucket = Int64.min
+
+    /// Recounts the native-histogram buckets from the stored runs, at `schema`.
+    static func recountNativeBuckets(_ connection: SQLiteConnection, schema: Int) throws {
+        try connection.execute("DELETE FROM flow_native_buckets;")
+        let select = try connection.statement(
+            """
+            SELECT flow_id, ended_ms - started_ms FROM runs
+            WHERE state = 1 AND started_ms IS NOT NULL AND ended_ms IS NOT NULL AND ended_ms >= started_ms
+            """)
+        var buckets: [Int64: [Int64: Int64]] = [:]
+        while try select.step() {
+            buckets[select.int(0), default: [:]][nativeBucket(milliseconds: select.int(1), schema: schema), default: 0] += 1
+        }
+        let insert = try connection.statement("INSERT INTO flow_native_buckets (flow_id, bucket, runs) VALUES (?1, ?2, ?3)")
+        for (flow, perBucket) in buckets {
+            for (bucket, runs) in perBucket { try insert.run(.integer(flow), .integer(bucket), .integer(runs)) }
+        }
     }
 
     /// Recounts the run-duration histogram from the stored runs, in `durationBuckets`.

@@ -179,6 +179,16 @@ package enum Schema {
         // 8: episodes found by replaying stored runs ("before this exporter watched").
         """
         ALTER TABLE sla_episodes ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 9: run durations in native-histogram buckets at the schema in meta `native_schema`
+        // (counted from the stored runs on first open, and again when the schema changes).
+        """
+        CREATE TABLE flow_native_buckets (
+            flow_id INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            runs INTEGER NOT NULL,
+            PRIMARY KEY (flow_id, bucket)
+        ) WITHOUT ROWID;
         """
     ]
 }

@@ -316,16 +316,13 @@ import Testing
         }
     }
 
-    /// A real Prometheus scrapes `serve` (it asks for OpenMetrics and gzip) and stores every
-    /// flow's series.
-    @Test func aRealPrometheusScrapesEverySeries() async throws {
-        let deployment = try await deploy(flows: 6, database: "prom.db")
-        let exporter = deployment.exporter
-        _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 1)
-        _ = try await waitForPolls(exporter, "flows", moreThan: 0, count: 1)
-
+    /// A real Prometheus scraping `exporter` every second, once its first scrape holds the
+    /// flows' counters; `query` answers an instant query's first value.
+    func startPrometheus(scraping exporter: URL, name: String, arguments extra: [String] = []) async throws -> (
+        process: Process, health: String, lastError: String, query: @Sendable (String) async throws -> Double?
+    ) {
         let port = try Tools.freePort()
-        let prometheusConfig = directory.appendingPathComponent("prometheus.yml")
+        let prometheusConfig = directory.appendingPathComponent("\(name).yml")
         try """
         global: {scrape_interval: 1s, scrape_timeout: 1s}
         scrape_configs:
@@ -334,19 +331,19 @@ import Testing
         """.write(to: prometheusConfig, atomically: true, encoding: .utf8)
         let prometheus = Process()
         prometheus.executableURL = URL(fileURLWithPath: try Tools.which("prometheus"))
-        prometheus.arguments = [
-            "--config.file=\(prometheusConfig.path)", "--web.listen-address=127.0.0.1:\(port)",
-            "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)"
-        ]
-        let log = directory.appendingPathComponent("prometheus.log")
+        prometheus.arguments =
+            [
+                "--config.file=\(prometheusConfig.path)", "--web.listen-address=127.0.0.1:\(port)",
+                "--storage.tsdb.path=\(directory.appendingPathComponent("\(name)-tsdb").path)"
+            ] + extra
+        let log = directory.appendingPathComponent("\(name).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         prometheus.standardOutput = try FileHandle(forWritingTo: log)
         prometheus.standardError = try FileHandle(forWritingTo: log)
         try prometheus.run()
-        defer { prometheus.terminate() }
         let api = URL(string: "http://127.0.0.1:\(port)/api/v1/")!
 
-        func query(_ expression: String) async throws -> Double? {
+        let query: @Sendable (String) async throws -> Double? = { expression in
             var components = URLComponents(url: api.appendingPathComponent("query"), resolvingAgainstBaseURL: false)!
             components.queryItems = [URLQueryItem(name: "query", value: expression)]
             let (_, data, _) = try await HTTP.get(components.url!)
@@ -368,8 +365,70 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(500))
         }
-        #expect(health == "up", "Prometheus could not scrape: \(lastError)")
-        #expect(lastError.isEmpty)
+        return (prometheus, health, lastError, query)
+    }
+
+    /// Prometheus 2.42 with native histograms asks for protocol buffers: each flow's run-time
+    /// histogram arrives native, counts every completed run, and its quantiles fall where the
+    /// classic buckets (scraped as text by a second Prometheus) put them.
+    @Test func aPrometheusWithNativeHistogramsScrapesThemFromTheStoredRuns() async throws {
+        let deployment = try await deploy(flows: 6, database: "native.db")
+        let exporter = deployment.exporter
+        _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 1)
+        // A still tenant: the counts Prometheus holds are those of the last scrape.
+        _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
+        let polled = successfulPolls(try await metrics(exporter).1, "executions")
+        _ = try await waitForPolls(exporter, "executions", moreThan: polled, count: 1)
+        let native = try await startPrometheus(
+            scraping: exporter, name: "native", arguments: ["--enable-feature=native-histograms"])
+        defer { native.process.terminate() }
+        let classic = try await startPrometheus(scraping: exporter, name: "classic")
+        defer { classic.process.terminate() }
+        #expect(native.health == "up" && classic.health == "up", "\(native.lastError) \(classic.lastError)")
+        try await Task.sleep(for: .seconds(2))
+        let (_, samples) = try await metrics(exporter)
+        let flows = Set(samples.filter { $0.name == "etlworks_flow_info" }.compactMap { $0.labels["flow_id"] })
+        #expect(flows.count == 6)
+        for flow in flows {
+            let selector = "etlworks_flow_run_duration_seconds{flow_id=\"\(flow)\"}"
+            let runs = samples.filter { $0.name == "etlworks_flow_runs_total" && $0.labels["flow_id"] == flow }
+                .reduce(0) { $0 + $1.value }
+            #expect(runs > 0)
+            #expect(try await native.query("histogram_count(\(selector))") == runs, "flow \(flow): every completed run")
+            // The classic series are not ingested beside the native ones by this Prometheus.
+            #expect(try await native.query("count(etlworks_flow_run_duration_seconds_bucket{flow_id=\"\(flow)\"})") == nil)
+            for q in [0.5, 0.9] {
+                let nativeQuantile = try #require(try await native.query("histogram_quantile(\(q), \(selector))"))
+                let classicQuantile = try #require(
+                    try await classic.query(
+                        "histogram_quantile(\(q), etlworks_flow_run_duration_seconds_bucket{flow_id=\"\(flow)\"})"))
+                // Within the classic bucket that holds the rank, widened by one native bucket (×1.09).
+                let bounds = samples.filter {
+                    $0.name == "etlworks_flow_run_duration_seconds_bucket" && $0.labels["flow_id"] == flow
+                }
+                .compactMap { Double($0.labels["le"] ?? "") }.sorted()
+                let upper = bounds.first { $0 >= classicQuantile } ?? .infinity
+                let lower = bounds.last { $0 < classicQuantile } ?? 0
+                #expect(
+                    nativeQuantile >= lower / 1.0906 && nativeQuantile <= upper * 1.0906,
+                    "flow \(flow) p\(q): native \(nativeQuantile), classic \(classicQuantile) in (\(lower), \(upper)]")
+            }
+        }
+    }
+
+    /// A real Prometheus scrapes `serve` (it asks for OpenMetrics and gzip) and stores every
+    /// flow's series.
+    @Test func aRealPrometheusScrapesEverySeries() async throws {
+        let deployment = try await deploy(flows: 6, database: "prom.db")
+        let exporter = deployment.exporter
+        _ = try await waitForPolls(exporter, "executions", moreThan: 0, count: 1)
+        _ = try await waitForPolls(exporter, "flows", moreThan: 0, count: 1)
+
+        let prometheus = try await startPrometheus(scraping: exporter, name: "prom")
+        defer { prometheus.process.terminate() }
+        let query = prometheus.query
+        #expect(prometheus.health == "up", "Prometheus could not scrape: \(prometheus.lastError)")
+        #expect(prometheus.lastError.isEmpty)
         #expect(try await query("count(etlworks_flow_runs_total)").map { $0 >= 6 * 4 } == true)
         #expect(try await query("count(etlworks_flow_run_duration_seconds_bucket)") == 6 * 16)
         #expect(try await query("etlworks_up") == 1)

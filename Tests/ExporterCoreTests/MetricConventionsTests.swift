@@ -158,3 +158,51 @@ extension MetricConventionsTests {
         #expect(try await Tools.promtoolCheck(Data(MetricsRenderer.render(snapshot, format: .prometheusText))) == "")
     }
 }
+
+extension MetricConventionsTests {
+    /// Bucket indices as client_golang computes them, and the spans and deltas of its wire format.
+    @Test func nativeBucketsFallWherePrometheusPutsThem() {
+        // Schema 3: bounds 2^(i/8). 1 is the upper bound of bucket 0; 2 of bucket 8.
+        #expect(NativeHistogram.index(of: 1, schema: 3) == 0)
+        #expect(NativeHistogram.index(of: 1.0001, schema: 3) == 1)
+        #expect(NativeHistogram.index(of: 2, schema: 3) == 8)
+        #expect(NativeHistogram.index(of: 0.5, schema: 3) == -8)
+        #expect(NativeHistogram.index(of: 3600, schema: 3) == Int((log2(3600.0) * 8).rounded(.up)))
+        // Schema 0: (1, 2] is bucket 1, (2, 4] bucket 2; schema −1: factor 4.
+        #expect(NativeHistogram.index(of: 3, schema: 0) == 2)
+        #expect(NativeHistogram.index(of: 4, schema: 0) == 2)
+        #expect(NativeHistogram.index(of: 5, schema: -1) == 2)
+        #expect(NativeHistogram.schema(forFactor: 1.1) == 3)
+        #expect(NativeHistogram.schema(forFactor: 2) == 0)
+        #expect(NativeHistogram.schema(forFactor: 1.0001) == 8)
+        for index in [-20, -1, 0, 1, 7, 100] {
+            let upper = NativeHistogram.upperBound(index, schema: 3)
+            #expect(NativeHistogram.index(of: upper * 0.9999, schema: 3) == index, "just below bucket \(index)'s bound")
+            #expect(NativeHistogram.index(of: upper * 1.0001, schema: 3) == index + 1)
+        }
+        var histogram = NativeHistogram(schema: 3)
+        histogram.counts = [0: 2, 1: 3, 5: 1, -3: 4]
+        histogram.observe(0)
+        let (spans, deltas) = histogram.spansAndDeltas
+        #expect(spans.map { [Int($0.offset), Int($0.length)] } == [[-3, 1], [2, 2], [3, 1]])
+        #expect(deltas == [4, -2, 1, -2])
+        #expect(histogram.zeroCount == 1 && histogram.totalCount == 11)
+    }
+
+    @Test func prometheusAskingForProtocolBuffersGetsThem() {
+        // Prometheus 2.42 with --enable-feature=native-histograms.
+        let native =
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.8,application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+        #expect(ExpositionFormat.negotiate(accept: native) == .protobuf)
+        // Without the feature it does not list them.
+        #expect(
+            ExpositionFormat.negotiate(
+                accept:
+                    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+            )
+                == .openMetrics)
+        #expect(
+            ExpositionFormat.negotiate(accept: "application/vnd.google.protobuf;proto=other;encoding=delimited")
+                == .prometheusText)
+    }
+}

@@ -24,7 +24,7 @@ public enum MetricsRenderer {
         let perFlow = bytesPerFlow.withLock { $0 }
         var writer = ExpositionWriter(
             format: format, reservingCapacity: 4096 + flows * (perFlow + perFlow / 16),
-            disabled: snapshot.exportSettings.disabled)
+            disabled: snapshot.exportSettings.disabled, classicHistograms: snapshot.exportSettings.classicHistograms)
         writeFlows(snapshot, into: &writer)
         writeAgents(snapshot, into: &writer)
         writeBilling(snapshot, into: &writer)
@@ -115,7 +115,9 @@ public enum MetricsRenderer {
                 cumulative[index] = running
             }
             writer.histogram(
-                flow.labels, layout: durationLayout, cumulativeCounts: cumulative, sum: flow.metrics.durationSumSeconds)
+                flow.labels, layout: durationLayout, cumulativeCounts: cumulative, sum: flow.metrics.durationSumSeconds,
+                native: writer.format == .protobuf
+                    ? flow.metrics.nativeDuration ?? NativeHistogram(schema: snapshot.exportSettings.nativeHistogramSchema) : nil)
         }
         writer.family(FlowRunFamilies.recordsProcessed)
         for flow in flows where flow.exported { writer.sample(flow.labels, Double(flow.metrics.recordsProcessed)) }
