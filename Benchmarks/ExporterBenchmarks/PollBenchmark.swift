@@ -11,22 +11,10 @@ import Store
 /// with the admin endpoint and in the per-flow fallback; memory of the process after it.
 enum PollBenchmark {
     static func run(flows: Int) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etlworks-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let options = SimulatorOptions(flows: flows, seed: 3, runEvery: 1800, history: 86400, hostileNames: true)
-        let simulator = EtlworksSimulator(options: options)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let ports = AsyncStream<Int>.makeStream()
-        let app = SimulatorServer.application(simulator: simulator, host: "127.0.0.1", port: 0, logger: logger) {
-            ports.continuation.yield($0)
-        }
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { return }
-        let url = URL(string: "http://127.0.0.1:\(port)")!
+        guard let simulator = try await BenchmarkSimulator.start(options) else { return }
+        defer { simulator.stop() }
+        let (url, directory, logger) = (simulator.url, simulator.directory, simulator.logger)
 
         for (label, key) in [("admin endpoint", options.apiKeys[0]), ("per-flow fallback", options.limitedApiKeys[0])] {
             var api = ExporterConfig.API(url: url, credentials: .apiKey(key))
