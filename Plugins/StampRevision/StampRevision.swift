@@ -1,18 +1,21 @@
 import Foundation
 import PackagePlugin
 
-/// Stamps the git revision into the executable at build time: before every build it writes
-/// `let buildRevision = "<short hash>"` (`unknown` outside a git checkout), rewriting the file
-/// only when the revision changed, so an unchanged tree rebuilds nothing.
+/// Stamps the version and git revision into the executable at build time: before every build
+/// it writes `let buildVersion = "…"` and `let buildRevision = "<short hash>"` as
+/// `scripts/version.sh` prints them (the tag's version at a `vX.Y.Z` tag, else the changelog's
+/// newest with `-dev+<revision>`; `unknown` outside a git checkout), rewriting the file only
+/// when they changed, so an unchanged tree rebuilds nothing.
 @main
 struct StampRevision: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let directory = context.pluginWorkDirectoryURL.appending(path: "generated")
         let script = """
             mkdir -p "$2"
-            revision=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-            line="let buildRevision = \\"$revision\\""
-            [ "$(cat "$2/BuildRevision.swift" 2>/dev/null)" = "$line" ] || printf '%s\\n' "$line" > "$2/BuildRevision.swift"
+            set -- "$1" "$2" $(/bin/sh "$1/scripts/version.sh" "$1")
+            lines="let buildVersion = \\"${3:-0.0.0-dev}\\"
+            let buildRevision = \\"${4:-unknown}\\""
+            [ "$(cat "$2/BuildRevision.swift" 2>/dev/null)" = "$lines" ] || printf '%s\\n' "$lines" > "$2/BuildRevision.swift"
             """
         return [
             .prebuildCommand(

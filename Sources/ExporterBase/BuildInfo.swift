@@ -3,12 +3,13 @@ import Synchronization
 /// The exporter's version and the git revision it was built from: exported as
 /// `etlworks_exporter_build_info` and printed by `--version`.
 public enum BuildInfo {
-    public static let version = "0.1.0"
-    private static let stampedRevision = Mutex("unknown")
+    private static let stamped = Mutex((version: "0.0.0-dev", revision: "unknown"))
 
-    /// The git revision. The executable is stamped with it at build time (the StampRevision
-    /// plugin) and hands it here when it starts; `unknown` until then (in tests, say).
-    public static var revision: String { stampedRevision.withLock { $0 } }
+    /// The version: a release's at its tag, else the changelog's newest with `-dev+<revision>`.
+    /// The executable is stamped with both at build time (the StampRevision plugin, running
+    /// `scripts/version.sh`) and hands them here when it starts; placeholders until then (in tests).
+    public static var version: String { stamped.withLock { $0.version } }
+    public static var revision: String { stamped.withLock { $0.revision } }
 
-    public static func stamp(revision: String) { stampedRevision.withLock { $0 = revision } }
+    public static func stamp(version: String, revision: String) { stamped.withLock { $0 = (version, revision) } }
 }

@@ -7,7 +7,7 @@ struct EtlworksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etlworks-exporter",
         abstract: "Prometheus exporter for Etlworks: flow runs, SLAs, agents and billing.",
-        version: "etlworks-exporter \(BuildInfo.version) (revision \(buildRevision))",
+        version: "etlworks-exporter \(buildVersion) (revision \(buildRevision))",
         subcommands: [
             ServeCommand.self, SimulateCommand.self, DemoCommand.self, CheckConfigCommand.self, DatabaseCommand.self,
             SLACommand.self, ReportCommand.self, MetricsCommand.self

@@ -69,7 +69,7 @@ func runDaemon(
     config: ExporterConfig, extraServices: [any Service] = [], banner: String? = nil,
     reload: (@Sendable () -> Result<ExporterConfig, ConfigErrors>)? = nil
 ) async throws {
-    BuildInfo.stamp(revision: buildRevision)
+    BuildInfo.stamp(version: buildVersion, revision: buildRevision)
     do {
         try await ExporterDaemon.run(
             config: config, extraServices: extraServices, banner: banner, reload: reload,

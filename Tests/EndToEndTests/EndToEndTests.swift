@@ -346,6 +346,8 @@ import Testing
         let query: @Sendable (String) async throws -> Double? = { expression in
             var components = URLComponents(url: api.appendingPathComponent("query"), resolvingAgainstBaseURL: false)!
             components.queryItems = [URLQueryItem(name: "query", value: expression)]
+            // A form decoder reads `+` as a space: a regex's `+` must arrive encoded.
+            components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
             let (_, data, _) = try await HTTP.get(components.url!)
             let body = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             let result = ((body?["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first
@@ -433,6 +435,11 @@ import Testing
         #expect(try await query("count(etlworks_flow_run_duration_seconds_bucket)") == 6 * 16)
         #expect(try await query("etlworks_up") == 1)
         #expect(try await query("count(etlworks_exporter_build_info)") == 1)
+        // The version and revision the build was stamped with (scripts/version.sh).
+        #expect(
+            try await query(
+                #"count(etlworks_exporter_build_info{version=~"[0-9]+[.][0-9]+[.][0-9]+(-dev[+].+)?",revision=~"[0-9a-f]{12}"})"#)
+                == 1)
         // The process figures (a gzip part deflated at each scrape) and the API request timings.
         #expect(try await query("process_resident_memory_bytes > 1e6 and process_max_fds >= process_open_fds") != nil)
         #expect(try await query("process_start_time_seconds <= time()") != nil)

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Prints the version of the checkout at $1 (default: this repository) and its revision:
+#   <version> <revision>
+# A checkout at a tag vX.Y.Z is version X.Y.Z; any other is the newest version heading of
+# CHANGELOG.md with -dev+<revision> (0.2.0-dev+1a2b3c4d5e6f). Outside git: revision unknown.
+# The StampRevision build plugin runs it before every build.
+root="${1:-$(dirname "$0")/..}"
+revision=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+tag=$(git -C "$root" describe --tags --exact-match --match 'v[0-9]*.[0-9]*.[0-9]*' HEAD 2>/dev/null || true)
+case "$tag" in
+v[0-9]*) version="${tag#v}" ;;
+*)
+  base=$(sed -n 's/^## \[\([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\)\].*/\1/p' "$root/CHANGELOG.md" 2>/dev/null | head -1)
+  version="${base:-0.0.0}-dev+$revision"
+  ;;
+esac
+printf '%s %s\n' "$version" "$revision"
