@@ -75,12 +75,19 @@ def query(prometheus, expr):
 
 
 # Grafana's variables, as the dashboards use them, set to "All".
-SUBSTITUTIONS = [("${tag:regex}", ".*"), ("$__rate_interval", "1m"), ("$__interval", "30s"), ("$__range", "5m"),
+SUBSTITUTIONS = [("${tag:regex}", ".*"), ("${flow:regex}", ".*"), ("$__rate_interval", "1m"), ("$__interval", "30s"), ("$__range", "5m"),
                  ("$job", ".*"), ("$instance", ".*"), ("$flow", ".*"), ("$tag", ".*"), ("$severity", ".*")]
 
 
-def substitute(expr, job=".*", flow=".*"):
-    for variable, value in [("$job", job), ("$flow", flow)] + SUBSTITUTIONS:
+def substitute(expr, job=".*", flow=None):
+    """`expr` with Grafana's variables set: `flow` is one chosen name, which Grafana writes
+    escaped for ${flow:regex} and as it is for $flow (None: "All")."""
+    chosen = []
+    if flow is not None:
+        escaped = re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", flow).replace("\\", "\\\\").replace('"', '\\"')
+        raw = flow.replace("\\", "\\\\").replace('"', '\\"')
+        chosen = [("${flow:regex}", escaped), ("$flow", raw)]
+    for variable, value in chosen + [("$job", job)] + SUBSTITUTIONS:
         expr = expr.replace(variable, value)
     return expr
 
@@ -209,16 +216,14 @@ def check_one_flow(prometheus, job):
     if not names:
         fail(f"{job}: no etlworks_flow_info to choose a flow from")
         return
-    flow = names[0]
-    # As Grafana writes one chosen value into =~: regex metacharacters escaped, then the
-    # backslashes doubled for the PromQL string.
-    pattern = re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", flow).replace("\\", "\\\\").replace('"', '\\"')
+    # The name full of regex metacharacters when the demo has it (the simulator's hostile names).
+    flow = "a(b)+[c]? .*" if "a(b)+[c]? .*" in names else names[0]
     for board, _ in dashboards():
         if board["uid"] != "etlworks-flow":
             continue
         for panel in board["panels"]:
             for target in panel.get("targets", []):
-                expr = substitute(target["expr"], job=job, flow=pattern)
+                expr = substitute(target["expr"], job=job, flow=flow)
                 result = query(prometheus, expr)
                 series = result.get("data", {}).get("result", []) if result.get("status") == "success" else []
                 if not series:
@@ -226,7 +231,7 @@ def check_one_flow(prometheus, job):
                 elif "{{flow_name}}" in target.get("legendFormat", "") and \
                         any(s["metric"].get("flow_name") != flow for s in series):
                     fail(f"{job}: flow detail '{panel['title']}' does not name flow {flow!r}: {series[:2]}")
-    print(f"{job}: the flow detail dashboard answers for one flow", flush=True)
+    print(f"{job}: the flow detail dashboard answers for flow {flow!r}", flush=True)
 
 
 def check_names(prometheus):

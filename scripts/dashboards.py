@@ -22,8 +22,10 @@ FLOW = SEL
 INFO = "etlworks_flow_info{" + SEL + "}"
 # The flows chosen by $flow, and by $tag where the dashboard has it ("All" matches every flow,
 # untagged too).
-CHOSEN = "etlworks_flow_info{" + SEL + ',flow_name=~"$flow"}'
-CHOSEN_TAGGED = "etlworks_flow_info{" + SEL + ',flow_name=~"$flow",tags=~"(.*,)?${tag:regex}(,.*)?"}'
+# ${flow:regex}: Grafana escapes the regex metacharacters of the chosen names (a single
+# value in `$flow` it writes as it is, and `orders (daily)` would match nothing).
+CHOSEN = "etlworks_flow_info{" + SEL + ',flow_name=~"${flow:regex}"}'
+CHOSEN_TAGGED = "etlworks_flow_info{" + SEL + ',flow_name=~"${flow:regex}",tags=~"(.*,)?${tag:regex}(,.*)?"}'
 
 
 def flows(expr, tagged=True):

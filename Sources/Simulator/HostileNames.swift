@@ -3,6 +3,8 @@
 enum HostileNames {
     static let templates: [String] = [
         #"orders "daily" load"#,
+        // Regex metacharacters: a dashboard that puts the chosen name into `=~` unescaped finds nothing.
+        "a(b)+[c]? .*",
         #"C:\etl\new\table \"quoted\""#,
         "multi\nline\nflow",
         #"flow{status="success"} 1"#,
