@@ -77,6 +77,11 @@ extension MetricConventionsTests {
                 == nil)
         #expect(ProcessStats.maxOpenFiles("Max open files            unlimited            unlimited            files") == nil)
         #expect(ProcessStats.bootTime("cpu  1 2 3\nbtime 1764000000\nprocesses 9\n") == 1_764_000_000)
+        // Without /proc/stat (systemd's ProcSubset=pid), the clock since boot gives the same
+        // boot time as btime (whole seconds).
+        let btime = try #require(ProcessStats.bootTime(try String(contentsOfFile: "/proc/stat", encoding: .utf8)))
+        let fromClock = try #require(ProcessStats.bootTimeFromClock())
+        #expect(abs(fromClock - btime) < 2, "\(fromClock) vs btime \(btime)")
         // This process, for real.
         let current = try #require(ProcessStats.current())
         #expect(current.residentBytes > 1_000_000 && current.cpuSeconds > 0)

@@ -72,5 +72,15 @@ public struct ProcessStats: Sendable, Equatable {
             pageSize: Double(sysconf(Int32(_SC_PAGESIZE))), limits: limits, openFds: fds)
     }
 
-    private static let boot: Double? = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap(bootTime)
+    /// `btime` of `/proc/stat`, or — where only the process's own `/proc` is visible, as under
+    /// the shipped systemd unit's `ProcSubset=pid` — now less the time since boot.
+    private static let boot: Double? =
+        (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap(bootTime) ?? bootTimeFromClock()
+
+    /// The boot time from `CLOCK_BOOTTIME`, which needs no file.
+    static func bootTimeFromClock() -> Double? {
+        var since = timespec()
+        guard clock_gettime(CLOCK_BOOTTIME, &since) == 0 else { return nil }
+        return Date().timeIntervalSince1970 - (Double(since.tv_sec) + Double(since.tv_nsec) / 1e9)
+    }
 }
