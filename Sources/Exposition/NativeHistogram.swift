@@ -24,7 +24,7 @@ public struct NativeHistogram: Sendable, Equatable {
         let fraction = value.significand / 2 // value = fraction × 2^exponent, fraction in [0.5, 1)
         let exponent = Int(value.exponent) + 1
         if schema > 0 {
-            let bounds = Self.bounds(schema)
+            let bounds = Self.boundsBySchema[schema]
             // The first bound ≥ fraction.
             var low = 0
             var high = bounds.count
@@ -39,6 +39,9 @@ public struct NativeHistogram: Sendable, Equatable {
         let offset = (1 << -schema) - 1
         return (key + offset) >> -schema
     }
+
+    /// `bounds(schema)` for schemas 0 to 8, computed once (every ingested run looks one up).
+    private static let boundsBySchema = (0...schemas.upperBound).map(bounds)
 
     /// 2^(i/2^schema) / 2 for i in 0..<2^schema: the fractions at which buckets of one
     /// doubling end.
@@ -63,11 +66,16 @@ public struct NativeHistogram: Sendable, Equatable {
         return schema
     }
 
+    /// The bucket of `value`; nil for the zero bucket (at or below the zero threshold).
+    public static func bucket(of value: Double, schema: Int) -> Int? {
+        value <= zeroThreshold ? nil : index(of: value, schema: schema)
+    }
+
     public mutating func observe(_ value: Double, count: UInt64 = 1) {
-        if value <= Self.zeroThreshold {
-            zeroCount += count
+        if let bucket = Self.bucket(of: value, schema: schema) {
+            counts[bucket, default: 0] += count
         } else {
-            counts[Self.index(of: value, schema: schema), default: 0] += count
+            zeroCount += count
         }
     }
 

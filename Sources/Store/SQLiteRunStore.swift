@@ -473,13 +473,13 @@ public actor SQLiteRunStore: RunStore {
             let id = native.int(0)
             guard byId[id] != nil else { continue }
             let (bucket, runs) = (native.int(1), UInt64(max(0, native.int(2))))
-            var histogram = byId[id]!.nativeDuration ?? NativeHistogram(schema: nativeSchema)
+            // Changed in place: a copy taken out and put back copies its buckets at every row.
+            if byId[id]!.nativeDuration == nil { byId[id]!.nativeDuration = NativeHistogram(schema: nativeSchema) }
             if bucket == Self.nativeZeroBucket {
-                histogram.zeroCount += runs
+                byId[id]!.nativeDuration!.zeroCount += runs
             } else {
-                histogram.counts[Int(bucket), default: 0] += runs
+                byId[id]!.nativeDuration!.counts[Int(bucket), default: 0] += runs
             }
-            byId[id]!.nativeDuration = histogram
         }
         let kinds = try connection.statement("SELECT flow_id, kind, runs FROM flow_run_kinds")
         while try kinds.step() {
@@ -577,9 +577,7 @@ public actor SQLiteRunStore: RunStore {
 
     /// The stored key of the native bucket of a duration (the zero bucket's: `nativeZeroBucket`).
     static func nativeBucket(milliseconds: Int64, schema: Int) -> Int64 {
-        let seconds = EpochMillis.seconds(milliseconds)
-        return seconds <= NativeHistogram.zeroThreshold
-            ? nativeZeroBucket : Int64(NativeHistogram.index(of: seconds, schema: schema))
+        NativeHistogram.bucket(of: EpochMillis.seconds(milliseconds), schema: schema).map(Int64.init) ?? nativeZeroBucket
     }
 
     static let nativeZeroBucket = Int64.min
@@ -587,14 +585,9 @@ public actor SQLiteRunStore: RunStore {
     /// Recounts the native-histogram buckets from the stored runs, at `schema`.
     static func recountNativeBuckets(_ connection: SQLiteConnection, schema: Int) throws {
         try connection.execute("DELETE FROM flow_native_buckets;")
-        let select = try connection.statement(
-            """
-            SELECT flow_id, ended_ms - started_ms FROM runs
-            WHERE state = 1 AND started_ms IS NOT NULL AND ended_ms IS NOT NULL AND ended_ms >= started_ms
-            """)
         var buckets: [Int64: [Int64: Int64]] = [:]
-        while try select.step() {
-            buckets[select.int(0), default: [:]][nativeBucket(milliseconds: select.int(1), schema: schema), default: 0] += 1
+        try forEachStoredDuration(connection) { flow, duration in
+            buckets[flow, default: [:]][nativeBucket(milliseconds: duration, schema: schema), default: 0] += 1
         }
         let insert = try connection.statement("INSERT INTO flow_native_buckets (flow_id, bucket, runs) VALUES (?1, ?2, ?3)")
         for (flow, perBucket) in buckets {
@@ -602,21 +595,25 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    /// Recounts the run-duration histogram from the stored runs, in `durationBuckets`.
-    static func recountDurationBuckets(_ connection: SQLiteConnection, _ durationBuckets: DurationBuckets) throws {
-        try connection.execute("DELETE FROM flow_duration_buckets;")
+    /// Each stored completed run's flow and run time (ms), for the histograms' recounts.
+    private static func forEachStoredDuration(_ connection: SQLiteConnection, _ body: (Int64, Int64) -> Void) throws {
         let select = try connection.statement(
             """
             SELECT flow_id, ended_ms - started_ms FROM runs
             WHERE state = 1 AND started_ms IS NOT NULL AND ended_ms IS NOT NULL AND ended_ms >= started_ms
             """)
+        while try select.step() { body(select.int(0), select.int(1)) }
+    }
+
+    /// Recounts the run-duration histogram from the stored runs, in `durationBuckets`.
+    static func recountDurationBuckets(_ connection: SQLiteConnection, _ durationBuckets: DurationBuckets) throws {
+        try connection.execute("DELETE FROM flow_duration_buckets;")
         var buckets: [Int64: [Int: (runs: Int64, duration: Int64)]] = [:]
-        while try select.step() {
-            let duration = select.int(1)
+        try forEachStoredDuration(connection) { flow, duration in
             let index = durationBuckets.index(milliseconds: duration)
-            let current = buckets[select.int(0), default: [:]][index] ?? (0, 0)
+            let current = buckets[flow, default: [:]][index] ?? (0, 0)
             // Sentinel end dates make durations near Int64.max: the sum saturates, never traps.
-            buckets[select.int(0), default: [:]][index] = (current.runs + 1, current.duration.addingSaturated(duration))
+            buckets[flow, default: [:]][index] = (current.runs + 1, current.duration.addingSaturated(duration))
         }
         let insert = try connection.statement(
             "INSERT INTO flow_duration_buckets (flow_id, bucket, runs, duration_ms) VALUES (?1, ?2, ?3, ?4)")
