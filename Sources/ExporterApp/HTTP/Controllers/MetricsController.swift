@@ -33,16 +33,16 @@ public struct MetricsController: ExporterController {
                 ProcessStats.current().map {
                     MetricsRenderer.render(process: $0, format: format, disabled: snapshot.exportSettings.disabled)
                 } ?? []
-            let bytes: [UInt8]
-            var (head, tail) = (process, [UInt8]())
+            // Sent in order: before the document, the document, after it.
+            let (first, bytes, last): ([UInt8], [UInt8], [UInt8])
             if let cached, let deflated = cached.deflated, let parts = Gzip.member(prefix: process, deflated) {
                 headers[.contentEncoding] = "gzip"
-                bytes = cached.bytes
-                (head, tail) = parts
+                (first, bytes, last) = (parts.head, cached.bytes, parts.tail)
             } else {
-                bytes = cached.flatMap { $0.deflated == nil ? $0.bytes : nil } ?? MetricsRenderer.render(snapshot, format: format)
+                let plain =
+                    cached.flatMap { $0.deflated == nil ? $0.bytes : nil } ?? MetricsRenderer.render(snapshot, format: format)
+                (first, bytes, last) = (process, plain, [])
             }
-            let (first, last) = (head, tail)
             // Sent in slices: copying megabytes of exposition whole would double the peak.
             return Response(
                 status: .ok, headers: headers,
