@@ -20,7 +20,7 @@ public struct MetricsSettings: Sendable, Equatable {
     public var flowNameLabel = false
     /// The schema of the native run-duration histograms served over protocol buffers
     /// (`metrics.native_histogram_schema`, or from `metrics.native_histogram_bucket_factor`).
-    public var nativeHistogramSchema = 3
+    public var nativeHistogramSchema = NativeHistogram.defaultSchema
     /// Whether the protocol-buffer format keeps the classic buckets beside the native ones
     /// (`metrics.classic_histograms`); the text formats always have them.
     public var classicHistograms = true

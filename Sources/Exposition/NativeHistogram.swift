@@ -6,6 +6,8 @@ import Foundation
 public struct NativeHistogram: Sendable, Equatable {
     /// −4 (factor 65536 between bucket bounds) to 8 (factor 1.0027).
     public static let schemas = -4...8
+    /// Bucket bounds 2^(1/8) ≈ 1.09 apart, client_golang's suggestion for a bucket factor of 1.1.
+    public static let defaultSchema = 3
     /// client_golang's default: 2^−128. Values of zero land below it.
     public static let zeroThreshold = 2.938735877055719e-39
 

@@ -29,7 +29,10 @@ public actor SQLiteRunStore: RunStore {
     /// totals are kept: they also count runs that retention has deleted).
     /// `nativeSchema`: the schema of the native-histogram buckets (`metrics.native_histogram_schema`),
     /// recounted from the stored runs likewise when it changes.
-    public init(path: String, verify: Bool = true, durationBuckets: DurationBuckets = .standard, nativeSchema: Int = 3)
+    public init(
+        path: String, verify: Bool = true, durationBuckets: DurationBuckets = .standard,
+        nativeSchema: Int = NativeHistogram.defaultSchema
+    )
         throws
     {
         self.path = path
@@ -572,7 +575,8 @@ public actor SQLiteRunStore: RunStore {
                 WHERE runs.flow_id = flow_last.flow_id AND state = 1 AND status = 'success');
             """)
         try recountDurationBuckets(connection, durationBuckets)
-        try recountNativeBuckets(connection, schema: Int(try readMeta(connection, "native_schema").flatMap { Int($0) } ?? 3))
+        try recountNativeBuckets(
+            connection, schema: try readMeta(connection, "native_schema").flatMap { Int($0) } ?? NativeHistogram.defaultSchema)
     }
 
     /// The stored key of the native bucket of a duration (the zero bucket's: `nativeZeroBucket`).
