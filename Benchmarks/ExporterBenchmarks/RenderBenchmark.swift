@@ -89,6 +89,16 @@ enum RenderBenchmark {
 
     static func run(flows: Int) throws {
         let snapshot = build(flows: flows)
+        // BENCH_DUMP_FLOW=1007 prints that flow's lines: what a flow's bytes are made of.
+        if let id = ProcessInfo.processInfo.environment["BENCH_DUMP_FLOW"] {
+            let text = String(decoding: MetricsRenderer.render(snapshot, format: .prometheusText), as: UTF8.self)
+            for line in text.split(separator: "\n") where line.contains("flow_id=\"\(id)\"") { print(line) }
+        }
+        // BENCH_PROFILE_TEXT=300 renders the text format that often and nothing else (for perf).
+        if let count = ProcessInfo.processInfo.environment["BENCH_PROFILE_TEXT"].flatMap({ Int($0) }) {
+            for _ in 0..<count { _ = MetricsRenderer.render(snapshot, format: .prometheusText) }
+            return
+        }
         var named = MetricsSettings()
         named.flowNameLabel = true
         var eight = MetricsSettings()

@@ -33,7 +33,8 @@ public struct LabelSet: Sendable, Equatable {
         return copy
     }
 
-    private mutating func append(_ name: String, _ value: String) {
+    /// Adds a pair at the end, in place.
+    public mutating func append(_ name: String, _ value: String) {
         assert(LabelSet.isValidName(name), "invalid label name \(name)")
         if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
         bytes.append(contentsOf: name.utf8)
@@ -44,6 +45,14 @@ public struct LabelSet: Sendable, Equatable {
 
     /// Appends `value` escaped for a label value: backslash, double quote and line feed.
     static func appendEscaped(_ value: String, to buffer: inout [UInt8]) {
+        // Most values need no escaping: one copy instead of a checked append per byte.
+        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") })
+            else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true { return }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

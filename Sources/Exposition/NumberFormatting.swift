@@ -34,14 +34,15 @@ enum NumberFormatting {
                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
             ) =
                 (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+        // Digits fill the tuple from its end, then go into the buffer in one copy.
+        var start = 20
         withUnsafeMutableBytes(of: &digits) { raw in
             while magnitude > 0 {
-                raw[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                start -= 1
+                raw[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
-                count += 1
             }
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start...]))
         }
     }
 }

@@ -74,6 +74,19 @@ import Testing
         #expect(render(-.infinity) == "-Inf")
         #expect(render(.nan) == "NaN")
         #expect(render(1e20) == "1e+20")
+        #expect(render(7) == "7")
+        #expect(render(999_999_999_999_999) == "999999999999999")
+        #expect(render(-1_000_000_000_000) == "-1000000000000")
+    }
+
+    /// Values copied whole when nothing needs escaping, escaped where something does.
+    @Test func labelValuesAreEscapedOnlyWhereNeeded() {
+        func rendered(_ value: String) -> String { String(decoding: LabelSet([("l", value)]).bytes, as: UTF8.self) }
+        #expect(rendered("orders daily é") == #"l="orders daily é""#)
+        #expect(rendered("") == #"l="""#)
+        #expect(rendered("a\\b") == #"l="a\\b""#)
+        #expect(rendered("say \"hi\"") == #"l="say \"hi\"""#)
+        #expect(rendered("two\nlines") == #"l="two\nlines""#)
     }
 
     @Test func acceptHeaderNegotiation() {

@@ -14,6 +14,8 @@ public enum MetricsRenderer {
         uniqueKeysWithValues: RunStatus.allCases.map { ($0, LabelSet([("status", $0.rawValue)])) })
     /// Statuses always exported for every flow, so that `increase()` sees the first run of each.
     private static let alwaysExported: [RunStatus] = [.success, .warning, .error, .canceled]
+    /// Their labels, in the same order (a dictionary look-up per sample cost 4 % of a render).
+    private static let alwaysExportedLabels = alwaysExported.map { statusLabels[$0]! }
 
     /// The size of the last document, per flow: the next one is reserved at once, so that
     /// an 8 MiB scrape is not copied as its buffer grows (a tenth of a render's time).
@@ -69,101 +71,112 @@ public enum MetricsRenderer {
         into writer: inout ExpositionWriter, value: (Known) -> Double?
     ) {
         writer.family(family)
-        for flow in snapshot.flows where flow.exported {
-            if let entry = known[flow.metrics.flow.id], let value = value(entry) { writer.sample(flow.labels, value) }
+        let flows = snapshot.flows
+        for index in flows.indices where flows[index].exported {
+            if let entry = known[flows[index].metrics.flow.id], let value = value(entry) {
+                writer.sample(flows[index].labels, value)
+            }
         }
     }
 
     private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
-        // Each loop tests `exported` itself: a filtered copy, or a lazy filter (which copies each
-        // flow it yields), made a 2,000-flow render 1.5-2 ms slower.
+        // The loops read `flows[index]` in place: `for flow in flows` copied each flow (a retain
+        // and a release of each of its arrays and dictionaries), a tenth of a 2,000-flow render.
         let flows = snapshot.flows
+        let exported = flows.indices.filter { flows[$0].exported }
         // Without flow_name on every series, the info metric alone carries it (for joins).
         let nameOnInfo = !snapshot.exportSettings.flowNameLabel
         writer.family(FlowListFamilies.info)
-        for flow in flows where flow.exported {
-            let record = flow.metrics.flow
-            let tags = record.tags.isEmpty ? "" : "," + record.tags.joined(separator: ",") + ","
-            let extra =
-                (nameOnInfo ? [("flow_name", record.name)] : [])
-                + [("flow_type", record.flowType ?? ""), ("kind", flow.kind?.rawValue ?? "unknown"), ("tags", tags)]
-            writer.sample(flow.labels, extra: LabelSet(extra), 1)
+        for index in exported {
+            let record = flows[index].metrics.flow
+            var extra = LabelSet.empty
+            if nameOnInfo { extra.append("flow_name", record.name) }
+            extra.append("flow_type", record.flowType ?? "")
+            extra.append("kind", flows[index].kind?.rawValue ?? "unknown")
+            extra.append("tags", record.tags.isEmpty ? "" : "," + record.tags.joined(separator: ",") + ",")
+            writer.sample(flows[index].labels, extra: extra, 1)
         }
         writeExpectations(snapshot, into: &writer)
         writeStreams(snapshot, into: &writer)
         // One series per tag, so that dashboards can list tags with label_values().
         writer.family(FlowListFamilies.tagInfo)
-        for flow in flows where flow.exported {
-            for tag in flow.metrics.flow.tags { writer.sample(flow.labels, extra: LabelSet([("tag", tag)]), 1) }
+        for index in exported {
+            for tag in flows[index].metrics.flow.tags { writer.sample(flows[index].labels, extra: LabelSet([("tag", tag)]), 1) }
         }
         writer.family(FlowRunFamilies.runs)
-        for flow in flows where flow.exported {
-            for status in alwaysExported {
-                writer.sample(flow.labels, extra: statusLabels[status]!, Double(flow.metrics.completedRuns[status] ?? 0))
+        for index in exported {
+            for (status, label) in zip(alwaysExported, alwaysExportedLabels) {
+                writer.sample(flows[index].labels, extra: label, Double(flows[index].metrics.completedRuns[status] ?? 0))
             }
-            if let unknown = flow.metrics.completedRuns[.unknown], unknown > 0 {
-                writer.sample(flow.labels, extra: statusLabels[.unknown]!, Double(unknown))
+            if let unknown = flows[index].metrics.completedRuns[.unknown], unknown > 0 {
+                writer.sample(flows[index].labels, extra: statusLabels[.unknown]!, Double(unknown))
             }
         }
         writer.family(FlowRunFamilies.runDuration)
         let durationLayout = HistogramLayout(upperBounds: snapshot.exportSettings.durationBuckets.upperBoundsSeconds)
         var cumulative = [UInt64](repeating: 0, count: durationLayout.leLabels.count)
-        for flow in flows where flow.exported {
+        for index in exported {
             var running: UInt64 = 0
-            for (index, count) in flow.metrics.durationBucketCounts.enumerated() where index < cumulative.count {
+            for (bucket, count) in flows[index].metrics.durationBucketCounts.enumerated() where bucket < cumulative.count {
                 running += count
-                cumulative[index] = running
+                cumulative[bucket] = running
             }
             writer.histogram(
-                flow.labels, layout: durationLayout, cumulativeCounts: cumulative, sum: flow.metrics.durationSumSeconds,
+                flows[index].labels, layout: durationLayout, cumulativeCounts: cumulative,
+                sum: flows[index].metrics.durationSumSeconds,
                 native: writer.format == .protobuf
-                    ? flow.metrics.nativeDuration ?? NativeHistogram(schema: snapshot.exportSettings.nativeHistogramSchema) : nil)
+                    ? flows[index].metrics.nativeDuration
+                        ?? NativeHistogram(schema: snapshot.exportSettings.nativeHistogramSchema) : nil)
         }
         writer.family(FlowRunFamilies.recordsProcessed)
-        for flow in flows where flow.exported { writer.sample(flow.labels, Double(flow.metrics.recordsProcessed)) }
+        for index in exported { writer.sample(flows[index].labels, Double(flows[index].metrics.recordsProcessed)) }
 
         writer.family(FlowRunFamilies.lastRunDuration)
-        for flow in flows where flow.exported {
-            if let value = flow.metrics.lastDurationSeconds { writer.sample(flow.labels, value) }
+        for index in exported {
+            if let value = flows[index].metrics.lastDurationSeconds { writer.sample(flows[index].labels, value) }
         }
         writer.family(FlowRunFamilies.lastRunEnd)
-        for flow in flows where flow.exported {
-            if let value = flow.metrics.lastEnd { writer.sample(flow.labels, EpochMillis.seconds(value)) }
+        for index in exported {
+            if let value = flows[index].metrics.lastEnd { writer.sample(flows[index].labels, EpochMillis.seconds(value)) }
         }
         writer.family(FlowRunFamilies.lastSuccess)
-        for flow in flows where flow.exported {
-            if let value = flow.metrics.lastSuccessEnd { writer.sample(flow.labels, EpochMillis.seconds(value)) }
+        for index in exported {
+            if let value = flows[index].metrics.lastSuccessEnd {
+                writer.sample(flows[index].labels, EpochMillis.seconds(value))
+            }
         }
         writer.family(FlowRunFamilies.lastRunStatus)
         let currentOnly = snapshot.exportSettings.statusSeries == .current
-        for flow in flows where flow.exported {
-            guard let last = flow.metrics.lastStatus else { continue }
+        for index in exported {
+            guard let last = flows[index].metrics.lastStatus else { continue }
             if currentOnly {
-                writer.sample(flow.labels, extra: statusLabels[last]!, 1)
+                writer.sample(flows[index].labels, extra: statusLabels[last]!, 1)
                 continue
             }
-            for status in alwaysExported {
-                writer.sample(flow.labels, extra: statusLabels[status]!, last == status ? 1 : 0)
+            for (status, label) in zip(alwaysExported, alwaysExportedLabels) {
+                writer.sample(flows[index].labels, extra: label, last == status ? 1 : 0)
             }
-            if last == .unknown { writer.sample(flow.labels, extra: statusLabels[.unknown]!, 1) }
+            if last == .unknown { writer.sample(flows[index].labels, extra: statusLabels[.unknown]!, 1) }
         }
         writer.family(FlowRunFamilies.runningRuns)
-        for flow in flows where flow.exported { writer.sample(flow.labels, Double(flow.metrics.running)) }
+        for index in exported { writer.sample(flows[index].labels, Double(flows[index].metrics.running)) }
         writer.family(FlowRunFamilies.queuedRuns)
-        for flow in flows where flow.exported { writer.sample(flow.labels, Double(flow.metrics.queued)) }
+        for index in exported { writer.sample(flows[index].labels, Double(flows[index].metrics.queued)) }
         writer.family(FlowRunFamilies.stoppingRuns)
-        for flow in flows where flow.exported { writer.sample(flow.labels, Double(flow.metrics.stopping)) }
+        for index in exported { writer.sample(flows[index].labels, Double(flows[index].metrics.stopping)) }
         writer.family(FlowRunFamilies.retryRuns)
-        for flow in flows where flow.exported {
-            writer.sample(flow.labels, Double(flow.metrics.completedRunsByKind[.retry] ?? 0))
+        for index in exported {
+            writer.sample(flows[index].labels, Double(flows[index].metrics.completedRunsByKind[.retry] ?? 0))
         }
         writer.family(FlowRunFamilies.manualRuns)
-        for flow in flows where flow.exported {
-            writer.sample(flow.labels, Double(flow.metrics.completedRunsByKind[.manual] ?? 0))
+        for index in exported {
+            writer.sample(flows[index].labels, Double(flows[index].metrics.completedRunsByKind[.manual] ?? 0))
         }
         writer.family(FlowRunFamilies.oldestRunningStart)
-        for flow in flows where flow.exported {
-            if let value = flow.metrics.oldestRunningStart { writer.sample(flow.labels, EpochMillis.seconds(value)) }
+        for index in exported {
+            if let value = flows[index].metrics.oldestRunningStart {
+                writer.sample(flows[index].labels, EpochMillis.seconds(value))
+            }
         }
     }
 
