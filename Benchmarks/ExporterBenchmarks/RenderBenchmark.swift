@@ -103,8 +103,11 @@ enum RenderBenchmark {
         named.flowNameLabel = true
         var eight = MetricsSettings()
         eight.durationBuckets = DurationBuckets([10, 60, 300, 900, 3600, 14400, 43200, 86400])!
+        var current = MetricsSettings()
+        current.statusSeries = .current
         for (label, settings) in [
-            ("defaults", MetricsSettings()), ("flow_name_label: true", named), ("defaults, 8 buckets", eight)
+            ("defaults", MetricsSettings()), ("flow_name_label: true", named), ("defaults, 8 buckets", eight),
+            ("status_series: current", current)
         ] {
             let figures = perFlow(build(flows: flows, settings: settings), flows: flows)
             print("per flow, \(label): \(figures.bytes) bytes, \(String(format: "%.1f", figures.series)) series")
