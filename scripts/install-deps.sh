@@ -15,6 +15,14 @@ case "$what" in
     *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
 esac
 
+# The Kubernetes schema validator comes from PyPI (KubernetesKitTests; skipped without it).
+if [ "$what" = test ] && ! command -v kubernetes-validate >/dev/null 2>&1; then
+    echo "installing: kubernetes-validate (PyPI)" >&2
+    python3 -m pip install --quiet kubernetes-validate 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages kubernetes-validate \
+        || echo "kubernetes-validate could not be installed: KubernetesKitTests will be skipped" >&2
+fi
+
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
 for package in "${wanted[@]}"; do installed "$package" || missing+=("$package"); done
