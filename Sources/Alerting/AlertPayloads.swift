@@ -7,10 +7,21 @@ public enum AlertPayloads {
     /// Alertmanager API v2 `POST /api/v2/alerts`: an array of alerts. An active alert's
     /// `endsAt` lies `validFor` ahead, so that Alertmanager resolves it on its own if the
     /// exporter stops re-sending it; a resolved one ends when the breach ended.
-    public static func alertmanager(_ alerts: [SLAAlert], now: Double, validFor: Double, generatorURL: String?) -> Data {
+    /// The name of a pushed alert. Not the Prometheus rule's `EtlworksSLABreach`: with both
+    /// paths on, the shipped Alertmanager configuration inhibits this one while the rule's
+    /// fires, so a breach pages once (README, "Alerts and dashboards").
+    public static let pushedAlertName = "EtlworksSLABreachPushed"
+    /// Labels each pushed alert sets itself; `notifications.alertmanager.labels` cannot replace them.
+    public static let ownLabels: Set<String> = [
+        "alertname", "sla", "severity", "condition", "flow_id", "flow_name", "agent_id", "agent_name"
+    ]
+
+    public static func alertmanager(
+        _ alerts: [SLAAlert], now: Double, validFor: Double, generatorURL: String?, extraLabels: [String: String] = [:]
+    ) -> Data {
         let items: [[String: Any]] = alerts.map { alert in
-            var labels = alert.labels
-            labels["alertname"] = "EtlworksSLABreach"
+            var labels = extraLabels.merging(alert.labels) { _, own in own }
+            labels["alertname"] = pushedAlertName
             labels["sla"] = alert.rule
             labels["severity"] = alert.severity.rawValue
             labels["condition"] = alert.condition
@@ -59,7 +70,8 @@ public enum AlertPayloads {
     static func targetLabels(_ target: SLATarget) -> [(String, String)] {
         switch target.kind {
         case .flow: return [("flow_id", String(target.id)), ("flow_name", target.name)]
-        case .agent: return [("agent_id", String(target.id)), ("agent_name", target.name)]
+        // As the API gives it (an agent's id may be a string), as on the metrics.
+        case .agent: return [("agent_id", target.externalId ?? String(target.id)), ("agent_name", target.name)]
         case .tenant: return []
         }
     }

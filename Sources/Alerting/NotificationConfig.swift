@@ -7,6 +7,9 @@ public struct NotificationConfig: Sendable, Equatable {
         /// How often active alerts are sent again.
         public var resendInterval: Double = 60
         public var timeout: Double = 10
+        /// Labels added to every pushed alert (`notifications.alertmanager.labels`), e.g. the
+        /// `job` and `instance` Prometheus gives the exporter's series.
+        public var labels: [String: String] = [:]
     }
 
     public struct Webhook: Sendable, Equatable {

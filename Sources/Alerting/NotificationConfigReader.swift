@@ -18,10 +18,10 @@ extension ConfigNodeReader {
                     issue("notifications.alertmanager", value, "must be a mapping such as {url: http://127.0.0.1:9093}")
                     continue
                 }
-                for (field, _) in fields where !["url", "resend_interval", "timeout"].contains(field.string ?? "") {
+                for (field, _) in fields where !["url", "resend_interval", "timeout", "labels"].contains(field.string ?? "") {
                     issue(
                         "notifications.alertmanager.\(field.string ?? "")", field,
-                        "unknown key (expected url, resend_interval, timeout)")
+                        "unknown key (expected url, resend_interval, timeout, labels)")
                 }
                 guard let url = url(fields["url"], key: "notifications.alertmanager.url", parent: value) else { continue }
                 var alertmanager = NotificationConfig.Alertmanager(url: url)
@@ -35,6 +35,7 @@ extension ConfigNodeReader {
                 {
                     alertmanager.timeout = seconds
                 }
+                if let node = fields["labels"] { alertmanager.labels = pushedLabels(node) }
                 config.alertmanager = alertmanager
             case "webhooks":
                 for (index, item) in list(value, key: "notifications.webhooks").enumerated() {
@@ -79,5 +80,37 @@ extension ConfigNodeReader {
             }
         }
         return config
+    }
+
+    /// `notifications.alertmanager.labels`: valid label names, none of the alert's own.
+    private mutating func pushedLabels(_ node: Node) -> [String: String] {
+        guard let mapping = node.mapping else {
+            issue("notifications.alertmanager.labels", node, "must be a mapping such as {job: etlworks, instance: host:9720}")
+            return [:]
+        }
+        var labels: [String: String] = [:]
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let path = "notifications.alertmanager.labels.\(name)"
+            guard Self.isLabelName(name), !name.hasPrefix("__") else {
+                issue(path, key, "is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)")
+                continue
+            }
+            guard !AlertPayloads.ownLabels.contains(name) else {
+                issue(path, key, "is a label of the alert itself (\(AlertPayloads.ownLabels.sorted().joined(separator: ", ")))")
+                continue
+            }
+            guard let text = scalar(value), !text.isEmpty else {
+                issue(path, value, "must be a non-empty text")
+                continue
+            }
+            labels[name] = text
+        }
+        return labels
+    }
+
+    private static func isLabelName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || CharacterSet.alphanumerics.contains($0)) }
     }
 }

@@ -170,7 +170,8 @@ public actor NotificationDispatcher: SLAAlertSink {
             alertmanagerNext = now + target.resendInterval
             return
         }
-        let body = AlertPayloads.alertmanager(alerts, now: now, validFor: 4 * target.resendInterval, generatorURL: generatorURL)
+        let body = AlertPayloads.alertmanager(
+            alerts, now: now, validFor: 4 * target.resendInterval, generatorURL: generatorURL, extraLabels: target.labels)
         let url = target.url.appendingPathComponent("api/v2/alerts")
         do {
             let status = try await transport.post(url, body: body, headers: [:], timeout: target.timeout)

@@ -218,6 +218,10 @@ public enum ConfigKeys {
             ["notifications.alertmanager.resend_interval"], default: "`1m`",
             "how often active breaches are sent again"),
         ConfigKey(
+            ["notifications.alertmanager.labels"], default: "none",
+            "labels added to every pushed alert, e.g. `{job: etlworks, instance: host:9720}` (the rule's and the target's own win)"
+        ),
+        ConfigKey(
             ["notifications.webhooks"], default: "none",
             "list of `{url, secret?, timeout?, max_attempts?}`: one signed JSON POST per breach and resolution"),
         ConfigKey(

@@ -1,3 +1,4 @@
+import ExporterBase
 import Foundation
 import Logging
 import TestSupport
@@ -6,6 +7,10 @@ import Vocabulary
 
 @testable import Alerting
 @testable import SLA
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Webhooks against a receiver over loopback, and a real Alertmanager.
 @Suite(.serialized) struct NotificationTests {
@@ -250,17 +255,20 @@ import Vocabulary
         #expect(text.contains("Alertmanager did not take"))
     }
 
-    @Test(.requires("prometheus-alertmanager")) func aRealAlertmanagerReceivesTheBreachAndItsResolution() async throws {
+    /// A real Alertmanager with `configuration` (a blackhole receiver by default), until the
+    /// returned process is terminated.
+    func startAlertmanager(configuration: String? = nil) async throws -> (Process, URL) {
         let directory = try Tools.temporaryDirectory()
         let port = try Tools.freePort()
         let configFile = directory.appendingPathComponent("alertmanager.yml")
-        try """
-        route:
-          receiver: blackhole
-          group_wait: 1s
-        receivers:
-          - name: blackhole
-        """.write(to: configFile, atomically: true, encoding: .utf8)
+        try
+            (configuration ?? """
+                route:
+                  receiver: blackhole
+                  group_wait: 1s
+                receivers:
+                  - name: blackhole
+                """).write(to: configFile, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Tools.which("prometheus-alertmanager"))
         process.arguments = [
@@ -272,15 +280,21 @@ import Vocabulary
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
-        defer { process.terminate() }
         let base = URL(string: "http://127.0.0.1:\(port)")!
         let deadline = Date().addingTimeInterval(30)
         while (try? await HTTP.get(base.appendingPathComponent("-/ready")).0) != 200 {
             guard Date() < deadline else {
+                process.terminate()
                 throw HarnessError("alertmanager did not start: \(try String(contentsOf: log, encoding: .utf8))")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+        return (process, base)
+    }
+
+    @Test(.requires("prometheus-alertmanager")) func aRealAlertmanagerReceivesTheBreachAndItsResolution() async throws {
+        let (process, base) = try await startAlertmanager()
+        defer { process.terminate() }
 
         var config = NotificationConfig()
         config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 1)
@@ -301,7 +315,7 @@ import Vocabulary
         let active = try await alerts()
         #expect(active.count == 1)
         let labels = active.first?["labels"] as? [String: String] ?? [:]
-        #expect(labels["alertname"] == "EtlworksSLABreach")
+        #expect(labels["alertname"] == "EtlworksSLABreachPushed")
         #expect(labels["sla"] == "orders-error-rate" && labels["severity"] == "critical" && labels["team"] == "data")
         #expect(labels["flow_id"] == "1007" && labels["flow_name"] == Self.flowName)
         let annotations = active.first?["annotations"] as? [String: String] ?? [:]
@@ -322,6 +336,67 @@ import Vocabulary
         #expect(await dispatcher.statistics()["alertmanager"]?.sent == 3)
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await alerts().isEmpty)
+    }
+
+    /// The shipped kit with both paths on: the rule's alert (as Prometheus posts it) and the
+    /// exporter's push for the same breaches reach the Alertmanager of
+    /// deploy/alertmanager.example.yml; one alert per (rule, target) is active, the pushed one
+    /// inhibited. Pushed alerts carry the configured labels and the API's agent id.
+    @Test(.requires("prometheus-alertmanager")) func aBreachIsOneActiveAlertInTheShippedAlertmanager() async throws {
+        let shipped = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("deploy/alertmanager.example.yml"), encoding: .utf8)
+        let (process, base) = try await startAlertmanager(configuration: shipped)
+        defer { process.terminate() }
+
+        var config = NotificationConfig()
+        config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 60)
+        config.alertmanager?.labels = ["job": "etlworks", "instance": "exporter:9720", "team": "ignored-by-the-rule's"]
+        let clock = ManualClock(start: Date().timeIntervalSince1970)
+        let dispatcher = dispatcher(config, clock: clock)
+        var agent = alert("agents-online")
+        agent.target = SLATarget(kind: .agent, id: 4_711, name: "eu-1", externalId: "agent-eu-1")
+        let pushed = [alert(), alert("orders-duration"), agent]
+        await dispatcher.deliver(changes: pushed, active: pushed)
+        await dispatcher.tickAndWait()
+        #expect(await dispatcher.statistics()["alertmanager"]?.sent == 1)
+
+        // What Prometheus sends for the rule EtlworksSLABreach over etlworks_sla_breach.
+        let now = Date().timeIntervalSince1970
+        let fromRule: [[String: Any]] = [
+            ["sla": "orders-error-rate", "flow_id": "1007"], ["sla": "orders-duration", "flow_id": "1007"],
+            ["sla": "agents-online", "agent_id": "agent-eu-1"]
+        ].map { target in
+            [
+                "labels": target.merging([
+                    "alertname": "EtlworksSLABreach", "severity": "critical", "job": "etlworks", "instance": "exporter:9720"
+                ]) { own, _ in own },
+                "startsAt": UTCTime.format(now - 30), "endsAt": UTCTime.format(now + 300)
+            ]
+        }
+        var request = URLRequest(url: base.appendingPathComponent("api/v2/alerts"), timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: fromRule)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+
+        func alerts(_ query: String) async throws -> [[String: String]] {
+            let (_, data, _) = try await HTTP.get(URL(string: base.absoluteString + "/api/v2/alerts?" + query)!)
+            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).map {
+                $0["labels"] as? [String: String] ?? [:]
+            }
+        }
+        let pages = try await alerts("active=true&inhibited=false&silenced=false")
+        let breaches = pages.map { [$0["sla"] ?? "", $0["flow_id"] ?? $0["agent_id"] ?? ""] }
+        #expect(breaches.count == 3 && Set(breaches).count == 3, "one alert per (rule, target): \(pages)")
+        #expect(pages.allSatisfy { $0["alertname"] == "EtlworksSLABreach" })
+        let inhibited = try await alerts("active=false&inhibited=true")
+        #expect(inhibited.count == 3 && inhibited.allSatisfy { $0["alertname"] == "EtlworksSLABreachPushed" }, "\(inhibited)")
+        let pushedAgent = inhibited.first { $0["sla"] == "agents-online" }
+        #expect(pushedAgent?["agent_id"] == "agent-eu-1" && pushedAgent?["agent_name"] == "eu-1")
+        #expect(inhibited.allSatisfy { $0["job"] == "etlworks" && $0["instance"] == "exporter:9720" })
+        #expect(inhibited.allSatisfy { $0["team"] == "data" }, "the rule's own labels win over configured ones")
     }
 }
 

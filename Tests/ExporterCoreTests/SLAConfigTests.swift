@@ -51,7 +51,7 @@ import Vocabulary
                   - {name: by-schedule, max_duration: schedule}
                   - {name: slo, objective: {target: 0.99, window: 30d}, severity: info}
                 notifications:
-                  alertmanager: {url: http://127.0.0.1:9093, resend_interval: 2m}
+                  alertmanager: {url: http://127.0.0.1:9093, resend_interval: 2m, labels: {job: etlworks, instance: "h:9720"}}
                   webhooks:
                     - {url: https://hooks.example.com/etl, secret: "${WEBHOOK_SECRET}"}
                 health:
@@ -69,6 +69,7 @@ import Vocabulary
         #expect(config.sla[9].condition == .maxDuration(seconds: nil) && config.sla[9].needsSchedules)
         #expect(config.sla[10].condition == .objective(target: 0.99, window: 30 * 86400))
         #expect(config.notifications.alertmanager?.resendInterval == 120)
+        #expect(config.notifications.alertmanager?.labels == ["job": "etlworks", "instance": "h:9720"])
         #expect(config.notifications.webhooks.first?.secret == "s3cret")
         #expect(config.slaHealth.critical == .warn && config.slaHealth.warning == .warn)
     }
@@ -100,6 +101,7 @@ import Vocabulary
                   - name: empty-secret
                     max_queued: 1m
                 notifications:
+                  alertmanager: {url: http://127.0.0.1:9093, labels: {alertname: x, 2bad: y, __meta: z, team: ""}}
                   webhooks:
                     - {url: "ftp://x", secret: "${EMPTY}"}
                 """)
@@ -107,6 +109,10 @@ import Vocabulary
         func issue(_ key: String) -> ConfigIssue? { errors.issues.first { $0.key == key } }
         #expect(issue("sla[0] unknown-condition.frobnicate")?.message.contains("unknown key or condition") == true)
         #expect(issue("sla[0] unknown-condition.frobnicate")?.line == 9)
+        #expect(issue("notifications.alertmanager.labels.alertname")?.message.contains("a label of the alert itself") == true)
+        #expect(issue("notifications.alertmanager.labels.2bad")?.message.contains("not a label name") == true)
+        #expect(issue("notifications.alertmanager.labels.__meta")?.message.contains("not a label name") == true)
+        #expect(issue("notifications.alertmanager.labels.team")?.message.contains("non-empty") == true)
         #expect(issue("sla[1] bad-glob.flows.names")?.message.contains("orders[a") == true)
         #expect(issue("sla[2] short-window.error_rate.window")?.message.contains("shorter than poll.executions") == true)
         #expect(issue("sla[3] bad-p.duration_percentile.p")?.message.contains("outside (0.0, 1.0)") == true)
