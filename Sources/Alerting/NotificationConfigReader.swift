@@ -82,35 +82,26 @@ extension ConfigNodeReader {
         return config
     }
 
-    /// `notifications.alertmanager.labels`: valid label names, none of the alert's own.
+    /// `notifications.alertmanager.labels`: label names (`stringMap` checks them) that are not
+    /// Prometheus' own (`__…`) nor the alert's own, with non-empty values.
     private mutating func pushedLabels(_ node: Node) -> [String: String] {
-        guard let mapping = node.mapping else {
-            issue("notifications.alertmanager.labels", node, "must be a mapping such as {job: etlworks, instance: host:9720}")
-            return [:]
-        }
-        var labels: [String: String] = [:]
-        for (key, value) in mapping {
-            let name = key.string ?? ""
-            let path = "notifications.alertmanager.labels.\(name)"
-            guard Self.isLabelName(name), !name.hasPrefix("__") else {
-                issue(path, key, "is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)")
+        let key = "notifications.alertmanager.labels"
+        var labels = stringMap(node, key: key, labelNames: true)
+        for (name, value) in labels.sorted(by: { $0.key < $1.key }) {
+            let entry = node.mapping?[name] ?? node
+            if name.hasPrefix("__") {
+                issue("\(key).\(name)", entry, "'\(name)' is not a valid label name: names starting with __ are Prometheus' own")
+            } else if AlertPayloads.ownLabels.contains(name) {
+                issue(
+                    "\(key).\(name)", entry,
+                    "is a label of the alert itself (\(AlertPayloads.ownLabels.sorted().joined(separator: ", ")))")
+            } else if value.isEmpty {
+                issue("\(key).\(name)", entry, "must be a non-empty text")
+            } else {
                 continue
             }
-            guard !AlertPayloads.ownLabels.contains(name) else {
-                issue(path, key, "is a label of the alert itself (\(AlertPayloads.ownLabels.sorted().joined(separator: ", ")))")
-                continue
-            }
-            guard let text = scalar(value), !text.isEmpty else {
-                issue(path, value, "must be a non-empty text")
-                continue
-            }
-            labels[name] = text
+            labels[name] = nil
         }
         return labels
-    }
-
-    private static func isLabelName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || CharacterSet.alphanumerics.contains($0)) }
     }
 }
