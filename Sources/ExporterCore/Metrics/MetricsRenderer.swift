@@ -43,36 +43,42 @@ public enum MetricsRenderer {
     // MARK: Flows
 
     /// Each flow's cadence, next firing and expected run time, where known.
-    private static func writeExpectations(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+    private static func writeExpectations(
+        _ snapshot: ExporterSnapshot, exported: [Int], into writer: inout ExpositionWriter
+    ) {
         let expectations = snapshot.expectations
         guard !expectations.isEmpty else { return }
         let now = snapshot.takenAt.timeIntervalSince1970
-        writePerFlow(FlowExpectationFamilies.scheduleInterval, snapshot, expectations, into: &writer) { $0.interval }
-        writePerFlow(FlowExpectationFamilies.nextScheduledRun, snapshot, expectations, into: &writer) { $0.nextRun(after: now) }
-        writePerFlow(FlowExpectationFamilies.expectedDuration, snapshot, expectations, into: &writer) { $0.duration }
+        writePerFlow(FlowExpectationFamilies.scheduleInterval, snapshot, exported, expectations, into: &writer) { $0.interval }
+        writePerFlow(FlowExpectationFamilies.nextScheduledRun, snapshot, exported, expectations, into: &writer) {
+            $0.nextRun(after: now)
+        }
+        writePerFlow(FlowExpectationFamilies.expectedDuration, snapshot, exported, expectations, into: &writer) { $0.duration }
     }
 
-    private static func writeStreams(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+    private static func writeStreams(_ snapshot: ExporterSnapshot, exported: [Int], into writer: inout ExpositionWriter) {
         let streams = snapshot.streams
         guard !streams.isEmpty else { return }
-        writePerFlow(StreamFamilies.up, snapshot, streams, into: &writer) { $0.up.map { $0 ? 1 : 0 } }
-        writePerFlow(StreamFamilies.latency, snapshot, streams, into: &writer) { $0.latencySeconds }
-        writePerFlow(StreamFamilies.recordsProcessed, snapshot, streams, into: &writer) { Double($0.recordsProcessed) }
-        writePerFlow(StreamFamilies.started, snapshot, streams, into: &writer) { $0.started.map { EpochMillis.seconds($0) } }
-        writePerFlow(StreamFamilies.lastProgress, snapshot, streams, into: &writer) {
+        writePerFlow(StreamFamilies.up, snapshot, exported, streams, into: &writer) { $0.up.map { $0 ? 1 : 0 } }
+        writePerFlow(StreamFamilies.latency, snapshot, exported, streams, into: &writer) { $0.latencySeconds }
+        writePerFlow(StreamFamilies.recordsProcessed, snapshot, exported, streams, into: &writer) { Double($0.recordsProcessed) }
+        writePerFlow(StreamFamilies.started, snapshot, exported, streams, into: &writer) {
+            $0.started.map { EpochMillis.seconds($0) }
+        }
+        writePerFlow(StreamFamilies.lastProgress, snapshot, exported, streams, into: &writer) {
             $0.lastProgress.map { EpochMillis.seconds($0) }
         }
     }
 
     /// One family whose value comes from what is known of some flows (keyed by flow id):
-    /// a sample per exported flow that has a value.
+    /// a sample per exported flow (`exported`: their indices in `snapshot.flows`) that has a value.
     private static func writePerFlow<Known>(
-        _ family: MetricDescriptor, _ snapshot: ExporterSnapshot, _ known: [Int64: Known],
+        _ family: MetricDescriptor, _ snapshot: ExporterSnapshot, _ exported: [Int], _ known: [Int64: Known],
         into writer: inout ExpositionWriter, value: (Known) -> Double?
     ) {
         writer.family(family)
         let flows = snapshot.flows
-        for index in flows.indices where flows[index].exported {
+        for index in exported {
             if let entry = known[flows[index].metrics.flow.id], let value = value(entry) {
                 writer.sample(flows[index].labels, value)
             }
@@ -96,8 +102,8 @@ public enum MetricsRenderer {
             extra.append("tags", record.tags.isEmpty ? "" : "," + record.tags.joined(separator: ",") + ",")
             writer.sample(flows[index].labels, extra: extra, 1)
         }
-        writeExpectations(snapshot, into: &writer)
-        writeStreams(snapshot, into: &writer)
+        writeExpectations(snapshot, exported: exported, into: &writer)
+        writeStreams(snapshot, exported: exported, into: &writer)
         // One series per tag, so that dashboards can list tags with label_values().
         writer.family(FlowListFamilies.tagInfo)
         for index in exported {
