@@ -6,9 +6,9 @@ set -euo pipefail
 what=${1:-test}
 build=(libsqlite3-dev zlib1g-dev libcurl4-openssl-dev)
 # Tests: promtool, Alertmanager, Python's prometheus_client and PyYAML, the sqlite3 shell,
-# gzip, headless Chromium (renders the HTML usage report), and podman, buildah and runc (the
-# release image test).
-tests=(prometheus prometheus-alertmanager python3-prometheus-client python3-yaml sqlite3 gzip podman buildah runc)
+# gzip, headless Chromium (renders the HTML usage report), podman, buildah and runc (the
+# release image test) and jsonnet (renders the monitoring mixin).
+tests=(prometheus prometheus-alertmanager python3-prometheus-client python3-yaml sqlite3 gzip podman buildah runc jsonnet)
 case "$what" in
     build) wanted=("${build[@]}") ;;
     test) wanted=("${build[@]}" "${tests[@]}") ;;

@@ -48,8 +48,7 @@ install -m 0755 "$binary" "$dist/$name/etlworks-exporter"
 cp LICENSE README.md CHANGELOG.md deploy/etlworks-exporter.example.yaml "$dist/$name/"
 # The systemd unit and its configuration: the unit's install steps run from this directory.
 cp deploy/systemd/etlworks-exporter.service deploy/systemd/etlworks-exporter.yaml "$dist/$name/"
-cp -r alerts dashboards "$dist/$name/"
-if [ -d mixin ]; then cp -r mixin "$dist/$name/"; fi
+cp -r alerts dashboards mixin "$dist/$name/"
 # Reproducible archive: sorted names, no owners, the commit's time.
 created=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$created" -C "$dist" -czf "$dist/$name.tar.gz" "$name"
