@@ -1,7 +1,10 @@
-/// The share of the (elapsed) month during which the exporter polled executions, the poll
-/// that brings the runs: time is cut into slots, and a slot is covered when it holds a
-/// poll. Pure.
+/// How much of the (elapsed) month the stored data covers, told apart for the two kinds of
+/// data: runs, read from the API's history in whole days and so complete over a span however
+/// often the exporter polled (`runs*`), and the series sampled at each poll (billing, agents,
+/// SLA observation), which have holes where it did not poll (`ratio`: time is cut into slots,
+/// and a slot is covered when it holds an executions poll). Pure.
 public struct ReportCoverage: Sendable, Equatable {
+    /// The share of the month's slots holding a poll: what the sampled series cover.
     public var ratio: Double
     /// The first and last executions poll in the month, epoch seconds.
     public var firstSample: Double?
@@ -10,6 +13,21 @@ public struct ReportCoverage: Sendable, Equatable {
     public var slotSeconds: Int64
     /// The covered share of each local day (0 for days not yet begun).
     public var dayRatios: [Double]
+    /// The span of the month whose runs are all stored (epoch seconds; nil when none is),
+    /// and its share of the (elapsed) month.
+    public var runsFrom: Double?
+    public var runsTo: Double?
+    public var runsRatio: Double = 0
+
+    /// Sets the runs' span within [from, to): from the start of the run history
+    /// (`RunHistory`; where unrecorded, the first sample) to the end of the last poll's slot.
+    public mutating func addRuns(historyStart: Int64?, from: Int64, to: Int64) {
+        let firstSlot = firstSample.map { Double(Self.floor(Int64($0), slotSeconds)) }
+        guard let first = historyStart.map(Double.init) ?? firstSlot, let last = lastSample, to > from else { return }
+        let start = max(Double(from), first), end = min(Double(to), last + Double(slotSeconds))
+        guard end > start else { return }
+        (runsFrom, runsTo, runsRatio) = (start, end, (end - start) / Double(to - from))
+    }
 
     /// Coverage of [from, to) (epoch seconds; `dayStarts` as in `ReportMonth`, in seconds)
     /// from the raw poll times and, where retention removed those, the 5-minute and hourly

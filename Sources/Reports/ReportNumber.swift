@@ -52,4 +52,10 @@ enum ReportNumber {
         let text = UTCTime.format(epochSeconds)
         return String(text.prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
+
+    /// A billing period's bounds as a reader says them; the calendar month where the API gave none.
+    static func period(_ period: BillingPeriod) -> String {
+        guard let start = period.start, let end = period.end else { return "the calendar month (no period from the API)" }
+        return "\(time(start)) – \(time(end))" + (period.complete ? "" : " (in progress)")
+    }
 }

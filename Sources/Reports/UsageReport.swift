@@ -34,12 +34,22 @@ public struct UsageReport: Sendable {
         } else if !complete {
             notes.append("\(month.label) is not over: figures run to \(UTCTime.format(EpochMillis.seconds(periodEnd))).")
         }
+        let span = complete ? "month" : "month so far"
+        if hasData && coverage.runsRatio < 1 {
+            if let from = coverage.runsFrom, let to = coverage.runsTo {
+                notes.append(
+                    "Runs are counted exactly from \(UTCTime.format(from)) to \(UTCTime.format(to)), "
+                        + "\(ReportNumber.percent(coverage.runsRatio)) of the \(span); the exporter read no runs of the rest.")
+            } else {
+                notes.append("No runs of the \(span) were read: run figures are missing, not zero.")
+            }
+        }
         if hasData && coverage.ratio < 1 {
-            var note = "Data covers \(ReportNumber.percent(coverage.ratio)) of the \(complete ? "month" : "month so far")"
+            var note = "Sampled series (billing, agents, SLA) cover \(ReportNumber.percent(coverage.ratio)) of the \(span)"
             if let first = coverage.firstSample, let last = coverage.lastSample {
                 note += " (first sample \(UTCTime.format(first)), last \(UTCTime.format(last)))"
             }
-            notes.append(note + "; figures for the uncovered time are missing, not zero.")
+            notes.append(note + "; their figures for the uncovered time are missing, not zero.")
         }
         return notes
     }

@@ -64,12 +64,13 @@ public enum UsageReportBuilder {
             flows.sort { ($1.summary.records, $1.summary.runs, $0.id) < ($0.summary.records, $0.summary.runs, $1.id) }
 
             let from = EpochMillis.wholeSeconds(month.start), to = EpochMillis.wholeSeconds(periodEnd, up: true)
-            let coverage = ReportCoverage.compute(
+            var coverage = ReportCoverage.compute(
                 polls: try reader.pollTimes(group: "executions", from: from, to: to),
                 fiveMinuteBuckets: try reader.polledBuckets(group: "executions", tier: .fiveMinutes, from: from, to: to),
                 hourBuckets: try reader.polledBuckets(group: "executions", tier: .hour, from: from, to: to),
                 dayStarts: month.dayStarts.map { EpochMillis.wholeSeconds($0) }, to: EpochMillis.wholeSeconds(periodEnd))
             for index in days.indices { days[index].coverageRatio = coverage.dayRatios[index] }
+            coverage.addRuns(historyStart: try reader.runHistoryStart(), from: from, to: EpochMillis.wholeSeconds(periodEnd))
 
             var report = UsageReport(month: month, generatedAt: 0, periodEnd: periodEnd, coverage: coverage)
             report.tenant = tally.tenant.summary()
@@ -96,16 +97,32 @@ public enum UsageReportBuilder {
             try await series.query(
                 try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
         }
-        let usage = try await points(BillingFamilies.recordsUsed.storedName + #"{period="month"}"#).first?.points ?? []
-        let allowance = try await points(BillingFamilies.recordsAllowance.storedName + #"{period="month"}"#).first?.points ?? []
+        // Billing periods are read whole: from the start of the first that overlaps the
+        // month to the end of the last (or now).
+        let periodStarts = try await points(BillingFamilies.periodStart.storedName).first?.points ?? []
+        let periodEnds = try await points(BillingFamilies.periodEnd.storedName).first?.points ?? []
+        let billingFrom = min(from, periodStarts.map { Int64($0.values.min) }.min() ?? from)
+        let now = Int64(report.generatedAt)
+        let billingTo = max(to, min(now, periodEnds.map { Int64($0.values.max) }.max() ?? to))
+        func billing(_ selector: String) async throws -> [SeriesPoint] {
+            guard billingFrom < from || billingTo > to else { return try await points(selector).first?.points ?? [] }
+            return try await series.query(
+                try SeriesSelector.parse(selector), tier: tier, from: billingFrom, to: billingTo, step: step,
+                maxSeries: 100_000
+            ).first?.points ?? []
+        }
+        let usage = try await billing(BillingFamilies.recordsUsed.storedName + #"{period="month"}"#)
+        let allowance = try await billing(BillingFamilies.recordsAllowance.storedName + #"{period="month"}"#)
         // The subscription series whose last window is latest names the tier.
         let subscription = try await points(BillingFamilies.subscription.storedName)
             .filter { !$0.points.isEmpty }.max { $0.points.last!.timestamp < $1.points.last!.timestamp }?.series.labels
         report.billing = BillingUsage.compute(
             usage: usage, allowance: allowance,
+            periodStarts: try await billing(BillingFamilies.periodStart.storedName),
+            periodEnds: try await billing(BillingFamilies.periodEnd.storedName),
             tier: subscription?.first { $0.name == "tier" }?.value,
             status: subscription?.first { $0.name == "status" }?.value,
-            month: month, complete: report.complete)
+            month: month, now: report.generatedAt)
         if let daily = report.billing?.daily {
             for index in report.days.indices where index < daily.count { report.days[index].billingRecords = daily[index] }
         }

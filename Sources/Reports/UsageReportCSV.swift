@@ -26,12 +26,12 @@ enum UsageReportCSV {
         var rows: [[String]]
         switch table {
         case .tenant:
-            let billing = report.billing
+            let billing = report.billing?.current
             rows = [
                 ["month", "time_zone", "complete", "period_end", "coverage_ratio", "first_sample", "last_sample"] + summaryHeader
                     + [
                         "billing_tier", "billing_allowance", "billing_records_used", "billing_used_ratio", "billing_overage",
-                        "billing_projected_usage", "billing_exhausted_at", "notes"
+                        "billing_projected_usage", "billing_exhausted_at", "billing_period_start", "billing_period_end", "notes"
                     ]
             ]
             rows.append(
@@ -42,10 +42,11 @@ enum UsageReportCSV {
                 ]
                     + summary(report.tenant)
                     + [
-                        text(billing?.tier ?? ""), ReportNumber.plain(billing?.allowance),
+                        text(report.billing?.tier ?? ""), ReportNumber.plain(billing?.allowance),
                         ReportNumber.plain(billing?.recordsUsed),
                         ReportNumber.plain(billing?.usedRatio), ReportNumber.plain(billing?.overage),
                         ReportNumber.plain(billing?.projectedUsage), billing?.exhaustedAt.map(UTCTime.format) ?? "",
+                        billing?.start.map(UTCTime.format) ?? "", billing?.end.map(UTCTime.format) ?? "",
                         report.notes.joined(separator: " ")
                     ])
         case .flows:

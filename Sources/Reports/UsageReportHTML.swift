@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 import Vocabulary
@@ -39,7 +40,8 @@ enum UsageReportHTML {
         html +=
             "<p class=\"meta\">Time zone \(HTML.escape(report.month.zoneName)) · generated \(HTML.escape(ReportNumber.time(report.generatedAt))) by etlworks-exporter · "
         html +=
-            "data covers <b>\(ReportNumber.percent(report.coverage.ratio))</b> of the \(report.complete ? "month" : "month so far")</p>\n"
+            "runs are counted over <b>\(ReportNumber.percent(report.coverage.runsRatio))</b> of the \(report.complete ? "month" : "month so far"), "
+            + "sampled series cover <b>\(ReportNumber.percent(report.coverage.ratio))</b></p>\n"
         for note in report.notes { html += "<p class=\"note\"><b>Note:</b> \(HTML.escape(note))</p>\n" }
 
         let tenant = report.tenant
@@ -57,19 +59,33 @@ enum UsageReportHTML {
 
         html += "<section><h2>Billing</h2>\n"
         if let billing = report.billing {
+            let period = billing.current
+            html += "<p>Billing period \(HTML.escape(ReportNumber.period(period)))</p>\n"
             html += "<div class=\"kpis\">"
             html += kpi(HTML.escape(billing.tier ?? "unknown"), "tier")
-            html += kpi(billing.allowance.map(ReportNumber.count) ?? "unknown", "allowance (records)")
-            html += kpi(ReportNumber.count(billing.recordsUsed), "used, as of \(HTML.escape(ReportNumber.time(billing.asOf)))")
-            if let ratio = billing.usedRatio { html += kpi(ReportNumber.percent(ratio), "of the allowance") }
-            if let overage = billing.overage, overage > 0 { html += kpi(ReportNumber.count(overage), "overage") }
-            if let projected = billing.projectedUsage { html += kpi(ReportNumber.count(projected), "projected at month end") }
-            if let exhausted = billing.exhaustedAt {
+            html += kpi(period.allowance.map(ReportNumber.count) ?? "unknown", "allowance (records)")
+            html += kpi(ReportNumber.count(period.recordsUsed), "used, as of \(HTML.escape(ReportNumber.time(period.asOf)))")
+            if let ratio = period.usedRatio { html += kpi(ReportNumber.percent(ratio), "of the allowance") }
+            if let overage = period.overage, overage > 0 { html += kpi(ReportNumber.count(overage), "overage") }
+            if let projected = period.projectedUsage { html += kpi(ReportNumber.count(projected), "projected at period end") }
+            if let exhausted = period.exhaustedAt {
                 html += kpi(
                     HTML.escape(ReportNumber.time(exhausted)),
-                    billing.exhausted ? "allowance used up" : "allowance runs out at this pace")
+                    period.exhausted ? "allowance used up" : "allowance runs out at this pace")
             }
             html += "</div>\n"
+            if billing.periods.count > 1 {
+                html +=
+                    "<table><thead><tr><th>Billing period</th><th>Allowance</th><th>Used</th><th>Share</th><th>Overage</th></tr></thead><tbody>\n"
+                for item in billing.periods {
+                    html += "<tr><td>\(HTML.escape(ReportNumber.period(item)))</td>"
+                    html += "<td>\(item.allowance.map(ReportNumber.count) ?? "unknown")</td>"
+                    html += "<td>\(ReportNumber.count(item.recordsUsed))</td>"
+                    html += "<td>\(item.usedRatio.map(ReportNumber.percent) ?? "")</td>"
+                    html += "<td>\(item.overage.map(ReportNumber.count) ?? "")</td></tr>\n"
+                }
+                html += "</tbody></table>\n"
+            }
         } else {
             html += "<p>No billing data is stored for this month; the chart shows records processed by runs.</p>\n"
         }
@@ -187,8 +203,8 @@ enum UsageReportHTML {
     }
 
     /// Cumulative records through the month (billed records when billing is stored, else
-    /// records processed by runs), with the monthly allowance and, for the current month,
-    /// the projection to its end.
+    /// records processed by runs), with the latest billing period's allowance and, for a
+    /// period in progress that ends with the month, the projection to its end.
     static func recordsChart(_ report: UsageReport) -> String {
         let days = report.days
         let billed = report.billing != nil
@@ -205,9 +221,11 @@ enum UsageReportHTML {
                 cumulative.append(day.start < report.periodEnd ? total : nil)
             }
         }
-        let allowance = report.billing?.allowance
-        let projected = report.billing?.projectedUsage
-        let maximum = niceCeiling(max(total, allowance ?? 0, projected ?? 0, report.billing?.recordsUsed ?? 0))
+        let period = report.billing?.current
+        let allowance = period?.allowance
+        // Drawn to the chart's right edge: only for a period that ends with the month.
+        let projected = period?.end.map { $0 <= EpochMillis.seconds(report.month.end) } ?? true ? period?.projectedUsage : nil
+        let maximum = niceCeiling(max(total, allowance ?? 0, projected ?? 0, period?.recordsUsed ?? 0))
         var svg = chartOpen(
             id: "chart-records", label: "Records against the allowance, \(report.month.label)", maximum: maximum, days: days)
         let slot = plotWidth / Double(max(1, days.count))
@@ -239,7 +257,9 @@ enum UsageReportHTML {
         svg += "</svg>\n"
         var legend =
             "<p class=\"legend\"><span class=\"swatch\" style=\"background:#4e79a7\"></span>\(billed ? "billed records, cumulative" : "records processed, cumulative")"
-        if allowance != nil { legend += "<span class=\"swatch\" style=\"background:#e15759\"></span>monthly allowance" }
+        if allowance != nil {
+            legend += "<span class=\"swatch\" style=\"background:#e15759\"></span>allowance of the billing period"
+        }
         if projected != nil { legend += " · dotted: projection at the pace so far" }
         return svg + legend + "</p>\n"
     }

@@ -25,6 +25,9 @@ enum UsageReportJSON {
                 json.field("first_sample", report.coverage.firstSample.map(time))
                 json.field("last_sample", report.coverage.lastSample.map(time))
                 json.field("slot_seconds", report.coverage.slotSeconds)
+                json.field("runs_from", report.coverage.runsFrom.map(time))
+                json.field("runs_to", report.coverage.runsTo.map(time))
+                json.field("runs_ratio", report.coverage.runsRatio)
             }
             json.object("tenant") { summary(report.tenant, to: &$0) }
             json.array("daily") { json in
@@ -55,19 +58,11 @@ enum UsageReportJSON {
                 json.object("billing") { json in
                     json.field("tier", billing.tier)
                     json.field("status", billing.status)
-                    json.field("allowance", billing.allowance)
-                    json.field("records_used", billing.recordsUsed)
-                    json.field("as_of", time(billing.asOf))
-                    json.field("used_ratio", billing.usedRatio)
-                    json.field("overage", billing.overage)
-                    json.field("exhausted", billing.exhausted)
-                    json.field("exhausted_at", billing.exhaustedAt.map(time))
-                    json.field("projected_usage", billing.projectedUsage)
-                    json.field(
-                        "projected_ratio",
-                        billing.projectedUsage.flatMap { used in
-                            billing.allowance.flatMap { $0 > 0 ? used / $0 : nil }
-                        })
+                    // The latest period's figures at the top, as before periods were known.
+                    period(billing.current, to: &json)
+                    json.array("periods") { json in
+                        for item in billing.periods { json.object { period(item, to: &$0) } }
+                    }
                 }
             } else {
                 json.field("billing", nil as String?)
@@ -119,6 +114,22 @@ enum UsageReportJSON {
             json.field("max", summary.durationMaxSeconds)
         }
         json.field("records", summary.records)
+    }
+
+    /// A billing period; bounds null where the API gave none (the calendar month was assumed).
+    private static func period(_ period: BillingPeriod, to json: inout ReportJSONWriter) {
+        json.field("period_start", period.start.map(time))
+        json.field("period_end", period.end.map(time))
+        json.field("period_complete", period.complete)
+        json.field("allowance", period.allowance)
+        json.field("records_used", period.recordsUsed)
+        json.field("as_of", time(period.asOf))
+        json.field("used_ratio", period.usedRatio)
+        json.field("overage", period.overage)
+        json.field("exhausted", period.exhausted)
+        json.field("exhausted_at", period.exhaustedAt.map(time))
+        json.field("projected_usage", period.projectedUsage)
+        json.field("projected_ratio", period.projectedRatio)
     }
 
     private static func time(_ seconds: Double) -> String { UTCTime.format(seconds) }

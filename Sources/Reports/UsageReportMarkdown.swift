@@ -10,7 +10,8 @@ enum UsageReportMarkdown {
         var md = "# Etlworks usage — \(report.month.label) (\(escape(report.month.zoneName)))\n\n"
         md += "Generated \(ReportNumber.time(report.generatedAt)) by etlworks-exporter. "
         md +=
-            "Data covers **\(ReportNumber.percent(report.coverage.ratio))** of the \(report.complete ? "month" : "month so far").\n\n"
+            "Runs are counted over **\(ReportNumber.percent(report.coverage.runsRatio))** of the \(report.complete ? "month" : "month so far"); "
+            + "sampled series cover **\(ReportNumber.percent(report.coverage.ratio))**.\n\n"
         // Notes are the exporter's own text, not names: not escaped.
         for note in report.notes { md += "> **Note:** \(note)\n>\n" }
         if !report.notes.isEmpty { md.removeLast(2); md += "\n" }
@@ -35,20 +36,21 @@ enum UsageReportMarkdown {
 
         md += "## Billing\n\n"
         if let billing = report.billing {
-            var rows: [[String]] = [
-                ["Tier", escape(billing.tier ?? "unknown")],
-                ["Allowance (records)", billing.allowance.map(ReportNumber.count) ?? "unknown"],
-                ["Records used", "\(ReportNumber.count(billing.recordsUsed)) (as of \(ReportNumber.time(billing.asOf)))"]
-            ]
-            if let ratio = billing.usedRatio { rows.append(["Share of allowance", ReportNumber.percent(ratio)]) }
-            if let overage = billing.overage, overage > 0 { rows.append(["Overage", ReportNumber.count(overage)]) }
-            if let projected = billing.projectedUsage { rows.append(["Projected at month end", ReportNumber.count(projected)]) }
-            if let exhausted = billing.exhaustedAt {
-                rows.append([
-                    billing.exhausted ? "Allowance used up" : "Allowance runs out at this pace", ReportNumber.time(exhausted)
-                ])
-            }
-            md += table(["", ""], rows)
+            md += "Tier: \(escape(billing.tier ?? "unknown")). One row per billing period that overlaps the month, whole.\n\n"
+            md += table(
+                [
+                    "Billing period", "Allowance (records)", "Records used", "Share of allowance", "Overage",
+                    "Projected at period end", "Allowance used up"
+                ],
+                billing.periods.map { period in
+                    [
+                        ReportNumber.period(period), period.allowance.map(ReportNumber.count) ?? "unknown",
+                        "\(ReportNumber.count(period.recordsUsed)) (as of \(ReportNumber.time(period.asOf)))",
+                        period.usedRatio.map(ReportNumber.percent) ?? "", period.overage.map(ReportNumber.count) ?? "",
+                        period.projectedUsage.map(ReportNumber.count) ?? "",
+                        period.exhaustedAt.map { (period.exhausted ? "" : "at this pace: ") + ReportNumber.time($0) } ?? ""
+                    ]
+                })
         } else {
             md += "No billing data is stored for this month.\n\n"
         }

@@ -109,6 +109,13 @@ public final class UsageReportReader {
         try SeriesRows.pollTimes(connection, group, from: from, to: to)
     }
 
+    /// Since when the run history is complete, epoch seconds: the start of the earliest day
+    /// whose run listing the exporter read whole (`RunHistory.startKey`); nil in a database
+    /// written before it was recorded.
+    public func runHistoryStart() throws -> Int64? {
+        try SQLiteRunStore.readMeta(connection, RunHistory.startKey).flatMap { Double($0) }.map { Int64($0) }
+    }
+
     /// Starts of the `tier` buckets in [from, to) in which `group` was polled.
     public func polledBuckets(group: String, tier: RollupTier, from: Int64, to: Int64) throws -> [Int64] {
         let statement = try connection.statement(

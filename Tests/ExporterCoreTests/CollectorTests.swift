@@ -153,6 +153,29 @@ import Vocabulary
         #expect(Self.completed(first) == (try await Self.truthCompletedRuns(harness)))
     }
 
+    /// The run history the usage report counts as complete starts at the earliest day read
+    /// whole; an outage longer than the backfill starts it again, since the days between
+    /// were never read.
+    @Test func theRunHistoryStartsAtTheEarliestDayReadWhole() async throws {
+        let harness = try await SimulatorHarness.start(SimulatorOptions(flows: 2, runEvery: 600, history: 3 * 86400))
+        let context = try context(harness)
+        let collector = ExecutionsCollector(context: context, logger: Logger(label: "t"))
+        let now = Double(await harness.simulator.now()) / 1000
+        _ = try await collector.collect()
+        let start = try #require(try await context.store.meta(RunHistory.startKey).flatMap(Double.init))
+        #expect(start.truncatingRemainder(dividingBy: 86400) == 0, "a UTC midnight")
+        #expect(start <= now - 86400 && start > now - 3 * 86400, "the backfill's first day")
+
+        // Polled on without a gap: an older start stays.
+        try await context.store.setMeta(RunHistory.startKey, String(start - 20 * 86400))
+        _ = try await collector.collect()
+        #expect(try await context.store.meta(RunHistory.startKey).flatMap(Double.init) == start - 20 * 86400)
+        // After ten days without polling (a backfill of one day): the days between are lost.
+        try await context.store.setMeta("executions.last_polled_day", String(start - 10 * 86400))
+        _ = try await collector.collect()
+        #expect(try await context.store.meta(RunHistory.startKey).flatMap(Double.init) == start)
+    }
+
     /// Completed runs in the simulator's truth, all flows.
     static func truthCompletedRuns(_ harness: SimulatorHarness) async throws -> Int64 {
         let truth = try await harness.control("GET", "/_sim/truth")

@@ -126,7 +126,9 @@ import Testing
         #expect(coverage["first_sample"] as? String == UTCTime.format(Double(inMonth.first!)))
         #expect(coverage["last_sample"] as? String == UTCTime.format(Double(inMonth.last!)))
         let notes = (document["notes"] as? [String] ?? []).joined(separator: " ")
-        #expect(notes.contains("Data covers 99.19% of the month"), "\(notes)")
+        #expect(notes.contains("Sampled series (billing, agents, SLA) cover 99.19% of the month"), "\(notes)")
+        #expect(!notes.contains("Runs are counted"), "runs are complete over the month: \(notes)")
+        #expect(Self.number(coverage["runs_ratio"]) == 1)
         let gapDay = (document["daily"] as? [[String: Any]] ?? [])[11]
         #expect(Self.number(gapDay["coverage_ratio"]) == 0.75)
 
@@ -221,7 +223,7 @@ import Testing
             case .daily: #expect(rows.count == 32)
             case .tenant:
                 #expect(rows[1][header.firstIndex(of: "runs")!] == String(expected.tenant.runs))
-                #expect(rows[1][header.firstIndex(of: "notes")!].contains("Data covers 99.19%"))
+                #expect(rows[1][header.firstIndex(of: "notes")!].contains("Sampled series (billing, agents, SLA) cover 99.19%"))
             case .sla: #expect(rows.count == 3)
             case .agents: #expect(rows.count == 3)
             }
@@ -235,7 +237,7 @@ import Testing
         ])
         #expect(result.status == 0)
         let markdown = result.stdout
-        #expect(markdown.contains("> **Note:** Data covers 99.19% of the month"))
+        #expect(markdown.contains("> **Note:** Sampled series (billing, agents, SLA) cover 99.19% of the month"))
         #expect(markdown.contains("pipe \\| and \\*stars\\*"))
         #expect(markdown.contains("\\<script\\>alert(1)\\</script\\>"))
         #expect(!markdown.contains("line\nbreak"))
@@ -280,7 +282,7 @@ import Testing
         #expect(rendered.dom.components(separatedBy: "class=\"runs\"").count - 1 == 31, "a bar per day")
         #expect(rendered.dom.contains("class=\"allowance\""))
         #expect(rendered.dom.contains("<polyline class=\"usage\""))
-        #expect(rendered.dom.contains("Data covers 99.19% of the month"))
+        #expect(rendered.dom.contains("Sampled series (billing, agents, SLA) cover 99.19% of the month"))
 
         let broken = directory.appendingPathComponent("broken.html")
         try Data((html.replacingOccurrences(of: "</body>", with: "<script>undefinedFunction()</script></body>")).utf8).write(
@@ -451,15 +453,18 @@ import Testing
         }
         let allowance = [SeriesPoint(timestamp: start, values: RollupBucket(value: 250_000, previous: nil, kind: .gauge))]
         let billing = try #require(
-            BillingUsage.compute(usage: usage, allowance: allowance, tier: "Pro", status: nil, month: month, complete: false))
+            BillingUsage.compute(
+                usage: usage, allowance: allowance, tier: "Pro", status: nil, month: month, now: Double(start + 10 * 86400)
+            )?.current)
         #expect(billing.recordsUsed == 100_000)
         #expect(billing.projectedUsage == 300_000)
         #expect(billing.exhaustedAt == Double(start + 25 * 86400))
         #expect(billing.exhausted == false)
         #expect(billing.overage == 0)
         #expect(
-            BillingUsage.compute(usage: usage, allowance: allowance, tier: nil, status: nil, month: month, complete: true)?
-                .projectedUsage == nil)
+            BillingUsage.compute(
+                usage: usage, allowance: allowance, tier: nil, status: nil, month: month, now: Double(month.end / 1000))?
+                .current.projectedUsage == nil)
     }
 
     @Test func numbersReadAsPeopleExpect() {

@@ -121,6 +121,10 @@ public actor ExecutionsCollector: Collector {
         // Dates after the calendar's own today are polled only while the zone is unknown.
         let calendarToday = days.start(of: now)
         var offsetsRead = Set<Int>()
+        // After an outage longer than the backfill the days between were never read: the
+        // complete history starts again with the first day read now.
+        let historyLost = lastPolled.map { $0 < earliest } ?? false
+        var historyStart = historyLost ? nil : try await context.store.meta(RunHistory.startKey)
         for date in dates {
             var byDate: DailyExecutions?
             if try await !readsDaysByOffset() {
@@ -149,6 +153,11 @@ public actor ExecutionsCollector: Collector {
             settledNow.formUnion(answer.passedOver)
             passedOver += answer.passedOver.count
             settledNow.formUnion(try await ingest(answer.runs, now: now).settled)
+            // The run history is complete from the earliest day read whole (usage reports).
+            if let start = RunHistory.start(afterReading: date.timeIntervalSince1970, stored: historyStart) {
+                try await context.store.setMeta(RunHistory.startKey, start)
+                historyStart = start
+            }
             // Remember progress: after an outage, polling resumes from the last day read.
             if date == latest || date > (lastPolled ?? .distantPast) {
                 try await context.store.setMeta("executions.last_polled_day", String(date.timeIntervalSince1970))

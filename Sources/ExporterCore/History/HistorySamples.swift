@@ -101,6 +101,11 @@ public enum HistorySamples {
         if let value = subscription.dailyAllowance {
             samples.append(gauge(BillingFamilies.recordsAllowance.storedName, day, Double(value)))
         }
+        // The period's bounds, so a report follows the billing periods the API gave.
+        if let start = subscription.periodStart, let end = subscription.periodEnd {
+            samples.append(gauge(BillingFamilies.periodStart.storedName, [], EpochMillis.seconds(start)))
+            samples.append(gauge(BillingFamilies.periodEnd.storedName, [], EpochMillis.seconds(end)))
+        }
         // The plan as a series of its own, so a report can name the tier of a past month.
         if subscription.tier != nil || subscription.status != nil {
             samples.append(
