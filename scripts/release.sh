@@ -4,7 +4,7 @@
 # Writes to dist/:
 #   etlworks-exporter-VERSION-linux-x86_64.tar.gz  the binary (static Swift runtime), LICENSE,
 #       README.md, CHANGELOG.md, the example configuration, the systemd unit with its
-#       configuration, alerts, dashboards and the mixin
+#       configuration, alerts, dashboards, the mixin and docs/
 #   SHA256SUMS
 # and builds the OCI image localhost/etlworks-exporter:VERSION with buildah, no registry: the
 # binary and the shared libraries it loads on a `scratch` base, CA certificates and time
@@ -48,7 +48,7 @@ install -m 0755 "$binary" "$dist/$name/etlworks-exporter"
 cp LICENSE README.md CHANGELOG.md deploy/etlworks-exporter.example.yaml "$dist/$name/"
 # The systemd unit and its configuration: the unit's install steps run from this directory.
 cp deploy/systemd/etlworks-exporter.service deploy/systemd/etlworks-exporter.yaml "$dist/$name/"
-cp -r alerts dashboards mixin "$dist/$name/"
+cp -r alerts dashboards mixin docs "$dist/$name/"
 # Reproducible archive: sorted names, no owners, the commit's time.
 created=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$created" -C "$dist" -czf "$dist/$name.tar.gz" "$name"

@@ -209,7 +209,7 @@ public enum ConfigKeys {
         ),
         ConfigKey(
             ["maintenance"], default: "none",
-            "windows in which no SLA breach starts for the flows they cover: `{name, flows?, start, end}` (RFC 3339) or `{name, flows?, cron, duration, timezone?}`; see [Maintenance windows](#maintenance-windows)"
+            "windows in which no SLA breach starts for the flows they cover: `{name, flows?, start, end}` (RFC 3339) or `{name, flows?, cron, duration, timezone?}`; see [Maintenance windows](docs/sla.md#maintenance-windows)"
         ),
         ConfigKey(
             ["notifications.alertmanager.url"], default: "—",
@@ -261,7 +261,7 @@ public enum ConfigKeys {
         ),
         ConfigKey(
             ["metrics.flow_name_label"], default: "`false`",
-            "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (instance, job, flow_id) group_left (flow_name) etlworks_flow_info`), so a rename keeps every series; `true`: every per-flow series carries `flow_name` too (the default up to 0.1.0; see [Upgrading](#upgrading))"
+            "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (instance, job, flow_id) group_left (flow_name) etlworks_flow_info`), so a rename keeps every series; `true`: every per-flow series carries `flow_name` too (the default up to 0.1.0; see [Upgrading](docs/operations.md#upgrading))"
         )
     ]
 

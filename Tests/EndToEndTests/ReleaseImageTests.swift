@@ -49,7 +49,7 @@ struct ReleaseImageTests {
         for file in [
             "etlworks-exporter", "LICENSE", "README.md", "CHANGELOG.md", "etlworks-exporter.example.yaml",
             "etlworks-exporter.service", "etlworks-exporter.yaml",
-            "alerts/etlworks-exporter.rules.yml", "dashboards/", "mixin/mixin.libsonnet"
+            "alerts/etlworks-exporter.rules.yml", "dashboards/", "mixin/mixin.libsonnet", "docs/sla.md"
         ] {
             #expect(entries.contains("\(name)/\(file)"), "\(file) missing from the archive: \(entries.sorted().prefix(20))")
         }
