@@ -208,8 +208,9 @@ let package = Package(
             name: "ExporterAppTests",
             dependencies: [
                 "ExporterApp", "ExporterCore", "ExporterConfiguration", "ExporterBase", "SLA", "SLAStore", "Reports", "Store",
-                "SeriesQuery",
+                "SeriesQuery", "WebSecurity",
                 "EtlworksAPI", "Exposition", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log")

@@ -38,7 +38,8 @@ public enum ExporterDaemon {
             throw StartError(description: "invalid --log.level or --log.format")
         }
         // Every secret of the configuration: the API's and the webhooks'; replaced on reload.
-        let redaction = LogRedaction(secrets: config.api.credentials.secrets + config.notifications.secrets)
+        let redaction = LogRedaction(
+            secrets: config.api.credentials.secrets + config.notifications.secrets + (config.push?.secrets ?? []))
         LogSettings.bootstrap(level: config.log.level, format: config.log.format, redactor: redaction)
         let logger = Logger(label: "etlworks-exporter")
         var current = config
@@ -49,7 +50,8 @@ public enum ExporterDaemon {
         while true {
             let runtime: ExporterRuntime
             do {
-                redaction.set(secrets: current.api.credentials.secrets + current.notifications.secrets)
+                redaction.set(
+                    secrets: current.api.credentials.secrets + current.notifications.secrets + (current.push?.secrets ?? []))
                 // The file is checked when it is opened for the first time, not on every reload.
                 let verify = checkedStorage != current.storage.path
                 runtime = try await ExporterRuntime.make(config: current, logger: logger, verifyStorage: verify) {

@@ -67,7 +67,8 @@ public struct ExporterRuntime: Sendable {
         let client = HTTPEtlworksClient(
             configuration: clientConfiguration,
             observer: { endpoint, code, seconds in requests.record(endpoint: endpoint, code: code, seconds: seconds) })
-        let redactor = Redactor(secrets: config.api.credentials.secrets + config.notifications.secrets)
+        let redactor = Redactor(
+            secrets: config.api.credentials.secrets + config.notifications.secrets + (config.push?.secrets ?? []))
         let slaStore = try SLAStateStore(path: config.storage.path, verify: false)
         let dispatcher = NotificationDispatcher(
             config: config.notifications, onStats: { await state.setNotificationStats($0, receiver: $1) },
@@ -81,6 +82,9 @@ public struct ExporterRuntime: Sendable {
             logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }
+        let pushes = config.push.map { PushReceiver(settings: $0, state: state) }
+        context.pushes = pushes
+        if let pushes { await state.setPushStats(await pushes.snapshot) }
         // Counters come from stored runs: export them before the first poll answers.
         try await context.publishFlows()
         var collectors: [any Collector] = [
@@ -113,14 +117,16 @@ public struct ExporterRuntime: Sendable {
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let web = try config.web.configFile.map { path in (path, try WebConfig.load(path: path)) }
         for warning in web?.1.warnings ?? [] { logger.warning("\(warning)") }
+        var controllers: [any ExporterController] = [
+            ProbesController(state: state, apiURL: redactor.scrub(apiURL.absoluteString)),
+            MetricsController(state: state),
+            SLAController(state: state, store: slaStore),
+            SeriesController(reader: reader, limits: config.query),
+            ReportsController(service: UsageReportService(path: config.storage.path))
+        ]
+        if let settings = config.push, let pushes { controllers.append(PushController(settings: settings, receiver: pushes)) }
         let router = ExporterRoutes.router(
-            [
-                ProbesController(state: state, apiURL: redactor.scrub(apiURL.absoluteString)),
-                MetricsController(state: state),
-                SLAController(state: state, store: slaStore),
-                SeriesController(reader: reader, limits: config.query),
-                ReportsController(service: UsageReportService(path: config.storage.path))
-            ],
+            controllers,
             authentication: web.map {
                 ExporterRoutes.Authentication(
                     authenticator: WebAuthenticator(path: $0.0, config: $0.1, logger: logger),
@@ -133,6 +139,7 @@ public struct ExporterRuntime: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
         var services: [any Service] = [polling, maintenance]
+        if let pushes { services.append(PushedRunsService(receiver: pushes, context: context, logger: logger)) }
         // Always: with no rules it only closes the breaches of rules removed from the config.
         services.append(
             SLAService(

@@ -228,6 +228,21 @@ public enum ConfigKeys {
             ["notifications.queue_capacity"], default: "`1000`",
             "events waiting per webhook; the oldest is dropped beyond it"),
         ConfigKey(
+            ["push.username"], default: "—",
+            "turns on `POST /api/v1/webhooks/etlworks` for Etlworks webhooks (see [Pushed runs](#pushed-runs)): the user name they send (the webhook's `basicUser`), checked with HTTP Basic, never the scrape credentials"
+        ),
+        ConfigKey(
+            ["push.password", "push.password_file"], default: "—",
+            "its password (`basicPass`), or a file holding it"),
+        ConfigKey(
+            ["push.header"], default: "—",
+            "instead of Basic: `{name, value}` or `{name, value_file}`, a header every webhook call must carry (one of the webhook's `headers`)"
+        ),
+        ConfigKey(
+            "push.queue_capacity", .count(1000, 1...100_000),
+            "pushed runs waiting to be looked up; beyond it a webhook call gets 503 (counted in `etlworks_push_events_rejected_total{reason=\"queue_full\"}`)"
+        ),
+        ConfigKey(
             ["health.sla_critical", "health.sla_warning", "health.sla_info"], default: "`fail` / `warn` / `ok`",
             "what a breaching rule of that severity makes `/health`"),
         ConfigKey(

@@ -41,7 +41,8 @@ public struct ConfigLoader: Sendable {
 
     /// Keys whose value is a mapping of scalars, read as `section.key.name`.
     private static let nested: [String: Set<String>] = [
-        "storage.retention": Set(RollupTier.allCases.map(\.rawValue) + ["runs", "episodes"])
+        "storage.retention": Set(RollupTier.allCases.map(\.rawValue) + ["runs", "episodes"]),
+        "push.header": ["name", "value", "value_file"]
     ]
 
     /// A scalar value after `${VAR}` expansion, with its line.
@@ -443,7 +444,10 @@ public struct ConfigLoader: Sendable {
         if let level = choice("log.level") { log.level = level }
         if let format = choice("log.format") { log.format = format }
 
+        let push = pushSettings(values: values, secret: secret, whole: whole, issue: issue)
+
         guard var config = api.map({ ExporterConfig(api: $0) }) else { return nil }
+        config.push = push
         config.poll = poll
         if let slaLookback { config.slaLookback = slaLookback }
         config.storage = storage
@@ -451,5 +455,49 @@ public struct ConfigLoader: Sendable {
         config.web = web
         config.log = log
         return config
+    }
+
+    /// `push:` — HTTP Basic (`username` with `password` or `password_file`) or one header
+    /// (`header: {name, value | value_file}`), never both; nil when the section is absent.
+    private func pushSettings(
+        values: [String: Value], secret: (String, String) -> String?, whole: (String) -> Int?,
+        issue: (String, String) -> Void
+    ) -> PushSettings? {
+        guard values.keys.contains(where: { $0.hasPrefix("push.") }) else { return nil }
+        let username = values["push.username"]?.text
+        let password = secret("push.password", "push.password_file")
+        let headerName = values["push.header.name"]?.text
+        let headerValue = secret("push.header.value", "push.header.value_file")
+        var credential: PushSettings.Credential?
+        if let username {
+            if username.isEmpty || username.contains(":") { issue("push.username", "must be a name without ':'") }
+            if password == nil { issue("push.password", "is required with push.username") }
+            if let password, !username.isEmpty, !username.contains(":") {
+                credential = .basic(user: username, password: password)
+            }
+        } else if password != nil {
+            issue("push.username", "is required with push.password")
+        }
+        if headerName != nil || headerValue != nil {
+            if credential != nil || username != nil { issue("push.header", "give username + password or header, not both") }
+            guard let headerName, PushSettings.isHeaderName(headerName) else {
+                issue("push.header.name", "must be a header name such as X-Webhook-Token")
+                return nil
+            }
+            guard let headerValue else {
+                issue("push.header.value", "is required with push.header.name")
+                return nil
+            }
+            credential = .header(name: headerName, value: headerValue)
+        }
+        guard let credential else {
+            if username == nil && password == nil {
+                issue("push", "needs username + password or header: the webhook's own credentials")
+            }
+            return nil
+        }
+        var settings = PushSettings(credential: credential)
+        if let capacity = whole("push.queue_capacity") { settings.queueCapacity = capacity }
+        return settings
     }
 }

@@ -124,6 +124,8 @@ public struct ExporterConfig: Sendable {
     /// How far back `max_since_success` looks in a flow's own history (`sla.lookback`).
     public var slaLookback: Double = ConfigKeys.seconds("sla.lookback")
     public var notifications = NotificationConfig()
+    /// Runs pushed by Etlworks webhooks; nil: the webhook endpoint is off.
+    public var push: PushSettings?
     /// How breaching rules set the /health status.
     public var slaHealth = SLAHealthPolicy()
 

@@ -14,6 +14,8 @@ public actor EtlworksSimulator {
     private var instanceDown = false
     private var requestCounts: [String: Int] = [:]
     private let options: SimulatorOptions
+    /// Posts webhooks for runs that end (`POST /_sim/webhooks`, `simulate --webhook-url`).
+    private var webhooks: (sender: WebhookSender, task: Task<Void, Never>)?
 
     public init(options: SimulatorOptions) {
         self.options = options
@@ -22,6 +24,35 @@ public actor EtlworksSimulator {
 
     /// The simulator's current time, epoch ms.
     public func now() -> Int64 { clock.now() }
+
+    /// Sends a `Flow.Executed` webhook to `target` for every run that ends from now on (nil:
+    /// stop sending).
+    public func sendWebhooks(to target: WebhookTarget?) {
+        webhooks?.task.cancel()
+        webhooks = nil
+        guard let target else { return }
+        let sender = WebhookSender(target: target)
+        let task = Task { [weak self] in
+            var checked = await self?.now() ?? 0
+            while !Task.isCancelled, let self {
+                try? await Task.sleep(for: .milliseconds(250))
+                let now = await self.now()
+                guard now > checked else { continue }
+                let ended = await self.runsEnded(after: checked, upTo: now)
+                checked = now
+                await sender.send(ended, now: now)
+            }
+        }
+        webhooks = (sender, task)
+    }
+
+    /// Runs of live flows that ended in (after, upTo], epoch ms.
+    func runsEnded(after: Int64, upTo: Int64) -> [(flowId: Int64, auditId: Int64)] {
+        tenant.runs(queuedFrom: after - 2 * 86_400_000, to: upTo + 1, now: upTo).compactMap { run in
+            guard let ended = run.ended, ended > after, ended <= upTo else { return nil }
+            return (run.flowId, run.auditId)
+        }
+    }
 
     /// The tenant as served, so tests compute runs from the same origin the simulator does.
     var servedTenant: SimulatedTenant { tenant }
@@ -396,6 +427,20 @@ public actor EtlworksSimulator {
         case ("DELETE", ["_sim", "faults"]):
             faults.clear()
             return .json(["faults": 0])
+        case ("POST", ["_sim", "webhooks"]):
+            // {url, username?, password?, header?: {name, value}, copies?}; {} stops sending.
+            guard let text = body["url"] as? String else {
+                sendWebhooks(to: nil)
+                return .json(["webhooks": false])
+            }
+            guard let url = URL(string: text) else { return .error(400, "url must be a URL", path: request.path) }
+            var target = WebhookTarget(url: url, user: body["username"] as? String, password: body["password"] as? String)
+            if let header = body["header"] as? [String: String], let name = header["name"], let value = header["value"] {
+                target.header = (name, value)
+            }
+            target.copies = body["copies"] as? Int ?? 1
+            sendWebhooks(to: target)
+            return .json(["webhooks": true])
         case ("POST", ["_sim", "clock"]):
             if let paused = body["paused"] as? Bool { if paused { clock.pause() } else { clock.resume() } }
             if let advance = body["advanceSeconds"] as? Double { clock.advance(milliseconds: Int64(advance * 1000)) }

@@ -8,7 +8,7 @@ public enum MetricCatalogue {
         FlowListFamilies.all + FlowRunFamilies.all + FlowExpectationFamilies.all + StreamFamilies.all + AgentFamilies.all
         + BillingFamilies.all
         + TenantFamilies.all
-        + InstanceFamilies.all + SLAFamilies.all + ExporterFamilies.all + ProcessFamilies.all
+        + InstanceFamilies.all + SLAFamilies.all + PushFamilies.all + ExporterFamilies.all + ProcessFamilies.all
 
     /// The families /metrics can serve.
     public static var scraped: [MetricDescriptor] { all.filter { $0.exposure.contains(.scraped) } }

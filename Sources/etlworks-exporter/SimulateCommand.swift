@@ -80,6 +80,25 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("stream-age"), help: "How long ago the change-data-capture runs started.")
     var streamAge = "2h"
 
+    @Option(
+        name: .customLong("webhook-url"),
+        help: "Post a Flow.Executed webhook here for every run that ends, as Etlworks webhooks do.")
+    var webhookURL: String?
+
+    @Option(name: .customLong("webhook-user"), help: "The webhook's basicUser (with --webhook-password).")
+    var webhookUser: String?
+
+    @Option(name: .customLong("webhook-password"), help: "The webhook's basicPass.")
+    var webhookPassword: String?
+
+    func webhookTarget() throws -> WebhookTarget? {
+        guard let webhookURL else { return nil }
+        guard let url = URL(string: webhookURL), ["http", "https"].contains(url.scheme ?? "") else {
+            throw ValidationError("--webhook-url '\(webhookURL)' is not an http(s) URL")
+        }
+        return WebhookTarget(url: url, user: webhookUser, password: webhookPassword)
+    }
+
     func options() throws -> SimulatorOptions {
         guard let runEverySeconds = DurationText.seconds(runEvery), runEverySeconds >= 0.1 else {
             throw ValidationError("--run-every '\(runEvery)' is not a duration of at least 100ms")
@@ -127,6 +146,7 @@ struct SimulateCommand: AsyncParsableCommand {
     func run() async throws {
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         let simulator = EtlworksSimulator(options: try options())
+        if let target = try webhookTarget() { await simulator.sendWebhooks(to: target) }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "etlworks-simulator")
         logger.logLevel = .warning

@@ -49,6 +49,8 @@ import Testing
 
     /// What a nested key needs beside it to be read at all.
     static let prerequisites = ["notifications.alertmanager": "url: http://127.0.0.1:9093"]
+    /// What a section's keys need beside them: `push:` is nothing without its credentials.
+    static let sectionPrerequisites = ["push": ["username: etl", "password: p"]]
 
     /// A minimal file; with `key`, that key set to `value` (`nil`: only what it needs beside it).
     static func yaml(_ key: String? = nil, _ value: String? = nil) -> String {
@@ -56,6 +58,7 @@ import Testing
         if let key {
             let parts = key.split(separator: ".").map(String.init)
             if parts.count == 2 {
+                sections[parts[0], default: []] += sectionPrerequisites[parts[0]] ?? []
                 if let value { sections[parts[0], default: []].append("\(parts[1]): \(value)") }
             } else {
                 let fields = [prerequisites["\(parts[0]).\(parts[1])"], value.map { "\(parts[2]): \($0)" }].compactMap { $0 }

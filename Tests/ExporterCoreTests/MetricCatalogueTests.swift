@@ -61,6 +61,10 @@ import Vocabulary
         ]
         snapshot.sla = sla
         snapshot.notifications = ["alertmanager": NotificationStats()]
+        var push = PushStats()
+        push.received = ["Flow.Executed": 3]
+        push.lastEvent = 1_700_000_000
+        snapshot.push = push
         return snapshot
     }
 

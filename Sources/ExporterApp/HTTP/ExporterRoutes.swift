@@ -4,6 +4,12 @@ import WebSecurity
 /// A feature's routes, registered on the exporter's router.
 public protocol ExporterController: Sendable {
     func register(on router: Router<ExporterRequestContext>)
+    /// Paths that check credentials of their own, left open by the web configuration's basic auth.
+    var openPaths: Set<String> { get }
+}
+
+extension ExporterController {
+    public var openPaths: Set<String> { [] }
 }
 
 /// The exporter's HTTP endpoints: basic auth in front (with a web configuration), then each
@@ -31,7 +37,7 @@ public enum ExporterRoutes {
         let router = Router(context: ExporterRequestContext.self)
         if let authentication {
             // Probes never carry credentials; /health may be left open for load balancers.
-            var open: Set<String> = ["/-/healthy", "/-/ready"]
+            var open: Set<String> = Set(["/-/healthy", "/-/ready"]).union(controllers.flatMap(\.openPaths))
             if !authentication.healthRequiresAuth { open.insert("/health") }
             router.add(
                 middleware: BasicAuthMiddleware(

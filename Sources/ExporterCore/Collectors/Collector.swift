@@ -3,6 +3,7 @@ import ExporterConfiguration
 import Foundation
 import Logging
 import SLA
+import SQLiteDatabase
 import Store
 import Vocabulary
 
@@ -25,6 +26,8 @@ public struct CollectorContext: Sendable {
     public var now: @Sendable () -> Date
     /// Receives each run when it is first stored completed (the SLA engine's windows).
     public var completedRuns: (any CompletedRunSink)?
+    /// With `push`: told which completed runs each source saw (`etlworks_push_runs_total`).
+    public var pushes: PushReceiver?
 
     public init(
         client: any EtlworksClient, store: any RunStore, state: ExporterState, config: ExporterConfig,
@@ -46,6 +49,25 @@ public struct CollectorContext: Sendable {
         logger.warning(
             "The \(resource.rawValue) answer holds none of the fields the exporter knows; its series stay empty until it does",
             metadata: ["answer.keys": "\(keys)"])
+    }
+
+    /// Stores runs read from the API — by a poll or the look-up of a pushed run — each counted
+    /// once by its audit id, and hands the newly completed ones to the SLA engine.
+    func ingest(_ runs: [FlowRun], now: Date, source: PushLedger.Source) async throws -> IngestSummary {
+        do {
+            let summary = try await store.ingest(
+                runs, observedAt: EpochMillis.from(now, .towardZero),
+                stopGrace: EpochMillis.from(seconds: config.api.stopGrace, .towardZero))
+            if !summary.completedRuns.isEmpty { await completedRuns?.add(summary.completedRuns) }
+            if !summary.scheduledStarts.isEmpty { await completedRuns?.noteScheduledStarts(summary.scheduledStarts) }
+            if let pushes {
+                await pushes.saw(runs.filter(\.isCompleted).map(\.auditId), by: source, now: now.timeIntervalSince1970)
+            }
+            return summary
+        } catch let error as StoreError {
+            await state.setStorage(.failing(error.description))
+            throw error
+        }
     }
 
     /// Re-reads flow metrics from the store into the live state.

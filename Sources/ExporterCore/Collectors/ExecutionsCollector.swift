@@ -152,6 +152,8 @@ public actor ExecutionsCollector: Collector {
             seen.formUnion(answer.passedOver)
             settledNow.formUnion(answer.passedOver)
             passedOver += answer.passedOver.count
+            // Runs passed over undecoded are settled: completed, seen by this poll.
+            await context.pushes?.saw(Array(answer.passedOver), by: .poll, now: now.timeIntervalSince1970)
             settledNow.formUnion(try await ingest(answer.runs, now: now).settled)
             // The run history is complete from the earliest day read whole (usage reports).
             if let start = RunHistory.start(afterReading: date.timeIntervalSince1970, stored: historyStart) {
@@ -259,16 +261,6 @@ public actor ExecutionsCollector: Collector {
     }
 
     private func ingest(_ runs: [FlowRun], now: Date) async throws -> IngestSummary {
-        do {
-            let summary = try await context.store.ingest(
-                runs, observedAt: EpochMillis.from(now, .towardZero),
-                stopGrace: EpochMillis.from(seconds: context.config.api.stopGrace, .towardZero))
-            if !summary.completedRuns.isEmpty { await context.completedRuns?.add(summary.completedRuns) }
-            if !summary.scheduledStarts.isEmpty { await context.completedRuns?.noteScheduledStarts(summary.scheduledStarts) }
-            return summary
-        } catch let error as StoreError {
-            await context.state.setStorage(.failing(error.description))
-            throw error
-        }
+        try await context.ingest(runs, now: now, source: .poll)
     }
 }

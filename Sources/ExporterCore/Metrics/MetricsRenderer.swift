@@ -34,6 +34,7 @@ public enum MetricsRenderer {
         writeSLA(snapshot, into: &writer)
         writeExporter(snapshot, into: &writer)
         writeNotifications(snapshot, into: &writer)
+        writePush(snapshot, into: &writer)
         if let process = snapshot.process { writeProcess(process, into: &writer) }
         let document = writer.finish()
         bytesPerFlow.withLock { $0 = document.count / flows }

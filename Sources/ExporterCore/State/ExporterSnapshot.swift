@@ -27,6 +27,8 @@ public struct ExporterSnapshot: Sendable {
     public var sla = SLASnapshot()
     /// Delivery counts per notification receiver (`alertmanager`, `webhook:<host>`).
     public var notifications: [String: NotificationStats] = [:]
+    /// The webhook endpoint's counters; nil without `push`.
+    public var push: PushStats?
     public var subscription: Subscription?
     public var summary: ExecutionsSummary?
     /// The window the summary covers, seconds.

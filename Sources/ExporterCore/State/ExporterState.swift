@@ -154,6 +154,8 @@ public actor ExporterState {
         snapshotValue.notifications[receiver] = stats
     }
 
+    public func setPushStats(_ stats: PushStats) { snapshotValue.push = stats }
+
     public func setSubscription(_ subscription: Subscription?) { snapshotValue.subscription = subscription }
 
     public func setSummary(_ summary: ExecutionsSummary, window: Double) {

@@ -1,0 +1,88 @@
+import ExporterConfiguration
+import ExporterCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOFoundationEssentialsCompat
+import Vocabulary
+
+/// `POST /api/v1/webhooks/etlworks`: Etlworks webhooks (`Flow.Executed`), checked with the
+/// push credentials alone (never the scrape credentials), answered 202 as soon as the run is
+/// queued — the look-up happens later, in `PushedRunsService`.
+public struct PushController: ExporterController {
+    public static let path = "/api/v1/webhooks/etlworks"
+    /// The largest body read; a larger one is refused unread.
+    static let maxBody = 1 << 20
+
+    let settings: PushSettings
+    let receiver: PushReceiver
+    let now: @Sendable () -> Date
+
+    public init(settings: PushSettings, receiver: PushReceiver, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
+        self.receiver = receiver
+        self.now = now
+    }
+
+    /// Its own credentials: the web configuration's basic auth does not apply.
+    public var openPaths: Set<String> { [Self.path] }
+
+    public func register(on router: Router<ExporterRequestContext>) {
+        router.post(RouterPath(Self.path)) { request, context -> Response in
+            try await receive(request, context: context)
+        }
+    }
+
+    func receive(_ request: Request, context: ExporterRequestContext) async throws -> Response {
+        var request = request
+        let headers = request.headers
+        let accepted = PushCredentialCheck.accepts(settings.credential) { name in
+            HTTPField.Name(name).flatMap { headers[$0] }
+        }
+        guard accepted else {
+            await receiver.refuse(.auth)
+            return Response(
+                status: .unauthorized,
+                headers: [.wwwAuthenticate: "Basic realm=\"etlworks-exporter webhooks\"", .contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"error","error":"unauthorized"}"# + "\n")))
+        }
+        if let length = headers[.contentLength].flatMap(Int.init), length > Self.maxBody {
+            await receiver.refuse(.tooLarge)
+            return Self.answer(.contentTooLarge, "error", "the body is over 1 MiB")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxBody)
+        } catch {
+            await receiver.refuse(.tooLarge)
+            return Self.answer(.contentTooLarge, "error", "the body is over 1 MiB")
+        }
+        var named: [String: String] = [:]
+        for field in headers where field.name.canonicalName.hasPrefix("x-etl-webhook-") {
+            named[field.name.canonicalName] = field.value
+        }
+        let event: WebhookEvent
+        do {
+            event = try WebhookEvent.decode(body: Data(buffer: body), headers: named)
+        } catch {
+            await receiver.refuse(.malformed)
+            return Self.answer(.badRequest, "error", error.description)
+        }
+        switch await receiver.receive(event, now: now().timeIntervalSince1970) {
+        case .accepted: return Self.answer(.accepted, "accepted", nil)
+        case .duplicate: return Self.answer(.accepted, "duplicate", nil)
+        case .rejected:
+            var response = Self.answer(.serviceUnavailable, "error", "too many pushed runs waiting; retry later")
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+
+    static func answer(_ status: HTTPResponse.Status, _ word: String, _ error: String?) -> Response {
+        var text = #"{"status":"\#(word)""#
+        if let error { text += #","error":"\#(error.replacingOccurrences(of: "\"", with: "'"))""# }
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text + "}\n"))
+        )
+    }
+}

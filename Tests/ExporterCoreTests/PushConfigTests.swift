@@ -1,0 +1,47 @@
+import ExporterBase
+import ExporterConfiguration
+import Foundation
+import Testing
+
+/// `push:` — the webhook endpoint's own credentials: Basic or one header, from the file or
+/// from a file beside it, never both, never empty, and scrubbed from every message.
+struct PushConfigTests {
+    let loader = ConfigLoader(
+        environment: ["HOOK": "from-env"],
+        readFile: { path in
+            guard path == "/secrets/hook" else { throw CocoaError(.fileNoSuchFile) }
+            return "from-file\n"
+        })
+    let base = "etlworks: {url: \"https://x\", api_key: k}\n"
+
+    func load(_ push: String) -> Result<ExporterConfig, ConfigErrors> { loader.load(yaml: base + push) }
+
+    @Test func basicOrHeaderCredentialsAreRead() throws {
+        #expect(try load("").get().push == nil, "no push section: the endpoint is off")
+        let basic = try load("push: {username: etl, password: \"${HOOK}\", queue_capacity: 50}\n").get().push
+        #expect(basic?.credential == .basic(user: "etl", password: "from-env") && basic?.queueCapacity == 50)
+        let file = try load("push: {username: etl, password_file: /secrets/hook}\n").get().push
+        #expect(file?.credential == .basic(user: "etl", password: "from-file") && file?.queueCapacity == 1000)
+        let header = try load("push:\n  header: {name: X-Webhook-Token, value_file: /secrets/hook}\n").get().push
+        #expect(header?.credential == .header(name: "X-Webhook-Token", value: "from-file"))
+        #expect(header?.secrets == ["from-file"])
+    }
+
+    @Test func incompleteOrAmbiguousCredentialsAreErrorsNamingTheKey() throws {
+        func keys(_ push: String) -> [String] { load(push).failureIssues?.map(\.key) ?? [] }
+        #expect(keys("push: {username: etl}\n") == ["push.password"])
+        #expect(keys("push: {password: p}\n") == ["push.username"])
+        #expect(keys("push: {queue_capacity: 5}\n") == ["push"])
+        #expect(keys("push: {username: etl, password: p, password_file: /secrets/hook}\n") == ["push.password_file"])
+        #expect(keys("push: {username: etl, password: p, header: {name: X-T, value: v}}\n") == ["push.header"])
+        #expect(keys("push: {header: {name: \"bad name\", value: v}}\n") == ["push.header.name"])
+        #expect(keys("push: {header: {name: Authorization, value: v}}\n") == ["push.header.name"])
+        #expect(keys("push: {header: {name: X-T}}\n") == ["push.header.value"])
+        #expect(keys("push: {header: {name: X-T, value: v, colour: red}}\n") == ["push.header.colour"])
+        #expect(keys("push: {username: etl, password: p, queue_capacity: 0}\n") == ["push.queue_capacity"])
+        #expect(keys("push: {username: \"a:b\", password: p}\n") == ["push.username"])
+        // A secret never appears in a message.
+        let errors = load("push: {username: etl, password: Sup3rS3cret, password_file: /nope}\n").failureIssues ?? []
+        #expect(!errors.isEmpty && !errors.map(\.message).joined().contains("Sup3rS3cret"))
+    }
+}
