@@ -55,6 +55,9 @@ struct PushTests {
         #expect(problem(#"{"eventType":"Flow.Executed","entityId":5}"#) == .noRun)
         #expect(problem(#"{"eventType":"Flow.Executed","entityUrl":"https://h/rest/v1/flows/x?auditId=3"}"#) == .noRun)
         #expect(problem(#"{"eventType":"Flow.Executed","entityId":-1,"entityUrl":"/flows/2"}"#) == .noRun)
+        let long = String(repeating: "e", count: 257)
+        #expect(problem(#"{"eventType":"Flow.Saved","eventId":"\#(long)"}"#) == .longEventId)
+        #expect(problem(#"{"eventType":"Flow.Saved","eventId":"\#(long.dropLast())"}"#) == nil)
         // Another event is accepted without a run, and its name never becomes a label value.
         #expect(problem(#"{"eventType":"Flow.Saved"}"#) == nil)
         let hostile = try? WebhookEvent.decode(body: Data(#"{"eventType":"x\"}\n{a=\"b"}"#.utf8), headers: [:])

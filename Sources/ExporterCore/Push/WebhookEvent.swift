@@ -12,6 +12,10 @@ public struct WebhookEvent: Sendable, Equatable {
     public var auditId: Int64?
     public var flowId: Int64?
 
+    /// The longest event id kept for dropping repeats (the vendor's are UUIDs): a day of ids
+    /// stays small whatever a sender writes.
+    public static let maxEventIdLength = 256
+
     /// The event whose run the exporter looks up; any other is counted and ignored.
     public static let flowExecuted = "Flow.Executed"
 
@@ -20,12 +24,14 @@ public struct WebhookEvent: Sendable, Equatable {
         case notAnObject
         case noEventType
         case noRun
+        case longEventId
 
         public var description: String {
             switch self {
             case .notAnObject: "the body is not a JSON object"
             case .noEventType: "no eventType in the body or X-Etl-Webhook-Event"
             case .noRun: "a Flow.Executed event without entityId (the audit id) and a flow id in entityUrl"
+            case .longEventId: "an event id of more than \(WebhookEvent.maxEventIdLength) bytes"
             }
         }
     }
@@ -38,6 +44,7 @@ public struct WebhookEvent: Sendable, Equatable {
         let eventId = (headers["x-etl-webhook-event-id"] ?? json["eventId"]?.string).map(trimmed).flatMap {
             $0.isEmpty ? nil : $0
         }
+        if let eventId, eventId.utf8.count > maxEventIdLength { throw .longEventId }
         let url = json["entityUrl"]?.string ?? headers["x-etl-webhook-entity-url"]
         let auditId =
             json["entityId"]?.int64 ?? headers["x-etl-webhook-entity-id"].flatMap { Int64(trimmed($0)) }
