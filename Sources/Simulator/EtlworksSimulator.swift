@@ -4,7 +4,17 @@ import Foundation
 /// deterministic simulated tenant, with API-key and JWT auth, paging, and faults that tests
 /// switch on at runtime. Control endpoints live under `/_sim/`.
 public actor EtlworksSimulator {
-    private var tenant: SimulatedTenant
+    /// Every tenant (one without `options.tenants`); requests see the one of their context.
+    private var tenants: [SimulatedTenant]
+    /// The index of the tenant the request being answered sees (0 outside requests: control
+    /// endpoints and the webhook sender act on tenant 1).
+    private var current = 0
+    private var tenant: SimulatedTenant {
+        get { tenants[current] }
+        set { tenants[current] = newValue }
+    }
+    /// The tenant a switched token carries, by token.
+    private var tokenTenants: [String: Int] = [:]
     private var clock = SimulatedClock()
     private var faults = FaultPlan()
     private var tokens: [String: Int64] = [:]
@@ -19,7 +29,12 @@ public actor EtlworksSimulator {
 
     public init(options: SimulatorOptions) {
         self.options = options
-        tenant = SimulatedTenant(options: options, origin: SimulatedClock.realNow())
+        let origin = SimulatedClock.realNow()
+        tenants = (0..<max(1, options.tenants)).map { index in
+            var own = options
+            own.seed = options.seed &+ UInt64(index) &* 7919
+            return SimulatedTenant(options: own, origin: origin)
+        }
     }
 
     /// The simulator's current time, epoch ms.
@@ -55,7 +70,7 @@ public actor EtlworksSimulator {
     }
 
     /// The tenant as served, so tests compute runs from the same origin the simulator does.
-    var servedTenant: SimulatedTenant { tenant }
+    var servedTenant: SimulatedTenant { tenants[0] }
 
     /// Answers one request.
     public func handle(_ request: SimulatorRequest) -> SimulatorResponse {
@@ -72,6 +87,16 @@ public actor EtlworksSimulator {
         let path = String(request.path.dropFirst("/rest".count))
         let segments = path.split(separator: "/").map(String.init)
         requestCounts[Self.template(segments), default: 0] += 1
+        // The request's tenant: its switched token's, or `tenantId` on the Reporting API.
+        defer { current = 0 }
+        if let token = bearer(request), let index = tokenTenants[token] { current = index }
+        if options.tenants > 0, segments == ["v1", "metrics", "executions"], let text = request.query["tenantId"] {
+            guard let id = Int(text), (1...options.tenants).contains(id) else {
+                return .error(400, "no tenant \(text)", path: request.path)
+            }
+            guard authenticate(request) == .administrator else { return refused(request.path, needs: "Super Admin") }
+            current = id - 1
+        }
         if let fault = faults.take(path: path) {
             if let response = act(fault, request: request) { return response }
             var response = api(request, path: path, segments: segments)
@@ -125,9 +150,13 @@ public actor EtlworksSimulator {
 
     // MARK: API
 
-    private func authenticate(_ request: SimulatorRequest) -> SimulatorRole? {
+    private func bearer(_ request: SimulatorRequest) -> String? {
         guard let header = request.authorization, header.lowercased().hasPrefix("bearer ") else { return nil }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+    }
+
+    private func authenticate(_ request: SimulatorRequest) -> SimulatorRole? {
+        guard let token = bearer(request) else { return nil }
         if options.apiKeys.contains(token) { return .administrator }
         if options.limitedApiKeys.contains(token) { return .editor }
         if options.operatorApiKeys.contains(token) { return .operator }
@@ -151,10 +180,32 @@ public actor EtlworksSimulator {
                 credentials["login"] as? String == options.user, credentials["password"] as? String == options.password
             else { return .error(401, "Invalid login or password", path: fullPath) }
             return .json(["token": mintToken()])
+        case ("POST", let parts)
+        where options.tenants > 0 && parts.count == 4 && parts.prefix(3) == ["v1", "token-auth", "tenants"]:
+            let text = parts[3]
+            guard authenticate(request) != nil else { return .error(401, "Token expired or invalid", path: fullPath) }
+            guard let id = Int(text), (1...options.tenants).contains(id) else {
+                return .error(404, "no tenant \(text)", path: fullPath)
+            }
+            guard authenticate(request) == .administrator, !options.refusedTenants.contains(id) else {
+                return .error(403, "Access is denied to tenant \(id)", path: fullPath)
+            }
+            let token = mintToken()
+            tokenTenants[token] = id - 1
+            return .json(["token": token])
+        case ("GET", ["v1", "tenants"]) where options.tenants > 0:
+            guard let access = authenticate(request) else {
+                return .error(401, "Full authentication is required to access this resource", path: fullPath)
+            }
+            guard access == .administrator else { return refused(fullPath, needs: "Super Admin") }
+            return .json((1...options.tenants).map { ["id": $0, "name": "tenant \($0)"] as [String: Any] })
         case ("POST", ["v1", "token-auth", "refresh"]):
             guard authenticate(request) != nil, request.authorization.map({ tokens[String($0.dropFirst(7))] != nil }) == true
             else { return .error(401, "Token expired or invalid", path: fullPath) }
-            return .json(["token": mintToken()])
+            let token = mintToken()
+            // A refreshed token keeps its tenant.
+            if let old = bearer(request), let index = tokenTenants[old] { tokenTenants[token] = index }
+            return .json(["token": token])
         case ("GET", ["v1", "system", "health"]):
             if options.quirks.contains(.plainHealth) {
                 return SimulatorResponse(
@@ -414,6 +465,14 @@ public actor EtlworksSimulator {
     // MARK: Control
 
     private func control(_ request: SimulatorRequest) -> SimulatorResponse {
+        // `?tenant=N`: the control acts on (or the truth is that of) tenant N.
+        defer { current = 0 }
+        if let text = request.query["tenant"] {
+            guard let id = Int(text), (1...max(1, options.tenants)).contains(id) else {
+                return .error(400, "no tenant \(text)", path: request.path)
+            }
+            current = id - 1
+        }
         let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] ?? [:]
         let segments = request.path.split(separator: "/").map(String.init)
         switch (request.method, segments) {

@@ -38,6 +38,12 @@ public struct SimulatorOptions: Sendable {
     public var streamAge: Double = 7200
     /// The ids of the change-data-capture flows.
     public var streamFlowIds: [Int64] { (flows..<(flows + streamFlows)).map(SimulatedFlow.id(forIndex:)) }
+    /// Tenants of a dedicated instance, ids 1…N (0: one tenant and no tenant endpoints). Each
+    /// has flows of its own from its own seed, with the same ids as the others' (the vendor's
+    /// ids may overlap across tenants); the credentials start in tenant 1 and are Super Admin.
+    public var tenants = 0
+    /// Tenants whose switch (`POST /v1/token-auth/tenants/{id}`) is refused with 403.
+    public var refusedTenants: Set<Int> = []
     /// Whether a schedule given as an interval is written in minutes (as the API page says)
     /// or in seconds (as the UI page says).
     public var scheduleIntervalInSeconds = false

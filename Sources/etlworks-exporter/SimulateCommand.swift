@@ -91,6 +91,12 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("webhook-password"), help: "The webhook's basicPass.")
     var webhookPassword: String?
 
+    @Option(name: .customLong("tenants"), help: "Tenants of a dedicated instance (0: one tenant, no tenant endpoints).")
+    var tenants = 0
+
+    @Option(name: .customLong("refused-tenant"), help: "A tenant id whose switch is refused with 403 (repeatable).")
+    var refusedTenants: [Int] = []
+
     func webhookTarget() throws -> WebhookTarget? {
         guard let webhookURL else { return nil }
         guard let url = URL(string: webhookURL), ["http", "https"].contains(url.scheme ?? "") else {
@@ -140,6 +146,9 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         options.streamFlows = streamFlows
         options.streamAge = streamAgeSeconds
+        guard (0...100).contains(tenants) else { throw ValidationError("--tenants must be 0...100") }
+        options.tenants = tenants
+        options.refusedTenants = Set(refusedTenants)
         return options
     }
 
