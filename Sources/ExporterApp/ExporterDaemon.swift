@@ -37,9 +37,8 @@ public enum ExporterDaemon {
         if LogSettings.level(config.log.level) == nil || !["logfmt", "json"].contains(config.log.format) {
             throw StartError(description: "invalid --log.level or --log.format")
         }
-        // Every secret of the configuration: the API's and the webhooks'; replaced on reload.
-        let redaction = LogRedaction(
-            secrets: config.api.credentials.secrets + config.notifications.secrets + (config.push?.secrets ?? []))
+        // Every secret of the configuration (`ExporterConfig.secrets`); replaced on reload.
+        let redaction = LogRedaction(secrets: config.secrets)
         LogSettings.bootstrap(level: config.log.level, format: config.log.format, redactor: redaction)
         let logger = Logger(label: "etlworks-exporter")
         var current = config
@@ -50,8 +49,7 @@ public enum ExporterDaemon {
         while true {
             let runtime: ExporterRuntime
             do {
-                redaction.set(
-                    secrets: current.api.credentials.secrets + current.notifications.secrets + (current.push?.secrets ?? []))
+                redaction.set(secrets: current.secrets)
                 // The file is checked when it is opened for the first time, not on every reload.
                 let verify = checkedStorage != current.storage.path
                 runtime = try await ExporterRuntime.make(config: current, logger: logger, verifyStorage: verify) {

@@ -67,8 +67,7 @@ public struct ExporterRuntime: Sendable {
         let client = HTTPEtlworksClient(
             configuration: clientConfiguration,
             observer: { endpoint, code, seconds in requests.record(endpoint: endpoint, code: code, seconds: seconds) })
-        let redactor = Redactor(
-            secrets: config.api.credentials.secrets + config.notifications.secrets + (config.push?.secrets ?? []))
+        let redactor = Redactor(secrets: config.secrets)
         let slaStore = try SLAStateStore(path: config.storage.path, verify: false)
         let dispatcher = NotificationDispatcher(
             config: config.notifications, onStats: { await state.setNotificationStats($0, receiver: $1) },

@@ -126,6 +126,10 @@ public struct ExporterConfig: Sendable {
     public var notifications = NotificationConfig()
     /// Runs pushed by Etlworks webhooks; nil: the webhook endpoint is off.
     public var push: PushSettings?
+
+    /// Every secret of the configuration — the API's, the notification webhooks', the push
+    /// endpoint's — for the log and error messages to scrub.
+    public var secrets: [String] { api.credentials.secrets + notifications.secrets + (push?.secrets ?? []) }
     /// How breaching rules set the /health status.
     public var slaHealth = SLAHealthPolicy()
 

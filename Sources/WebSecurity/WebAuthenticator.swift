@@ -88,7 +88,7 @@ public final class WebAuthenticator: Sendable {
     public func authenticate(_ authorization: String?) async -> Verdict {
         reloadIfChanged()
         let now = self.now()
-        guard let (name, password) = Self.credentials(authorization) else {
+        guard let (name, password) = BasicAuthorization.credentials(authorization) else {
             return state.withLock { $0.users.isEmpty } ? .allowed : .refused
         }
         // Looked up, and a place in the queue taken, in one short critical section.
@@ -163,16 +163,5 @@ public final class WebAuthenticator: Sendable {
                 logger.error("web.config_file is invalid; keeping the previous one", metadata: ["problem": "\(issue)"])
             }
         }
-    }
-
-    /// Name and password of a `Basic` header.
-    static func credentials(_ header: String?) -> (String, String)? {
-        guard let header, header.count < 4096 else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-            let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
-        else { return nil }
-        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 }

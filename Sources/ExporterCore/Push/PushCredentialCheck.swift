@@ -1,5 +1,5 @@
+import ExporterBase
 import ExporterConfiguration
-import Foundation
 
 /// Whether a webhook call carries the push credentials (`push:`): a `Basic` Authorization
 /// with the user and password, or the configured header with its value. Compared in time
@@ -9,25 +9,14 @@ public enum PushCredentialCheck {
     public static func accepts(_ credential: PushSettings.Credential, header: (String) -> String?) -> Bool {
         switch credential {
         case .basic(let user, let password):
-            guard let given = basic(header("authorization")) else { return false }
+            guard let given = BasicAuthorization.credentials(header("authorization")) else { return false }
             // Both compared, always: a wrong user takes as long as a wrong password.
-            let userMatches = equal(given.user, user), passwordMatches = equal(given.password, password)
+            let userMatches = equal(given.name, user), passwordMatches = equal(given.password, password)
             return userMatches && passwordMatches
         case .header(let name, let value):
             guard let given = header(name.lowercased()) else { return false }
             return equal(given, value)
         }
-    }
-
-    /// Name and password of a `Basic` header.
-    static func basic(_ header: String?) -> (user: String, password: String)? {
-        guard let header, header.utf8.count < 4096 else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-            let data = Data(base64Encoded: parts[1].trimmingCharacters(in: .whitespaces)),
-            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
-        else { return nil }
-        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
     /// Equal bytes, in a time set by the lengths alone.
