@@ -470,11 +470,10 @@ public struct ConfigLoader: Sendable {
         let headerValue = secret("push.header.value", "push.header.value_file")
         var credential: PushSettings.Credential?
         if let username {
-            if username.isEmpty || username.contains(":") { issue("push.username", "must be a name without ':'") }
+            let valid = !username.isEmpty && !username.contains(":")
+            if !valid { issue("push.username", "must be a name without ':'") }
             if password == nil { issue("push.password", "is required with push.username") }
-            if let password, !username.isEmpty, !username.contains(":") {
-                credential = .basic(user: username, password: password)
-            }
+            if let password, valid { credential = .basic(user: username, password: password) }
         } else if password != nil {
             issue("push.username", "is required with push.password")
         }

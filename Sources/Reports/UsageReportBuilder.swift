@@ -93,23 +93,25 @@ public enum UsageReportBuilder {
         guard to > from else { return }
         let wholeHours = month.dayStarts.allSatisfy { $0 % 3_600_000 == 0 }
         let tier = RollupTier.hour, step: Int64 = wholeHours ? 3600 : 900
-        func points(_ selector: String) async throws -> [SeriesResult] {
+        func points(_ selector: String, from: Int64, to: Int64) async throws -> [SeriesResult] {
             try await series.query(
                 try SeriesSelector.parse(selector), tier: tier, from: from, to: to, step: step, maxSeries: 100_000)
         }
+        func points(_ selector: String) async throws -> [SeriesResult] { try await points(selector, from: from, to: to) }
         // Billing periods are read whole: from the start of the first that overlaps the
         // month to the end of the last (or now).
-        let periodStarts = try await points(BillingFamilies.periodStart.storedName).first?.points ?? []
-        let periodEnds = try await points(BillingFamilies.periodEnd.storedName).first?.points ?? []
+        var periodStarts = try await points(BillingFamilies.periodStart.storedName).first?.points ?? []
+        var periodEnds = try await points(BillingFamilies.periodEnd.storedName).first?.points ?? []
         let billingFrom = min(from, periodStarts.map { Int64($0.values.min) }.min() ?? from)
         let now = Int64(report.generatedAt)
         let billingTo = max(to, min(now, periodEnds.map { Int64($0.values.max) }.max() ?? to))
         func billing(_ selector: String) async throws -> [SeriesPoint] {
-            guard billingFrom < from || billingTo > to else { return try await points(selector).first?.points ?? [] }
-            return try await series.query(
-                try SeriesSelector.parse(selector), tier: tier, from: billingFrom, to: billingTo, step: step,
-                maxSeries: 100_000
-            ).first?.points ?? []
+            try await points(selector, from: billingFrom, to: billingTo).first?.points ?? []
+        }
+        // Past the month's edges the bounds are read again; within them they are at hand.
+        if billingFrom < from || billingTo > to {
+            periodStarts = try await billing(BillingFamilies.periodStart.storedName)
+            periodEnds = try await billing(BillingFamilies.periodEnd.storedName)
         }
         let usage = try await billing(BillingFamilies.recordsUsed.storedName + #"{period="month"}"#)
         let allowance = try await billing(BillingFamilies.recordsAllowance.storedName + #"{period="month"}"#)
@@ -118,8 +120,7 @@ public enum UsageReportBuilder {
             .filter { !$0.points.isEmpty }.max { $0.points.last!.timestamp < $1.points.last!.timestamp }?.series.labels
         report.billing = BillingUsage.compute(
             usage: usage, allowance: allowance,
-            periodStarts: try await billing(BillingFamilies.periodStart.storedName),
-            periodEnds: try await billing(BillingFamilies.periodEnd.storedName),
+            periodStarts: periodStarts, periodEnds: periodEnds,
             tier: subscription?.first { $0.name == "tier" }?.value,
             status: subscription?.first { $0.name == "status" }?.value,
             month: month, now: report.generatedAt)

@@ -84,7 +84,7 @@ struct PushTests {
     }
 
     @Test func repeatedEventsAreDroppedForADayWithinABound() {
-        var recent = RecentEventIds(lifetime: 100, capacity: 3)
+        var recent = RecentKeys<String>(lifetime: 100, capacity: 3)
         let answers = [
             recent.insert("a", now: 0), recent.insert("a", now: 50), recent.insert("a", now: 100),
             recent.insert("b", now: 101), recent.insert("c", now: 102), recent.insert("d", now: 103)

@@ -10,9 +10,9 @@ public struct PushLedger: Sendable {
     public private(set) var poll: Int64 = 0
     public private(set) var both: Int64 = 0
     private var runs: [Int64: (first: Source, both: Bool)] = [:]
-    private var expiry = RecentEventIds(lifetime: 86400, capacity: 1_000_000)
+    private var expiry: RecentKeys<Int64>
 
-    public init(capacity: Int = 1_000_000) { expiry = RecentEventIds(lifetime: 86400, capacity: capacity) }
+    public init(capacity: Int = 1_000_000) { expiry = RecentKeys(lifetime: 86400, capacity: capacity) }
 
     public mutating func saw(_ auditIds: some Sequence<Int64>, by source: Source, now: Double) {
         for auditId in auditIds {
@@ -25,11 +25,11 @@ public struct PushLedger: Sendable {
             }
             runs[auditId] = (source, false)
             if source == .push { push += 1 } else { poll += 1 }
-            _ = expiry.insert(String(auditId), now: now)
+            _ = expiry.insert(auditId, now: now)
         }
         // Forget what the expiry set forgot.
         if runs.count > expiry.count + 1024 {
-            runs = runs.filter { expiry.contains(String($0.key)) }
+            runs = runs.filter { expiry.contains($0.key) }
         }
     }
 }

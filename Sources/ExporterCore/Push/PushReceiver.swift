@@ -19,7 +19,6 @@ public actor PushReceiver {
     public struct PushedRun: Sendable, Equatable {
         public var flowId: Int64
         public var auditId: Int64
-        public var receivedAt: Double
     }
 
     public let capacity: Int
@@ -27,7 +26,7 @@ public actor PushReceiver {
     public nonisolated let runs: AsyncStream<PushedRun>
     private let continuation: AsyncStream<PushedRun>.Continuation
     private var waiting = 0
-    private var recent = RecentEventIds()
+    private var recent = RecentKeys<String>()
     private var ledger = PushLedger()
     private var stats = PushStats()
     private let state: ExporterState
@@ -63,7 +62,7 @@ public actor PushReceiver {
                 return .rejected(.queueFull)
             }
             waiting += 1
-            continuation.yield(PushedRun(flowId: flowId, auditId: auditId, receivedAt: now))
+            continuation.yield(PushedRun(flowId: flowId, auditId: auditId))
         }
         stats.received[event.label, default: 0] += 1
         stats.lastEvent = now

@@ -1,11 +1,12 @@
-/// The event ids received in the last `lifetime` seconds, at most `capacity` of them (the
-/// oldest forgotten first): what drops a webhook's repeated calls. Pure.
-public struct RecentEventIds: Sendable {
+/// The keys seen in the last `lifetime` seconds, at most `capacity` of them (the oldest
+/// forgotten first): the event ids that drop a webhook's repeated calls, and the runs the
+/// push/poll ledger remembers. Pure.
+public struct RecentKeys<Key: Hashable & Sendable>: Sendable {
     public let lifetime: Double
     public let capacity: Int
-    private var seen: [String: Double] = [:]
+    private var seen: [Key: Double] = [:]
     /// Ids in arrival order, for expiry and eviction; `head` skips the removed ones.
-    private var order: [(id: String, at: Double)] = []
+    private var order: [(id: Key, at: Double)] = []
     private var head = 0
 
     public init(lifetime: Double = 86400, capacity: Int = 100_000) {
@@ -15,13 +16,13 @@ public struct RecentEventIds: Sendable {
 
     public var count: Int { seen.count }
 
-    public func contains(_ id: String) -> Bool { seen[id] != nil }
+    public func contains(_ id: Key) -> Bool { seen[id] != nil }
 
     /// Forgets `id`: a call refused after its id was recorded may come again.
-    public mutating func remove(_ id: String) { seen[id] = nil }
+    public mutating func remove(_ id: Key) { seen[id] = nil }
 
     /// Records `id` at `now`; false when it was already seen within the lifetime.
-    public mutating func insert(_ id: String, now: Double) -> Bool {
+    public mutating func insert(_ id: Key, now: Double) -> Bool {
         expire(now: now)
         if seen[id] != nil { return false }
         seen[id] = now

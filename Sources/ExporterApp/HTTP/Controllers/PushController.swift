@@ -41,10 +41,9 @@ public struct PushController: ExporterController {
         }
         guard accepted else {
             await receiver.refuse(.auth)
-            return Response(
-                status: .unauthorized,
-                headers: [.wwwAuthenticate: "Basic realm=\"etlworks-exporter webhooks\"", .contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"error","error":"unauthorized"}"# + "\n")))
+            var response = Self.answer(.unauthorized, "error", "unauthorized")
+            response.headers[.wwwAuthenticate] = "Basic realm=\"etlworks-exporter webhooks\""
+            return response
         }
         if let length = headers[.contentLength].flatMap(Int.init), length > Self.maxBody {
             await receiver.refuse(.tooLarge)
