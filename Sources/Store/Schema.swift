@@ -189,6 +189,89 @@ package enum Schema {
             runs INTEGER NOT NULL,
             PRIMARY KEY (flow_id, bucket)
         ) WITHOUT ROWID;
+        """,
+        // 10: tenants. One exporter may watch many tenants of an instance, whose flow ids and
+        // audit ids overlap: flows, runs and the per-flow aggregates are keyed by tenant
+        // ('' without `etlworks.tenants`). The tables are rebuilt with the tenant first in
+        // their keys; what was stored belongs to ''.
+        """
+        CREATE TABLE flows_10 (
+            tenant TEXT NOT NULL DEFAULT '',
+            id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            flow_type TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            listed INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            generation INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (tenant, id)
+        ) WITHOUT ROWID;
+        INSERT INTO flows_10 SELECT '', id, name, flow_type, tags, listed, deleted, generation FROM flows;
+        DROP TABLE flows;
+        ALTER TABLE flows_10 RENAME TO flows;
+        CREATE TABLE runs_10 (
+            tenant TEXT NOT NULL DEFAULT '',
+            audit_id INTEGER NOT NULL,
+            flow_id INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            state INTEGER NOT NULL,          -- 0 open, 1 completed (counted), 2 abandoned
+            parent_audit_id INTEGER,
+            created_ms INTEGER,
+            started_ms INTEGER,
+            ended_ms INTEGER,
+            records INTEGER,
+            first_seen_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            status_since_ms INTEGER,
+            kinds INTEGER NOT NULL DEFAULT 0, -- bit 0 retry, bit 1 manual
+            event_id INTEGER,
+            PRIMARY KEY (tenant, audit_id)
+        ) WITHOUT ROWID;
+        INSERT INTO runs_10 SELECT '', audit_id, flow_id, status, state, parent_audit_id, created_ms, started_ms,
+            ended_ms, records, first_seen_ms, updated_ms, status_since_ms, kinds, event_id FROM runs;
+        DROP TABLE runs;
+        ALTER TABLE runs_10 RENAME TO runs;
+        CREATE INDEX runs_open ON runs(tenant, flow_id) WHERE state = 0;
+        CREATE INDEX runs_by_flow_time ON runs(tenant, flow_id, coalesce(started_ms, created_ms));
+        CREATE INDEX runs_completed_by_end ON runs(coalesce(ended_ms, updated_ms)) WHERE state = 1;
+        CREATE TABLE flow_totals_10 (
+            tenant TEXT NOT NULL DEFAULT '', flow_id INTEGER NOT NULL, status TEXT NOT NULL,
+            runs INTEGER NOT NULL, records INTEGER NOT NULL,
+            PRIMARY KEY (tenant, flow_id, status)
+        ) WITHOUT ROWID;
+        INSERT INTO flow_totals_10 SELECT '', flow_id, status, runs, records FROM flow_totals;
+        DROP TABLE flow_totals;
+        ALTER TABLE flow_totals_10 RENAME TO flow_totals;
+        CREATE TABLE flow_duration_buckets_10 (
+            tenant TEXT NOT NULL DEFAULT '', flow_id INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            runs INTEGER NOT NULL, duration_ms INTEGER NOT NULL,
+            PRIMARY KEY (tenant, flow_id, bucket)
+        ) WITHOUT ROWID;
+        INSERT INTO flow_duration_buckets_10 SELECT '', flow_id, bucket, runs, duration_ms FROM flow_duration_buckets;
+        DROP TABLE flow_duration_buckets;
+        ALTER TABLE flow_duration_buckets_10 RENAME TO flow_duration_buckets;
+        CREATE TABLE flow_native_buckets_10 (
+            tenant TEXT NOT NULL DEFAULT '', flow_id INTEGER NOT NULL, bucket INTEGER NOT NULL, runs INTEGER NOT NULL,
+            PRIMARY KEY (tenant, flow_id, bucket)
+        ) WITHOUT ROWID;
+        INSERT INTO flow_native_buckets_10 SELECT '', flow_id, bucket, runs FROM flow_native_buckets;
+        DROP TABLE flow_native_buckets;
+        ALTER TABLE flow_native_buckets_10 RENAME TO flow_native_buckets;
+        CREATE TABLE flow_run_kinds_10 (
+            tenant TEXT NOT NULL DEFAULT '', flow_id INTEGER NOT NULL, kind INTEGER NOT NULL, runs INTEGER NOT NULL,
+            PRIMARY KEY (tenant, flow_id, kind)
+        ) WITHOUT ROWID;
+        INSERT INTO flow_run_kinds_10 SELECT '', flow_id, kind, runs FROM flow_run_kinds;
+        DROP TABLE flow_run_kinds;
+        ALTER TABLE flow_run_kinds_10 RENAME TO flow_run_kinds;
+        CREATE TABLE flow_last_10 (
+            tenant TEXT NOT NULL DEFAULT '', flow_id INTEGER NOT NULL,
+            end_ms INTEGER, duration_ms INTEGER, status TEXT, success_end_ms INTEGER,
+            PRIMARY KEY (tenant, flow_id)
+        ) WITHOUT ROWID;
+        INSERT INTO flow_last_10 SELECT '', flow_id, end_ms, duration_ms, status, success_end_ms FROM flow_last;
+        DROP TABLE flow_last;
+        ALTER TABLE flow_last_10 RENAME TO flow_last;
         """
     ]
 }
