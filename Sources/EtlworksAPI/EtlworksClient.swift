@@ -6,6 +6,8 @@ import Foundation
 public protocol EtlworksClient: Sendable {
     /// Every flow (`GET /v1/flows`, all pages).
     func flows() async throws -> DecodedPage<Flow>
+    /// The tenants the Super Admin sees (`GET /v1/tenants`).
+    func tenants() async throws -> DecodedPage<Tenant>
     /// Every execution of every flow on `date` (YYYY-MM-DD in the tenant's time zone).
     /// Throws `APIError.forbidden` when the credentials lack the Administrator role. Runs in
     /// `settled` are passed over undecoded (`DailyExecutions.passedOver`).

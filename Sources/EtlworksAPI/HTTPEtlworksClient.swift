@@ -20,6 +20,8 @@ public final class HTTPEtlworksClient: EtlworksClient {
     private let redactor: Redactor
     /// Set once the `/etl/rest` tasks path answered 404 and the fallback did not.
     private let tasksPathMissing = Mutex(false)
+    /// A tenant's client: the Super Admin's client it switches from (nil: the login's own context).
+    private let tenantSwitch: TenantSwitch?
 
     public init(configuration: ClientConfiguration, observer: RequestObserver? = nil) {
         self.configuration = configuration
@@ -29,6 +31,31 @@ public final class HTTPEtlworksClient: EtlworksClient {
         tokens = TokenStore(credentials: configuration.credentials)
         self.observer = observer
         redactor = Redactor(secrets: configuration.credentials.secrets)
+        tenantSwitch = nil
+    }
+
+    /// A client for one tenant of the instance, for the Super Admin these credentials log in
+    /// as. It reads the Reporting API with `tenantId` under the Super Admin's token, and calls
+    /// every other endpoint with a token switched to the tenant (`POST /v1/token-auth/tenants/{id}`),
+    /// switching again only when that token expires or is refused. It shares this client's
+    /// connections and request-rate limit.
+    public func forTenant(_ id: String) -> HTTPEtlworksClient {
+        HTTPEtlworksClient(tenant: id, of: tenantSwitch?.admin ?? self)
+    }
+
+    private init(tenant id: String, of admin: HTTPEtlworksClient) {
+        configuration = admin.configuration
+        session = admin.session
+        limiter = admin.limiter
+        tokens = TokenStore(switched: ())
+        observer = admin.observer
+        redactor = admin.redactor
+        tenantSwitch = TenantSwitch(tenant: id, admin: admin)
+    }
+
+    /// The bearer this client sends now (logging in or switching when needed).
+    private func bearer() async throws -> String {
+        try await tokens.bearer { [self] current in try await mintToken(refreshing: current) }
     }
 
     // MARK: Endpoints
@@ -48,9 +75,25 @@ public final class HTTPEtlworksClient: EtlworksClient {
     }
 
     private func dailyExecutions(_ day: URLQueryItem, skipping settled: Set<Int64>) async throws -> DailyExecutions {
+        // A tenant's runs: the Super Admin asks with `tenantId`, no switch needed.
+        if let tenantSwitch {
+            return try await tenantSwitch.admin.dailyExecutions(
+                [day, URLQueryItem(name: "tenantId", value: tenantSwitch.tenant)], skipping: settled)
+        }
+        return try await dailyExecutions([day], skipping: settled)
+    }
+
+    private func dailyExecutions(_ query: [URLQueryItem], skipping settled: Set<Int64>) async throws -> DailyExecutions {
         let endpoint = "/v1/metrics/executions"
-        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [day], large: true)
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: query, large: true)
         return try decode(endpoint) { try FlowRun.decodeDailyExecutions(data, skipping: settled) }
+    }
+
+    public func tenants() async throws -> DecodedPage<Tenant> {
+        let endpoint = "/v1/tenants"
+        if let tenantSwitch { return try await tenantSwitch.admin.tenants() }
+        let (data, _) = try await send(endpoint: endpoint, path: endpoint, query: [])
+        return try decode(endpoint) { try Tenant.decodeList(data) }
     }
 
     public func history(flowId: Int64, since: Int64?, limit: Int) async throws -> DecodedPage<FlowRun> {
@@ -239,7 +282,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
         while true {
             var bearer: String?
             if authenticated {
-                bearer = try await tokens.bearer { [self] current in try await mintToken(refreshing: current) }
+                bearer = try await self.bearer()
             }
             let (data, response) = try await transmit(
                 endpoint: endpoint, path: path, query: query,
@@ -252,7 +295,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
             switch status {
             case 401:
                 guard authenticated else { throw APIError.unauthorized(endpoint: endpoint) }
-                if !renewedToken, let bearer, await tokens.canRenew, await evidence.mayRenew(for: endpoint) {
+                if !renewedToken, let bearer, tokens.canRenew, await evidence.mayRenew(for: endpoint) {
                     renewedToken = true
                     await tokens.invalidate(bearer)
                     continue
@@ -366,6 +409,7 @@ public final class HTTPEtlworksClient: EtlworksClient {
     /// that last worked first, moving on when a path answers 401, 404 or 405: an instance
     /// answers the path it lacks with any of them, so only a 401 from both is a wrong password.
     private func mintToken(refreshing current: String?) async throws -> String {
+        if let tenantSwitch { return try await switchTenant(tenantSwitch) }
         if current != nil { return try await mintToken(refreshing: current, loginPath: LoginPaths.documented) }
         // A path the instance lacks answers 401, 404 or 405; only a 401 (the password refused)
         // is worth reporting once both failed.
@@ -414,6 +458,70 @@ public final class HTTPEtlworksClient: EtlworksClient {
             throw APIError.http(endpoint: endpoint, status: response.statusCode, message: redirectRefused(response))
         default:
             throw APIError.http(endpoint: endpoint, status: response.statusCode, message: errorMessage(data))
+        }
+    }
+
+    /// A token with the tenant in context, switched to from the Super Admin's latest token.
+    /// A refused switch is remembered for `TenantSwitch.refusalMemory`: every poll of the
+    /// tenant fails at once with it instead of asking again.
+    private func switchTenant(_ scope: TenantSwitch) async throws -> String {
+        if let refused = scope.rememberedRefusal() { throw refused }
+        let endpoint = "/v1/token-auth/tenants/{id}"
+        var renewedAdmin = false
+        while true {
+            let admin = try await scope.admin.bearer()
+            let (data, response) = try await transmit(
+                endpoint: endpoint, path: "/v1/token-auth/tenants/\(scope.tenant)", query: [], method: "POST",
+                body: Data(), bearer: admin)
+            switch response.statusCode {
+            case 200..<300:
+                guard let token = (try? JSONValue.parse(data))?["token"]?.string, !token.isEmpty else {
+                    throw APIError.decoding(endpoint: endpoint, .unexpectedShape(expected: "an object with token"))
+                }
+                return token
+            case 401 where !renewedAdmin && scope.admin.tokens.canRenew:
+                // The Super Admin's own token may have expired: log in again once.
+                renewedAdmin = true
+                await scope.admin.tokens.invalidate(admin)
+            case 401, 403, 404:
+                let error: APIError =
+                    response.statusCode == 404
+                    ? .notFound(endpoint: endpoint) : .forbidden(endpoint: endpoint, status: response.statusCode)
+                scope.remember(error)
+                throw error
+            case 429, 503:
+                let asked = RetryAfter.seconds(
+                    response.value(forHTTPHeaderField: "Retry-After"), limit: configuration.maxRetryAfter)
+                await limiter.pause(seconds: asked ?? 1)
+                throw APIError.rateLimited(endpoint: endpoint, status: response.statusCode, retryAfter: asked)
+            default:
+                throw APIError.http(endpoint: endpoint, status: response.statusCode, message: errorMessage(data))
+            }
+        }
+    }
+}
+
+/// The tenant a client works in and the Super Admin's client it switches from.
+final class TenantSwitch: Sendable {
+    let tenant: String
+    let admin: HTTPEtlworksClient
+    private let refusal = Mutex<(until: ContinuousClock.Instant, error: APIError)?>(nil)
+    /// How long a refused switch is not asked again.
+    static let refusalMemory = Duration.seconds(300)
+
+    init(tenant: String, admin: HTTPEtlworksClient) {
+        self.tenant = tenant
+        self.admin = admin
+    }
+
+    func remember(_ error: APIError) {
+        refusal.withLock { $0 = (ContinuousClock.now + Self.refusalMemory, error) }
+    }
+
+    func rememberedRefusal() -> APIError? {
+        refusal.withLock { stored in
+            guard let current = stored, ContinuousClock.now < current.until else { return nil }
+            return current.error
         }
     }
 }

@@ -5,19 +5,35 @@ import Foundation
 actor TokenStore {
     typealias Mint = @Sendable (_ current: String?) async throws -> String
 
-    private let credentials: Credentials
+    /// The API key: sent as it is, never renewed.
+    private let fixedKey: String?
+    /// Whether a token can be minted again (a login, or a tenant switch).
+    let canRenew: Bool
     private var token: String?
     private var expiresAt: Double?
     private var obtainedAt: Double = 0
     private var pending: Task<String, any Error>?
 
     init(credentials: Credentials) {
-        self.credentials = credentials
+        switch credentials {
+        case .apiKey(let key):
+            fixedKey = key
+            canRenew = false
+        case .login:
+            fixedKey = nil
+            canRenew = true
+        }
+    }
+
+    /// A store of tokens minted by a tenant switch (always renewable by switching again).
+    init(switched: Void) {
+        fixedKey = nil
+        canRenew = true
     }
 
     /// The token to send now. `mint` logs in (current nil) or refreshes (current set).
     func bearer(mint: @escaping Mint) async throws -> String {
-        if case .apiKey(let key) = credentials { return key }
+        if let fixedKey { return fixedKey }
         if let token, !needsRenewal() { return token }
         return try await renew(refreshing: token.flatMap { isExpired() ? nil : $0 }, mint: mint)
     }
@@ -28,12 +44,6 @@ actor TokenStore {
             token = nil
             expiresAt = nil
         }
-    }
-
-    /// Whether a rejected token can be replaced (only JWTs can).
-    var canRenew: Bool {
-        if case .login = credentials { return true }
-        return false
     }
 
     private func needsRenewal() -> Bool {

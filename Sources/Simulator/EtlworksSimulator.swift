@@ -140,6 +140,7 @@ public actor EtlworksSimulator {
 
     /// The endpoint template of a path, for request counting: ids become `{flowId}`.
     static func template(_ segments: [String]) -> String {
+        if segments.count == 4, segments.prefix(3) == ["v1", "token-auth", "tenants"] { return "/v1/token-auth/tenants/{id}" }
         guard segments.count >= 3, segments[1] == "executions", Int64(segments[2]) != nil else {
             return "/" + segments.joined(separator: "/")
         }
