@@ -20,14 +20,21 @@ public struct ExpositionWriter {
     private let classicHistograms: Bool
     /// Protocol buffers: the family being written, sent when the next one starts.
     private var protobufFamily: (name: [UInt8], help: String, type: UInt64, metrics: ProtobufEncoding)?
+    /// Pairs written first in every sample (a tenant's `tenant_id`).
+    private let baseLabels: LabelSet
+    /// With parts: the families written so far, and the header of the one being written.
+    private var parts: [ExpositionPart]?
+    private var partHeader: (name: [UInt8], bytes: [UInt8])?
 
     public init(
         format: ExpositionFormat, reservingCapacity capacity: Int = 64 * 1024, disabled: Set<String> = [],
-        classicHistograms: Bool = true
+        classicHistograms: Bool = true, baseLabels: LabelSet = .empty, inParts: Bool = false
     ) {
         self.format = format
         self.disabled = disabled
         self.classicHistograms = classicHistograms
+        self.baseLabels = baseLabels
+        if inParts { parts = [] }
         buffer.reserveCapacity(capacity)
     }
 
@@ -66,6 +73,8 @@ public struct ExpositionWriter {
             headerName = familyName
             headerType = type.rawValue
         }
+        closePart()
+        let headerStart = buffer.count
         buffer.append(contentsOf: "# HELP ".utf8)
         buffer.append(contentsOf: headerName)
         buffer.append(UInt8(ascii: " "))
@@ -75,6 +84,26 @@ public struct ExpositionWriter {
         buffer.append(UInt8(ascii: " "))
         buffer.append(contentsOf: headerType.utf8)
         buffer.append(UInt8(ascii: "\n"))
+        if parts != nil {
+            partHeader = (familyName, Array(buffer[headerStart...]))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// With parts: ends the text family being written (its samples are the buffer).
+    private mutating func closePart() {
+        guard parts != nil, let header = partHeader else { return }
+        parts!.append(ExpositionPart(name: header.name, header: header.bytes, body: buffer))
+        partHeader = nil
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The families written, each apart, to be merged with another document's by
+    /// `ExpositionPart.merge` (a writer made with `inParts`).
+    public consuming func finishParts() -> [ExpositionPart] {
+        flushProtobufFamily()
+        closePart()
+        return parts ?? []
     }
 
     /// One sample of a counter, gauge or info family.
@@ -128,8 +157,8 @@ public struct ExpositionWriter {
         if skipping { return }
         if format == .protobuf {
             let kind: UInt64 = familyType == .counter ? 3 : 2 // Metric.counter or Metric.gauge
-            protobufFamily?.metrics.message(4) { metric in
-                Self.labelPairs(labels, extra, into: &metric)
+            protobufFamily?.metrics.message(4) { [baseLabels] metric in
+                Self.labelPairs(baseLabels, labels, extra, into: &metric)
                 metric.message(kind) { $0.double(1, value) }
             }
             return
@@ -138,8 +167,13 @@ public struct ExpositionWriter {
         // A static string: no UTF-8 view to walk (2 % of a render).
         if let suffix { suffix.withUTF8Buffer { buffer.append(contentsOf: $0) } }
         let hasExtra = !(extra?.bytes.isEmpty ?? true)
-        if !labels.bytes.isEmpty || hasExtra {
+        let hasBase = !baseLabels.bytes.isEmpty
+        if !labels.bytes.isEmpty || hasExtra || hasBase {
             buffer.append(UInt8(ascii: "{"))
+            if hasBase {
+                append(baseLabels.bytes)
+                if !labels.bytes.isEmpty || hasExtra { buffer.append(UInt8(ascii: ",")) }
+            }
             append(labels.bytes)
             if let extra, hasExtra {
                 if !labels.bytes.isEmpty { buffer.append(UInt8(ascii: ",")) }
@@ -158,8 +192,8 @@ public struct ExpositionWriter {
         _ labels: LabelSet, layout: HistogramLayout, cumulativeCounts: [UInt64], sum: Double, native: NativeHistogram?
     ) {
         let classic = classicHistograms || native == nil
-        protobufFamily?.metrics.message(4) { metric in
-            Self.labelPairs(labels, nil, into: &metric)
+        protobufFamily?.metrics.message(4) { [baseLabels] metric in
+            Self.labelPairs(baseLabels, labels, nil, into: &metric)
             metric.message(7) { histogram in
                 histogram.uint(1, cumulativeCounts.last ?? 0)
                 histogram.double(2, sum)
@@ -194,21 +228,25 @@ public struct ExpositionWriter {
     private mutating func flushProtobufFamily() {
         guard let family = protobufFamily else { return }
         protobufFamily = nil
+        var header = ProtobufEncoding()
+        header.string(1, family.name)
+        header.string(2, Array(family.help.utf8))
+        header.uint(3, family.type)
+        if parts != nil {
+            // Merged later: the header fields and the metrics apart (a message's fields may
+            // be concatenated).
+            parts!.append(ExpositionPart(name: family.name, header: header.bytes, body: family.metrics.bytes))
+            return
+        }
         guard !family.metrics.bytes.isEmpty else { return }
-        var message = ProtobufEncoding()
-        message.string(1, family.name)
-        message.string(2, Array(family.help.utf8))
-        message.uint(3, family.type)
-        message.bytes.append(contentsOf: family.metrics.bytes)
-        var length = ProtobufEncoding()
-        length.varint(UInt64(message.bytes.count))
-        append(length.bytes)
-        append(message.bytes)
+        ExpositionPart.appendDelimited(header.bytes, [family.metrics.bytes], to: &buffer)
     }
 
     /// `Metric.label` pairs from rendered label sets, unescaped.
-    private static func labelPairs(_ labels: LabelSet, _ extra: LabelSet?, into metric: inout ProtobufEncoding) {
-        for set in [labels, extra ?? .empty] where !set.bytes.isEmpty {
+    private static func labelPairs(
+        _ base: LabelSet, _ labels: LabelSet, _ extra: LabelSet?, into metric: inout ProtobufEncoding
+    ) {
+        for set in [base, labels, extra ?? .empty] where !set.bytes.isEmpty {
             set.forEachPair { name, value in
                 metric.message(1) { pair in
                     pair.string(1, name)
