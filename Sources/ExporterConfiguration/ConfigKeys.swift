@@ -277,6 +277,10 @@ public enum ConfigKeys {
         ConfigKey(
             ["metrics.flow_name_label"], default: "`false`",
             "`false`: per-flow series (and SLA series of flows) carry `flow_id` only and the name lives on `etlworks_flow_info` (join with `* on (instance, job, flow_id) group_left (flow_name) etlworks_flow_info`), so a rename keeps every series; `true`: every per-flow series carries `flow_name` too (the default up to 0.1.0; see [Upgrading](docs/operations.md#upgrading))"
+        ),
+        ConfigKey(
+            ["metrics.max_flows"], default: "`20000`",
+            "the most flows exported with per-flow series, over all tenants (1 to 1,000,000): past it the rest are left out, said once in the log and counted by `etlworks_exporter_flows_over_limit`, so one tenant's flood of flows cannot make a scrape too large for Prometheus"
         )
     ]
 

@@ -26,6 +26,8 @@ public struct MetricsSettings: Sendable, Equatable {
     public var classicHistograms = true
     /// Which series of `etlworks_flow_last_run_status` are exported (`metrics.status_series`).
     public var statusSeries = StatusSeries.all
+    /// The most flows with per-flow series, over all tenants (`metrics.max_flows`).
+    public var maxFlows = 20_000
 
     public enum StatusSeries: String, Sendable, Equatable, CaseIterable {
         /// One per status, 1 on the latest run's: `== 1` selects it, and a change is seen at once.
@@ -44,7 +46,7 @@ public struct MetricsSettings: Sendable, Equatable {
 
 extension ConfigNodeReader {
     private static let metricsKeys =
-        "disable, flows, duration_buckets, flow_name_label, status_series, native_histogram_schema, native_histogram_bucket_factor, classic_histograms"
+        "disable, flows, duration_buckets, flow_name_label, status_series, native_histogram_schema, native_histogram_bucket_factor, classic_histograms, max_flows"
 
     /// Reads `metrics:`. `families` maps every name a user may write for a family (with and
     /// without `_total`/`_info`) to its descriptor name; an unknown name is an issue listing
@@ -81,6 +83,12 @@ extension ConfigNodeReader {
             case "native_histogram_bucket_factor":
                 if let factor = number(value, key: "metrics.native_histogram_bucket_factor", open: 1...65536, inclusive: false) {
                     settings.nativeHistogramSchema = NativeHistogram.schema(forFactor: factor)
+                }
+            case "max_flows":
+                if let text = scalar(value), let count = Int(text), (1...1_000_000).contains(count) {
+                    settings.maxFlows = count
+                } else {
+                    issue("metrics.max_flows", value, "'\(value.string ?? "")' is not a whole number from 1 to 1000000")
                 }
             case "classic_histograms":
                 if let flag = boolean(value, key: "metrics.classic_histograms") { settings.classicHistograms = flag }

@@ -35,6 +35,9 @@ public enum ExporterFamilies {
         "etlworks_exporter_executions_source", .gauge,
         help: "1 on the source executions are read from: metrics (admin endpoint) or history (per-flow fallback).",
         labels: ["source"])
+    public static let flowsOverLimit = MetricDescriptor(
+        "etlworks_exporter_flows_over_limit", .gauge,
+        help: "Flows left without per-flow series because more than metrics.max_flows would be exported.")
     public static let storeSize = MetricDescriptor(
         "etlworks_exporter_store_size_bytes", .gauge, help: "Size of the SQLite database, WAL included.")
     public static let storeUp = MetricDescriptor(
@@ -50,7 +53,7 @@ public enum ExporterFamilies {
     public static let all = [
         up, polls, pollSuccess, pollDuration, lastPollSuccess, skippedRecords, unrecognizedAnswers, apiRequests,
         apiRequestDuration,
-        executionsSource,
+        executionsSource, flowsOverLimit,
         storeSize, storeUp,
         authFailures, start, build
     ]

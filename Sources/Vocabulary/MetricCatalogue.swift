@@ -7,7 +7,7 @@ public enum MetricCatalogue {
     public static let all: [MetricDescriptor] =
         FlowListFamilies.all + FlowRunFamilies.all + FlowExpectationFamilies.all + StreamFamilies.all + AgentFamilies.all
         + BillingFamilies.all
-        + TenantFamilies.all
+        + TenantFamilies.all + WatchedTenantFamilies.all
         + InstanceFamilies.all + SLAFamilies.all + PushFamilies.all + ExporterFamilies.all + ProcessFamilies.all
 
     /// The families /metrics can serve.

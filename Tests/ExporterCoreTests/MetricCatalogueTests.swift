@@ -85,9 +85,16 @@ import Vocabulary
     }
 
     @Test func everyServedFamilyHasADescriptorAndEveryDescriptorIsServed() async throws {
-        let exposition = String(
-            decoding: MetricsRenderer.render(await Self.fullSnapshot(), format: .prometheusText), as: UTF8.self)
-        let served = Self.families(exposition)
+        let snapshot = await Self.fullSnapshot()
+        let exposition = String(decoding: MetricsRenderer.render(snapshot, format: .prometheusText), as: UTF8.self)
+        // With tenants, the tenant families, and `tenant_id` on every per-tenant series.
+        let tenants = [MetricsRenderer.TenantPart(tenant: Tenant(id: "4", name: "eu"), snapshot: snapshot, up: true)]
+        let withTenants = String(
+            decoding: MetricsRenderer.render(instance: snapshot, tenants: tenants, format: .prometheusText), as: UTF8.self)
+        var served = Self.families(exposition)
+        for (name, labels) in Self.families(withTenants) {
+            served[name, default: []].formUnion(labels.subtracting(["tenant_id"]))
+        }
         let catalogue = Dictionary(uniqueKeysWithValues: MetricCatalogue.scraped.map { ($0.sampleName, $0) })
         #expect(Set(served.keys).subtracting(catalogue.keys).isEmpty, "served without a descriptor")
         #expect(Set(catalogue.keys).subtracting(served.keys).isEmpty, "described but never served")

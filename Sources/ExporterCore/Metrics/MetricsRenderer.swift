@@ -21,24 +21,104 @@ public enum MetricsRenderer {
     /// an 8 MiB scrape is not copied as its buffer grows (a tenth of a render's time).
     private static let bytesPerFlow = Mutex<Int>(3000)
 
+    /// What a document holds: all of one tenant's exporter, or with `etlworks.tenants`, one
+    /// tenant's part (its flows, agents, billing, summary and polls, every sample with its
+    /// `tenant_id`) or the instance's part (its health, the exporter itself, SLA, push).
+    enum Part {
+        case whole, tenant, instance
+
+        var hasTenant: Bool { self != .instance }
+        var hasInstance: Bool { self != .tenant }
+    }
+
     public static func render(_ snapshot: ExporterSnapshot, format: ExpositionFormat) -> [UInt8] {
         let flows = max(1, snapshot.flows.count)
-        let perFlow = bytesPerFlow.withLock { $0 }
-        var writer = ExpositionWriter(
-            format: format, reservingCapacity: 4096 + flows * (perFlow + perFlow / 16),
-            disabled: snapshot.exportSettings.disabled, classicHistograms: snapshot.exportSettings.classicHistograms)
-        writeFlows(snapshot, into: &writer)
-        writeAgents(snapshot, into: &writer)
-        writeBilling(snapshot, into: &writer)
-        writeTenant(snapshot, into: &writer)
-        writeSLA(snapshot, into: &writer)
-        writeExporter(snapshot, into: &writer)
-        writeNotifications(snapshot, into: &writer)
-        writePush(snapshot, into: &writer)
-        if let process = snapshot.process { writeProcess(process, into: &writer) }
+        var writer = writer(snapshot, format: format, flows: flows)
+        var budget = snapshot.exportSettings.maxFlows
+        _ = write(snapshot, .whole, budget: &budget, overLimit: 0, into: &writer)
         let document = writer.finish()
         bytesPerFlow.withLock { $0 = document.count / flows }
         return document
+    }
+
+    /// A tenant of `render(instance:tenants:format:)`: its state and whether it is up.
+    public struct TenantPart: Sendable {
+        public var tenant: Tenant
+        public var snapshot: ExporterSnapshot
+        public var up: Bool
+
+        public init(tenant: Tenant, snapshot: ExporterSnapshot, up: Bool) {
+            self.tenant = tenant
+            self.snapshot = snapshot
+            self.up = up
+        }
+    }
+
+    /// The document of an exporter watching several tenants: each tenant's families with its
+    /// `tenant_id`, merged family by family with the instance's and the tenant list's.
+    /// `metrics.max_flows` counts the flows of every tenant, in the order given.
+    public static func render(instance: ExporterSnapshot, tenants: [TenantPart], format: ExpositionFormat) -> [UInt8] {
+        var budget = instance.exportSettings.maxFlows
+        var overLimit = 0
+        var documents: [[ExpositionPart]] = []
+        for part in tenants {
+            var writer = writer(
+                part.snapshot, format: format, flows: part.snapshot.flows.count,
+                baseLabels: LabelSet([("tenant_id", part.tenant.id)]))
+            overLimit = write(part.snapshot, .tenant, budget: &budget, overLimit: overLimit, into: &writer)
+            documents.append(writer.finishParts())
+        }
+        var shared = writer(instance, format: format, flows: 0, inParts: true)
+        writeWatchedTenants(tenants, into: &shared)
+        _ = write(instance, .instance, budget: &budget, overLimit: overLimit, into: &shared)
+        documents.append(shared.finishParts())
+        return ExpositionPart.merge(documents, format: format)
+    }
+
+    private static func writer(
+        _ snapshot: ExporterSnapshot, format: ExpositionFormat, flows: Int, baseLabels: LabelSet? = nil,
+        inParts: Bool = false
+    ) -> ExpositionWriter {
+        let perFlow = bytesPerFlow.withLock { $0 }
+        return ExpositionWriter(
+            format: format, reservingCapacity: 4096 + flows * (perFlow + perFlow / 16),
+            disabled: snapshot.exportSettings.disabled, classicHistograms: snapshot.exportSettings.classicHistograms,
+            baseLabels: baseLabels ?? .empty, inParts: inParts || baseLabels != nil)
+    }
+
+    /// Writes `part` of a snapshot; returns the flows left out so far for `budget`.
+    private static func write(
+        _ snapshot: ExporterSnapshot, _ part: Part, budget: inout Int, overLimit: Int, into writer: inout ExpositionWriter
+    ) -> Int {
+        var overLimit = overLimit
+        if part.hasTenant {
+            overLimit += writeFlows(snapshot, budget: &budget, into: &writer)
+            writeAgents(snapshot, into: &writer)
+            writeBilling(snapshot, into: &writer)
+            writeSummary(snapshot, into: &writer)
+        }
+        if part.hasInstance {
+            writeInstance(snapshot, into: &writer)
+            writeSLA(snapshot, into: &writer)
+        }
+        writeExporter(snapshot, part, overLimit: overLimit, into: &writer)
+        if part.hasInstance {
+            writeNotifications(snapshot, into: &writer)
+            writePush(snapshot, into: &writer)
+            if let process = snapshot.process { writeProcess(process, into: &writer) }
+        }
+        return overLimit
+    }
+
+    private static func writeWatchedTenants(_ tenants: [TenantPart], into writer: inout ExpositionWriter) {
+        writer.family(WatchedTenantFamilies.info)
+        for part in tenants {
+            writer.sample(LabelSet([("tenant_id", part.tenant.id), ("tenant_name", part.tenant.name)]), 1)
+        }
+        writer.family(WatchedTenantFamilies.up)
+        for part in tenants { writer.sample(LabelSet([("tenant_id", part.tenant.id)]), part.up ? 1 : 0) }
+        writer.family(WatchedTenantFamilies.count)
+        writer.sample(.empty, Double(tenants.count))
     }
 
     // MARK: Flows
@@ -86,11 +166,18 @@ public enum MetricsRenderer {
         }
     }
 
-    private static func writeFlows(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+    /// Writes the per-flow families of at most `budget` exported flows (taking them from it);
+    /// returns how many were left out for it.
+    private static func writeFlows(
+        _ snapshot: ExporterSnapshot, budget: inout Int, into writer: inout ExpositionWriter
+    ) -> Int {
         // The loops read `flows[index]` in place: `for flow in flows` copied each flow (a retain
         // and a release of each of its arrays and dictionaries), a tenth of a 2,000-flow render.
         let flows = snapshot.flows
-        let exported = flows.indices.filter { flows[$0].exported }
+        var exported = flows.indices.filter { flows[$0].exported }
+        let overLimit = max(0, exported.count - budget)
+        if overLimit > 0 { exported.removeLast(overLimit) }
+        budget -= exported.count
         // Without flow_name on every series, the info metric alone carries it (for joins).
         let nameOnInfo = !snapshot.exportSettings.flowNameLabel
         writer.family(FlowListFamilies.info)
@@ -185,6 +272,7 @@ public enum MetricsRenderer {
                 writer.sample(flows[index].labels, EpochMillis.seconds(value))
             }
         }
+        return overLimit
     }
 
     // MARK: Agents, billing, tenant
@@ -239,7 +327,7 @@ public enum MetricsRenderer {
         writer.sample(LabelSet([("tier", subscription.tier ?? ""), ("status", subscription.status ?? "")]), 1)
     }
 
-    private static func writeTenant(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+    private static func writeSummary(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         if let summary = snapshot.summary {
             writer.family(TenantFamilies.window)
             writer.sample(.empty, snapshot.summaryWindow)
@@ -256,6 +344,9 @@ public enum MetricsRenderer {
             writer.family(TenantFamilies.recordsProcessed)
             if let value = summary.records { writer.sample(.empty, Double(value)) }
         }
+    }
+
+    private static func writeInstance(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
         writer.family(InstanceFamilies.up)
         if let up = snapshot.instanceUp { writer.sample(.empty, up ? 1 : 0) }
         if let info = snapshot.systemInfo {
@@ -325,9 +416,15 @@ public enum MetricsRenderer {
         writer.sample(.empty, process.startTimeSeconds)
     }
 
-    private static func writeExporter(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
-        writer.family(ExporterFamilies.up)
-        writer.sample(.empty, snapshot.apiUp == true ? 1 : 0)
+    /// The exporter's own families: its polls in every part (a tenant's with its tenant_id),
+    /// the rest in the instance's.
+    private static func writeExporter(
+        _ snapshot: ExporterSnapshot, _ part: Part, overLimit: Int, into writer: inout ExpositionWriter
+    ) {
+        if part.hasInstance {
+            writer.family(ExporterFamilies.up)
+            writer.sample(.empty, snapshot.apiUp == true ? 1 : 0)
+        }
         let resources = snapshot.polledResources
         let resourceLabels = Dictionary(uniqueKeysWithValues: resources.map { ($0, LabelSet([("resource", $0.rawValue)])) })
         writer.family(ExporterFamilies.polls)
@@ -354,6 +451,10 @@ public enum MetricsRenderer {
         for resource in resources {
             writer.sample(resourceLabels[resource]!, Double(snapshot.unrecognizedAnswers[resource] ?? 0))
         }
+        if part.hasTenant { writeExecutionsSource(snapshot, into: &writer) }
+        guard part.hasInstance else { return }
+        writer.family(ExporterFamilies.flowsOverLimit)
+        writer.sample(.empty, Double(overLimit))
         writer.family(ExporterFamilies.apiRequests)
         for (key, count) in snapshot.apiRequests.sorted(by: { $0.key < $1.key }) {
             writer.sample(LabelSet([("endpoint", key.endpoint), ("code", key.code)]), Double(count))
@@ -364,11 +465,6 @@ public enum MetricsRenderer {
                 LabelSet([("endpoint", endpoint)]), layout: RequestCounter.durationLayout,
                 cumulativeCounts: durations.cumulative, sum: durations.sum)
         }
-        writer.family(ExporterFamilies.executionsSource)
-        let fallback: Bool
-        if case .historyFallback = snapshot.executionsSource { fallback = true } else { fallback = false }
-        writer.sample(LabelSet([("source", "metrics")]), fallback ? 0 : 1)
-        writer.sample(LabelSet([("source", "history")]), fallback ? 1 : 0)
         writer.family(ExporterFamilies.storeSize)
         writer.sample(.empty, Double(snapshot.storeSizeBytes))
         writer.family(ExporterFamilies.storeUp)
@@ -379,6 +475,14 @@ public enum MetricsRenderer {
         writer.sample(.empty, snapshot.startedAt.timeIntervalSince1970)
         writer.family(ExporterFamilies.build)
         writer.sample(LabelSet([("version", BuildInfo.version), ("revision", BuildInfo.revision)]), 1)
+    }
+
+    private static func writeExecutionsSource(_ snapshot: ExporterSnapshot, into writer: inout ExpositionWriter) {
+        writer.family(ExporterFamilies.executionsSource)
+        let fallback: Bool
+        if case .historyFallback = snapshot.executionsSource { fallback = true } else { fallback = false }
+        writer.sample(LabelSet([("source", "metrics")]), fallback ? 0 : 1)
+        writer.sample(LabelSet([("source", "history")]), fallback ? 1 : 0)
     }
 
 }
