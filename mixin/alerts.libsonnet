@@ -5,7 +5,7 @@
 // A flow alert names the flow by its flow_name label or, with `metrics.flow_name_label:
 // false` (only etlworks_flow_info carries the name), by looking it up in etlworks_flow_info;
 // a flow with no per-flow series (`metrics.flows.exclude`) is named by its id.
-local flowName = '{{ $flow := $labels.flow_name }}{{ if not $flow }}{{ with printf "etlworks_flow_info{job=%q,instance=%q,flow_id=%q}" $labels.job $labels.instance $labels.flow_id | query }}{{ $flow = . | first | label "flow_name" }}{{ end }}{{ end }}';
+local flowName = '{{ $flow := $labels.flow_name }}{{ if not $flow }}{{ with printf "etlworks_flow_info{job=%q,instance=%q,tenant_id=%q,flow_id=%q}" $labels.job $labels.instance $labels.tenant_id $labels.flow_id | query }}{{ $flow = . | first | label "flow_name" }}{{ end }}{{ end }}';
 local flow = '{{ or $flow $labels.flow_id }}';
 
 {
@@ -46,7 +46,7 @@ local flow = '{{ or $flow $labels.flow_id }}';
           // hours. One failure of a weekly flow is for an SLA rule (`consecutive_failures: 1`).
           alert('EtlworksFlowFailing', |||
             etlworks_flow_last_run_status{%(selector)s,status="error"} == 1
-            and on (instance, job, flow_id) increase(etlworks_flow_runs_total{%(selector)s,status="error"}[6h]) >= 1.5
+            and on (instance, job, tenant_id, flow_id) increase(etlworks_flow_runs_total{%(selector)s,status="error"}[6h]) >= 1.5
           |||, '10m', 'warning',
                 flowName + 'Flow ' + flow + ' failed',
                 flowName + 'The most recent run of flow ' + flow + ' (id {{ $labels.flow_id }}) ended in error.'),
@@ -56,16 +56,16 @@ local flow = '{{ or $flow $labels.flow_id }}';
           // by hand never is.
           alert('EtlworksFlowStale', |||
             (time() - etlworks_flow_last_success_timestamp_seconds{%(selector)s})
-            > on (instance, job, flow_id) group_left ()
+            > on (instance, job, tenant_id, flow_id) group_left ()
               (
-                max by (instance, job, flow_id) (etlworks_flow_schedule_interval_seconds{%(selector)s})
-                + on (instance, job, flow_id)
+                max by (instance, job, tenant_id, flow_id) (etlworks_flow_schedule_interval_seconds{%(selector)s})
+                + on (instance, job, tenant_id, flow_id)
                   (
-                    max by (instance, job, flow_id) (etlworks_flow_expected_duration_seconds{%(selector)s})
-                    or max by (instance, job, flow_id) (etlworks_flow_schedule_interval_seconds{%(selector)s}) * 0
+                    max by (instance, job, tenant_id, flow_id) (etlworks_flow_expected_duration_seconds{%(selector)s})
+                    or max by (instance, job, tenant_id, flow_id) (etlworks_flow_schedule_interval_seconds{%(selector)s}) * 0
                   )
               )
-            unless on (instance, job, flow_id) etlworks_flow_info{%(selector)s,kind="streaming"}
+            unless on (instance, job, tenant_id, flow_id) etlworks_flow_info{%(selector)s,kind="streaming"}
           |||, '30m', 'warning',
                 flowName + 'Flow ' + flow + ' missed its schedule',
                 flowName + 'The last successful run of flow ' + flow + ' (id {{ $labels.flow_id }}) ended {{ $value | humanizeDuration }} ago, longer than the interval of its schedules and its expected run time together.'),
@@ -73,12 +73,12 @@ local flow = '{{ or $flow $labels.flow_id }}';
           // hours for a flow with no expectation yet); never a stream, which runs until stopped.
           alert('EtlworksRunStuck', |||
             (time() - etlworks_flow_oldest_running_start_timestamp_seconds{%(selector)s})
-            > on (instance, job, flow_id) group_left ()
+            > on (instance, job, tenant_id, flow_id) group_left ()
               (
-                3 * max by (instance, job, flow_id) (etlworks_flow_expected_duration_seconds{%(selector)s}) + 1800
-                or max by (instance, job, flow_id) (etlworks_flow_oldest_running_start_timestamp_seconds{%(selector)s}) * 0 + %(stuckRunSeconds)d
+                3 * max by (instance, job, tenant_id, flow_id) (etlworks_flow_expected_duration_seconds{%(selector)s}) + 1800
+                or max by (instance, job, tenant_id, flow_id) (etlworks_flow_oldest_running_start_timestamp_seconds{%(selector)s}) * 0 + %(stuckRunSeconds)d
               )
-            unless on (instance, job, flow_id) etlworks_flow_info{%(selector)s,kind="streaming"}
+            unless on (instance, job, tenant_id, flow_id) etlworks_flow_info{%(selector)s,kind="streaming"}
           |||, '5m', 'warning',
                 flowName + 'A run of flow ' + flow + ' runs far longer than expected',
                 flowName + 'The oldest running run of flow ' + flow + ' (id {{ $labels.flow_id }}) started {{ $value | humanizeDuration }} ago, over three times its expected run time.'),
@@ -94,8 +94,8 @@ local flow = '{{ or $flow $labels.flow_id }}';
               time() - etlworks_stream_last_progress_timestamp_seconds{%(selector)s}
               or time() - etlworks_stream_started_timestamp_seconds{%(selector)s}
             ) > 1800
-            and on (instance, job, flow_id) time() - etlworks_stream_started_timestamp_seconds{%(selector)s} > 1800
-            and on (instance, job, flow_id) etlworks_stream_up{%(selector)s} == 1
+            and on (instance, job, tenant_id, flow_id) time() - etlworks_stream_started_timestamp_seconds{%(selector)s} > 1800
+            and on (instance, job, tenant_id, flow_id) etlworks_stream_up{%(selector)s} == 1
           |||, '5m', 'warning',
                 flowName + 'Stream ' + flow + ' has stalled',
                 flowName + 'The stream of flow ' + flow + ' (id {{ $labels.flow_id }}) is up but has processed no records for {{ $value | humanizeDuration }}.'),

@@ -10,7 +10,7 @@
         rules: [
           {
             record: 'flow_id_status:etlworks_flow_runs:rate5m',
-            expr: 'sum by (job, instance, flow_id, status) (rate(etlworks_flow_runs_total{%(selector)s}[5m]))' % config,
+            expr: 'sum by (job, instance, tenant_id, flow_id, status) (rate(etlworks_flow_runs_total{%(selector)s}[5m]))' % config,
           },
         ],
       },

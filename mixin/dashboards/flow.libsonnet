@@ -20,7 +20,7 @@ function(config)
         ['sum(' + one('rate(' + m('etlworks_flow_run_duration_seconds_sum') + '[$__rate_interval])') + ') / sum('
          + one('rate(' + m('etlworks_flow_run_duration_seconds_count') + '[$__rate_interval])') + ')', 'mean'],
       ], unit='s'), 12, 8],
-      [g.timeseries('Time since last success', [[q.named('max by (job, instance, flow_id) (' + one('time() - ' + m('etlworks_flow_last_success_timestamp_seconds')) + ')'), '{{flow_name}}']], unit='s'), 12, 8],
+      [g.timeseries('Time since last success', [[q.named('max by (job, instance, tenant_id, flow_id) (' + one('time() - ' + m('etlworks_flow_last_success_timestamp_seconds')) + ')'), '{{flow_name}}']], unit='s'), 12, 8],
       [g.timeseries('Records processed', [['sum(' + one('rate(' + m('etlworks_flow_records_processed_total') + '[$__rate_interval])') + ')', 'records/s']],
                     description='Records per second.'), 12, 8],
       [g.timeseries('Runs by status', [['sum by (status) (' + one('increase(' + m('etlworks_flow_runs_total') + '[$__rate_interval])') + ')', '{{status}}']], stack=true), 12, 8],

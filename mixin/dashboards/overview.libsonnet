@@ -31,7 +31,7 @@ function(config)
                     unit='ops', description='Completed runs per second, over 5 minutes.', stack=true), 12, 8],
       [g.timeseries('Success ratio', [['sum(' + q.flows(rateOk) + ') / sum(' + q.flows(rate) + ')', 'success ratio']],
                     unit='percentunit', description='Successful runs over completed runs, over 5 minutes.'), 12, 8],
-      [g.timeseries('Errors by flow', [['topk(10, ' + q.named('sum by (job, instance, flow_id) (' + q.flows('increase(' + runsError + '[$__rate_interval])') + ')') + ')', '{{flow_name}}']],
+      [g.timeseries('Errors by flow', [['topk(10, ' + q.named('sum by (job, instance, tenant_id, flow_id) (' + q.flows('increase(' + runsError + '[$__rate_interval])') + ')') + ')', '{{flow_name}}']],
                     description='Runs ending in error, the ten flows with most.'), 12, 8],
       [g.timeseries('Running and queued runs', [
         ['sum(' + q.flows(q.metric('etlworks_flow_running_runs')) + ')', 'running'],

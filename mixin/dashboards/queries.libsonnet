@@ -16,13 +16,13 @@ local chosenTagged = 'etlworks_flow_info{' + sel + ',flow_name=~"${flow:regex}",
   // A metric with the dashboard's job and instance, and more matchers if given.
   metric(name, matchers=''):: name + '{' + sel + (if matchers == '' then '' else ',' + matchers) + '}',
   // `expr` restricted to the chosen flows (and tags, where the dashboard has them).
-  flows(expr, tagged=true):: '(' + expr + ' and on (job, instance, flow_id) ' + (if tagged then chosenTagged else chosen) + ')',
+  flows(expr, tagged=true):: '(' + expr + ' and on (job, instance, tenant_id, flow_id) ' + (if tagged then chosenTagged else chosen) + ')',
   // `expr` (one series per flow) with the flow's name from etlworks_flow_info.
-  named(expr):: '(' + expr + ') * on (job, instance, flow_id) group_left (flow_name) ' + info,
+  named(expr):: '(' + expr + ') * on (job, instance, tenant_id, flow_id) group_left (flow_name) ' + info,
   // SLA series of the chosen flows, named, plus those of agents, the tenant and flows
   // without per-flow series (metrics.flows.exclude).
-  slaTargets(expr):: '((' + expr + ') * on (job, instance, flow_id) group_left (flow_name) ' + chosen + ') '
-                     + 'or ((' + expr + ') unless on (job, instance, flow_id) ' + info + ')',
+  slaTargets(expr):: '((' + expr + ') * on (job, instance, tenant_id, flow_id) group_left (flow_name) ' + chosen + ') '
+                     + 'or ((' + expr + ') unless on (job, instance, tenant_id, flow_id) ' + info + ')',
   green:: [{ color: 'green', value: null }],
   alarm(colour, from=1):: [{ color: 'green', value: null }, { color: colour, value: from }],
 }
