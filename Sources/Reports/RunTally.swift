@@ -4,13 +4,22 @@ import Foundation
 import Store
 import Synchronization
 
-/// The completed runs of a period tallied for the tenant, each flow and each local day.
-/// Slices of the period are tallied in parallel, each over its own connection, and merged.
+/// The completed runs of a period tallied in all, per tenant watched (`etlworks.tenants`),
+/// per flow and per local day. Slices of the period are tallied in parallel, each over its
+/// own connection, and merged.
 struct RunTally {
     var tenant = RunFigures()
-    private(set) var flowIndex: [Int64: Int] = [:]
+    /// Per tenant id; only '' without tenants.
+    private(set) var tenants: [String: RunFigures] = [:]
+    private(set) var flowIndex: [FlowKey: Int] = [:]
     private(set) var flows: [RunFigures] = []
-    private(set) var flowIds: [Int64] = []
+    private(set) var flowIds: [FlowKey] = []
+
+    /// A flow of a tenant: tenants' flow ids overlap.
+    struct FlowKey: Hashable {
+        var tenant: String
+        var id: Int64
+    }
     var days: [(runs: Int64, errors: Int64, records: Int64)]
 
     init(dayCount: Int) {
@@ -20,7 +29,9 @@ struct RunTally {
     mutating func add(_ run: ReportRun, month: ReportMonth) {
         let status = RunFigures.statusIndex(run.status)
         tenant.add(statusIndex: status, durationMs: run.durationMs, records: run.records)
-        flows[index(of: run.flowId)].add(statusIndex: status, durationMs: run.durationMs, records: run.records)
+        tenants[run.tenant, default: RunFigures()].add(statusIndex: status, durationMs: run.durationMs, records: run.records)
+        flows[index(of: FlowKey(tenant: run.tenant, id: run.flowId))].add(
+            statusIndex: status, durationMs: run.durationMs, records: run.records)
         if let day = month.day(of: run.endMs) {
             days[day].runs += 1
             if status == 2 { days[day].errors += 1 }
@@ -30,6 +41,7 @@ struct RunTally {
 
     mutating func merge(_ other: RunTally) {
         tenant.merge(other.tenant)
+        for (id, figures) in other.tenants { tenants[id, default: RunFigures()].merge(figures) }
         for (position, id) in other.flowIds.enumerated() { flows[index(of: id)].merge(other.flows[position]) }
         for day in days.indices {
             days[day].runs += other.days[day].runs
@@ -39,16 +51,16 @@ struct RunTally {
     }
 
     /// The summary of one flow's runs, nil when it had none.
-    mutating func summary(of flowId: Int64) -> RunSummary? {
-        guard let index = flowIndex[flowId] else { return nil }
+    mutating func summary(of flow: FlowKey) -> RunSummary? {
+        guard let index = flowIndex[flow] else { return nil }
         return flows[index].summary()
     }
 
-    private mutating func index(of flowId: Int64) -> Int {
-        if let known = flowIndex[flowId] { return known }
-        flowIndex[flowId] = flows.count
+    private mutating func index(of flow: FlowKey) -> Int {
+        if let known = flowIndex[flow] { return known }
+        flowIndex[flow] = flows.count
         flows.append(RunFigures())
-        flowIds.append(flowId)
+        flowIds.append(flow)
         return flows.count - 1
     }
 

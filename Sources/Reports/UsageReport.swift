@@ -12,6 +12,8 @@ public struct UsageReport: Sendable {
     public var periodEnd: Int64
     public var coverage: ReportCoverage
     public var tenant = RunSummary()
+    /// Each tenant watched (`etlworks.tenants`); empty without tenants.
+    public var tenants: [TenantUsage] = []
     public var days: [Day] = []
     public var flows: [FlowUsage] = []
     public var billing: BillingUsage?
@@ -51,6 +53,11 @@ public struct UsageReport: Sendable {
             }
             notes.append(note + "; their figures for the uncovered time are missing, not zero.")
         }
+        if !tenants.isEmpty {
+            notes.append(
+                "Runs and flows are reported per tenant; billing is not (each tenant's is in /metrics, etlworks_billing_* by tenant_id)."
+            )
+        }
         return notes
     }
 
@@ -65,7 +72,15 @@ public struct UsageReport: Sendable {
         public var coverageRatio: Double = 0
     }
 
+    public struct TenantUsage: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var summary: RunSummary
+    }
+
     public struct FlowUsage: Sendable, Equatable {
+        /// Its tenant's id ('' without tenants).
+        public var tenant: String = ""
         public var id: Int64
         public var name: String
         public var tags: [String]

@@ -44,36 +44,47 @@ public enum UsageReportBuilder {
                     errors: tally.days[index].errors, records: tally.days[index].records)
             }
             var flows: [UsageReport.FlowUsage] = []
-            var seen = Set<Int64>()
+            var seen = Set<RunTally.FlowKey>()
             for flow in try reader.flows() {
-                seen.insert(flow.id)
-                let summary = tally.summary(of: flow.id)
+                let key = RunTally.FlowKey(tenant: flow.tenant, id: flow.id)
+                seen.insert(key)
+                let summary = tally.summary(of: key)
                 // A deleted flow stays in the report of a month it ran in.
                 if summary == nil && flow.deleted { continue }
                 flows.append(
                     UsageReport.FlowUsage(
-                        id: flow.id, name: flow.name, tags: flow.tags, deleted: flow.deleted,
+                        tenant: flow.tenant, id: flow.id, name: flow.name, tags: flow.tags, deleted: flow.deleted,
                         summary: summary ?? RunSummary()))
             }
             // Runs of a flow the flow list never showed.
-            for id in tally.flowIds where !seen.contains(id) {
+            for key in tally.flowIds where !seen.contains(key) {
                 flows.append(
                     UsageReport.FlowUsage(
-                        id: id, name: "", tags: [], deleted: true, summary: tally.summary(of: id) ?? RunSummary()))
+                        tenant: key.tenant, id: key.id, name: "", tags: [], deleted: true,
+                        summary: tally.summary(of: key) ?? RunSummary()))
             }
             flows.sort { ($1.summary.records, $1.summary.runs, $0.id) < ($0.summary.records, $0.summary.runs, $1.id) }
 
             let from = EpochMillis.wholeSeconds(month.start), to = EpochMillis.wholeSeconds(periodEnd, up: true)
+            // With tenants, each polls on its own: the first tenant's polls stand for the sampling.
+            let names = try reader.tenantNames()
+            let group = names.keys.sorted().first.map { "executions@\($0)" } ?? "executions"
             var coverage = ReportCoverage.compute(
-                polls: try reader.pollTimes(group: "executions", from: from, to: to),
-                fiveMinuteBuckets: try reader.polledBuckets(group: "executions", tier: .fiveMinutes, from: from, to: to),
-                hourBuckets: try reader.polledBuckets(group: "executions", tier: .hour, from: from, to: to),
+                polls: try reader.pollTimes(group: group, from: from, to: to),
+                fiveMinuteBuckets: try reader.polledBuckets(group: group, tier: .fiveMinutes, from: from, to: to),
+                hourBuckets: try reader.polledBuckets(group: group, tier: .hour, from: from, to: to),
                 dayStarts: month.dayStarts.map { EpochMillis.wholeSeconds($0) }, to: EpochMillis.wholeSeconds(periodEnd))
             for index in days.indices { days[index].coverageRatio = coverage.dayRatios[index] }
             coverage.addRuns(historyStart: try reader.runHistoryStart(), from: from, to: EpochMillis.wholeSeconds(periodEnd))
 
             var report = UsageReport(month: month, generatedAt: 0, periodEnd: periodEnd, coverage: coverage)
             report.tenant = tally.tenant.summary()
+            // With tenants, a row each (those watched and those with runs in the month).
+            let ids = Set(names.keys).union(tally.tenants.keys.filter { !$0.isEmpty })
+            report.tenants = ids.sorted { $0.localizedStandardCompare($1) == .orderedAscending }.map { id in
+                var figures = tally.tenants[id]
+                return UsageReport.TenantUsage(id: id, name: names[id] ?? "", summary: figures?.summary() ?? RunSummary())
+            }
             report.days = days
             report.flows = flows
             report.sla = SLAUsageTally.tally(
@@ -113,6 +124,8 @@ public enum UsageReportBuilder {
             periodStarts = try await billing(BillingFamilies.periodStart.storedName)
             periodEnds = try await billing(BillingFamilies.periodEnd.storedName)
         }
+        // Each tenant's subscription is its own series; the report has no billing per tenant yet.
+        guard report.tenants.isEmpty else { return addAgents(try await points(AgentFamilies.up.storedName), to: &report) }
         let usage = try await billing(BillingFamilies.recordsUsed.storedName + #"{period="month"}"#)
         let allowance = try await billing(BillingFamilies.recordsAllowance.storedName + #"{period="month"}"#)
         // The subscription series whose last window is latest names the tier.
@@ -127,13 +140,20 @@ public enum UsageReportBuilder {
         if let daily = report.billing?.daily {
             for index in report.days.indices where index < daily.count { report.days[index].billingRecords = daily[index] }
         }
-        report.agents = try await points(AgentFamilies.up.storedName).compactMap { result in
+        addAgents(try await points(AgentFamilies.up.storedName), to: &report)
+    }
+
+    /// Each agent's availability (with tenants, each tenant's agents).
+    private static func addAgents(_ series: [SeriesResult], to report: inout UsageReport) {
+        report.agents = series.compactMap { result in
             let polls = result.points.reduce(Int64(0)) { $0 + $1.values.count }
             guard polls > 0 else { return nil }
             let online = result.points.reduce(0.0) { $0 + $1.values.sum }
             let label = { (name: String) in result.series.labels.first { $0.name == name }?.value ?? "" }
             return UsageReport.AgentAvailability(
-                id: label("agent_id"), name: label("agent_name"),
+                // With tenants, agent ids repeat: the tenant's id goes first.
+                id: label("tenant_id").isEmpty ? label("agent_id") : label("tenant_id") + "/" + label("agent_id"),
+                name: label("agent_name"),
                 availability: online / Double(polls), polls: polls)
         }.sorted { ($0.availability, $0.name, $0.id) < ($1.availability, $1.name, $1.id) }
     }

@@ -49,11 +49,21 @@ enum UsageReportCSV {
                         billing?.start.map(UTCTime.format) ?? "", billing?.end.map(UTCTime.format) ?? "",
                         report.notes.joined(separator: " ")
                     ])
+        case .tenants:
+            rows = [["tenant_id", "tenant_name"] + summaryHeader + ["coverage_ratio"]]
+            for tenant in report.tenants {
+                rows.append([text(tenant.id), text(tenant.name)] + summary(tenant.summary) + [coverage])
+            }
         case .flows:
-            rows = [["flow_id", "flow_name", "tags", "deleted"] + summaryHeader + ["coverage_ratio"]]
+            // With tenants, each flow's tenant first (flow ids repeat across tenants).
+            let tenants = !report.tenants.isEmpty
+            rows = [
+                (tenants ? ["tenant_id"] : []) + ["flow_id", "flow_name", "tags", "deleted"] + summaryHeader + ["coverage_ratio"]
+            ]
             for flow in report.flows {
                 rows.append(
-                    [String(flow.id), text(flow.name), text(flow.tags.joined(separator: ";")), String(flow.deleted)]
+                    (tenants ? [text(flow.tenant)] : [])
+                        + [String(flow.id), text(flow.name), text(flow.tags.joined(separator: ";")), String(flow.deleted)]
                         + summary(flow.summary) + [coverage])
             }
         case .daily:

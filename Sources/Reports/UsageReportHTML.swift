@@ -116,6 +116,20 @@ enum UsageReportHTML {
                 report.agents.map {
                     [HTML.escape($0.name), ReportNumber.percent($0.availability), ReportNumber.count($0.polls)]
                 })
+        if !report.tenants.isEmpty {
+            html += "</section>\n<section><h2>Tenants</h2>\n"
+            html += table(
+                ["Tenant", "Name", "#Runs", "#Errors", "#Success", "#Run time total", "#p95", "#Records"],
+                report.tenants.map { tenant in
+                    [
+                        HTML.escape(tenant.id), HTML.escape(tenant.name), ReportNumber.count(tenant.summary.runs),
+                        ReportNumber.count(tenant.summary.byStatus["error"] ?? 0),
+                        tenant.summary.successRatio.map(ReportNumber.percent) ?? "–",
+                        ReportNumber.duration(tenant.summary.durationTotalSeconds),
+                        ReportNumber.duration(tenant.summary.durationP95Seconds), ReportNumber.count(tenant.summary.records)
+                    ]
+                })
+        }
         html += "</section>\n<section><h2>Flows</h2>\n"
         if report.flows.count > flowLimit {
             html +=
@@ -128,7 +142,8 @@ enum UsageReportHTML {
                 ["ID", "Flow", "Tags", "#Runs", "#Errors", "#Success", "#p95", "#Records"],
                 report.flows.prefix(flowLimit).map { flow in
                     [
-                        String(flow.id), HTML.escape(flow.name) + (flow.deleted ? " <i>(deleted)</i>" : ""),
+                        (flow.tenant.isEmpty ? "" : HTML.escape(flow.tenant) + "/") + String(flow.id),
+                        HTML.escape(flow.name) + (flow.deleted ? " <i>(deleted)</i>" : ""),
                         HTML.escape(flow.tags.joined(separator: ", ")),
                         ReportNumber.count(flow.summary.runs), ReportNumber.count(flow.summary.byStatus["error"] ?? 0),
                         flow.summary.successRatio.map(ReportNumber.percent) ?? "–",

@@ -30,6 +30,17 @@ enum UsageReportJSON {
                 json.field("runs_ratio", report.coverage.runsRatio)
             }
             json.object("tenant") { summary(report.tenant, to: &$0) }
+            if !report.tenants.isEmpty {
+                json.array("tenants") { json in
+                    for tenant in report.tenants {
+                        json.object { json in
+                            json.field("id", tenant.id)
+                            json.field("name", tenant.name)
+                            summary(tenant.summary, to: &json)
+                        }
+                    }
+                }
+            }
             json.array("daily") { json in
                 for day in report.days {
                     json.object { json in
@@ -46,6 +57,7 @@ enum UsageReportJSON {
             json.array("flows") { json in
                 for flow in report.flows {
                     json.object { json in
+                        if !flow.tenant.isEmpty { json.field("tenant_id", flow.tenant) }
                         json.field("id", flow.id)
                         json.field("name", flow.name)
                         json.strings("tags", flow.tags)

@@ -34,6 +34,21 @@ enum UsageReportMarkdown {
                 ]
             ])
 
+        if !report.tenants.isEmpty {
+            md += "## Tenants\n\n"
+            md += table(
+                ["Tenant", "Name", "Runs", "Errors", "Success ratio", "Run time total", "p95", "Records"],
+                report.tenants.map { tenant in
+                    [
+                        escape(tenant.id), escape(tenant.name), ReportNumber.count(tenant.summary.runs),
+                        ReportNumber.count(tenant.summary.byStatus["error"] ?? 0),
+                        tenant.summary.successRatio.map(ReportNumber.percent) ?? "–",
+                        ReportNumber.duration(tenant.summary.durationTotalSeconds),
+                        ReportNumber.duration(tenant.summary.durationP95Seconds), ReportNumber.count(tenant.summary.records)
+                    ]
+                })
+        }
+
         md += "## Billing\n\n"
         if let billing = report.billing {
             md += "Tier: \(escape(billing.tier ?? "unknown")). One row per billing period that overlaps the month, whole.\n\n"
@@ -95,7 +110,8 @@ enum UsageReportMarkdown {
                 ["ID", "Flow", "Tags", "Runs", "Errors", "Success ratio", "p95", "Records"],
                 flows.map { flow in
                     [
-                        String(flow.id), escape(flow.name) + (flow.deleted ? " (deleted)" : ""),
+                        (flow.tenant.isEmpty ? "" : escape(flow.tenant) + "/") + String(flow.id),
+                        escape(flow.name) + (flow.deleted ? " (deleted)" : ""),
                         escape(flow.tags.joined(separator: ", ")),
                         ReportNumber.count(flow.summary.runs), ReportNumber.count(flow.summary.byStatus["error"] ?? 0),
                         flow.summary.successRatio.map(ReportNumber.percent) ?? "–",

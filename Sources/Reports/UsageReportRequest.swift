@@ -16,7 +16,7 @@ public enum UsageReportFormat: String, Sendable, CaseIterable {
 
 /// The tables a CSV report can hold, one per file.
 public enum UsageReportTable: String, Sendable, CaseIterable {
-    case tenant, flows, daily, sla, agents
+    case tenant, tenants, flows, daily, sla, agents
 }
 
 /// What a report was asked for: the month, the zone its days are cut in, the format.

@@ -4,6 +4,8 @@ import SQLiteDatabase
 
 /// A completed run as a report reads it.
 public struct ReportRun: Sendable {
+    /// Its tenant's id ('' without tenants).
+    public var tenant: String
     public var flowId: Int64
     public var status: RunStatus
     /// When it ended (or was last seen), epoch ms.
@@ -14,6 +16,7 @@ public struct ReportRun: Sendable {
 
 /// A flow as stored, deleted ones included.
 public struct ReportFlow: Sendable, Equatable {
+    public var tenant: String
     public var id: Int64
     public var name: String
     public var tags: [String]
@@ -62,16 +65,24 @@ public final class UsageReportReader {
         // The expression and the partial-index condition match `runs_completed_by_end`.
         let statement = try connection.statement(
             """
-            SELECT flow_id, status, coalesce(ended_ms, updated_ms), ended_ms - started_ms, records FROM runs
+            SELECT flow_id, status, coalesce(ended_ms, updated_ms), ended_ms - started_ms, records, tenant FROM runs
             WHERE state = 1 AND coalesce(ended_ms, updated_ms) >= ?1 AND coalesce(ended_ms, updated_ms) < ?2
             """)
         try statement.bind(.integer(from), .integer(to))
         defer { statement.reset() }
+        // Tenants are few: each run shares its tenant's one String instead of making its own.
+        var tenants: [(bytes: [UInt8], id: String)] = [([], "")]
         while try statement.step() {
             let duration = statement.optionalInt(3)
+            let tenant = statement.withBytes(5) { bytes in
+                if let known = tenants.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.id }
+                tenants.append((Array(bytes), String(decoding: bytes, as: UTF8.self)))
+                return tenants[tenants.count - 1].id
+            }
             body(
                 ReportRun(
-                    flowId: statement.int(0), status: statement.withBytes(1, Self.status), endMs: statement.int(2),
+                    tenant: tenant, flowId: statement.int(0), status: statement.withBytes(1, Self.status),
+                    endMs: statement.int(2),
                     durationMs: duration.flatMap { $0 >= 0 ? $0 : nil }, records: statement.optionalInt(4)))
         }
     }
@@ -92,13 +103,15 @@ public final class UsageReportReader {
 
     /// Every flow ever stored.
     public func flows() throws -> [ReportFlow] {
-        let statement = try connection.statement("SELECT id, name, tags, deleted FROM flows ORDER BY id")
+        let statement = try connection.statement("SELECT id, name, tags, deleted, tenant FROM flows ORDER BY tenant, id")
         defer { statement.reset() }
         var flows: [ReportFlow] = []
         while try statement.step() {
             let tags = statement.text(2).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
             flows.append(
-                ReportFlow(id: statement.int(0), name: statement.text(1) ?? "", tags: tags, deleted: statement.int(3) != 0))
+                ReportFlow(
+                    tenant: statement.text(4) ?? "", id: statement.int(0), name: statement.text(1) ?? "", tags: tags,
+                    deleted: statement.int(3) != 0))
         }
         return flows
     }
@@ -112,8 +125,24 @@ public final class UsageReportReader {
     /// Since when the run history is complete, epoch seconds: the start of the earliest day
     /// whose run listing the exporter read whole (`RunHistory.startKey`); nil in a database
     /// written before it was recorded.
+    /// With tenants, the latest of the tenants' starts: from there every tenant's runs are whole.
     public func runHistoryStart() throws -> Int64? {
-        try SQLiteRunStore.readMeta(connection, RunHistory.startKey).flatMap { Double($0) }.map { Int64($0) }
+        let statement = try connection.statement("SELECT max(CAST(value AS REAL)) FROM meta WHERE key = ?1 OR key LIKE ?2")
+        try statement.bind(.text(RunHistory.startKey), .text("tenant/%/" + RunHistory.startKey))
+        defer { statement.reset() }
+        return try statement.step() ? statement.optionalDouble(0).map { Int64($0) } : nil
+    }
+
+    /// Each tenant's name, as the exporter last watched it (`etlworks.tenants`).
+    public func tenantNames() throws -> [String: String] {
+        let statement = try connection.statement("SELECT key, value FROM meta WHERE key LIKE 'tenant/%/name'")
+        defer { statement.reset() }
+        var names: [String: String] = [:]
+        while try statement.step() {
+            let key = statement.text(0) ?? ""
+            names[String(key.dropFirst("tenant/".count).dropLast("/name".count))] = statement.text(1) ?? ""
+        }
+        return names
     }
 
     /// Starts of the `tier` buckets in [from, to) in which `group` was polled.

@@ -24,7 +24,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(name: .customLong("format"), help: "json, csv, markdown or html (default json).")
         var format: String?
 
-        @Option(name: .customLong("table"), help: "CSV only: tenant, flows, daily, sla or agents (default tenant).")
+        @Option(name: .customLong("table"), help: "CSV only: tenant, tenants, flows, daily, sla or agents (default tenant).")
         var table: String?
 
         @Option(name: .customLong("output"), help: "Write to FILE instead of standard output.")

@@ -221,6 +221,7 @@ import Testing
                     #expect(byId[String(id)]?[header.firstIndex(of: "records")!] == String(figures.records))
                 }
             case .daily: #expect(rows.count == 32)
+            case .tenants: #expect(rows.count == 1, "no tenants watched: the header alone")
             case .tenant:
                 #expect(rows[1][header.firstIndex(of: "runs")!] == String(expected.tenant.runs))
                 #expect(rows[1][header.firstIndex(of: "notes")!].contains("Sampled series (billing, agents, SLA) cover 99.19%"))
