@@ -54,10 +54,9 @@ public struct ExporterRuntime: Sendable {
         let looksBack = SuccessLookbackCollector.needed(by: config.sla)
         let polled = Resource.allCases.filter { $0 != .lookback || looksBack }
         let intervals = Dictionary(uniqueKeysWithValues: polled.map { ($0, config.poll.interval(of: $0)) })
-        let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
-        await state.setExportSettings(config.metrics)
-        await state.setStreamingFlows(config.api.streamingFlows)
-        await state.setScheduleTimeZone(config.api.schedulerTimeZone ?? config.api.timeZone ?? TimeZone(identifier: "UTC")!)
+        let state = await Self.state(config: config, intervals: intervals, requests: requests)
+        let tenants = config.api.tenants
+        if tenants != nil { await state.limitResources(to: CollectorSet.instanceResources) }
         var clientConfiguration = ClientConfiguration(
             baseURL: config.api.url, credentials: config.api.credentials,
             timeout: config.api.timeout,
@@ -81,25 +80,15 @@ public struct ExporterRuntime: Sendable {
             logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
         if !config.sla.isEmpty { context.completedRuns = engine }
-        let pushes = config.push.map { PushReceiver(settings: $0, state: state) }
+        // With tenants, each tenant's plane has its own receiver.
+        let pushes = tenants == nil ? config.push.map { PushReceiver(settings: $0, state: state) } : nil
         context.pushes = pushes
         if let pushes { await state.setPushStats(await pushes.snapshot) }
         // Counters come from stored runs: export them before the first poll answers.
-        try await context.publishFlows()
-        var collectors: [any Collector] = [
-            ExecutionsCollector(context: context, logger: logger),
-            FlowsCollector(context: context, logger: logger),
-            SummaryCollector(context: context, logger: logger),
-            AgentsCollector(context: context, logger: logger),
-            BillingCollector(context: context, logger: logger),
-            HealthCollector(context: context, logger: logger),
-            InstanceHealthCollector(context: context, logger: logger),
-            SchedulesCollector(context: context, logger: logger),
-            StreamsCollector(context: context, logger: logger)
-        ]
-        if looksBack {
-            collectors.append(SuccessLookbackCollector(context: context, logger: logger))
-        }
+        if tenants == nil { try await context.publishFlows() }
+        let collectors = CollectorSet.collectors(
+            of: tenants == nil ? Set(Resource.allCases) : CollectorSet.instanceResources, context: context,
+            looksBack: looksBack, logger: logger)
         let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
             if resource != .health && resource != .summary { await engine.evaluate() }
         }
@@ -116,14 +105,27 @@ public struct ExporterRuntime: Sendable {
         let apiURL = ClientConfiguration(baseURL: config.api.url, credentials: config.api.credentials).restBaseURL
         let web = try config.web.configFile.map { path in (path, try WebConfig.load(path: path)) }
         for warning in web?.1.warnings ?? [] { logger.warning("\(warning)") }
+        let directory = tenants.map { _ in TenantDirectory() }
+        let view = ExporterView(state: state, tenants: directory)
         var controllers: [any ExporterController] = [
-            ProbesController(state: state, apiURL: redactor.scrub(apiURL.absoluteString)),
-            MetricsController(state: state),
+            ProbesController(view: view, apiURL: redactor.scrub(apiURL.absoluteString)),
+            MetricsController(view: view),
             SLAController(state: state, store: slaStore),
             SeriesController(reader: reader, limits: config.query),
             ReportsController(service: UsageReportService(path: config.storage.path))
         ]
-        if let settings = config.push, let pushes { controllers.append(PushController(settings: settings, receiver: pushes)) }
+        if let settings = config.push {
+            if let pushes { controllers.append(PushController(settings: settings, receiver: pushes)) }
+            if let directory {
+                controllers.append(
+                    PushController(
+                        settings: settings,
+                        receivers: { tenant in
+                            guard let tenant else { return nil }
+                            return await directory.receiver(forTenant: tenant)
+                        }))
+            }
+        }
         let router = ExporterRoutes.router(
             controllers,
             authentication: web.map {
@@ -137,8 +139,17 @@ public struct ExporterRuntime: Sendable {
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "etlworks-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger)
-        var services: [any Service] = [polling, maintenance]
+        var services: [any Service] = [polling, maintenance, FlowLimitWatch(view: view, logger: logger)]
         if let pushes { services.append(PushedRunsService(receiver: pushes, context: context, logger: logger)) }
+        if let tenants, let directory {
+            let planes = TenantPlanes(
+                config: config, client: client, store: store, series: series, requests: requests, intervals: intervals,
+                looksBack: looksBack, redactor: redactor, logger: logger)
+            services.append(
+                TenantsService(
+                    selection: tenants, directory: directory, logger: logger,
+                    list: { try await client.tenants().items }, makePlane: { await planes.make($0) }))
+        }
         // Always: with no rules it only closes the breaches of rules removed from the config.
         services.append(
             SLAService(
@@ -148,5 +159,14 @@ public struct ExporterRuntime: Sendable {
         return ExporterRuntime(
             state: state, store: store, series: series, services: services,
             listenAddress: address)
+    }
+
+    /// A live state with the configuration's export settings.
+    static func state(config: ExporterConfig, intervals: [Resource: Double], requests: RequestCounter) async -> ExporterState {
+        let state = ExporterState(storagePath: config.storage.path, intervals: intervals, requests: requests)
+        await state.setExportSettings(config.metrics)
+        await state.setStreamingFlows(config.api.streamingFlows)
+        await state.setScheduleTimeZone(config.api.schedulerTimeZone ?? config.api.timeZone ?? TimeZone(identifier: "UTC")!)
+        return state
     }
 }

@@ -118,6 +118,10 @@ public enum ConfigKeys {
             "the largest answer read (`KiB`, `MiB`, `GiB`, or bytes); a larger one is cut off as it arrives and fails its poll with an error naming the endpoint. A day's executions take 200–500 bytes a run (the simulator's: 214), so 32 MiB holds some 60,000 runs: raise it (and the pod's memory limit, by about 4 times as much) for busier tenants"
         ),
         ConfigKey(
+            ["etlworks.tenants"], default: "none",
+            "`discover` (every tenant `GET /v1/tenants` lists, listed again every 10 minutes) or a list `[{id, name}]`: one exporter for many tenants of a dedicated or on-premise instance, with Super Admin credentials (see [Many tenants](#many-tenants)). Every per-tenant series gains `tenant_id`"
+        ),
+        ConfigKey(
             ["etlworks.streaming_flows"], default: "none",
             "flows to treat as change-data-capture streams (`kind=\"streaming\"`) (never stale, never stuck: they run until stopped): a selector `{ids, names (globs), tags}` as in SLA targets"
         ),

@@ -82,6 +82,7 @@ public struct ConfigLoader: Sendable {
         var slaHealth = SLAHealthPolicy()
         var metrics = MetricsSettings()
         var streamingFlows: FlowSelector?
+        var tenants: TenantSelection?
         func read(_ node: Node, key: String, keyLine: Int?) {
             guard case .scalar(let scalar) = node else {
                 issues.append(ConfigIssue(key: key, line: node.mark?.line, message: "must be a single value"))
@@ -149,6 +150,10 @@ public struct ConfigLoader: Sendable {
                         streamingFlows = featureReader.flowSelector(entryValue, key: key)
                         continue
                     }
+                    if key == "etlworks.tenants" {
+                        tenants = featureReader.tenantSelection(entryValue)
+                        continue
+                    }
                     guard allowed.contains(name) else {
                         issues.append(
                             ConfigIssue(
@@ -191,6 +196,16 @@ public struct ConfigLoader: Sendable {
         config?.slaHealth = slaHealth
         config?.metrics = metrics
         config?.api.streamingFlows = streamingFlows
+        config?.api.tenants = tenants
+        if tenants != nil, !rules.isEmpty {
+            // An SLA rule's state is kept per flow id, which tenants share.
+            issues.append(
+                ConfigIssue(
+                    key: "sla", line: nil,
+                    message:
+                        "SLA rules are not evaluated per tenant yet: with etlworks.tenants, give SLA rules to an exporter per tenant"
+                ))
+        }
         if let config, issues.isEmpty { return .success(config) }
         return .failure(ConfigErrors(issues))
     }

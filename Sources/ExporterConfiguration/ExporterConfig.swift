@@ -34,6 +34,8 @@ public struct ExporterConfig: Sendable {
         public var schedulerTimeZone: TimeZone?
         /// Flows treated as streams (`etlworks.streaming_flows`).
         public var streamingFlows: FlowSelector?
+        /// The tenants watched (`etlworks.tenants`); nil: the credentials' own.
+        public var tenants: TenantSelection?
         /// How long a run of a flow not known to stream runs before its tasks are asked, once,
         /// whether it is a stream, seconds.
         public var streamProbeAfter: Double = ConfigKeys.seconds("etlworks.stream_probe_after")

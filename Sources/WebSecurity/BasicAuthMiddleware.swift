@@ -16,10 +16,19 @@ package struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         self.onFailure = onFailure
     }
 
+    /// Whether `path` is open: listed, or one segment below a listed `…/*` (a webhook's
+    /// tenant id; never `.` or `..`, which could lead elsewhere).
+    static func isOpen(_ path: String, _ open: Set<String>) -> Bool {
+        if open.contains(path) { return true }
+        guard let slash = path.lastIndex(of: "/"), open.contains(path[...slash] + "*") else { return false }
+        let segment = path[path.index(after: slash)...]
+        return !segment.isEmpty && segment != "." && segment != ".."
+    }
+
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if open.contains(request.uri.path) { return try await next(request, context) }
+        if Self.isOpen(request.uri.path, open) { return try await next(request, context) }
         switch await authenticator.authenticate(request.headers[.authorization]) {
         case .allowed:
             return try await next(request, context)

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import ExporterConfiguration
 import Foundation
@@ -43,5 +44,36 @@ struct PushConfigTests {
         // A secret never appears in a message.
         let errors = load("push: {username: etl, password: Sup3rS3cret, password_file: /nope}\n").failureIssues ?? []
         #expect(!errors.isEmpty && !errors.map(\.message).joined().contains("Sup3rS3cret"))
+    }
+}
+
+/// `etlworks.tenants` (issue #28): discover, or a list of {id, name}.
+struct TenantsConfigTests {
+    let base = "etlworks:\n  url: \"https://x\"\n  api_key: k\n"
+
+    func load(_ tenants: String, extra: String = "") -> Result<ExporterConfig, ConfigErrors> {
+        ConfigLoader(environment: [:]).load(yaml: base + "  tenants: \(tenants)\n" + extra)
+    }
+
+    @Test func discoverOrAListOfTenantsIsRead() throws {
+        #expect(try ConfigLoader(environment: [:]).load(yaml: base).get().api.tenants == nil)
+        #expect(try load("discover").get().api.tenants == .discover)
+        #expect(
+            try load("[{id: 4, name: eu}, {id: acme-prod}]").get().api.tenants
+                == .listed([Tenant(id: "4", name: "eu"), Tenant(id: "acme-prod", name: "acme-prod")]))
+    }
+
+    @Test func badTenantsAreErrorsNamingTheKey() {
+        func messages(_ tenants: String, extra: String = "") -> [String] {
+            load(tenants, extra: extra).failureIssues?.map { "\($0.key): \($0.message)" } ?? []
+        }
+        #expect(messages("everything") == ["etlworks.tenants: must be discover or a list of {id, name}"])
+        #expect(messages("[{id: 4}, {id: 4}]") == ["etlworks.tenants.id: tenant 4 is listed twice"])
+        #expect(messages("[{id: \"../x\"}]").first?.hasPrefix("etlworks.tenants.id: '../x' is not a tenant id") == true)
+        #expect(messages("[{name: eu}]") == ["etlworks.tenants.id: is required"])
+        #expect(messages("[{id: 4, colour: red}]") == ["etlworks.tenants.colour: unknown key (expected id, name)"])
+        #expect(messages("[]") == ["etlworks.tenants: lists no tenant"])
+        let sla = "sla:\n  - name: slow\n    flows: {tags: [nightly]}\n    max_duration: 1h\n"
+        #expect(messages("discover", extra: sla).first?.hasPrefix("sla: SLA rules are not evaluated per tenant yet") == true)
     }
 }

@@ -6,7 +6,8 @@ import Exposition
 /// rather than each doing the work. Only the current version's renders are kept.
 actor ExpositionCache {
     struct Key: Hashable {
-        var version: ExporterSnapshot.Version
+        /// The state's version, and with tenants each tenant's.
+        var version: [ExporterSnapshot.Version]
         var format: ExpositionFormat
         var gzip: Bool
     }

@@ -105,9 +105,22 @@ public struct HealthDocument: Codable, Sendable, Equatable {
     public var resources: [String: Resource]
     public var flows: Int
     public var sla: SLA
+    /// Each watched tenant (`etlworks.tenants`); absent without tenants.
+    public var tenants: [Tenant]?
+
+    /// A watched tenant: whether it is read, and its own polls.
+    public struct Tenant: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var up: Bool
+        public var status: HealthStatus
+        public var reasons: [String]
+        public var flows: Int
+        public var resources: [String: Resource]
+    }
 
     enum CodingKeys: String, CodingKey {
-        case status, reasons, version, time, api, instance, storage, resources, flows, sla
+        case status, reasons, version, time, api, instance, storage, resources, flows, sla, tenants
         case startedAt = "started_at"
     }
 }

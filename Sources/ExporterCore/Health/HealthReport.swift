@@ -100,6 +100,46 @@ public struct HealthReport: Sendable {
             flows: snapshot.flows.count, sla: sla)
     }
 
+    /// The report of an exporter watching tenants: the instance's own (its health, storage,
+    /// the exporter), and each tenant's polls. A tenant down only warns, so that one tenant's
+    /// trouble never fails the probe of the others; all of them down fails it.
+    public init(
+        instance: ExporterSnapshot, apiURL: String, tenants: [MetricsRenderer.TenantPart], discoveryProblem: String?
+    ) {
+        let base = HealthReport(snapshot: instance, apiURL: apiURL)
+        // The instance's storage failing fails the report; its other trouble warns.
+        var failing: Set<String> = []
+        if case .failing(let message) = instance.storage { failing.insert("storage: \(message)") }
+        var reasons = base.reasons.map { (failing.contains($0) ? HealthStatus.fail : .warn, $0) }
+        if let discoveryProblem { reasons.append((.warn, "listing the tenants failed: \(discoveryProblem)")) }
+        var entries: [HealthDocument.Tenant] = []
+        for part in tenants {
+            let own = HealthReport(snapshot: part.snapshot, apiURL: apiURL)
+            // The tenant's polls only: the rest of its report is the instance's.
+            let polls = own.reasons.filter { reason in own.document.resources.keys.contains { reason.hasPrefix("\($0):") } }
+            entries.append(
+                HealthDocument.Tenant(
+                    id: part.tenant.id, name: part.tenant.name, up: part.up, status: part.up ? own.status : .fail,
+                    reasons: own.reasons, flows: part.snapshot.flows.count, resources: own.document.resources))
+            if !part.up {
+                // Up is decided by its executions and flows polls: say theirs first.
+                let cause = polls.first { $0.hasPrefix("executions:") || $0.hasPrefix("flows:") } ?? polls.first
+                let name = "tenant \(part.tenant.id) (\(part.tenant.name))"
+                reasons.append((.warn, "\(name) is down: \(cause ?? "waiting for its first polls")"))
+            }
+        }
+        if !tenants.isEmpty, !tenants.contains(where: \.up) { reasons.append((.fail, "no tenant is read")) }
+        let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
+        self.status = status
+        self.reasons = reasons.map(\.1)
+        var document = base.document
+        document.status = status
+        document.reasons = self.reasons
+        document.flows = tenants.reduce(0) { $0 + $1.snapshot.flows.count }
+        document.tenants = entries
+        self.document = document
+    }
+
     /// The report as pretty-printed JSON.
     public func json() -> Data { JSONDocument.encode(document) }
 

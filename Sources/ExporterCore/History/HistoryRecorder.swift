@@ -20,12 +20,25 @@ public actor HistoryRecorder {
     private let state: ExporterState
     private let logger: Logger
     private var failing = false
+    /// The tenant whose polls these are (`etlworks.tenants`): its series carry `tenant_id`,
+    /// and its polls are a group of their own, apart from other tenants' polls.
+    private let tenantId: String?
 
-    public init(sink: any HistorySink, state: ExporterState, logger: Logger) {
+    public init(sink: any HistorySink, state: ExporterState, logger: Logger, tenantId: String? = nil) {
         self.sink = sink
         self.state = state
         self.logger = logger
+        self.tenantId = tenantId
     }
+
+    /// The samples as stored: a tenant's with its `tenant_id`.
+    private func scoped(_ samples: [Sample]) -> [Sample] {
+        guard let tenantId else { return samples }
+        let label = SeriesLabel("tenant_id", tenantId)
+        return samples.map { Sample(SeriesKey($0.key.name, $0.key.labels + [label]), $0.kind, $0.value) }
+    }
+
+    private func group(_ name: String) -> String { tenantId.map { "\(name)@\($0)" } ?? name }
 
     /// Stores what the latest poll of `resource` produced: its values when it succeeded (a
     /// failed poll leaves a gap), and its result either way.
@@ -34,10 +47,11 @@ public actor HistoryRecorder {
         let time = Int64(date.timeIntervalSince1970)
         do {
             if succeeded {
-                _ = try await sink.append(HistorySamples.after(resource, snapshot: snapshot), group: resource.rawValue, at: time)
+                _ = try await sink.append(
+                    scoped(HistorySamples.after(resource, snapshot: snapshot)), group: group(resource.rawValue), at: time)
             }
             _ = try await sink.append(
-                HistorySamples.pollResult(resource, snapshot: snapshot), group: "poll.\(resource.rawValue)",
+                scoped(HistorySamples.pollResult(resource, snapshot: snapshot)), group: group("poll.\(resource.rawValue)"),
                 at: time)
             await reportSuccess()
         } catch {

@@ -102,11 +102,10 @@ public enum MetricsRenderer {
             writeSLA(snapshot, into: &writer)
         }
         writeExporter(snapshot, part, overLimit: overLimit, into: &writer)
-        if part.hasInstance {
-            writeNotifications(snapshot, into: &writer)
-            writePush(snapshot, into: &writer)
-            if let process = snapshot.process { writeProcess(process, into: &writer) }
-        }
+        if part.hasInstance { writeNotifications(snapshot, into: &writer) }
+        // With tenants, each tenant has its own webhook path and receiver.
+        if part.hasTenant { writePush(snapshot, into: &writer) }
+        if part.hasInstance, let process = snapshot.process { writeProcess(process, into: &writer) }
         return overLimit
     }
 

@@ -83,6 +83,12 @@ public struct ExporterSnapshot: Sendable {
     /// The resources this exporter polls: those polled on demand only when they have an
     /// interval (the runtime gives one to each resource it polls).
     public var polledResources: [Resource] {
-        Resource.allCases.sorted().filter { !$0.isPolledOnDemand || intervals[$0] != nil }
+        Resource.allCases.sorted().filter {
+            (!$0.isPolledOnDemand || intervals[$0] != nil) && resourceScope?.contains($0) != false
+        }
     }
+
+    /// The resources this state's pollers poll, when not all (with tenants: a tenant's own,
+    /// or the instance's health).
+    public var resourceScope: Set<Resource>?
 }

@@ -27,6 +27,9 @@ public actor ExporterState {
         self.requests = requests
     }
 
+    /// Limits the resources reported to those this state's pollers poll.
+    public func limitResources(to resources: Set<Resource>) { snapshotValue.resourceScope = resources }
+
     /// The current state; cheap (copy-on-write arrays).
     public func snapshot() -> ExporterSnapshot {
         var copy = snapshotValue

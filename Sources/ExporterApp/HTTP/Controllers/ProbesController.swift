@@ -7,23 +7,28 @@ import Vocabulary
 
 /// `/health`, the liveness and readiness probes, and the landing page.
 public struct ProbesController: ExporterController {
-    let state: ExporterState
+    let view: ExporterView
     /// Shown in /health; it carries no secret.
     let apiURL: String
 
     public init(state: ExporterState, apiURL: String) {
-        self.state = state
+        view = ExporterView(state: state)
+        self.apiURL = apiURL
+    }
+
+    public init(view: ExporterView, apiURL: String) {
+        self.view = view
         self.apiURL = apiURL
     }
 
     public func register(on router: Router<ExporterRequestContext>) {
         router.get("/health") { _, _ -> Response in
-            let report = HealthReport(snapshot: await state.snapshot(), apiURL: apiURL)
+            let report = await view.health(apiURL: apiURL)
             return .json(report.json(), status: .init(code: report.httpStatus))
         }
         router.get("/-/healthy") { _, _ in Response.text("OK\n") }
         router.get("/-/ready") { _, _ -> Response in
-            if await state.snapshot().polls[.executions] == nil {
+            if await !view.isReady() {
                 return .text("not ready: waiting for the first executions poll\n", status: .serviceUnavailable)
             }
             return .text("OK\n")

@@ -8,32 +8,51 @@ import Vocabulary
 
 /// `POST /api/v1/webhooks/etlworks`: Etlworks webhooks (`Flow.Executed`), checked with the
 /// push credentials alone (never the scrape credentials), answered 202 as soon as the run is
-/// queued — the look-up happens later, in `PushedRunsService`.
+/// queued — the look-up happens later, in `PushedRunsService`. With `etlworks.tenants`, each
+/// tenant's webhook posts to `/api/v1/webhooks/etlworks/{tenant_id}`.
 public struct PushController: ExporterController {
     public static let path = "/api/v1/webhooks/etlworks"
     /// The largest body read; a larger one is refused unread.
     static let maxBody = 1 << 20
 
     let settings: PushSettings
-    let receiver: PushReceiver
+    /// The receiver of a path's tenant (nil: the path without one); nil when none receives there.
+    let receivers: @Sendable (String?) async -> PushReceiver?
     let now: @Sendable () -> Date
 
     public init(settings: PushSettings, receiver: PushReceiver, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(settings: settings, receivers: { $0 == nil ? receiver : nil }, now: now)
+    }
+
+    public init(
+        settings: PushSettings, receivers: @escaping @Sendable (String?) async -> PushReceiver?,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.settings = settings
-        self.receiver = receiver
+        self.receivers = receivers
         self.now = now
     }
 
     /// Its own credentials: the web configuration's basic auth does not apply.
-    public var openPaths: Set<String> { [Self.path] }
+    public var openPaths: Set<String> { [Self.path, Self.path + "/*"] }
 
     public func register(on router: Router<ExporterRequestContext>) {
         router.post(RouterPath(Self.path)) { request, context -> Response in
-            try await receive(request, context: context)
+            try await receive(request, context: context, tenant: nil)
+        }
+        router.post(RouterPath(Self.path + "/:tenant")) { request, context -> Response in
+            try await receive(request, context: context, tenant: context.parameters.get("tenant"))
         }
     }
 
-    func receive(_ request: Request, context: ExporterRequestContext) async throws -> Response {
+    func receive(_ request: Request, context: ExporterRequestContext, tenant: String?) async throws -> Response {
+        guard let receiver = await receivers(tenant) else {
+            let message =
+                tenant == nil
+                ? "this exporter watches several tenants: post to \(Self.path)/{tenant_id}"
+                : "no tenant with this id is watched here"
+            return Self.answer(.notFound, "error", message)
+        }
         var request = request
         let headers = request.headers
         let accepted = PushCredentialCheck.accepts(settings.credential) { name in
