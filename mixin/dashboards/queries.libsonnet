@@ -1,15 +1,17 @@
-// What every dashboard query filters on: $job, $instance, $flow, $tag (through the `tags`
-// label of etlworks_flow_info, `,a,b,`) and $severity.
+// What every dashboard query filters on: $job, $instance, $tenant (flows are chosen within
+// it; without etlworks.tenants there is no tenant_id and "All" matches every flow), $flow,
+// $tag (through the `tags` label of etlworks_flow_info, `,a,b,`) and $severity.
 //
 // Flows are chosen and named through etlworks_flow_info alone (joined on flow_id), never by
 // a `flow_name` matcher on other series: with `metrics.flow_name_label: false` only the info
 // metric carries the name, and the dashboards work the same in both modes.
 local sel = 'job=~"$job",instance=~"$instance"';
-local info = 'etlworks_flow_info{' + sel + '}';
+local flowSel = sel + ',tenant_id=~"$tenant"';
+local info = 'etlworks_flow_info{' + flowSel + '}';
 // ${flow:regex}: Grafana escapes the regex metacharacters of the chosen names (a single
 // value in `$flow` it writes as it is, and `orders (daily)` would match nothing).
-local chosen = 'etlworks_flow_info{' + sel + ',flow_name=~"${flow:regex}"}';
-local chosenTagged = 'etlworks_flow_info{' + sel + ',flow_name=~"${flow:regex}",tags=~"(.*,)?${tag:regex}(,.*)?"}';
+local chosen = 'etlworks_flow_info{' + flowSel + ',flow_name=~"${flow:regex}"}';
+local chosenTagged = 'etlworks_flow_info{' + flowSel + ',flow_name=~"${flow:regex}",tags=~"(.*,)?${tag:regex}(,.*)?"}';
 
 {
   sel: sel,

@@ -47,7 +47,7 @@ local layout(panels) =
   variable:: variable,
 
   templating(config, extra):: {
-    local flowNames = 'label_values(etlworks_flow_info{job=~"$job",instance=~"$instance"}, flow_name)',
+    local flowNames = 'label_values(etlworks_flow_info{job=~"$job",instance=~"$instance",tenant_id=~"$tenant"}, flow_name)',
     local named = {
       flow: variable('flow', 'Flow', flowNames),
       one_flow: variable('flow', 'Flow', flowNames, multi=false, includeAll=false),
@@ -59,6 +59,8 @@ local layout(panels) =
         options: [], refresh: 1, regex: '', skipUrlSync: false },
       variable('job', 'Job', 'label_values(etlworks_up{%(selector)s}, job)' % config),
       variable('instance', 'Instance', 'label_values(etlworks_up{%(selector)s,job=~"$job"}, instance)' % config),
+      // Empty without etlworks.tenants: "All" (.*) then matches the flows, which have no tenant_id.
+      variable('tenant', 'Tenant', 'label_values(etlworks_tenant_info{job=~"$job",instance=~"$instance"}, tenant_id)'),
     ] + [named[name] for name in extra],
   },
 
