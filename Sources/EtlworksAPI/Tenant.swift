@@ -13,7 +13,7 @@ public struct Tenant: Sendable, Equatable, Hashable {
     }
 
     /// Decodes one tenant; nil without a usable id (a number, or a string of at most 64
-    /// letters, digits, `-`, `_` or `.`: the id goes into a path and a label).
+    /// letters, digits, `-`, `_` or `.`, not dots alone: the id goes into a path and a label).
     public init?(json: JSONValue) {
         guard json.isObject, let id = json["id"].flatMap(Self.id(from:)) else { return nil }
         self.init(id: id, name: json["name"]?.string ?? "")
@@ -27,7 +27,8 @@ public struct Tenant: Sendable, Equatable, Hashable {
 
     /// Whether `text` can be a tenant id: it becomes a path segment and a label value.
     public static func isValidId(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 64
+        // Not dots alone: `.` and `..` are no path segment to post a webhook to.
+        text.utf8.count <= 64 && text.utf8.contains { $0 != UInt8(ascii: ".") }
             && text.utf8.allSatisfy { byte in
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
