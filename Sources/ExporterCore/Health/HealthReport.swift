@@ -13,6 +13,8 @@ public struct HealthReport: Sendable {
     public var status: Status
     /// Why the status is not pass, one sentence each.
     public var reasons: [String]
+    /// The reasons with what each does to the status.
+    private let gradedReasons: [(status: Status, reason: String)]
     /// The JSON document.
     public let document: HealthDocument
 
@@ -94,6 +96,7 @@ public struct HealthReport: Sendable {
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
         self.status = status
         self.reasons = reasons.map(\.1)
+        gradedReasons = reasons
         document = HealthDocument(
             status: status, reasons: self.reasons, version: BuildInfo.version, startedAt: Self.iso(snapshot.startedAt),
             time: Self.iso(snapshot.takenAt), api: api, instance: instance, storage: storage, resources: resources,
@@ -107,10 +110,8 @@ public struct HealthReport: Sendable {
         instance: ExporterSnapshot, apiURL: String, tenants: [MetricsRenderer.TenantPart], discoveryProblem: String?
     ) {
         let base = HealthReport(snapshot: instance, apiURL: apiURL)
-        // The instance's storage failing fails the report; its other trouble warns.
-        var failing: Set<String> = []
-        if case .failing(let message) = instance.storage { failing.insert("storage: \(message)") }
-        var reasons = base.reasons.map { (failing.contains($0) ? HealthStatus.fail : .warn, $0) }
+        // The instance's own reasons keep their grades (its storage failing fails the report).
+        var reasons = base.gradedReasons
         if let discoveryProblem { reasons.append((.warn, "listing the tenants failed: \(discoveryProblem)")) }
         var entries: [HealthDocument.Tenant] = []
         for part in tenants {
@@ -132,6 +133,7 @@ public struct HealthReport: Sendable {
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
         self.status = status
         self.reasons = reasons.map(\.1)
+        gradedReasons = reasons
         var document = base.document
         document.status = status
         document.reasons = self.reasons

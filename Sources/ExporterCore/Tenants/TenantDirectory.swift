@@ -5,18 +5,14 @@ import Foundation
 /// the webhook's path. Changes when `discover` finds tenants added or removed.
 public actor TenantDirectory {
     private var planes: [TenantPlane] = []
-    /// The latest listing's failure (`discover`), nil when it succeeded.
-    private(set) var discoveryError: String?
-    private(set) var discoveredAt: Date?
+    /// The latest listing's failure (`discover`), nil when it succeeded or without `discover`.
+    private var discoveryError: String?
 
     public init() {}
 
     func set(_ planes: [TenantPlane]) { self.planes = planes }
 
-    func noteDiscovery(error: String?, at date: Date) {
-        discoveryError = error
-        if error == nil { discoveredAt = date }
-    }
+    func noteDiscovery(error: String?) { discoveryError = error }
 
     /// The webhook receiver of a tenant; nil for a tenant not watched.
     public func receiver(forTenant id: String) -> PushReceiver? {

@@ -64,11 +64,11 @@ public struct TenantsService: Service {
                 var wait = TenantSelection.discoveryInterval
                 do {
                     let tenants = try await list()
-                    await directory.noteDiscovery(error: nil, at: Date())
+                    await directory.noteDiscovery(error: nil)
                     if tenants.isEmpty { logger.warning("GET /v1/tenants lists no tenant: nothing to watch") }
                     await watch(tenants)
                 } catch {
-                    await directory.noteDiscovery(error: String(describing: error), at: Date())
+                    await directory.noteDiscovery(error: String(describing: error))
                     logger.warning(
                         "Listing the tenants failed; the tenants already watched go on", metadata: ["error": "\(error)"])
                     wait = retryAfterFailure
