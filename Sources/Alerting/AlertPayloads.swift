@@ -13,7 +13,8 @@ public enum AlertPayloads {
     public static let pushedAlertName = "EtlworksSLABreachPushed"
     /// Labels each pushed alert sets itself; `notifications.alertmanager.labels` cannot replace them.
     public static let ownLabels: Set<String> = [
-        "alertname", "sla", "severity", "condition", "flow_id", "flow_name", "agent_id", "agent_name"
+        "alertname", "sla", "severity", "condition", "flow_id", "flow_name", "agent_id", "agent_name", "tenant_id",
+        "tenant_name"
     ]
 
     public static func alertmanager(
@@ -26,6 +27,11 @@ public enum AlertPayloads {
             labels["severity"] = alert.severity.rawValue
             labels["condition"] = alert.condition
             for (name, value) in targetLabels(alert.target) { labels[name] = value }
+            // Tenants' flow ids overlap: the tenant is part of which breach this is.
+            if let tenant = alert.tenant {
+                labels["tenant_id"] = tenant.id
+                labels["tenant_name"] = tenant.name
+            }
             var annotations = alert.annotations
             annotations["summary"] = annotations["summary"] ?? summary(alert)
             if let detail = alert.detail { annotations["description"] = annotations["description"] ?? detail }
@@ -56,6 +62,7 @@ public enum AlertPayloads {
             "summary": summary(alert)
         ]
         if let endsAt = alert.endsAt { object["ends_at"] = UTCTime.format(endsAt) }
+        if let tenant = alert.tenant { object["tenant"] = ["id": tenant.id, "name": tenant.name] }
         if let value = alert.value, value.isFinite { object["value"] = value }
         if let threshold = alert.threshold, threshold.isFinite { object["threshold"] = threshold }
         if let detail = alert.detail { object["detail"] = detail }
@@ -78,8 +85,8 @@ public enum AlertPayloads {
 
     static func summary(_ alert: SLAAlert) -> String {
         alert.isResolved
-            ? "SLA \(alert.rule) no longer breached by \(alert.target.label)"
-            : "SLA \(alert.rule) breached by \(alert.target.label)"
+            ? "SLA \(alert.rule) no longer breached by \(alert.targetLabel)"
+            : "SLA \(alert.rule) breached by \(alert.targetLabel)"
     }
 
     static func format(_ value: Double) -> String {

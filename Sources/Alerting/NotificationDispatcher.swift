@@ -61,7 +61,8 @@ public actor NotificationDispatcher: SLAAlertSink {
     private let clock: @Sendable () -> Double
     private let redactor: Redactor
 
-    private var active: [SLAAlert] = []
+    /// Every breach now, per tenant id ('' without tenants): each tenant's engine says its own.
+    private var active: [String: [SLAAlert]] = [:]
     private var resolved: [(alert: SLAAlert, until: Double)] = []
     private var alertmanagerDue = true
     private var alertmanagerNext: Double = 0
@@ -96,12 +97,12 @@ public actor NotificationDispatcher: SLAAlertSink {
 
     public nonisolated var isEnabled: Bool { config.alertmanager != nil || !config.webhooks.isEmpty }
 
-    public func deliver(changes: [SLAAlert], active: [SLAAlert]) async {
+    public func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: SLATenant?) async {
         let now = clock()
-        self.active = active
+        self.active[tenant?.id ?? ""] = active
         resolved.removeAll { $0.until < now }
         for change in changes where change.isResolved {
-            resolved.removeAll { $0.alert.rule == change.rule && $0.alert.target == change.target }
+            resolved.removeAll { $0.alert.isSameBreach(as: change) }
             resolved.append((change, now + 900))
         }
         if !changes.isEmpty { alertmanagerDue = true }
@@ -164,7 +165,7 @@ public actor NotificationDispatcher: SLAAlertSink {
     }
 
     private func sendAlertmanager(_ target: NotificationConfig.Alertmanager, now: Double) async {
-        let alerts = active + resolved.map(\.alert)
+        let alerts = active.keys.sorted().flatMap { active[$0] ?? [] } + resolved.map(\.alert)
         alertmanagerDue = false
         guard !alerts.isEmpty else {
             alertmanagerNext = now + target.resendInterval
@@ -245,7 +246,7 @@ public actor NotificationDispatcher: SLAAlertSink {
         logger.log(
             level: first ? .warning : .debug, "Dropped an SLA webhook event: \(reason)",
             metadata: [
-                "receiver": "\(name)", "sla": "\(event.alert.rule)", "target": "\(event.alert.target.label)",
+                "receiver": "\(name)", "sla": "\(event.alert.rule)", "target": "\(event.alert.targetLabel)",
                 "event": "\(event.alert.isResolved ? "resolve" : "breach")"
             ])
     }

@@ -71,15 +71,16 @@ public struct ExporterRuntime: Sendable {
         let dispatcher = NotificationDispatcher(
             config: config.notifications, onStats: { await state.setNotificationStats($0, receiver: $1) },
             generatorURL: "http://\(address.host):\(address.port)/sla", logger: logger)
+        // With tenants, each tenant's plane evaluates the rules that cover it.
         let engine = SLAEngine(
-            rules: config.sla, store: slaStore, runStore: store, host: state,
+            rules: tenants == nil ? config.sla : [], store: slaStore, runStore: store, host: state,
             alerts: dispatcher.isEnabled ? dispatcher : nil, timeZone: config.api.timeZone,
             scheduleTimeZone: config.api.schedulerTimeZone,
             healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel,
             replayStep: config.poll.executions, history: SeriesSLAHistory(reader: reader), maintenance: config.maintenance,
             logger: logger)
         var context = CollectorContext(client: client, store: store, state: state, config: config)
-        if !config.sla.isEmpty { context.completedRuns = engine }
+        if tenants == nil, !config.sla.isEmpty { context.completedRuns = engine }
         // With tenants, each tenant's plane has its own receiver.
         let pushes = tenants == nil ? config.push.map { PushReceiver(settings: $0, state: state) } : nil
         context.pushes = pushes
@@ -89,14 +90,11 @@ public struct ExporterRuntime: Sendable {
         let collectors = CollectorSet.collectors(
             of: tenants == nil ? Set(Resource.allCases) : CollectorSet.instanceResources, context: context,
             looksBack: looksBack, logger: logger)
-        let evaluateAfterPoll: @Sendable (Resource) async -> Void = { resource in
-            if resource != .health && resource != .summary { await engine.evaluate() }
-        }
         let history = HistoryRecorder(sink: series, state: state, logger: logger)
         let polling = PollingService(
             collectors: collectors, state: state, intervals: config.poll, logger: logger,
             clock: ContinuousClock(), redactor: redactor, history: history,
-            afterPoll: config.sla.isEmpty ? nil : evaluateAfterPoll)
+            afterPoll: tenants != nil || config.sla.isEmpty ? nil : Self.evaluateAfterPoll(engine))
         var maintenance = HistoryMaintenance(
             store: series, recorder: history, retention: config.storage.retention,
             logger: logger)
@@ -110,7 +108,7 @@ public struct ExporterRuntime: Sendable {
         var controllers: [any ExporterController] = [
             ProbesController(view: view, apiURL: redactor.scrub(apiURL.absoluteString)),
             MetricsController(view: view),
-            SLAController(state: state, store: slaStore),
+            SLAController(view: view, store: slaStore),
             SeriesController(reader: reader, limits: config.query),
             ReportsController(service: UsageReportService(path: config.storage.path))
         ]
@@ -143,7 +141,8 @@ public struct ExporterRuntime: Sendable {
         if let pushes { services.append(PushedRunsService(receiver: pushes, context: context, logger: logger)) }
         if let tenants, let directory {
             let planes = TenantPlanes(
-                config: config, client: client, store: store, series: series, requests: requests, intervals: intervals,
+                config: config, client: client, store: store, slaStore: slaStore, series: series, reader: reader,
+                alerts: dispatcher.isEnabled ? dispatcher : nil, requests: requests, intervals: intervals,
                 looksBack: looksBack, redactor: redactor, logger: logger)
             services.append(
                 TenantsService(
@@ -159,6 +158,13 @@ public struct ExporterRuntime: Sendable {
         return ExporterRuntime(
             state: state, store: store, series: series, services: services,
             listenAddress: address)
+    }
+
+    /// Evaluates the SLA rules after each poll of what they judge.
+    static func evaluateAfterPoll(_ engine: SLAEngine) -> @Sendable (Resource) async -> Void {
+        { resource in
+            if resource != .health && resource != .summary { await engine.evaluate() }
+        }
     }
 
     /// A live state with the configuration's export settings.

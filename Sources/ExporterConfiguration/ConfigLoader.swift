@@ -197,17 +197,32 @@ public struct ConfigLoader: Sendable {
         config?.metrics = metrics
         config?.api.streamingFlows = streamingFlows
         config?.api.tenants = tenants
-        if tenants != nil, !rules.isEmpty {
-            // An SLA rule's state is kept per flow id, which tenants share.
-            issues.append(
-                ConfigIssue(
-                    key: "sla", line: nil,
-                    message:
-                        "SLA rules are not evaluated per tenant yet: with etlworks.tenants, give SLA rules to an exporter per tenant"
-                ))
-        }
+        issues += Self.tenantIssues(rules, tenants: tenants)
         if let config, issues.isEmpty { return .success(config) }
         return .failure(ConfigErrors(issues))
+    }
+
+    /// A rule's `tenants:` needs tenants to choose from, and with a list of them, must choose one:
+    /// a pattern matching no listed tenant is a typo that would silently judge nothing.
+    static func tenantIssues(_ rules: [SLARule], tenants: TenantSelection?) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        for (index, rule) in rules.enumerated() where !rule.tenants.isEmpty {
+            let key = "sla[\(index)] \(rule.name).tenants"
+            switch tenants {
+            case nil:
+                issues.append(
+                    ConfigIssue(key: key, line: nil, message: "needs etlworks.tenants (this exporter watches one tenant)"))
+            case .listed(let listed)?:
+                if !listed.contains(where: rule.covers) {
+                    let given = rule.tenants.map { "'\($0)'" }.joined(separator: ", ")
+                    issues.append(
+                        ConfigIssue(key: key, line: nil, message: "\(given) matches none of the tenants in etlworks.tenants"))
+                }
+            case .discover?:
+                break
+            }
+        }
+        return issues
     }
 
     /// Replaces `${VAR}` with the environment's value; `$$` is a literal `$`.

@@ -99,6 +99,8 @@ public struct UsageReport: Sendable {
     public struct SLAUsage: Sendable, Equatable {
         public var rule: String
         public var severity: String
+        /// The tenant whose target breached ('' without `etlworks.tenants`).
+        public var tenant: String
         public var targetKey: String
         public var targetName: String
         public var breaches: Int

@@ -87,9 +87,13 @@ public enum UsageReportBuilder {
             }
             report.days = days
             report.flows = flows
-            report.sla = SLAUsageTally.tally(
-                try reader.episodes(from: month.start, to: periodEnd),
-                observed: try reader.observedSpans(from: month.start, to: periodEnd), from: month.start, to: periodEnd)
+            let episodes = try reader.episodes(from: month.start, to: periodEnd)
+            // Each tenant's rules were evaluated on its own polls: compliance divides by its own observed time.
+            var observed: [String: [(startMs: Int64, endMs: Int64)]] = [:]
+            for tenant in Set(episodes.map(\.tenant)) {
+                observed[tenant] = try reader.observedSpans(tenant: tenant, from: month.start, to: periodEnd)
+            }
+            report.sla = SLAUsageTally.tally(episodes, observed: observed, from: month.start, to: periodEnd)
             return report
         }
     }

@@ -75,20 +75,24 @@ enum UsageReportCSV {
                 ])
             }
         case .sla:
+            // With tenants, each breach's tenant (flow ids repeat across tenants).
+            let tenants = !report.tenants.isEmpty
             rows = [
-                [
-                    "sla", "severity", "target_kind", "target_id", "target_name", "breaches", "breach_seconds",
+                ["sla", "severity"] + (tenants ? ["tenant_id"] : []) + [
+                    "target_kind", "target_id", "target_name", "breaches", "breach_seconds",
                     "longest_breach_seconds", "compliance", "coverage_ratio"
                 ]
             ]
             for usage in report.sla {
                 let target = SLATarget(key: usage.targetKey)
-                rows.append([
-                    text(usage.rule), usage.severity, text(target?.kind.rawValue ?? usage.targetKey),
-                    target.map { $0.kind == .tenant ? "" : String($0.id) } ?? "", text(usage.targetName), String(usage.breaches),
-                    ReportNumber.plain(usage.breachSeconds), ReportNumber.plain(usage.longestBreachSeconds),
-                    ReportNumber.plain(usage.compliance), coverage
-                ])
+                rows.append(
+                    [text(usage.rule), usage.severity] + (tenants ? [text(usage.tenant)] : []) + [
+                        text(target?.kind.rawValue ?? usage.targetKey),
+                        target.map { $0.kind == .tenant ? "" : String($0.id) } ?? "", text(usage.targetName),
+                        String(usage.breaches),
+                        ReportNumber.plain(usage.breachSeconds), ReportNumber.plain(usage.longestBreachSeconds),
+                        ReportNumber.plain(usage.compliance), coverage
+                    ])
             }
         case .agents:
             rows = [["agent_id", "agent_name", "availability", "polls", "coverage_ratio"]]

@@ -100,7 +100,7 @@ enum UsageReportHTML {
                 report.sla.map { usage in
                     [
                         HTML.escape(usage.rule), HTML.escape(usage.severity),
-                        HTML.escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
+                        HTML.escape(SLAUsageTally.targetText(usage)),
                         String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
                         ReportNumber.duration(usage.longestBreachSeconds), usage.compliance.map(ReportNumber.percent) ?? "–"
                     ]

@@ -95,6 +95,7 @@ enum UsageReportJSON {
                     json.object { json in
                         json.field("sla", usage.rule)
                         json.field("severity", usage.severity)
+                        if !usage.tenant.isEmpty { json.field("tenant_id", usage.tenant) }
                         json.object("target") { json in
                             json.field("kind", target?.kind.rawValue ?? usage.targetKey)
                             json.field("id", target.flatMap { $0.kind == .tenant ? nil : $0.id })

@@ -79,7 +79,7 @@ enum UsageReportMarkdown {
                 report.sla.map { usage in
                     [
                         escape(usage.rule), escape(usage.severity),
-                        escape(SLATarget(key: usage.targetKey)?.kind == .tenant ? "tenant" : usage.targetName),
+                        escape(SLAUsageTally.targetText(usage)),
                         String(usage.breaches), ReportNumber.duration(usage.breachSeconds),
                         ReportNumber.duration(usage.longestBreachSeconds),
                         usage.compliance.map(ReportNumber.percent) ?? "–"

@@ -13,7 +13,7 @@ extension ConfigNodeReader {
     ]
     private static let ruleKeys: Set<String> = Set(
         [
-            "name", "flows", "agents", "tenant", "severity", "for", "labels",
+            "name", "flows", "agents", "tenant", "tenants", "severity", "for", "labels",
             "annotations", "export"
         ] + conditionKeys)
     private static let flowConditions: Set<String> = [
@@ -96,11 +96,18 @@ extension ConfigNodeReader {
                     issue("\(prefix).export", node, "'\(text)' must be full or breach_only")
                 }
             }
+            // Which watched tenants the rule judges (`etlworks.tenants`): ids or name patterns.
+            var tenants: [Glob] = []
+            if let node = mapping["tenants"] {
+                tenants = globs(node, key: "\(prefix).tenants")
+                if tenants.isEmpty { issue("\(prefix).tenants", node, "must list tenant ids or name patterns") }
+            }
             if let target, let condition, !name.isEmpty {
                 var rule = SLARule(
                     name: name, target: target, condition: condition, severity: severity, holdFor: holdFor,
                     labels: labels, annotations: annotations)
                 rule.export = export
+                rule.tenants = tenants
                 rules.append(rule)
             }
         }

@@ -84,9 +84,14 @@ public struct SLAResultEntry: Codable, Sendable, Equatable {
     /// Objectives: burn rate per window label (`5m` … `3d`).
     public var burnRates: [String: Double]?
     public var projectedRatio: Double?
+    /// With `etlworks.tenants`, the tenant whose target this is.
+    public var tenantId: String?
+    public var tenantName: String?
 
     enum CodingKeys: String, CodingKey {
         case sla, severity, condition, target, state, value, threshold, since, detail
+        case tenantId = "tenant_id"
+        case tenantName = "tenant_name"
         case breachesTotal = "breaches_total"
         case compliance30d = "compliance_30d"
         case complianceMonth = "compliance_month"
@@ -118,6 +123,8 @@ public struct SLAResultEntry: Codable, Sendable, Equatable {
             return burn
         }
         projectedRatio = measurement.projectedRatio.finite
+        tenantId = result.tenant?.id
+        tenantName = result.tenant?.name
     }
 }
 
@@ -154,9 +161,12 @@ public struct SLAHistoryDocument: Codable, Sendable, Equatable {
         public var threshold: Double?
         /// Found by replaying stored runs, before this exporter watched.
         public var replayed: Bool
+        /// With `etlworks.tenants`, the tenant whose target breached.
+        public var tenantId: String?
 
         enum CodingKeys: String, CodingKey {
             case sla, severity, target, start, end, peak, threshold, replayed
+            case tenantId = "tenant_id"
             case durationSeconds = "duration_seconds"
         }
 
@@ -172,6 +182,7 @@ public struct SLAHistoryDocument: Codable, Sendable, Equatable {
             peak = episode.peak.finite
             threshold = episode.threshold.finite
             replayed = episode.replayed
+            tenantId = episode.tenant.isEmpty ? nil : episode.tenant
         }
     }
 

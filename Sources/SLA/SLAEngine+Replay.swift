@@ -300,10 +300,11 @@ extension SLAEngine {
                 SLAAlert(
                     rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
                     value: open.peak, threshold: open.threshold, detail: "found by replaying stored runs",
-                    startsAt: EpochMillis.seconds(open.startMs), endsAt: nil, labels: rule.labels, annotations: rule.annotations))
+                    startsAt: EpochMillis.seconds(open.startMs), endsAt: nil, labels: rule.labels, annotations: rule.annotations,
+                    tenant: tenant))
         }
         if last { try await reloadHistory(now: now) }
-        if let sink = self.alerts, !alerts.isEmpty { await sink.deliver(changes: alerts, active: alerts) }
+        if let sink = self.alerts, !alerts.isEmpty { await sink.deliver(changes: alerts, active: alerts, tenant: tenant) }
         return count
     }
 }

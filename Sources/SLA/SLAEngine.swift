@@ -26,6 +26,8 @@ public actor SLAEngine: CompletedRunSink {
     let healthPolicy: SLAHealthPolicy
     /// When no breach starts for the flows they cover (`maintenance:`).
     let maintenance: [MaintenanceWindow]
+    /// The tenant whose rules these are (`etlworks.tenants`): its results and breaches say so.
+    let tenant: SLATenant?
 
     private var windows: RunWindows
     /// One per rule: each keeps its own caches, so rules can be measured in parallel.
@@ -70,8 +72,10 @@ public actor SLAEngine: CompletedRunSink {
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
         alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
         healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = false, replayStep: Double = 30,
-        history: (any SLAHistory)? = nil, maintenance: [MaintenanceWindow] = [], logger: Logger
+        history: (any SLAHistory)? = nil, maintenance: [MaintenanceWindow] = [], tenant: SLATenant? = nil,
+        logger: Logger
     ) {
+        self.tenant = tenant
         self.maintenance = maintenance
         self.history = history
         self.replayStep = replayStep
@@ -200,14 +204,22 @@ public actor SLAEngine: CompletedRunSink {
         lastPublished.replay = replayPhase
         lastPublished.rules = rules
         lastPublished.healthPolicy = healthPolicy
+        lastPublished.tenant = tenant
         await host.publishSLA(lastPublished)
+    }
+
+    /// A snapshot of these rules with no evaluation in it yet.
+    private func emptySnapshot() -> SLASnapshot {
+        var snapshot = SLASnapshot()
+        snapshot.rules = rules
+        snapshot.healthPolicy = healthPolicy
+        snapshot.tenant = tenant
+        return snapshot
     }
 
     /// Publishes that rules cannot be evaluated (shown in /health).
     public func reportStartFailure(_ error: any Error) async {
-        var published = SLASnapshot()
-        published.rules = rules
-        published.healthPolicy = healthPolicy
+        var published = emptySnapshot()
         published.problem = "SLA rules are not evaluated: their state could not be loaded: \(error)"
         await host.publishSLA(published)
     }
@@ -342,7 +354,7 @@ public actor SLAEngine: CompletedRunSink {
                         breachesTotal: (transition == nil
                             ? (ruleCounts.isEmpty ? nil : ruleCounts[target]) : breachCounts[rule.name]?[target]) ?? 0,
                         compliance30d: compliance(spans, in: observedWindows.thirtyDays),
-                        complianceMonth: compliance(spans, in: observedWindows.month), labels: labels))
+                        complianceMonth: compliance(spans, in: observedWindows.month), labels: labels, tenant: tenant))
             }
             // Targets gone (a deleted flow, a flow no longer matching): end their breach.
             let gone: [(SLATarget, SLATargetState)]
@@ -387,19 +399,17 @@ public actor SLAEngine: CompletedRunSink {
             (states, breachCounts, intervals, unsavedPeaks, observed) = saved
             alertChanges = []
         }
-        var published = SLASnapshot()
+        var published = emptySnapshot()
         published.evaluatedAt = now
         published.evaluationSeconds = (ContinuousClock.now - clockStart).inSeconds
         published.results = results
-        published.rules = rules
-        published.healthPolicy = healthPolicy
         published.replay = replayPhase
         published.maintenance = inMaintenance.active
         await host.publishSLA(published)
         lastPublished = published
         if let alerts {
             let active = results.filter { $0.phase == .breaching }.map { alert(for: $0, endsAt: nil) }
-            await alerts.deliver(changes: alertChanges, active: active)
+            await alerts.deliver(changes: alertChanges, active: active, tenant: tenant)
         }
         return published
     }
@@ -583,7 +593,7 @@ public actor SLAEngine: CompletedRunSink {
         SLAAlert(
             rule: rule.name, severity: rule.severity, condition: rule.condition.key, target: target,
             value: measurement.value, threshold: measurement.threshold, detail: measurement.detail,
-            startsAt: startsAt, endsAt: endsAt, labels: rule.labels, annotations: rule.annotations)
+            startsAt: startsAt, endsAt: endsAt, labels: rule.labels, annotations: rule.annotations, tenant: tenant)
     }
 
     private func alert(for result: SLAResult, endsAt: Double?) -> SLAAlert {
@@ -592,6 +602,6 @@ public actor SLAEngine: CompletedRunSink {
             rule: result.rule, severity: result.severity, condition: result.condition, target: result.target,
             value: result.measurement.value, threshold: result.measurement.threshold,
             detail: result.measurement.detail, startsAt: result.breachStart ?? result.since ?? 0,
-            endsAt: endsAt, labels: rule?.labels ?? [:], annotations: rule?.annotations ?? [:])
+            endsAt: endsAt, labels: rule?.labels ?? [:], annotations: rule?.annotations ?? [:], tenant: tenant)
     }
 }

@@ -68,7 +68,9 @@ public enum SLAPage {
                 let end = episode.endMs.map { EpochMillis.seconds($0) }
                 html +=
                     "<tr><td>\(HTML.escape(episode.rule))</td><td class=\"\(HTML.escape(episode.severity))\">\(HTML.escape(episode.severity))</td>"
-                html += "<td>\(HTML.escape(episode.targetName))</td><td>\(UTCTime.format(EpochMillis.seconds(episode.startMs)))"
+                let tenant = episode.tenant.isEmpty ? "" : " (tenant \(episode.tenant))"
+                html +=
+                    "<td>\(HTML.escape(episode.targetName + tenant))</td><td>\(UTCTime.format(EpochMillis.seconds(episode.startMs)))"
                 html += episode.replayed ? " <small>(before this exporter watched)</small></td>" : "</td>"
                 html += "<td>\(end.map(UTCTime.format) ?? "ongoing")</td>"
                 html += "<td class=\"num\">\(DurationText.measured((end ?? now) - EpochMillis.seconds(episode.startMs)))</td>"
@@ -90,7 +92,7 @@ public enum SLAPage {
             let since = result.breachStart ?? result.since
             html +=
                 "<tr><td>\(HTML.escape(result.rule))</td><td class=\"\(result.severity.rawValue)\">\(result.severity.rawValue)</td>"
-            html += "<td>\(HTML.escape(result.target.label))</td>"
+            html += "<td>\(HTML.escape(result.targetLabel))</td>"
             html += "<td class=\"num\">\(result.measurement.value.map(NumberText.format) ?? "")</td>"
             html += "<td class=\"num\">\(result.measurement.threshold.map(NumberText.format) ?? "")</td>"
             html += "<td>\(since.map { "\(UTCTime.format($0)) (\(DurationText.measured(now - $0)))" } ?? "")</td>"

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 import Store
@@ -17,6 +18,9 @@ public struct SLARule: Sendable, Equatable {
     public var annotations: [String: String]
     /// Which `etlworks_sla_*` series `/metrics` carries for the rule's targets.
     public var export = Export.full
+    /// With `etlworks.tenants`, the tenants the rule judges: an entry matches a tenant whose id
+    /// it is, or whose name it matches as a pattern. Empty: every tenant.
+    public var tenants: [Glob] = []
 
     public enum Export: String, Sendable {
         /// Every family: breach, pending, value, threshold, compliance, …
@@ -54,6 +58,11 @@ extension SLARule {
     public func judges(_ flow: FlowRecord, kind: FlowKind?) -> Bool {
         guard case .flows(let selector) = target, selector.matches(flow, kind: kind) else { return false }
         return !selector.kinds.isEmpty || condition.fits(kind)
+    }
+
+    /// Whether the rule judges `tenant`'s flows, agents or billing (`tenants:`).
+    public func covers(_ tenant: Tenant) -> Bool {
+        tenants.isEmpty || tenants.contains { $0.description == tenant.id || $0.matches(tenant.name) }
     }
 
     /// Whether the rule reads flow schedules (`/v1/schedules` is then polled).

@@ -19,6 +19,8 @@ public struct SLASnapshot: Sendable {
     public var replay: ReplayPhase?
     /// Maintenance windows active at the evaluation.
     public var maintenance: [SLAMaintenanceEntry] = []
+    /// The tenant whose rules these are; nil without `etlworks.tenants`.
+    public var tenant: SLATenant?
 
     public enum ReplayPhase: String, Sendable { case running, done }
 
@@ -48,6 +50,12 @@ public struct SLAResult: Sendable {
     public var breachesTotal: Int64
     public var compliance30d: Double?
     public var complianceMonth: Double?
-    /// `sla`, the target's labels and `severity`, built once per target and name.
+    /// `sla`, the target's labels and `severity`, built once per target and name (a tenant's
+    /// `tenant_id` is added by the exposition of its part).
     public var labels: LabelSet
+    /// The tenant whose target this is; nil without `etlworks.tenants`.
+    public var tenant: SLATenant?
+
+    /// The target for people, with its tenant: `flow orders in tenant 2 (two)`.
+    public var targetLabel: String { target.label(in: tenant) }
 }

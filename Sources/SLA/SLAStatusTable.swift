@@ -25,7 +25,8 @@ public enum SLAStatusTable {
             ["STATE", "SEVERITY", "SLA", "TARGET", "VALUE", "THRESHOLD", "COMPLIANCE 30D", "COMPLIANCE MONTH", "SINCE"]
         ]
         for entry in shown {
-            let name = entry.target.kind == "tenant" ? "tenant" : "\(entry.target.kind) \(entry.target.name)"
+            var name = entry.target.kind == "tenant" ? "tenant" : "\(entry.target.kind) \(entry.target.name)"
+            if let tenant = entry.tenantId { name += " (tenant \(tenant))" }
             rows.append([
                 entry.state, entry.severity, entry.sla, printable(name), number(entry.value), number(entry.threshold),
                 entry.compliance30d.map(PercentText.format) ?? "", entry.complianceMonth.map(PercentText.format) ?? "",

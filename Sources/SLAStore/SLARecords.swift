@@ -38,11 +38,14 @@ public struct SLAEpisode: Sendable, Equatable {
     public var threshold: Double?
     /// Found by replaying stored runs, before this exporter watched.
     public var replayed: Bool
+    /// The tenant whose target breached ('' without `etlworks.tenants`).
+    public var tenant: String
 
     public init(
         id: Int64, rule: String, target: String, targetName: String, severity: String, startMs: Int64,
-        endMs: Int64?, peak: Double?, threshold: Double?, replayed: Bool = false
+        endMs: Int64?, peak: Double?, threshold: Double?, replayed: Bool = false, tenant: String = ""
     ) {
+        self.tenant = tenant
         self.id = id
         self.rule = rule
         self.target = target
@@ -58,14 +61,15 @@ public struct SLAEpisode: Sendable, Equatable {
 
 extension SLAEpisode {
     /// The columns `init(_:)` reads, in order.
-    package static let columns = "id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold, replayed"
+    package static let columns = "id, rule, target, target_name, severity, start_ms, end_ms, peak, threshold, replayed, tenant"
 
     /// A row of `SELECT \(columns)`.
     package init(_ row: SQLiteStatement) {
         self.init(
             id: row.int(0), rule: row.text(1) ?? "", target: row.text(2) ?? "", targetName: row.text(3) ?? "",
             severity: row.text(4) ?? "", startMs: row.int(5), endMs: row.optionalInt(6),
-            peak: row.optionalDouble(7), threshold: row.optionalDouble(8), replayed: row.int(9) != 0)
+            peak: row.optionalDouble(7), threshold: row.optionalDouble(8), replayed: row.int(9) != 0,
+            tenant: row.text(10) ?? "")
     }
 }
 
@@ -107,11 +111,13 @@ public struct SLAStateChanges: Sendable {
 
 /// Reads `sla_observed`, for the engine and for the usage report.
 package enum ObservedSpans {
-    /// Stretches overlapping [from, to], epoch ms, oldest first.
-    package static func read(_ connection: SQLiteConnection, from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
+    /// A tenant's stretches overlapping [from, to], epoch ms, oldest first.
+    package static func read(
+        _ connection: SQLiteConnection, tenant: String, from: Int64, to: Int64
+    ) throws -> [(startMs: Int64, endMs: Int64)] {
         let statement = try connection.statement(
-            "SELECT start_ms, end_ms FROM sla_observed WHERE end_ms >= ?1 AND start_ms <= ?2 ORDER BY start_ms")
-        try statement.bind(.integer(from), .integer(to))
+            "SELECT start_ms, end_ms FROM sla_observed WHERE tenant = ?3 AND end_ms >= ?1 AND start_ms <= ?2 ORDER BY start_ms")
+        try statement.bind(.integer(from), .integer(to), .text(tenant))
         defer { statement.reset() }
         var spans: [(startMs: Int64, endMs: Int64)] = []
         while try statement.step() { spans.append((statement.int(0), statement.int(1))) }

@@ -4,7 +4,7 @@ import Store
 
 /// The SLA history a usage report reads, in the report's read transaction.
 extension UsageReportReader {
-    /// SLA episodes overlapping [from, to), epoch ms.
+    /// SLA episodes overlapping [from, to), epoch ms, every tenant's.
     public func episodes(from: Int64, to: Int64) throws -> [SLAEpisode] {
         let statement = try connection.statement(
             """
@@ -18,8 +18,9 @@ extension UsageReportReader {
         return result
     }
 
-    /// Observed stretches of SLA evaluation overlapping [from, to], epoch ms (see `SLACompliance`).
-    public func observedSpans(from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
-        try ObservedSpans.read(connection, from: from, to: to)
+    /// A tenant's observed stretches of SLA evaluation overlapping [from, to], epoch ms (see
+    /// `SLACompliance`); `tenant` '' without `etlworks.tenants`.
+    public func observedSpans(tenant: String = "", from: Int64, to: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
+        try ObservedSpans.read(connection, tenant: tenant, from: from, to: to)
     }
 }

@@ -2,24 +2,48 @@ import Foundation
 import SQLiteDatabase
 import Store
 
-/// SLA states and episodes in the exporter's database, on a connection of their own.
+/// SLA states and episodes in the exporter's database, on a connection of their own. Each
+/// tenant's are apart (`forTenant`): tenants' flow ids overlap, so a target key such as
+/// `flow:7` names a different flow in each.
 public actor SLAStateStore {
-    private let connection: SQLiteConnection
+    /// Used only on `executor`'s thread, which a tenant's view shares with its owner.
+    private nonisolated(unsafe) let connection: SQLiteConnection
     /// A thread of its own: SQLite blocks, and must not block Swift's cooperative pool.
-    private nonisolated let executor = SQLiteExecutor(name: "sqlite-sla")
+    private nonisolated let executor: SQLiteExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// The tenant whose states and episodes this store reads and writes ('' without tenants).
+    public nonisolated let tenant: String
+    /// The store a tenant's view was made from: it owns the connection and the thread.
+    private let owner: SLAStateStore?
 
-    deinit { executor.stop() }
+    deinit { if owner == nil { executor.stop() } }
 
     /// `verify`: run SQLite's quick integrity check on the file first (see `DatabaseFile.open`).
     public init(path: String, verify: Bool = true) throws {
+        executor = SQLiteExecutor(name: "sqlite-sla")
+        tenant = ""
+        owner = nil
         connection = try DatabaseFile.open(path: path, verify: verify)
+    }
+
+    /// The same database seen as `tenant`'s, on the same connection and thread.
+    public nonisolated func forTenant(_ tenant: String) -> SLAStateStore {
+        SLAStateStore(view: owner ?? self, tenant: tenant)
+    }
+
+    private init(view owner: SLAStateStore, tenant: String) {
+        connection = owner.connection
+        executor = owner.executor
+        self.tenant = tenant
+        self.owner = owner
     }
 
     public func close() { connection.close() }
 
     public func states() throws -> [StoredSLAState] {
-        let statement = try connection.statement("SELECT rule, target, phase, since_ms, episode_id FROM sla_state")
+        let statement = try connection.statement(
+            "SELECT rule, target, phase, since_ms, episode_id FROM sla_state WHERE tenant = ?1")
+        try statement.bind(.text(tenant))
         var result: [StoredSLAState] = []
         while try statement.step() {
             // A phase no version wrote (a damaged file) is skipped: that target starts afresh.
@@ -34,15 +58,19 @@ public actor SLAStateStore {
     }
 
     /// Episodes that were still breaching at or after `from` and began before `to`, oldest
-    /// first: the first `limit` of them, or with `newest` the last `limit`.
-    public func episodes(from: Int64, to: Int64, limit: Int = 100_000, newest: Bool = false) throws -> [SLAEpisode] {
+    /// first: the first `limit` of them, or with `newest` the last `limit`. `everyTenant`:
+    /// every tenant's (the history and the page of an exporter watching tenants).
+    public func episodes(
+        from: Int64, to: Int64, limit: Int = 100_000, newest: Bool = false, everyTenant: Bool = false
+    ) throws -> [SLAEpisode] {
         let order = newest ? "start_ms DESC, id DESC" : "start_ms, id"
         let statement = try connection.statement(
             """
             SELECT \(SLAEpisode.columns) FROM sla_episodes
-            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 ORDER BY \(order) LIMIT ?3
+            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND start_ms < ?2 AND (?4 OR tenant = ?5)
+            ORDER BY \(order) LIMIT ?3
             """)
-        try statement.bind(.integer(from), .integer(to), .integer(Int64(limit)))
+        try statement.bind(.integer(from), .integer(to), .integer(Int64(limit)), .integer(everyTenant ? 1 : 0), .text(tenant))
         var result: [SLAEpisode] = []
         while try statement.step() { result.append(SLAEpisode(statement)) }
         return newest ? result.reversed() : result
@@ -55,9 +83,9 @@ public actor SLAStateStore {
         let statement = try connection.statement(
             """
             SELECT rule, target, start_ms, end_ms FROM sla_episodes
-            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 ORDER BY rule, target, start_ms
+            WHERE coalesce(end_ms, 9223372036854775807) >= ?1 AND tenant = ?2 ORDER BY rule, target, start_ms
             """)
-        try statement.bind(.integer(from))
+        try statement.bind(.integer(from), .text(tenant))
         var result: [String: [String: [(startMs: Int64, endMs: Int64?)]]] = [:]
         var rule = "", target = ""
         var spans: [(startMs: Int64, endMs: Int64?)] = []
@@ -81,7 +109,11 @@ public actor SLAStateStore {
     /// The episodes the stored states hold (breaches still on).
     public func openEpisodes() throws -> [SLAEpisode] {
         let statement = try connection.statement(
-            "SELECT \(SLAEpisode.columns) FROM sla_episodes WHERE id IN (SELECT episode_id FROM sla_state)")
+            """
+            SELECT \(SLAEpisode.columns) FROM sla_episodes
+            WHERE tenant = ?1 AND id IN (SELECT episode_id FROM sla_state WHERE tenant = ?1)
+            """)
+        try statement.bind(.text(tenant))
         var result: [SLAEpisode] = []
         while try statement.step() { result.append(SLAEpisode(statement)) }
         return result
@@ -137,10 +169,10 @@ public actor SLAStateStore {
                 // A replayed breach the live evaluation has taken over stays with it.
                 try connection.statement(
                     """
-                    DELETE FROM sla_episodes WHERE rule = ?1 AND replayed = 1
+                    DELETE FROM sla_episodes WHERE tenant = ?2 AND rule = ?1 AND replayed = 1
                         AND id NOT IN (SELECT episode_id FROM sla_state WHERE episode_id IS NOT NULL)
                     """
-                ).run(.text(rule))
+                ).run(.text(rule), .text(tenant))
             }
             if replay.dropsEndIndex { try connection.execute("DROP INDEX IF EXISTS sla_episodes_by_end") }
             // Hundreds of thousands of rows: a target's texts are bound once, each episode's
@@ -148,11 +180,14 @@ public actor SLAStateStore {
             // temporary table per row).
             let insert = try connection.statement(
                 """
-                INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold, replayed)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
+                INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold, replayed, tenant)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)
                 """)
             let upsert = try connection.statement(
-                "INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)")
+                """
+                INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id, tenant)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                """)
             var taken: [Int64?] = []
             taken.reserveCapacity(replay.targets.count)
             for target in replay.targets {
@@ -160,6 +195,7 @@ public actor SLAStateStore {
                 if !target.episodes.isEmpty {
                     insert.reset()
                     try insert.bind(.text(target.rule), .text(target.target), .text(target.targetName), .text(target.severity))
+                    try insert.bind(at: 9, .text(tenant))
                 }
                 for episode in target.episodes {
                     insert.bind(5, episode.startMs)
@@ -173,7 +209,7 @@ public actor SLAStateStore {
                 if let state = target.state {
                     try upsert.run(
                         .text(state.rule), .text(state.target), .integer(Int64(state.phase.rawValue)), .integer(state.sinceMs),
-                        .optional(episode))
+                        .optional(episode), .text(tenant))
                 }
                 taken.append(episode)
             }
@@ -181,41 +217,44 @@ public actor SLAStateStore {
             if let observed = replay.observed { try write(observed: observed) }
             let meta = try connection.statement("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
             for (rule, fingerprint) in replay.fingerprints {
-                try meta.run(.text(Self.fingerprintPrefix + rule), .text(fingerprint))
+                try meta.run(.text(fingerprintPrefix + rule), .text(fingerprint))
             }
             return taken
         }
     }
 
-    static let fingerprintPrefix = "sla.replayed."
+    /// The meta keys of the definitions replayed: a tenant's begin as its other meta keys do.
+    private var fingerprintPrefix: String { tenant.isEmpty ? "sla.replayed." : "tenant/\(tenant)/sla.replayed." }
 
     /// Per rule, the definition last replayed.
     public func replayFingerprints() throws -> [String: String] {
         let statement = try connection.statement("SELECT key, value FROM meta WHERE key >= ?1 AND key < ?2")
-        try statement.bind(.text(Self.fingerprintPrefix), .text("sla.replayed/"))
+        // Every key with the prefix sorts before the prefix with its final `.` raised to `/`.
+        try statement.bind(.text(fingerprintPrefix), .text(fingerprintPrefix.dropLast() + "/"))
         var result: [String: String] = [:]
         while try statement.step() {
-            result[String((statement.text(0) ?? "").dropFirst(Self.fingerprintPrefix.count))] = statement.text(1) ?? ""
+            result[String((statement.text(0) ?? "").dropFirst(fingerprintPrefix.count))] = statement.text(1) ?? ""
         }
         return result
     }
 
     /// Observed stretches (see `SLACompliance`) that end at or after `from`, oldest first.
     public func observedSpans(from: Int64) throws -> [(startMs: Int64, endMs: Int64)] {
-        try ObservedSpans.read(connection, from: from, to: Int64.max)
+        try ObservedSpans.read(connection, tenant: tenant, from: from, to: Int64.max)
     }
 
     /// Deletes episodes that ended before `cutoffMs` (epoch ms), keeping their number per rule
     /// and target, in one transaction. Returns how many were deleted. Observed time that ended
-    /// before it goes too: compliance over a period needs both, and both are gone.
+    /// before it goes too: compliance over a period needs both, and both are gone. Every
+    /// tenant's: retention is the database's.
     public func deleteEpisodes(endedBefore cutoffMs: Int64) throws -> Int {
         try connection.transaction {
             try connection.statement(
                 """
-                INSERT INTO sla_episodes_pruned (rule, target, count)
-                    SELECT rule, target, count(*) FROM sla_episodes WHERE end_ms IS NOT NULL AND end_ms < ?1
-                    GROUP BY rule, target
-                ON CONFLICT (rule, target) DO UPDATE SET count = count + excluded.count
+                INSERT INTO sla_episodes_pruned (tenant, rule, target, count)
+                    SELECT tenant, rule, target, count(*) FROM sla_episodes WHERE end_ms IS NOT NULL AND end_ms < ?1
+                    GROUP BY tenant, rule, target
+                ON CONFLICT (tenant, rule, target) DO UPDATE SET count = count + excluded.count
                 """
             ).run(.integer(cutoffMs))
             try connection.statement("DELETE FROM sla_episodes WHERE end_ms IS NOT NULL AND end_ms < ?1").run(.integer(cutoffMs))
@@ -230,10 +269,11 @@ public actor SLAStateStore {
         let statement = try connection.statement(
             """
             SELECT rule, target, sum(n) FROM (
-                SELECT rule, target, count(*) AS n FROM sla_episodes GROUP BY rule, target
-                UNION ALL SELECT rule, target, count FROM sla_episodes_pruned)
+                SELECT rule, target, count(*) AS n FROM sla_episodes WHERE tenant = ?1 GROUP BY rule, target
+                UNION ALL SELECT rule, target, count FROM sla_episodes_pruned WHERE tenant = ?1)
             GROUP BY rule, target
             """)
+        try statement.bind(.text(tenant))
         var result: [String: [String: Int64]] = [:]
         while try statement.step() {
             result[statement.text(0) ?? "", default: [:]][statement.text(1) ?? ""] = statement.int(2)
@@ -248,14 +288,14 @@ public actor SLAStateStore {
             var ids: [Int64] = []
             let insertEpisode = try connection.statement(
                 """
-                INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold)
-                VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7) RETURNING id
+                INSERT INTO sla_episodes (rule, target, target_name, severity, start_ms, end_ms, peak, threshold, tenant)
+                VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8) RETURNING id
                 """)
             for episode in changes.opened {
                 try insertEpisode.bind(
                     .text(episode.rule), .text(episode.target), .text(episode.targetName),
                     .text(episode.severity), .integer(episode.startMs), Self.real(episode.peak),
-                    Self.real(episode.threshold))
+                    Self.real(episode.threshold), .text(tenant))
                 _ = try insertEpisode.step()
                 ids.append(insertEpisode.int(0))
                 insertEpisode.reset()
@@ -265,12 +305,13 @@ public actor SLAStateStore {
             for change in changes.updated {
                 try update.run(.integer(change.id), .optional(change.endMs), Self.real(change.peak))
             }
-            let delete = try connection.statement("DELETE FROM sla_state WHERE rule = ?1 AND target = ?2")
-            for pair in changes.deletions { try delete.run(.text(pair.rule), .text(pair.target)) }
+            let delete = try connection.statement("DELETE FROM sla_state WHERE tenant = ?3 AND rule = ?1 AND target = ?2")
+            for pair in changes.deletions { try delete.run(.text(pair.rule), .text(pair.target), .text(tenant)) }
             if let observed = changes.observed { try write(observed: observed) }
             let upsert = try connection.statement(
                 """
-                INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                INSERT OR REPLACE INTO sla_state (rule, target, phase, since_ms, episode_id, tenant)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 """)
             for state in changes.upserts {
                 // A state opened in this transaction takes its episode's new id.
@@ -280,7 +321,7 @@ public actor SLAStateStore {
                     .map { ids[$0] }
                 try upsert.run(
                     .text(state.rule), .text(state.target), .integer(Int64(state.phase.rawValue)), .integer(state.sinceMs),
-                    .optional(episode))
+                    .optional(episode), .text(tenant))
             }
             return ids
         }
@@ -288,8 +329,8 @@ public actor SLAStateStore {
 
     /// Writes an observed stretch, replacing the one that began at the same instant.
     private func write(observed: (startMs: Int64, endMs: Int64)) throws {
-        try connection.statement("INSERT OR REPLACE INTO sla_observed (start_ms, end_ms) VALUES (?1, ?2)")
-            .run(.integer(observed.startMs), .integer(observed.endMs))
+        try connection.statement("INSERT OR REPLACE INTO sla_observed (tenant, start_ms, end_ms) VALUES (?3, ?1, ?2)")
+            .run(.integer(observed.startMs), .integer(observed.endMs), .text(tenant))
     }
 
     private static func real(_ value: Double?) -> SQLiteValue { finite(value).map { .real($0) } ?? .null }

@@ -272,6 +272,40 @@ package enum Schema {
         INSERT INTO flow_last_10 SELECT '', flow_id, end_ms, duration_ms, status, success_end_ms FROM flow_last;
         DROP TABLE flow_last;
         ALTER TABLE flow_last_10 RENAME TO flow_last;
+        """,
+        // 11: SLA rules per tenant. An SLA state, breach, pruned count and observed stretch
+        // belongs to a tenant ('' without `etlworks.tenants`): tenants' flow ids overlap, so
+        // `flow:7` names a different flow in each. What was stored belongs to ''.
+        """
+        CREATE TABLE sla_state_11 (
+            tenant TEXT NOT NULL DEFAULT '',
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL,            -- flow:<id>, agent:<id> or tenant
+            phase INTEGER NOT NULL,          -- 1 pending, 2 breaching
+            since_ms INTEGER NOT NULL,       -- when the condition started holding
+            episode_id INTEGER,
+            PRIMARY KEY (tenant, rule, target)
+        ) WITHOUT ROWID;
+        INSERT INTO sla_state_11 SELECT '', rule, target, phase, since_ms, episode_id FROM sla_state;
+        DROP TABLE sla_state;
+        ALTER TABLE sla_state_11 RENAME TO sla_state;
+        ALTER TABLE sla_episodes ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
+        DROP INDEX sla_episodes_by_target;
+        CREATE INDEX sla_episodes_by_target ON sla_episodes(tenant, rule, target, start_ms);
+        CREATE TABLE sla_episodes_pruned_11 (
+            tenant TEXT NOT NULL DEFAULT '', rule TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY (tenant, rule, target)
+        ) WITHOUT ROWID;
+        INSERT INTO sla_episodes_pruned_11 SELECT '', rule, target, count FROM sla_episodes_pruned;
+        DROP TABLE sla_episodes_pruned;
+        ALTER TABLE sla_episodes_pruned_11 RENAME TO sla_episodes_pruned;
+        CREATE TABLE sla_observed_11 (
+            tenant TEXT NOT NULL DEFAULT '', start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+            PRIMARY KEY (tenant, start_ms)
+        ) WITHOUT ROWID;
+        INSERT INTO sla_observed_11 SELECT '', start_ms, end_ms FROM sla_observed;
+        DROP TABLE sla_observed;
+        ALTER TABLE sla_observed_11 RENAME TO sla_observed;
         """
     ]
 }

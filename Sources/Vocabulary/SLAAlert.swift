@@ -12,11 +12,15 @@ public struct SLAAlert: Sendable, Equatable {
     public var endsAt: Double?
     public var labels: [String: String]
     public var annotations: [String: String]
+    /// The tenant whose target breached; nil without `etlworks.tenants`.
+    public var tenant: SLATenant?
 
     public init(
         rule: String, severity: SLASeverity, condition: String, target: SLATarget, value: Double?, threshold: Double?,
-        detail: String?, startsAt: Double, endsAt: Double?, labels: [String: String], annotations: [String: String]
+        detail: String?, startsAt: Double, endsAt: Double?, labels: [String: String], annotations: [String: String],
+        tenant: SLATenant? = nil
     ) {
+        self.tenant = tenant
         self.rule = rule
         self.severity = severity
         self.condition = condition
@@ -31,11 +35,27 @@ public struct SLAAlert: Sendable, Equatable {
     }
 
     public var isResolved: Bool { endsAt != nil }
+
+    /// Whether `other` is the same breach: the same rule and target, in the same tenant.
+    public func isSameBreach(as other: SLAAlert) -> Bool {
+        rule == other.rule && target == other.target && tenant == other.tenant
+    }
+
+    /// The target for people, with its tenant: `flow orders in tenant 2 (two)`.
+    public var targetLabel: String { target.label(in: tenant) }
 }
 
 /// Where the engine hands breaches after each evaluation. Must return at once: delivery
 /// happens elsewhere, so a slow receiver never delays polling.
 public protocol SLAAlertSink: Sendable {
-    /// `changes`: breaches that began or ended in this evaluation; `active`: every breach now.
-    func deliver(changes: [SLAAlert], active: [SLAAlert]) async
+    /// `changes`: breaches that began or ended in this evaluation; `active`: every breach of
+    /// `tenant` now (each watched tenant's rules are evaluated apart; nil without tenants).
+    func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: SLATenant?) async
+}
+
+extension SLAAlertSink {
+    /// Breaches of an exporter watching one tenant.
+    public func deliver(changes: [SLAAlert], active: [SLAAlert]) async {
+        await deliver(changes: changes, active: active, tenant: nil)
+    }
 }

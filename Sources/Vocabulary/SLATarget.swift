@@ -23,6 +23,13 @@ public struct SLATarget: Sendable, Hashable, Comparable {
     /// For people: `flow orders load`, `agent eu-1`, `the tenant`.
     public var label: String { kind == .tenant ? "the tenant" : "\(kind.rawValue) \(name)" }
 
+    /// For people, with the tenant it belongs to: `flow orders load in tenant 2 (two)`, and a
+    /// tenant rule's target the tenant itself.
+    public func label(in tenant: SLATenant?) -> String {
+        guard let tenant else { return label }
+        return kind == .tenant ? tenant.label : "\(label) in \(tenant.label)"
+    }
+
     /// Stable identity, stored with states and episodes: `flow:1007`, `agent:501`, `tenant`.
     public var key: String { kind == .tenant ? "tenant" : "\(kind.rawValue):\(id)" }
 

@@ -398,6 +398,77 @@ import Vocabulary
         #expect(inhibited.allSatisfy { $0["job"] == "etlworks" && $0["instance"] == "exporter:9720" })
         #expect(inhibited.allSatisfy { $0["team"] == "data" }, "the rule's own labels win over configured ones")
     }
+
+    /// Tenants' flow ids overlap: two tenants breaching the same rule on flow 1007 are two
+    /// alerts, each tenant's engine saying only its own breaches, and the rule's alert of one
+    /// tenant inhibits that tenant's push only (deploy/alertmanager.example.yml).
+    @Test(.requires("prometheus-alertmanager")) func tenantsBreachingTheSameFlowIdAreTwoAlerts() async throws {
+        let shipped = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("deploy/alertmanager.example.yml"), encoding: .utf8)
+        let (process, base) = try await startAlertmanager(configuration: shipped)
+        defer { process.terminate() }
+        var config = NotificationConfig()
+        config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 60)
+        let clock = ManualClock(start: Date().timeIntervalSince1970)
+        let dispatcher = dispatcher(config, clock: clock)
+        let one = SLATenant(id: "1", name: "eu"), two = SLATenant(id: "2", name: "us")
+        var first = alert(), second = alert()
+        first.tenant = one
+        second.tenant = two
+        let event = try JSONSerialization.jsonObject(with: AlertPayloads.webhook(first, sentAt: clock.now)) as? [String: Any]
+        #expect(event?["tenant"] as? [String: String] == ["id": "1", "name": "eu"])
+        #expect(event?["summary"] as? String == "SLA orders-error-rate breached by flow \(Self.flowName) in tenant 1 (eu)")
+        await dispatcher.deliver(changes: [first], active: [first], tenant: one)
+        await dispatcher.deliver(changes: [second], active: [second], tenant: two)
+        await dispatcher.tickAndWait()
+
+        func alerts(_ query: String) async throws -> [[String: String]] {
+            let (_, data, _) = try await HTTP.get(URL(string: base.absoluteString + "/api/v2/alerts?" + query)!)
+            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).map {
+                $0["labels"] as? [String: String] ?? [:]
+            }
+        }
+        let pushed = try await alerts("active=true")
+        #expect(pushed.compactMap { $0["tenant_id"] }.sorted() == ["1", "2"], "\(pushed)")
+        #expect(pushed.allSatisfy { $0["flow_id"] == "1007" && $0["sla"] == "orders-error-rate" })
+        #expect(Set(pushed.compactMap { $0["tenant_name"] }) == ["eu", "us"])
+
+        // Prometheus' rule alert for tenant 1's breach inhibits tenant 1's push, not tenant 2's.
+        let now = Date().timeIntervalSince1970
+        let fromRule: [[String: Any]] = [
+            [
+                "labels": [
+                    "alertname": "EtlworksSLABreach", "severity": "critical", "sla": "orders-error-rate", "flow_id": "1007",
+                    "tenant_id": "1"
+                ],
+                "startsAt": UTCTime.format(now - 30), "endsAt": UTCTime.format(now + 300)
+            ]
+        ]
+        var request = URLRequest(url: base.appendingPathComponent("api/v2/alerts"), timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: fromRule)
+        _ = try await URLSession.shared.data(for: request)
+        let inhibited = try await alerts("active=false&inhibited=true")
+        #expect(inhibited.map { $0["tenant_id"] } == ["1"], "\(inhibited)")
+        let notInhibited = try await alerts("active=true&inhibited=false")
+        #expect(
+            Set(notInhibited.map { "\($0["alertname"] ?? "") \($0["tenant_id"] ?? "")" }) == [
+                "EtlworksSLABreach 1", "EtlworksSLABreachPushed 2"
+            ])
+
+        // Tenant 2's breach ends: tenant 1's push stays, whatever tenant 2's engine says is active.
+        var resolved = second
+        resolved.endsAt = Date().timeIntervalSince1970
+        await dispatcher.deliver(changes: [resolved], active: [], tenant: two)
+        await dispatcher.tickAndWait()
+        try await Task.sleep(for: .milliseconds(200))
+        let still = try await alerts("active=false&inhibited=true")
+        #expect(still.filter { $0["alertname"] == "EtlworksSLABreachPushed" }.map { $0["tenant_id"] } == ["1"])
+        let active = try await alerts("active=true&inhibited=false")
+        #expect(!active.contains { $0["alertname"] == "EtlworksSLABreachPushed" }, "tenant 2's push resolved: \(active)")
+    }
 }
 
 extension NotificationDispatcher {

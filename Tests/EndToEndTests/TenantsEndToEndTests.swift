@@ -6,13 +6,15 @@ import Testing
 /// (the same flow ids in each, tenant 3's switch refused) and `serve` logged in as the
 /// Super Admin. Part of the serialized end-to-end suite.
 extension EndToEndTests {
-    func deployTenants(_ tenants: String, credentials: String? = nil) async throws -> Deployment {
+    func deployTenants(_ tenants: String, credentials: String? = nil, appending extra: String = "") async throws
+        -> Deployment
+    {
         try await deploy(
             flows: 4, database: "tenants-\(UUID().uuidString.prefix(6)).db", etlworks: "tenants: \(tenants)",
             simulator: ["--tenants", "3", "--refused-tenant", "3"],
             edit: { text in
-                guard let credentials else { return text }
-                return text.replacingOccurrences(of: "api_key: ${TEST_API_KEY}", with: credentials)
+                guard let credentials else { return text + extra }
+                return text.replacingOccurrences(of: "api_key: ${TEST_API_KEY}", with: credentials) + extra
             })
     }
 
@@ -105,6 +107,80 @@ extension EndToEndTests {
         #expect(tenants.map { $0["id"] as? String } == ["1", "2", "3"])
         #expect(tenants.map { $0["up"] as? Bool } == [true, true, false])
         #expect((health["reasons"] as? [String])?.contains { $0.hasPrefix("tenant 3 (three) is down") } == true)
+    }
+
+    /// SLA rules per tenant: each tenant's rules judge its own flows and billing, a rule's
+    /// `tenants:` chooses by name or id, and every SLA series, result and breach names its tenant.
+    @Test func slaRulesJudgeEachTenantApart() async throws {
+        let rules = """
+
+            sla:
+              - name: allowance-tiny
+                tenant: true
+                tenants: ["on*"]
+                billing_usage: {max_ratio: 0.0000001}
+              - name: day-long
+                max_duration: 24h
+              - name: two-only
+                tenants: ["2"]
+                consecutive_failures: 10000
+
+            """
+        let deployment = try await deployTenants(
+            "[{id: 1, name: one}, {id: 2, name: two}, {id: 3, name: three}]", appending: rules)
+        _ = try await waitForTenantPolls(deployment.exporter, "billing", tenants: ["1", "2"])
+        var samples: [ParsedSample] = []
+        let deadline = Date().addingTimeInterval(60)
+        repeat {
+            try await Task.sleep(for: .milliseconds(300))
+            samples = try await metrics(deployment.exporter).1
+        } while value(samples, "etlworks_sla_breach", ["sla": "allowance-tiny", "tenant_id": "1"]) != 1 && Date() < deadline
+        func breach(_ rule: String) -> [String: Double] {
+            var byTarget: [String: Double] = [:]
+            for sample in samples where sample.name == "etlworks_sla_breach" && sample.labels["sla"] == rule {
+                byTarget["\(sample.labels["tenant_id"] ?? "-")/\(sample.labels["flow_id"] ?? "")"] = sample.value
+            }
+            return byTarget
+        }
+        // Tenant 1's usage breaches the tiny allowance; only tenant 1 ("one") is judged by it.
+        #expect(breach("allowance-tiny") == ["1/": 1])
+        // A rule for every tenant judges each one's flows, whose ids the tenants share.
+        let flows = ["1000", "1007", "1014", "1021"]
+        let dayLong = breach("day-long")
+        #expect(
+            dayLong.filter { !$0.key.hasPrefix("3/") }
+                == Dictionary(
+                    uniqueKeysWithValues: ["1", "2"].flatMap { tenant in
+                        flows.map { ("\(tenant)/\($0)", 0.0) }
+                    }))
+        // Tenant 2's four flows and no other tenant's.
+        #expect(breach("two-only") == Dictionary(uniqueKeysWithValues: flows.map { ("2/\($0)", 0.0) }))
+        #expect(value(samples, "etlworks_sla_last_evaluation_timestamp_seconds", ["tenant_id": "2"]) != nil)
+        let (data, _) = try await metrics(deployment.exporter)
+        #expect(try await Tools.promtoolCheck(data) == "", "one family each, valid exposition")
+
+        // /api/v1/sla: every tenant's results, each naming its tenant; ?tenant= keeps one.
+        let all = try #require(try await get(deployment.exporter, "api/v1/sla") as? [String: Any])
+        let results = try #require(all["results"] as? [[String: Any]])
+        let pairs = Set(results.map { "\($0["sla"] as? String ?? "") \($0["tenant_id"] as? String ?? "-")" })
+        #expect(pairs.subtracting(["day-long 3"]) == ["allowance-tiny 1", "day-long 1", "day-long 2", "two-only 2"])
+        #expect(results.first { $0["sla"] as? String == "allowance-tiny" }?["tenant_name"] as? String == "one")
+        let (_, twoBody, _) = try await HTTP.get(URL(string: deployment.exporter.absoluteString + "/api/v1/sla?tenant=2")!)
+        let two = try #require(try JSONSerialization.jsonObject(with: twoBody) as? [String: Any])
+        #expect((two["results"] as? [[String: Any]])?.allSatisfy { $0["tenant_id"] as? String == "2" } == true)
+        #expect((two["results"] as? [[String: Any]])?.count == 8)
+        // The breach's episode and /health name the tenant.
+        let history = try #require(try await get(deployment.exporter, "api/v1/sla/history") as? [String: Any])
+        let episodes = try #require(history["episodes"] as? [[String: Any]])
+        #expect(episodes.map { "\($0["sla"] as? String ?? "") \($0["tenant_id"] as? String ?? "-")" } == ["allowance-tiny 1"])
+        let (_, body, _) = try await HTTP.get(deployment.exporter.appendingPathComponent("health"))
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(
+            (health["reasons"] as? [String])?.contains("SLA allowance-tiny (warning) breached by tenant 1 (one)") == true,
+            "\(health["reasons"] ?? "")")
+        let sla = try #require(health["sla"] as? [String: Any])
+        #expect(sla["rules"] as? Int == 3)
+        #expect((sla["breaching"] as? [[String: Any]])?.map { $0["tenant_id"] as? String } == ["1"])
     }
 
     @Test func discoveredTenantsAreWatchedAndKeepTodaysSeriesWithoutTenants() async throws {

@@ -33,7 +33,8 @@ import Testing
         _ = try await store.apply(replay)
         let state = ExporterState(storagePath: "", intervals: [:], requests: RequestCounter())
         let controller = SLAController(
-            state: state, store: store, now: { Date(timeIntervalSince1970: now) }, historyLimit: 20, pageLimit: 5)
+            view: ExporterView(state: state), store: store, now: { Date(timeIntervalSince1970: now) }, historyLimit: 20,
+            pageLimit: 5)
         try await Application(router: ExporterRoutes.router([controller])).test(.router) { client in
             try await client.execute(uri: "/api/v1/sla/history?from=\(Int(now) - 2 * 86400)&to=\(Int(now))", method: .get) {
                 response in

@@ -2,6 +2,7 @@ import EtlworksAPI
 import ExporterBase
 import ExporterConfiguration
 import Foundation
+import SLA
 import Testing
 
 /// `push:` — the webhook endpoint's own credentials: Basic or one header, from the file or
@@ -73,7 +74,41 @@ struct TenantsConfigTests {
         #expect(messages("[{name: eu}]") == ["etlworks.tenants.id: is required"])
         #expect(messages("[{id: 4, colour: red}]") == ["etlworks.tenants.colour: unknown key (expected id, name)"])
         #expect(messages("[]") == ["etlworks.tenants: lists no tenant"])
-        let sla = "sla:\n  - name: slow\n    flows: {tags: [nightly]}\n    max_duration: 1h\n"
-        #expect(messages("discover", extra: sla).first?.hasPrefix("sla: SLA rules are not evaluated per tenant yet") == true)
+    }
+
+    /// An SLA rule judges every watched tenant, or those its `tenants:` names by id or name pattern.
+    @Test func slaRulesChooseTheirTenants() throws {
+        let rules = """
+            sla:
+              - name: slow
+                flows: {tags: [nightly]}
+                max_duration: 1h
+              - name: eu-errors
+                tenants: ["4", "acme-*"]
+                error_rate: {max: 0.1, window: 1h}
+
+            """
+        let config = try load("[{id: 4, name: eu}, {id: 5, name: acme-prod}, {id: 6, name: us}]", extra: rules).get()
+        #expect(config.sla.map(\.name) == ["slow", "eu-errors"])
+        let tenants = [Tenant(id: "4", name: "eu"), Tenant(id: "5", name: "acme-prod"), Tenant(id: "6", name: "us")]
+        #expect(tenants.filter(config.sla[0].covers).map(\.id) == ["4", "5", "6"])
+        // By id (4) or by name (acme-prod); a name that looks like another tenant's id is no id.
+        #expect(tenants.filter(config.sla[1].covers).map(\.id) == ["4", "5"])
+        #expect(!config.sla[1].covers(Tenant(id: "7", name: "4x")))
+        #expect(try load("discover", extra: rules).get().sla.count == 2)
+    }
+
+    @Test func slaTenantsThatCannotChooseAreErrors() {
+        func messages(_ yaml: String) -> [String] {
+            ConfigLoader(environment: [:]).load(yaml: yaml).failureIssues?.map { "\($0.key): \($0.message)" } ?? []
+        }
+        let rule = "sla:\n  - name: slow\n    tenants: [\"eu*\"]\n    max_duration: 1h\n"
+        #expect(messages(base + rule) == ["sla[0] slow.tenants: needs etlworks.tenants (this exporter watches one tenant)"])
+        #expect(
+            messages(base + "  tenants: [{id: 4, name: us}]\n" + rule)
+                == ["sla[0] slow.tenants: 'eu*' matches none of the tenants in etlworks.tenants"])
+        #expect(
+            messages(base + "  tenants: [{id: 4, name: us}]\n" + rule.replacingOccurrences(of: "[\"eu*\"]", with: "[]")).first?
+                .hasPrefix("sla[0] slow.tenants:") == true)
     }
 }

@@ -8,6 +8,7 @@ import Vocabulary
 
 @testable import EtlworksAPI
 @testable import ExporterCore
+@testable import SLA
 @testable import Store
 
 /// What an exporter watching tenants serves (issue #28): tenants' families side by side
@@ -95,6 +96,50 @@ import Vocabulary
         #expect(oneDown.document.tenants?[1].status == .fail)
         let allDown = await report([await Self.tenantState(executionsOK: false), await Self.tenantState(flowsOK: false)])
         #expect(allDown.status == .fail && allDown.reasons.contains("no tenant is read"))
+    }
+
+    /// A tenant's SLA breach is graded as one exporter's is (critical fails /health), named
+    /// with its tenant, and shows in /metrics under its tenant_id; a tenant's writes failing
+    /// is the one database failing.
+    @Test(.requires("promtool")) func aTenantsBreachAndItsStorageCountForTheWholeExporter() async throws {
+        let instance = ExporterState(storagePath: "/tmp/x.db", intervals: [.health: 60], requests: RequestCounter())
+        await instance.limitResources(to: CollectorSet.instanceResources)
+        await instance.recordPoll(.health, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
+        await instance.recordPoll(.instanceHealth, started: Date(), duration: 0.1, error: nil, apiAnswered: true)
+        let breaching = await Self.tenantState(), failing = await Self.tenantState()
+        let rule = SLARule(
+            name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(1), severity: .critical)
+        var sla = SLASnapshot()
+        sla.rules = [rule]
+        sla.tenant = SLATenant(id: "1", name: "t1")
+        sla.evaluatedAt = 1_790_000_000
+        sla.results = [
+            SLAResult(
+                rule: "streak", severity: .critical, condition: "consecutive_failures",
+                target: SLATarget(kind: .flow, id: 2, name: "flow 2"), phase: .breaching, since: 1_789_999_000,
+                breachStart: 1_789_999_000, measurement: SLAMeasurement(holds: true, value: 1, threshold: 1),
+                breachesTotal: 1, labels: LabelSet([("sla", "streak"), ("flow_id", "2"), ("severity", "critical")]),
+                tenant: sla.tenant)
+        ]
+        await breaching.setSLA(sla)
+        await failing.setStorage(.failing("disk I/O error"), writer: .sla)
+        var parts: [MetricsRenderer.TenantPart] = []
+        for (index, state) in [breaching, failing].enumerated() {
+            let snapshot = await state.snapshot()
+            parts.append(.init(tenant: Tenant(id: "\(index + 1)", name: "t\(index + 1)"), snapshot: snapshot, up: true))
+        }
+        let report = HealthReport(instance: await instance.snapshot(), apiURL: "http://x", tenants: parts, discoveryProblem: nil)
+        #expect(report.status == .fail)
+        #expect(report.reasons.contains("SLA streak (critical) breached by flow flow 2 in tenant 1 (t1)"), "\(report.reasons)")
+        #expect(report.reasons.contains("tenant 2 (t2): storage: disk I/O error"), "\(report.reasons)")
+        #expect(report.document.sla.breaching.map(\.tenantId) == ["1"] && report.document.sla.rules == 1)
+
+        let text = MetricsRenderer.render(instance: await instance.snapshot(), tenants: parts, format: .prometheusText)
+        #expect(try await Tools.promtoolCheck(Data(text)) == "")
+        let samples = try await TestSupport.Exposition.parse(Data(text))
+        let breaches = samples.filter { $0.name == "etlworks_sla_breach" }
+        #expect(breaches.map { "\($0.labels["tenant_id"] ?? "-")/\($0.labels["flow_id"] ?? "")=\($0.value)" } == ["1/2=1.0"])
+        #expect(samples.first { $0.name == "etlworks_exporter_store_up" }?.value == 0, "tenant 2's writes fail")
     }
 }
 

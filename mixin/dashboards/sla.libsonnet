@@ -2,7 +2,8 @@ local g = import '../lib/grafana.libsonnet';
 local q = import 'queries.libsonnet';
 
 function(config)
-  local m(name, matchers='') = q.metric(name, 'severity=~"$severity"' + (if matchers == '' then '' else ',' + matchers));
+  // A tenant's SLA series carry its tenant_id (agent and tenant rules' too, which no flow join filters).
+  local m(name, matchers='') = q.metric(name, 'severity=~"$severity",tenant_id=~"$tenant"' + (if matchers == '' then '' else ',' + matchers));
   g.dashboard(
     config, 'etlworks-sla', 'Etlworks / SLA',
     "The exporter's SLA rules: what breaches now, compliance, error budgets and burn rates.",

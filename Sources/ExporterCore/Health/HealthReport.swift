@@ -75,24 +75,8 @@ public struct HealthReport: Sendable {
             instance.version = info.version ?? ""
             instance.deploymentMode = info.deploymentMode ?? ""
         }
-        var sla = HealthDocument.SLA(rules: snapshot.sla.rules.count, breaching: [])
-        sla.evaluatedAt = snapshot.sla.evaluatedAt.map { Self.iso(Date(timeIntervalSince1970: $0)) }
-        sla.replay = snapshot.sla.replay?.rawValue
-        if let problem = snapshot.sla.problem {
-            // As serious as the worst breach it can no longer report.
-            sla.error = problem
-            let worst = snapshot.sla.rules.map(\.severity).max() ?? .warning
-            let effect = snapshot.sla.healthPolicy.status(for: worst)
-            reasons.append((effect == .pass ? .warn : effect, problem))
-        }
-        let breaching = snapshot.sla.breaching
-        sla.breaching = breaching.map(SLAResultEntry.init)
-        for result in breaching {
-            let effect = snapshot.sla.healthPolicy.status(for: result.severity)
-            if effect != .pass {
-                reasons.append((effect, "SLA \(result.rule) (\(result.severity.rawValue)) breached by \(result.target.label)"))
-            }
-        }
+        let (sla, slaReasons) = Self.sla(snapshot.sla)
+        reasons += slaReasons
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
         self.status = status
         self.reasons = reasons.map(\.1)
@@ -110,8 +94,12 @@ public struct HealthReport: Sendable {
         instance: ExporterSnapshot, apiURL: String, tenants: [MetricsRenderer.TenantPart], discoveryProblem: String?
     ) {
         let base = HealthReport(snapshot: instance, apiURL: apiURL)
-        // The instance's own reasons keep their grades (its storage failing fails the report).
-        var reasons = base.gradedReasons
+        // The instance's own reasons keep their grades (its storage failing fails the report);
+        // its SLA section is every tenant's, graded as one exporter's breaches are.
+        let instanceSLA = Set(Self.sla(instance.sla).1.map(\.1))
+        var reasons = base.gradedReasons.filter { !instanceSLA.contains($0.reason) }
+        let (sla, slaReasons) = Self.sla(.merged([instance.sla] + tenants.map(\.snapshot.sla)))
+        reasons += slaReasons
         if let discoveryProblem { reasons.append((.warn, "listing the tenants failed: \(discoveryProblem)")) }
         var entries: [HealthDocument.Tenant] = []
         for part in tenants {
@@ -122,12 +110,14 @@ public struct HealthReport: Sendable {
                 HealthDocument.Tenant(
                     id: part.tenant.id, name: part.tenant.name, up: part.up, status: part.up ? own.status : .fail,
                     reasons: own.reasons, flows: part.snapshot.flows.count, resources: own.document.resources))
+            let name = "tenant \(part.tenant.id) (\(part.tenant.name))"
             if !part.up {
                 // Up is decided by its executions and flows polls: say theirs first.
                 let cause = polls.first { $0.hasPrefix("executions:") || $0.hasPrefix("flows:") } ?? polls.first
-                let name = "tenant \(part.tenant.id) (\(part.tenant.name))"
                 reasons.append((.warn, "\(name) is down: \(cause ?? "waiting for its first polls")"))
             }
+            // One database: its writes failing for a tenant fail the exporter.
+            if case .failing(let message) = part.snapshot.storage { reasons.append((.fail, "\(name): storage: \(message)")) }
         }
         if !tenants.isEmpty, !tenants.contains(where: \.up) { reasons.append((.fail, "no tenant is read")) }
         let status: Status = reasons.contains { $0.0 == .fail } ? .fail : reasons.isEmpty ? .pass : .warn
@@ -139,7 +129,32 @@ public struct HealthReport: Sendable {
         document.reasons = self.reasons
         document.flows = tenants.reduce(0) { $0 + $1.snapshot.flows.count }
         document.tenants = entries
+        document.sla = sla
         self.document = document
+    }
+
+    /// The SLA section and what its breaches and problem do to the status.
+    private static func sla(_ snapshot: SLASnapshot) -> (HealthDocument.SLA, [(Status, String)]) {
+        var reasons: [(Status, String)] = []
+        var sla = HealthDocument.SLA(rules: snapshot.rules.count, breaching: [])
+        sla.evaluatedAt = snapshot.evaluatedAt.map { Self.iso(Date(timeIntervalSince1970: $0)) }
+        sla.replay = snapshot.replay?.rawValue
+        if let problem = snapshot.problem {
+            // As serious as the worst breach it can no longer report.
+            sla.error = problem
+            let worst = snapshot.rules.map(\.severity).max() ?? .warning
+            let effect = snapshot.healthPolicy.status(for: worst)
+            reasons.append((effect == .pass ? .warn : effect, problem))
+        }
+        let breaching = snapshot.breaching
+        sla.breaching = breaching.map(SLAResultEntry.init)
+        for result in breaching {
+            let effect = snapshot.healthPolicy.status(for: result.severity)
+            if effect != .pass {
+                reasons.append((effect, "SLA \(result.rule) (\(result.severity.rawValue)) breached by \(result.targetLabel)"))
+            }
+        }
+        return (sla, reasons)
     }
 
     /// The report as pretty-printed JSON.

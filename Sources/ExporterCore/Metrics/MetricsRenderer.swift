@@ -68,6 +68,11 @@ public enum MetricsRenderer {
             overLimit = write(part.snapshot, .tenant, budget: &budget, overLimit: overLimit, into: &writer)
             documents.append(writer.finishParts())
         }
+        // One database: a tenant's writes failing is the store failing.
+        var instance = instance
+        if instance.storage == .ok, let failing = tenants.first(where: { $0.snapshot.storage != .ok }) {
+            instance.storage = failing.snapshot.storage
+        }
         var shared = writer(instance, format: format, flows: 0, inParts: true)
         writeWatchedTenants(tenants, into: &shared)
         _ = write(instance, .instance, budget: &budget, overLimit: overLimit, into: &shared)
@@ -97,10 +102,9 @@ public enum MetricsRenderer {
             writeBilling(snapshot, into: &writer)
             writeSummary(snapshot, into: &writer)
         }
-        if part.hasInstance {
-            writeInstance(snapshot, into: &writer)
-            writeSLA(snapshot, into: &writer)
-        }
+        if part.hasInstance { writeInstance(snapshot, into: &writer) }
+        // With tenants, each tenant's rules are its own (the instance's part has none).
+        writeSLA(snapshot, into: &writer)
         writeExporter(snapshot, part, overLimit: overLimit, into: &writer)
         if part.hasInstance { writeNotifications(snapshot, into: &writer) }
         // With tenants, each tenant has its own webhook path and receiver.

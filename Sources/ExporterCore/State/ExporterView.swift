@@ -1,6 +1,7 @@
 import ExporterConfiguration
 import Exposition
 import Foundation
+import SLA
 import Vocabulary
 
 /// What the HTTP side reads: the exporter's one state, or with `etlworks.tenants` the
@@ -44,6 +45,13 @@ public struct ExporterView: Sendable {
         return HealthReport(
             instance: snapshot, apiURL: apiURL, tenants: await tenants.parts(),
             discoveryProblem: await tenants.discoveryProblem())
+    }
+
+    /// The latest SLA evaluation: with tenants, every tenant's as one (`SLASnapshot.merged`).
+    public func sla() async -> SLASnapshot {
+        let own = await state.snapshot().sla
+        guard let tenants else { return own }
+        return .merged([own] + (await tenants.parts()).map(\.snapshot.sla))
     }
 
     /// Ready once runs have been polled: with tenants, once every watched tenant's have.
