@@ -25,7 +25,7 @@ public actor EtlworksSimulator {
     private var requestCounts: [String: Int] = [:]
     private let options: SimulatorOptions
     /// Posts webhooks for runs that end (`POST /_sim/webhooks`, `simulate --webhook-url`).
-    private var webhooks: (sender: WebhookSender, task: Task<Void, Never>)?
+    private var webhooks: (senders: [WebhookSender], task: Task<Void, Never>)?
 
     public init(options: SimulatorOptions) {
         self.options = options
@@ -41,29 +41,36 @@ public actor EtlworksSimulator {
     public func now() -> Int64 { clock.now() }
 
     /// Sends a `Flow.Executed` webhook to `target` for every run that ends from now on (nil:
-    /// stop sending).
+    /// stop sending). With `--tenants`, each tenant has its webhook, as each tenant of an
+    /// instance configures its own: tenant N's runs go to `target`'s URL with `/N` appended
+    /// (the exporter's `/api/v1/webhooks/etlworks/{tenant_id}`).
     public func sendWebhooks(to target: WebhookTarget?) {
         webhooks?.task.cancel()
         webhooks = nil
         guard let target else { return }
-        let sender = WebhookSender(target: target)
+        let senders = tenants.indices.map { index in
+            var own = target
+            if options.tenants > 0 { own.url = target.url.appendingPathComponent(String(index + 1)) }
+            return WebhookSender(target: own)
+        }
         let task = Task { [weak self] in
             var checked = await self?.now() ?? 0
             while !Task.isCancelled, let self {
                 try? await Task.sleep(for: .milliseconds(250))
                 let now = await self.now()
                 guard now > checked else { continue }
-                let ended = await self.runsEnded(after: checked, upTo: now)
+                for (index, sender) in senders.enumerated() {
+                    await sender.send(await self.runsEnded(after: checked, upTo: now, tenant: index), now: now)
+                }
                 checked = now
-                await sender.send(ended, now: now)
             }
         }
-        webhooks = (sender, task)
+        webhooks = (senders, task)
     }
 
-    /// Runs of live flows that ended in (after, upTo], epoch ms.
-    func runsEnded(after: Int64, upTo: Int64) -> [(flowId: Int64, auditId: Int64)] {
-        tenant.runs(queuedFrom: after - 2 * 86_400_000, to: upTo + 1, now: upTo).compactMap { run in
+    /// Runs of the live flows of the tenant at `index` that ended in (after, upTo], epoch ms.
+    func runsEnded(after: Int64, upTo: Int64, tenant index: Int = 0) -> [(flowId: Int64, auditId: Int64)] {
+        tenants[index].runs(queuedFrom: after - 2 * 86_400_000, to: upTo + 1, now: upTo).compactMap { run in
             guard let ended = run.ended, ended > after, ended <= upTo else { return nil }
             return (run.flowId, run.auditId)
         }

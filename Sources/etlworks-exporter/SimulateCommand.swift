@@ -82,7 +82,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("webhook-url"),
-        help: "Post a Flow.Executed webhook here for every run that ends, as Etlworks webhooks do.")
+        help:
+            "Post a Flow.Executed webhook here for every run that ends, as Etlworks webhooks do (with --tenants, tenant N's to URL/N)."
+    )
     var webhookURL: String?
 
     @Option(name: .customLong("webhook-user"), help: "The webhook's basicUser (with --webhook-password).")

@@ -11,11 +11,15 @@ import Testing
 /// `POST /api/v1/webhooks/etlworks`. Part of the serialized end-to-end suite.
 extension EndToEndTests {
     /// `simulate` with its clock paused and `serve` with the push endpoint, after its first
-    /// executions poll; the webhooks are switched on from here.
-    func deployPush(executions: String, copies: Int = 1) async throws -> Deployment {
-        let (simulatorProcess, simulator) = try await startSimulator(flows: 6)
+    /// executions poll; the webhooks are switched on from here. `tenants`: that many, each
+    /// watched, each posting to its own webhook path.
+    func deployPush(executions: String, copies: Int = 1, tenants: Int = 0) async throws -> Deployment {
+        let (simulatorProcess, simulator) = try await startSimulator(
+            flows: 6, extra: tenants > 0 ? ["--tenants", String(tenants)] : [])
         _ = try await HTTP.json("POST", simulator.appendingPathComponent("/_sim/clock"), body: ["paused": true])
-        let config = try writeConfig(simulator: simulator, database: "push-\(copies).db")
+        let watched = (1...max(1, tenants)).map { "{id: \($0), name: t\($0)}" }.joined(separator: ", ")
+        let config = try writeConfig(
+            simulator: simulator, database: "push-\(copies)-\(tenants).db", etlworks: tenants > 0 ? "tenants: [\(watched)]" : "")
         var text = try String(contentsOfFile: config, encoding: .utf8)
         text = text.replacingOccurrences(of: "  executions: 1s\n", with: "  executions: \(executions)\n")
         // Nothing else re-reads the flows' counters meanwhile: only the pushes can move them.
@@ -25,7 +29,11 @@ extension EndToEndTests {
         text += "\npush: {username: etl, password: \"hook-pass\"}\n"
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         let (exporterProcess, exporter) = try await startExporter(config: config, apiKey: "sim-admin-key")
-        _ = try await waitForPolls(exporter, "executions", moreThan: 0)
+        if tenants > 0 {
+            _ = try await waitForTenantPolls(exporter, "executions", tenants: (1...tenants).map(String.init))
+        } else {
+            _ = try await waitForPolls(exporter, "executions", moreThan: 0)
+        }
         _ = try await HTTP.json(
             "POST", simulator.appendingPathComponent("/_sim/webhooks"),
             body: [
@@ -99,6 +107,37 @@ extension EndToEndTests {
         #expect(value(samples, "etlworks_push_events_received_total", ["event": "Flow.Executed"]) == pushed)
         #expect(value(samples, "etlworks_push_runs_total", ["seen_by": "push"]) == pushed)
         #expect(value(samples, "etlworks_push_last_event_timestamp_seconds") ?? 0 > started.timeIntervalSince1970 - 1)
+    }
+
+    /// Each tenant's webhook posts to its own path: its runs reach its own counters, ids
+    /// shared with the other tenant's, within seconds, with executions polled every 10 minutes.
+    @Test func eachTenantsPushedRunsReachItsOwnCounters() async throws {
+        let deployment = try await deployPush(executions: "10m", tenants: 2)
+        let (_, before) = try await metrics(deployment.exporter)
+        _ = try await HTTP.json("POST", deployment.simulator.appendingPathComponent("/_sim/clock"), body: ["advanceSeconds": 60])
+        var truth: [String: [String: Double]] = [:]
+        for tenant in 1...2 { truth[String(tenant)] = try await completedRuns(truth: deployment.simulator, tenant: tenant) }
+        #expect(truth["1"] != completedRuns(exported: before, tenant: "1") && truth["1"] != truth["2"])
+        let started = Date()
+        var samples: [ParsedSample] = []
+        func exported() -> [String: [String: Double]] {
+            ["1": completedRuns(exported: samples, tenant: "1"), "2": completedRuns(exported: samples, tenant: "2")]
+        }
+        while Date().timeIntervalSince(started) < 10 {
+            samples = try await metrics(deployment.exporter).1
+            if exported() == truth { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(exported() == truth, "each tenant's runs, from its own webhook")
+        #expect(Date().timeIntervalSince(started) < 5)
+        for tenant in ["1", "2"] {
+            #expect(tenantPolls(samples, "executions", tenant: tenant) == tenantPolls(before, "executions", tenant: tenant))
+            let pushed =
+                (truth[tenant] ?? [:]).values.reduce(0, +) - completedRuns(exported: before, tenant: tenant).values.reduce(0, +)
+            #expect(
+                value(samples, "etlworks_push_runs_total", ["seen_by": "push", "tenant_id": tenant]) == pushed, "tenant \(tenant)"
+            )
+        }
     }
 
     @Test func aRunPushedTwiceAndPolledCountsOnce() async throws {
