@@ -50,5 +50,8 @@ public struct SLAService: Service {
                 }
             }
         }
+        // Cancelled without a shutdown: a tenant no longer watched. Its breaches are no longer
+        // known, so they are no longer re-sent (Alertmanager lets them lapse).
+        if Task.isCancelled, !Task.isShuttingDownGracefully { await engine.withdrawAlerts() }
     }
 }

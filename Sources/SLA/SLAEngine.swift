@@ -224,6 +224,12 @@ public actor SLAEngine: CompletedRunSink {
         await host.publishSLA(published)
     }
 
+    /// Tells the notifiers that none of these rules' breaches is active any more (a tenant no
+    /// longer watched): no resolution is sent, for none is known to have ended.
+    public func withdrawAlerts() async {
+        await alerts?.deliver(changes: [], active: [], tenant: tenant)
+    }
+
     /// Whether `start` has loaded what evaluation needs.
     public var isStarted: Bool { started }
 

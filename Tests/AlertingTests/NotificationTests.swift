@@ -255,6 +255,31 @@ import Vocabulary
         #expect(text.contains("Alertmanager did not take"))
     }
 
+    /// deploy/alertmanager.example.yml, as shipped.
+    static func shippedAlertmanagerConfig() throws -> String {
+        try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("deploy/alertmanager.example.yml"), encoding: .utf8)
+    }
+
+    /// Posts alerts to Alertmanager as Prometheus does; its HTTP status.
+    func postAsPrometheus(_ alerts: [[String: Any]], to base: URL) async throws -> Int? {
+        var request = URLRequest(url: base.appendingPathComponent("api/v2/alerts"), timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: alerts)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    /// The labels of the alerts Alertmanager lists for `query` (`active=true&inhibited=false`, …).
+    func alertLabels(_ base: URL, _ query: String) async throws -> [[String: String]] {
+        let (_, data, _) = try await HTTP.get(URL(string: base.absoluteString + "/api/v2/alerts?" + query)!)
+        return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).map {
+            $0["labels"] as? [String: String] ?? [:]
+        }
+    }
+
     /// A real Alertmanager with `configuration` (a blackhole receiver by default), until the
     /// returned process is terminated.
     func startAlertmanager(configuration: String? = nil) async throws -> (Process, URL) {
@@ -343,10 +368,7 @@ import Vocabulary
     /// deploy/alertmanager.example.yml; one alert per (rule, target) is active, the pushed one
     /// inhibited. Pushed alerts carry the configured labels and the API's agent id.
     @Test(.requires("prometheus-alertmanager")) func aBreachIsOneActiveAlertInTheShippedAlertmanager() async throws {
-        let shipped = try String(
-            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("deploy/alertmanager.example.yml"), encoding: .utf8)
-        let (process, base) = try await startAlertmanager(configuration: shipped)
+        let (process, base) = try await startAlertmanager(configuration: try Self.shippedAlertmanagerConfig())
         defer { process.terminate() }
 
         var config = NotificationConfig()
@@ -374,19 +396,8 @@ import Vocabulary
                 "startsAt": UTCTime.format(now - 30), "endsAt": UTCTime.format(now + 300)
             ]
         }
-        var request = URLRequest(url: base.appendingPathComponent("api/v2/alerts"), timeoutInterval: 30)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: fromRule)
-        let (_, response) = try await URLSession.shared.data(for: request)
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
-
-        func alerts(_ query: String) async throws -> [[String: String]] {
-            let (_, data, _) = try await HTTP.get(URL(string: base.absoluteString + "/api/v2/alerts?" + query)!)
-            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).map {
-                $0["labels"] as? [String: String] ?? [:]
-            }
-        }
+        #expect(try await postAsPrometheus(fromRule, to: base) == 200)
+        func alerts(_ query: String) async throws -> [[String: String]] { try await alertLabels(base, query) }
         let pages = try await alerts("active=true&inhibited=false&silenced=false")
         let breaches = pages.map { [$0["sla"] ?? "", $0["flow_id"] ?? $0["agent_id"] ?? ""] }
         #expect(breaches.count == 3 && Set(breaches).count == 3, "one alert per (rule, target): \(pages)")
@@ -403,10 +414,7 @@ import Vocabulary
     /// alerts, each tenant's engine saying only its own breaches, and the rule's alert of one
     /// tenant inhibits that tenant's push only (deploy/alertmanager.example.yml).
     @Test(.requires("prometheus-alertmanager")) func tenantsBreachingTheSameFlowIdAreTwoAlerts() async throws {
-        let shipped = try String(
-            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("deploy/alertmanager.example.yml"), encoding: .utf8)
-        let (process, base) = try await startAlertmanager(configuration: shipped)
+        let (process, base) = try await startAlertmanager(configuration: try Self.shippedAlertmanagerConfig())
         defer { process.terminate() }
         var config = NotificationConfig()
         config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 60)
@@ -423,12 +431,7 @@ import Vocabulary
         await dispatcher.deliver(changes: [second], active: [second], tenant: two)
         await dispatcher.tickAndWait()
 
-        func alerts(_ query: String) async throws -> [[String: String]] {
-            let (_, data, _) = try await HTTP.get(URL(string: base.absoluteString + "/api/v2/alerts?" + query)!)
-            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).map {
-                $0["labels"] as? [String: String] ?? [:]
-            }
-        }
+        func alerts(_ query: String) async throws -> [[String: String]] { try await alertLabels(base, query) }
         let pushed = try await alerts("active=true")
         #expect(pushed.compactMap { $0["tenant_id"] }.sorted() == ["1", "2"], "\(pushed)")
         #expect(pushed.allSatisfy { $0["flow_id"] == "1007" && $0["sla"] == "orders-error-rate" })
@@ -445,11 +448,7 @@ import Vocabulary
                 "startsAt": UTCTime.format(now - 30), "endsAt": UTCTime.format(now + 300)
             ]
         ]
-        var request = URLRequest(url: base.appendingPathComponent("api/v2/alerts"), timeoutInterval: 30)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: fromRule)
-        _ = try await URLSession.shared.data(for: request)
+        #expect(try await postAsPrometheus(fromRule, to: base) == 200)
         let inhibited = try await alerts("active=false&inhibited=true")
         #expect(inhibited.map { $0["tenant_id"] } == ["1"], "\(inhibited)")
         let notInhibited = try await alerts("active=true&inhibited=false")

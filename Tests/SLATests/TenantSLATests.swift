@@ -126,6 +126,9 @@ import Vocabulary
         #expect(document.results.compactMap(\.tenantId).sorted() == ["1", "2"])
         let json = String(decoding: JSONDocument.encode(document), as: UTF8.self)
         #expect(json.contains("\"tenant_id\" : \"1\"") && json.contains("\"tenant_name\" : \"tenant 2\""))
+        // `sla status` tells the tenants' same flow apart.
+        let table = try SLAStatusTable.render(JSONDocument.encode(document))
+        #expect(table.contains("flow flow of 1 (tenant 1)") && table.contains("flow flow of 2 (tenant 2)"), "\(table)")
     }
 
     /// A database from before SLA rules were kept per tenant keeps its states and breaches,
