@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Exposition"),
         // The words features share without importing each other: the metric families each
         // collector fills and the catalogue of them, the polled resources, notification counts.
-        .target(name: "Vocabulary", dependencies: ["Exposition"]),
+        .target(name: "Vocabulary", dependencies: ["EtlworksAPI", "Exposition"]),
         // Pure: regular expressions matched in linear time (label matchers of series queries).
         .target(name: "PatternMatching"),
         // The threads blocking work runs on, off Swift's cooperative pool.

@@ -97,7 +97,7 @@ public actor NotificationDispatcher: SLAAlertSink {
 
     public nonisolated var isEnabled: Bool { config.alertmanager != nil || !config.webhooks.isEmpty }
 
-    public func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: SLATenant?) async {
+    public func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: Tenant?) async {
         let now = clock()
         self.active[tenant?.id ?? ""] = active
         resolved.removeAll { $0.until < now }

@@ -19,6 +19,9 @@ public struct Tenant: Sendable, Equatable, Hashable {
         self.init(id: id, name: json["name"]?.string ?? "")
     }
 
+    /// For people: `tenant 2 (two)`.
+    public var label: String { name.isEmpty ? "tenant \(id)" : "tenant \(id) (\(name))" }
+
     static func id(from value: JSONValue) -> String? {
         if let number = value.int64 { return String(number) }
         guard let text = value.string, Self.isValidId(text) else { return nil }

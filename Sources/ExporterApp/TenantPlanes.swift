@@ -42,7 +42,7 @@ struct TenantPlanes: Sendable {
             alerts: alerts, timeZone: config.api.timeZone, scheduleTimeZone: config.api.schedulerTimeZone,
             healthPolicy: config.slaHealth, flowNameLabel: config.metrics.flowNameLabel, replayStep: config.poll.executions,
             history: SeriesSLAHistory(reader: reader, tenantId: tenant.id), maintenance: config.maintenance,
-            tenant: SLATenant(id: tenant.id, name: tenant.name), logger: logger)
+            tenant: tenant, logger: logger)
         if !rules.isEmpty { context.completedRuns = engine }
         let pushes = config.push.map { PushReceiver(settings: $0, state: state) }
         context.pushes = pushes

@@ -27,7 +27,7 @@ public actor SLAEngine: CompletedRunSink {
     /// When no breach starts for the flows they cover (`maintenance:`).
     let maintenance: [MaintenanceWindow]
     /// The tenant whose rules these are (`etlworks.tenants`): its results and breaches say so.
-    let tenant: SLATenant?
+    let tenant: Tenant?
 
     private var windows: RunWindows
     /// One per rule: each keeps its own caches, so rules can be measured in parallel.
@@ -72,7 +72,7 @@ public actor SLAEngine: CompletedRunSink {
         rules: [SLARule], store: SLAStateStore, runStore: SQLiteRunStore, host: any SLAHost,
         alerts: (any SLAAlertSink)?, timeZone: TimeZone?, scheduleTimeZone: TimeZone? = nil,
         healthPolicy: SLAHealthPolicy = .init(), flowNameLabel: Bool = false, replayStep: Double = 30,
-        history: (any SLAHistory)? = nil, maintenance: [MaintenanceWindow] = [], tenant: SLATenant? = nil,
+        history: (any SLAHistory)? = nil, maintenance: [MaintenanceWindow] = [], tenant: Tenant? = nil,
         logger: Logger
     ) {
         self.tenant = tenant

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Foundation
 import Vocabulary
 

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import Exposition
 import Foundation
 import Vocabulary
@@ -20,7 +21,7 @@ public struct SLASnapshot: Sendable {
     /// Maintenance windows active at the evaluation.
     public var maintenance: [SLAMaintenanceEntry] = []
     /// The tenant whose rules these are; nil without `etlworks.tenants`.
-    public var tenant: SLATenant?
+    public var tenant: Tenant?
 
     public enum ReplayPhase: String, Sendable { case running, done }
 
@@ -54,7 +55,7 @@ public struct SLAResult: Sendable {
     /// `tenant_id` is added by the exposition of its part).
     public var labels: LabelSet
     /// The tenant whose target this is; nil without `etlworks.tenants`.
-    public var tenant: SLATenant?
+    public var tenant: Tenant?
 
     /// The target for people, with its tenant: `flow orders in tenant 2 (two)`.
     public var targetLabel: String { target.label(in: tenant) }

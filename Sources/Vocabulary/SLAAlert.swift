@@ -1,3 +1,5 @@
+import EtlworksAPI
+
 /// A breach as notifications carry it: started (`endsAt` nil) or resolved.
 public struct SLAAlert: Sendable, Equatable {
     public var rule: String
@@ -13,12 +15,12 @@ public struct SLAAlert: Sendable, Equatable {
     public var labels: [String: String]
     public var annotations: [String: String]
     /// The tenant whose target breached; nil without `etlworks.tenants`.
-    public var tenant: SLATenant?
+    public var tenant: Tenant?
 
     public init(
         rule: String, severity: SLASeverity, condition: String, target: SLATarget, value: Double?, threshold: Double?,
         detail: String?, startsAt: Double, endsAt: Double?, labels: [String: String], annotations: [String: String],
-        tenant: SLATenant? = nil
+        tenant: Tenant? = nil
     ) {
         self.tenant = tenant
         self.rule = rule
@@ -50,7 +52,7 @@ public struct SLAAlert: Sendable, Equatable {
 public protocol SLAAlertSink: Sendable {
     /// `changes`: breaches that began or ended in this evaluation; `active`: every breach of
     /// `tenant` now (each watched tenant's rules are evaluated apart; nil without tenants).
-    func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: SLATenant?) async
+    func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: Tenant?) async
 }
 
 extension SLAAlertSink {

@@ -1,3 +1,5 @@
+import EtlworksAPI
+
 /// One thing a rule is evaluated for: a flow, an agent, or the tenant.
 public struct SLATarget: Sendable, Hashable, Comparable {
     public enum Kind: String, Sendable, Hashable { case flow, agent, tenant }
@@ -25,7 +27,7 @@ public struct SLATarget: Sendable, Hashable, Comparable {
 
     /// For people, with the tenant it belongs to: `flow orders load in tenant 2 (two)`, and a
     /// tenant rule's target the tenant itself.
-    public func label(in tenant: SLATenant?) -> String {
+    public func label(in tenant: Tenant?) -> String {
         guard let tenant else { return label }
         return kind == .tenant ? tenant.label : "\(label) in \(tenant.label)"
     }

@@ -1,3 +1,4 @@
+import EtlworksAPI
 import ExporterBase
 import Foundation
 import Logging
@@ -420,7 +421,7 @@ import Vocabulary
         config.alertmanager = NotificationConfig.Alertmanager(url: base, resendInterval: 60)
         let clock = ManualClock(start: Date().timeIntervalSince1970)
         let dispatcher = dispatcher(config, clock: clock)
-        let one = SLATenant(id: "1", name: "eu"), two = SLATenant(id: "2", name: "us")
+        let one = Tenant(id: "1", name: "eu"), two = Tenant(id: "2", name: "us")
         var first = alert(), second = alert()
         first.tenant = one
         second.tenant = two

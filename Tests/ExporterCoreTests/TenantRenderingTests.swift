@@ -111,7 +111,7 @@ import Vocabulary
             name: "streak", target: .flows(FlowSelector()), condition: .consecutiveFailures(1), severity: .critical)
         var sla = SLASnapshot()
         sla.rules = [rule]
-        sla.tenant = SLATenant(id: "1", name: "t1")
+        sla.tenant = Tenant(id: "1", name: "t1")
         sla.evaluatedAt = 1_790_000_000
         sla.results = [
             SLAResult(

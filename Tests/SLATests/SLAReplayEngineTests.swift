@@ -19,7 +19,7 @@ import Vocabulary
 @Suite struct SLAReplayEngineTests {
     actor Sink: SLAAlertSink {
         var changes: [SLAAlert] = []
-        func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: SLATenant?) { self.changes += changes }
+        func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: Tenant?) { self.changes += changes }
     }
 
     let now: Double = 1_790_000_000

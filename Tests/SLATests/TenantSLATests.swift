@@ -24,8 +24,8 @@ import Vocabulary
     var path: String { directory.appendingPathComponent("sla.db").path }
 
     actor Sink: SLAAlertSink {
-        var delivered: [(tenant: SLATenant?, changes: [SLAAlert])] = []
-        func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: SLATenant?) {
+        var delivered: [(tenant: Tenant?, changes: [SLAAlert])] = []
+        func deliver(changes: [SLAAlert], active: [SLAAlert], tenant: Tenant?) {
             delivered.append((tenant, changes))
         }
     }
@@ -44,7 +44,7 @@ import Vocabulary
         await state.recordPoll(.executions, started: Date(timeIntervalSince1970: now), duration: 0, error: nil, apiAnswered: true)
         let engine = SLAEngine(
             rules: rules, store: try SLAStateStore(path: path).forTenant(id), runStore: store, host: state, alerts: sink,
-            timeZone: nil, tenant: SLATenant(id: id, name: "tenant \(id)"), logger: Logger(label: "test"))
+            timeZone: nil, tenant: Tenant(id: id, name: "tenant \(id)"), logger: Logger(label: "test"))
         try await engine.start(now: now)
         return (store, engine, state)
     }
